@@ -1,0 +1,35 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+// The dependency rule from the house plan: gateway → core only; core imports no node:*.
+const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'schema/**', 'coverage/**', 'bin/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' }],
+    },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: restrict([{ group: ['node:*', '../*'], message: 'core/ is pure: no node:* and no other folders.' }]),
+  },
+  {
+    files: ['src/gateway/**/*.ts'],
+    rules: restrict([
+      {
+        group: ['**/services/**', '**/store/**', '**/alerting/**', '**/monitor/**', '**/status/**', '**/admin/**', '**/observability/**', '**/config/**', '**/demo/**'],
+        message: 'gateway/ imports core/ only (architecture.md dependency rule).',
+      },
+    ]),
+  },
+  { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
+);

@@ -1,0 +1,203 @@
+import { z } from 'zod';
+import { duration, percent, size } from './units.ts';
+
+/**
+ * The single source of truth for bulwark.yaml. Keys are snake_case as YAML users expect; the output is
+ * camelCase with durations in ms, sizes in bytes and percentages as fractions (the one mapping point).
+ * Objects are strict: an unknown key is an error, because a typo must never silently disable a policy.
+ */
+
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT such as 127.0.0.1:8080')
+  .transform((text) => {
+    const at = text.lastIndexOf(':');
+    return { host: text.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(text.slice(at + 1)) };
+  });
+
+const balancerKind = z.enum(['round-robin', 'weighted-round-robin', 'least-request', 'peak-ewma', 'consistent-hash']);
+
+const hashKey = z
+  .string()
+  .regex(/^(header:[A-Za-z0-9-]+|cookie:[^\s;=]+|ip)$/, 'expected header:NAME, cookie:NAME or ip')
+  .transform((text) => {
+    if (text === 'ip') return { from: 'ip' as const };
+    const [from, name = ''] = text.split(':', 2) as ['header' | 'cookie', string];
+    return { from, name: from === 'header' ? name.toLowerCase() : name };
+  });
+
+const endpoint = z
+  .strictObject({
+    url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
+    weight: z.int().min(1).max(1000).default(1),
+    drain: z.boolean().default(false),
+  })
+  .meta({ description: 'One upstream address' });
+
+const healthCheck = z
+  .strictObject({
+    path: z.string().startsWith('/').default('/healthz'),
+    interval: duration().prefault('2s'),
+    timeout: duration().prefault('1s'),
+    unhealthy_threshold: z.int().min(1).default(2),
+    healthy_threshold: z.int().min(1).default(2),
+  })
+  .transform((c) => ({
+    path: c.path,
+    intervalMs: c.interval,
+    timeoutMs: c.timeout,
+    unhealthyThreshold: c.unhealthy_threshold,
+    healthyThreshold: c.healthy_threshold,
+  }));
+
+const outlierDetection = z
+  .strictObject({
+    consecutive_failures: z.int().min(1).default(5),
+    base_ejection: duration().prefault('30s'),
+    max_ejection: duration().prefault('300s'),
+    max_ejected_percent: percent().prefault('50%'),
+    interval: duration().prefault('10s'),
+  })
+  .transform((c) => ({
+    consecutiveFailures: c.consecutive_failures,
+    baseEjectionMs: c.base_ejection,
+    maxEjectionMs: Math.max(c.max_ejection, c.base_ejection),
+    maxEjectedFraction: c.max_ejected_percent,
+    intervalMs: c.interval,
+  }));
+
+const pool = z
+  .strictObject({
+    balancer: balancerKind.default('least-request'),
+    hash_key: hashKey.optional(),
+    endpoints: z.array(endpoint).min(1, 'a pool needs at least one endpoint'),
+    health_check: healthCheck.optional(),
+    outlier_detection: outlierDetection.prefault({}),
+    panic_threshold: percent().prefault('50%'),
+    failover: z.string().optional(),
+    max_connections_per_endpoint: z.int().min(1).default(128),
+    keep_alive_timeout: duration().prefault('4s'),
+  })
+  .superRefine((p, ctx) => {
+    if (p.balancer === 'consistent-hash' && !p.hash_key)
+      ctx.addIssue({ code: 'custom', path: ['hash_key'], message: 'consistent-hash needs hash_key (header:NAME, cookie:NAME or ip)' });
+  })
+  .transform((p) => ({
+    balancer: p.balancer,
+    hashKey: p.hash_key,
+    endpoints: p.endpoints,
+    healthCheck: p.health_check,
+    outlierDetection: p.outlier_detection,
+    panicThreshold: p.panic_threshold,
+    failover: p.failover,
+    maxConnectionsPerEndpoint: p.max_connections_per_endpoint,
+    keepAliveTimeoutMs: p.keep_alive_timeout,
+  }));
+
+const retryCondition = z.union([
+  z.enum(['connect-failure', 'refused', 'reset-before-response']),
+  z.int().min(400).max(599),
+]);
+
+const retry = z
+  .strictObject({
+    attempts: z.int().min(1).max(10).default(3),
+    on: z.array(retryCondition).default(['connect-failure', 'refused', 'reset-before-response']),
+    retry_non_idempotent: z.boolean().default(false),
+    backoff: z.strictObject({ base: duration().prefault('25ms'), max: duration().prefault('250ms') }).prefault({}),
+    budget: z
+      .strictObject({ ratio: percent().prefault('20%'), min_per_second: z.number().min(0).default(10), ttl: duration().prefault('10s') })
+      .prefault({}),
+  })
+  .transform((r) => ({
+    attempts: r.attempts,
+    on: r.on,
+    retryNonIdempotent: r.retry_non_idempotent,
+    backoffBaseMs: r.backoff.base,
+    backoffMaxMs: Math.max(r.backoff.max, r.backoff.base),
+    budget: { ratio: r.budget.ratio, minPerSecond: r.budget.min_per_second, ttlMs: r.budget.ttl },
+  }));
+
+const timeouts = z
+  .strictObject({
+    connect: duration().prefault('2s'),
+    first_byte: duration().prefault('30s'),
+    idle: duration().prefault('60s'),
+    total: duration().prefault('120s'),
+  })
+  .transform((t) => ({ connectMs: t.connect, firstByteMs: t.first_byte, idleMs: t.idle, totalMs: t.total }));
+
+const httpMethod = z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE']);
+
+const route = z
+  .strictObject({
+    match: z
+      .strictObject({
+        path_prefix: z.string().startsWith('/').default('/'),
+        methods: z.array(httpMethod).min(1).optional(),
+        headers: z.record(z.string(), z.string()).optional(),
+      })
+      .prefault({})
+      .transform((m) => ({
+        pathPrefix: m.path_prefix,
+        methods: m.methods,
+        headers: m.headers && Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k.toLowerCase(), v])),
+      })),
+    pool: z.string(),
+    timeouts: timeouts.prefault({}),
+    retry: retry.prefault({}),
+    max_replay_body: size().prefault('64KiB'),
+  })
+  .transform((r) => ({
+    match: r.match,
+    pool: r.pool,
+    timeouts: r.timeouts,
+    retry: r.retry,
+    maxReplayBodyBytes: r.max_replay_body,
+  }));
+
+const listen = z
+  .strictObject({
+    gateway: hostPort.prefault('127.0.0.1:8080'),
+    admin: hostPort.prefault('127.0.0.1:8082'),
+  })
+  .prefault({});
+
+const logging = z
+  .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
+  .prefault({});
+
+export const configSchema = z
+  .strictObject({
+    listen,
+    logging,
+    pools: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'pool names use letters, digits, - _ .'), pool),
+    routes: z.array(route).min(1, 'at least one route is needed'),
+  })
+  .superRefine((config, ctx) => {
+    const poolNames = Object.keys(config.pools);
+    if (poolNames.length === 0) ctx.addIssue({ code: 'custom', path: ['pools'], message: 'at least one pool is needed' });
+    config.routes.forEach((r, i) => {
+      if (!config.pools[r.pool])
+        ctx.addIssue({ code: 'custom', path: ['routes', i, 'pool'], message: `unknown pool "${r.pool}"; pools are: ${poolNames.join(', ')}` });
+    });
+    for (const [name, p] of Object.entries(config.pools)) {
+      if (p.failover === undefined) continue;
+      if (!config.pools[p.failover]) {
+        ctx.addIssue({ code: 'custom', path: ['pools', name, 'failover'], message: `unknown pool "${p.failover}"; pools are: ${poolNames.join(', ')}` });
+        continue;
+      }
+      // A failover chain must end; a cycle would bounce traffic between two dead pools forever.
+      const seen = new Set([name]);
+      for (let next: string | undefined = p.failover; next !== undefined; next = config.pools[next]?.failover) {
+        if (seen.has(next)) {
+          ctx.addIssue({ code: 'custom', path: ['pools', name, 'failover'], message: `failover chain loops back to "${next}"` });
+          break;
+        }
+        seen.add(next);
+      }
+    }
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,17 @@
+/** Time as an injected dependency: production uses the system clock, tests drive a fake one. */
+export interface Clock {
+  /** Milliseconds on a monotonic scale; only differences are meaningful. */
+  nowMs(): number;
+  /** Runs `fn` after `delayMs`; returns a function that cancels it. */
+  setTimer(delayMs: number, fn: () => void): () => void;
+}
+
+export const systemClock: Clock = {
+  nowMs: () => performance.now(),
+  setTimer(delayMs, fn) {
+    const handle = setTimeout(fn, delayMs);
+    // A pending health check or ejection timer must never keep the process alive on shutdown.
+    handle.unref?.();
+    return () => clearTimeout(handle);
+  },
+};

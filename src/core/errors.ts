@@ -1,0 +1,22 @@
+/** Every error Bulwark raises on purpose carries a stable code that logs, metrics and clients can match on. */
+export type ErrorCode =
+  | 'CFG_INVALID'
+  | 'CFG_NOT_FOUND'
+  | 'CLI_USAGE'
+  | 'GW_ROUTE_NOT_FOUND'
+  | 'GW_NO_HEALTHY_ENDPOINT'
+  | 'GW_UPSTREAM_FAILED'
+  | 'GW_UPSTREAM_TIMEOUT'
+  | 'GW_UPSTREAM_STREAM_FAILED'
+  | 'GW_RETRY_BUDGET_EXHAUSTED'
+  | 'GW_BODY_TOO_LARGE'
+  | 'GW_CLIENT_CLOSED';
+
+export class BulwarkError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'BulwarkError';
+    this.code = code;
+  }
+}

@@ -1,0 +1,2 @@
+// placeholder, written by the health helper
+export {};

@@ -1,0 +1,7 @@
+export type { Clock } from './clock.ts';
+export { systemClock } from './clock.ts';
+export type { ErrorCode } from './errors.ts';
+export { BulwarkError } from './errors.ts';
+export type { Outcome, FailureReason, TimeoutPhase, RejectReason } from './outcome.ts';
+export { isUpstreamFailure } from './outcome.ts';
+export { parseDurationMs, parseSizeBytes, parsePercent } from './units.ts';

@@ -1,0 +1,33 @@
+/**
+ * What one attempt against an upstream produced. Health tracking, outlier detection, balancers,
+ * SLOs and metrics all consume Outcomes, so every failure mode has exactly one name.
+ */
+export type Outcome =
+  | { readonly kind: 'success'; readonly status: number; readonly latencyMs: number }
+  | {
+      readonly kind: 'failure';
+      readonly reason: FailureReason;
+      readonly latencyMs: number;
+      /** Present when reason is 'status'. */
+      readonly status?: number;
+    }
+  | { readonly kind: 'timeout'; readonly phase: TimeoutPhase; readonly latencyMs: number }
+  | { readonly kind: 'rejected'; readonly reason: RejectReason };
+
+/** connect: refused or unreachable before a socket existed; reset: the socket died before a full response. */
+export type FailureReason = 'status' | 'connect' | 'reset' | 'assertion' | 'protocol';
+export type TimeoutPhase = 'connect' | 'first_byte' | 'idle' | 'total';
+export type RejectReason = 'shed' | 'breaker-open' | 'budget' | 'rate-limited' | 'no-endpoint';
+
+/** An upstream failure that counts against the endpoint's health (a 4xx is the client's fault, not the upstream's). */
+export function isUpstreamFailure(outcome: Outcome): boolean {
+  switch (outcome.kind) {
+    case 'success':
+    case 'rejected':
+      return false;
+    case 'timeout':
+      return true;
+    case 'failure':
+      return outcome.reason !== 'status' || (outcome.status ?? 0) >= 500;
+  }
+}
