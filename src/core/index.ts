@@ -5,3 +5,5 @@ export { BulwarkError } from './errors.ts';
 export type { Outcome, FailureReason, TimeoutPhase, RejectReason } from './outcome.ts';
 export { isUpstreamFailure } from './outcome.ts';
 export { parseDurationMs, parseSizeBytes, parsePercent } from './units.ts';
+export { channelNames } from './events.ts';
+export type * from './events.ts';

@@ -1,0 +1,99 @@
+import type { Outcome } from './outcome.ts';
+
+/**
+ * diagnostics_channel names and payloads. The gateway publishes; observability subscribes. Metrics and
+ * logs therefore never sit in the request path as calls, and a channel without subscribers costs nothing.
+ */
+export const channelNames = {
+  /** One client request finished (response ended, failed or the client left). */
+  request: 'bulwark:gateway:request',
+  /** One upstream attempt completed, successfully or not. */
+  attempt: 'bulwark:gateway:attempt',
+  /** A retry was made, or one was wanted and denied. */
+  retry: 'bulwark:gateway:retry',
+  /** An endpoint's active health verdict changed. */
+  health: 'bulwark:gateway:health',
+  /** Outlier detection ejected or returned an endpoint. */
+  ejection: 'bulwark:gateway:ejection',
+  /** A pool entered or left panic mode, or started or stopped failing over. */
+  poolMode: 'bulwark:gateway:pool-mode',
+} as const;
+
+export interface RequestEvent {
+  readonly requestId: string;
+  readonly method: string;
+  readonly path: string;
+  /** Index of the route in config, or -1 when none matched. */
+  readonly route: number;
+  /** The pool that served the last attempt ('' when none). */
+  readonly pool: string;
+  readonly endpoint: string;
+  readonly status: number;
+  readonly durationMs: number;
+  readonly attempts: number;
+  /** Set when the gateway itself produced the response or broke the stream. */
+  readonly errorCode?: string | undefined;
+}
+
+export interface AttemptEvent {
+  readonly requestId: string;
+  readonly pool: string;
+  readonly endpoint: string;
+  readonly outcome: Outcome;
+}
+
+export interface RetryEvent {
+  readonly requestId: string;
+  readonly route: number;
+  readonly pool: string;
+  /** What failed: a status code as text, or connect-failure / refused / reset-before-response. */
+  readonly cause: string;
+  /** retried, or why not: budget, body-not-replayable, not-idempotent, attempts, deadline, committed. */
+  readonly decision: 'retried' | 'budget' | 'body-not-replayable' | 'not-idempotent' | 'attempts' | 'deadline';
+}
+
+export interface HealthEvent {
+  readonly pool: string;
+  readonly endpoint: string;
+  readonly isHealthy: boolean;
+  readonly detail: string;
+}
+
+export interface EjectionEvent {
+  readonly pool: string;
+  readonly endpoint: string;
+  readonly isEjected: boolean;
+  /** How long this ejection lasts; 0 when the endpoint returns. */
+  readonly durationMs: number;
+  readonly reason: string;
+}
+
+export interface PoolModeEvent {
+  readonly pool: string;
+  readonly mode: PoolMode;
+  readonly healthyShare: number;
+  /** The pool taking traffic when mode is 'failover'. */
+  readonly failoverTo?: string | undefined;
+}
+
+/** normal: ready endpoints serve; failover: a failover pool serves; panic: every non-drained endpoint serves. */
+export type PoolMode = 'normal' | 'failover' | 'panic';
+
+/** A point-in-time view of one pool, read at scrape time by /metrics and later by the admin API. */
+export interface PoolStatus {
+  readonly name: string;
+  readonly mode: PoolMode;
+  readonly healthyShare: number;
+  readonly endpoints: readonly EndpointStatus[];
+}
+
+export interface EndpointStatus {
+  readonly id: string;
+  readonly url: string;
+  readonly weight: number;
+  readonly isHealthy: boolean;
+  readonly isEjected: boolean;
+  readonly isDraining: boolean;
+  readonly inFlight: number;
+  readonly ejections: number;
+}
