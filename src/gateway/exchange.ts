@@ -1,0 +1,298 @@
+import { channel } from 'node:diagnostics_channel';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock } from '../core/clock.ts';
+import type { ErrorCode } from '../core/errors.ts';
+import { channelNames, type AttemptEvent, type RequestEvent, type RetryEvent } from '../core/events.ts';
+import type { Outcome } from '../core/outcome.ts';
+import { Attempt, type AttemptOwner } from './attempt.ts';
+import type { PickHint } from './balance/balancer.ts';
+import type { Endpoint } from './endpoint.ts';
+import { clientResponseHeaders, isEventStream } from './headers.ts';
+import { decideRetry, type FailureCause } from './layers/retry.ts';
+import type { RequestBody } from './request-body.ts';
+import { sendError, sseErrorFrame } from './responses.ts';
+import type { RetryBudget } from './retry-budget.ts';
+import type { HashKey, RouteSpec } from './spec.ts';
+import { classifyUpstreamError } from './upstream-errors.ts';
+import type { SocketReuseTracker, Upstreams } from './upstreams.ts';
+
+/** Chooses endpoints across a pool and its failover chain, and learns from what happened. */
+export interface EndpointSelector {
+  select(poolName: string, hint: PickHint, tried: ReadonlySet<Endpoint>): { readonly endpoint: Endpoint; readonly pool: { readonly name: string } } | undefined;
+  recordOutcome(endpoint: Endpoint, outcome: Outcome): void;
+}
+
+export interface ExchangeDeps {
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly selector: EndpointSelector;
+  readonly upstreams: Upstreams;
+  readonly reuse: SocketReuseTracker;
+  /** Feeds the latency model (peak-EWMA) after each attempt's response headers or failure. */
+  readonly recordLatency: (endpoint: Endpoint, outcome: Outcome, nowMs: number) => void;
+}
+
+/** A route with what the request path needs precomputed: its retry budget and hash key source. */
+export interface RouteRuntime {
+  readonly index: number;
+  readonly spec: RouteSpec;
+  readonly budget: RetryBudget;
+  readonly hashKey: HashKey | undefined;
+}
+
+interface GatewayFailure {
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+const requestChannel = channel(channelNames.request);
+const attemptChannel = channel(channelNames.attempt);
+const retryChannel = channel(channelNames.retry);
+const clientClosed = new Error('client closed the connection');
+const retrying = new Error('response discarded for a retry');
+const totalTimeout = new Error('route total timeout');
+
+/**
+ * One client request from routing to the last byte: picks endpoints, retries what is safe to retry,
+ * commits the first acceptable response to the client, and never makes a broken stream look complete.
+ */
+export class Exchange implements AttemptOwner {
+  readonly #deps: ExchangeDeps;
+  readonly #route: RouteRuntime;
+  readonly #req: IncomingMessage;
+  readonly #res: ServerResponse;
+  readonly #requestId: string;
+  readonly #body: RequestBody;
+  readonly #headers: Record<string, string | string[]>;
+  readonly #hint: PickHint;
+  readonly #startMs: number;
+  readonly #deadlineMs: number;
+  readonly #tried = new Set<Endpoint>();
+  #attempts = 0;
+  #current: Attempt | undefined;
+  #isCommitted = false;
+  #isEventStream = false;
+  #isDone = false;
+  #isPaused = false;
+  #lastFailure: GatewayFailure | undefined;
+  #cancelTotalTimer: (() => void) | undefined;
+  #cancelRetryTimer: (() => void) | undefined;
+
+  constructor(deps: ExchangeDeps, route: RouteRuntime, req: IncomingMessage, res: ServerResponse, init: { requestId: string; body: RequestBody; headers: Record<string, string | string[]>; hint: PickHint }) {
+    this.#deps = deps;
+    this.#route = route;
+    this.#req = req;
+    this.#res = res;
+    this.#requestId = init.requestId;
+    this.#body = init.body;
+    this.#headers = init.headers;
+    this.#hint = init.hint;
+    this.#startMs = deps.clock.nowMs();
+    this.#deadlineMs = this.#startMs + route.spec.timeouts.totalMs;
+  }
+
+  start(): void {
+    this.#route.budget.recordRequest();
+    this.#cancelTotalTimer = this.#deps.clock.setTimer(this.#route.spec.timeouts.totalMs, this.#onTotalTimeout);
+    this.#res.on('close', this.#onClientClose);
+    this.#nextAttempt();
+  }
+
+  #nextAttempt(): void {
+    this.#cancelRetryTimer = undefined;
+    if (this.#isDone) return;
+    const selection = this.#deps.selector.select(this.#route.spec.pool, this.#hint, this.#tried);
+    if (!selection) {
+      const noEndpoint = { status: 503, code: 'GW_NO_HEALTHY_ENDPOINT', message: `no endpoint of pool "${this.#route.spec.pool}" can take requests` } as const;
+      return this.#fail(this.#lastFailure ?? noEndpoint);
+    }
+    const { endpoint, pool } = selection;
+    this.#attempts += 1;
+    this.#tried.add(endpoint);
+    endpoint.inFlight += 1;
+    const attempt = new Attempt(this, endpoint, pool.name, this.#deps.clock.nowMs());
+    this.#current = attempt;
+    const { timeouts } = this.#route.spec;
+    this.#deps.upstreams.get(endpoint).dispatch(
+      {
+        path: this.#req.url ?? '/',
+        method: this.#req.method ?? 'GET',
+        headers: this.#headers,
+        body: this.#body.kind === 'none' ? null : this.#body.kind === 'buffered' ? this.#body.bytes : this.#body.readable,
+        headersTimeout: timeouts.firstByteMs,
+        bodyTimeout: timeouts.idleMs,
+      },
+      attempt,
+    );
+  }
+
+  trackSocketReuse(attempt: Attempt): void {
+    this.#deps.reuse.expectSendHeaders(attempt);
+  }
+
+  onResponseStart(attempt: Attempt, status: number, headers: IncomingHttpHeaders, statusMessage: string | undefined): void {
+    const nowMs = this.#deps.clock.nowMs();
+    const latencyMs = nowMs - attempt.startedMs;
+    const outcome: Outcome = status >= 500 || status === 429 ? { kind: 'failure', reason: 'status', status, latencyMs } : { kind: 'success', status, latencyMs };
+    this.#deps.recordLatency(attempt.endpoint, outcome, nowMs);
+    if (this.#route.spec.retry.on.includes(status) && this.#tryRetry(attempt, status, outcome)) return;
+    this.#commit(status, headers, statusMessage);
+  }
+
+  #commit(status: number, headers: IncomingHttpHeaders, statusMessage: string | undefined): void {
+    this.#isCommitted = true;
+    this.#isEventStream = isEventStream(headers);
+    const outgoing = clientResponseHeaders(headers, this.#requestId);
+    if (this.#isEventStream) {
+      // `total` bounds ordinary responses only; a stream is bounded by the idle timeout between events.
+      this.#cancelTotalTimer?.();
+      outgoing['x-accel-buffering'] ??= 'no';
+    }
+    if (statusMessage) this.#res.writeHead(status, statusMessage, outgoing);
+    else this.#res.writeHead(status, outgoing);
+    if (this.#isEventStream) this.#res.flushHeaders();
+  }
+
+  onResponseData(attempt: Attempt, chunk: Buffer): void {
+    if (this.#res.write(chunk) || this.#isPaused) return;
+    // Backpressure: a slow client pauses the upstream read instead of growing our buffer.
+    this.#isPaused = true;
+    attempt.pause();
+    this.#res.once('drain', () => {
+      this.#isPaused = false;
+      attempt.resume();
+    });
+  }
+
+  onResponseEnd(attempt: Attempt): void {
+    const latencyMs = this.#deps.clock.nowMs() - attempt.startedMs;
+    const status = attempt.status;
+    this.#settle(attempt, status >= 500 ? { kind: 'failure', reason: 'status', status, latencyMs } : { kind: 'success', status, latencyMs });
+    this.#res.end();
+    this.#finish(status, undefined);
+  }
+
+  onAttemptError(attempt: Attempt, error: Error): void {
+    const latencyMs = this.#deps.clock.nowMs() - attempt.startedMs;
+    if (this.#res.destroyed && !this.#res.writableFinished) return this.#onClientClose();
+    if (this.#isCommitted) return this.#failMidStream(attempt, error, latencyMs);
+    const { cause, outcome } = classifyUpstreamError(error, latencyMs);
+    this.#deps.recordLatency(attempt.endpoint, outcome, this.#deps.clock.nowMs());
+    if (cause !== undefined && this.#tryRetry(attempt, cause, outcome)) return;
+    this.#settle(attempt, outcome);
+    const isTimeout = outcome.kind === 'timeout';
+    this.#fail({
+      status: isTimeout ? 504 : 502,
+      code: isTimeout ? 'GW_UPSTREAM_TIMEOUT' : 'GW_UPSTREAM_FAILED',
+      message: `upstream ${attempt.endpoint.id} of pool "${attempt.poolName}" failed: ${isTimeout ? `${outcome.phase} timeout` : error.message}`,
+    });
+  }
+
+  /** Settles `attempt` and schedules the next one if the retry policy allows; false when it does not. */
+  #tryRetry(attempt: Attempt, cause: FailureCause, outcome: Outcome): boolean {
+    const decision = decideRetry({
+      spec: this.#route.spec.retry,
+      method: this.#req.method ?? 'GET',
+      cause,
+      isSocketReused: attempt.isSocketReused,
+      isBodyReplayable: this.#body.kind !== 'stream',
+      attemptsMade: this.#attempts,
+      budget: this.#route.budget,
+      nowMs: this.#deps.clock.nowMs(),
+      deadlineMs: this.#deadlineMs,
+      random: this.#deps.random,
+    });
+    if (decision.retry || decision.denial) this.#publishRetry(attempt, cause, decision.retry ? 'retried' : decision.denial!);
+    if (!decision.retry) return false;
+    this.#settle(attempt, outcome);
+    attempt.abort(retrying);
+    if (typeof cause === 'number') this.#lastFailure = { status: 502, code: 'GW_UPSTREAM_FAILED', message: `upstream answered ${cause}` };
+    else this.#lastFailure = { status: 502, code: 'GW_UPSTREAM_FAILED', message: `upstream ${attempt.endpoint.id}: ${cause}` };
+    this.#cancelRetryTimer = this.#deps.clock.setTimer(decision.delayMs, () => this.#nextAttempt());
+    return true;
+  }
+
+  #failMidStream(attempt: Attempt, error: Error, latencyMs: number): void {
+    const code = (error as { code?: string }).code;
+    const outcome: Outcome = code === 'UND_ERR_BODY_TIMEOUT' ? { kind: 'timeout', phase: 'idle', latencyMs } : { kind: 'failure', reason: 'reset', latencyMs };
+    this.#settle(attempt, outcome);
+    const message = `upstream ${attempt.endpoint.id} failed mid-response: ${outcome.kind === 'timeout' ? 'idle timeout' : error.message}`;
+    if (this.#isEventStream) {
+      // The error event must reach the client before the connection goes, so destroy only once it is flushed.
+      this.#res.write(sseErrorFrame('GW_UPSTREAM_STREAM_FAILED', message, this.#requestId), () => this.#res.destroy());
+    } else {
+      this.#res.destroy();
+    }
+    this.#finish(attempt.status, 'GW_UPSTREAM_STREAM_FAILED');
+  }
+
+  #fail(failure: GatewayFailure): void {
+    sendError(this.#res, failure.status, failure.code, failure.message, this.#requestId);
+    this.#finish(failure.status, failure.code);
+  }
+
+  readonly #onTotalTimeout = (): void => {
+    if (this.#isDone) return;
+    const attempt = this.#current;
+    if (attempt && !attempt.isSettled) {
+      this.#settle(attempt, { kind: 'timeout', phase: 'total', latencyMs: this.#deps.clock.nowMs() - attempt.startedMs });
+      attempt.abort(totalTimeout);
+    }
+    if (this.#isCommitted) {
+      this.#res.destroy();
+      return this.#finish(attempt?.status ?? 0, 'GW_UPSTREAM_TIMEOUT');
+    }
+    this.#fail({ status: 504, code: 'GW_UPSTREAM_TIMEOUT', message: `no complete response within the route's total timeout of ${this.#route.spec.timeouts.totalMs} ms` });
+  };
+
+  readonly #onClientClose = (): void => {
+    if (this.#isDone) return;
+    const attempt = this.#current;
+    if (attempt && !attempt.isSettled) {
+      // The client left: not the upstream's fault, so no outcome counts against it.
+      this.#settle(attempt, undefined);
+      attempt.abort(clientClosed);
+    }
+    this.#finish(499, 'GW_CLIENT_CLOSED');
+  };
+
+  #settle(attempt: Attempt, outcome: Outcome | undefined): void {
+    if (attempt.isSettled) return;
+    attempt.isSettled = true;
+    attempt.endpoint.inFlight -= 1;
+    if (!outcome) return;
+    this.#deps.selector.recordOutcome(attempt.endpoint, outcome);
+    if (attemptChannel.hasSubscribers) {
+      const event: AttemptEvent = { requestId: this.#requestId, pool: attempt.poolName, endpoint: attempt.endpoint.id, outcome };
+      attemptChannel.publish(event);
+    }
+  }
+
+  #publishRetry(attempt: Attempt, cause: FailureCause, decision: RetryEvent['decision']): void {
+    if (!retryChannel.hasSubscribers) return;
+    const event: RetryEvent = { requestId: this.#requestId, route: this.#route.index, pool: attempt.poolName, cause: String(cause), decision };
+    retryChannel.publish(event);
+  }
+
+  #finish(status: number, errorCode: ErrorCode | undefined): void {
+    if (this.#isDone) return;
+    this.#isDone = true;
+    this.#cancelTotalTimer?.();
+    this.#cancelRetryTimer?.();
+    if (!requestChannel.hasSubscribers) return;
+    const event: RequestEvent = {
+      requestId: this.#requestId,
+      method: this.#req.method ?? '',
+      path: this.#req.url ?? '',
+      route: this.#route.index,
+      pool: this.#current?.poolName ?? '',
+      endpoint: this.#current?.endpoint.id ?? '',
+      status,
+      durationMs: this.#deps.clock.nowMs() - this.#startMs,
+      attempts: this.#attempts,
+      errorCode,
+    };
+    requestChannel.publish(event);
+  }
+}

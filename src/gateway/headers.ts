@@ -1,0 +1,58 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+
+/** RFC 9110 §7.6.1: meaningful for one connection only, never forwarded. `Expect` is answered by our own server. */
+const hopByHop = new Set(['connection', 'expect', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization']);
+
+function isHopByHop(name: string, connectionNamed: ReadonlySet<string> | undefined): boolean {
+  return hopByHop.has(name) || name.startsWith('proxy-') || (connectionNamed?.has(name) ?? false);
+}
+
+/** Headers named by `Connection: a, b` are hop-by-hop too. */
+function namedByConnection(value: string | string[] | undefined): ReadonlySet<string> | undefined {
+  if (value === undefined) return undefined;
+  const text = Array.isArray(value) ? value.join(',') : value;
+  return new Set(text.split(',').map((token) => token.trim().toLowerCase()));
+}
+
+export interface ForwardContext {
+  readonly requestId: string;
+  readonly clientIp: string;
+  readonly proto: 'http' | 'https';
+}
+
+const appendList = (existing: string | string[] | undefined, value: string): string =>
+  existing === undefined ? value : `${Array.isArray(existing) ? existing.join(', ') : existing}, ${value}`;
+
+/** The request headers an upstream receives: end-to-end headers, forwarding chain appended, request id set. */
+export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, context: ForwardContext): Record<string, string | string[]> {
+  const named = namedByConnection(incoming.connection);
+  const headers: Record<string, string | string[]> = {};
+  for (const name in incoming) {
+    const value = incoming[name];
+    if (value === undefined || isHopByHop(name, named)) continue;
+    headers[name] = value;
+  }
+  headers['x-forwarded-for'] = appendList(incoming['x-forwarded-for'], context.clientIp);
+  headers['x-forwarded-proto'] = appendList(incoming['x-forwarded-proto'], context.proto);
+  if (incoming.host !== undefined) headers['x-forwarded-host'] = appendList(incoming['x-forwarded-host'], incoming.host);
+  headers['x-request-id'] = context.requestId;
+  return headers;
+}
+
+/** The response headers a client receives: end-to-end upstream headers plus the request id. */
+export function clientResponseHeaders(upstream: IncomingHttpHeaders, requestId: string): OutgoingHttpHeaders {
+  const named = namedByConnection(upstream.connection);
+  const headers: OutgoingHttpHeaders = {};
+  for (const name in upstream) {
+    const value = upstream[name];
+    if (value === undefined || isHopByHop(name, named)) continue;
+    headers[name] = value;
+  }
+  headers['x-request-id'] = requestId;
+  return headers;
+}
+
+export function isEventStream(headers: IncomingHttpHeaders): boolean {
+  const type = headers['content-type'];
+  return typeof type === 'string' && type.toLowerCase().startsWith('text/event-stream');
+}

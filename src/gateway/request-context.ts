@@ -1,0 +1,31 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { HashKey } from './spec.ts';
+
+// A client-supplied id is kept only if it is short and plain, so it is safe in logs and headers.
+const acceptableRequestId = /^[\w.:@+=/-]{1,128}$/;
+
+export function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && acceptableRequestId.test(given) ? given : randomUUID();
+}
+
+export function clientIpOf(req: IncomingMessage): string {
+  const address = req.socket.remoteAddress ?? '';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+/** The consistent-hash key's value for this request: a header, a cookie or the client address. */
+export function hashKeyValueOf(key: HashKey, req: IncomingMessage, clientIp: string): string | undefined {
+  if (key.from === 'ip') return clientIp;
+  if (key.from === 'header') {
+    const value = req.headers[key.name];
+    return Array.isArray(value) ? value[0] : value;
+  }
+  const prefix = `${key.name}=`;
+  for (const pair of (req.headers.cookie ?? '').split(';')) {
+    const trimmed = pair.trim();
+    if (trimmed.startsWith(prefix)) return trimmed.slice(prefix.length);
+  }
+  return undefined;
+}

@@ -1,0 +1,62 @@
+import type { Clock } from '../core/clock.ts';
+
+const bucketCount = 10;
+
+/**
+ * Finagle's retry budget: every request deposits `ratio` of a retry, every retry withdraws one, and a
+ * reserve of `minPerSecond × ttl` lets a quiet route still retry. Counts live in ten buckets covering
+ * `ttlMs`, so the budget forgets old traffic the way Finagle's ttl does (defaults 20%, 10/s, 10 s).
+ */
+export class RetryBudget {
+  readonly #clock: Clock;
+  readonly #ratio: number;
+  readonly #reserve: number;
+  readonly #bucketMs: number;
+  readonly #requests = new Float64Array(bucketCount);
+  readonly #retries = new Float64Array(bucketCount);
+  #bucketStartMs: number;
+  #current = 0;
+
+  constructor(clock: Clock, budget: { ratio: number; minPerSecond: number; ttlMs: number }) {
+    this.#clock = clock;
+    this.#ratio = budget.ratio;
+    this.#reserve = (budget.minPerSecond * budget.ttlMs) / 1000;
+    this.#bucketMs = budget.ttlMs / bucketCount;
+    this.#bucketStartMs = clock.nowMs();
+  }
+
+  recordRequest(): void {
+    this.#rotate();
+    this.#requests[this.#current]! += 1;
+  }
+
+  /** Withdraws one retry if the budget allows it. */
+  tryRetry(): boolean {
+    this.#rotate();
+    if (this.available() < 1) return false;
+    this.#retries[this.#current]! += 1;
+    return true;
+  }
+
+  available(): number {
+    this.#rotate();
+    let requests = 0;
+    let retries = 0;
+    for (let i = 0; i < bucketCount; i++) {
+      requests += this.#requests[i]!;
+      retries += this.#retries[i]!;
+    }
+    return this.#reserve + this.#ratio * requests - retries;
+  }
+
+  #rotate(): void {
+    const elapsedBuckets = Math.floor((this.#clock.nowMs() - this.#bucketStartMs) / this.#bucketMs);
+    if (elapsedBuckets <= 0) return;
+    for (let i = 0; i < Math.min(elapsedBuckets, bucketCount); i++) {
+      this.#current = (this.#current + 1) % bucketCount;
+      this.#requests[this.#current] = 0;
+      this.#retries[this.#current] = 0;
+    }
+    this.#bucketStartMs += elapsedBuckets * this.#bucketMs;
+  }
+}

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { compileRoutes } from './routes.ts';
+import type { RouteSpec } from './spec.ts';
+
+const base: Omit<RouteSpec, 'match' | 'pool'> = {
+  timeouts: { connectMs: 1000, firstByteMs: 1000, idleMs: 1000, totalMs: 1000 },
+  retry: { attempts: 1, on: [], retryNonIdempotent: false, backoffBaseMs: 25, backoffMaxMs: 250, budget: { ratio: 0.2, minPerSecond: 10, ttlMs: 10_000 } },
+  maxReplayBodyBytes: 0,
+};
+
+describe('compileRoutes', () => {
+  const match = compileRoutes([
+    { ...base, pool: 'acme', match: { pathPrefix: '/v1/', methods: ['GET', 'POST'], headers: { 'x-tenant': 'acme' } } },
+    { ...base, pool: 'api', match: { pathPrefix: '/v1/' } },
+    { ...base, pool: 'web', match: { pathPrefix: '/' , methods: ['GET'] } },
+  ]);
+
+  it.each([
+    ['GET', '/v1/chat', { 'x-tenant': 'acme' }, 0],
+    ['DELETE', '/v1/chat', { 'x-tenant': 'acme' }, 1],
+    ['POST', '/v1/chat', { 'x-tenant': 'other' }, 1],
+    ['GET', '/index.html', {}, 2],
+    ['POST', '/index.html', {}, undefined],
+  ])('%s %s %j → route %s (first match wins)', (method, path, headers, expected) => {
+    expect(match(method, path, headers)?.index).toBe(expected);
+  });
+});

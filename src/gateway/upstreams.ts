@@ -1,0 +1,76 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { Pool } from 'undici';
+import type { Endpoint } from './endpoint.ts';
+
+export interface UpstreamOptions {
+  readonly maxConnections: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+}
+
+/** One keep-alive undici Pool per endpoint; the gateway balances across them itself. */
+export class Upstreams {
+  readonly #pools = new Map<Endpoint, Pool>();
+
+  add(endpoint: Endpoint, options: UpstreamOptions): void {
+    const pool = new Pool(endpoint.url.origin, {
+      connections: options.maxConnections,
+      // undici lowers this further to the upstream's Keep-Alive hint minus 2 s, so we close idle sockets
+      // before the upstream does and avoid the keep-alive race (resilience.md, pitfall 7).
+      keepAliveTimeout: options.keepAliveTimeoutMs,
+      keepAliveMaxTimeout: options.keepAliveTimeoutMs,
+      connect: { timeout: options.connectTimeoutMs },
+      // One request per connection at a time: pipelining lets one slow response stall the next (pitfall 8).
+      pipelining: 1,
+    });
+    this.#pools.set(endpoint, pool);
+  }
+
+  get(endpoint: Endpoint): Pool {
+    const pool = this.#pools.get(endpoint);
+    if (!pool) throw new Error(`no upstream pool for ${endpoint.id}`);
+    return pool;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#pools.values()].map((pool) => pool.close().catch(() => pool.destroy())));
+  }
+
+  destroy(): Promise<void> {
+    return Promise.all([...this.#pools.values()].map((pool) => pool.destroy())).then(() => undefined);
+  }
+}
+
+/** An attempt that wants to know whether its request went out on a socket that served an earlier one. */
+export interface SocketReuseListener {
+  isSocketReused: boolean;
+}
+
+/**
+ * undici does not tell a handler which socket carries its request, but it publishes `sendHeaders` with
+ * the socket synchronously right after calling the handler's onRequestStart. The attempt registers
+ * itself in onRequestStart and this subscriber answers within the same tick.
+ */
+export class SocketReuseTracker {
+  readonly #seenSockets = new WeakSet<object>();
+  #waiting: SocketReuseListener | undefined;
+  readonly #onSendHeaders = (message: unknown): void => {
+    const socket = (message as { socket: object }).socket;
+    const listener = this.#waiting;
+    this.#waiting = undefined;
+    if (listener) listener.isSocketReused = this.#seenSockets.has(socket);
+    this.#seenSockets.add(socket);
+  };
+
+  constructor() {
+    subscribe('undici:client:sendHeaders', this.#onSendHeaders);
+  }
+
+  expectSendHeaders(listener: SocketReuseListener): void {
+    this.#waiting = listener;
+  }
+
+  close(): void {
+    unsubscribe('undici:client:sendHeaders', this.#onSendHeaders);
+  }
+}
