@@ -1,0 +1,39 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** One admin endpoint. HEAD is served by the GET handler; node:http drops the body for HEAD itself. */
+export interface AdminRoute {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  readonly path: string;
+  readonly handle: (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
+}
+
+/** Admin error codes, kept apart from core's so the admin surface can grow without touching core. */
+export type AdminErrorCode = 'ADMIN_NOT_FOUND' | 'ADMIN_METHOD_NOT_ALLOWED' | 'ADMIN_INTERNAL';
+
+export function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    // Probes and scrapes must see the live state, never a cached answer.
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  response.end(text);
+}
+
+/** The error shape every Bulwark HTTP surface uses: {"error":{"code","message"}}. */
+export function sendError(
+  response: ServerResponse,
+  status: number,
+  code: AdminErrorCode,
+  message: string,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  sendJson(response, status, { error: { code, message } }, headers);
+}

@@ -1,0 +1,89 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { Logger } from 'pino';
+import {
+  channelNames,
+  type EjectionEvent,
+  type HealthEvent,
+  type PoolModeEvent,
+  type RequestEvent,
+} from '../core/index.ts';
+
+export interface GatewayLogOptions {
+  /** Log every request at info. Off by default: at 20k requests/s the log would drown what matters. */
+  readonly accessLog?: boolean | undefined;
+}
+
+/**
+ * Logs what an operator acts on: health verdicts, ejections, pool mode changes and failed requests.
+ * Returns the function that stops it. Handlers must not throw: diagnostics_channel would rethrow as uncaught.
+ */
+export function subscribeGatewayLogs(logger: Logger, options: GatewayLogOptions = {}): () => void {
+  const log = logger.child({ component: 'gateway' });
+  const isAccessLogged = options.accessLog ?? false;
+
+  const handlers: [string, (message: unknown) => void][] = [
+    [channelNames.health, (m) => logHealth(log, m as HealthEvent)],
+    [channelNames.ejection, (m) => logEjection(log, m as EjectionEvent)],
+    [channelNames.poolMode, (m) => logPoolMode(log, m as PoolModeEvent)],
+    [channelNames.request, (m) => logRequest(log, m as RequestEvent, isAccessLogged)],
+  ];
+  for (const [name, handler] of handlers) subscribe(name, handler);
+  return () => {
+    for (const [name, handler] of handlers.splice(0)) unsubscribe(name, handler);
+  };
+}
+
+function logHealth(log: Logger, event: HealthEvent): void {
+  const fields = { event: 'health', pool: event.pool, endpoint: event.endpoint, detail: event.detail };
+  if (event.isHealthy) log.info(fields, 'endpoint passes its health check again');
+  else log.warn(fields, 'endpoint failed its health check');
+}
+
+function logEjection(log: Logger, event: EjectionEvent): void {
+  const fields = { event: 'ejection', pool: event.pool, endpoint: event.endpoint, reason: event.reason };
+  if (event.isEjected)
+    log.warn({ ...fields, ejectionMs: event.durationMs }, 'endpoint ejected by outlier detection');
+  else log.info(fields, 'endpoint returned from ejection');
+}
+
+function logPoolMode(log: Logger, event: PoolModeEvent): void {
+  const fields = { event: 'pool-mode', pool: event.pool, mode: event.mode, healthyShare: event.healthyShare };
+  switch (event.mode) {
+    case 'panic':
+      log.error(fields, 'pool in panic: too few healthy endpoints, so every endpoint takes traffic');
+      return;
+    case 'failover':
+      log.warn({ ...fields, failoverTo: event.failoverTo }, 'pool failing over');
+      return;
+    case 'normal':
+      log.info(fields, 'pool back to normal');
+      return;
+  }
+}
+
+function logRequest(log: Logger, event: RequestEvent, isAccessLogged: boolean): void {
+  const hasFailed = event.errorCode !== undefined || event.status >= 500;
+  if (!hasFailed && !isAccessLogged) return;
+  const fields = {
+    event: 'request',
+    requestId: event.requestId,
+    method: event.method,
+    // The query string may carry tokens; the path is enough to find the route.
+    path: pathWithoutQuery(event.path),
+    route: event.route,
+    pool: event.pool,
+    endpoint: event.endpoint,
+    status: event.status,
+    durationMs: event.durationMs,
+    attempts: event.attempts,
+    errorCode: event.errorCode,
+  };
+  // A client that hung up is not the service failing; keep it out of the warnings.
+  if (hasFailed && event.errorCode !== 'GW_CLIENT_CLOSED') log.warn(fields, 'request failed');
+  else log.info(fields, hasFailed ? 'client closed the request' : 'request');
+}
+
+function pathWithoutQuery(path: string): string {
+  const queryAt = path.indexOf('?');
+  return queryAt === -1 ? path : path.slice(0, queryAt);
+}

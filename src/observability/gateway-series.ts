@@ -1,0 +1,128 @@
+import type { Registry } from 'prom-client';
+import { CellMap } from './cell-map.ts';
+import { HotCounter, type CounterCell } from './hot-counter.ts';
+import { HotHistogram, type HistogramCell } from './hot-histogram.ts';
+import { routeLabel } from './labels.ts';
+
+/** 1 ms .. 60 s: sub-ms responses are not worth a bucket; streams longer than 60 s land in +Inf. */
+export const requestDurationBucketsSeconds: readonly number[] = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+];
+
+/** The series of one (route, pool) pair. */
+export interface RequestSeries {
+  readonly durationSeconds: HistogramCell;
+  /** Keyed by status class label (2xx …). */
+  readonly byStatusClass: CellMap<string, CounterCell>;
+}
+
+type Tree2<A, B> = CellMap<A, CellMap<B, CounterCell>>;
+type Tree3<A, B, C> = CellMap<A, CellMap<B, CellMap<C, CounterCell>>>;
+
+/** Every event-driven series, reached by nested lookups in label order (route → pool → …). */
+export interface GatewaySeries {
+  /** route index → pool */
+  readonly requests: CellMap<number, CellMap<string, RequestSeries>>;
+  /** pool → endpoint → outcome label */
+  readonly attempts: Tree3<string, string, string>;
+  /** route index → pool → decision */
+  readonly retries: Tree3<number, string, string>;
+  /** error code */
+  readonly gatewayErrors: CellMap<string, CounterCell>;
+  /** pool → endpoint */
+  readonly ejections: Tree2<string, string>;
+  /** pool → endpoint → isHealthy */
+  readonly healthTransitions: Tree3<string, string, boolean>;
+  /** pool → mode entered */
+  readonly poolModeChanges: Tree2<string, string>;
+}
+
+export function createGatewaySeries(registry: Registry): GatewaySeries {
+  const counter = (name: string, help: string, labelNames: readonly string[]): HotCounter =>
+    new HotCounter(registry, name, help, labelNames);
+  return {
+    requests: requestSeries(registry),
+    attempts: tree3(
+      counter('bulwark_gateway_upstream_attempts_total', 'Upstream attempts by outcome.', [
+        'pool',
+        'endpoint',
+        'outcome',
+      ]),
+      (pool, endpoint, outcome) => ({ pool, endpoint, outcome }),
+    ),
+    retries: tree3(
+      counter('bulwark_gateway_retries_total', 'Retries made (retried) or denied (the reason).', [
+        'route',
+        'pool',
+        'decision',
+      ]),
+      (route: number, pool, decision) => ({ route: routeLabel(route), pool, decision }),
+    ),
+    gatewayErrors: tree1(
+      counter(
+        'bulwark_gateway_errors_total',
+        'Responses the gateway produced itself, by error code.',
+        ['code'],
+      ),
+      (code) => ({ code }),
+    ),
+    ejections: tree2(
+      counter('bulwark_gateway_ejections_total', 'Outlier-detection ejections.', ['pool', 'endpoint']),
+      (pool, endpoint) => ({ pool, endpoint }),
+    ),
+    healthTransitions: tree3(
+      counter('bulwark_gateway_health_transitions_total', 'Active health verdict changes.', [
+        'pool',
+        'endpoint',
+        'state',
+      ]),
+      (pool, endpoint, isHealthy: boolean) => ({
+        pool,
+        endpoint,
+        state: isHealthy ? 'healthy' : 'unhealthy',
+      }),
+    ),
+    poolModeChanges: tree2(
+      counter('bulwark_gateway_pool_mode_changes_total', 'Pool mode changes by the mode entered.', [
+        'pool',
+        'mode',
+      ]),
+      (pool, mode) => ({ pool, mode }),
+    ),
+  };
+}
+
+function requestSeries(registry: Registry): CellMap<number, CellMap<string, RequestSeries>> {
+  const requests = new HotCounter(registry, 'bulwark_gateway_requests_total', 'Client requests finished.', [
+    'route',
+    'pool',
+    'status_class',
+  ]);
+  const durations = new HotHistogram(
+    registry,
+    'bulwark_gateway_request_duration_seconds',
+    'Time from request arrival to response end, retries included.',
+    requestDurationBucketsSeconds,
+  );
+  return new CellMap((routeIndex) => {
+    const route = routeLabel(routeIndex);
+    return new CellMap((pool) => ({
+      durationSeconds: durations.cell({ route, pool }),
+      byStatusClass: new CellMap((status_class) => requests.cell({ route, pool, status_class })),
+    }));
+  });
+}
+
+type Labels = Readonly<Record<string, string>>;
+
+function tree1<A>(counter: HotCounter, labels: (a: A) => Labels): CellMap<A, CounterCell> {
+  return new CellMap((a) => counter.cell(labels(a)));
+}
+
+function tree2<A, B>(counter: HotCounter, labels: (a: A, b: B) => Labels): Tree2<A, B> {
+  return new CellMap((a) => new CellMap((b) => counter.cell(labels(a, b))));
+}
+
+function tree3<A, B, C>(counter: HotCounter, labels: (a: A, b: B, c: C) => Labels): Tree3<A, B, C> {
+  return new CellMap((a) => new CellMap((b) => new CellMap((c) => counter.cell(labels(a, b, c)))));
+}

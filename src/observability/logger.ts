@@ -1,0 +1,57 @@
+import { pino, type DestinationStream, type LevelWithSilent, type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+export type LogLevel = LevelWithSilent;
+
+export interface LoggerOptions {
+  readonly level: LogLevel;
+  /** Where JSON lines go; stdout through an async buffer when omitted. Tests pass an in-memory stream. */
+  readonly destination?: DestinationStream | undefined;
+}
+
+// Keys that hold credentials in Bulwark's config (snake_case) and in its parsed form (camelCase).
+const secretKeys = [
+  'password',
+  'secret',
+  'token',
+  'api_key',
+  'apiKey',
+  'routing_key',
+  'routingKey',
+  'webhook_url',
+  'webhookUrl',
+];
+const secretHeaders = [
+  'authorization',
+  'cookie',
+  '["set-cookie"]',
+  '["proxy-authorization"]',
+  '["x-api-key"]',
+];
+
+/**
+ * A safety net, not a licence to log whole config objects: a pino wildcard spans exactly one level, so a
+ * secret key is caught only down to `a.b.secret`, and headers only as `headers` or `a.headers`.
+ */
+export const redactedPaths: readonly string[] = [
+  ...secretKeys,
+  ...secretKeys.map((key) => `*.${key}`),
+  ...secretKeys.map((key) => `*.*.${key}`),
+  ...secretHeaders.map((h) => `headers${h.startsWith('[') ? h : `.${h}`}`),
+  ...secretHeaders.map((h) => `*.headers${h.startsWith('[') ? h : `.${h}`}`),
+];
+
+/** JSON lines with ISO times and level names, so operators and log shippers read them without a pino decoder. */
+export function createLogger(options: LoggerOptions): Logger {
+  // Async: a log line must never block the event loop that proxies traffic. pino flushes it on exit.
+  const destination = options.destination ?? pino.destination({ sync: false });
+  return pino(
+    {
+      level: options.level,
+      redact: { paths: [...redactedPaths], censor: '[REDACTED]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+}

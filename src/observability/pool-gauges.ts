@@ -1,0 +1,76 @@
+import { Gauge, type Registry } from 'prom-client';
+import type { EndpointStatus, PoolStatus } from '../core/index.ts';
+
+/** Returns the live pools; called at every scrape, so after a reload it must read the new graph. */
+export type PoolStatusReader = () => readonly PoolStatus[];
+
+/** Gauges that describe the present state, read from the gateway at scrape time instead of tracked by events. */
+export function registerPoolGauges(registry: Registry, readPools: PoolStatusReader): void {
+  const endpoint = (name: string, help: string, valueOf: (e: EndpointStatus) => number): void =>
+    endpointGauge(registry, readPools, name, help, valueOf);
+  const pool = (name: string, help: string, valueOf: (p: PoolStatus) => number): void =>
+    poolGauge(registry, readPools, name, help, valueOf);
+
+  endpoint('bulwark_gateway_endpoint_healthy', '1 when the active health check passes.', (e) =>
+    Number(e.isHealthy),
+  );
+  endpoint('bulwark_gateway_endpoint_ejected', '1 while outlier detection has ejected the endpoint.', (e) =>
+    Number(e.isEjected),
+  );
+  endpoint('bulwark_gateway_endpoint_draining', '1 while the endpoint takes no new requests.', (e) =>
+    Number(e.isDraining),
+  );
+  endpoint('bulwark_gateway_endpoint_in_flight', 'Requests in flight to the endpoint.', (e) => e.inFlight);
+  pool(
+    'bulwark_gateway_pool_healthy_share',
+    'Share (0..1) of the pool that can take traffic.',
+    (p) => p.healthyShare,
+  );
+  pool('bulwark_gateway_pool_panic', '1 while the pool is in panic mode and uses every endpoint.', (p) =>
+    Number(p.mode === 'panic'),
+  );
+  pool('bulwark_gateway_pool_failover', '1 while the pool sends its traffic to its failover pool.', (p) =>
+    Number(p.mode === 'failover'),
+  );
+}
+
+function endpointGauge(
+  registry: Registry,
+  readPools: PoolStatusReader,
+  name: string,
+  help: string,
+  valueOf: (e: EndpointStatus) => number,
+): void {
+  new Gauge({
+    name,
+    help,
+    labelNames: ['pool', 'endpoint'],
+    registers: [registry],
+    collect() {
+      // Start empty at each scrape so endpoints removed by a reload disappear instead of going stale.
+      this.reset();
+      for (const p of readPools()) {
+        for (const e of p.endpoints) this.set({ pool: p.name, endpoint: e.id }, valueOf(e));
+      }
+    },
+  });
+}
+
+function poolGauge(
+  registry: Registry,
+  readPools: PoolStatusReader,
+  name: string,
+  help: string,
+  valueOf: (p: PoolStatus) => number,
+): void {
+  new Gauge({
+    name,
+    help,
+    labelNames: ['pool'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const p of readPools()) this.set({ pool: p.name }, valueOf(p));
+    },
+  });
+}
