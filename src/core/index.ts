@@ -2,6 +2,8 @@ export type { Clock } from './clock.ts';
 export { systemClock } from './clock.ts';
 export type { ErrorCode } from './errors.ts';
 export { BulwarkError } from './errors.ts';
+export type { HealthState, HealthThresholds, HealthTrackerOptions, Transition } from './health-tracker.ts';
+export { HealthTracker } from './health-tracker.ts';
 export type { Outcome, FailureReason, TimeoutPhase, RejectReason } from './outcome.ts';
 export { isUpstreamFailure } from './outcome.ts';
 export { parseDurationMs, parseSizeBytes, parsePercent } from './units.ts';

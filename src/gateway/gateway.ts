@@ -57,7 +57,7 @@ export class Gateway {
   }
 
   async stop(): Promise<void> {
-    this.#pools.stop();
+    await this.#pools.stop();
     this.#reuse.close();
     await this.#upstreams.close();
   }

@@ -1,0 +1,140 @@
+import { channel } from 'node:diagnostics_channel';
+import {
+  channelNames,
+  type Clock,
+  type Outcome,
+  type PoolMode,
+  type PoolModeEvent,
+  type PoolStatus,
+} from '../core/index.ts';
+import type { Balancer, PickHint } from './balance/balancer.ts';
+import type { Endpoint } from './endpoint.ts';
+import type { Probe } from './health/http-probe.ts';
+import { Pool } from './pool.ts';
+import type { PoolSpec } from './spec.ts';
+
+export interface Selection {
+  /** The pool that serves: the route's own, or a failover pool. */
+  readonly pool: Pool;
+  readonly endpoint: Endpoint;
+  readonly mode: PoolMode;
+}
+
+/** How a route's pool is served right now, recomputed only when some pool's eligibility changes. */
+interface Resolution {
+  readonly mode: PoolMode;
+  readonly serving: Pool;
+}
+
+export interface PoolSetDeps {
+  readonly clock: Clock;
+  /** Uniform in [0, 1); spreads active checks. */
+  readonly random: () => number;
+  /** A fresh balancer per pool, e.g. `(_name, spec) => createBalancer(spec.balancer, { random, nowMs })`. */
+  readonly balancerFor: (poolName: string, spec: PoolSpec) => Balancer;
+  /** Replaces the default HTTP health probe (tests). */
+  readonly probe?: Probe | undefined;
+}
+
+const poolModeChannel = channel(channelNames.poolMode);
+
+/**
+ * Every pool of one snapshot, and failover between them (Envoy priorities + panic): walk the route
+ * pool's failover chain; the first pool whose healthy share meets its panic threshold serves its ready
+ * endpoints. If none does, the route's own pool panics and serves every non-draining endpoint, since
+ * spreading load over suspect endpoints beats overloading the few healthy ones (Envoy default 50 %).
+ */
+export class PoolSet {
+  readonly #pools: ReadonlyMap<string, Pool>;
+  readonly #resolutions = new Map<string, Resolution>();
+  readonly #unwatch: (() => void)[] = [];
+
+  constructor(pools: Iterable<Pool>) {
+    this.#pools = new Map([...pools].map((pool) => [pool.name, pool]));
+    for (const pool of this.#pools.values()) {
+      if (pool.spec.failover !== undefined && !this.#pools.has(pool.spec.failover))
+        throw new Error(`pool ${pool.name}: failover pool ${pool.spec.failover} does not exist`);
+    }
+    for (const pool of this.#pools.values()) this.#unwatch.push(pool.watch(() => this.#resolveAll()));
+    this.#resolveAll();
+  }
+
+  /** Builds every pool of a snapshot, each with a fresh balancer. */
+  static fromSpecs(specs: Readonly<Record<string, PoolSpec>>, deps: PoolSetDeps): PoolSet {
+    const pools = Object.entries(specs).map(([name, spec]) => {
+      const balancer = deps.balancerFor(name, spec);
+      return new Pool(name, spec, { clock: deps.clock, random: deps.random, balancer, probe: deps.probe });
+    });
+    return new PoolSet(pools);
+  }
+
+  get pools(): readonly Pool[] {
+    return [...this.#pools.values()];
+  }
+
+  get(poolName: string): Pool | undefined {
+    return this.#pools.get(poolName);
+  }
+
+  /** undefined when nothing can serve (unknown pool, or every endpoint draining): the proxy answers 503. */
+  select(poolName: string, hint: PickHint, tried: ReadonlySet<Endpoint>): Selection | undefined {
+    const resolution = this.#resolutions.get(poolName);
+    if (!resolution) return undefined;
+    const endpoint = resolution.serving.pick(hint, tried, resolution.mode === 'panic');
+    return endpoint && { pool: resolution.serving, endpoint, mode: resolution.mode };
+  }
+
+  /** Routes an attempt's outcome to the outlier detector of the endpoint's pool. */
+  recordOutcome(endpoint: Endpoint, outcome: Outcome): void {
+    this.#pools.get(endpoint.poolName)?.recordOutcome(endpoint, outcome);
+  }
+
+  status(): PoolStatus[] {
+    return [...this.#pools.values()].map((pool) => pool.status(this.#resolutions.get(pool.name)?.mode));
+  }
+
+  start(): void {
+    for (const pool of this.#pools.values()) pool.start();
+  }
+
+  async stop(): Promise<void> {
+    for (const unwatch of this.#unwatch.splice(0)) unwatch();
+    await Promise.all([...this.#pools.values()].map((pool) => pool.stop()));
+  }
+
+  /** Pools are few and changes rare (a health or ejection flip), so every head is re-resolved. */
+  #resolveAll(): void {
+    for (const head of this.#pools.values()) {
+      const next = this.#resolve(head);
+      const previous = this.#resolutions.get(head.name);
+      this.#resolutions.set(head.name, next);
+      // 'normal' is the baseline a new snapshot starts from: only departures from it are news.
+      const isInitialNormal = previous === undefined && next.mode === 'normal';
+      if (isInitialNormal || (previous?.mode === next.mode && previous.serving === next.serving)) continue;
+      this.#publish({
+        pool: head.name,
+        mode: next.mode,
+        healthyShare: head.healthyShare,
+        ...(next.mode === 'failover' ? { failoverTo: next.serving.name } : {}),
+      });
+    }
+  }
+
+  #resolve(head: Pool): Resolution {
+    const visited = new Set<Pool>();
+    // A failover cycle (a → b → a) ends the walk instead of looping.
+    for (let pool: Pool | undefined = head; pool && !visited.has(pool); pool = this.#next(pool)) {
+      visited.add(pool);
+      if (pool.isServiceable) return { mode: pool === head ? 'normal' : 'failover', serving: pool };
+    }
+    return { mode: 'panic', serving: head };
+  }
+
+  #next(pool: Pool): Pool | undefined {
+    return pool.spec.failover === undefined ? undefined : this.#pools.get(pool.spec.failover);
+  }
+
+  #publish(event: PoolModeEvent): void {
+    if (poolModeChannel.hasSubscribers) poolModeChannel.publish(event);
+  }
+}
