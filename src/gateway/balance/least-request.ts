@@ -1,0 +1,31 @@
+import type { Endpoint } from '../endpoint.ts';
+import type { Balancer, BalancerDeps, BalancerFactory } from './balancer.ts';
+import { pickOfTwo } from './p2c.ts';
+
+/**
+ * Envoy's weighted least-request score, inverted so lower wins: (inFlight + 1) / weight
+ * (Envoy: weight / (active_requests + 1) ^ active_request_bias, bias 1). With equal weights this is
+ * plain "fewer in flight wins". Envoy schedules unequal weights with EDF over all hosts; we keep P2C,
+ * which is O(1) and copy-free. The trade-off: at zero load the heavier endpoint wins every pair it is
+ * in, so heavy endpoints get more than their share when idle, and the share converges as load builds.
+ */
+export function leastRequestLoad(endpoint: Endpoint): number {
+  return (endpoint.inFlight + 1) / endpoint.weight;
+}
+
+class LeastRequest implements Balancer {
+  readonly #random: () => number;
+
+  constructor(deps: BalancerDeps) {
+    this.#random = deps.random;
+  }
+
+  pick(ready: readonly Endpoint[]): Endpoint | undefined {
+    return pickOfTwo(ready, this.#random, leastRequestLoad);
+  }
+}
+
+export const leastRequest: BalancerFactory<'least-request'> = {
+  kind: 'least-request',
+  create: (deps) => new LeastRequest(deps),
+};

@@ -1,0 +1,42 @@
+import type { Endpoint } from '../endpoint.ts';
+import type { Balancer, BalancerDeps, BalancerFactory } from './balancer.ts';
+import { decayedCostMs } from './ewma.ts';
+import { pickOfTwo } from './p2c.ts';
+
+/** Finagle PeakEwma's `Penalty` (Long.MaxValue >> 16): the load of an unsampled endpoint already busy. */
+const unsampledBusyLoad = 2 ** 47;
+
+/**
+ * Finagle's load: decayed cost × (inFlight + 1), divided by weight so pool weights mean something here
+ * too. An endpoint with no sample yet follows Finagle rather than a default RTT (linkerd2-proxy 30 ms,
+ * tower 1 s): load 0 while idle, so it is tried at once, and a huge load while its first request is in
+ * flight, so it is never flooded before its latency is known. A fixed default would either flood a slow
+ * newcomer (30 ms against 800 ms peers) or starve a fast one.
+ */
+export function peakEwmaLoad(endpoint: Endpoint, nowMs: number): number {
+  if (endpoint.ewmaCostMs === 0) return endpoint.inFlight === 0 ? 0 : unsampledBusyLoad + endpoint.inFlight;
+  return (decayedCostMs(endpoint, nowMs) * (endpoint.inFlight + 1)) / endpoint.weight;
+}
+
+/** P2C over peak-EWMA load. Reads the cost that recordLatency (ewma.ts) writes; never writes it. */
+class PeakEwma implements Balancer {
+  readonly #deps: BalancerDeps;
+  #nowMs = 0;
+  // Bound once, so a pick allocates no closure; it reads the time the current pick fixed.
+  readonly #loadOf = (endpoint: Endpoint): number => peakEwmaLoad(endpoint, this.#nowMs);
+
+  constructor(deps: BalancerDeps) {
+    this.#deps = deps;
+  }
+
+  pick(ready: readonly Endpoint[]): Endpoint | undefined {
+    if (ready.length < 2) return ready[0];
+    this.#nowMs = this.#deps.nowMs();
+    return pickOfTwo(ready, this.#deps.random, this.#loadOf);
+  }
+}
+
+export const peakEwma: BalancerFactory<'peak-ewma'> = {
+  kind: 'peak-ewma',
+  create: (deps) => new PeakEwma(deps),
+};
