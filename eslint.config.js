@@ -15,18 +15,33 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' },
+      ],
     },
   },
   {
     files: ['src/core/**/*.ts'],
-    rules: restrict([{ group: ['node:*', '../*'], message: 'core/ is pure: no node:* and no other folders.' }]),
+    rules: restrict([
+      { group: ['node:*', '../*'], message: 'core/ is pure: no node:* and no other folders.' },
+    ]),
   },
   {
     files: ['src/gateway/**/*.ts'],
     rules: restrict([
       {
-        group: ['**/services/**', '**/store/**', '**/alerting/**', '**/monitor/**', '**/status/**', '**/admin/**', '**/observability/**', '**/config/**', '**/demo/**'],
+        group: [
+          '**/services/**',
+          '**/store/**',
+          '**/alerting/**',
+          '**/monitor/**',
+          '**/status/**',
+          '**/admin/**',
+          '**/observability/**',
+          '**/config/**',
+          '**/demo/**',
+        ],
         message: 'gateway/ imports core/ only (architecture.md dependency rule).',
       },
     ]),

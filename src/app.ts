@@ -28,14 +28,21 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
   const metrics = new GatewayMetrics({ poolStatus: () => gateway.status() });
   let isReady = false;
   gateway.start();
-  const cleanups: (() => Promise<void> | void)[] = [() => gateway.stop(), () => metrics.close(), unsubscribeLogs];
+  const cleanups: (() => Promise<void> | void)[] = [
+    () => gateway.stop(),
+    () => metrics.close(),
+    unsubscribeLogs,
+  ];
   try {
     const gatewayServer = await startHttpServer(config.listen.gateway, gateway.handle);
     cleanups.unshift(() => gatewayServer.close());
     const admin = await startAdminServer({ ...config.listen.admin, metrics, isReady: () => isReady, logger });
     cleanups.unshift(() => admin.close());
     isReady = true;
-    logger.info({ event: 'started', gateway: gatewayServer.url, admin: admin.url, config: options.configPath }, 'bulwark started');
+    logger.info(
+      { event: 'started', gateway: gatewayServer.url, admin: admin.url, config: options.configPath },
+      'bulwark started',
+    );
     return {
       gatewayUrl: gatewayServer.url,
       adminUrl: admin.url,

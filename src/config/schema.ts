@@ -10,19 +10,31 @@ import { duration, percent, size } from './units.ts';
 const hostPort = z
   .string()
   .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT such as 127.0.0.1:8080')
-  .transform((text) => {
+  .transform((text, ctx) => {
     const at = text.lastIndexOf(':');
-    return { host: text.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(text.slice(at + 1)) };
+    const port = Number(text.slice(at + 1));
+    // The pattern allows five digits; ports above 65535 would only fail later, at bind time.
+    if (port > 65_535) ctx.addIssue({ code: 'custom', message: 'expected a port from 0 to 65535' });
+    return { host: text.slice(0, at).replace(/^\[|\]$/g, ''), port };
   });
 
-const balancerKind = z.enum(['round-robin', 'weighted-round-robin', 'least-request', 'peak-ewma', 'consistent-hash']);
+const balancerKind = z.enum([
+  'round-robin',
+  'weighted-round-robin',
+  'least-request',
+  'peak-ewma',
+  'consistent-hash',
+]);
 
 const hashKey = z
   .string()
   .regex(/^(header:[A-Za-z0-9-]+|cookie:[^\s;=]+|ip)$/, 'expected header:NAME, cookie:NAME or ip')
   .transform((text) => {
     if (text === 'ip') return { from: 'ip' as const };
-    const [from, name = ''] = text.split(':', 2) as ['header' | 'cookie', string];
+    // Split at the first colon only: a cookie name may itself contain one.
+    const at = text.indexOf(':');
+    const from = text.slice(0, at) as 'header' | 'cookie';
+    const name = text.slice(at + 1);
     return { from, name: from === 'header' ? name.toLowerCase() : name };
   });
 
@@ -80,7 +92,11 @@ const pool = z
   })
   .superRefine((p, ctx) => {
     if (p.balancer === 'consistent-hash' && !p.hash_key)
-      ctx.addIssue({ code: 'custom', path: ['hash_key'], message: 'consistent-hash needs hash_key (header:NAME, cookie:NAME or ip)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['hash_key'],
+        message: 'consistent-hash needs hash_key (header:NAME, cookie:NAME or ip)',
+      });
   })
   .transform((p) => ({
     balancer: p.balancer,
@@ -104,9 +120,15 @@ const retry = z
     attempts: z.int().min(1).max(10).default(3),
     on: z.array(retryCondition).default(['connect-failure', 'refused', 'reset-before-response']),
     retry_non_idempotent: z.boolean().default(false),
-    backoff: z.strictObject({ base: duration().prefault('25ms'), max: duration().prefault('250ms') }).prefault({}),
+    backoff: z
+      .strictObject({ base: duration().prefault('25ms'), max: duration().prefault('250ms') })
+      .prefault({}),
     budget: z
-      .strictObject({ ratio: percent().prefault('20%'), min_per_second: z.number().min(0).default(10), ttl: duration().prefault('10s') })
+      .strictObject({
+        ratio: percent().prefault('20%'),
+        min_per_second: z.number().min(0).default(10),
+        ttl: duration().prefault('10s'),
+      })
       .prefault({}),
   })
   .transform((r) => ({
@@ -141,7 +163,8 @@ const route = z
       .transform((m) => ({
         pathPrefix: m.path_prefix,
         methods: m.methods,
-        headers: m.headers && Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k.toLowerCase(), v])),
+        headers:
+          m.headers && Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k.toLowerCase(), v])),
       })),
     pool: z.string(),
     timeouts: timeouts.prefault({}),
@@ -164,7 +187,9 @@ const listen = z
   .prefault({});
 
 const logging = z
-  .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
+  .strictObject({
+    level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  })
   .prefault({});
 
 export const configSchema = z
@@ -176,22 +201,33 @@ export const configSchema = z
   })
   .superRefine((config, ctx) => {
     const poolNames = Object.keys(config.pools);
-    if (poolNames.length === 0) ctx.addIssue({ code: 'custom', path: ['pools'], message: 'at least one pool is needed' });
+    if (poolNames.length === 0)
+      ctx.addIssue({ code: 'custom', path: ['pools'], message: 'at least one pool is needed' });
+    // Messages name the allowed pools but not the value: the loader appends what was found, hiding env secrets.
+    const unknownPool = `expected the name of a pool (${poolNames.join(' | ')})`;
     config.routes.forEach((r, i) => {
-      if (!config.pools[r.pool])
-        ctx.addIssue({ code: 'custom', path: ['routes', i, 'pool'], message: `unknown pool "${r.pool}"; pools are: ${poolNames.join(', ')}` });
+      if (!Object.hasOwn(config.pools, r.pool))
+        ctx.addIssue({ code: 'custom', path: ['routes', i, 'pool'], message: unknownPool });
     });
     for (const [name, p] of Object.entries(config.pools)) {
       if (p.failover === undefined) continue;
-      if (!config.pools[p.failover]) {
-        ctx.addIssue({ code: 'custom', path: ['pools', name, 'failover'], message: `unknown pool "${p.failover}"; pools are: ${poolNames.join(', ')}` });
+      if (!Object.hasOwn(config.pools, p.failover)) {
+        ctx.addIssue({ code: 'custom', path: ['pools', name, 'failover'], message: unknownPool });
         continue;
       }
       // A failover chain must end; a cycle would bounce traffic between two dead pools forever.
       const seen = new Set([name]);
-      for (let next: string | undefined = p.failover; next !== undefined; next = config.pools[next]?.failover) {
+      for (
+        let next: string | undefined = p.failover;
+        next !== undefined;
+        next = config.pools[next]?.failover
+      ) {
         if (seen.has(next)) {
-          ctx.addIssue({ code: 'custom', path: ['pools', name, 'failover'], message: `failover chain loops back to "${next}"` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['pools', name, 'failover'],
+            message: `failover chain loops back to "${next}"`,
+          });
           break;
         }
         seen.add(next);

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { parseDurationMs, parsePercent, parseSizeBytes } from '../core/units.ts';
 
-/** zod types for unit-carrying strings; each parses once at load and yields a plain number. */
+/**
+ * zod types for unit-carrying strings; each parses once at load and yields a plain number. Messages leave out
+ * the value: the loader appends it, or the `${VAR}` it came from so a secret is never echoed.
+ */
 
 export const duration = () =>
   z
@@ -10,7 +13,7 @@ export const duration = () =>
     .transform((text, ctx) => {
       const ms = parseDurationMs(text);
       if (ms === undefined) {
-        ctx.addIssue({ code: 'custom', message: `expected a duration like 250ms, 2s or 5m, found "${text}"` });
+        ctx.addIssue({ code: 'custom', message: 'expected a duration like 250ms, 2s or 5m' });
         return z.NEVER;
       }
       return ms;
@@ -23,7 +26,7 @@ export const size = () =>
     .transform((value, ctx) => {
       const bytes = typeof value === 'number' ? value : parseSizeBytes(value);
       if (bytes === undefined) {
-        ctx.addIssue({ code: 'custom', message: `expected a size like 64KiB or 1MiB, found "${String(value)}"` });
+        ctx.addIssue({ code: 'custom', message: 'expected a size like 64KiB or 1MiB' });
         return z.NEVER;
       }
       return bytes;
@@ -36,7 +39,7 @@ export const percent = () =>
     .transform((text, ctx) => {
       const fraction = parsePercent(text);
       if (fraction === undefined) {
-        ctx.addIssue({ code: 'custom', message: `expected a percentage from 0% to 100%, found "${text}"` });
+        ctx.addIssue({ code: 'custom', message: 'expected a percentage from 0% to 100%' });
         return z.NEVER;
       }
       return fraction;

@@ -49,7 +49,8 @@ export interface RetryEvent {
   /** What failed: a status code as text, or connect-failure / refused / reset-before-response. */
   readonly cause: string;
   /** retried, or why not: budget, body-not-replayable, not-idempotent, attempts, deadline, committed. */
-  readonly decision: 'retried' | 'budget' | 'body-not-replayable' | 'not-idempotent' | 'attempts' | 'deadline';
+  readonly decision:
+    'retried' | 'budget' | 'body-not-replayable' | 'not-idempotent' | 'attempts' | 'deadline';
 }
 
 export interface HealthEvent {

@@ -43,5 +43,7 @@ describe('parsePercent', () => {
     ['100%', 1],
   ])('%s is %d', (text, fraction) => expect(parsePercent(text)).toBe(fraction));
 
-  it.each(['50', '101%', '-5%', '%', 'half'])('rejects %j', (text) => expect(parsePercent(text)).toBeUndefined());
+  it.each(['50', '101%', '-5%', '%', 'half'])('rejects %j', (text) =>
+    expect(parsePercent(text)).toBeUndefined(),
+  );
 });

@@ -1,6 +1,12 @@
 /** Config values with units are strings parsed once at load: `250ms`, `2s`, `5m`, `64KiB`, `50%`. */
 
-const durationUnitsMs: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const durationUnitsMs: Readonly<Record<string, number>> = {
+  ms: 1,
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
 const sizeUnitsBytes: Readonly<Record<string, number>> = {
   B: 1,
   KB: 1_000,
@@ -13,7 +19,9 @@ const sizeUnitsBytes: Readonly<Record<string, number>> = {
 
 /** `1.5s` → 1500; undefined when the text is not a duration. Several parts may be combined: `1m30s`. */
 export function parseDurationMs(text: string): number | undefined {
-  const parts = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/.test(text) ? text.match(/\d+(?:\.\d+)?(?:ms|s|m|h|d)/g) : null;
+  const parts = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/.test(text)
+    ? text.match(/\d+(?:\.\d+)?(?:ms|s|m|h|d)/g)
+    : null;
   if (!parts) return undefined;
   let totalMs = 0;
   for (const part of parts) {

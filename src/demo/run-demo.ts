@@ -1,4 +1,7 @@
-import type { RunningBulwark } from '../app.ts';
+import { startBulwark, type RunningBulwark } from '../app.ts';
+import { demoConfig } from './demo-config.ts';
+import { demoGuide } from './guide.ts';
+import { startUpstream, type RunningUpstream } from './upstream.ts';
 
 export interface RunningDemo {
   readonly bulwark: RunningBulwark;
@@ -15,7 +18,37 @@ export interface DemoOptions {
   readonly printGuide?: boolean | undefined;
 }
 
-// Placeholder; the demo helper replaces it.
-export function runDemo(_options: DemoOptions = {}): Promise<RunningDemo> {
-  return Promise.reject(new Error('not implemented yet'));
+const upstreamCount = 3;
+
+/** Three simulated LLM upstreams on ephemeral ports behind a real Bulwark; the guide prints the bound URLs. */
+export async function runDemo(options: DemoOptions = {}): Promise<RunningDemo> {
+  const upstreams = await Promise.all(
+    Array.from({ length: upstreamCount }, (_, i) => startUpstream({ name: `upstream-${i + 1}` })),
+  );
+  const upstreamUrls = upstreams.map((u) => u.url);
+  let bulwark: RunningBulwark;
+  try {
+    const ports = { gatewayPort: options.gatewayPort ?? 8080, adminPort: options.adminPort ?? 8082 };
+    bulwark = await startBulwark(demoConfig(upstreamUrls, ports), { configPath: '(built-in demo config)' });
+  } catch (error) {
+    // Without a gateway the upstreams are useless; leaving them bound would leak ports into the caller.
+    await closeAll(upstreams);
+    throw error;
+  }
+  if (options.printGuide === true) {
+    const addresses = { gatewayUrl: bulwark.gatewayUrl, adminUrl: bulwark.adminUrl, upstreams };
+    process.stdout.write(demoGuide(addresses));
+  }
+  return {
+    bulwark,
+    upstreamUrls,
+    stop: async () => {
+      await bulwark.stop();
+      await closeAll(upstreams);
+    },
+  };
+}
+
+async function closeAll(upstreams: readonly RunningUpstream[]): Promise<void> {
+  await Promise.all(upstreams.map((u) => u.close()));
 }

@@ -5,7 +5,12 @@ import type { SocketReuseListener } from './upstreams.ts';
 
 /** What an attempt reports to the exchange that owns it. */
 export interface AttemptOwner {
-  onResponseStart(attempt: Attempt, status: number, headers: IncomingHttpHeaders, statusMessage: string | undefined): void;
+  onResponseStart(
+    attempt: Attempt,
+    status: number,
+    headers: IncomingHttpHeaders,
+    statusMessage: string | undefined,
+  ): void;
   onResponseData(attempt: Attempt, chunk: Buffer): void;
   onResponseEnd(attempt: Attempt): void;
   onAttemptError(attempt: Attempt, error: Error): void;
@@ -42,7 +47,12 @@ export class Attempt implements Dispatcher.DispatchHandler, SocketReuseListener 
     this.#owner.trackSocketReuse(this);
   }
 
-  onResponseStart(_c: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
+  onResponseStart(
+    _c: Dispatcher.DispatchController,
+    status: number,
+    headers: IncomingHttpHeaders,
+    statusMessage?: string,
+  ): void {
     if (this.isSettled) return;
     this.status = status;
     this.#owner.onResponseStart(this, status, headers, statusMessage);

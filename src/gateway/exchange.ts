@@ -18,7 +18,11 @@ import type { SocketReuseTracker, Upstreams } from './upstreams.ts';
 
 /** Chooses endpoints across a pool and its failover chain, and learns from what happened. */
 export interface EndpointSelector {
-  select(poolName: string, hint: PickHint, tried: ReadonlySet<Endpoint>): { readonly endpoint: Endpoint; readonly pool: { readonly name: string } } | undefined;
+  select(
+    poolName: string,
+    hint: PickHint,
+    tried: ReadonlySet<Endpoint>,
+  ): { readonly endpoint: Endpoint; readonly pool: { readonly name: string } } | undefined;
   recordOutcome(endpoint: Endpoint, outcome: Outcome): void;
 }
 
@@ -79,7 +83,18 @@ export class Exchange implements AttemptOwner {
   #cancelTotalTimer: (() => void) | undefined;
   #cancelRetryTimer: (() => void) | undefined;
 
-  constructor(deps: ExchangeDeps, route: RouteRuntime, req: IncomingMessage, res: ServerResponse, init: { requestId: string; body: RequestBody; headers: Record<string, string | string[]>; hint: PickHint }) {
+  constructor(
+    deps: ExchangeDeps,
+    route: RouteRuntime,
+    req: IncomingMessage,
+    res: ServerResponse,
+    init: {
+      requestId: string;
+      body: RequestBody;
+      headers: Record<string, string | string[]>;
+      hint: PickHint;
+    },
+  ) {
     this.#deps = deps;
     this.#route = route;
     this.#req = req;
@@ -94,7 +109,10 @@ export class Exchange implements AttemptOwner {
 
   start(): void {
     this.#route.budget.recordRequest();
-    this.#cancelTotalTimer = this.#deps.clock.setTimer(this.#route.spec.timeouts.totalMs, this.#onTotalTimeout);
+    this.#cancelTotalTimer = this.#deps.clock.setTimer(
+      this.#route.spec.timeouts.totalMs,
+      this.#onTotalTimeout,
+    );
     this.#res.on('close', this.#onClientClose);
     this.#nextAttempt();
   }
@@ -104,7 +122,11 @@ export class Exchange implements AttemptOwner {
     if (this.#isDone) return;
     const selection = this.#deps.selector.select(this.#route.spec.pool, this.#hint, this.#tried);
     if (!selection) {
-      const noEndpoint = { status: 503, code: 'GW_NO_HEALTHY_ENDPOINT', message: `no endpoint of pool "${this.#route.spec.pool}" can take requests` } as const;
+      const noEndpoint = {
+        status: 503,
+        code: 'GW_NO_HEALTHY_ENDPOINT',
+        message: `no endpoint of pool "${this.#route.spec.pool}" can take requests`,
+      } as const;
       return this.#fail(this.#lastFailure ?? noEndpoint);
     }
     const { endpoint, pool } = selection;
@@ -119,7 +141,12 @@ export class Exchange implements AttemptOwner {
         path: this.#req.url ?? '/',
         method: this.#req.method ?? 'GET',
         headers: this.#headers,
-        body: this.#body.kind === 'none' ? null : this.#body.kind === 'buffered' ? this.#body.bytes : this.#body.readable,
+        body:
+          this.#body.kind === 'none'
+            ? null
+            : this.#body.kind === 'buffered'
+              ? this.#body.bytes
+              : this.#body.readable,
         headersTimeout: timeouts.firstByteMs,
         bodyTimeout: timeouts.idleMs,
       },
@@ -131,10 +158,18 @@ export class Exchange implements AttemptOwner {
     this.#deps.reuse.expectSendHeaders(attempt);
   }
 
-  onResponseStart(attempt: Attempt, status: number, headers: IncomingHttpHeaders, statusMessage: string | undefined): void {
+  onResponseStart(
+    attempt: Attempt,
+    status: number,
+    headers: IncomingHttpHeaders,
+    statusMessage: string | undefined,
+  ): void {
     const nowMs = this.#deps.clock.nowMs();
     const latencyMs = nowMs - attempt.startedMs;
-    const outcome: Outcome = status >= 500 || status === 429 ? { kind: 'failure', reason: 'status', status, latencyMs } : { kind: 'success', status, latencyMs };
+    const outcome: Outcome =
+      status >= 500 || status === 429
+        ? { kind: 'failure', reason: 'status', status, latencyMs }
+        : { kind: 'success', status, latencyMs };
     this.#deps.recordLatency(attempt.endpoint, outcome, nowMs);
     if (this.#route.spec.retry.on.includes(status) && this.#tryRetry(attempt, status, outcome)) return;
     this.#commit(status, headers, statusMessage);
@@ -168,7 +203,12 @@ export class Exchange implements AttemptOwner {
   onResponseEnd(attempt: Attempt): void {
     const latencyMs = this.#deps.clock.nowMs() - attempt.startedMs;
     const status = attempt.status;
-    this.#settle(attempt, status >= 500 ? { kind: 'failure', reason: 'status', status, latencyMs } : { kind: 'success', status, latencyMs });
+    this.#settle(
+      attempt,
+      status >= 500
+        ? { kind: 'failure', reason: 'status', status, latencyMs }
+        : { kind: 'success', status, latencyMs },
+    );
     this.#res.end();
     this.#finish(status, undefined);
   }
@@ -203,24 +243,36 @@ export class Exchange implements AttemptOwner {
       deadlineMs: this.#deadlineMs,
       random: this.#deps.random,
     });
-    if (decision.retry || decision.denial) this.#publishRetry(attempt, cause, decision.retry ? 'retried' : decision.denial!);
+    if (decision.retry || decision.denial)
+      this.#publishRetry(attempt, cause, decision.retry ? 'retried' : decision.denial!);
     if (!decision.retry) return false;
     this.#settle(attempt, outcome);
     attempt.abort(retrying);
-    if (typeof cause === 'number') this.#lastFailure = { status: 502, code: 'GW_UPSTREAM_FAILED', message: `upstream answered ${cause}` };
-    else this.#lastFailure = { status: 502, code: 'GW_UPSTREAM_FAILED', message: `upstream ${attempt.endpoint.id}: ${cause}` };
+    if (typeof cause === 'number')
+      this.#lastFailure = { status: 502, code: 'GW_UPSTREAM_FAILED', message: `upstream answered ${cause}` };
+    else
+      this.#lastFailure = {
+        status: 502,
+        code: 'GW_UPSTREAM_FAILED',
+        message: `upstream ${attempt.endpoint.id}: ${cause}`,
+      };
     this.#cancelRetryTimer = this.#deps.clock.setTimer(decision.delayMs, () => this.#nextAttempt());
     return true;
   }
 
   #failMidStream(attempt: Attempt, error: Error, latencyMs: number): void {
     const code = (error as { code?: string }).code;
-    const outcome: Outcome = code === 'UND_ERR_BODY_TIMEOUT' ? { kind: 'timeout', phase: 'idle', latencyMs } : { kind: 'failure', reason: 'reset', latencyMs };
+    const outcome: Outcome =
+      code === 'UND_ERR_BODY_TIMEOUT'
+        ? { kind: 'timeout', phase: 'idle', latencyMs }
+        : { kind: 'failure', reason: 'reset', latencyMs };
     this.#settle(attempt, outcome);
     const message = `upstream ${attempt.endpoint.id} failed mid-response: ${outcome.kind === 'timeout' ? 'idle timeout' : error.message}`;
     if (this.#isEventStream) {
       // The error event must reach the client before the connection goes, so destroy only once it is flushed.
-      this.#res.write(sseErrorFrame('GW_UPSTREAM_STREAM_FAILED', message, this.#requestId), () => this.#res.destroy());
+      this.#res.write(sseErrorFrame('GW_UPSTREAM_STREAM_FAILED', message, this.#requestId), () =>
+        this.#res.destroy(),
+      );
     } else {
       this.#res.destroy();
     }
@@ -236,14 +288,22 @@ export class Exchange implements AttemptOwner {
     if (this.#isDone) return;
     const attempt = this.#current;
     if (attempt && !attempt.isSettled) {
-      this.#settle(attempt, { kind: 'timeout', phase: 'total', latencyMs: this.#deps.clock.nowMs() - attempt.startedMs });
+      this.#settle(attempt, {
+        kind: 'timeout',
+        phase: 'total',
+        latencyMs: this.#deps.clock.nowMs() - attempt.startedMs,
+      });
       attempt.abort(totalTimeout);
     }
     if (this.#isCommitted) {
       this.#res.destroy();
       return this.#finish(attempt?.status ?? 0, 'GW_UPSTREAM_TIMEOUT');
     }
-    this.#fail({ status: 504, code: 'GW_UPSTREAM_TIMEOUT', message: `no complete response within the route's total timeout of ${this.#route.spec.timeouts.totalMs} ms` });
+    this.#fail({
+      status: 504,
+      code: 'GW_UPSTREAM_TIMEOUT',
+      message: `no complete response within the route's total timeout of ${this.#route.spec.timeouts.totalMs} ms`,
+    });
   };
 
   readonly #onClientClose = (): void => {
@@ -264,14 +324,25 @@ export class Exchange implements AttemptOwner {
     if (!outcome) return;
     this.#deps.selector.recordOutcome(attempt.endpoint, outcome);
     if (attemptChannel.hasSubscribers) {
-      const event: AttemptEvent = { requestId: this.#requestId, pool: attempt.poolName, endpoint: attempt.endpoint.id, outcome };
+      const event: AttemptEvent = {
+        requestId: this.#requestId,
+        pool: attempt.poolName,
+        endpoint: attempt.endpoint.id,
+        outcome,
+      };
       attemptChannel.publish(event);
     }
   }
 
   #publishRetry(attempt: Attempt, cause: FailureCause, decision: RetryEvent['decision']): void {
     if (!retryChannel.hasSubscribers) return;
-    const event: RetryEvent = { requestId: this.#requestId, route: this.#route.index, pool: attempt.poolName, cause: String(cause), decision };
+    const event: RetryEvent = {
+      requestId: this.#requestId,
+      route: this.#route.index,
+      pool: attempt.poolName,
+      cause: String(cause),
+      decision,
+    };
     retryChannel.publish(event);
   }
 

@@ -32,7 +32,10 @@ export class Gateway {
 
   constructor(spec: GatewaySpec, deps: GatewayDeps) {
     const balancerDeps = { random: deps.random, nowMs: () => deps.clock.nowMs() };
-    this.#pools = PoolSet.fromSpecs(spec.pools, { ...deps, balancerFor: (_name, poolSpec) => createBalancer(poolSpec.balancer, balancerDeps) });
+    this.#pools = PoolSet.fromSpecs(spec.pools, {
+      ...deps,
+      balancerFor: (_name, poolSpec) => createBalancer(poolSpec.balancer, balancerDeps),
+    });
     for (const [name, poolSpec] of Object.entries(spec.pools)) {
       for (const endpoint of this.#pools.get(name)?.endpoints ?? []) {
         this.#upstreams.add(endpoint, {
@@ -49,7 +52,13 @@ export class Gateway {
       hashKey: spec.pools[routeSpec.pool]?.hashKey,
     }));
     this.#match = compileRoutes(spec.routes);
-    this.#exchangeDeps = { ...deps, selector: this.#pools, upstreams: this.#upstreams, reuse: this.#reuse, recordLatency };
+    this.#exchangeDeps = {
+      ...deps,
+      selector: this.#pools,
+      upstreams: this.#upstreams,
+      reuse: this.#reuse,
+      recordLatency,
+    };
   }
 
   start(): void {
@@ -71,7 +80,8 @@ export class Gateway {
     const path = req.url ?? '/';
     const matched = this.#match(req.method ?? 'GET', path, req.headers);
     const route = matched && this.#routes[matched.index];
-    if (!route) return sendError(res, 404, 'GW_ROUTE_NOT_FOUND', `no route matches ${req.method} ${path}`, requestId);
+    if (!route)
+      return sendError(res, 404, 'GW_ROUTE_NOT_FOUND', `no route matches ${req.method} ${path}`, requestId);
     const clientIp = clientIpOf(req);
     const headers = upstreamRequestHeaders(req.headers, { requestId, clientIp, proto: 'http' });
     const hint = { hashKey: route.hashKey && hashKeyValueOf(route.hashKey, req, clientIp) };
@@ -95,6 +105,11 @@ function connectTimeoutForPool(poolName: string, spec: GatewaySpec): number {
 
 function failoverChain(route: RouteSpec, spec: GatewaySpec): string[] {
   const chain: string[] = [];
-  for (let name: string | undefined = route.pool; name !== undefined && !chain.includes(name); name = spec.pools[name]?.failover) chain.push(name);
+  for (
+    let name: string | undefined = route.pool;
+    name !== undefined && !chain.includes(name);
+    name = spec.pools[name]?.failover
+  )
+    chain.push(name);
   return chain;
 }

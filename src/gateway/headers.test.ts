@@ -6,15 +6,33 @@ describe('upstreamRequestHeaders', () => {
 
   it('drops hop-by-hop headers, including those named by Connection', () => {
     const out = upstreamRequestHeaders(
-      { connection: 'keep-alive, x-secret-hop', 'keep-alive': 'timeout=5', te: 'trailers', 'transfer-encoding': 'chunked', upgrade: 'h2c', 'proxy-authorization': 'Basic x', 'x-secret-hop': '1', expect: '100-continue', accept: 'application/json' },
+      {
+        connection: 'keep-alive, x-secret-hop',
+        'keep-alive': 'timeout=5',
+        te: 'trailers',
+        'transfer-encoding': 'chunked',
+        upgrade: 'h2c',
+        'proxy-authorization': 'Basic x',
+        'x-secret-hop': '1',
+        expect: '100-continue',
+        accept: 'application/json',
+      },
       context,
     );
-    expect(Object.keys(out).sort()).toEqual(['accept', 'x-forwarded-for', 'x-forwarded-proto', 'x-request-id']);
+    expect(Object.keys(out).sort()).toEqual([
+      'accept',
+      'x-forwarded-for',
+      'x-forwarded-proto',
+      'x-request-id',
+    ]);
   });
 
   it('appends to the X-Forwarded chain and passes traceparent through', () => {
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-    const out = upstreamRequestHeaders({ host: 'api.example', 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https', traceparent }, context);
+    const out = upstreamRequestHeaders(
+      { host: 'api.example', 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https', traceparent },
+      context,
+    );
     expect(out['x-forwarded-for']).toBe('203.0.113.7, 10.0.0.9');
     expect(out['x-forwarded-proto']).toBe('https, http');
     expect(out['x-forwarded-host']).toBe('api.example');
@@ -26,7 +44,16 @@ describe('upstreamRequestHeaders', () => {
 
 describe('clientResponseHeaders', () => {
   it('drops hop-by-hop response headers and sets the request id', () => {
-    const out = clientResponseHeaders({ connection: 'close', 'transfer-encoding': 'chunked', 'keep-alive': 'timeout=5', 'content-type': 'text/plain', 'x-request-id': 'upstream-made' }, 'req-2');
+    const out = clientResponseHeaders(
+      {
+        connection: 'close',
+        'transfer-encoding': 'chunked',
+        'keep-alive': 'timeout=5',
+        'content-type': 'text/plain',
+        'x-request-id': 'upstream-made',
+      },
+      'req-2',
+    );
     expect(out).toEqual({ 'content-type': 'text/plain', 'x-request-id': 'req-2' });
   });
 });

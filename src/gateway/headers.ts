@@ -1,7 +1,18 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 
 /** RFC 9110 §7.6.1: meaningful for one connection only, never forwarded. `Expect` is answered by our own server. */
-const hopByHop = new Set(['connection', 'expect', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization']);
+const hopByHop = new Set([
+  'connection',
+  'expect',
+  'keep-alive',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+]);
 
 function isHopByHop(name: string, connectionNamed: ReadonlySet<string> | undefined): boolean {
   return hopByHop.has(name) || name.startsWith('proxy-') || (connectionNamed?.has(name) ?? false);
@@ -24,7 +35,10 @@ const appendList = (existing: string | string[] | undefined, value: string): str
   existing === undefined ? value : `${Array.isArray(existing) ? existing.join(', ') : existing}, ${value}`;
 
 /** The request headers an upstream receives: end-to-end headers, forwarding chain appended, request id set. */
-export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, context: ForwardContext): Record<string, string | string[]> {
+export function upstreamRequestHeaders(
+  incoming: IncomingHttpHeaders,
+  context: ForwardContext,
+): Record<string, string | string[]> {
   const named = namedByConnection(incoming.connection);
   const headers: Record<string, string | string[]> = {};
   for (const name in incoming) {
@@ -34,7 +48,8 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, context: F
   }
   headers['x-forwarded-for'] = appendList(incoming['x-forwarded-for'], context.clientIp);
   headers['x-forwarded-proto'] = appendList(incoming['x-forwarded-proto'], context.proto);
-  if (incoming.host !== undefined) headers['x-forwarded-host'] = appendList(incoming['x-forwarded-host'], incoming.host);
+  if (incoming.host !== undefined)
+    headers['x-forwarded-host'] = appendList(incoming['x-forwarded-host'], incoming.host);
   headers['x-request-id'] = context.requestId;
   return headers;
 }

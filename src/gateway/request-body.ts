@@ -25,10 +25,12 @@ export async function readRequestBody(req: IncomingMessage, maxReplayBytes: numb
   const iterator = req[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   for (;;) {
     const next = await iterator.next();
-    if (next.done) return { kind: 'buffered', bytes: held.length === 1 ? held[0]! : Buffer.concat(held, heldBytes) };
+    if (next.done)
+      return { kind: 'buffered', bytes: held.length === 1 ? held[0]! : Buffer.concat(held, heldBytes) };
     held.push(next.value);
     heldBytes += next.value.length;
-    if (heldBytes > maxReplayBytes) return { kind: 'stream', readable: Readable.from(resume(held, iterator), { objectMode: false }) };
+    if (heldBytes > maxReplayBytes)
+      return { kind: 'stream', readable: Readable.from(resume(held, iterator), { objectMode: false }) };
   }
 }
 

@@ -2,7 +2,13 @@ import type { ServerResponse } from 'node:http';
 import type { ErrorCode } from '../core/errors.ts';
 
 /** Gateway-made errors reach clients as JSON with a stable code and the request id to quote in a report. */
-export function sendError(res: ServerResponse, status: number, code: ErrorCode, message: string, requestId: string): void {
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  code: ErrorCode,
+  message: string,
+  requestId: string,
+): void {
   if (res.headersSent) {
     res.destroy();
     return;

@@ -4,15 +4,26 @@ import type { RouteSpec } from './spec.ts';
 
 const base: Omit<RouteSpec, 'match' | 'pool'> = {
   timeouts: { connectMs: 1000, firstByteMs: 1000, idleMs: 1000, totalMs: 1000 },
-  retry: { attempts: 1, on: [], retryNonIdempotent: false, backoffBaseMs: 25, backoffMaxMs: 250, budget: { ratio: 0.2, minPerSecond: 10, ttlMs: 10_000 } },
+  retry: {
+    attempts: 1,
+    on: [],
+    retryNonIdempotent: false,
+    backoffBaseMs: 25,
+    backoffMaxMs: 250,
+    budget: { ratio: 0.2, minPerSecond: 10, ttlMs: 10_000 },
+  },
   maxReplayBodyBytes: 0,
 };
 
 describe('compileRoutes', () => {
   const match = compileRoutes([
-    { ...base, pool: 'acme', match: { pathPrefix: '/v1/', methods: ['GET', 'POST'], headers: { 'x-tenant': 'acme' } } },
+    {
+      ...base,
+      pool: 'acme',
+      match: { pathPrefix: '/v1/', methods: ['GET', 'POST'], headers: { 'x-tenant': 'acme' } },
+    },
     { ...base, pool: 'api', match: { pathPrefix: '/v1/' } },
-    { ...base, pool: 'web', match: { pathPrefix: '/' , methods: ['GET'] } },
+    { ...base, pool: 'web', match: { pathPrefix: '/', methods: ['GET'] } },
   ]);
 
   it.each([

@@ -8,7 +8,9 @@ export interface MatchedRoute {
 }
 
 /** First match wins, in config order, as in Envoy and nginx location blocks with explicit order. */
-export function compileRoutes(routes: readonly RouteSpec[]): (method: string, path: string, headers: IncomingHttpHeaders) => MatchedRoute | undefined {
+export function compileRoutes(
+  routes: readonly RouteSpec[],
+): (method: string, path: string, headers: IncomingHttpHeaders) => MatchedRoute | undefined {
   const compiled = routes.map((spec, index) => ({
     index,
     spec,

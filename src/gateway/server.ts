@@ -19,8 +19,14 @@ export interface RunningServer {
 const keepAliveTimeoutMs = 65_000;
 const headersTimeoutMs = 66_000;
 
-export function startHttpServer(address: ListenAddress, handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<RunningServer> {
-  const server = createServer({ keepAliveTimeout: keepAliveTimeoutMs, headersTimeout: headersTimeoutMs, noDelay: true }, handle);
+export function startHttpServer(
+  address: ListenAddress,
+  handle: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<RunningServer> {
+  const server = createServer(
+    { keepAliveTimeout: keepAliveTimeoutMs, headersTimeout: headersTimeoutMs, noDelay: true },
+    handle,
+  );
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(address.port, address.host, () => {

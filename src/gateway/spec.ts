@@ -2,7 +2,8 @@
  * What the gateway needs to run, in normalized units. The config schema's output is assignable to
  * these types, so app.ts passes it straight through; the gateway never imports config/ (dependency rule).
  */
-export type BalancerKind = 'round-robin' | 'weighted-round-robin' | 'least-request' | 'peak-ewma' | 'consistent-hash';
+export type BalancerKind =
+  'round-robin' | 'weighted-round-robin' | 'least-request' | 'peak-ewma' | 'consistent-hash';
 
 /** `header:NAME` (lower-cased name), `cookie:NAME`, or the client's IP. */
 export type HashKey = { readonly from: 'header' | 'cookie'; readonly name: string } | { readonly from: 'ip' };

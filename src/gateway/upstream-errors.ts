@@ -7,17 +7,31 @@ export interface ClassifiedFailure {
   readonly outcome: Outcome;
 }
 
-const connectCodes = new Set(['UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTDOWN', 'ENETDOWN']);
+const connectCodes = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTDOWN',
+  'ENETDOWN',
+]);
 const resetCodes = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'UND_ERR_CLOSED']);
 
 /** Maps an undici error that arrived before any response header to a retry cause and an Outcome. */
 export function classifyUpstreamError(error: Error, latencyMs: number): ClassifiedFailure {
   const code = (error as { code?: string }).code ?? '';
-  if (code === 'ECONNREFUSED') return { cause: 'refused', outcome: { kind: 'failure', reason: 'connect', latencyMs } };
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') return { cause: 'connect-failure', outcome: { kind: 'timeout', phase: 'connect', latencyMs } };
-  if (connectCodes.has(code)) return { cause: 'connect-failure', outcome: { kind: 'failure', reason: 'connect', latencyMs } };
-  if (code === 'UND_ERR_HEADERS_TIMEOUT') return { cause: undefined, outcome: { kind: 'timeout', phase: 'first_byte', latencyMs } };
-  if (code === 'UND_ERR_BODY_TIMEOUT') return { cause: undefined, outcome: { kind: 'timeout', phase: 'idle', latencyMs } };
-  if (resetCodes.has(code)) return { cause: 'reset-before-response', outcome: { kind: 'failure', reason: 'reset', latencyMs } };
+  if (code === 'ECONNREFUSED')
+    return { cause: 'refused', outcome: { kind: 'failure', reason: 'connect', latencyMs } };
+  if (code === 'UND_ERR_CONNECT_TIMEOUT')
+    return { cause: 'connect-failure', outcome: { kind: 'timeout', phase: 'connect', latencyMs } };
+  if (connectCodes.has(code))
+    return { cause: 'connect-failure', outcome: { kind: 'failure', reason: 'connect', latencyMs } };
+  if (code === 'UND_ERR_HEADERS_TIMEOUT')
+    return { cause: undefined, outcome: { kind: 'timeout', phase: 'first_byte', latencyMs } };
+  if (code === 'UND_ERR_BODY_TIMEOUT')
+    return { cause: undefined, outcome: { kind: 'timeout', phase: 'idle', latencyMs } };
+  if (resetCodes.has(code))
+    return { cause: 'reset-before-response', outcome: { kind: 'failure', reason: 'reset', latencyMs } };
   return { cause: undefined, outcome: { kind: 'failure', reason: 'protocol', latencyMs } };
 }

@@ -38,7 +38,11 @@ describe('priority failover', () => {
     const healthCheck = { interval: '50ms', timeout: '500ms', unhealthy_threshold: 1, healthy_threshold: 1 };
     gateway = await startTestGateway({
       pools: {
-        api: { endpoints: [{ url: a1.url }, { url: a2.url }], health_check: healthCheck, failover: 'api-backup' },
+        api: {
+          endpoints: [{ url: a1.url }, { url: a2.url }],
+          health_check: healthCheck,
+          failover: 'api-backup',
+        },
         'api-backup': { endpoints: [{ url: backup.url }], health_check: healthCheck },
       },
       routes: [{ pool: 'api' }],

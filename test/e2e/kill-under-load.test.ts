@@ -31,16 +31,28 @@ describe('SIGKILL one of three upstreams under steady load', () => {
         api: {
           balancer: 'least-request',
           endpoints: fleet.urls.map((url) => ({ url })),
-          health_check: { path: '/healthz', interval: '500ms', timeout: '250ms', unhealthy_threshold: 2, healthy_threshold: 2 },
+          health_check: {
+            path: '/healthz',
+            interval: '500ms',
+            timeout: '250ms',
+            unhealthy_threshold: 2,
+            healthy_threshold: 2,
+          },
           outlier_detection: { consecutive_failures: 5, base_ejection: '30s' },
         },
       },
-      routes: [{ pool: 'api', retry: { attempts: 3, on: ['connect-failure', 'refused', 'reset-before-response', 502, 503] } }],
+      routes: [
+        {
+          pool: 'api',
+          retry: { attempts: 3, on: ['connect-failure', 'refused', 'reset-before-response', 502, 503] },
+        },
+      ],
     });
     const killed = new URL(fleet.urls[1]!).host;
     const onAttempt = (message: unknown): void => {
       const event = message as AttemptEvent;
-      if (killedAtMs > 0 && event.endpoint === killed && performance.now() - killedAtMs > 1_000) attemptsToKilledAfterOneSecond.push(event);
+      if (killedAtMs > 0 && event.endpoint === killed && performance.now() - killedAtMs > 1_000)
+        attemptsToKilledAfterOneSecond.push(event);
     };
     subscribe(channelNames.attempt, onAttempt);
     const client = new Agent({ connections: concurrency });
@@ -68,10 +80,14 @@ describe('SIGKILL one of three upstreams under steady load', () => {
       await eventually(() => performance.now() - startedMs >= killAtMs, killAtMs + 1_000, 'kill time');
       await fleet.kill(1);
       killedAtMs = performance.now();
-      await eventually(() => {
-        const endpoint = gateway.gateway.status()[0]?.endpoints.find((e) => e.id === killed);
-        return endpoint !== undefined && (endpoint.isEjected || !endpoint.isHealthy);
-      }, 5_000, 'the killed endpoint to leave rotation');
+      await eventually(
+        () => {
+          const endpoint = gateway.gateway.status()[0]?.endpoints.find((e) => e.id === killed);
+          return endpoint !== undefined && (endpoint.isEjected || !endpoint.isHealthy);
+        },
+        5_000,
+        'the killed endpoint to leave rotation',
+      );
       outOfRotationAfterMs = performance.now() - killedAtMs;
     };
     await Promise.all([...Array.from({ length: concurrency }, (_, w) => worker(w)), watchRotation()]);
@@ -95,7 +111,9 @@ describe('SIGKILL one of three upstreams under steady load', () => {
 
   it('failed no POST that had not reached the killed upstream', () => {
     const reachedKilled = new Set(fleet.receivedIds(1));
-    const failedElsewhere = sent.filter((s) => s.method === 'POST' && s.status !== 200 && !reachedKilled.has(s.id));
+    const failedElsewhere = sent.filter(
+      (s) => s.method === 'POST' && s.status !== 200 && !reachedKilled.has(s.id),
+    );
     expect(failedElsewhere).toEqual([]);
   });
 

@@ -1,5 +1,13 @@
 import { once } from 'node:events';
-import { createServer, get, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  get,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -25,7 +33,10 @@ async function deadUrl(): Promise<string> {
   return url;
 }
 
-async function httpGet(url: string, headers: OutgoingHttpHeaders): Promise<{ statusCode: number; headers: IncomingHttpHeaders; body: string }> {
+async function httpGet(
+  url: string,
+  headers: OutgoingHttpHeaders,
+): Promise<{ statusCode: number; headers: IncomingHttpHeaders; body: string }> {
   const [res] = (await once(get(url, { headers, agent: false }), 'response')) as [IncomingMessage];
   let body = '';
   for await (const chunk of res) body += String(chunk);
@@ -53,10 +64,18 @@ describe('forwarding', () => {
       res.writeHead(200, { 'content-type': 'text/plain', 'keep-alive': 'timeout=5', 'x-from': 'up' });
       res.end('hello');
     });
-    gateway = await startTestGateway({ pools: { api: { endpoints: [{ url: up.url }] } }, routes: [route('api')] });
+    gateway = await startTestGateway({
+      pools: { api: { endpoints: [{ url: up.url }] } },
+      routes: [route('api')],
+    });
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
     // node:http, because undici will not send a Connection header that names other headers.
-    const res = await httpGet(`${gateway.url}/x?y=1`, { traceparent, 'x-forwarded-for': '203.0.113.9', 'x-hop': 'a', connection: 'x-hop' });
+    const res = await httpGet(`${gateway.url}/x?y=1`, {
+      traceparent,
+      'x-forwarded-for': '203.0.113.9',
+      'x-hop': 'a',
+      connection: 'x-hop',
+    });
     expect(res.statusCode).toBe(200);
     expect(res.body).toBe('hello');
     const requestId = res.headers['x-request-id'];
@@ -72,7 +91,10 @@ describe('forwarding', () => {
 
   it('keeps a client-supplied request id', async () => {
     const up = await upstream((req, res) => res.end(req.headers['x-request-id']));
-    gateway = await startTestGateway({ pools: { api: { endpoints: [{ url: up.url }] } }, routes: [route('api')] });
+    gateway = await startTestGateway({
+      pools: { api: { endpoints: [{ url: up.url }] } },
+      routes: [route('api')],
+    });
     const res = await request(gateway.url, { headers: { 'x-request-id': 'abc-123' } });
     expect(res.headers['x-request-id']).toBe('abc-123');
     expect(await res.body.text()).toBe('abc-123');
@@ -83,7 +105,10 @@ describe('forwarding', () => {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       req.pipe(res);
     });
-    gateway = await startTestGateway({ pools: { api: { endpoints: [{ url: up.url }] } }, routes: [route('api')] });
+    gateway = await startTestGateway({
+      pools: { api: { endpoints: [{ url: up.url }] } },
+      routes: [route('api')],
+    });
     const bytes = Buffer.alloc(5 * 1024 * 1024, 7);
     const res = await request(gateway.url, { method: 'POST', body: bytes });
     const echoed = Buffer.from(await res.body.arrayBuffer());
@@ -93,7 +118,10 @@ describe('forwarding', () => {
 
   it('answers 404 with a JSON error for an unknown route', async () => {
     const up = await upstream((_req, res) => res.end());
-    gateway = await startTestGateway({ pools: { api: { endpoints: [{ url: up.url }] } }, routes: [{ match: { path_prefix: '/v1/' }, pool: 'api' }] });
+    gateway = await startTestGateway({
+      pools: { api: { endpoints: [{ url: up.url }] } },
+      routes: [{ match: { path_prefix: '/v1/' }, pool: 'api' }],
+    });
     const res = await request(`${gateway.url}/nope`);
     expect(res.statusCode).toBe(404);
     const body = (await res.body.json()) as { error: { code: string; request_id: string } };
@@ -103,14 +131,22 @@ describe('forwarding', () => {
 
   it('answers 503 when every endpoint is draining', async () => {
     const up = await upstream((_req, res) => res.end());
-    gateway = await startTestGateway({ pools: { api: { endpoints: [{ url: up.url, drain: true }] } }, routes: [route('api')] });
+    gateway = await startTestGateway({
+      pools: { api: { endpoints: [{ url: up.url, drain: true }] } },
+      routes: [route('api')],
+    });
     const res = await request(gateway.url);
     expect(res.statusCode).toBe(503);
-    expect(((await res.body.json()) as { error: { code: string } }).error.code).toBe('GW_NO_HEALTHY_ENDPOINT');
+    expect(((await res.body.json()) as { error: { code: string } }).error.code).toBe(
+      'GW_NO_HEALTHY_ENDPOINT',
+    );
   });
 
   it('answers 502 when the only upstream refuses connections', async () => {
-    gateway = await startTestGateway({ pools: { api: { endpoints: [{ url: await deadUrl() }] } }, routes: [route('api')] });
+    gateway = await startTestGateway({
+      pools: { api: { endpoints: [{ url: await deadUrl() }] } },
+      routes: [route('api')],
+    });
     const res = await request(gateway.url);
     expect(res.statusCode).toBe(502);
     expect(((await res.body.json()) as { error: { code: string } }).error.code).toBe('GW_UPSTREAM_FAILED');
@@ -126,7 +162,10 @@ describe('retries', () => {
       req.on('end', () => res.end('ok'));
     });
     const dead = await deadUrl();
-    gateway = await startTestGateway({ pools: { api: { balancer: 'round-robin', endpoints: [{ url: dead }, { url: good.url }] } }, routes: [route('api')] });
+    gateway = await startTestGateway({
+      pools: { api: { balancer: 'round-robin', endpoints: [{ url: dead }, { url: good.url }] } },
+      routes: [route('api')],
+    });
     for (let i = 0; i < 10; i++) {
       const res = await request(gateway.url, { method: 'POST', body: `payload ${i}` });
       expect(res.statusCode).toBe(200);
@@ -143,7 +182,10 @@ describe('retries', () => {
       res.writeHead(calls % 2 === 1 ? 503 : 200);
       res.end(String(calls));
     });
-    gateway = await startTestGateway({ pools: { api: { endpoints: [{ url: flaky.url }] } }, routes: [route('api', { retry: { attempts: 2, on: [503] } })] });
+    gateway = await startTestGateway({
+      pools: { api: { endpoints: [{ url: flaky.url }] } },
+      routes: [route('api', { retry: { attempts: 2, on: [503] } })],
+    });
     const get = await request(gateway.url);
     expect(get.statusCode).toBe(200);
     expect(await get.body.text()).toBe('2');
@@ -161,7 +203,9 @@ describe('retries', () => {
     });
     gateway = await startTestGateway({
       pools: { api: { endpoints: [{ url: down.url }], outlier_detection: { consecutive_failures: 1000 } } },
-      routes: [route('api', { retry: { attempts: 3, on: [503], budget: { ratio: '0%', min_per_second: 0.3 } } })],
+      routes: [
+        route('api', { retry: { attempts: 3, on: [503], budget: { ratio: '0%', min_per_second: 0.3 } } }),
+      ],
     });
     for (let i = 0; i < 10; i++) await (await request(gateway.url)).body.text();
     // 10 requests, reserve of 0.3/s × 10 s = 3 retries, ratio 0: 13 upstream calls, not 30.
@@ -172,7 +216,10 @@ describe('retries', () => {
 describe('timeouts and failures after the response started', () => {
   it('answers 504 when the first byte does not come in time', async () => {
     const hang = await upstream(() => undefined);
-    gateway = await startTestGateway({ pools: { api: { endpoints: [{ url: hang.url }] } }, routes: [route('api', { timeouts: { first_byte: '200ms' } })] });
+    gateway = await startTestGateway({
+      pools: { api: { endpoints: [{ url: hang.url }] } },
+      routes: [route('api', { timeouts: { first_byte: '200ms' } })],
+    });
     const res = await request(gateway.url);
     expect(res.statusCode).toBe(504);
     expect(((await res.body.json()) as { error: { code: string } }).error.code).toBe('GW_UPSTREAM_TIMEOUT');
@@ -183,7 +230,10 @@ describe('timeouts and failures after the response started', () => {
       res.writeHead(200);
       res.write('partial');
     });
-    gateway = await startTestGateway({ pools: { api: { endpoints: [{ url: slowBody.url }] } }, routes: [route('api', { timeouts: { total: '300ms' } })] });
+    gateway = await startTestGateway({
+      pools: { api: { endpoints: [{ url: slowBody.url }] } },
+      routes: [route('api', { timeouts: { total: '300ms' } })],
+    });
     const res = await request(gateway.url);
     expect(res.statusCode).toBe(200);
     await expect(res.body.text()).rejects.toThrow();
@@ -195,7 +245,10 @@ describe('timeouts and failures after the response started', () => {
       res.write('only part');
       setImmediate(() => res.destroy());
     });
-    gateway = await startTestGateway({ pools: { api: { endpoints: [{ url: dying.url }] } }, routes: [route('api')] });
+    gateway = await startTestGateway({
+      pools: { api: { endpoints: [{ url: dying.url }] } },
+      routes: [route('api')],
+    });
     const res = await request(gateway.url);
     await expect(res.body.text()).rejects.toThrow();
   });
@@ -210,7 +263,10 @@ describe('timeouts and failures after the response started', () => {
       res.on('close', () => (upstreamClosed = true));
       req.on('close', () => (upstreamClosed = true));
     });
-    gateway = await startTestGateway({ pools: { api: { endpoints: [{ url: slow.url }] } }, routes: [route('api')] });
+    gateway = await startTestGateway({
+      pools: { api: { endpoints: [{ url: slow.url }] } },
+      routes: [route('api')],
+    });
     const controller = new AbortController();
     const res = await request(gateway.url, { signal: controller.signal });
     expect(res.statusCode).toBe(200);

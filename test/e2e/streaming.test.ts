@@ -16,7 +16,10 @@ afterEach(async () => {
 const sseHeaders = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
 
 /** Reads an SSE body, noting when each complete event arrived. */
-async function readEvents(body: AsyncIterable<Buffer>, onEvent: (event: string, atMs: number) => void): Promise<void> {
+async function readEvents(
+  body: AsyncIterable<Buffer>,
+  onEvent: (event: string, atMs: number) => void,
+): Promise<void> {
   let pending = '';
   for await (const chunk of body) {
     pending += chunk.toString('utf8');
@@ -35,7 +38,10 @@ describe('server-sent events through the gateway', () => {
       res.flushHeaders();
       listeners.add(res);
     });
-    gateway = await startTestGateway({ pools: { llm: { endpoints: [{ url: upstream.url }] } }, routes: [{ pool: 'llm' }] });
+    gateway = await startTestGateway({
+      pools: { llm: { endpoints: [{ url: upstream.url }] } },
+      routes: [{ pool: 'llm' }],
+    });
     const [direct, proxied] = await Promise.all([request(upstream.url), request(gateway.url)]);
     expect(proxied.headers['content-type']).toBe('text/event-stream');
     const directAt: number[] = [];
@@ -64,7 +70,10 @@ describe('server-sent events through the gateway', () => {
       res.write('data: {"token":"Hel"}\n\n');
       res.write('data: {"token":"lo"}\n\n', () => setTimeout(() => res.socket?.destroy(), 20));
     });
-    gateway = await startTestGateway({ pools: { llm: { endpoints: [{ url: upstream.url }] } }, routes: [{ pool: 'llm' }] });
+    gateway = await startTestGateway({
+      pools: { llm: { endpoints: [{ url: upstream.url }] } },
+      routes: [{ pool: 'llm' }],
+    });
     const res = await request(gateway.url);
     const events: string[] = [];
     await expect(readEvents(res.body, (event) => events.push(event))).rejects.toThrow();

@@ -27,7 +27,11 @@ export async function startTestGateway(config: Omit<ConfigInput, 'listen'>): Pro
 }
 
 /** Polls `condition` until it holds or `timeoutMs` passes; tests wait on facts, never on sleeps. */
-export async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000, what = 'condition'): Promise<void> {
+export async function eventually(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 5_000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

@@ -9,7 +9,9 @@ export interface TestUpstream {
 }
 
 /** A bare node:http server on an ephemeral loopback port, for tests that need an exact upstream behaviour. */
-export async function startTestUpstream(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<TestUpstream> {
+export async function startTestUpstream(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<TestUpstream> {
   const server = createServer(handler);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

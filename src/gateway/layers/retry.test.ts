@@ -33,12 +33,24 @@ describe('decideRetry: safe by default', () => {
   it.each([
     ['a refused POST (never reached the upstream)', { method: 'POST', cause: 'refused' as const }, true],
     ['a POST whose connect failed', { method: 'POST', cause: 'connect-failure' as const }, true],
-    ['a POST reset on a reused keep-alive socket', { method: 'POST', cause: 'reset-before-response' as const, isSocketReused: true }, true],
-    ['a POST reset on a fresh socket (it may have arrived)', { method: 'POST', cause: 'reset-before-response' as const }, false],
+    [
+      'a POST reset on a reused keep-alive socket',
+      { method: 'POST', cause: 'reset-before-response' as const, isSocketReused: true },
+      true,
+    ],
+    [
+      'a POST reset on a fresh socket (it may have arrived)',
+      { method: 'POST', cause: 'reset-before-response' as const },
+      false,
+    ],
     ['a GET reset on a fresh socket', { method: 'GET', cause: 'reset-before-response' as const }, true],
     ['a GET answered 503', { cause: 503 }, true],
     ['a POST answered 503', { method: 'POST', cause: 503 }, false],
-    ['a POST answered 503 on a route that opted in', { method: 'POST', cause: 503, spec: { ...spec, retryNonIdempotent: true } }, true],
+    [
+      'a POST answered 503 on a route that opted in',
+      { method: 'POST', cause: 503, spec: { ...spec, retryNonIdempotent: true } },
+      true,
+    ],
     ['a GET answered 500 (not listed)', { cause: 500 }, false],
     ['a streamed body that cannot be replayed', { isBodyReplayable: false }, false],
     ['the last allowed attempt', { attemptsMade: 3 }, false],

@@ -23,7 +23,10 @@ export interface RetryQuestion {
 
 export type RetryDecision =
   | { readonly retry: true; readonly delayMs: number }
-  | { readonly retry: false; readonly denial?: 'attempts' | 'not-idempotent' | 'body-not-replayable' | 'deadline' | 'budget' };
+  | {
+      readonly retry: false;
+      readonly denial?: 'attempts' | 'not-idempotent' | 'body-not-replayable' | 'deadline' | 'budget';
+    };
 
 /**
  * Whether a failed attempt may be repeated. Safe by default: a request is replayed only when it provably
@@ -50,7 +53,11 @@ function isListed(on: readonly RetryCondition[], cause: FailureCause): boolean {
 }
 
 function neverReachedUpstream(q: RetryQuestion): boolean {
-  return q.cause === 'connect-failure' || q.cause === 'refused' || (q.cause === 'reset-before-response' && q.isSocketReused);
+  return (
+    q.cause === 'connect-failure' ||
+    q.cause === 'refused' ||
+    (q.cause === 'reset-before-response' && q.isSocketReused)
+  );
 }
 
 /** Envoy's fully jittered exponential backoff: retry n waits uniformly in [0, min(max, base × 2^(n−1))). */
