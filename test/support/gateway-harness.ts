@@ -1,4 +1,4 @@
-import { configSchema, type ConfigInput } from '../../src/config/schema.ts';
+import { configSchema, type ConfigInput } from '../../src/config/index.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import { Gateway } from '../../src/gateway/gateway.ts';
 import { startHttpServer } from '../../src/gateway/server.ts';

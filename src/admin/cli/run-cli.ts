@@ -1,0 +1,90 @@
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
+import { closestMatch, ConfigError } from '../../config/index.ts';
+import { BulwarkError } from '../../core/errors.ts';
+import { exitCodes, type CliIo, type Command, type OptionValues } from './command.ts';
+import { demoCommand } from './demo-command.ts';
+import { helpOption, renderCommandHelp, renderHelp } from './help.ts';
+import { startCommand } from './start-command.ts';
+import { validateCommand } from './validate-command.ts';
+import { bulwarkVersion } from './version.ts';
+
+/** Every CLI verb; adding one is a file and a line here. */
+const commands: readonly Command[] = [startCommand, validateCommand, demoCommand];
+
+// `npm start` passes no arguments and should show something running, so the demo is the default.
+const defaultCommand = demoCommand;
+
+/** Runs the CLI and returns the exit code; never throws. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (error) {
+    return reportFailure(error, io);
+  }
+}
+
+function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === '-h' || first === '--help') return print(io, renderHelp(commands, defaultCommand.name));
+  if (first === '-V' || first === '--version') return print(io, `${bulwarkVersion}\n`);
+  if (first === 'help')
+    return print(
+      io,
+      rest[0] ? renderCommandHelp(findCommand(rest[0])) : renderHelp(commands, defaultCommand.name),
+    );
+  // Options without a command belong to the default command: `npm start -- --port 9000`.
+  if (first === undefined || first.startsWith('-')) return runCommand(defaultCommand, argv, io);
+  return runCommand(findCommand(first), rest, io);
+}
+
+function runCommand(command: Command, args: readonly string[], io: CliIo): Promise<number> {
+  const values = parseCommandArgs(command, args);
+  if (values.help === true) return print(io, renderCommandHelp(command));
+  return command.run(values, io);
+}
+
+function findCommand(name: string): Command {
+  const command = commands.find((c) => c.name === name);
+  if (command) return command;
+  const suggestion = closestMatch(
+    name,
+    commands.map((c) => c.name),
+  );
+  const hint = suggestion
+    ? `did you mean "${suggestion}"?`
+    : `commands are: ${commands.map((c) => c.name).join(', ')}`;
+  throw new BulwarkError('CLI_USAGE', `unknown command "${name}"; ${hint}`);
+}
+
+function parseCommandArgs(command: Command, args: readonly string[]): OptionValues {
+  const options: ParseArgsOptionsConfig = {};
+  for (const option of [...command.options, helpOption])
+    options[option.name] = option.short ? { type: option.type, short: option.short } : { type: option.type };
+  try {
+    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false })
+      .values as OptionValues;
+  } catch (error) {
+    // Node's messages run on with advice about `--`; the first sentence is the useful part.
+    const reason = error instanceof Error ? (error.message.split('. ')[0] ?? error.message) : String(error);
+    throw new BulwarkError('CLI_USAGE', `${command.name}: ${reason}`, { cause: error });
+  }
+}
+
+function reportFailure(error: unknown, io: CliIo): number {
+  if (error instanceof ConfigError) {
+    io.err(`${error.message}\n`);
+    if (error.code === 'CFG_NOT_FOUND') io.err('Choose a config with -c FILE; examples/ holds samples.\n');
+    return exitCodes.usage;
+  }
+  if (error instanceof BulwarkError && error.code === 'CLI_USAGE') {
+    io.err(`bulwark: ${error.message}\nRun "bulwark --help" for usage.\n`);
+    return exitCodes.usage;
+  }
+  io.err(`bulwark: ${error instanceof Error ? error.message : String(error)}\n`);
+  return exitCodes.failure;
+}
+
+function print(io: CliIo, text: string): Promise<number> {
+  io.out(text);
+  return Promise.resolve(exitCodes.ok);
+}

@@ -1,0 +1,25 @@
+import { loadConfigFile } from '../../config/index.ts';
+import { exitCodes, stringOption, type Command } from './command.ts';
+import { configOption, defaultConfigFile } from './validate-command.ts';
+
+export const startCommand: Command = {
+  name: 'start',
+  summary: 'Run the gateway and control plane from a config file',
+  usage: 'bulwark start [-c FILE]',
+  options: [configOption],
+  async run(values, io) {
+    const file = stringOption(values, 'config') ?? defaultConfigFile;
+    const config = await loadConfigFile(file, { env: io.env });
+    // Loaded on demand: the app graph is most of the CLI's start-up time, and validate/help do not need it.
+    const { startBulwark } = await import('../../app.ts');
+    const running = await startBulwark(config, { configPath: file });
+    // stderr: stdout carries the JSON log lines, which stay machine-readable.
+    io.err(
+      `bulwark: gateway ${running.gatewayUrl}, admin ${running.adminUrl} (config ${file}); Ctrl-C stops\n`,
+    );
+    const signal = await io.waitForStop();
+    io.err(`bulwark: ${signal}, draining and stopping\n`);
+    await running.stop();
+    return exitCodes.ok;
+  },
+};

@@ -1,0 +1,164 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const mainScript = join(repoRoot, 'src/main.ts');
+const binScript = join(repoRoot, 'bin/bulwark.js');
+// The CLI needs Node 24 to run .ts; vitest may run under an older system node, so fall back to the pinned one.
+const nodeBinary =
+  Number(process.versions.node.split('.')[0]) >= 24
+    ? process.execPath
+    : join(repoRoot, 'node_modules/.bin/node');
+
+interface Exit {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Spawns the real CLI; `exit` resolves with its code and everything it wrote. */
+function spawnBulwark(
+  args: readonly string[],
+  script = mainScript,
+): { child: ChildProcess; exit: Promise<Exit> } {
+  const child = spawn(nodeBinary, [script, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exit = new Promise<Exit>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  return { child, exit };
+}
+
+function bulwark(args: readonly string[], script = mainScript): Promise<Exit> {
+  return spawnBulwark(args, script).exit;
+}
+
+/** Resolves when the child's stderr has printed text matching `pattern` (a listener, so the pipe stays open). */
+function stderrMatch(child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer): void => {
+      seen += chunk.toString();
+      const match = pattern.exec(seen);
+      if (!match) return;
+      child.stderr?.off('data', onData);
+      resolve(match);
+    };
+    child.stderr?.on('data', onData);
+    child.once('close', () => reject(new Error(`exited without printing ${String(pattern)}: ${seen}`)));
+  });
+}
+
+const startConfig = (gatewayPort: number) =>
+  [
+    'listen:',
+    `  gateway: 127.0.0.1:${gatewayPort}`,
+    '  admin: 127.0.0.1:0',
+    'logging: { level: warn }',
+    'pools:',
+    '  app:',
+    '    endpoints: [{ url: http://127.0.0.1:9 }]',
+    'routes:',
+    '  - pool: app',
+    '',
+  ].join('\n');
+
+describe('bulwark CLI (real process)', () => {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bulwark-e2e-cli-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('validate: a good file exits 0', async () => {
+    const result = await bulwark(['validate', '-c', 'examples/failover.yaml']);
+    expect(result).toEqual({
+      code: 0,
+      stdout: 'ok: examples/failover.yaml (2 pools, 1 route)\n',
+      stderr: '',
+    });
+  });
+
+  it('validate: a bad file exits 2 naming the file, YAML path and line', async () => {
+    const file = join(dir, 'bad.yaml');
+    await writeFile(
+      file,
+      [
+        'pools:',
+        '  api:',
+        '    balancer: least-requests',
+        '    endpoints:',
+        '      - url: http://127.0.0.1:9001',
+        'routes:',
+        '  - pool: api',
+        '',
+      ].join('\n'),
+    );
+    const result = await bulwark(['validate', '-c', file]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(`${file}:3:15 pools.api.balancer: expected one of round-robin |`);
+    expect(result.stderr).toContain('found "least-requests" (did you mean "least-request"?)');
+  });
+
+  it('an unknown command exits 2', async () => {
+    const result = await bulwark(['deploy']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('unknown command "deploy"');
+  });
+
+  it('--version prints the package version', async () => {
+    const { version } = (await import('../../package.json', { with: { type: 'json' } })).default;
+    expect(await bulwark(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  it('--help lists the commands and exit codes', async () => {
+    const result = await bulwark(['--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/start[\s\S]*validate[\s\S]*demo/);
+    expect(result.stdout).toContain('Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad config.');
+  });
+
+  it('start: serves until SIGTERM, then stops cleanly with exit 0', async () => {
+    const file = join(dir, 'start.yaml');
+    await writeFile(file, startConfig(0));
+    const { child, exit } = spawnBulwark(['start', '-c', file]);
+    const [, gatewayUrl = ''] = await stderrMatch(child, /gateway (http:\/\/127\.0\.0\.1:\d+)/);
+    // No endpoint listens on port 9, so the gateway answers for itself; any HTTP reply proves it is serving.
+    const response = await fetch(`${gatewayUrl}/anything`);
+    expect(response.status).toBeGreaterThanOrEqual(500);
+    child.kill('SIGTERM');
+    expect((await exit).code).toBe(0);
+  });
+
+  it('start: a port already in use is a runtime failure (exit 1)', async () => {
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    try {
+      const file = join(dir, 'busy.yaml');
+      await writeFile(file, startConfig((blocker.address() as AddressInfo).port));
+      const result = await bulwark(['start', '-c', file]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('EADDRINUSE');
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('bin/bulwark.js runs the same CLI', async () => {
+    const result = await bulwark(['validate', '-c', 'examples/minimal.yaml'], binScript);
+    expect(result).toEqual({ code: 0, stdout: 'ok: examples/minimal.yaml (1 pool, 1 route)\n', stderr: '' });
+  });
+});
