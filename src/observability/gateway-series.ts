@@ -59,11 +59,9 @@ export function createGatewaySeries(registry: Registry): GatewaySeries {
       (route: number, pool, decision) => ({ route: routeLabel(route), pool, decision }),
     ),
     gatewayErrors: tree1(
-      counter(
-        'bulwark_gateway_errors_total',
-        'Responses the gateway produced itself, by error code.',
-        ['code'],
-      ),
+      counter('bulwark_gateway_errors_total', 'Responses the gateway produced itself, by error code.', [
+        'code',
+      ]),
       (code) => ({ code }),
     ),
     ejections: tree2(
