@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'GW_UPSTREAM_STREAM_FAILED'
   | 'GW_RETRY_BUDGET_EXHAUSTED'
   | 'GW_BODY_TOO_LARGE'
-  | 'GW_CLIENT_CLOSED';
+  | 'GW_CLIENT_CLOSED'
+  | 'GW_INTERNAL';
 
 export class BulwarkError extends Error {
   readonly code: ErrorCode;

@@ -87,10 +87,17 @@ export class Gateway {
     const hint = { hashKey: route.hashKey && hashKeyValueOf(route.hashKey, req, clientIp) };
     // Without retries there is nothing to replay, so the body streams straight through.
     const maxReplayBytes = route.spec.retry.attempts > 1 ? route.spec.maxReplayBodyBytes : 0;
-    readRequestBody(req, maxReplayBytes).then(
-      (body) => new Exchange(this.#exchangeDeps, route, req, res, { requestId, body, headers, hint }).start(),
-      () => res.destroy(),
-    );
+    readRequestBody(req, maxReplayBytes)
+      .then(
+        (body) =>
+          new Exchange(this.#exchangeDeps, route, req, res, { requestId, body, headers, hint }).start(),
+        // The client went away or broke framing while sending its body: nothing to answer.
+        () => res.destroy(),
+      )
+      // A bug must cost one request, never the process (an unhandled rejection would end it).
+      .catch((error: unknown) =>
+        sendError(res, 500, 'GW_INTERNAL', `internal gateway error: ${String(error)}`, requestId),
+      );
   };
 }
 
