@@ -1,0 +1,111 @@
+import type { LoadResult } from './load.ts';
+
+/** Reduces rounds to medians and prints them as the markdown table docs/benchmarks.md carries. */
+
+export interface RoundResult extends LoadResult {
+  /** Share of one core the proxy's process group used during the round; undefined for `direct`. */
+  readonly proxyCpuShare: number | undefined;
+}
+
+export interface TargetRun {
+  readonly name: string;
+  readonly rounds: RoundResult[];
+  /** `failed: why` or `skipped: why`; the table prints it instead of numbers. */
+  failure?: string | undefined;
+}
+
+export interface TargetSummary {
+  readonly name: string;
+  readonly requestsPerS: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly proxyCpuShare: number | undefined;
+  readonly badResponses: number;
+  readonly socketErrors: number;
+}
+
+export const referenceNames = {
+  direct: 'direct',
+  floor: 'undici floor',
+  nginx: 'nginx',
+  haproxy: 'HAProxy',
+} as const;
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] ?? Number.NaN)
+    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+// Each metric's median is taken on its own: the median-req/s round need not be the median-p99 round.
+export function summarize(run: TargetRun): TargetSummary | undefined {
+  if (run.rounds.length === 0) return undefined;
+  const cpuShares = run.rounds.flatMap((r) => (r.proxyCpuShare === undefined ? [] : [r.proxyCpuShare]));
+  const sum = (pick: (r: LoadResult) => number): number =>
+    run.rounds.reduce((total, r) => total + pick(r), 0);
+  return {
+    name: run.name,
+    requestsPerS: median(run.rounds.map((r) => r.requestsPerS)),
+    p50Ms: median(run.rounds.map((r) => r.p50Ms)),
+    p99Ms: median(run.rounds.map((r) => r.p99Ms)),
+    proxyCpuShare: cpuShares.length > 0 ? median(cpuShares) : undefined,
+    badResponses: sum((r) => r.badResponses),
+    socketErrors: sum((r) => r.socketErrors),
+  };
+}
+
+const ms = (value: number): string => `${value.toFixed(2)} ms`;
+const ratio = (value: number, reference: TargetSummary | undefined): string =>
+  reference && reference.requestsPerS > 0 ? `${(value / reference.requestsPerS).toFixed(2)}×` : '—';
+const thousands = (value: number): string => Math.round(value).toLocaleString('en-US');
+
+const columns = [
+  'target',
+  'req/s (median)',
+  'p50',
+  'p99',
+  'added p99 vs direct',
+  'req/s vs undici floor',
+  'vs nginx',
+  'vs HAProxy',
+  'proxy CPU',
+  'req/s per proxy core',
+  'errors',
+];
+
+export function markdownTable(runs: readonly TargetRun[]): string {
+  const summaries = new Map(
+    runs.flatMap((run) => (run.failure ? [] : [[run.name, summarize(run)] as const])),
+  );
+  const rows = runs.map((run) => {
+    const summary = summaries.get(run.name);
+    if (summary) return `| ${rowCells(summary, (name) => summaries.get(name)).join(' | ')} |`;
+    const why = (run.failure ?? 'failed: no rounds').replaceAll('|', '/');
+    return `| ${run.name} | ${why} |${' |'.repeat(columns.length - 2)}`;
+  });
+  const header = [`| ${columns.join(' | ')} |`, `|---|${'--:|'.repeat(columns.length - 2)}---|`];
+  return [...header, ...rows].join('\n');
+}
+
+function rowCells(s: TargetSummary, reference: (name: string) => TargetSummary | undefined): string[] {
+  const direct = reference(referenceNames.direct);
+  const addedP99Ms = direct ? s.p99Ms - direct.p99Ms : undefined;
+  const errorCount = s.badResponses + s.socketErrors;
+  return [
+    s.name,
+    thousands(s.requestsPerS),
+    ms(s.p50Ms),
+    ms(s.p99Ms),
+    addedP99Ms === undefined ? '—' : `${addedP99Ms >= 0 ? '+' : ''}${ms(addedP99Ms)}`,
+    ratio(s.requestsPerS, reference(referenceNames.floor)),
+    ratio(s.requestsPerS, reference(referenceNames.nginx)),
+    ratio(s.requestsPerS, reference(referenceNames.haproxy)),
+    s.proxyCpuShare === undefined ? '—' : `${Math.round(s.proxyCpuShare * 100)}%`,
+    // What the proxy would serve with a whole core to burn: fair when a peer is held back by the upstream.
+    s.proxyCpuShare ? thousands(s.requestsPerS / s.proxyCpuShare) : '—',
+    errorCount === 0 ? '0' : `${s.badResponses} non-2xx/3xx, ${s.socketErrors} socket`,
+  ];
+}

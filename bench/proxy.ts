@@ -1,0 +1,155 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseDurationMs } from '../src/core/units.ts';
+import { ChildSet, findCommand, isPinningAvailable } from './lib/children.ts';
+import { defaultLoadGenerator, runLoad, type LoadGenerator, type LoadResult } from './lib/load.ts';
+import { markdownTable, type RoundResult, type TargetRun } from './lib/report.ts';
+import { groupCpuMs } from './lib/cpu.ts';
+import {
+  benchTargets,
+  SkippedError,
+  startNodeScript,
+  type StartedTarget,
+  type Target,
+} from './lib/targets.ts';
+
+/**
+ * Proxy overhead, side by side against one upstream: direct, Bulwark, a bare undici forwarder (the Node
+ * floor), nginx and HAProxy. Proxies are pinned to core 0; the upstream and the load generator to core 1.
+ *   node bench/proxy.ts [--duration 10s] [--connections 50] [--rounds 3] [--warmup 2s]
+ *                       [--only nginx,HAProxy] [--load wrk|node] [--keep-temp]
+ */
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10s' },
+    connections: { type: 'string', default: '50' },
+    rounds: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '2s' },
+    only: { type: 'string' },
+    load: { type: 'string', default: defaultLoadGenerator },
+    'keep-temp': { type: 'boolean', default: false },
+  },
+});
+
+const seconds = (text: string): number =>
+  Math.max(1, Math.round((parseDurationMs(text) ?? Number.NaN) / 1000));
+const durationS = seconds(values.duration);
+const warmupS = seconds(values.warmup);
+const connections = Number(values.connections);
+const rounds = Number(values.rounds);
+if (![durationS, warmupS, connections, rounds].every((n) => Number.isInteger(n) && n > 0))
+  throw new Error('expected --duration 10s --warmup 2s --connections 50 --rounds 3 (positive values)');
+if (values.load !== 'wrk' && values.load !== 'node') throw new Error('expected --load wrk or --load node');
+const generator: LoadGenerator = values.load;
+
+const proxyCore = 0;
+const loadCore = 1; // shared with the upstream, leaving core 0 to the proxy under test
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+const reason = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+const children = new ChildSet();
+const tempDir = mkdtempSync(join(tmpdir(), 'bulwark-bench-'));
+try {
+  const { url: upstreamUrl } = await startNodeScript(children, loadCore, 'upstream-minimal.ts', []);
+  const wanted = values.only?.split(',').map((name) => name.trim().toLowerCase());
+  const targets = benchTargets({ children, upstreamUrl, tempDir, proxyCore }).filter(
+    (t) => !wanted || wanted.includes(t.name.toLowerCase()),
+  );
+  const runs = await startAll(targets, upstreamUrl);
+  const totalS = runs.filter((r) => !r.run.failure).length * rounds * (durationS + warmupS);
+  log(`measuring: ${rounds} rounds × ${durationS} s per target, about ${Math.ceil(totalS / 60)} min`);
+  for (let round = 1; round <= rounds; round++) await measureRound(runs, round);
+  process.stdout.write(`${describeMachine()}\n\n${markdownTable(runs.map((r) => r.run))}\n`);
+} finally {
+  await children.killAll();
+  if (values['keep-temp']) log(`configs and logs kept in ${tempDir}`);
+  else rmSync(tempDir, { recursive: true, force: true });
+}
+
+interface LiveRun {
+  readonly run: TargetRun;
+  readonly started: StartedTarget;
+}
+
+async function startAll(targets: readonly Target[], upstreamUrl: string): Promise<LiveRun[]> {
+  const runs: LiveRun[] = [];
+  for (const target of targets) {
+    const run: TargetRun = { name: target.name, rounds: [] };
+    try {
+      const started = await target.start();
+      if (started.process) children.freeze(started.process);
+      log(`${target.name}: ready at ${started.url}${started.process ? ` → ${upstreamUrl}` : ''}`);
+      runs.push({ run, started });
+    } catch (error) {
+      run.failure = `${error instanceof SkippedError ? 'skipped' : 'failed'}: ${reason(error)}`;
+      log(`${target.name}: ${run.failure}`);
+      runs.push({ run, started: { url: '' } });
+    }
+  }
+  return runs;
+}
+
+// Rounds interleave the targets so that drift over the run (thermal, noisy neighbours) spreads over all of them.
+async function measureRound(runs: readonly LiveRun[], round: number): Promise<void> {
+  for (const { run, started } of runs) {
+    if (run.failure) continue;
+    if (started.process) children.thaw(started.process);
+    try {
+      const plan = { url: started.url, durationS: warmupS, connections, core: loadCore, generator };
+      // Warm-up each round: JIT, pools and sockets settle again after the target sat frozen.
+      await runLoad(plan, children);
+      const result = await measureWithCpu(started, () => runLoad({ ...plan, durationS }, children));
+      run.rounds.push(result);
+      logRound(run.name, round, result);
+    } catch (error) {
+      run.failure = `failed in round ${round}: ${reason(error)}`;
+      log(`${run.name}: ${run.failure}`);
+    }
+    if (started.process) children.freeze(started.process);
+  }
+}
+
+async function measureWithCpu(started: StartedTarget, load: () => Promise<LoadResult>): Promise<RoundResult> {
+  const pid = started.process?.pid;
+  const cpuBeforeMs = pid === undefined ? undefined : groupCpuMs(pid);
+  const startMs = performance.now();
+  const result = await load();
+  const elapsedMs = performance.now() - startMs;
+  const cpuAfterMs = pid === undefined ? undefined : groupCpuMs(pid);
+  const isMeasured = cpuBeforeMs !== undefined && cpuAfterMs !== undefined;
+  return { ...result, proxyCpuShare: isMeasured ? (cpuAfterMs - cpuBeforeMs) / elapsedMs : undefined };
+}
+
+function logRound(name: string, round: number, result: RoundResult): void {
+  const errors = result.badResponses + result.socketErrors;
+  log(
+    `round ${round}/${rounds} ${name}: ${Math.round(result.requestsPerS)} req/s, ` +
+      `p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms` +
+      (result.proxyCpuShare === undefined ? '' : `, proxy CPU ${Math.round(result.proxyCpuShare * 100)}%`) +
+      (errors ? `, ${errors} errors` : ''),
+  );
+}
+
+function versionOf(command: string, args: string[]): string {
+  const path = findCommand(command);
+  if (!path) return 'absent';
+  const out = spawnSync(path, args, { encoding: 'utf8' });
+  return `${out.stdout}${out.stderr}`.trim().split('\n')[0] ?? '?';
+}
+
+function describeMachine(): string {
+  const pinning = isPinningAvailable
+    ? `proxy on core ${proxyCore}; upstream and load generator on core ${loadCore}`
+    : 'none';
+  return [
+    `- command: \`node bench/proxy.ts --duration ${durationS}s --connections ${connections} --rounds ${rounds} --warmup ${warmupS}s --load ${generator}\``,
+    `- machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores; pinning: ${pinning}`,
+    `- load: ${generator === 'wrk' ? `wrk -t1 -c${connections} -d${durationS}s --latency` : `Node/undici generator (lower ceiling than wrk)`}, GET /, ~30-byte body`,
+    `- node ${process.version}; ${versionOf('nginx', ['-v'])}; ${versionOf('haproxy', ['-v'])}; ${versionOf('wrk', ['--version'])}`,
+    `- median of ${rounds} rounds per target; rounds interleave targets`,
+  ].join('\n');
+}

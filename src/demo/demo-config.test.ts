@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { demoConfig } from './demo-config.ts';
+import { demoGuide } from './guide.ts';
+
+const urls = ['http://127.0.0.1:9001', 'http://127.0.0.1:9002', 'http://127.0.0.1:9003'];
+
+describe('demo config', () => {
+  it('parses through the real schema with the policies the guide promises', () => {
+    const config = demoConfig(urls, { gatewayPort: 0, adminPort: 8082 });
+    expect(config.listen.gateway).toEqual({ host: '127.0.0.1', port: 0 });
+    const pool = config.pools['llm'];
+    expect(pool?.balancer).toBe('least-request');
+    expect(pool?.endpoints.map((e) => e.url)).toEqual(urls);
+    expect(pool?.healthCheck?.intervalMs).toBe(1000);
+    expect(pool?.outlierDetection.consecutiveFailures).toBe(3);
+    expect(config.routes[0]?.match.pathPrefix).toBe('/v1/');
+    expect(config.routes[0]?.retry.on).toEqual([
+      'connect-failure',
+      'refused',
+      'reset-before-response',
+      502,
+      503,
+    ]);
+  });
+});
+
+describe('demo guide', () => {
+  it('prints copy-paste commands built from the bound addresses', () => {
+    const upstreams = urls.map((url, i) => ({
+      name: `upstream-${i + 1}`,
+      url,
+      controlUrl: `http://127.0.0.1:910${i + 1}`,
+    }));
+    const guide = demoGuide({
+      gatewayUrl: 'http://127.0.0.1:8080',
+      adminUrl: 'http://127.0.0.1:8082',
+      upstreams,
+    });
+    expect(guide).toContain('curl -si http://127.0.0.1:8080/v1/chat/completions');
+    expect(guide).toContain(`curl -X POST http://127.0.0.1:9002/_faults -d '{"crash":true}'`);
+    expect(guide).toContain(`curl -X POST http://127.0.0.1:9102/_faults -d '{"crash":false}'`);
+    expect(guide).toContain('http://127.0.0.1:8082/metrics');
+  });
+});
