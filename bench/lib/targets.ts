@@ -38,6 +38,9 @@ export interface TargetContext {
 const startTimeoutMs = 15_000;
 const benchDir = fileURLToPath(new URL('..', import.meta.url));
 
+/** The V8 flags `npm start` and `bin/bulwark.js` use; keep in step with package.json. */
+const bulwarkNodeFlags = ['--max-semi-space-size=32'];
+
 export class SkippedError extends Error {}
 
 /** A Node script that prints `listening <url>`; killed at once if it never does. */
@@ -47,7 +50,12 @@ export async function startNodeScript(
   script: string,
   args: string[],
 ): Promise<StartedTarget> {
-  const [command, pinnedArgs] = pinned(core, nodeBinary, [join(benchDir, script), ...args]);
+  // Both Node proxies run with Bulwark's production launch flags (docs/adr/0005), so the comparison is fair.
+  const [command, pinnedArgs] = pinned(core, nodeBinary, [
+    ...bulwarkNodeFlags,
+    join(benchDir, script),
+    ...args,
+  ]);
   const child = children.spawn(command, pinnedArgs);
   try {
     return { url: await waitForListening(child, startTimeoutMs), process: child };

@@ -53,6 +53,7 @@ interface GatewayFailure {
 const requestChannel = channel(channelNames.request);
 const attemptChannel = channel(channelNames.attempt);
 const retryChannel = channel(channelNames.retry);
+const noneTried: ReadonlySet<Endpoint> = new Set();
 const clientClosed = new Error('client closed the connection');
 const retrying = new Error('response discarded for a retry');
 const totalTimeout = new Error('route total timeout');
@@ -72,7 +73,8 @@ export class Exchange implements AttemptOwner {
   readonly #hint: PickHint;
   readonly #startMs: number;
   readonly #deadlineMs: number;
-  readonly #tried = new Set<Endpoint>();
+  /** Endpoints this request already tried; allocated on the first retry, as most requests never retry. */
+  #tried: Set<Endpoint> | undefined;
   #attempts = 0;
   #current: Attempt | undefined;
   #isCommitted = false;
@@ -120,7 +122,7 @@ export class Exchange implements AttemptOwner {
   #nextAttempt(): void {
     this.#cancelRetryTimer = undefined;
     if (this.#isDone) return;
-    const selection = this.#deps.selector.select(this.#route.spec.pool, this.#hint, this.#tried);
+    const selection = this.#deps.selector.select(this.#route.spec.pool, this.#hint, this.#triedEndpoints());
     if (!selection) {
       const noEndpoint = {
         status: 503,
@@ -131,7 +133,7 @@ export class Exchange implements AttemptOwner {
     }
     const { endpoint, pool } = selection;
     this.#attempts += 1;
-    this.#tried.add(endpoint);
+    this.#tried?.add(endpoint);
     endpoint.inFlight += 1;
     const attempt = new Attempt(this, endpoint, pool.name, this.#deps.clock.nowMs());
     this.#current = attempt;
@@ -152,6 +154,12 @@ export class Exchange implements AttemptOwner {
       },
       attempt,
     );
+  }
+
+  #triedEndpoints(): ReadonlySet<Endpoint> {
+    if (this.#tried) return this.#tried;
+    if (!this.#current) return noneTried;
+    return (this.#tried = new Set([this.#current.endpoint]));
   }
 
   trackSocketReuse(attempt: Attempt): void {

@@ -5,7 +5,7 @@ import { createBalancer, recordLatency } from './balance/index.ts';
 import { Exchange, type ExchangeDeps, type RouteRuntime } from './exchange.ts';
 import { upstreamRequestHeaders } from './headers.ts';
 import { PoolSet } from './pool-set.ts';
-import { readRequestBody } from './request-body.ts';
+import { hasBody, noBody, readRequestBody, type RequestBody } from './request-body.ts';
 import { clientIpOf, hashKeyValueOf, requestIdOf } from './request-context.ts';
 import { sendError } from './responses.ts';
 import { RetryBudget } from './retry-budget.ts';
@@ -85,15 +85,15 @@ export class Gateway {
     const clientIp = clientIpOf(req);
     const headers = upstreamRequestHeaders(req.headers, { requestId, clientIp, proto: 'http' });
     const hint = { hashKey: route.hashKey && hashKeyValueOf(route.hashKey, req, clientIp) };
+    const start = (body: RequestBody): void =>
+      new Exchange(this.#exchangeDeps, route, req, res, { requestId, body, headers, hint }).start();
+    // Most requests carry no body: start at once rather than a promise hop later.
+    if (!hasBody(req)) return start(noBody);
     // Without retries there is nothing to replay, so the body streams straight through.
     const maxReplayBytes = route.spec.retry.attempts > 1 ? route.spec.maxReplayBodyBytes : 0;
     readRequestBody(req, maxReplayBytes)
-      .then(
-        (body) =>
-          new Exchange(this.#exchangeDeps, route, req, res, { requestId, body, headers, hint }).start(),
-        // The client went away or broke framing while sending its body: nothing to answer.
-        () => res.destroy(),
-      )
+      // The client went away or broke framing while sending its body: nothing to answer.
+      .then(start, () => res.destroy())
       // A bug must cost one request, never the process (an unhandled rejection would end it).
       .catch((error: unknown) =>
         sendError(res, 500, 'GW_INTERNAL', `internal gateway error: ${String(error)}`, requestId),

@@ -7,7 +7,7 @@ export type RequestBody =
   | { readonly kind: 'buffered'; readonly bytes: Buffer }
   | { readonly kind: 'stream'; readonly readable: Readable };
 
-function hasBody(req: IncomingMessage): boolean {
+export function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
@@ -16,8 +16,10 @@ function hasBody(req: IncomingMessage): boolean {
  * Buffers the body when it fits in `maxReplayBytes`, so a retry can send it again; a larger body is
  * streamed through untouched (and the request cannot be retried). With `maxReplayBytes` 0 nothing is held.
  */
+export const noBody: RequestBody = { kind: 'none' };
+
 export async function readRequestBody(req: IncomingMessage, maxReplayBytes: number): Promise<RequestBody> {
-  if (!hasBody(req)) return { kind: 'none' };
+  if (!hasBody(req)) return noBody;
   const declaredBytes = Number(req.headers['content-length'] ?? Number.NaN);
   if (maxReplayBytes === 0 || declaredBytes > maxReplayBytes) return { kind: 'stream', readable: req };
   const held: Buffer[] = [];
