@@ -52,7 +52,7 @@ const scenarios: Scenario[] = [
       path: 'listen.color',
       line: 2,
       column: 3,
-      message: 'unknown key "color"; allowed keys: gateway, admin',
+      message: 'unknown key "color"; allowed keys: gateway, gateway_tls, admin',
     },
   },
   {

@@ -89,6 +89,7 @@ const pool = z
     failover: z.string().optional(),
     max_connections_per_endpoint: z.int().min(1).default(128),
     keep_alive_timeout: duration().prefault('4s'),
+    slow_start: duration().optional(),
   })
   .superRefine((p, ctx) => {
     if (p.balancer === 'consistent-hash' && !p.hash_key)
@@ -108,6 +109,7 @@ const pool = z
     failover: p.failover,
     maxConnectionsPerEndpoint: p.max_connections_per_endpoint,
     keepAliveTimeoutMs: p.keep_alive_timeout,
+    slowStartMs: p.slow_start ?? 0,
   }));
 
 const retryCondition = z.union([
@@ -170,6 +172,7 @@ const route = z
     timeouts: timeouts.prefault({}),
     retry: retry.prefault({}),
     max_replay_body: size().prefault('64KiB'),
+    max_body: size().optional(),
   })
   .transform((r) => ({
     match: r.match,
@@ -177,12 +180,51 @@ const route = z
     timeouts: r.timeouts,
     retry: r.retry,
     maxReplayBodyBytes: r.max_replay_body,
+    maxBodyBytes: r.max_body,
   }));
+
+const gatewayTls = z
+  .strictObject({ address: hostPort, cert: z.string().min(1), key: z.string().min(1) })
+  .meta({ description: 'TLS termination (HTTP/1.1 and HTTP/2 by ALPN): PEM file paths' });
 
 const listen = z
   .strictObject({
     gateway: hostPort.prefault('127.0.0.1:8080'),
+    gateway_tls: gatewayTls.optional(),
     admin: hostPort.prefault('127.0.0.1:8082'),
+  })
+  .prefault({})
+  .transform((l) => ({ gateway: l.gateway, gatewayTls: l.gateway_tls, admin: l.admin }));
+
+const gateway = z
+  .strictObject({
+    drain_timeout: duration().prefault('30s'),
+    workers: z.union([z.int().min(1).max(64), z.literal('auto')]).default(1),
+  })
+  .prefault({})
+  .transform((g) => ({ drainTimeoutMs: g.drain_timeout, workers: g.workers }));
+
+const limits = z
+  .strictObject({
+    max_header_bytes: size().prefault('16KiB'),
+    max_headers: z.int().min(1).max(2000).default(100),
+    header_timeout: duration().prefault('10s'),
+    request_timeout: duration().prefault('60s'),
+    max_connections_per_ip: z.int().min(0).default(512),
+  })
+  .prefault({})
+  .transform((l) => ({
+    maxHeaderBytes: l.max_header_bytes,
+    maxHeaders: l.max_headers,
+    headerTimeoutMs: l.header_timeout,
+    requestTimeoutMs: l.request_timeout,
+    maxConnectionsPerIp: l.max_connections_per_ip,
+  }));
+
+const admin = z
+  .strictObject({
+    // Bearer tokens for the admin write API; put them in the environment: tokens: ["${BULWARK_ADMIN_TOKEN}"].
+    tokens: z.array(z.string().min(16, 'admin tokens need at least 16 characters')).default([]),
   })
   .prefault({});
 
@@ -196,6 +238,9 @@ export const configSchema = z
   .strictObject({
     listen,
     logging,
+    gateway,
+    limits,
+    admin,
     pools: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'pool names use letters, digits, - _ .'), pool),
     routes: z.array(route).min(1, 'at least one route is needed'),
   })

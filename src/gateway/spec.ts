@@ -45,6 +45,8 @@ export interface PoolSpec {
   readonly maxConnectionsPerEndpoint: number;
   /** Idle keep-alive socket lifetime; kept below the upstream's own Keep-Alive hint by undici. */
   readonly keepAliveTimeoutMs: number;
+  /** Envoy slow start: a new or recovered endpoint's weight ramps up over this window; 0 is off. */
+  readonly slowStartMs: number;
 }
 
 export type RetryCondition = 'connect-failure' | 'refused' | 'reset-before-response' | number;
@@ -76,6 +78,8 @@ export interface RouteSpec {
   };
   readonly retry: RetrySpec;
   readonly maxReplayBodyBytes: number;
+  /** Larger request bodies are refused with 413; undefined means no limit. */
+  readonly maxBodyBytes?: number | undefined;
 }
 
 export interface GatewaySpec {

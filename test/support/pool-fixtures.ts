@@ -33,6 +33,7 @@ export function poolSpec(count: number, overrides: Partial<PoolSpec> = {}, octet
     healthCheck: checkSpec,
     outlierDetection: outlierSpec,
     panicThreshold: 0.5,
+    slowStartMs: 0,
     maxConnectionsPerEndpoint: 8,
     keepAliveTimeoutMs: 4_000,
     ...overrides,
