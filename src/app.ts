@@ -1,64 +1,131 @@
 import { startAdminServer } from './admin/http/server.ts';
-import type { Config } from './config/schema.ts';
+import { loadConfigFile, watchConfigFile, type Config } from './config/index.ts';
 import { systemClock } from './core/clock.ts';
 import { Gateway } from './gateway/gateway.ts';
 import { startHttpServer } from './gateway/server.ts';
-import { createLogger, GatewayMetrics, subscribeGatewayLogs, type Logger } from './observability/index.ts';
+import {
+  configReloadFailures,
+  createLogger,
+  GatewayMetrics,
+  subscribeGatewayLogs,
+  type Logger,
+} from './observability/index.ts';
+import { GatewayHost } from './runtime/gateway-host.ts';
+import { Listeners } from './runtime/listeners.ts';
+import { Reloader, type ConfigStatus, type ReloadOutcome } from './runtime/reloader.ts';
 
-/** A running Bulwark: addresses it bound (ports resolved when 0 was asked) and how to stop it. */
+/** A running Bulwark: addresses it bound (ports resolved when 0 was asked) and how to steer it. */
 export interface RunningBulwark {
   readonly gatewayUrl: string;
   readonly adminUrl: string;
   readonly logger: Logger;
+  /** Validates the config file again and swaps to it; a bad file changes nothing. */
+  reload(): Promise<ReloadOutcome>;
+  configStatus(): ConfigStatus;
+  /** Graceful: not ready, stop accepting, let open requests and streams finish within drain_timeout. */
   stop(): Promise<void>;
 }
 
 export interface StartOptions {
-  /** Where the config came from, for logs. */
+  /** The file the config came from: enables reload on SIGHUP and on change of the file. */
   readonly configPath?: string | undefined;
+  /** Watch the config file and reload when it changes (default: when configPath is given). */
+  readonly watch?: boolean | undefined;
   /** Replaces the stdout logger (tests). */
   readonly logger?: Logger | undefined;
 }
+
+const gatewayDeps = { clock: systemClock, random: Math.random };
 
 /** The composition root: the only place where concrete classes meet. */
 export async function startBulwark(config: Config, options: StartOptions = {}): Promise<RunningBulwark> {
   const logger = options.logger ?? createLogger({ level: config.logging.level });
   const unsubscribeLogs = subscribeGatewayLogs(logger);
-  const gateway = new Gateway(config, { clock: systemClock, random: Math.random });
-  const metrics = new GatewayMetrics({ poolStatus: () => gateway.status() });
+  const host = new GatewayHost(new Gateway(config, gatewayDeps));
+  const metrics = new GatewayMetrics({ poolStatus: () => host.current.status() });
+  const reloadFailures = configReloadFailures(metrics.registry);
+  const listeners = new Listeners((address) => startHttpServer(address, host.handle));
+  let live = config;
   let isReady = false;
-  gateway.start();
-  const cleanups: (() => Promise<void> | void)[] = [
-    () => gateway.stop(),
-    () => metrics.close(),
-    unsubscribeLogs,
-  ];
+  host.current.start();
+
+  const reloader = new Reloader(options.configPath, {
+    load: () => loadConfigFile(options.configPath ?? ''),
+    async apply(next) {
+      const gateway = new Gateway(next, gatewayDeps);
+      gateway.inheritHealthFrom(host.current);
+      gateway.start();
+      try {
+        await listeners.sync([next.listen.gateway]);
+      } catch (error) {
+        await gateway.stop();
+        throw error;
+      }
+      const previous = host.swap(gateway);
+      live = next;
+      logger.level = next.logging.level;
+      logger.info({ event: 'config-reloaded', config: options.configPath }, 'config reloaded');
+      // The old graph finishes its requests in the background; the new one already takes all new ones.
+      void previous
+        .drain(next.gateway.drainTimeoutMs)
+        .then(() => previous.stop())
+        .catch((error: unknown) =>
+          logger.error({ event: 'drain-failed', err: error }, 'old config did not stop cleanly'),
+        );
+    },
+    onFailure(error) {
+      reloadFailures.inc();
+      logger.error(
+        { event: 'config-reload-failed', err: error },
+        'config reload failed; the running config stays',
+      );
+    },
+  });
+
+  const admin = await startAdminServer({
+    ...config.listen.admin,
+    metrics,
+    isReady: () => isReady,
+    logger,
+  }).catch(async (error: unknown) => {
+    await host.current.stop();
+    throw error;
+  });
   try {
-    const gatewayServer = await startHttpServer(config.listen.gateway, gateway.handle);
-    cleanups.unshift(() => gatewayServer.close());
-    const admin = await startAdminServer({ ...config.listen.admin, metrics, isReady: () => isReady, logger });
-    cleanups.unshift(() => admin.close());
-    isReady = true;
-    logger.info(
-      { event: 'started', gateway: gatewayServer.url, admin: admin.url, config: options.configPath },
-      'bulwark started',
-    );
-    return {
-      gatewayUrl: gatewayServer.url,
-      adminUrl: admin.url,
-      logger,
-      async stop() {
-        isReady = false;
-        await runAll(cleanups);
-        logger.info({ event: 'stopped' }, 'bulwark stopped');
-      },
-    };
+    await listeners.sync([config.listen.gateway]);
   } catch (error) {
-    await runAll(cleanups);
+    await Promise.all([admin.close(), host.current.stop()]);
     throw error;
   }
-}
+  const stopWatching =
+    options.configPath && options.watch !== false
+      ? watchConfigFile(options.configPath, () => void reloader.reload())
+      : () => undefined;
+  isReady = true;
+  const gatewayUrl = listeners.urls[0] ?? '';
+  logger.info(
+    { event: 'started', gateway: gatewayUrl, admin: admin.url, config: options.configPath },
+    'bulwark started',
+  );
 
-async function runAll(cleanups: readonly (() => Promise<void> | void)[]): Promise<void> {
-  for (const cleanup of cleanups) await cleanup();
+  return {
+    gatewayUrl,
+    adminUrl: admin.url,
+    logger,
+    reload: () => reloader.reload(),
+    configStatus: () => reloader.status,
+    async stop() {
+      // Readiness fails first, so an outer balancer stops sending before the listener goes.
+      isReady = false;
+      stopWatching();
+      const listening = listeners.closeAll();
+      const { cutOff } = await host.current.drain(live.gateway.drainTimeoutMs);
+      listening.cutOff();
+      await listening.closed;
+      await Promise.all([host.current.stop(), admin.close()]);
+      metrics.close();
+      unsubscribeLogs();
+      logger.info({ event: 'stopped', cutOff }, 'bulwark stopped');
+    },
+  };
 }

@@ -7,3 +7,4 @@ export { configSchema } from './schema.ts';
 export type { Config, ConfigInput } from './schema.ts';
 export { buildJsonSchema } from './json-schema.ts';
 export { closestMatch } from './suggest.ts';
+export { watchConfigFile } from './watch.ts';

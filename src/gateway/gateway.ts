@@ -29,6 +29,10 @@ export class Gateway {
   readonly #routes: readonly RouteRuntime[];
   readonly #match: ReturnType<typeof compileRoutes>;
   readonly #exchangeDeps: ExchangeDeps;
+  /** Responses not yet closed, so a drain knows what to wait for and can ask each to close its connection. */
+  readonly #openResponses = new Set<ServerResponse>();
+  #isDraining = false;
+  #onIdle: (() => void) | undefined;
 
   constructor(spec: GatewaySpec, deps: GatewayDeps) {
     const balancerDeps = { random: deps.random, nowMs: () => deps.clock.nowMs() };
@@ -71,11 +75,56 @@ export class Gateway {
     await this.#upstreams.close();
   }
 
+  #track(res: ServerResponse): void {
+    if (this.#isDraining) res.shouldKeepAlive = false;
+    this.#openResponses.add(res);
+    res.once('close', () => {
+      this.#openResponses.delete(res);
+      if (this.#openResponses.size === 0) this.#onIdle?.();
+    });
+  }
+
+  get openRequests(): number {
+    return this.#openResponses.size;
+  }
+
+  /**
+   * Stops keep-alive on every response not yet started, so clients reconnect elsewhere, and resolves when
+   * every open request has finished or `timeoutMs` has passed (then remaining ones are cut off).
+   */
+  async drain(timeoutMs: number): Promise<{ readonly cutOff: number }> {
+    this.#isDraining = true;
+    for (const res of this.#openResponses) if (!res.headersSent) res.shouldKeepAlive = false;
+    if (this.#openResponses.size > 0) {
+      const idle = new Promise<void>((resolve) => (this.#onIdle = resolve));
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+      await Promise.race([idle, timeout]);
+      clearTimeout(timer);
+    }
+    const cutOff = this.#openResponses.size;
+    for (const res of this.#openResponses) res.destroy();
+    return { cutOff };
+  }
+
+  /** Endpoint health verdicts of a previous snapshot, for endpoints that still exist: a reload must not flap. */
+  inheritHealthFrom(previous: Gateway): void {
+    const verdicts = new Map<string, boolean>();
+    for (const pool of previous.status())
+      for (const endpoint of pool.endpoints) verdicts.set(`${pool.name}/${endpoint.id}`, endpoint.isHealthy);
+    for (const pool of this.#pools.pools) {
+      for (const endpoint of pool.endpoints)
+        endpoint.isHealthy = verdicts.get(`${pool.name}/${endpoint.id}`) ?? endpoint.isHealthy;
+      pool.refresh();
+    }
+  }
+
   status(): readonly PoolStatus[] {
     return this.#pools.status();
   }
 
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    this.#track(res);
     const requestId = requestIdOf(req);
     const path = req.url ?? '/';
     const matched = this.#match(req.method ?? 'GET', path, req.headers);

@@ -106,6 +106,11 @@ export class Pool {
     this.#changed();
   }
 
+  /** Recomputes eligibility after endpoint flags were set from outside, e.g. health inherited on reload. */
+  refresh(): void {
+    this.#changed();
+  }
+
   /** Called after every eligibility change; returns an unsubscribe function. */
   watch(listener: () => void): () => void {
     this.#listeners.add(listener);

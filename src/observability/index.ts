@@ -3,3 +3,4 @@ export { requestDurationBucketsSeconds } from './gateway-series.ts';
 export type { PoolStatusReader } from './pool-gauges.ts';
 export { createLogger, redactedPaths, type Logger, type LoggerOptions, type LogLevel } from './logger.ts';
 export { subscribeGatewayLogs, type GatewayLogOptions } from './gateway-logs.ts';
+export { configReloadFailures } from './config-metrics.ts';

@@ -6,6 +6,8 @@ export interface CliIo {
   err(text: string): void;
   /** Resolves with the signal name when the process is asked to stop (SIGINT, SIGTERM). */
   waitForStop(): Promise<string>;
+  /** Calls `onHangup` on every SIGHUP (reload); returns a function that stops listening. */
+  onHangup?(onHangup: () => void): () => void;
   /** For `${VAR}` interpolation; the config loader uses process.env when absent. */
   readonly env?: Env | undefined;
 }

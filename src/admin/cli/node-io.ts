@@ -6,6 +6,10 @@ export function nodeCliIo(): CliIo {
     out: (text) => void process.stdout.write(text),
     err: (text) => void process.stderr.write(text),
     waitForStop,
+    onHangup(onHangup) {
+      process.on('SIGHUP', onHangup);
+      return () => void process.off('SIGHUP', onHangup);
+    },
   };
 }
 

@@ -17,7 +17,12 @@ export const startCommand: Command = {
     io.err(
       `bulwark: gateway ${running.gatewayUrl}, admin ${running.adminUrl} (config ${file}); Ctrl-C stops\n`,
     );
+    const stopHangup = io.onHangup?.(() => {
+      io.err('bulwark: SIGHUP, reloading the config\n');
+      void running.reload();
+    });
     const signal = await io.waitForStop();
+    stopHangup?.();
     io.err(`bulwark: ${signal}, draining and stopping\n`);
     await running.stop();
     return exitCodes.ok;

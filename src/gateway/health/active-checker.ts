@@ -22,7 +22,7 @@ const healthChannel = channel(channelNames.health);
 
 interface CheckState {
   readonly endpoint: Endpoint;
-  readonly tracker: HealthTracker;
+  tracker: HealthTracker;
   cancelTimer: (() => void) | undefined;
   inFlight: AbortController | undefined;
 }
@@ -69,7 +69,14 @@ export class ActiveChecker {
   start(): void {
     if (this.#isRunning || this.#isStopped) return;
     this.#isRunning = true;
-    for (const state of this.#states) this.#schedule(state, this.#deps.random() * this.#spec.intervalMs);
+    for (const state of this.#states) {
+      // A reload may have carried the verdict over from the previous snapshot: continue from it, don't flap.
+      state.tracker = new HealthTracker({
+        ...this.#spec,
+        initial: state.endpoint.isHealthy ? 'healthy' : 'unhealthy',
+      });
+      this.#schedule(state, this.#deps.random() * this.#spec.intervalMs);
+    }
   }
 
   /** Cancels timers, aborts checks in flight and closes the probe's connections. Final: a snapshot's pools are never restarted. */
