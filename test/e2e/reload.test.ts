@@ -145,4 +145,19 @@ describe('hot reload', () => {
     for (let i = 0; i < 20; i++) expect(await (await request(bulwark.gatewayUrl)).body.text()).toBe('a');
     expect(b.served).toBe(servedBefore);
   });
+
+  it('opens a changed listen address before it closes the old one', async () => {
+    const a = await namedUpstream('a');
+    const file = await tempConfig(configText([a]));
+    bulwark = await startFrom(file);
+    const oldUrl = bulwark.gatewayUrl;
+    // A port picked by binding and releasing it: free now, and not the old one.
+    const probe = await startTestUpstream(() => undefined);
+    const newPort = Number(new URL(probe.url).port);
+    await probe.close();
+    await writeFile(file, configText([a], newPort));
+    expect((await bulwark.reload()).ok).toBe(true);
+    expect(await (await request(`http://127.0.0.1:${newPort}/`)).body.text()).toBe('a');
+    await expect(request(oldUrl, { dispatcher: new Agent() })).rejects.toThrow();
+  });
 });
