@@ -10,8 +10,14 @@ export type ErrorCode =
   | 'GW_UPSTREAM_STREAM_FAILED'
   | 'GW_RETRY_BUDGET_EXHAUSTED'
   | 'GW_BODY_TOO_LARGE'
+  | 'GW_BAD_REQUEST'
+  | 'GW_HEADERS_TOO_LARGE'
+  | 'GW_UNSUPPORTED_TRANSFER_CODING'
+  | 'GW_REQUEST_TIMEOUT'
+  | 'GW_TOO_MANY_CONNECTIONS'
   | 'GW_CLIENT_CLOSED'
-  | 'GW_INTERNAL';
+  | 'GW_INTERNAL'
+  | 'GW_CLIENT_STALLED';
 
 export class BulwarkError extends Error {
   readonly code: ErrorCode;

@@ -27,6 +27,8 @@ export class Attempt implements Dispatcher.DispatchHandler, SocketReuseListener 
   readonly poolName: string;
   readonly startedMs: number;
   isSocketReused = false;
+  /** onRequestStart ran: a connection exists and undici may have begun reading the request body. */
+  isStarted = false;
   isSettled = false;
   status = 0;
   readonly #owner: AttemptOwner;
@@ -42,6 +44,7 @@ export class Attempt implements Dispatcher.DispatchHandler, SocketReuseListener 
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.#controller = controller;
+    this.isStarted = true;
     // Abandoned while still queued in the pool: stop before anything is written.
     if (this.#abortReason) return controller.abort(this.#abortReason);
     this.#owner.trackSocketReuse(this);
@@ -53,7 +56,8 @@ export class Attempt implements Dispatcher.DispatchHandler, SocketReuseListener 
     headers: IncomingHttpHeaders,
     statusMessage?: string,
   ): void {
-    if (this.isSettled) return;
+    // 1xx interim responses (103 Early Hints) are not the response; undici reports the final one next.
+    if (this.isSettled || status < 200) return;
     this.status = status;
     this.#owner.onResponseStart(this, status, headers, statusMessage);
   }

@@ -1,11 +1,12 @@
 import { channel } from 'node:diagnostics_channel';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../core/clock.ts';
-import type { ErrorCode } from '../core/errors.ts';
+import type { BulwarkError, ErrorCode } from '../core/errors.ts';
 import { channelNames, type AttemptEvent, type RequestEvent, type RetryEvent } from '../core/events.ts';
 import type { Outcome } from '../core/outcome.ts';
 import { Attempt, type AttemptOwner } from './attempt.ts';
 import type { PickHint } from './balance/balancer.ts';
+import { bodyTooLargeRefusal, isBodyTooLarge } from './body-limit.ts';
 import type { Endpoint } from './endpoint.ts';
 import { clientResponseHeaders, isEventStream } from './headers.ts';
 import { decideRetry, type FailureCause } from './layers/retry.ts';
@@ -54,6 +55,7 @@ const requestChannel = channel(channelNames.request);
 const attemptChannel = channel(channelNames.attempt);
 const retryChannel = channel(channelNames.retry);
 const noneTried: ReadonlySet<Endpoint> = new Set();
+const clientStalled = new Error('client stopped reading for longer than the idle timeout');
 const clientClosed = new Error('client closed the connection');
 const retrying = new Error('response discarded for a retry');
 const totalTimeout = new Error('route total timeout');
@@ -81,6 +83,8 @@ export class Exchange implements AttemptOwner {
   #isEventStream = false;
   #isDone = false;
   #isPaused = false;
+  /** The last four bytes forwarded of an event stream, to tell whether an event was cut in half. */
+  #sseTail = eventBoundary;
   #lastFailure: GatewayFailure | undefined;
   #cancelTotalTimer: (() => void) | undefined;
   #cancelRetryTimer: (() => void) | undefined;
@@ -111,12 +115,26 @@ export class Exchange implements AttemptOwner {
 
   start(): void {
     this.#route.budget.recordRequest();
+    // The client may have left while its body was being buffered; 'close' has fired already then.
+    if (this.#res.destroyed) return this.#finish(499, 'GW_CLIENT_CLOSED');
     this.#cancelTotalTimer = this.#deps.clock.setTimer(
       this.#route.spec.timeouts.totalMs,
       this.#onTotalTimeout,
     );
     this.#res.on('close', this.#onClientClose);
-    this.#nextAttempt();
+    this.#nextAttemptSafely();
+  }
+
+  /** A bug while starting an attempt costs this request a 500, never the process. */
+  #nextAttemptSafely(): void {
+    try {
+      this.#nextAttempt();
+    } catch {
+      // Never rethrow: this also runs from a timer, where a throw would end the process. The request
+      // event carries GW_INTERNAL, so the failure is logged and counted.
+      if (this.#current && !this.#current.isSettled) this.#settle(this.#current, undefined);
+      this.#fail({ status: 500, code: 'GW_INTERNAL', message: 'internal gateway error' });
+    }
   }
 
   #nextAttempt(): void {
@@ -192,17 +210,28 @@ export class Exchange implements AttemptOwner {
       this.#cancelTotalTimer?.();
       outgoing['x-accel-buffering'] ??= 'no';
     }
-    if (statusMessage) this.#res.writeHead(status, statusMessage, outgoing);
+    // HTTP/2 has no reason phrase (RFC 9113 §8.3.2); node's compat response warns when given one.
+    if (statusMessage && this.#req.httpVersionMajor < 2) this.#res.writeHead(status, statusMessage, outgoing);
     else this.#res.writeHead(status, outgoing);
     if (this.#isEventStream) this.#res.flushHeaders();
   }
 
   onResponseData(attempt: Attempt, chunk: Buffer): void {
+    if (this.#isEventStream) this.#sseTail = sseTail(this.#sseTail, chunk);
     if (this.#res.write(chunk) || this.#isPaused) return;
-    // Backpressure: a slow client pauses the upstream read instead of growing our buffer.
+    // Backpressure: a slow client pauses the upstream read instead of growing our buffer. undici's idle
+    // timer sleeps while paused, so our own bounds the pause: a stalled reader must not pin a connection.
     this.#isPaused = true;
     attempt.pause();
+    const cancelStallTimer = this.#deps.clock.setTimer(this.#route.spec.timeouts.idleMs, () => {
+      if (!this.#isPaused || this.#isDone) return;
+      this.#settle(attempt, undefined);
+      attempt.abort(clientStalled);
+      this.#res.destroy();
+      this.#finish(attempt.status, 'GW_CLIENT_STALLED');
+    });
     this.#res.once('drain', () => {
+      cancelStallTimer();
       this.#isPaused = false;
       attempt.resume();
     });
@@ -224,6 +253,8 @@ export class Exchange implements AttemptOwner {
   onAttemptError(attempt: Attempt, error: Error): void {
     const latencyMs = this.#deps.clock.nowMs() - attempt.startedMs;
     if (this.#res.destroyed && !this.#res.writableFinished) return this.#onClientClose();
+    // The client's chunked body outgrew max_body: its fault, so nothing counts against the endpoint.
+    if (isBodyTooLarge(error)) return this.#refuseBody(attempt, error);
     if (this.#isCommitted) return this.#failMidStream(attempt, error, latencyMs);
     const { cause, outcome } = classifyUpstreamError(error, latencyMs);
     this.#deps.recordLatency(attempt.endpoint, outcome, this.#deps.clock.nowMs());
@@ -233,7 +264,8 @@ export class Exchange implements AttemptOwner {
     this.#fail({
       status: isTimeout ? 504 : 502,
       code: isTimeout ? 'GW_UPSTREAM_TIMEOUT' : 'GW_UPSTREAM_FAILED',
-      message: `upstream ${attempt.endpoint.id} of pool "${attempt.poolName}" failed: ${isTimeout ? `${outcome.phase} timeout` : error.message}`,
+      // Clients learn the pool and the kind of failure; addresses and library errors stay in logs and metrics.
+      message: `upstream of pool "${attempt.poolName}" failed: ${describeOutcome(outcome)}`,
     });
   }
 
@@ -244,7 +276,9 @@ export class Exchange implements AttemptOwner {
       method: this.#req.method ?? 'GET',
       cause,
       isSocketReused: attempt.isSocketReused,
-      isBodyReplayable: this.#body.kind !== 'stream',
+      // A streamed body is replayable while nothing read it: a connect failure happens before undici does.
+      isBodyReplayable:
+        this.#body.kind !== 'stream' || (!attempt.isStarted && !this.#body.readable.readableDidRead),
       attemptsMade: this.#attempts,
       budget: this.#route.budget,
       nowMs: this.#deps.clock.nowMs(),
@@ -262,9 +296,9 @@ export class Exchange implements AttemptOwner {
       this.#lastFailure = {
         status: 502,
         code: 'GW_UPSTREAM_FAILED',
-        message: `upstream ${attempt.endpoint.id}: ${cause}`,
+        message: `upstream of pool "${attempt.poolName}" failed: ${cause}`,
       };
-    this.#cancelRetryTimer = this.#deps.clock.setTimer(decision.delayMs, () => this.#nextAttempt());
+    this.#cancelRetryTimer = this.#deps.clock.setTimer(decision.delayMs, () => this.#nextAttemptSafely());
     return true;
   }
 
@@ -275,12 +309,12 @@ export class Exchange implements AttemptOwner {
         ? { kind: 'timeout', phase: 'idle', latencyMs }
         : { kind: 'failure', reason: 'reset', latencyMs };
     this.#settle(attempt, outcome);
-    const message = `upstream ${attempt.endpoint.id} failed mid-response: ${outcome.kind === 'timeout' ? 'idle timeout' : error.message}`;
+    const message = `upstream of pool "${attempt.poolName}" failed mid-response: ${describeOutcome(outcome)}`;
     if (this.#isEventStream) {
+      // Close a half-written event first, or parsers would glue the error frame onto it as one message.
+      const frame = sseErrorFrame('GW_UPSTREAM_STREAM_FAILED', message, this.#requestId);
       // The error event must reach the client before the connection goes, so destroy only once it is flushed.
-      this.#res.write(sseErrorFrame('GW_UPSTREAM_STREAM_FAILED', message, this.#requestId), () =>
-        this.#res.destroy(),
-      );
+      this.#res.write(isEventBoundary(this.#sseTail) ? frame : `\n\n${frame}`, () => this.#res.destroy());
     } else {
       this.#res.destroy();
     }
@@ -290,6 +324,15 @@ export class Exchange implements AttemptOwner {
   #fail(failure: GatewayFailure): void {
     sendError(this.#res, failure.status, failure.code, failure.message, this.#requestId);
     this.#finish(failure.status, failure.code);
+  }
+
+  #refuseBody(attempt: Attempt, error: BulwarkError): void {
+    this.#settle(attempt, undefined);
+    // The rest of the body is never read: close once the 413 is out, or break a response already begun.
+    this.#res.shouldKeepAlive = false;
+    if (!this.#isCommitted) return this.#fail(bodyTooLargeRefusal(error));
+    this.#res.destroy();
+    this.#finish(attempt.status, error.code);
   }
 
   readonly #onTotalTimeout = (): void => {
@@ -373,5 +416,35 @@ export class Exchange implements AttemptOwner {
       errorCode,
     };
     requestChannel.publish(event);
+  }
+}
+
+// "\n\n" as the last bytes: nothing written yet, or a complete event.
+const eventBoundary = 0x0a0a;
+
+function sseTail(tail: number, chunk: Buffer): number {
+  let next = tail;
+  for (let i = Math.max(0, chunk.length - 4); i < chunk.length; i++) next = ((next << 8) | chunk[i]!) >>> 0;
+  return next;
+}
+
+/** An SSE event ends with a blank line: LF LF, or CR LF CR LF. */
+function isEventBoundary(tail: number): boolean {
+  return (tail & 0xffff) === eventBoundary || tail === 0x0d0a0d0a || (tail & 0xffff) === 0x0d0d;
+}
+
+function describeOutcome(outcome: Outcome): string {
+  switch (outcome.kind) {
+    case 'timeout':
+      return `${outcome.phase} timeout`;
+    case 'failure':
+      return outcome.reason === 'connect'
+        ? 'could not connect'
+        : outcome.reason === 'reset'
+          ? 'connection reset'
+          : `${outcome.reason} error`;
+    case 'success':
+    case 'rejected':
+      return outcome.kind;
   }
 }

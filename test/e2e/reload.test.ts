@@ -50,9 +50,11 @@ function configText(endpoints: readonly Named[], gatewayPort = 0): string {
   ].join('\n');
 }
 
-async function startFrom(file: string): Promise<RunningBulwark> {
+/** Tests that call reload() themselves turn the watcher off, or it would reload a second time. */
+async function startFrom(file: string, watch = false): Promise<RunningBulwark> {
   return startBulwark(await loadConfigFile(file), {
     configPath: file,
+    watch,
     logger: createLogger({ level: 'silent' }),
   });
 }

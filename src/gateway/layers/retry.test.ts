@@ -34,9 +34,19 @@ describe('decideRetry: safe by default', () => {
     ['a refused POST (never reached the upstream)', { method: 'POST', cause: 'refused' as const }, true],
     ['a POST whose connect failed', { method: 'POST', cause: 'connect-failure' as const }, true],
     [
-      'a POST reset on a reused keep-alive socket',
+      'a POST reset on a reused keep-alive socket (the keep-alive race)',
       { method: 'POST', cause: 'reset-before-response' as const, isSocketReused: true },
       true,
+    ],
+    [
+      'a POST reset on a reused socket of a route that does not list reset-before-response',
+      {
+        method: 'POST',
+        cause: 'reset-before-response' as const,
+        isSocketReused: true,
+        spec: { ...spec, on: ['connect-failure' as const] },
+      },
+      false,
     ],
     [
       'a POST reset on a fresh socket (it may have arrived)',

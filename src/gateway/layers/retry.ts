@@ -53,6 +53,8 @@ function isListed(on: readonly RetryCondition[], cause: FailureCause): boolean {
 }
 
 function neverReachedUpstream(q: RetryQuestion): boolean {
+  // The issue's rule and Node's `reusedSocket` guidance. Not a proof: an upstream that read a request and
+  // died before answering looks the same; routes that must never replay drop `reset-before-response` (ADR 2).
   return (
     q.cause === 'connect-failure' ||
     q.cause === 'refused' ||

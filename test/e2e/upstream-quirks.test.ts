@@ -1,0 +1,123 @@
+import { connect } from 'node:net';
+import { request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import { eventually, startTestGateway, type TestGateway } from '../support/gateway-harness.ts';
+import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
+
+let gateway: TestGateway | undefined;
+const upstreams: TestUpstream[] = [];
+
+afterEach(async () => {
+  await gateway?.stop();
+  gateway = undefined;
+  await Promise.all(upstreams.splice(0).map((u) => u.close()));
+});
+
+async function upstream(handler: Parameters<typeof startTestUpstream>[0]): Promise<TestUpstream> {
+  const started = await startTestUpstream(handler);
+  upstreams.push(started);
+  return started;
+}
+
+/** An address nothing listens on: bind, note the port, close. */
+async function deadUrl(): Promise<string> {
+  const probe = await startTestUpstream(() => undefined);
+  await probe.close();
+  return probe.url;
+}
+
+describe('upstream quirks and slow clients', () => {
+  it('passes over a 103 Early Hints interim response and forwards the final one', async () => {
+    const up = await upstream((_req, res) => {
+      res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' }, () => res.end('final'));
+    });
+    gateway = await startTestGateway({
+      pools: { api: { endpoints: [{ url: up.url }] } },
+      routes: [{ pool: 'api' }],
+    });
+    for (let i = 0; i < 3; i++) {
+      const res = await request(gateway.url);
+      expect(res.statusCode).toBe(200);
+      expect(await res.body.text()).toBe('final');
+    }
+    expect(gateway.gateway.status()[0]?.endpoints[0]?.isEjected).toBe(false);
+  });
+
+  it('starts the SSE error frame on an event boundary when the upstream dies mid-event', async () => {
+    const up = await upstream((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: {"token":"Hel"}\n\ndata: {"tok', () => setTimeout(() => res.socket?.destroy(), 20));
+    });
+    gateway = await startTestGateway({
+      pools: { llm: { endpoints: [{ url: up.url }] } },
+      routes: [{ pool: 'llm' }],
+    });
+    const res = await request(gateway.url);
+    let text = '';
+    await expect(
+      (async () => {
+        for await (const chunk of res.body) text += String(chunk);
+      })(),
+    ).rejects.toThrow();
+    const events = text.split('\n\n').filter(Boolean);
+    expect(events.at(-1)).toMatch(/^event: error\ndata: \{"error":\{"code":"GW_UPSTREAM_STREAM_FAILED"/);
+  });
+
+  it('lets go of the upstream when a client stops reading for longer than the idle timeout', async () => {
+    let upstreamClosed = false;
+    const chunk = Buffer.alloc(64 * 1024, 1);
+    const up = await upstream((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const pump = (): void => {
+        while (res.write(chunk));
+        res.once('drain', pump);
+      };
+      pump();
+      res.on('close', () => (upstreamClosed = true));
+    });
+    gateway = await startTestGateway({
+      pools: { llm: { endpoints: [{ url: up.url }] } },
+      routes: [{ pool: 'llm', timeouts: { idle: '300ms', total: '1s' } }],
+    });
+    const { port } = new URL(gateway.url);
+    // A raw socket that sends a request and then never reads: the gateway's writes back up.
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.write('GET / HTTP/1.1\r\nhost: x\r\n\r\n');
+    socket.pause();
+    await eventually(() => upstreamClosed, 5_000, 'the upstream request to be closed');
+    expect(gateway.gateway.status()[0]?.endpoints[0]?.inFlight).toBe(0);
+    socket.destroy();
+  });
+
+  it('retries a streamed body larger than max_replay_body after a refused connect: nothing read it yet', async () => {
+    let receivedBytes = 0;
+    const good = await upstream((req, res) => {
+      req.on('data', (part: Buffer) => (receivedBytes += part.length));
+      req.on('end', () => res.end('ok'));
+    });
+    gateway = await startTestGateway({
+      pools: { api: { balancer: 'round-robin', endpoints: [{ url: await deadUrl() }, { url: good.url }] } },
+      routes: [{ pool: 'api', max_replay_body: '1KiB' }],
+    });
+    for (let i = 0; i < 4; i++) {
+      const res = await request(gateway.url, { method: 'PUT', body: Buffer.alloc(100_000) });
+      expect(res.statusCode).toBe(200);
+      await res.body.dump();
+    }
+    expect(receivedBytes).toBe(4 * 100_000);
+  });
+
+  it('tells the client which pool failed, not the upstream address or library error', async () => {
+    const dead = await deadUrl();
+    gateway = await startTestGateway({
+      pools: { api: { endpoints: [{ url: dead }] } },
+      routes: [{ pool: 'api' }],
+    });
+    const res = await request(gateway.url);
+    const text = await res.body.text();
+    expect(res.statusCode).toBe(502);
+    expect(text).toContain('pool \\"api\\"');
+    expect(text).not.toContain(new URL(dead).port);
+    expect(text).not.toContain('ECONNREFUSED');
+  });
+});
