@@ -80,8 +80,34 @@ export class PoolSet {
   select(poolName: string, hint: PickHint, tried: ReadonlySet<Endpoint>): Selection | undefined {
     const resolution = this.#resolutions.get(poolName);
     if (!resolution) return undefined;
-    const endpoint = resolution.serving.pick(hint, tried, resolution.mode === 'panic');
-    return endpoint && { pool: resolution.serving, endpoint, mode: resolution.mode };
+    const { serving, mode } = resolution;
+    if (tried.size > 0) {
+      // This request has tried every eligible endpoint here: its retry goes down the failover chain now,
+      // before health checks or ejection have caught up with what the request already learned.
+      const eligible = mode === 'panic' ? serving.nonDrainingEndpoints : serving.readyEndpoints;
+      if (eligible.every((endpoint) => tried.has(endpoint))) {
+        const spill = this.#spillOver(serving, hint, tried);
+        if (spill) return spill;
+      }
+    }
+    const endpoint = serving.pick(hint, tried, mode === 'panic');
+    return endpoint && { pool: serving, endpoint, mode };
+  }
+
+  /** The first pool down `from`'s failover chain with a ready endpoint this request has not tried. */
+  #spillOver(from: Pool, hint: PickHint, tried: ReadonlySet<Endpoint>): Selection | undefined {
+    const visited = new Set([from.name]);
+    for (let name = from.spec.failover; name !== undefined && !visited.has(name);) {
+      visited.add(name);
+      const pool = this.#pools.get(name);
+      if (!pool) return undefined;
+      if (pool.readyEndpoints.some((endpoint) => !tried.has(endpoint))) {
+        const endpoint = pool.pick(hint, tried);
+        return endpoint && { pool, endpoint, mode: 'failover' };
+      }
+      name = pool.spec.failover;
+    }
+    return undefined;
   }
 
   /** Routes an attempt's outcome to the outlier detector of the endpoint's pool. */

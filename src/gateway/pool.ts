@@ -1,9 +1,19 @@
-import type { Clock, EndpointStatus, Outcome, PoolMode, PoolStatus } from '../core/index.ts';
+import { channel } from 'node:diagnostics_channel';
+import {
+  channelNames,
+  type Clock,
+  type EndpointAdminState,
+  type EndpointControlEvent,
+  type Outcome,
+  type PoolMode,
+  type PoolStatus,
+} from '../core/index.ts';
 import type { Balancer, PickHint } from './balance/balancer.ts';
 import { Endpoint } from './endpoint.ts';
 import { ActiveChecker } from './health/active-checker.ts';
-import type { Probe } from './health/http-probe.ts';
+import { HttpProbe, type Probe } from './health/http-probe.ts';
 import { OutlierDetector } from './health/outlier-detector.ts';
+import { pausedInMaintenance } from './maintenance-probe.ts';
 import type { PoolSpec } from './spec.ts';
 
 export interface PoolDeps {
@@ -14,6 +24,8 @@ export interface PoolDeps {
   /** Replaces the default HTTP health probe (tests). */
   readonly probe?: Probe | undefined;
 }
+
+const endpointControlChannel = channel(channelNames.endpointControl);
 
 interface Membership {
   readonly version: number;
@@ -33,7 +45,11 @@ export class Pool {
   readonly #balancer: Balancer;
   readonly #detector: OutlierDetector;
   readonly #checker: ActiveChecker | undefined;
+  readonly #ownedProbe: HttpProbe | undefined;
+  readonly #clock: Clock;
   readonly #listeners = new Set<() => void>();
+  /** Endpoints ready as of the last change, so one that comes back can start its slow-start ramp. */
+  readonly #wasReady: Set<Endpoint>;
   #version = 0;
   #membership: Membership | undefined;
 
@@ -41,18 +57,30 @@ export class Pool {
     this.name = name;
     this.spec = spec;
     this.#balancer = deps.balancer;
+    this.#clock = deps.clock;
     this.endpoints = spec.endpoints.map((endpointSpec) => new Endpoint(name, endpointSpec));
+    // Endpoints ready at start do not ramp: when all are new, slow start only slows everyone (Envoy, HAProxy).
+    this.#wasReady = new Set(this.endpoints.filter((endpoint) => endpoint.isReady));
     const onChange = (): void => this.#changed();
     this.#detector = new OutlierDetector(name, this.endpoints, spec.outlierDetection, {
       clock: deps.clock,
       onChange,
+      mayEjectAll: spec.failover !== undefined,
     });
     if (spec.healthCheck) {
+      let probe = deps.probe;
+      if (!probe) {
+        this.#ownedProbe = new HttpProbe(spec.healthCheck);
+        probe = this.#ownedProbe.probe;
+      }
       this.#checker = new ActiveChecker(name, this.endpoints, spec.healthCheck, {
         clock: deps.clock,
         random: deps.random,
-        probe: deps.probe,
-        onPass: (endpoint) => this.#detector.uneject(endpoint),
+        probe: pausedInMaintenance(probe),
+        // A paused check "passes" with the standing verdict; that must not return an ejected endpoint.
+        onPass: (endpoint) => {
+          if (!endpoint.isInMaintenance) this.#detector.uneject(endpoint);
+        },
         onChange,
       });
     }
@@ -99,11 +127,43 @@ export class Pool {
     this.#detector.recordOutcome(endpoint, outcome);
   }
 
-  /** The one way to change drain state at run time, so cached lists follow. */
   setDraining(endpoint: Endpoint, isDraining: boolean): void {
-    if (endpoint.poolName !== this.name || endpoint.isDraining === isDraining) return;
-    endpoint.isDraining = isDraining;
+    if (endpoint.isDraining !== isDraining) this.setAdminState(endpoint, isDraining ? 'draining' : 'ready');
+  }
+
+  /** The one way to change admin state at run time, so cached lists follow. */
+  setAdminState(endpoint: Endpoint, state: EndpointAdminState): void {
+    if (endpoint.poolName !== this.name || endpoint.adminState === state) return;
+    endpoint.adminState = state;
+    this.#publishControl(endpoint);
     this.#changed();
+  }
+
+  /** Balancers read the new weight from their next pick on; membership does not change. */
+  setWeight(endpoint: Endpoint, weight: number): void {
+    // Balancers divide by weight: 0, negative or NaN would break every pick in the pool.
+    if (!(weight > 0 && Number.isFinite(weight))) throw new RangeError(`weight must be > 0, got ${weight}`);
+    if (endpoint.poolName !== this.name || endpoint.weight === weight) return;
+    endpoint.weight = weight;
+    this.#publishControl(endpoint);
+  }
+
+  /** Endpoints are addressed by id (host:port) from outside; two entries may share an address. */
+  endpointsWithId(endpointId: string): readonly Endpoint[] {
+    return this.endpoints.filter((endpoint) => endpoint.id === endpointId);
+  }
+
+  /**
+   * After a reload: endpoints new to this pool ramp up, as the endpoints already serving take the load
+   * (HAProxy and Envoy ramp joiners); endpoints carried over keep a ramp that is under way.
+   */
+  continueSlowStartFrom(previous: Pool): void {
+    const nowMs = this.#clock.nowMs();
+    for (const endpoint of this.endpoints) {
+      const before = previous.endpointsWithId(endpoint.id)[0];
+      if (before) endpoint.slowStart.continueFrom(before.slowStart, nowMs, this.spec.slowStartMs);
+      else endpoint.slowStart.begin(nowMs, this.spec.slowStartMs);
+    }
   }
 
   /** Recomputes eligibility after endpoint flags were set from outside, e.g. health inherited on reload. */
@@ -119,11 +179,14 @@ export class Pool {
 
   /** Without a mode from the pool set, the pool judges itself alone: panic below its threshold. */
   status(mode: PoolMode = this.#isBelowThreshold() ? 'panic' : 'normal'): PoolStatus {
+    const nowMs = this.#clock.nowMs();
     return {
       name: this.name,
       mode,
       healthyShare: this.healthyShare,
-      endpoints: this.endpoints.map((endpoint) => this.#endpointStatus(endpoint)),
+      endpoints: this.endpoints.map((endpoint) =>
+        endpoint.status(nowMs, this.#detector.ejectionsOf(endpoint)),
+      ),
     };
   }
 
@@ -139,6 +202,7 @@ export class Pool {
   async stop(): Promise<void> {
     this.#detector.stop();
     await this.#checker?.stop();
+    await this.#ownedProbe?.close();
   }
 
   #isBelowThreshold(): boolean {
@@ -147,7 +211,26 @@ export class Pool {
 
   #changed(): void {
     this.#version += 1;
+    if (this.spec.slowStartMs > 0) this.#rampReturning();
     for (const listener of this.#listeners) listener();
+  }
+
+  /** An endpoint back in rotation (healthy again, returned from ejection, set ready) ramps up from 10 %. */
+  #rampReturning(): void {
+    const nowMs = this.#clock.nowMs();
+    for (const endpoint of this.endpoints) {
+      const isReady = endpoint.isReady;
+      if (isReady && !this.#wasReady.has(endpoint)) endpoint.slowStart.begin(nowMs, this.spec.slowStartMs);
+      if (isReady) this.#wasReady.add(endpoint);
+      else this.#wasReady.delete(endpoint);
+    }
+  }
+
+  #publishControl(endpoint: Endpoint): void {
+    if (!endpointControlChannel.hasSubscribers) return;
+    const { poolName: pool, id, adminState: state, weight } = endpoint;
+    const event: EndpointControlEvent = { pool, endpoint: id, state, weight };
+    endpointControlChannel.publish(event);
   }
 
   #current(): Membership {
@@ -157,18 +240,5 @@ export class Pool {
     const ready = nonDraining.filter((endpoint) => endpoint.isReady);
     this.#membership = { version: this.#version, ready, nonDraining };
     return this.#membership;
-  }
-
-  #endpointStatus(endpoint: Endpoint): EndpointStatus {
-    return {
-      id: endpoint.id,
-      url: endpoint.url.href,
-      weight: endpoint.weight,
-      isHealthy: endpoint.isHealthy,
-      isEjected: endpoint.isEjected,
-      isDraining: endpoint.isDraining,
-      inFlight: endpoint.inFlight,
-      ejections: this.#detector.ejectionsOf(endpoint),
-    };
   }
 }

@@ -84,4 +84,32 @@ describe('priority failover', () => {
     for (let i = 0; i < 30; i++) seen.add(await servedBy(gateway.url));
     expect([...seen].sort()).toEqual(['a1', 'a2', 'a3']);
   });
+
+  it.each([1, 2])(
+    'fails over on passive detection alone when all %i endpoints of the pool are dead (no health checks)',
+    async (deadCount) => {
+      const backup = await namedUpstream('backup');
+      const dead: string[] = [];
+      for (let i = 0; i < deadCount; i++) {
+        const probe = await startTestUpstream(() => undefined);
+        await probe.close();
+        dead.push(probe.url);
+      }
+      gateway = await startTestGateway({
+        pools: {
+          api: { endpoints: dead.map((url) => ({ url })), failover: 'api-backup' },
+          'api-backup': { endpoints: [{ url: backup.url }] },
+        },
+        routes: [{ pool: 'api' }],
+      });
+      // Every request succeeds: its retry spills over to the backup, and outlier detection soon ejects
+      // the dead endpoints so the pool fails over as a whole.
+      for (let i = 0; i < 50; i++) expect(await servedBy(gateway.url)).toBe('backup');
+      await eventually(
+        () => gateway!.gateway.status().find((p) => p.name === 'api')?.mode === 'failover',
+        5_000,
+        'failover mode',
+      );
+    },
+  );
 });

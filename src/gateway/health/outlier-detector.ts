@@ -13,6 +13,11 @@ export interface OutlierDetectorDeps {
   readonly clock: Clock;
   /** An endpoint was ejected or returned. */
   readonly onChange?: (() => void) | undefined;
+  /**
+   * The pool has a failover pool: then every endpoint may be ejected. The fraction guard keeps a pool from
+   * ejecting itself into overload, which cannot happen when another pool takes the traffic.
+   */
+  readonly mayEjectAll?: boolean | undefined;
 }
 
 interface OutlierState {
@@ -107,7 +112,8 @@ export class OutlierDetector {
   #tryEject(endpoint: Endpoint, state: OutlierState, cause: string): void {
     const poolSize = this.#states.size;
     const allowedByFraction = Math.floor(this.#spec.maxEjectedFraction * poolSize);
-    if (this.#ejectedCount + 1 > Math.min(allowedByFraction, poolSize - 1)) {
+    const allowed = this.#deps.mayEjectAll ? poolSize : Math.min(allowedByFraction, poolSize - 1);
+    if (this.#ejectedCount + 1 > allowed) {
       this.#refusedEjections += 1;
       const rule =
         allowedByFraction > poolSize - 1
