@@ -40,7 +40,11 @@ const hashKey = z
 
 const endpoint = z
   .strictObject({
-    url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
+    // Only scheme, host and port are used: a path, query or credentials would be silently dropped.
+    url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).refine((text) => {
+      const url = new URL(text);
+      return (url.pathname === '/' || url.pathname === '') && !url.search && !url.username && !url.password;
+    }, 'expected scheme://host:port only (no path, query or credentials)'),
     weight: z.int().min(1).max(1000).default(1),
     drain: z.boolean().default(false),
   })

@@ -12,8 +12,8 @@ export const requestDurationBucketsSeconds: readonly number[] = [
 /** The series of one (route, pool) pair. */
 export interface RequestSeries {
   readonly durationSeconds: HistogramCell;
-  /** Keyed by status class label (2xx …). */
-  readonly byStatusClass: CellMap<string, CounterCell>;
+  /** Keyed by endpoint id ('' when none was tried), then status class label (2xx …). */
+  readonly byEndpoint: CellMap<string, CellMap<string, CounterCell>>;
 }
 
 type Tree2<A, B> = CellMap<A, CellMap<B, CounterCell>>;
@@ -94,6 +94,7 @@ function requestSeries(registry: Registry): CellMap<number, CellMap<string, Requ
   const requests = new HotCounter(registry, 'bulwark_gateway_requests_total', 'Client requests finished.', [
     'route',
     'pool',
+    'endpoint',
     'status_class',
   ]);
   const durations = new HotHistogram(
@@ -106,7 +107,9 @@ function requestSeries(registry: Registry): CellMap<number, CellMap<string, Requ
     const route = routeLabel(routeIndex);
     return new CellMap((pool) => ({
       durationSeconds: durations.cell({ route, pool }),
-      byStatusClass: new CellMap((status_class) => requests.cell({ route, pool, status_class })),
+      byEndpoint: new CellMap(
+        (endpoint) => new CellMap((status_class) => requests.cell({ route, pool, endpoint, status_class })),
+      ),
     }));
   });
 }

@@ -21,6 +21,8 @@ const publish = {
   poolMode: (e: PoolModeEvent) => channel(channelNames.poolMode).publish(e),
 };
 
+const ENDPOINT = '10.0.0.1:80';
+
 function request(overrides: Partial<RequestEvent>): RequestEvent {
   return {
     requestId: 'r1',
@@ -28,7 +30,7 @@ function request(overrides: Partial<RequestEvent>): RequestEvent {
     path: '/',
     route: 0,
     pool: 'api',
-    endpoint: '10.0.0.1:80',
+    endpoint: ENDPOINT,
     status: 200,
     durationMs: 12,
     attempts: 1,
@@ -62,13 +64,19 @@ describe('GatewayMetrics', () => {
     publish.request(request({ status: 200, durationMs: 3 }));
     publish.request(request({ status: 204, durationMs: 40 }));
     publish.request(request({ status: 503, durationMs: 2_000, errorCode: 'GW_UPSTREAM_FAILED' }));
-    publish.request(request({ route: -1, pool: '', status: 404, errorCode: 'GW_ROUTE_NOT_FOUND' }));
+    publish.request(
+      request({ route: -1, pool: '', endpoint: '', status: 404, errorCode: 'GW_ROUTE_NOT_FOUND' }),
+    );
     const text = await metrics.metricsText();
 
     const total = 'bulwark_gateway_requests_total';
-    expect(sampleValue(text, total, { route: '0', pool: 'api', status_class: '2xx' })).toBe(2);
-    expect(sampleValue(text, total, { route: '0', pool: 'api', status_class: '5xx' })).toBe(1);
-    expect(sampleValue(text, total, { route: 'none', pool: '', status_class: '4xx' })).toBe(1);
+    expect(
+      sampleValue(text, total, { route: '0', pool: 'api', endpoint: ENDPOINT, status_class: '2xx' }),
+    ).toBe(2);
+    expect(
+      sampleValue(text, total, { route: '0', pool: 'api', endpoint: ENDPOINT, status_class: '5xx' }),
+    ).toBe(1);
+    expect(sampleValue(text, total, { route: 'none', pool: '', endpoint: '', status_class: '4xx' })).toBe(1);
 
     const duration = 'bulwark_gateway_request_duration_seconds';
     const labels = { route: '0', pool: 'api' };
@@ -146,7 +154,17 @@ describe('GatewayMetrics', () => {
   });
 
   it('reads pool and endpoint gauges from the status getter at each scrape', async () => {
-    const endpoint = { url: 'http://a:80', weight: 1, ejections: 0 };
+    const endpoint = {
+      url: 'http://a:80',
+      weight: 2,
+      configuredWeight: 2,
+      effectiveWeight: 1,
+      slowStartRemainingMs: 500,
+      isInMaintenance: false,
+      adminState: 'ready',
+      configuredState: 'ready',
+      ejections: 0,
+    } as const;
     let pools: readonly PoolStatus[] = [
       {
         name: 'api',
@@ -154,7 +172,16 @@ describe('GatewayMetrics', () => {
         healthyShare: 0.5,
         endpoints: [
           { ...endpoint, id: 'a:80', isHealthy: true, isEjected: false, isDraining: false, inFlight: 7 },
-          { ...endpoint, id: 'b:80', isHealthy: false, isEjected: true, isDraining: true, inFlight: 0 },
+          {
+            ...endpoint,
+            id: 'b:80',
+            isHealthy: false,
+            isEjected: true,
+            isDraining: true,
+            isInMaintenance: true,
+            adminState: 'maintenance',
+            inFlight: 0,
+          },
         ],
       },
       { name: 'backup', mode: 'failover', healthyShare: 1, endpoints: [] },
@@ -168,6 +195,9 @@ describe('GatewayMetrics', () => {
     expect(sampleValue(text, 'bulwark_gateway_endpoint_healthy', b)).toBe(0);
     expect(sampleValue(text, 'bulwark_gateway_endpoint_ejected', b)).toBe(1);
     expect(sampleValue(text, 'bulwark_gateway_endpoint_draining', b)).toBe(1);
+    expect(sampleValue(text, 'bulwark_gateway_endpoint_maintenance', a)).toBe(0);
+    expect(sampleValue(text, 'bulwark_gateway_endpoint_maintenance', b)).toBe(1);
+    expect(sampleValue(text, 'bulwark_gateway_endpoint_weight', a)).toBe(1);
     expect(sampleValue(text, 'bulwark_gateway_endpoint_in_flight', a)).toBe(7);
     expect(sampleValue(text, 'bulwark_gateway_pool_healthy_share', { pool: 'api' })).toBe(0.5);
     expect(sampleValue(text, 'bulwark_gateway_pool_panic', { pool: 'api' })).toBe(1);
@@ -185,7 +215,7 @@ describe('GatewayMetrics', () => {
   it('keeps counting across scrapes without double counting', async () => {
     const metrics = gatewayMetrics({ processMetrics: false });
     const name = 'bulwark_gateway_requests_total';
-    const labels = { route: '0', pool: 'api', status_class: '2xx' };
+    const labels = { route: '0', pool: 'api', endpoint: ENDPOINT, status_class: '2xx' };
     publish.request(request({}));
     expect(sampleValue(await metrics.metricsText(), name, labels)).toBe(1);
     expect(sampleValue(await metrics.metricsText(), name, labels)).toBe(1);
@@ -199,7 +229,7 @@ describe('GatewayMetrics', () => {
     const second = gatewayMetrics({ processMetrics: false });
     first.close();
     publish.request(request({}));
-    const labels = { route: '0', pool: 'api', status_class: '2xx' };
+    const labels = { route: '0', pool: 'api', endpoint: ENDPOINT, status_class: '2xx' };
     expect(sampleValue(await first.metricsText(), 'bulwark_gateway_requests_total', labels)).toBeUndefined();
     expect(sampleValue(await second.metricsText(), 'bulwark_gateway_requests_total', labels)).toBe(1);
     second.close();

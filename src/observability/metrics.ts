@@ -71,7 +71,7 @@ export class GatewayMetrics {
   readonly #onRequest = (message: unknown): void => {
     const event = message as RequestEvent;
     const series = this.#series.requests.get(event.route).get(event.pool);
-    series.byStatusClass.get(statusClassLabel(event.status)).inc();
+    series.byEndpoint.get(event.endpoint).get(statusClassLabel(event.status)).inc();
     series.durationSeconds.observe(event.durationMs / 1000);
     if (event.errorCode !== undefined) this.#series.gatewayErrors.get(event.errorCode).inc();
   };

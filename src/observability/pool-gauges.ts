@@ -20,6 +20,16 @@ export function registerPoolGauges(registry: Registry, readPools: PoolStatusRead
   endpoint('bulwark_gateway_endpoint_draining', '1 while the endpoint takes no new requests.', (e) =>
     Number(e.isDraining),
   );
+  endpoint(
+    'bulwark_gateway_endpoint_maintenance',
+    '1 while the endpoint is in maintenance (checks paused).',
+    (e) => Number(e.isInMaintenance),
+  );
+  endpoint(
+    'bulwark_gateway_endpoint_weight',
+    'Weight the balancer uses now: configured or set at run time, scaled by the slow-start ramp.',
+    (e) => e.effectiveWeight,
+  );
   endpoint('bulwark_gateway_endpoint_in_flight', 'Requests in flight to the endpoint.', (e) => e.inFlight);
   pool(
     'bulwark_gateway_pool_healthy_share',

@@ -1,3 +1,4 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import {
   createServer,
@@ -11,6 +12,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
+import { channelNames, type RequestEvent } from '../../src/core/events.ts';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway-harness.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -122,8 +124,14 @@ describe('forwarding', () => {
       pools: { api: { endpoints: [{ url: up.url }] } },
       routes: [{ match: { path_prefix: '/v1/' }, pool: 'api' }],
     });
+    const events: RequestEvent[] = [];
+    const onRequest = (message: unknown): void => void events.push(message as RequestEvent);
+    subscribe(channelNames.request, onRequest);
     const res = await request(`${gateway.url}/nope`);
+    unsubscribe(channelNames.request, onRequest);
     expect(res.statusCode).toBe(404);
+    // Counted in metrics and logs like any request, as route -1.
+    expect(events).toMatchObject([{ route: -1, status: 404, errorCode: 'GW_ROUTE_NOT_FOUND' }]);
     const body = (await res.body.json()) as { error: { code: string; request_id: string } };
     expect(body.error.code).toBe('GW_ROUTE_NOT_FOUND');
     expect(body.error.request_id).toBe(res.headers['x-request-id']);
