@@ -44,7 +44,9 @@ export const redactedPaths: readonly string[] = [
 /** JSON lines with ISO times and level names, so operators and log shippers read them without a pino decoder. */
 export function createLogger(options: LoggerOptions): Logger {
   // Async: a log line must never block the event loop that proxies traffic. pino flushes it on exit.
-  const destination = options.destination ?? pino.destination({ sync: false });
+  // Bounded: during an outage every failed request logs, and a slow stdout must not grow memory without
+  // limit; past 16 MiB queued, lines are dropped rather than kept.
+  const destination = options.destination ?? pino.destination({ sync: false, maxLength: 16 * 1024 * 1024 });
   return pino(
     {
       level: options.level,
