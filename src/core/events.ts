@@ -17,6 +17,8 @@ export const channelNames = {
   ejection: 'bulwark:gateway:ejection',
   /** A pool entered or left panic mode, or started or stopped failing over. */
   poolMode: 'bulwark:gateway:pool-mode',
+  /** An endpoint's admin state or weight was changed at run time (admin API, or overrides re-applied on reload). */
+  endpointControl: 'bulwark:gateway:endpoint-control',
 } as const;
 
 export interface RequestEvent {
@@ -77,6 +79,20 @@ export interface PoolModeEvent {
   readonly failoverTo?: string | undefined;
 }
 
+/**
+ * What an operator set: ready takes traffic; draining finishes in-flight requests and takes no new ones;
+ * maintenance is draining with active health checks paused (HAProxy MAINT).
+ */
+export type EndpointAdminState = 'ready' | 'draining' | 'maintenance';
+
+export interface EndpointControlEvent {
+  readonly pool: string;
+  readonly endpoint: string;
+  readonly state: EndpointAdminState;
+  /** The weight in force after the change (before any slow-start ramp). */
+  readonly weight: number;
+}
+
 /** normal: ready endpoints serve; failover: a failover pool serves; panic: every non-drained endpoint serves. */
 export type PoolMode = 'normal' | 'failover' | 'panic';
 
@@ -91,10 +107,21 @@ export interface PoolStatus {
 export interface EndpointStatus {
   readonly id: string;
   readonly url: string;
+  /** The weight in force: the configured one, or a runtime override. */
   readonly weight: number;
+  readonly configuredWeight: number;
+  /** `weight` scaled by the slow-start ramp: what the balancers use right now. */
+  readonly effectiveWeight: number;
+  /** Time left in the slow-start ramp; 0 when not ramping. */
+  readonly slowStartRemainingMs: number;
   readonly isHealthy: boolean;
   readonly isEjected: boolean;
+  /** Takes no new requests: true while draining and while in maintenance. */
   readonly isDraining: boolean;
+  readonly isInMaintenance: boolean;
+  readonly adminState: EndpointAdminState;
+  /** The admin state the config asks for (`drain: true` → draining), so overrides can be told apart. */
+  readonly configuredState: EndpointAdminState;
   readonly inFlight: number;
   readonly ejections: number;
 }

@@ -1,15 +1,21 @@
+import type { EndpointAdminState, EndpointStatus } from '../core/index.ts';
+import { SlowStartRamp } from './slow-start.ts';
 import type { EndpointSpec } from './spec.ts';
 
 /**
  * One upstream address and its live state. Membership and load live here; balancers only read them.
- * Health flags are written by the active checker and the outlier detector, never by the request path.
+ * Health flags are written by the active checker and the outlier detector, never by the request path;
+ * admin state and weight only through the pool, so its cached membership lists follow.
  */
 export class Endpoint {
   readonly id: string;
   readonly url: URL;
   readonly poolName: string;
+  readonly configuredWeight: number;
+  readonly configuredState: EndpointAdminState;
+  /** The weight in force: the configured one unless changed at run time. */
   weight: number;
-  isDraining: boolean;
+  adminState: EndpointAdminState;
   /** Active health check verdict; true until a checker says otherwise. */
   isHealthy = true;
   /** Passive ejection by outlier detection; 0 when not ejected. */
@@ -18,21 +24,58 @@ export class Endpoint {
   /** Peak-EWMA latency cost in ms (Finagle); 0 means no sample yet. */
   ewmaCostMs = 0;
   ewmaStampMs = 0;
+  readonly slowStart = new SlowStartRamp();
 
   constructor(poolName: string, spec: EndpointSpec) {
     this.poolName = poolName;
     this.url = new URL(spec.url);
     this.id = this.url.host;
+    this.configuredWeight = spec.weight;
     this.weight = spec.weight;
-    this.isDraining = spec.drain;
+    this.configuredState = spec.drain ? 'draining' : 'ready';
+    this.adminState = this.configuredState;
   }
 
   get isEjected(): boolean {
     return this.ejectedUntilMs > 0;
   }
 
+  /** Takes no new requests, not even in panic: draining, or in maintenance. */
+  get isDraining(): boolean {
+    return this.adminState !== 'ready';
+  }
+
+  get isInMaintenance(): boolean {
+    return this.adminState === 'maintenance';
+  }
+
   /** Eligible for new requests in normal (non-panic) operation. */
   get isReady(): boolean {
-    return this.isHealthy && !this.isEjected && !this.isDraining;
+    return this.isHealthy && !this.isEjected && this.adminState === 'ready';
+  }
+
+  /** The weight balancers use at `nowMs`: `weight` scaled down while slow start ramps it up. */
+  effectiveWeight(nowMs: number): number {
+    return this.weight * this.slowStart.factor(nowMs);
+  }
+
+  /** A point-in-time view; `ejections` comes from the pool's outlier detector. */
+  status(nowMs: number, ejections: number): EndpointStatus {
+    return {
+      id: this.id,
+      url: this.url.href,
+      weight: this.weight,
+      configuredWeight: this.configuredWeight,
+      effectiveWeight: this.effectiveWeight(nowMs),
+      slowStartRemainingMs: this.slowStart.remainingMs(nowMs),
+      isHealthy: this.isHealthy,
+      isEjected: this.isEjected,
+      isDraining: this.isDraining,
+      isInMaintenance: this.isInMaintenance,
+      adminState: this.adminState,
+      configuredState: this.configuredState,
+      inFlight: this.inFlight,
+      ejections,
+    };
   }
 }

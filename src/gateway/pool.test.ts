@@ -132,6 +132,20 @@ describe('Pool', () => {
 
   it('reports its status, judging panic alone when no pool set gives it a mode', () => {
     const { pool, at, eject } = setup(poolSpec(2));
+    const baseline = {
+      weight: 1,
+      configuredWeight: 1,
+      effectiveWeight: 1,
+      slowStartRemainingMs: 0,
+      isHealthy: true,
+      isEjected: false,
+      isDraining: false,
+      isInMaintenance: false,
+      adminState: 'ready',
+      configuredState: 'ready',
+      inFlight: 0,
+      ejections: 0,
+    };
     eject(at(0));
     expect(pool.status()).toEqual({
       name: 'api',
@@ -139,25 +153,13 @@ describe('Pool', () => {
       healthyShare: 0.5,
       endpoints: [
         {
+          ...baseline,
           id: '10.0.0.1',
           url: 'http://10.0.0.1/',
-          weight: 1,
-          isHealthy: true,
           isEjected: true,
-          isDraining: false,
-          inFlight: 0,
           ejections: 1,
         },
-        {
-          id: '10.0.0.2',
-          url: 'http://10.0.0.2/',
-          weight: 1,
-          isHealthy: true,
-          isEjected: false,
-          isDraining: false,
-          inFlight: 0,
-          ejections: 0,
-        },
+        { ...baseline, id: '10.0.0.2', url: 'http://10.0.0.2/' },
       ],
     });
     pool.setDraining(at(1), true);

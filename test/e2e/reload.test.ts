@@ -162,4 +162,36 @@ describe('hot reload', () => {
     expect(await (await request(`http://127.0.0.1:${newPort}/`)).body.text()).toBe('a');
     await expect(request(oldUrl, { dispatcher: new Agent() })).rejects.toThrow();
   });
+
+  it('keeps a runtime drain through a reload, and says so in the API and the config status', async () => {
+    const [a, b] = [await namedUpstream('a'), await namedUpstream('b')];
+    const token = 'test-token-0123456789abcdef';
+    const withToken = (endpoints: readonly Named[]): string =>
+      `${configText(endpoints)}\nadmin: { tokens: ["${token}"] }`;
+    const file = await tempConfig(withToken([a, b]));
+    bulwark = await startFrom(file);
+    const bId = new URL(b.url).host;
+    const drained = await request(`${bulwark.adminUrl}/api/v1/pools/api/endpoints/${bId}/drain`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(drained.statusCode).toBe(200);
+    await drained.body.dump();
+    await writeFile(file, withToken([a, b]) + '\n# touched\n');
+    expect((await bulwark.reload()).ok).toBe(true);
+    const servedBefore = b.served;
+    for (let i = 0; i < 20; i++) expect(await (await request(bulwark.gatewayUrl)).body.text()).toBe('a');
+    expect(b.served).toBe(servedBefore);
+    const pools = (await (await request(`${bulwark.adminUrl}/api/v1/pools`)).body.json()) as {
+      pools: { endpoints: { id: string; state: string; override: unknown }[] }[];
+    };
+    expect(pools.pools[0]?.endpoints.find((e) => e.id === bId)).toMatchObject({
+      state: 'draining',
+      override: expect.anything(),
+    });
+    const status = (await (await request(`${bulwark.adminUrl}/api/v1/config/status`)).body.json()) as {
+      generation: number;
+    };
+    expect(status.generation).toBe(2);
+  });
 });

@@ -1,14 +1,30 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** One admin endpoint. HEAD is served by the GET handler; node:http drops the body for HEAD itself. */
+/** Values of a path's `{name}` segments, URL-decoded. */
+export type RouteParams = Readonly<Record<string, string>>;
+
+/**
+ * One admin endpoint. HEAD is served by the GET handler; node:http drops the body for HEAD itself.
+ * A path segment written `{name}` matches any one segment and reaches the handler as params.name.
+ */
 export interface AdminRoute {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly path: string;
-  readonly handle: (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
+  readonly handle: (
+    request: IncomingMessage,
+    response: ServerResponse,
+    params: RouteParams,
+  ) => void | Promise<void>;
 }
 
 /** Admin error codes, kept apart from core's so the admin surface can grow without touching core. */
-export type AdminErrorCode = 'ADMIN_NOT_FOUND' | 'ADMIN_METHOD_NOT_ALLOWED' | 'ADMIN_INTERNAL';
+export type AdminErrorCode =
+  | 'ADMIN_NOT_FOUND'
+  | 'ADMIN_METHOD_NOT_ALLOWED'
+  | 'ADMIN_BAD_REQUEST'
+  | 'ADMIN_UNAUTHORIZED'
+  | 'ADMIN_WRITES_DISABLED'
+  | 'ADMIN_INTERNAL';
 
 export function sendJson(
   response: ServerResponse,

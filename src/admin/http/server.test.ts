@@ -102,6 +102,21 @@ describe('startAdminServer', () => {
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
   });
 
+  it('serves the config status when given, and no pool API without endpoint control', async () => {
+    const server = await startAdminServer({
+      host: '127.0.0.1',
+      port: 0,
+      metrics: { contentType: '', metricsText: () => Promise.resolve('') },
+      isReady: () => true,
+      logger,
+      configStatus: () => ({ generation: 3 }),
+    });
+    running.push(server);
+    const status = await fetch(`${server.url}/api/v1/config/status`);
+    expect([status.status, await status.json()]).toEqual([200, { generation: 3 }]);
+    expect((await fetch(`${server.url}/api/v1/pools`)).status).toBe(404);
+  });
+
   it('reports a port already in use instead of hanging', async () => {
     const first = await start();
     const port = Number(new URL(first.url).port);

@@ -1,9 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../observability/index.ts';
+import type { EndpointControl } from '../../services/index.ts';
 import { metricsRoute, type MetricsSource } from './metrics-route.ts';
+import { poolRoutes } from './pool-routes.ts';
 import { probeRoutes } from './probe-routes.ts';
-import { sendError, type AdminRoute } from './respond.ts';
+import { sendError, sendJson, type AdminRoute } from './respond.ts';
+import { RouteTable } from './route-table.ts';
 
 export interface AdminServerOptions {
   /** Loopback by default in config: the admin surface is not meant for the open network. */
@@ -13,6 +16,12 @@ export interface AdminServerOptions {
   readonly metrics: MetricsSource;
   readonly isReady: () => boolean;
   readonly logger: Logger;
+  /** Serves /api/v1/pools and the endpoint verbs; without it those routes do not exist. */
+  readonly endpointControl?: EndpointControl | undefined;
+  /** Bearer tokens for writes (config admin.tokens), read at each write; none configured turns writes off. */
+  readonly adminTokens?: (() => readonly string[]) | undefined;
+  /** Serves GET /api/v1/config/status: the live config and the last reload's outcome. */
+  readonly configStatus?: (() => unknown) | undefined;
 }
 
 export interface RunningAdminServer {
@@ -22,11 +31,9 @@ export interface RunningAdminServer {
   close(): Promise<void>;
 }
 
-type Handler = AdminRoute['handle'];
-
 export async function startAdminServer(options: AdminServerOptions): Promise<RunningAdminServer> {
   const log = options.logger.child({ component: 'admin' });
-  const routes = routeTable([metricsRoute(options.metrics), ...probeRoutes(options.isReady)]);
+  const routes = new RouteTable(adminRoutes(options, log));
   const server = createServer((request, response) => {
     dispatch(routes, request, response).catch((error: unknown) => {
       log.error({ err: error, method: request.method, path: request.url }, 'admin request failed');
@@ -53,40 +60,52 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Run
   };
 }
 
-/** path → method → handler; HEAD falls back to GET. */
-function routeTable(routes: readonly AdminRoute[]): Map<string, Map<string, Handler>> {
-  const table = new Map<string, Map<string, Handler>>();
-  for (const route of routes) {
-    const byMethod = table.get(route.path) ?? new Map<string, Handler>();
-    byMethod.set(route.method, route.handle);
-    if (route.method === 'GET') byMethod.set('HEAD', route.handle);
-    table.set(route.path, byMethod);
+function adminRoutes(options: AdminServerOptions, log: Logger): AdminRoute[] {
+  const routes = [metricsRoute(options.metrics), ...probeRoutes(options.isReady)];
+  const { endpointControl: control, adminTokens = () => [], configStatus } = options;
+  if (control) routes.push(...poolRoutes({ control, adminTokens, log }));
+  if (configStatus) {
+    const handle: AdminRoute['handle'] = (_request, response) => sendJson(response, 200, configStatus());
+    routes.push({ method: 'GET', path: '/api/v1/config/status', handle });
   }
-  return table;
+  return routes;
 }
 
 async function dispatch(
-  routes: Map<string, Map<string, Handler>>,
+  routes: RouteTable,
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
   const method = request.method ?? 'GET';
   const path = (request.url ?? '/').split('?', 1)[0] ?? '/';
-  const byMethod = routes.get(path);
-  if (!byMethod) {
-    const known = [...routes.keys()].join(', ');
-    sendError(response, 404, 'ADMIN_NOT_FOUND', `no admin endpoint at ${path}; the endpoints are ${known}`);
-    return;
+  const match = routes.match(method, path);
+  switch (match.kind) {
+    case 'found':
+      return match.handle(request, response, match.params);
+    case 'not-found': {
+      const known = routes.paths.join(', ');
+      return sendError(
+        response,
+        404,
+        'ADMIN_NOT_FOUND',
+        `no admin endpoint at ${path}; the endpoints are ${known}`,
+      );
+    }
+    case 'method-not-allowed': {
+      const allowed = match.allowed.join(', ');
+      return sendError(
+        response,
+        405,
+        'ADMIN_METHOD_NOT_ALLOWED',
+        `${path} accepts ${allowed}, not ${method}`,
+        {
+          allow: allowed,
+        },
+      );
+    }
+    case 'bad-path':
+      return sendError(response, 400, 'ADMIN_BAD_REQUEST', match.message);
   }
-  const handle = byMethod.get(method);
-  if (!handle) {
-    const allowed = [...byMethod.keys()].join(', ');
-    sendError(response, 405, 'ADMIN_METHOD_NOT_ALLOWED', `${path} accepts ${allowed}, not ${method}`, {
-      allow: allowed,
-    });
-    return;
-  }
-  await handle(request, response);
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

@@ -33,12 +33,14 @@ function hashText(text: string): number {
  */
 class ConsistentHash implements Balancer {
   readonly #random: () => number;
+  readonly #nowMs: () => number;
   // Id hashes of the last list offered: the pool hands over the same array until membership changes.
   #hashedList: readonly Endpoint[] = [];
   #idHashes = new Uint32Array(0);
 
   constructor(deps: BalancerDeps) {
     this.#random = deps.random;
+    this.#nowMs = deps.nowMs;
   }
 
   pick(ready: readonly Endpoint[], hint: PickHint): Endpoint | undefined {
@@ -46,13 +48,15 @@ class ConsistentHash implements Balancer {
     // Without a key (header or cookie absent, or empty) a random seed makes this a weighted random choice.
     const keyHash = hint.hashKey ? hashText(hint.hashKey) : Math.floor(this.#random() * twoTo32);
     const idHashes = this.#idHashesOf(ready);
+    // A ramping endpoint (slow start) wins keys in proportion to its current weight, taking more as it grows.
+    const nowMs = this.#nowMs();
     let best = ready[0];
     let bestScore = Number.NEGATIVE_INFINITY;
     for (let i = 0; i < ready.length; i++) {
       const endpoint = ready[i]!;
       // A second finalizer over the pair: the per-endpoint values for one key must look independent.
       const unit = (fmix32(keyHash ^ (idHashes[i] ?? 0)) + 0.5) / twoTo32;
-      const score = -endpoint.weight / Math.log(unit);
+      const score = -endpoint.effectiveWeight(nowMs) / Math.log(unit);
       if (score > bestScore) {
         best = endpoint;
         bestScore = score;

@@ -3,25 +3,31 @@ import type { Balancer, BalancerDeps, BalancerFactory } from './balancer.ts';
 import { pickOfTwo } from './p2c.ts';
 
 /**
- * Envoy's weighted least-request score, inverted so lower wins: (inFlight + 1) / weight
+ * Envoy's weighted least-request score, inverted so lower wins: (inFlight + 1) / weight, with the weight
+ * as slow start has ramped it at `nowMs`
  * (Envoy: weight / (active_requests + 1) ^ active_request_bias, bias 1). With equal weights this is
  * plain "fewer in flight wins". Envoy schedules unequal weights with EDF over all hosts; we keep P2C,
  * which is O(1) and copy-free. The trade-off: at zero load the heavier endpoint wins every pair it is
  * in, so heavy endpoints get more than their share when idle, and the share converges as load builds.
  */
-export function leastRequestLoad(endpoint: Endpoint): number {
-  return (endpoint.inFlight + 1) / endpoint.weight;
+export function leastRequestLoad(endpoint: Endpoint, nowMs: number): number {
+  return (endpoint.inFlight + 1) / endpoint.effectiveWeight(nowMs);
 }
 
 class LeastRequest implements Balancer {
-  readonly #random: () => number;
+  readonly #deps: BalancerDeps;
+  #nowMs = 0;
+  // Bound once, so a pick allocates no closure; it reads the time the current pick fixed.
+  readonly #loadOf = (endpoint: Endpoint): number => leastRequestLoad(endpoint, this.#nowMs);
 
   constructor(deps: BalancerDeps) {
-    this.#random = deps.random;
+    this.#deps = deps;
   }
 
   pick(ready: readonly Endpoint[]): Endpoint | undefined {
-    return pickOfTwo(ready, this.#random, leastRequestLoad);
+    if (ready.length < 2) return ready[0];
+    this.#nowMs = this.#deps.nowMs();
+    return pickOfTwo(ready, this.#deps.random, this.#loadOf);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Endpoint } from '../endpoint.ts';
-import type { Balancer, BalancerFactory } from './balancer.ts';
+import type { Balancer, BalancerDeps, BalancerFactory } from './balancer.ts';
 
 interface Slot {
   currentWeight: number;
@@ -15,19 +15,27 @@ interface Slot {
  */
 class SmoothWeightedRoundRobin implements Balancer {
   readonly #slots = new Map<string, Slot>();
+  readonly #nowMs: () => number;
   #picks = 0;
+
+  constructor(deps: BalancerDeps) {
+    this.#nowMs = deps.nowMs;
+  }
 
   pick(ready: readonly Endpoint[]): Endpoint | undefined {
     if (ready.length < 2) return ready[0];
     const pickNumber = ++this.#picks;
+    // Slow start scales weights by time; one clock read serves the whole pick.
+    const nowMs = this.#nowMs();
     let totalWeight = 0;
     let best: Endpoint | undefined;
     let bestSlot: Slot | undefined;
     for (const endpoint of ready) {
       const slot = this.#slotFor(endpoint.id);
       slot.seenAtPick = pickNumber;
-      slot.currentWeight += endpoint.weight;
-      totalWeight += endpoint.weight;
+      const weight = endpoint.effectiveWeight(nowMs);
+      slot.currentWeight += weight;
+      totalWeight += weight;
       if (bestSlot === undefined || slot.currentWeight > bestSlot.currentWeight) {
         best = endpoint;
         bestSlot = slot;
@@ -57,5 +65,5 @@ class SmoothWeightedRoundRobin implements Balancer {
 
 export const weightedRoundRobin: BalancerFactory<'weighted-round-robin'> = {
   kind: 'weighted-round-robin',
-  create: () => new SmoothWeightedRoundRobin(),
+  create: (deps) => new SmoothWeightedRoundRobin(deps),
 };

@@ -1,0 +1,17 @@
+export type { ControllableGateway } from './controllable-gateway.ts';
+export {
+  drainEndpoint,
+  listPools,
+  markEndpointReady,
+  putEndpointInMaintenance,
+  setEndpointWeight,
+  type EndpointControl,
+} from './endpoint-control.ts';
+export {
+  EndpointOverrides,
+  type AppliedOverrides,
+  type EndpointOverride,
+  type OverrideChange,
+} from './endpoint-overrides.ts';
+export type { EndpointView, PoolView } from './pool-views.ts';
+export { ServiceError, type ServiceErrorCode } from './service-error.ts';
