@@ -3,6 +3,8 @@ import { loadConfigFile, watchConfigFile, type Config } from './config/index.ts'
 import { systemClock } from './core/clock.ts';
 import { Gateway } from './gateway/gateway.ts';
 import { startHttpServer } from './gateway/server.ts';
+import { startTlsServer } from './gateway/tls-server.ts';
+import { proxyWebSockets } from './gateway/websocket.ts';
 import {
   configReloadFailures,
   createLogger,
@@ -13,10 +15,14 @@ import {
 import { GatewayHost } from './runtime/gateway-host.ts';
 import { Listeners } from './runtime/listeners.ts';
 import { Reloader, type ConfigStatus, type ReloadOutcome } from './runtime/reloader.ts';
+import { TlsListener } from './runtime/tls-listener.ts';
+import { EndpointOverrides } from './services/index.ts';
 
 /** A running Bulwark: addresses it bound (ports resolved when 0 was asked) and how to steer it. */
 export interface RunningBulwark {
   readonly gatewayUrl: string;
+  /** The TLS listener's URL when `listen.gateway_tls` is set. */
+  readonly gatewayTlsUrl: string | undefined;
   readonly adminUrl: string;
   readonly logger: Logger;
   /** Validates the config file again and swaps to it; a bad file changes nothing. */
@@ -44,11 +50,26 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
   const host = new GatewayHost(new Gateway(config, gatewayDeps));
   const metrics = new GatewayMetrics({ poolStatus: () => host.current.status() });
   const reloadFailures = configReloadFailures(metrics.registry);
-  const listeners = new Listeners((address) => startHttpServer(address, host.handle));
+  const handleUpgrade: Gateway['handleUpgrade'] = (req, socket, head) =>
+    host.current.handleUpgrade(req, socket, head);
+  const listeners = new Listeners((address) =>
+    startHttpServer(address, host.handle, config.limits).then((running) => {
+      proxyWebSockets(running.server, handleUpgrade);
+      return running;
+    }),
+  );
+  const tlsListener = new TlsListener((address, pair) =>
+    startTlsServer(address, pair, host.handle, config.limits).then((running) => {
+      proxyWebSockets(running.server, handleUpgrade);
+      return running;
+    }),
+  );
   let live = config;
   let isReady = false;
   host.current.start();
 
+  // Outlives every gateway snapshot: a reload re-applies the operator's runtime overrides to the new one.
+  const endpointOverrides = new EndpointOverrides();
   const reloader = new Reloader(options.configPath, {
     load: () => loadConfigFile(options.configPath ?? ''),
     async apply(next) {
@@ -57,10 +78,19 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
       gateway.start();
       try {
         await listeners.sync([next.listen.gateway]);
+        await tlsListener.sync(next.listen.gatewayTls);
       } catch (error) {
         await gateway.stop();
         throw error;
       }
+      // No await from here to the swap, or an admin write could reach only the old gateway.
+      gateway.continueSlowStartFrom(host.current);
+      const { dropped } = endpointOverrides.applyTo(gateway);
+      if (dropped.length > 0)
+        logger.warn(
+          { event: 'overrides-dropped', dropped },
+          'runtime overrides for endpoints no longer in the config were dropped',
+        );
       const previous = host.swap(gateway);
       live = next;
       logger.level = next.logging.level;
@@ -87,14 +117,18 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
     metrics,
     isReady: () => isReady,
     logger,
+    endpointControl: { gateway: () => host.current, overrides: endpointOverrides },
+    adminTokens: () => live.admin.tokens,
+    configStatus: () => reloader.status,
   }).catch(async (error: unknown) => {
     await host.current.stop();
     throw error;
   });
   try {
     await listeners.sync([config.listen.gateway]);
+    await tlsListener.sync(config.listen.gatewayTls);
   } catch (error) {
-    await Promise.all([admin.close(), host.current.stop()]);
+    await Promise.all([admin.close(), host.current.stop(), listeners.closeAll().closed]);
     throw error;
   }
   const stopWatching =
@@ -104,12 +138,21 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
   isReady = true;
   const gatewayUrl = listeners.urls[0] ?? '';
   logger.info(
-    { event: 'started', gateway: gatewayUrl, admin: admin.url, config: options.configPath },
+    {
+      event: 'started',
+      gateway: gatewayUrl,
+      gatewayTls: tlsListener.url,
+      admin: admin.url,
+      config: options.configPath,
+    },
     'bulwark started',
   );
 
   return {
     gatewayUrl,
+    get gatewayTlsUrl() {
+      return tlsListener.url;
+    },
     adminUrl: admin.url,
     logger,
     reload: () => reloader.reload(),
@@ -119,9 +162,13 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
       isReady = false;
       stopWatching();
       const listening = listeners.closeAll();
+      const tlsListening = tlsListener.closeAll();
       const { cutOff } = await host.current.drain(live.gateway.drainTimeoutMs);
+      // An upgraded (WebSocket) connection holds its listener open, and closeAllConnections skips it.
+      host.current.closeUpgrades();
       listening.cutOff();
-      await listening.closed;
+      tlsListening.cutOff();
+      await Promise.all([listening.closed, tlsListening.closed]);
       await Promise.all([host.current.stop(), admin.close()]);
       metrics.close();
       unsubscribeLogs();

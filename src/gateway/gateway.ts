@@ -1,17 +1,27 @@
+import { channel } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Clock } from '../core/clock.ts';
-import type { PoolStatus } from '../core/events.ts';
+import { channelNames, type EndpointAdminState, type PoolStatus, type RequestEvent } from '../core/events.ts';
+import type { ErrorCode } from '../core/errors.ts';
 import { createBalancer, recordLatency } from './balance/index.ts';
 import { Exchange, type ExchangeDeps, type RouteRuntime } from './exchange.ts';
 import { upstreamRequestHeaders } from './headers.ts';
+import type { Endpoint } from './endpoint.ts';
+import type { HealthVerdict } from './health-verdicts.ts';
 import { PoolSet } from './pool-set.ts';
+import type { Pool } from './pool.ts';
+import { bodyTooLargeRefusal, isBodyTooLarge } from './body-limit.ts';
 import { hasBody, noBody, readRequestBody, type RequestBody } from './request-body.ts';
-import { clientIpOf, hashKeyValueOf, requestIdOf } from './request-context.ts';
+import { clientIpOf, hashKeyValueOf, protoOf, requestIdOf } from './request-context.ts';
+import { refuse } from './request-guard.ts';
 import { sendError } from './responses.ts';
 import { RetryBudget } from './retry-budget.ts';
 import { compileRoutes } from './routes.ts';
 import type { GatewaySpec, RouteSpec } from './spec.ts';
 import { SocketReuseTracker, Upstreams } from './upstreams.ts';
+import { rejectUpgrade } from './upgrade-tunnel.ts';
+import { WebSocketProxy } from './websocket.ts';
 
 export interface GatewayDeps {
   readonly clock: Clock;
@@ -29,6 +39,7 @@ export class Gateway {
   readonly #routes: readonly RouteRuntime[];
   readonly #match: ReturnType<typeof compileRoutes>;
   readonly #exchangeDeps: ExchangeDeps;
+  readonly #webSockets: WebSocketProxy;
   /** Responses not yet closed, so a drain knows what to wait for and can ask each to close its connection. */
   readonly #openResponses = new Set<ServerResponse>();
   #isDraining = false;
@@ -63,13 +74,16 @@ export class Gateway {
       reuse: this.#reuse,
       recordLatency,
     };
+    this.#webSockets = new WebSocketProxy(this.#exchangeDeps);
   }
 
-  start(): void {
-    this.#pools.start();
+  /** Starts active health checks; a cluster worker passes `activeHealthChecks: false` (its primary runs them). */
+  start(options: { readonly activeHealthChecks?: boolean } = {}): void {
+    if (options.activeHealthChecks !== false) this.#pools.start();
   }
 
   async stop(): Promise<void> {
+    this.#webSockets.closeAll();
     await this.#pools.stop();
     this.#reuse.close();
     await this.#upstreams.close();
@@ -95,15 +109,19 @@ export class Gateway {
   async drain(timeoutMs: number): Promise<{ readonly cutOff: number }> {
     this.#isDraining = true;
     for (const res of this.#openResponses) if (!res.headersSent) res.shouldKeepAlive = false;
-    if (this.#openResponses.size > 0) {
-      const idle = new Promise<void>((resolve) => (this.#onIdle = resolve));
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-      await Promise.race([idle, timeout]);
-      clearTimeout(timer);
-    }
-    const cutOff = this.#openResponses.size;
+    const requestsDone =
+      this.#openResponses.size === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => (this.#onIdle = resolve));
+    // WebSockets drain like requests (nginx's old workers do the same): they get the same deadline.
+    const everythingDone = Promise.all([requestsDone, this.#webSockets.allClosed()]);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([everythingDone, deadline]);
+    clearTimeout(timer);
+    const cutOff = this.#openResponses.size + this.openUpgrades;
     for (const res of this.#openResponses) res.destroy();
+    this.closeUpgrades();
     return { cutOff };
   }
 
@@ -119,8 +137,56 @@ export class Gateway {
     }
   }
 
+  /** Verdicts decided elsewhere (a cluster worker's primary runs the checks); unknown endpoints are ignored. */
+  applyHealth(verdicts: readonly HealthVerdict[]): void {
+    const byKey = new Map(verdicts.map((v) => [`${v.pool}/${v.endpoint}`, v.isHealthy]));
+    for (const pool of this.#pools.pools) {
+      let isChanged = false;
+      for (const endpoint of pool.endpoints) {
+        const isHealthy = byKey.get(`${pool.name}/${endpoint.id}`);
+        if (isHealthy === undefined || isHealthy === endpoint.isHealthy) continue;
+        endpoint.isHealthy = isHealthy;
+        isChanged = true;
+      }
+      if (isChanged) pool.refresh();
+    }
+  }
+
   status(): readonly PoolStatus[] {
     return this.#pools.status();
+  }
+
+  /** Runtime endpoint control (admin API); false when the pool has no endpoint with this id (host:port). */
+  setEndpointState(poolName: string, endpointId: string, state: EndpointAdminState): boolean {
+    return this.#forEndpoints(poolName, endpointId, (pool, endpoint) => pool.setAdminState(endpoint, state));
+  }
+
+  /** As setEndpointState; `weight` must be > 0. */
+  setEndpointWeight(poolName: string, endpointId: string, weight: number): boolean {
+    return this.#forEndpoints(poolName, endpointId, (pool, endpoint) => pool.setWeight(endpoint, weight));
+  }
+
+  /**
+   * On reload, just before the swap: endpoints that joined a pool which already existed ramp up (slow
+   * start); ramps under way in `previous` continue. A pool new as a whole does not ramp: all would be new.
+   */
+  continueSlowStartFrom(previous: Gateway): void {
+    for (const pool of this.#pools.pools) {
+      const before = previous.#pools.get(pool.name);
+      if (before) pool.continueSlowStartFrom(before);
+    }
+  }
+
+  #forEndpoints(
+    poolName: string,
+    endpointId: string,
+    change: (pool: Pool, endpoint: Endpoint) => void,
+  ): boolean {
+    const pool = this.#pools.get(poolName);
+    if (!pool) return false;
+    const endpoints = pool.endpointsWithId(endpointId);
+    for (const endpoint of endpoints) change(pool, endpoint);
+    return endpoints.length > 0;
   }
 
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -129,10 +195,12 @@ export class Gateway {
     const path = req.url ?? '/';
     const matched = this.#match(req.method ?? 'GET', path, req.headers);
     const route = matched && this.#routes[matched.index];
-    if (!route)
-      return sendError(res, 404, 'GW_ROUTE_NOT_FOUND', `no route matches ${req.method} ${path}`, requestId);
+    if (!route) {
+      sendError(res, 404, 'GW_ROUTE_NOT_FOUND', `no route matches ${req.method} ${path}`, requestId);
+      return publishLocalAnswer(req, requestId, -1, 404, 'GW_ROUTE_NOT_FOUND');
+    }
     const clientIp = clientIpOf(req);
-    const headers = upstreamRequestHeaders(req.headers, { requestId, clientIp, proto: 'http' });
+    const headers = upstreamRequestHeaders(req.headers, { requestId, clientIp, proto: protoOf(req) });
     const hint = { hashKey: route.hashKey && hashKeyValueOf(route.hashKey, req, clientIp) };
     const start = (body: RequestBody): void =>
       new Exchange(this.#exchangeDeps, route, req, res, { requestId, body, headers, hint }).start();
@@ -140,14 +208,54 @@ export class Gateway {
     if (!hasBody(req)) return start(noBody);
     // Without retries there is nothing to replay, so the body streams straight through.
     const maxReplayBytes = route.spec.retry.attempts > 1 ? route.spec.maxReplayBodyBytes : 0;
-    readRequestBody(req, maxReplayBytes)
-      // The client went away or broke framing while sending its body: nothing to answer.
-      .then(start, () => res.destroy())
+    readRequestBody(req, maxReplayBytes, route.spec.maxBodyBytes)
+      // Past max_body: 413 and close. Otherwise the client went away or broke framing (answered by the
+      // server's clientError handler): nothing to answer.
+      .then(start, (error: unknown) => {
+        if (!isBodyTooLarge(error)) return void res.destroy();
+        refuse(res, bodyTooLargeRefusal(error), requestId);
+        publishLocalAnswer(req, requestId, route.index, 413, 'GW_BODY_TOO_LARGE');
+      })
       // A bug must cost one request, never the process (an unhandled rejection would end it).
-      .catch((error: unknown) =>
-        sendError(res, 500, 'GW_INTERNAL', `internal gateway error: ${String(error)}`, requestId),
-      );
+      .catch(() => {
+        sendError(res, 500, 'GW_INTERNAL', 'internal gateway error', requestId);
+        publishLocalAnswer(req, requestId, route.index, 500, 'GW_INTERNAL');
+      });
   };
+
+  /** The listeners' 'upgrade' handler: a WebSocket handshake is routed like a request, then tunnelled. */
+  readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const requestId = requestIdOf(req);
+    const path = req.url ?? '/';
+    const matched = this.#match(req.method ?? 'GET', path, req.headers);
+    const route = matched && this.#routes[matched.index];
+    if (!route) {
+      const message = `no route matches ${req.method} ${path}`;
+      return rejectUpgrade(socket, 404, 'GW_ROUTE_NOT_FOUND', message, requestId);
+    }
+    // A draining snapshot takes no new long-lived connections; the client reconnects to the new one.
+    if (this.#isDraining)
+      return rejectUpgrade(socket, 503, 'GW_NO_HEALTHY_ENDPOINT', 'the gateway is draining', requestId);
+    const clientIp = clientIpOf(req);
+    const headers = upstreamRequestHeaders(req.headers, { requestId, clientIp, proto: protoOf(req) });
+    const hint = { hashKey: route.hashKey && hashKeyValueOf(route.hashKey, req, clientIp) };
+    this.#webSockets.proxy(req, socket, head, { route, requestId, headers, hint });
+  };
+
+  /** Upgraded (WebSocket) connections open now; they outlive any request, so a drain waits for them too. */
+  get openUpgrades(): number {
+    return this.#webSockets.openCount;
+  }
+
+  /** Resolves when no upgraded connection is open (at once if none is). */
+  upgradesClosed(): Promise<void> {
+    return this.#webSockets.allClosed();
+  }
+
+  /** Cuts every upgraded connection (TCP close on both sides): for the drain deadline and stop(). */
+  closeUpgrades(): void {
+    this.#webSockets.closeAll();
+  }
 }
 
 /**
@@ -168,4 +276,30 @@ function failoverChain(route: RouteSpec, spec: GatewaySpec): string[] {
   )
     chain.push(name);
   return chain;
+}
+
+const requestChannel = channel(channelNames.request);
+
+/** Answers the gateway gave without an exchange still show in metrics and logs, as route -1 when unrouted. */
+function publishLocalAnswer(
+  req: IncomingMessage,
+  requestId: string,
+  route: number,
+  status: number,
+  errorCode: ErrorCode,
+): void {
+  if (!requestChannel.hasSubscribers) return;
+  const event: RequestEvent = {
+    requestId,
+    method: req.method ?? '',
+    path: req.url ?? '',
+    route,
+    pool: '',
+    endpoint: '',
+    status,
+    durationMs: 0,
+    attempts: 0,
+    errorCode,
+  };
+  requestChannel.publish(event);
 }

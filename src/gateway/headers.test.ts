@@ -40,6 +40,27 @@ describe('upstreamRequestHeaders', () => {
     expect(out['x-request-id']).toBe('req-1');
     expect(out.host).toBe('api.example');
   });
+
+  it('drops HTTP/2 pseudo-headers and takes the host from :authority', () => {
+    const out = upstreamRequestHeaders(
+      {
+        ':method': 'GET',
+        ':path': '/x',
+        ':scheme': 'https',
+        ':authority': 'api.example:8443',
+        accept: '*/*',
+      },
+      { ...context, proto: 'https' },
+    );
+    expect(out).toEqual({
+      accept: '*/*',
+      host: 'api.example:8443',
+      'x-forwarded-for': '10.0.0.9',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'api.example:8443',
+      'x-request-id': 'req-1',
+    });
+  });
 });
 
 describe('clientResponseHeaders', () => {

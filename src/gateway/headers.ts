@@ -14,8 +14,14 @@ const hopByHop = new Set([
   'proxy-authorization',
 ]);
 
+// HTTP/2 pseudo-headers (`:path`, `:authority`) frame the client's hop; the upstream request gets its own.
 function isHopByHop(name: string, connectionNamed: ReadonlySet<string> | undefined): boolean {
-  return hopByHop.has(name) || name.startsWith('proxy-') || (connectionNamed?.has(name) ?? false);
+  return (
+    hopByHop.has(name) ||
+    name.startsWith('proxy-') ||
+    name.startsWith(':') ||
+    (connectionNamed?.has(name) ?? false)
+  );
 }
 
 /** Headers named by `Connection: a, b` are hop-by-hop too. */
@@ -48,8 +54,13 @@ export function upstreamRequestHeaders(
   }
   headers['x-forwarded-for'] = appendList(incoming['x-forwarded-for'], context.clientIp);
   headers['x-forwarded-proto'] = appendList(incoming['x-forwarded-proto'], context.proto);
-  if (incoming.host !== undefined)
-    headers['x-forwarded-host'] = appendList(incoming['x-forwarded-host'], incoming.host);
+  // HTTP/2 clients name the host in :authority (RFC 9113 §8.3.1); an HTTP/1.1 upstream expects Host.
+  const authority = incoming[':authority'];
+  const host = incoming.host ?? (typeof authority === 'string' ? authority : undefined);
+  if (host !== undefined) {
+    headers.host = host;
+    headers['x-forwarded-host'] = appendList(incoming['x-forwarded-host'], host);
+  }
   headers['x-request-id'] = context.requestId;
   return headers;
 }

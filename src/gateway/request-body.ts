@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
+import { bodyTooLarge, limitBody } from './body-limit.ts';
 
 /** A request body as the forwarding loop sees it: absent, held in memory (replayable), or a one-shot stream. */
 export type RequestBody =
@@ -8,6 +9,9 @@ export type RequestBody =
   | { readonly kind: 'stream'; readonly readable: Readable };
 
 export function hasBody(req: IncomingMessage): boolean {
+  // HTTP/2 frames bodies itself, so a body may come without Content-Length; END_STREAM on the headers says none will.
+  if (req.httpVersionMajor === 2)
+    return !(req as unknown as { stream: { endAfterHeaders: boolean } }).stream.endAfterHeaders;
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
@@ -18,10 +22,18 @@ export function hasBody(req: IncomingMessage): boolean {
  */
 export const noBody: RequestBody = { kind: 'none' };
 
-export async function readRequestBody(req: IncomingMessage, maxReplayBytes: number): Promise<RequestBody> {
+/** Past `maxBodyBytes` (the route's max_body) the read fails with GW_BODY_TOO_LARGE, or the stream does. */
+export async function readRequestBody(
+  req: IncomingMessage,
+  maxReplayBytes: number,
+  maxBodyBytes = Number.POSITIVE_INFINITY,
+): Promise<RequestBody> {
   if (!hasBody(req)) return noBody;
   const declaredBytes = Number(req.headers['content-length'] ?? Number.NaN);
-  if (maxReplayBytes === 0 || declaredBytes > maxReplayBytes) return { kind: 'stream', readable: req };
+  // Refused before a byte of it is read: the client said how much is coming.
+  if (declaredBytes > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
+  if (maxReplayBytes === 0 || declaredBytes > maxReplayBytes)
+    return streamed(req, declaredBytes, maxBodyBytes);
   const held: Buffer[] = [];
   let heldBytes = 0;
   const iterator = req[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
@@ -31,9 +43,18 @@ export async function readRequestBody(req: IncomingMessage, maxReplayBytes: numb
       return { kind: 'buffered', bytes: held.length === 1 ? held[0]! : Buffer.concat(held, heldBytes) };
     held.push(next.value);
     heldBytes += next.value.length;
-    if (heldBytes > maxReplayBytes)
-      return { kind: 'stream', readable: Readable.from(resume(held, iterator), { objectMode: false }) };
+    if (heldBytes > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
+    if (heldBytes > maxReplayBytes) {
+      const rest = Readable.from(resume(held, iterator), { objectMode: false });
+      return streamed(rest, declaredBytes, maxBodyBytes);
+    }
   }
+}
+
+/** Only a body of undeclared length (chunked) is counted: node's parser holds one to its Content-Length. */
+function streamed(readable: Readable, declaredBytes: number, maxBodyBytes: number): RequestBody {
+  const isCounted = Number.isNaN(declaredBytes) && maxBodyBytes !== Number.POSITIVE_INFINITY;
+  return { kind: 'stream', readable: isCounted ? limitBody(readable, maxBodyBytes) : readable };
 }
 
 /** What was read already, then the rest of the same stream. */

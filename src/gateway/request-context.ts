@@ -15,6 +15,11 @@ export function clientIpOf(req: IncomingMessage): string {
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
+/** `https` when the client reached us over TLS (a TLSSocket, or the proxy an HTTP/2 request exposes for it). */
+export function protoOf(req: IncomingMessage): 'http' | 'https' {
+  return (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
+}
+
 /** The consistent-hash key's value for this request: a header, a cookie or the client address. */
 export function hashKeyValueOf(key: HashKey, req: IncomingMessage, clientIp: string): string | undefined {
   if (key.from === 'ip') return clientIp;

@@ -185,10 +185,9 @@ describe('hot reload', () => {
     const pools = (await (await request(`${bulwark.adminUrl}/api/v1/pools`)).body.json()) as {
       pools: { endpoints: { id: string; state: string; override: unknown }[] }[];
     };
-    expect(pools.pools[0]?.endpoints.find((e) => e.id === bId)).toMatchObject({
-      state: 'draining',
-      override: expect.anything(),
-    });
+    const endpoint = pools.pools[0]?.endpoints.find((e) => e.id === bId);
+    expect(endpoint?.state).toBe('draining');
+    expect(endpoint?.override).not.toBeNull();
     const status = (await (await request(`${bulwark.adminUrl}/api/v1/config/status`)).body.json()) as {
       generation: number;
     };

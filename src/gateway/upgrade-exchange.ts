@@ -1,0 +1,278 @@
+import { channel } from 'node:diagnostics_channel';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { ErrorCode } from '../core/errors.ts';
+import { channelNames, type AttemptEvent, type RequestEvent } from '../core/events.ts';
+import type { Outcome } from '../core/outcome.ts';
+import type { PickHint } from './balance/balancer.ts';
+import type { Endpoint } from './endpoint.ts';
+import type { ExchangeDeps, RouteRuntime } from './exchange.ts';
+import { clientResponseHeaders } from './headers.ts';
+import { decideRetry, type FailureCause } from './layers/retry.ts';
+import { classifyUpstreamError } from './upstream-errors.ts';
+import { rejectUpgrade, requestUpgrade, responseHead, switchingProtocolsHead } from './upgrade-tunnel.ts';
+
+export type UpgradeDeps = Pick<ExchangeDeps, 'clock' | 'random' | 'selector' | 'recordLatency'>;
+
+export interface UpgradeInit {
+  readonly route: RouteRuntime;
+  readonly requestId: string;
+  /** End-to-end request headers with X-Forwarded-* and the request id; hop-by-hop ones already dropped. */
+  readonly headers: Record<string, string | string[]>;
+  readonly hint: PickHint;
+}
+
+interface UpgradeAttempt {
+  readonly endpoint: Endpoint;
+  readonly poolName: string;
+  readonly startedMs: number;
+  isSettled: boolean;
+  cancelTimer: (() => void) | undefined;
+}
+
+interface Failure {
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+const requestChannel = channel(channelNames.request);
+const attemptChannel = channel(channelNames.attempt);
+
+/**
+ * One upgrade handshake, like Exchange for a request: picks an endpoint, retries what the route's policy
+ * allows (a handshake is a bodiless GET), relays a refusal, or hands both sockets to a Tunnel on 101.
+ * An open tunnel keeps its endpoint's in-flight count up, so least-request and endpoint drain see it.
+ */
+export class UpgradeExchange {
+  readonly #deps: UpgradeDeps;
+  readonly #req: IncomingMessage;
+  readonly #client: Duplex;
+  readonly #head: Buffer;
+  readonly #init: UpgradeInit;
+  readonly #onOpen: (upstream: Socket, endpoint: Endpoint) => void;
+  readonly #startMs: number;
+  readonly #tried = new Set<Endpoint>();
+  #current: UpgradeAttempt | undefined;
+  #abortUpstream: (() => void) | undefined;
+  #cancelRetryTimer: (() => void) | undefined;
+  #lastFailure: Failure | undefined;
+  #attempts = 0;
+  #isDone = false;
+
+  constructor(
+    deps: UpgradeDeps,
+    req: IncomingMessage,
+    client: Duplex,
+    head: Buffer,
+    init: UpgradeInit,
+    onOpen: (upstream: Socket, endpoint: Endpoint) => void,
+  ) {
+    this.#deps = deps;
+    this.#req = req;
+    this.#client = client;
+    this.#head = head;
+    this.#init = init;
+    this.#onOpen = onOpen;
+    this.#startMs = deps.clock.nowMs();
+  }
+
+  start(): void {
+    this.#init.route.budget.recordRequest();
+    // node removed its own listeners from the upgraded socket: an unheard 'error' would end the process.
+    this.#client.on('error', () => this.#client.destroy());
+    this.#client.once('close', this.#onClientClose);
+    this.#nextAttempt();
+  }
+
+  #nextAttempt(): void {
+    const { route, hint } = this.#init;
+    const selection = this.#deps.selector.select(route.spec.pool, hint, this.#tried);
+    if (!selection)
+      return this.#fail(
+        this.#lastFailure ?? {
+          status: 503,
+          code: 'GW_NO_HEALTHY_ENDPOINT',
+          message: `no endpoint of pool "${route.spec.pool}" can take requests`,
+        },
+      );
+    const { endpoint, pool } = selection;
+    this.#attempts += 1;
+    this.#tried.add(endpoint);
+    endpoint.inFlight += 1;
+    const attempt: UpgradeAttempt = {
+      endpoint,
+      poolName: pool.name,
+      startedMs: this.#deps.clock.nowMs(),
+      isSettled: false,
+      cancelTimer: undefined,
+    };
+    this.#current = attempt;
+    const upgrade = this.#req.headers.upgrade ?? 'websocket';
+    const request = requestUpgrade(endpoint.url, this.#req.url ?? '/', this.#init.headers, upgrade);
+    this.#abortUpstream = () => request.destroy();
+    const { connectMs, firstByteMs } = route.spec.timeouts;
+    attempt.cancelTimer = this.#deps.clock.setTimer(connectMs, () => this.#onTimeout(attempt, 'connect'));
+    request.once('socket', (socket) =>
+      socket.once('connect', () => {
+        attempt.cancelTimer?.();
+        attempt.cancelTimer = this.#deps.clock.setTimer(firstByteMs, () =>
+          this.#onTimeout(attempt, 'first_byte'),
+        );
+      }),
+    );
+    request.on('error', (error) => this.#onError(attempt, error));
+    request.once('response', (res) => this.#onRefused(attempt, res));
+    request.once('upgrade', (res, socket, head) => this.#onUpgraded(attempt, res, socket, head));
+    request.end();
+  }
+
+  #onUpgraded(attempt: UpgradeAttempt, res: IncomingMessage, upstream: Socket, upstreamHead: Buffer): void {
+    upstream.on('error', () => upstream.destroy());
+    // The client may be gone before its 'close' was heard; that listener then settles the attempt.
+    if (attempt.isSettled || this.#isDone || this.#client.destroyed) return void upstream.destroy();
+    this.#settle(attempt, this.#outcomeOf(attempt, 101), true);
+    this.#client.off('close', this.#onClientClose);
+    upstream.setNoDelay(true);
+    this.#client.write(switchingProtocolsHead(res, this.#init.requestId));
+    if (upstreamHead.length > 0) this.#client.write(upstreamHead);
+    // Bytes the client sent after its handshake belong to the new protocol: they go first.
+    if (this.#head.length > 0) upstream.write(this.#head);
+    this.#onOpen(upstream, attempt.endpoint);
+    this.#finish(101, undefined);
+  }
+
+  /** The upstream answered without switching (401, 404, 503…): the client gets that answer, or a retry is made. */
+  #onRefused(attempt: UpgradeAttempt, res: IncomingMessage): void {
+    if (attempt.isSettled || this.#isDone) return void res.destroy();
+    const status = res.statusCode ?? 502;
+    const outcome = this.#outcomeOf(attempt, status);
+    if (this.#init.route.spec.retry.on.includes(status) && this.#tryRetry(attempt, status, outcome))
+      return void res.destroy();
+    this.#settle(attempt, outcome);
+    this.#client.write(responseHead(status, clientResponseHeaders(res.headers, this.#init.requestId)));
+    res.pipe(this.#client);
+    res.once('error', () => this.#client.destroy());
+    this.#client.once('close', () => res.destroy());
+    this.#finish(status, undefined);
+  }
+
+  #onError(attempt: UpgradeAttempt, error: Error): void {
+    if (attempt.isSettled || this.#isDone) return;
+    const { cause, outcome } = classifyUpstreamError(error, this.#deps.clock.nowMs() - attempt.startedMs);
+    if (cause !== undefined && this.#tryRetry(attempt, cause, outcome)) return;
+    this.#settle(attempt, outcome);
+    this.#fail({
+      status: 502,
+      code: 'GW_UPSTREAM_FAILED',
+      message: `upstream ${attempt.endpoint.id} of pool "${attempt.poolName}" failed: ${error.message}`,
+    });
+  }
+
+  #onTimeout(attempt: UpgradeAttempt, phase: 'connect' | 'first_byte'): void {
+    if (attempt.isSettled || this.#isDone) return;
+    const outcome: Outcome = {
+      kind: 'timeout',
+      phase,
+      latencyMs: this.#deps.clock.nowMs() - attempt.startedMs,
+    };
+    this.#abortUpstream?.();
+    if (phase === 'connect' && this.#tryRetry(attempt, 'connect-failure', outcome)) return;
+    this.#settle(attempt, outcome);
+    this.#fail({
+      status: 504,
+      code: 'GW_UPSTREAM_TIMEOUT',
+      message: `upstream ${attempt.endpoint.id} of pool "${attempt.poolName}" did not complete the upgrade: ${phase} timeout`,
+    });
+  }
+
+  #tryRetry(attempt: UpgradeAttempt, cause: FailureCause, outcome: Outcome): boolean {
+    const { spec, budget } = this.#init.route;
+    const decision = decideRetry({
+      spec: spec.retry,
+      method: 'GET',
+      cause,
+      isSocketReused: false,
+      isBodyReplayable: true,
+      attemptsMade: this.#attempts,
+      budget,
+      nowMs: this.#deps.clock.nowMs(),
+      deadlineMs: this.#startMs + spec.timeouts.totalMs,
+      random: this.#deps.random,
+    });
+    if (!decision.retry) return false;
+    this.#settle(attempt, outcome);
+    this.#abortUpstream?.();
+    this.#lastFailure = {
+      status: 502,
+      code: 'GW_UPSTREAM_FAILED',
+      message: `upstream ${attempt.endpoint.id}: ${String(cause)}`,
+    };
+    this.#cancelRetryTimer = this.#deps.clock.setTimer(decision.delayMs, () => this.#nextAttempt());
+    return true;
+  }
+
+  readonly #onClientClose = (): void => {
+    if (this.#isDone) return;
+    const attempt = this.#current;
+    // The client left: not the upstream's fault, so no outcome counts against it.
+    if (attempt && !attempt.isSettled) this.#settle(attempt, undefined);
+    this.#abortUpstream?.();
+    this.#finish(499, 'GW_CLIENT_CLOSED');
+  };
+
+  #outcomeOf(attempt: UpgradeAttempt, status: number): Outcome {
+    const latencyMs = this.#deps.clock.nowMs() - attempt.startedMs;
+    const outcome: Outcome =
+      status >= 500 || status === 429
+        ? { kind: 'failure', reason: 'status', status, latencyMs }
+        : { kind: 'success', status, latencyMs };
+    this.#deps.recordLatency(attempt.endpoint, outcome, this.#deps.clock.nowMs());
+    return outcome;
+  }
+
+  /** With `isTunnelOpening` the in-flight count stays up until the tunnel closes. */
+  #settle(attempt: UpgradeAttempt, outcome: Outcome | undefined, isTunnelOpening = false): void {
+    if (attempt.isSettled) return;
+    attempt.isSettled = true;
+    attempt.cancelTimer?.();
+    if (!isTunnelOpening) attempt.endpoint.inFlight -= 1;
+    if (!outcome) return;
+    this.#deps.selector.recordOutcome(attempt.endpoint, outcome);
+    if (!attemptChannel.hasSubscribers) return;
+    const event: AttemptEvent = {
+      requestId: this.#init.requestId,
+      pool: attempt.poolName,
+      endpoint: attempt.endpoint.id,
+      outcome,
+    };
+    attemptChannel.publish(event);
+  }
+
+  #fail(failure: Failure): void {
+    rejectUpgrade(this.#client, failure.status, failure.code, failure.message, this.#init.requestId);
+    this.#finish(failure.status, failure.code);
+  }
+
+  /** The handshake is over (a tunnel's lifetime is not a request's duration); publishes the request event. */
+  #finish(status: number, errorCode: ErrorCode | undefined): void {
+    if (this.#isDone) return;
+    this.#isDone = true;
+    this.#cancelRetryTimer?.();
+    if (!requestChannel.hasSubscribers) return;
+    const event: RequestEvent = {
+      requestId: this.#init.requestId,
+      method: this.#req.method ?? '',
+      path: this.#req.url ?? '',
+      route: this.#init.route.index,
+      pool: this.#current?.poolName ?? '',
+      endpoint: this.#current?.endpoint.id ?? '',
+      status,
+      durationMs: this.#deps.clock.nowMs() - this.#startMs,
+      attempts: this.#attempts,
+      errorCode,
+    };
+    requestChannel.publish(event);
+  }
+}

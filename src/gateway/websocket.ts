@@ -1,0 +1,60 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Http2SecureServer } from 'node:http2';
+import type { Duplex } from 'node:stream';
+import { UpgradeExchange, type UpgradeDeps, type UpgradeInit } from './upgrade-exchange.ts';
+import { Tunnel } from './upgrade-tunnel.ts';
+
+/** Only WebSocket upgrades are proxied; other Upgrade requests (h2c) stay ordinary requests. */
+export function isWebSocketUpgrade(req: IncomingMessage): boolean {
+  const upgrade = req.headers.upgrade;
+  return (
+    upgrade !== undefined && upgrade.split(',').some((token) => token.trim().toLowerCase() === 'websocket')
+  );
+}
+
+/**
+ * Sends a listener's WebSocket upgrades to `handleUpgrade`. Without the callback node would hand every
+ * Upgrade request (h2c too) to 'upgrade' once a listener exists, and those must stay ordinary requests.
+ */
+export function proxyWebSockets(
+  server: Server | Http2SecureServer,
+  handleUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void,
+): void {
+  Object.assign(server, { shouldUpgradeCallback: isWebSocketUpgrade });
+  server.on('upgrade', handleUpgrade);
+}
+
+/** Every upgraded connection of one gateway snapshot, so a drain can wait for them or cut them. */
+export class WebSocketProxy {
+  readonly #deps: UpgradeDeps;
+  readonly #tunnels = new Set<Tunnel>();
+  #waiters: (() => void)[] = [];
+
+  constructor(deps: UpgradeDeps) {
+    this.#deps = deps;
+  }
+
+  get openCount(): number {
+    return this.#tunnels.size;
+  }
+
+  proxy(req: IncomingMessage, client: Duplex, head: Buffer, init: UpgradeInit): void {
+    new UpgradeExchange(this.#deps, req, client, head, init, (upstream, endpoint) => {
+      const tunnel = new Tunnel(client, upstream, () => {
+        endpoint.inFlight -= 1;
+        this.#tunnels.delete(tunnel);
+        if (this.#tunnels.size === 0) for (const wake of this.#waiters.splice(0)) wake();
+      });
+      this.#tunnels.add(tunnel);
+    }).start();
+  }
+
+  closeAll(): void {
+    for (const tunnel of this.#tunnels) tunnel.destroy();
+  }
+
+  allClosed(): Promise<void> {
+    if (this.#tunnels.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+}
