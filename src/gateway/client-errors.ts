@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { ErrorCode } from '../core/errors.ts';
+import { publishRefusal, type Refusal } from './request-guard.ts';
+
+/**
+ * The JSON error (see responses.ts) as raw bytes, for sockets that have no usable ServerResponse: a request
+ * node's parser refused, or a connection refused before any request. `Connection: close` because the
+ * gateway hangs up right after, without reading what else the client sent.
+ */
+export function rawErrorResponse(
+  status: number,
+  code: ErrorCode,
+  message: string,
+  requestId: string,
+): Buffer {
+  const body = JSON.stringify({ error: { code, message, request_id: requestId } });
+  return Buffer.from(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
+      'content-type: application/json\r\n' +
+      `content-length: ${Buffer.byteLength(body)}\r\n` +
+      `x-request-id: ${requestId}\r\n` +
+      'cache-control: no-store\r\n' +
+      'connection: close\r\n\r\n' +
+      body,
+  );
+}
+
+/** What node's `clientError` means for the client; undefined when the peer is gone and nothing can be said. */
+function answerFor(error: Error, isBusy: boolean, maxHeaderBytes: number): Refusal | undefined {
+  const code = (error as { code?: string }).code ?? '';
+  if (code === 'HPE_HEADER_OVERFLOW')
+    return {
+      status: 431,
+      code: 'GW_HEADERS_TOO_LARGE',
+      message: `request headers exceed limits.max_header_bytes (${maxHeaderBytes} bytes)`,
+    };
+  if (code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW')
+    return { status: 413, code: 'GW_BODY_TOO_LARGE', message: 'chunk extensions too large' };
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT')
+    return {
+      status: 408,
+      code: 'GW_REQUEST_TIMEOUT',
+      message: isBusy
+        ? 'request body not received within limits.request_timeout'
+        : 'request headers not received within limits.header_timeout',
+    };
+  // llhttp's reason is a fixed phrase ("Duplicate Content-Length"), never bytes the client sent.
+  if (code.startsWith('HPE_'))
+    return {
+      status: 400,
+      code: 'GW_BAD_REQUEST',
+      message: `malformed request: ${(error as { reason?: string }).reason ?? code}`,
+    };
+  return undefined;
+}
+
+/**
+ * node:http's `clientError`: the parser refused the bytes (ambiguous framing, bad header, overflow) or a
+ * header/request timeout fired. Answer with a JSON error unless a response already started on this socket
+ * (more bytes would corrupt it), then close: after a framing error nothing later on the connection can be
+ * trusted to start where the client meant.
+ */
+export function answerClientError(
+  error: Error,
+  socket: Duplex,
+  inFlight: ServerResponse | undefined,
+  maxHeaderBytes: number,
+): void {
+  const isBusy = inFlight !== undefined && !inFlight.writableFinished;
+  // A finished keep-alive response belonged to an earlier request; one that closes the connection (a
+  // refusal) was already the last word on it.
+  const mayAnswer = inFlight === undefined || (isBusy ? !inFlight.headersSent : inFlight.shouldKeepAlive);
+  const answer = answerFor(error, isBusy, maxHeaderBytes);
+  if (answer && mayAnswer && socket.writable) {
+    const requestId = randomUUID();
+    socket.write(rawErrorResponse(answer.status, answer.code, answer.message, requestId));
+    // A timeout is a connection that never made a request; a refused request counts like a 404.
+    if (answer.status !== 408) publishRefusal(answer, requestId);
+  }
+  socket.destroy();
+}

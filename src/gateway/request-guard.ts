@@ -1,0 +1,91 @@
+import { channel } from 'node:diagnostics_channel';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ErrorCode } from '../core/errors.ts';
+import { channelNames, type RequestEvent } from '../core/events.ts';
+import { sendError } from './responses.ts';
+
+export interface Refusal {
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+/**
+ * What node's parser lets through but the gateway must not forward. llhttp (strict by default) already
+ * refuses Content-Length with Transfer-Encoding, duplicate Content-Length, bad chunks, obs-fold and invalid
+ * header names; these are the ambiguities left, checked before anything is sent upstream.
+ */
+export function refusalOf(req: IncomingMessage, maxHeaders: number): Refusal | undefined {
+  // node keeps a few lines past server.maxHeadersCount (maxHeaders + 1) and drops the rest silently.
+  if (req.rawHeaders.length / 2 > maxHeaders)
+    return {
+      status: 431,
+      code: 'GW_HEADERS_TOO_LARGE',
+      message: `more header lines than limits.max_headers (${maxHeaders})`,
+    };
+  const transferEncoding = req.headers['transfer-encoding'];
+  if (transferEncoding !== undefined) {
+    const refusal = transferCodingRefusal(req, transferEncoding);
+    if (refusal) return refusal;
+  }
+  // RFC 9112 §3.2: two Host lines make the target ambiguous; node keeps the first, an upstream may not.
+  if (countHostLines(req.rawHeaders) > 1)
+    return { status: 400, code: 'GW_BAD_REQUEST', message: 'more than one Host header' };
+  return undefined;
+}
+
+function transferCodingRefusal(req: IncomingMessage, value: string): Refusal | undefined {
+  // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing, whatever else it says.
+  if (req.httpVersionMajor === 1 && req.httpVersionMinor === 0)
+    return { status: 400, code: 'GW_BAD_REQUEST', message: 'Transfer-Encoding in an HTTP/1.0 request' };
+  const codings = value.toLowerCase().split(',');
+  // RFC 9112 §6.3: when chunked is not the final coding the body's length cannot be known.
+  if (codings.at(-1)?.trim() !== 'chunked')
+    return { status: 400, code: 'GW_BAD_REQUEST', message: 'Transfer-Encoding must end with chunked' };
+  // node decodes only chunked and Transfer-Encoding is hop-by-hop: "gzip, chunked" would lose its gzip.
+  if (codings.length > 1)
+    return {
+      status: 501,
+      code: 'GW_UNSUPPORTED_TRANSFER_CODING',
+      message: 'only the chunked transfer coding is supported',
+    };
+  return undefined;
+}
+
+function countHostLines(rawHeaders: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length === 4 && name.toLowerCase() === 'host') count += 1;
+  }
+  return count;
+}
+
+/**
+ * Answers and closes the connection once the answer is out: the rest of a refused request (a body too
+ * large, or framing nobody can trust) is never read, let alone drained.
+ */
+export function refuse(res: ServerResponse, refusal: Refusal, requestId: string): void {
+  res.shouldKeepAlive = false;
+  sendError(res, refusal.status, refusal.code, refusal.message, requestId);
+}
+
+const requestChannel = channel(channelNames.request);
+
+/** A refused request still shows in metrics and logs, unrouted (route -1) like a 404; `req` when parsed. */
+export function publishRefusal(refusal: Refusal, requestId: string, req?: IncomingMessage): void {
+  if (!requestChannel.hasSubscribers) return;
+  const event: RequestEvent = {
+    requestId,
+    method: req?.method ?? '',
+    path: req?.url ?? '',
+    route: -1,
+    pool: '',
+    endpoint: '',
+    status: refusal.status,
+    durationMs: 0,
+    attempts: 0,
+    errorCode: refusal.code,
+  };
+  requestChannel.publish(event);
+}
