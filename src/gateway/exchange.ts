@@ -1,49 +1,20 @@
-import { channel } from 'node:diagnostics_channel';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { Clock } from '../core/clock.ts';
 import type { BulwarkError, ErrorCode } from '../core/errors.ts';
-import { channelNames, type AttemptEvent, type RequestEvent, type RetryEvent } from '../core/events.ts';
 import type { Outcome } from '../core/outcome.ts';
 import { Attempt, type AttemptOwner } from './attempt.ts';
 import type { PickHint } from './balance/balancer.ts';
+import type { ExchangeDeps, RouteRuntime } from './exchange-deps.ts';
+import { publishAttempt, publishRequest, publishRetry } from './exchange-events.ts';
 import { bodyTooLargeRefusal, isBodyTooLarge } from './body-limit.ts';
 import type { Endpoint } from './endpoint.ts';
 import { clientResponseHeaders, isEventStream } from './headers.ts';
 import { decideRetry, type FailureCause } from './layers/retry.ts';
 import type { RequestBody } from './request-body.ts';
 import { sendError, sseErrorFrame } from './responses.ts';
-import type { RetryBudget } from './retry-budget.ts';
-import type { HashKey, RouteSpec } from './spec.ts';
-import { classifyUpstreamError } from './upstream-errors.ts';
-import type { SocketReuseTracker, Upstreams } from './upstreams.ts';
+import { isEventBoundary, eventBoundary, sseTail } from './sse.ts';
+import { classifyUpstreamError, describeOutcome } from './upstream-errors.ts';
 
-/** Chooses endpoints across a pool and its failover chain, and learns from what happened. */
-export interface EndpointSelector {
-  select(
-    poolName: string,
-    hint: PickHint,
-    tried: ReadonlySet<Endpoint>,
-  ): { readonly endpoint: Endpoint; readonly pool: { readonly name: string } } | undefined;
-  recordOutcome(endpoint: Endpoint, outcome: Outcome): void;
-}
-
-export interface ExchangeDeps {
-  readonly clock: Clock;
-  readonly random: () => number;
-  readonly selector: EndpointSelector;
-  readonly upstreams: Upstreams;
-  readonly reuse: SocketReuseTracker;
-  /** Feeds the latency model (peak-EWMA) after each attempt's response headers or failure. */
-  readonly recordLatency: (endpoint: Endpoint, outcome: Outcome, nowMs: number) => void;
-}
-
-/** A route with what the request path needs precomputed: its retry budget and hash key source. */
-export interface RouteRuntime {
-  readonly index: number;
-  readonly spec: RouteSpec;
-  readonly budget: RetryBudget;
-  readonly hashKey: HashKey | undefined;
-}
+export type { EndpointSelector, ExchangeDeps, RouteRuntime } from './exchange-deps.ts';
 
 interface GatewayFailure {
   readonly status: number;
@@ -51,9 +22,6 @@ interface GatewayFailure {
   readonly message: string;
 }
 
-const requestChannel = channel(channelNames.request);
-const attemptChannel = channel(channelNames.attempt);
-const retryChannel = channel(channelNames.retry);
 const noneTried: ReadonlySet<Endpoint> = new Set();
 const clientStalled = new Error('client stopped reading for longer than the idle timeout');
 const clientClosed = new Error('client closed the connection');
@@ -286,7 +254,13 @@ export class Exchange implements AttemptOwner {
       random: this.#deps.random,
     });
     if (decision.retry || decision.denial)
-      this.#publishRetry(attempt, cause, decision.retry ? 'retried' : decision.denial!);
+      publishRetry(
+        this.#requestId,
+        this.#route.index,
+        attempt,
+        cause,
+        decision.retry ? 'retried' : decision.denial!,
+      );
     if (!decision.retry) return false;
     this.#settle(attempt, outcome);
     attempt.abort(retrying);
@@ -374,27 +348,7 @@ export class Exchange implements AttemptOwner {
     attempt.endpoint.inFlight -= 1;
     if (!outcome) return;
     this.#deps.selector.recordOutcome(attempt.endpoint, outcome);
-    if (attemptChannel.hasSubscribers) {
-      const event: AttemptEvent = {
-        requestId: this.#requestId,
-        pool: attempt.poolName,
-        endpoint: attempt.endpoint.id,
-        outcome,
-      };
-      attemptChannel.publish(event);
-    }
-  }
-
-  #publishRetry(attempt: Attempt, cause: FailureCause, decision: RetryEvent['decision']): void {
-    if (!retryChannel.hasSubscribers) return;
-    const event: RetryEvent = {
-      requestId: this.#requestId,
-      route: this.#route.index,
-      pool: attempt.poolName,
-      cause: String(cause),
-      decision,
-    };
-    retryChannel.publish(event);
+    publishAttempt(this.#requestId, attempt, outcome);
   }
 
   #finish(status: number, errorCode: ErrorCode | undefined): void {
@@ -402,49 +356,11 @@ export class Exchange implements AttemptOwner {
     this.#isDone = true;
     this.#cancelTotalTimer?.();
     this.#cancelRetryTimer?.();
-    if (!requestChannel.hasSubscribers) return;
-    const event: RequestEvent = {
-      requestId: this.#requestId,
-      method: this.#req.method ?? '',
-      path: this.#req.url ?? '',
-      route: this.#route.index,
-      pool: this.#current?.poolName ?? '',
-      endpoint: this.#current?.endpoint.id ?? '',
+    publishRequest(this.#req, this.#requestId, this.#route.index, this.#current, {
       status,
       durationMs: this.#deps.clock.nowMs() - this.#startMs,
       attempts: this.#attempts,
       errorCode,
-    };
-    requestChannel.publish(event);
-  }
-}
-
-// "\n\n" as the last bytes: nothing written yet, or a complete event.
-const eventBoundary = 0x0a0a;
-
-function sseTail(tail: number, chunk: Buffer): number {
-  let next = tail;
-  for (let i = Math.max(0, chunk.length - 4); i < chunk.length; i++) next = ((next << 8) | chunk[i]!) >>> 0;
-  return next;
-}
-
-/** An SSE event ends with a blank line: LF LF, or CR LF CR LF. */
-function isEventBoundary(tail: number): boolean {
-  return (tail & 0xffff) === eventBoundary || tail === 0x0d0a0d0a || (tail & 0xffff) === 0x0d0d;
-}
-
-function describeOutcome(outcome: Outcome): string {
-  switch (outcome.kind) {
-    case 'timeout':
-      return `${outcome.phase} timeout`;
-    case 'failure':
-      return outcome.reason === 'connect'
-        ? 'could not connect'
-        : outcome.reason === 'reset'
-          ? 'connection reset'
-          : `${outcome.reason} error`;
-    case 'success':
-    case 'rejected':
-      return outcome.kind;
+    });
   }
 }

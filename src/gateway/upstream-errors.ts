@@ -35,3 +35,20 @@ export function classifyUpstreamError(error: Error, latencyMs: number): Classifi
     return { cause: 'reset-before-response', outcome: { kind: 'failure', reason: 'reset', latencyMs } };
   return { cause: undefined, outcome: { kind: 'failure', reason: 'protocol', latencyMs } };
 }
+
+/** A short, address-free description of a failure, safe to show clients. */
+export function describeOutcome(outcome: Outcome): string {
+  switch (outcome.kind) {
+    case 'timeout':
+      return `${outcome.phase} timeout`;
+    case 'failure':
+      return outcome.reason === 'connect'
+        ? 'could not connect'
+        : outcome.reason === 'reset'
+          ? 'connection reset'
+          : `${outcome.reason} error`;
+    case 'success':
+    case 'rejected':
+      return outcome.kind;
+  }
+}

@@ -1,0 +1,35 @@
+import type { Clock } from '../core/clock.ts';
+import type { Outcome } from '../core/outcome.ts';
+import type { PickHint } from './balance/balancer.ts';
+import type { Endpoint } from './endpoint.ts';
+import type { RetryBudget } from './retry-budget.ts';
+import type { HashKey, RouteSpec } from './spec.ts';
+import type { SocketReuseTracker, Upstreams } from './upstreams.ts';
+
+/** Chooses endpoints across a pool and its failover chain, and learns from what happened. */
+export interface EndpointSelector {
+  select(
+    poolName: string,
+    hint: PickHint,
+    tried: ReadonlySet<Endpoint>,
+  ): { readonly endpoint: Endpoint; readonly pool: { readonly name: string } } | undefined;
+  recordOutcome(endpoint: Endpoint, outcome: Outcome): void;
+}
+
+export interface ExchangeDeps {
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly selector: EndpointSelector;
+  readonly upstreams: Upstreams;
+  readonly reuse: SocketReuseTracker;
+  /** Feeds the latency model (peak-EWMA) after each attempt's response headers or failure. */
+  readonly recordLatency: (endpoint: Endpoint, outcome: Outcome, nowMs: number) => void;
+}
+
+/** A route with what the request path needs precomputed: its retry budget and hash key source. */
+export interface RouteRuntime {
+  readonly index: number;
+  readonly spec: RouteSpec;
+  readonly budget: RetryBudget;
+  readonly hashKey: HashKey | undefined;
+}
