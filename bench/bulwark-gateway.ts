@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { startBulwark } from '../src/app.ts';
 import { configSchema } from '../src/config/schema.ts';
+import { startBulwarkCluster } from '../src/runtime/cluster/index.ts';
 
 /**
  * Bulwark as the benchmark runs it: one pool with the single bench upstream and every data-plane policy a
@@ -12,10 +13,11 @@ const { values } = parseArgs({
     upstream: { type: 'string' },
     port: { type: 'string', default: '0' },
     'admin-port': { type: 'string', default: '0' },
+    workers: { type: 'string', default: '1' },
   },
 });
 if (!values.upstream)
-  throw new Error('usage: bulwark-gateway.ts --upstream http://127.0.0.1:PORT [--port 0]');
+  throw new Error('usage: bulwark-gateway.ts --upstream http://127.0.0.1:PORT [--port 0] [--workers 1]');
 
 const config = configSchema.parse({
   listen: { gateway: `127.0.0.1:${values.port}`, admin: `127.0.0.1:${values['admin-port']}` },
@@ -38,7 +40,11 @@ const config = configSchema.parse({
   ],
 });
 
-const bulwark = await startBulwark(config, { configPath: 'bench/bulwark-gateway.ts' });
+const workers = Number(values.workers);
+const bulwark =
+  workers > 1
+    ? await startBulwarkCluster(config, { configPath: 'bench/bulwark-gateway.ts', workers })
+    : await startBulwark(config, { configPath: 'bench/bulwark-gateway.ts' });
 process.stdout.write(`listening ${bulwark.gatewayUrl}\n`);
 process.once('SIGTERM', () => {
   bulwark.stop().then(

@@ -19,16 +19,18 @@ export interface PeerSetup {
   readonly dir: string;
   readonly port: number;
   readonly upstreamUrl: string;
+  /** nginx `worker_processes`; 1 unless a bench compares multi-process proxies (bench/workers.ts). */
+  readonly workers?: number | undefined;
 }
 
 const upstreamHostPort = (url: string): string => new URL(url).host;
 
-export function nginxLaunch({ binary, dir, port, upstreamUrl }: PeerSetup): PeerLaunch {
+export function nginxLaunch({ binary, dir, port, upstreamUrl, workers = 1 }: PeerSetup): PeerLaunch {
   const confPath = join(dir, 'nginx.conf');
   const temp = (name: string): string => `${name}_temp_path ${join(dir, name)};`;
   writeFileSync(
     confPath,
-    `worker_processes 1;
+    `worker_processes ${workers};
 daemon off;
 master_process on;
 pid ${join(dir, 'nginx.pid')};

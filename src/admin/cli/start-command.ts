@@ -12,7 +12,13 @@ export const startCommand: Command = {
     const config = await loadConfigFile(file, { env: io.env });
     // Loaded on demand: the app graph is most of the CLI's start-up time, and validate/help do not need it.
     const { startBulwark } = await import('../../app.ts');
-    const running = await startBulwark(config, { configPath: file });
+    const { resolveWorkerCount, startBulwarkCluster } = await import('../../runtime/cluster/index.ts');
+    const workers = resolveWorkerCount(config.gateway.workers);
+    // More than one worker: this process keeps the control plane, forked workers serve the gateway port.
+    const running =
+      workers > 1
+        ? await startBulwarkCluster(config, { configPath: file, workers, notify: (line) => io.err(line) })
+        : await startBulwark(config, { configPath: file });
     // stderr: stdout carries the JSON log lines, which stay machine-readable.
     io.err(
       `bulwark: gateway ${running.gatewayUrl}, admin ${running.adminUrl} (config ${file}); Ctrl-C stops\n`,

@@ -1,0 +1,84 @@
+import { channel } from 'node:diagnostics_channel';
+import { describe, expect, it } from 'vitest';
+import { channelNames, type RequestEvent } from '../../core/index.ts';
+import { GatewayMetrics } from '../../observability/index.ts';
+import { ClusterMetrics } from './cluster-metrics.ts';
+
+const requests = channel(channelNames.request);
+
+/** A worker's registry after it finished requests with these statuses and durations. */
+async function workerWith(answers: readonly [status: number, durationMs: number][]) {
+  const metrics = new GatewayMetrics({ processMetrics: false });
+  for (const [status, durationMs] of answers) {
+    const event: RequestEvent = {
+      requestId: 'r',
+      method: 'GET',
+      path: '/',
+      route: 0,
+      pool: 'api',
+      endpoint: '10.0.0.1:80',
+      status,
+      durationMs,
+      attempts: 1,
+    };
+    requests.publish(event);
+  }
+  metrics.close();
+  return metrics.registry.getMetricsAsJSON();
+}
+
+const sample = (text: string, series: string): number | undefined => {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.split(' ')[1]);
+};
+
+describe('ClusterMetrics', () => {
+  const requests2xx =
+    'bulwark_gateway_requests_total{route="0",pool="api",endpoint="10.0.0.1:80",status_class="2xx"}';
+  const durationCount = 'bulwark_gateway_request_duration_seconds_count{route="0",pool="api"}';
+  const fastBucket = 'bulwark_gateway_request_duration_seconds_bucket{route="0",pool="api",le="0.005"}';
+
+  it('sums HotCounter and HotHistogram series across workers, with requests per worker', async () => {
+    const first = await workerWith([
+      [200, 2],
+      [200, 3],
+      [200, 4],
+    ]);
+    const second = await workerWith([
+      [200, 2],
+      [502, 2_000],
+    ]);
+    const primary = new GatewayMetrics({ processMetrics: false, poolStatus: () => [] });
+    const text = await new ClusterMetrics(primary.registry).text([
+      { workerId: 1, slot: 0, metrics: first },
+      { workerId: 2, slot: 1, metrics: second },
+    ]);
+    expect(sample(text, requests2xx)).toBe(4);
+    expect(sample(text, requests2xx.replace('2xx', '5xx'))).toBe(1);
+    expect(sample(text, durationCount)).toBe(5);
+    expect(sample(text, fastBucket)).toBe(4);
+    expect(sample(text, 'bulwark_gateway_worker_requests_total{worker="0"}')).toBe(3);
+    expect(sample(text, 'bulwark_gateway_worker_requests_total{worker="1"}')).toBe(2);
+    primary.close();
+  });
+
+  it('keeps the counters of a worker that exited, so totals never go backwards', async () => {
+    const first = await workerWith([
+      [200, 2],
+      [200, 2],
+    ]);
+    const second = await workerWith([[200, 2]]);
+    const primary = new GatewayMetrics({ processMetrics: false });
+    const cluster = new ClusterMetrics(primary.registry);
+    await cluster.text([
+      { workerId: 1, slot: 0, metrics: first },
+      { workerId: 2, slot: 1, metrics: second },
+    ]);
+    await cluster.retire(1);
+    const text = await cluster.text([{ workerId: 2, slot: 1, metrics: second }]);
+    expect(sample(text, requests2xx)).toBe(3);
+    expect(sample(text, durationCount)).toBe(3);
+    expect(sample(text, 'bulwark_gateway_worker_requests_total{worker="0"}')).toBeUndefined();
+    primary.close();
+  });
+});

@@ -1,0 +1,2 @@
+export { startBulwarkCluster, type ClusterStartOptions } from './primary.ts';
+export { resolveWorkerCount } from './worker-count.ts';

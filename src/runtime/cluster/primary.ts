@@ -1,0 +1,234 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { RunningBulwark, StartOptions } from '../../app.ts';
+import { startAdminServer } from '../../admin/http/server.ts';
+import { loadConfigFile, watchConfigFile, type Config } from '../../config/index.ts';
+import { channelNames } from '../../core/index.ts';
+import { systemClock } from '../../core/clock.ts';
+import { Gateway } from '../../gateway/gateway.ts';
+import {
+  configReloadFailures,
+  createLogger,
+  GatewayMetrics,
+  subscribeGatewayLogs,
+} from '../../observability/index.ts';
+import { EndpointOverrides } from '../../services/index.ts';
+import { GatewayHost } from '../gateway-host.ts';
+import { Reloader } from '../reloader.ts';
+import { readCertificatePair } from '../tls-listener.ts';
+import { ClusterMetrics, type WorkerScrape } from './cluster-metrics.ts';
+import { controlSnapshotOf, type PrimaryMessage, type WorkerMessage } from './messages.ts';
+import { WorkerSupervisor } from './worker-supervisor.ts';
+
+export interface ClusterStartOptions extends StartOptions {
+  /** Gateway worker processes, > 1 (config gateway.workers resolved). */
+  readonly workers: number;
+  /** One human line per worker event (started, crashed, replaced); the CLI writes them to stderr. */
+  readonly notify?: ((line: string) => void) | undefined;
+}
+
+const gatewayDeps = { clock: systemClock, random: Math.random };
+const metricsTimeoutMs = 2_000;
+const reloadTimeoutMs = 15_000;
+
+/**
+ * The cluster primary: the whole control plane (active health checks, admin listener, config reload) and
+ * no gateway listener. Its Gateway is never served; it runs the checks, and every verdict or endpoint
+ * control change is pushed to the workers as a snapshot.
+ */
+export async function startBulwarkCluster(
+  config: Config,
+  options: ClusterStartOptions,
+): Promise<RunningBulwark> {
+  const logger = options.logger ?? createLogger({ level: config.logging.level });
+  const notify = options.notify ?? (() => undefined);
+  const unsubscribeLogs = subscribeGatewayLogs(logger);
+  const host = new GatewayHost(new Gateway(config, gatewayDeps));
+  const metrics = new GatewayMetrics({ poolStatus: () => host.current.status() });
+  const clusterMetrics = new ClusterMetrics(metrics.registry);
+  const reloadFailures = configReloadFailures(metrics.registry);
+  let live = config;
+  let generation = 1;
+  let isReady = false;
+  const slotGeneration = new Map<number, number>();
+  const snapshot = (): ReturnType<typeof controlSnapshotOf> => controlSnapshotOf(host.current.status());
+
+  const reloadWorkers = async (only?: number): Promise<string[]> => {
+    const message = (reloadId: number): PrimaryMessage => ({
+      type: 'reload',
+      reloadId,
+      config: live,
+      snapshot: snapshot(),
+    });
+    const replies = await supervisor.ask(message, reloadTimeoutMs, only);
+    return replies.flatMap(({ slot, reply }) => {
+      if (reply === undefined) return [`worker ${slot} did not answer`];
+      return reply.type === 'reloaded' && reply.error ? [`worker ${slot}: ${reply.error}`] : [];
+    });
+  };
+
+  const supervisor = new WorkerSupervisor(options.workers, {
+    logger,
+    startMessage(slot) {
+      slotGeneration.set(slot, generation);
+      return { type: 'start', slot, config: live, snapshot: snapshot() };
+    },
+    onReady(info) {
+      notify(`bulwark: worker ${info.slot} pid ${info.pid} ready\n`);
+      logger.info({ event: 'worker-ready', ...info }, 'gateway worker ready');
+      // It started from a config that a reload has replaced since: bring it up to date.
+      if ((slotGeneration.get(info.slot) ?? generation) !== generation) {
+        slotGeneration.set(info.slot, generation);
+        void reloadWorkers(info.slot).then((errors) => {
+          for (const error of errors)
+            logger.error({ event: 'worker-reload-failed', error }, 'a starting worker missed a reload');
+        });
+      }
+    },
+    onCrash(info, exit, restartInMs) {
+      notify(
+        `bulwark: worker ${info.slot} pid ${info.pid} exited (${exit}); replacing in ${restartInMs} ms\n`,
+      );
+      logger.error(
+        { event: 'worker-crashed', ...info, exit, restartInMs },
+        'gateway worker died; replacing it',
+      );
+    },
+    onExit: (workerId) => void clusterMetrics.retire(workerId),
+  });
+
+  const stopPushing = pushSnapshotsOnChange(() =>
+    supervisor.broadcast({ type: 'snapshot', snapshot: snapshot() }),
+  );
+
+  const reloader = new Reloader(options.configPath, {
+    load: () => loadConfigFile(options.configPath ?? ''),
+    async apply(next) {
+      // Everything that can be refused is checked here first, so a bad file changes nothing anywhere.
+      if (next.listen.gatewayTls) await readCertificatePair(next.listen.gatewayTls);
+      const gateway = new Gateway(next, gatewayDeps);
+      gateway.inheritHealthFrom(host.current);
+      gateway.start();
+      const { dropped } = endpointOverrides.applyTo(gateway);
+      if (dropped.length > 0)
+        logger.warn(
+          { event: 'overrides-dropped', dropped },
+          'runtime overrides for endpoints no longer in the config were dropped',
+        );
+      const previous = host.swap(gateway);
+      live = next;
+      generation++;
+      for (const info of supervisor.workers) if (info.isReady) slotGeneration.set(info.slot, generation);
+      await previous.stop();
+      logger.level = next.logging.level;
+      const errors = await reloadWorkers();
+      if (errors.length > 0)
+        throw new Error(`gateway workers could not apply the config: ${errors.join('; ')}`);
+      logger.info({ event: 'config-reloaded', config: options.configPath }, 'config reloaded');
+    },
+    onFailure(error) {
+      reloadFailures.inc();
+      logger.error(
+        { event: 'config-reload-failed', err: error },
+        'config reload failed; the running config stays',
+      );
+    },
+  });
+
+  const endpointOverrides = new EndpointOverrides();
+  host.current.start();
+  let ready: Extract<WorkerMessage, { type: 'ready' }>;
+  try {
+    ready = await supervisor.start();
+  } catch (error) {
+    await Promise.all([supervisor.drain(config.gateway.drainTimeoutMs), host.current.stop()]);
+    stopListening();
+    throw error;
+  }
+  const admin = await startAdminServer({
+    ...config.listen.admin,
+    metrics: {
+      contentType: clusterMetrics.contentType,
+      metricsText: async () => clusterMetrics.text(await scrapeWorkers(supervisor)),
+    },
+    isReady: () => isReady,
+    logger,
+    endpointControl: { gateway: () => host.current, overrides: endpointOverrides },
+    adminTokens: () => live.admin.tokens,
+    configStatus: () => reloader.status,
+  }).catch(async (error: unknown) => {
+    await Promise.all([supervisor.drain(config.gateway.drainTimeoutMs), host.current.stop()]);
+    stopListening();
+    throw error;
+  });
+  const stopWatching =
+    options.configPath && options.watch !== false
+      ? watchConfigFile(options.configPath, () => void reloader.reload())
+      : () => undefined;
+  isReady = true;
+  logger.info(
+    {
+      event: 'started',
+      gateway: ready.gatewayUrl,
+      admin: admin.url,
+      workers: options.workers,
+      config: options.configPath,
+    },
+    'bulwark started',
+  );
+
+  function stopListening(): void {
+    stopPushing();
+    metrics.close();
+    unsubscribeLogs();
+  }
+
+  return {
+    gatewayUrl: ready.gatewayUrl,
+    gatewayTlsUrl: ready.gatewayTlsUrl,
+    adminUrl: admin.url,
+    logger,
+    reload: () => reloader.reload(),
+    configStatus: () => reloader.status,
+    async stop() {
+      // Readiness fails first, so an outer balancer stops sending before the workers' listeners go.
+      isReady = false;
+      stopWatching();
+      // Each worker runs the single-process drain; past drain_timeout (+ a margin to exit) it is killed.
+      await supervisor.drain(live.gateway.drainTimeoutMs + 5_000);
+      await Promise.all([host.current.stop(), admin.close()]);
+      stopListening();
+      logger.info({ event: 'stopped' }, 'bulwark stopped');
+    },
+  };
+}
+
+/**
+ * Calls `push` after every health verdict or endpoint control change in this process (the primary's
+ * gateway), coalesced: one check round can flip several endpoints. Returns the unsubscribe.
+ */
+function pushSnapshotsOnChange(push: () => void): () => void {
+  let isQueued = false;
+  const onChange = (): void => {
+    if (isQueued) return;
+    isQueued = true;
+    setImmediate(() => {
+      isQueued = false;
+      push();
+    });
+  };
+  subscribe(channelNames.health, onChange);
+  subscribe(channelNames.endpointControl, onChange);
+  return () => {
+    unsubscribe(channelNames.health, onChange);
+    unsubscribe(channelNames.endpointControl, onChange);
+  };
+}
+
+/** Every serving worker's registry; one that does not answer within the timeout is left out of this scrape. */
+async function scrapeWorkers(supervisor: WorkerSupervisor): Promise<WorkerScrape[]> {
+  const request = (requestId: number): PrimaryMessage => ({ type: 'metrics-request', requestId });
+  const replies = await supervisor.ask(request, metricsTimeoutMs);
+  return replies.flatMap(({ slot, workerId, reply }) =>
+    reply?.type === 'metrics' ? [{ slot, workerId, metrics: reply.metrics }] : [],
+  );
+}

@@ -1,0 +1,192 @@
+import cluster, { type Worker } from 'node:cluster';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from '../../observability/index.ts';
+import { isMessage, type PrimaryMessage, type WorkerMessage } from './messages.ts';
+import { RestartBackoff } from './restart-backoff.ts';
+
+const workerMain = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
+
+export interface WorkerInfo {
+  readonly slot: number;
+  readonly pid: number | undefined;
+  readonly isReady: boolean;
+  readonly restarts: number;
+}
+
+export interface WorkerReply {
+  readonly slot: number;
+  /** cluster worker id: unique for the life of the primary, unlike a slot, which a replacement reuses. */
+  readonly workerId: number;
+  readonly reply: WorkerMessage | undefined;
+}
+
+export interface SupervisorHooks {
+  /** The `start` message for a new worker in `slot`, built from the config and health live now. */
+  readonly startMessage: (slot: number) => PrimaryMessage;
+  readonly onReady: (info: WorkerInfo, reply: Extract<WorkerMessage, { type: 'ready' }>) => void;
+  /** A worker died unasked; it is replaced after `restartInMs`. */
+  readonly onCrash: (info: WorkerInfo, exit: string, restartInMs: number) => void;
+  readonly onExit: (workerId: number) => void;
+  readonly logger: Logger;
+}
+
+interface Slot {
+  readonly index: number;
+  readonly backoff: RestartBackoff;
+  worker: Worker | undefined;
+  startedAtMs: number;
+  isReady: boolean;
+  restarts: number;
+  restartTimer: NodeJS.Timeout | undefined;
+  readonly pending: Map<number, (reply: WorkerMessage | undefined) => void>;
+}
+
+/**
+ * Forks the gateway workers and keeps `count` of them: a worker that dies unasked is replaced, with
+ * exponential backoff while its slot crash-loops, and the others keep serving meanwhile.
+ */
+export class WorkerSupervisor {
+  readonly #slots: Slot[];
+  readonly #hooks: SupervisorHooks;
+  #nextRequestId = 0;
+  #isStopping = false;
+
+  constructor(count: number, hooks: SupervisorHooks) {
+    this.#hooks = hooks;
+    this.#slots = Array.from({ length: count }, (_, index) => ({
+      index,
+      backoff: new RestartBackoff(),
+      worker: undefined,
+      startedAtMs: 0,
+      isReady: false,
+      restarts: 0,
+      restartTimer: undefined,
+      pending: new Map(),
+    }));
+    // Structured clone over IPC: the Config (Maps, RegExps, nested objects) crosses unchanged.
+    cluster.setupPrimary({ exec: workerMain, args: [], serialization: 'advanced' });
+  }
+
+  get workers(): WorkerInfo[] {
+    return this.#slots.map((slot) => this.#info(slot));
+  }
+
+  /** Forks every worker; resolves with the first ready reply once all are ready, rejects if one fails. */
+  async start(): Promise<Extract<WorkerMessage, { type: 'ready' }>> {
+    const replies = await Promise.all(this.#slots.map((slot) => this.#fork(slot)));
+    return replies[0]!;
+  }
+
+  /** Sends to every worker that is serving. */
+  broadcast(message: PrimaryMessage): void {
+    for (const slot of this.#slots) if (slot.isReady) slot.worker?.send(message);
+  }
+
+  /** Asks every serving worker (or one slot's); a worker that dies or does not answer in time replies undefined. */
+  ask(
+    message: (requestId: number) => PrimaryMessage,
+    timeoutMs: number,
+    onlySlot?: number,
+  ): Promise<WorkerReply[]> {
+    const asked = this.#slots.filter((slot) => slot.isReady && (onlySlot ?? slot.index) === slot.index);
+    return Promise.all(asked.map((slot) => this.#askOne(slot, message, timeoutMs)));
+  }
+
+  /** Stops replacing workers, asks each to drain, and kills any still alive after `timeoutMs`. */
+  async drain(timeoutMs: number): Promise<void> {
+    this.#isStopping = true;
+    const exits: Promise<unknown>[] = [];
+    for (const slot of this.#slots) {
+      clearTimeout(slot.restartTimer);
+      const worker = slot.worker;
+      if (!worker || worker.isDead()) continue;
+      exits.push(new Promise((resolve) => worker.once('exit', resolve)));
+      if (worker.isConnected()) worker.send({ type: 'drain' } satisfies PrimaryMessage);
+      else worker.kill('SIGKILL');
+    }
+    const killer = setTimeout(() => {
+      for (const slot of this.#slots)
+        if (slot.worker && !slot.worker.isDead()) slot.worker.process.kill('SIGKILL');
+    }, timeoutMs);
+    await Promise.all(exits);
+    clearTimeout(killer);
+  }
+
+  #fork(slot: Slot): Promise<Extract<WorkerMessage, { type: 'ready' }>> {
+    const worker = cluster.fork();
+    slot.worker = worker;
+    slot.startedAtMs = performance.now();
+    slot.isReady = false;
+    return new Promise((resolve, reject) => {
+      worker.on('message', (message: unknown) => {
+        if (!isMessage<WorkerMessage>(message)) return;
+        switch (message.type) {
+          case 'hello':
+            return void worker.send(this.#hooks.startMessage(slot.index));
+          case 'ready':
+            slot.isReady = true;
+            this.#hooks.onReady(this.#info(slot), message);
+            return resolve(message);
+          case 'start-failed':
+            return reject(new Error(`gateway worker ${slot.index} failed to start: ${message.error}`));
+          case 'metrics':
+            return slot.pending.get(message.requestId)?.(message);
+          case 'reloaded':
+            return slot.pending.get(message.reloadId)?.(message);
+          case 'stopped':
+            return;
+        }
+      });
+      worker.once('exit', (code, signal) => {
+        reject(new Error(`gateway worker ${slot.index} exited (${signal ?? code}) before it was ready`));
+        this.#onExit(slot, worker, signal ?? `code ${code}`);
+      });
+    });
+  }
+
+  #onExit(slot: Slot, worker: Worker, exit: string): void {
+    slot.isReady = false;
+    for (const finish of slot.pending.values()) finish(undefined);
+    this.#hooks.onExit(worker.id);
+    if (this.#isStopping || slot.worker !== worker) return;
+    const restartInMs = slot.backoff.delayAfterExitMs(performance.now() - slot.startedAtMs);
+    this.#hooks.onCrash(this.#info(slot), exit, restartInMs);
+    slot.worker = undefined;
+    slot.restartTimer = setTimeout(() => {
+      slot.restarts++;
+      // A replacement that fails is one more crash: its exit schedules the next try, with more backoff.
+      this.#fork(slot).catch((error: unknown) =>
+        this.#hooks.logger.warn({ event: 'worker-start-failed', err: error }, 'worker replacement failed'),
+      );
+    }, restartInMs);
+  }
+
+  #askOne(
+    slot: Slot,
+    message: (requestId: number) => PrimaryMessage,
+    timeoutMs: number,
+  ): Promise<WorkerReply> {
+    const worker = slot.worker;
+    if (!worker?.isConnected()) return Promise.resolve({ slot: slot.index, workerId: -1, reply: undefined });
+    const requestId = ++this.#nextRequestId;
+    return new Promise((resolve) => {
+      const finish = (reply: WorkerMessage | undefined): void => {
+        clearTimeout(timer);
+        slot.pending.delete(requestId);
+        resolve({ slot: slot.index, workerId: worker.id, reply });
+      };
+      const timer = setTimeout(() => finish(undefined), timeoutMs);
+      slot.pending.set(requestId, finish);
+      worker.send(message(requestId));
+    });
+  }
+
+  #info(slot: Slot): WorkerInfo {
+    return {
+      slot: slot.index,
+      pid: slot.worker?.process.pid,
+      isReady: slot.isReady,
+      restarts: slot.restarts,
+    };
+  }
+}

@@ -1,0 +1,101 @@
+import type { Config } from '../../config/index.ts';
+import type { Gateway } from '../../gateway/gateway.ts';
+import {
+  createLogger,
+  GatewayMetrics,
+  subscribeGatewayLogs,
+  type Logger,
+} from '../../observability/index.ts';
+import { DataPlane } from '../data-plane.ts';
+import { isMessage, type ControlSnapshot, type PrimaryMessage, type WorkerMessage } from './messages.ts';
+
+/** The IPC end a worker talks through: `process` in a real cluster worker. */
+export interface WorkerChannel {
+  send(message: WorkerMessage, done?: () => void): void;
+  onMessage(handler: (message: unknown) => void): void;
+}
+
+/**
+ * A gateway worker: the data plane only. No active checks (the primary pushes verdicts), no admin
+ * listener, no config file; passive outlier detection stays local to the worker's own traffic.
+ */
+export function runWorker(channel: WorkerChannel, exit: (code: number) => void): { drain(): Promise<void> } {
+  let plane: DataPlane | undefined;
+  let metrics: GatewayMetrics | undefined;
+  let logger: Logger | undefined;
+  let stopping: Promise<void> | undefined;
+  // One swap at a time: a catch-up reload for a late starter may cross a broadcast one.
+  let swapping: Promise<unknown> = Promise.resolve();
+
+  const start = async (slot: number, config: Config, snapshot: ControlSnapshot): Promise<void> => {
+    logger = createLogger({ level: config.logging.level }).child({ worker: slot });
+    subscribeGatewayLogs(logger);
+    metrics = new GatewayMetrics();
+    plane = new DataPlane(config, { activeHealthChecks: false, logger });
+    applySnapshot(plane.gateway, snapshot);
+    await plane.start();
+    channel.send({ type: 'ready', gatewayUrl: plane.gatewayUrl, gatewayTlsUrl: plane.gatewayTlsUrl });
+  };
+
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      const { cutOff } = plane ? await plane.stop() : { cutOff: 0 };
+      metrics?.close();
+      channel.send({ type: 'stopped', cutOff }, () => exit(0));
+    })();
+    return stopping;
+  };
+
+  const handle = async (message: PrimaryMessage): Promise<void> => {
+    switch (message.type) {
+      case 'start':
+        return start(message.slot, message.config, message.snapshot).catch((error: unknown) =>
+          channel.send({ type: 'start-failed', error: errorText(error) }, () => exit(1)),
+        );
+      case 'reload': {
+        const { reloadId, snapshot } = message;
+        if (!plane || stopping) return channel.send({ type: 'reloaded', reloadId, error: 'not running' });
+        const live = plane;
+        const swap = swapping.then(() =>
+          live.swapTo(message.config, (gateway) => applySnapshot(gateway, snapshot)),
+        );
+        swapping = swap.catch(() => undefined);
+        return swap.then(
+          () => channel.send({ type: 'reloaded', reloadId }),
+          (error: unknown) => channel.send({ type: 'reloaded', reloadId, error: errorText(error) }),
+        );
+      }
+      case 'snapshot':
+        if (plane) applySnapshot(plane.gateway, message.snapshot);
+        return;
+      case 'metrics-request': {
+        const json = metrics ? await metrics.registry.getMetricsAsJSON() : [];
+        return channel.send({ type: 'metrics', requestId: message.requestId, metrics: json });
+      }
+      case 'drain':
+        return stop();
+    }
+  };
+
+  channel.onMessage((message) => {
+    if (!isMessage<PrimaryMessage>(message)) return;
+    handle(message).catch((error: unknown) =>
+      logger?.error({ event: 'worker-message-failed', err: error, message: message.type }, 'worker failed'),
+    );
+  });
+  channel.send({ type: 'hello' });
+  return { drain: stop };
+}
+
+/** The primary's decisions win over the worker's config: health verdicts, drain state, run-time weights. */
+export function applySnapshot(gateway: Gateway, snapshot: ControlSnapshot): void {
+  gateway.applyHealth(snapshot.health);
+  for (const { pool, endpoint, state, weight } of snapshot.control) {
+    gateway.setEndpointState(pool, endpoint, state);
+    gateway.setEndpointWeight(pool, endpoint, weight);
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
