@@ -1,12 +1,42 @@
 import { defineConfig } from 'vitest/config';
 
+// These measure latency or put the machine under load; beside other tests on a 2-core machine they would
+// measure each other. They run after the rest, one file at a time.
+const timingSensitive = [
+  'test/e2e/slowloris.test.ts',
+  'test/e2e/streaming.test.ts',
+  'test/e2e/kill-under-load.test.ts',
+  'test/e2e/workers.test.ts',
+  'test/e2e/graceful-drain.test.ts',
+  'test/e2e/backpressure.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // e2e tests start real processes and bind ports; two forks match the 2-core machine.
     pool: 'forks',
-    maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'main',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: timingSensitive,
+          // Two forks match the 2-core machine.
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'timing',
+          include: timingSensitive,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });
