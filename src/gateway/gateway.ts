@@ -19,6 +19,7 @@ import { sendError } from './responses.ts';
 import { RetryBudget } from './retry-budget.ts';
 import { compileRoutes } from './routes.ts';
 import type { GatewaySpec, RouteSpec } from './spec.ts';
+import { SlotSet } from './slot-set.ts';
 import { SocketReuseTracker, Upstreams } from './upstreams.ts';
 import { rejectUpgrade } from './upgrade-tunnel.ts';
 import { WebSocketProxy } from './websocket.ts';
@@ -41,7 +42,7 @@ export class Gateway {
   readonly #exchangeDeps: ExchangeDeps;
   readonly #webSockets: WebSocketProxy;
   /** Responses not yet closed, so a drain knows what to wait for and can ask each to close its connection. */
-  readonly #openResponses = new Set<ServerResponse>();
+  readonly #openResponses = new SlotSet<ServerResponse>();
   #isDraining = false;
   #onIdle: (() => void) | undefined;
 
@@ -91,9 +92,9 @@ export class Gateway {
 
   #track(res: ServerResponse): void {
     if (this.#isDraining) res.shouldKeepAlive = false;
-    this.#openResponses.add(res);
+    const slot = this.#openResponses.add(res);
     res.once('close', () => {
-      this.#openResponses.delete(res);
+      this.#openResponses.remove(slot);
       if (this.#openResponses.size === 0) this.#onIdle?.();
     });
   }
@@ -108,7 +109,9 @@ export class Gateway {
    */
   async drain(timeoutMs: number): Promise<{ readonly cutOff: number }> {
     this.#isDraining = true;
-    for (const res of this.#openResponses) if (!res.headersSent) res.shouldKeepAlive = false;
+    this.#openResponses.forEach((res) => {
+      if (!res.headersSent) res.shouldKeepAlive = false;
+    });
     const requestsDone =
       this.#openResponses.size === 0
         ? Promise.resolve()
@@ -120,7 +123,7 @@ export class Gateway {
     await Promise.race([everythingDone, deadline]);
     clearTimeout(timer);
     const cutOff = this.#openResponses.size + this.openUpgrades;
-    for (const res of this.#openResponses) res.destroy();
+    this.#openResponses.forEach((res) => res.destroy());
     this.closeUpgrades();
     return { cutOff };
   }
