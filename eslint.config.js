@@ -46,6 +46,17 @@ export default tseslint.config(
       },
     ]),
   },
+  {
+    // Verbs work on structural interfaces they own; transports (admin) call them, app/runtime wire them.
+    files: ['src/services/**/*.ts'],
+    ignores: ['src/services/**/*.test.ts'],
+    rules: restrict([
+      {
+        group: ['**/gateway/**', '**/admin/**', '**/runtime/**', '**/observability/**', '**/app.ts'],
+        message: 'services/ imports core/ only (architecture.md dependency rule).',
+      },
+    ]),
+  },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
   // Tool config files must default-export; that is the tools' convention, not ours.
   { files: ['eslint.config.js', 'vitest.config.ts'], rules: { 'no-restricted-syntax': 'off' } },
