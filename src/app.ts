@@ -1,10 +1,5 @@
 import { startAdminServer } from './admin/http/server.ts';
 import { loadConfigFile, watchConfigFile, type Config } from './config/index.ts';
-import { systemClock } from './core/clock.ts';
-import { Gateway } from './gateway/gateway.ts';
-import { startHttpServer } from './gateway/server.ts';
-import { startTlsServer } from './gateway/tls-server.ts';
-import { proxyWebSockets } from './gateway/websocket.ts';
 import {
   configReloadFailures,
   createLogger,
@@ -12,10 +7,8 @@ import {
   subscribeGatewayLogs,
   type Logger,
 } from './observability/index.ts';
-import { GatewayHost } from './runtime/gateway-host.ts';
-import { Listeners } from './runtime/listeners.ts';
+import { DataPlane } from './runtime/data-plane.ts';
 import { Reloader, type ConfigStatus, type ReloadOutcome } from './runtime/reloader.ts';
-import { TlsListener } from './runtime/tls-listener.ts';
 import { EndpointOverrides } from './services/index.ts';
 
 /** A running Bulwark: addresses it bound (ports resolved when 0 was asked) and how to steer it. */
@@ -41,67 +34,32 @@ export interface StartOptions {
   readonly logger?: Logger | undefined;
 }
 
-const gatewayDeps = { clock: systemClock, random: Math.random };
-
 /** The composition root: the only place where concrete classes meet. */
 export async function startBulwark(config: Config, options: StartOptions = {}): Promise<RunningBulwark> {
   const logger = options.logger ?? createLogger({ level: config.logging.level });
   const unsubscribeLogs = subscribeGatewayLogs(logger);
-  const host = new GatewayHost(new Gateway(config, gatewayDeps));
-  const metrics = new GatewayMetrics({ poolStatus: () => host.current.status() });
+  const dataPlane = new DataPlane(config, { activeHealthChecks: true, logger });
+  const metrics = new GatewayMetrics({ poolStatus: () => dataPlane.gateway.status() });
   const reloadFailures = configReloadFailures(metrics.registry);
-  const handleUpgrade: Gateway['handleUpgrade'] = (req, socket, head) =>
-    host.current.handleUpgrade(req, socket, head);
-  const listeners = new Listeners((address) =>
-    startHttpServer(address, host.handle, config.limits).then((running) => {
-      proxyWebSockets(running.server, handleUpgrade);
-      return running;
-    }),
-  );
-  const tlsListener = new TlsListener((address, pair) =>
-    startTlsServer(address, pair, host.handle, config.limits).then((running) => {
-      proxyWebSockets(running.server, handleUpgrade);
-      return running;
-    }),
-  );
   let live = config;
   let isReady = false;
-  host.current.start();
 
   // Outlives every gateway snapshot: a reload re-applies the operator's runtime overrides to the new one.
   const endpointOverrides = new EndpointOverrides();
   const reloader = new Reloader(options.configPath, {
     load: () => loadConfigFile(options.configPath ?? ''),
     async apply(next) {
-      const gateway = new Gateway(next, gatewayDeps);
-      gateway.inheritHealthFrom(host.current);
-      gateway.start();
-      try {
-        await listeners.sync([next.listen.gateway]);
-        await tlsListener.sync(next.listen.gatewayTls);
-      } catch (error) {
-        await gateway.stop();
-        throw error;
-      }
-      // No await from here to the swap, or an admin write could reach only the old gateway.
-      gateway.continueSlowStartFrom(host.current);
-      const { dropped } = endpointOverrides.applyTo(gateway);
-      if (dropped.length > 0)
-        logger.warn(
-          { event: 'overrides-dropped', dropped },
-          'runtime overrides for endpoints no longer in the config were dropped',
-        );
-      const previous = host.swap(gateway);
+      await dataPlane.swapTo(next, (gateway) => {
+        const { dropped } = endpointOverrides.applyTo(gateway);
+        if (dropped.length > 0)
+          logger.warn(
+            { event: 'overrides-dropped', dropped },
+            'runtime overrides for endpoints no longer in the config were dropped',
+          );
+      });
       live = next;
       logger.level = next.logging.level;
       logger.info({ event: 'config-reloaded', config: options.configPath }, 'config reloaded');
-      // The old graph finishes its requests in the background; the new one already takes all new ones.
-      void previous
-        .drain(next.gateway.drainTimeoutMs)
-        .then(() => previous.stop())
-        .catch((error: unknown) =>
-          logger.error({ event: 'drain-failed', err: error }, 'old config did not stop cleanly'),
-        );
     },
     onFailure(error) {
       reloadFailures.inc();
@@ -117,18 +75,14 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
     metrics,
     isReady: () => isReady,
     logger,
-    endpointControl: { gateway: () => host.current, overrides: endpointOverrides },
+    endpointControl: { gateway: () => dataPlane.gateway, overrides: endpointOverrides },
     adminTokens: () => live.admin.tokens,
     configStatus: () => reloader.status,
-  }).catch(async (error: unknown) => {
-    await host.current.stop();
-    throw error;
   });
   try {
-    await listeners.sync([config.listen.gateway]);
-    await tlsListener.sync(config.listen.gatewayTls);
+    await dataPlane.start();
   } catch (error) {
-    await Promise.all([admin.close(), host.current.stop(), listeners.closeAll().closed]);
+    await admin.close();
     throw error;
   }
   const stopWatching =
@@ -136,12 +90,11 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
       ? watchConfigFile(options.configPath, () => void reloader.reload())
       : () => undefined;
   isReady = true;
-  const gatewayUrl = listeners.urls[0] ?? '';
   logger.info(
     {
       event: 'started',
-      gateway: gatewayUrl,
-      gatewayTls: tlsListener.url,
+      gateway: dataPlane.gatewayUrl,
+      gatewayTls: dataPlane.gatewayTlsUrl,
       admin: admin.url,
       config: options.configPath,
     },
@@ -149,9 +102,9 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
   );
 
   return {
-    gatewayUrl,
+    gatewayUrl: dataPlane.gatewayUrl,
     get gatewayTlsUrl() {
-      return tlsListener.url;
+      return dataPlane.gatewayTlsUrl;
     },
     adminUrl: admin.url,
     logger,
@@ -161,15 +114,8 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
       // Readiness fails first, so an outer balancer stops sending before the listener goes.
       isReady = false;
       stopWatching();
-      const listening = listeners.closeAll();
-      const tlsListening = tlsListener.closeAll();
-      const { cutOff } = await host.current.drain(live.gateway.drainTimeoutMs);
-      // An upgraded (WebSocket) connection holds its listener open, and closeAllConnections skips it.
-      host.current.closeUpgrades();
-      listening.cutOff();
-      tlsListening.cutOff();
-      await Promise.all([listening.closed, tlsListening.closed]);
-      await Promise.all([host.current.stop(), admin.close()]);
+      const { cutOff } = await dataPlane.stop();
+      await admin.close();
       metrics.close();
       unsubscribeLogs();
       logger.info({ event: 'stopped', cutOff }, 'bulwark stopped');
