@@ -4,7 +4,7 @@ import type { Outcome } from '../core/outcome.ts';
 import { Attempt, type AttemptOwner } from './attempt.ts';
 import type { PickHint } from './balance/balancer.ts';
 import type { ExchangeDeps, RouteRuntime } from './exchange-deps.ts';
-import { publishAttempt, publishRequest, publishRetry } from './exchange-events.ts';
+import { publishAttempt, publishRequest, publishRetry } from './request-events.ts';
 import { bodyTooLargeRefusal, isBodyTooLarge } from './body-limit.ts';
 import type { Endpoint } from './endpoint.ts';
 import { clientResponseHeaders, isEventStream } from './headers.ts';

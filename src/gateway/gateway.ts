@@ -1,9 +1,7 @@
-import { channel } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Clock } from '../core/clock.ts';
-import { channelNames, type EndpointAdminState, type PoolStatus, type RequestEvent } from '../core/events.ts';
-import type { ErrorCode } from '../core/errors.ts';
+import type { EndpointAdminState, PoolStatus } from '../core/events.ts';
 import { createBalancer, recordLatency } from './balance/index.ts';
 import { Exchange, type ExchangeDeps, type RouteRuntime } from './exchange.ts';
 import { upstreamRequestHeaders } from './headers.ts';
@@ -19,6 +17,7 @@ import { sendError } from './responses.ts';
 import { RetryBudget } from './retry-budget.ts';
 import { compileRoutes } from './routes.ts';
 import type { GatewaySpec, RouteSpec } from './spec.ts';
+import { publishLocalAnswer } from './request-events.ts';
 import { SlotSet } from './slot-set.ts';
 import { SocketReuseTracker, Upstreams } from './upstreams.ts';
 import { rejectUpgrade } from './upgrade-tunnel.ts';
@@ -279,30 +278,4 @@ function failoverChain(route: RouteSpec, spec: GatewaySpec): string[] {
   )
     chain.push(name);
   return chain;
-}
-
-const requestChannel = channel(channelNames.request);
-
-/** Answers the gateway gave without an exchange still show in metrics and logs, as route -1 when unrouted. */
-function publishLocalAnswer(
-  req: IncomingMessage,
-  requestId: string,
-  route: number,
-  status: number,
-  errorCode: ErrorCode,
-): void {
-  if (!requestChannel.hasSubscribers) return;
-  const event: RequestEvent = {
-    requestId,
-    method: req.method ?? '',
-    path: req.url ?? '',
-    route,
-    pool: '',
-    endpoint: '',
-    status,
-    durationMs: 0,
-    attempts: 0,
-    errorCode,
-  };
-  requestChannel.publish(event);
 }

@@ -1,7 +1,6 @@
-import { channel } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorCode } from '../core/errors.ts';
-import { channelNames, type RequestEvent } from '../core/events.ts';
+import { publishLocalAnswer } from './request-events.ts';
 import { sendError } from './responses.ts';
 
 export interface Refusal {
@@ -70,22 +69,7 @@ export function refuse(res: ServerResponse, refusal: Refusal, requestId: string)
   sendError(res, refusal.status, refusal.code, refusal.message, requestId);
 }
 
-const requestChannel = channel(channelNames.request);
-
 /** A refused request still shows in metrics and logs, unrouted (route -1) like a 404; `req` when parsed. */
 export function publishRefusal(refusal: Refusal, requestId: string, req?: IncomingMessage): void {
-  if (!requestChannel.hasSubscribers) return;
-  const event: RequestEvent = {
-    requestId,
-    method: req?.method ?? '',
-    path: req?.url ?? '',
-    route: -1,
-    pool: '',
-    endpoint: '',
-    status: refusal.status,
-    durationMs: 0,
-    attempts: 0,
-    errorCode: refusal.code,
-  };
-  requestChannel.publish(event);
+  publishLocalAnswer(req, requestId, -1, refusal.status, refusal.code);
 }

@@ -1,15 +1,6 @@
-import {
-  createServer,
-  type IncomingMessage,
-  type Server,
-  type ServerOptions,
-  type ServerResponse,
-} from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { answerClientError } from './client-errors.ts';
-import { ConnectionGuard } from './connection-guard.ts';
-import { requestIdOf } from './request-context.ts';
-import { publishRefusal, refusalOf, refuse } from './request-guard.ts';
+import { guardListener, http1Settings } from './listener-policy.ts';
 
 export interface ListenAddress {
   readonly host: string;
@@ -45,54 +36,17 @@ export const defaultServerLimits: ServerLimits = {
   maxConnectionsPerIp: 512,
 };
 
-/**
- * Keep-alive outlives common load balancer idle timeouts (ALB 60 s) so an outer balancer never reuses a
- * socket we are closing (pitfall 7). Header and request timeouts only run while a request is arriving, so
- * they do not cut idle keep-alive connections.
- */
-const keepAliveTimeoutMs = 65_000;
-
 export function startHttpServer(
   address: ListenAddress,
   handle: (req: IncomingMessage, res: ServerResponse) => void,
   limits: ServerLimits = defaultServerLimits,
 ): Promise<RunningServer> {
-  const server = createServer(serverOptions(limits));
-  // node silently drops header lines past this; one over the limit is enough to see that there were more.
-  server.maxHeadersCount = limits.maxHeaders + 1;
-  // The response under way per connection, so a late parse error or timeout never writes into it.
-  const inFlight = new WeakMap<object, ServerResponse>();
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    inFlight.set(req.socket, res);
-    const refusal = refusalOf(req, limits.maxHeaders);
-    if (!refusal) return handle(req, res);
-    const requestId = requestIdOf(req);
-    refuse(res, refusal, requestId);
-    publishRefusal(refusal, requestId, req);
-  });
-  server.on('clientError', (error: Error, socket) =>
-    answerClientError(error, socket, inFlight.get(socket), limits.maxHeaderBytes),
-  );
-  if (limits.maxConnectionsPerIp > 0)
-    server.on('connection', new ConnectionGuard(limits.maxConnectionsPerIp).admit);
+  // Settings go in at construction: node reads connectionsCheckingInterval only there.
+  const { maxHeadersCount, ...settings } = http1Settings(limits);
+  const server = createServer({ ...settings, noDelay: true });
+  server.maxHeadersCount = maxHeadersCount;
+  guardListener(server, handle, limits);
   return listen(server, address);
-}
-
-function serverOptions(limits: ServerLimits): ServerOptions {
-  const { headerTimeoutMs, requestTimeoutMs } = limits;
-  // node refuses a header timeout longer than the request timeout; the request one bounds both anyway.
-  const headersTimeout = requestTimeoutMs > 0 ? Math.min(headerTimeoutMs, requestTimeoutMs) : headerTimeoutMs;
-  const shortestMs = Math.min(...[headersTimeout, requestTimeoutMs].filter((ms) => ms > 0), 4_000);
-  return {
-    keepAliveTimeout: keepAliveTimeoutMs,
-    headersTimeout,
-    requestTimeout: requestTimeoutMs,
-    // node checks both timeouts on this interval (default 30 s), so it bounds how late one fires:
-    // at most a quarter of the shortest late, and never more than 1 s.
-    connectionsCheckingInterval: Math.max(10, Math.floor(shortestMs / 4)),
-    maxHeaderSize: limits.maxHeaderBytes,
-    noDelay: true,
-  };
 }
 
 function listen(server: Server, address: ListenAddress): Promise<RunningServer> {

@@ -1,9 +1,8 @@
-import { channel } from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ErrorCode } from '../core/errors.ts';
-import { channelNames, type AttemptEvent, type RequestEvent } from '../core/events.ts';
+import { publishAttempt, publishRequest } from './request-events.ts';
 import type { Outcome } from '../core/outcome.ts';
 import type { PickHint } from './balance/balancer.ts';
 import type { Endpoint } from './endpoint.ts';
@@ -36,9 +35,6 @@ interface Failure {
   readonly code: ErrorCode;
   readonly message: string;
 }
-
-const requestChannel = channel(channelNames.request);
-const attemptChannel = channel(channelNames.attempt);
 
 /**
  * One upgrade handshake, like Exchange for a request: picks an endpoint, retries what the route's policy
@@ -240,14 +236,7 @@ export class UpgradeExchange {
     if (!isTunnelOpening) attempt.endpoint.inFlight -= 1;
     if (!outcome) return;
     this.#deps.selector.recordOutcome(attempt.endpoint, outcome);
-    if (!attemptChannel.hasSubscribers) return;
-    const event: AttemptEvent = {
-      requestId: this.#init.requestId,
-      pool: attempt.poolName,
-      endpoint: attempt.endpoint.id,
-      outcome,
-    };
-    attemptChannel.publish(event);
+    publishAttempt(this.#init.requestId, attempt, outcome);
   }
 
   #fail(failure: Failure): void {
@@ -260,19 +249,11 @@ export class UpgradeExchange {
     if (this.#isDone) return;
     this.#isDone = true;
     this.#cancelRetryTimer?.();
-    if (!requestChannel.hasSubscribers) return;
-    const event: RequestEvent = {
-      requestId: this.#init.requestId,
-      method: this.#req.method ?? '',
-      path: this.#req.url ?? '',
-      route: this.#init.route.index,
-      pool: this.#current?.poolName ?? '',
-      endpoint: this.#current?.endpoint.id ?? '',
+    publishRequest(this.#req, this.#init.requestId, this.#init.route.index, this.#current, {
       status,
       durationMs: this.#deps.clock.nowMs() - this.#startMs,
       attempts: this.#attempts,
       errorCode,
-    };
-    requestChannel.publish(event);
+    });
   }
 }

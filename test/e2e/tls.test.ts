@@ -18,7 +18,9 @@ import { Gateway } from '../../src/gateway/gateway.ts';
 import { defaultServerLimits } from '../../src/gateway/server.ts';
 import { startTlsServer } from '../../src/gateway/tls-server.ts';
 import { createLogger } from '../../src/observability/index.ts';
+import { channelNames, type RequestEvent } from '../../src/core/events.ts';
 import { eventually } from '../support/gateway-harness.ts';
+import { captureChannel } from '../support/pool-fixtures.ts';
 import { makeSelfSignedCertificate, type SelfSignedCertificate } from '../support/self-signed.ts';
 import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
 import { startWebSocketEcho, type WebSocketEcho } from '../support/ws-echo.ts';
@@ -201,6 +203,12 @@ describe('TLS listener', () => {
     expect(await rawHttp1OverTls(tls.url, smuggled)).toBe('HTTP/1.1 400 Bad Request');
     const slow = 'GET / HTTP/1.1\r\nHost: x\r\n';
     expect(await rawHttp1OverTls(tls.url, slow)).toBe('HTTP/1.1 408 Request Timeout');
+    // A request the guard refuses is counted like one refused by the plain listener: unrouted, with its code.
+    const refused = captureChannel<RequestEvent>(channelNames.request);
+    const twoHosts = 'GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n';
+    expect(await rawHttp1OverTls(tls.url, twoHosts)).toBe('HTTP/1.1 400 Bad Request');
+    refused.stop();
+    expect(refused.events).toMatchObject([{ route: -1, status: 400, errorCode: 'GW_BAD_REQUEST' }]);
   });
 
   it('swaps the certificate on reload without a restart, and keeps it when the new files are bad', async () => {

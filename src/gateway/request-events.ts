@@ -3,15 +3,23 @@ import type { IncomingMessage } from 'node:http';
 import type { ErrorCode } from '../core/errors.ts';
 import { channelNames, type AttemptEvent, type RequestEvent, type RetryEvent } from '../core/events.ts';
 import type { Outcome } from '../core/outcome.ts';
-import type { Attempt } from './attempt.ts';
 import type { FailureCause } from './layers/retry.ts';
 
-// Events are built only when someone listens: a channel without subscribers costs one property read.
+/**
+ * The one place request, attempt and retry events are built, for forwarded requests, WebSocket handshakes
+ * and answers the gateway gives itself. Built only when someone listens: otherwise one property read.
+ */
 const requestChannel = channel(channelNames.request);
 const attemptChannel = channel(channelNames.attempt);
 const retryChannel = channel(channelNames.retry);
 
-export function publishAttempt(requestId: string, attempt: Attempt, outcome: Outcome): void {
+/** What an event needs of an attempt: the HTTP exchange's and the upgrade handshake's attempts both fit. */
+export interface AttemptSource {
+  readonly poolName: string;
+  readonly endpoint: { readonly id: string };
+}
+
+export function publishAttempt(requestId: string, attempt: AttemptSource, outcome: Outcome): void {
   if (!attemptChannel.hasSubscribers) return;
   const event: AttemptEvent = { requestId, pool: attempt.poolName, endpoint: attempt.endpoint.id, outcome };
   attemptChannel.publish(event);
@@ -20,7 +28,7 @@ export function publishAttempt(requestId: string, attempt: Attempt, outcome: Out
 export function publishRetry(
   requestId: string,
   route: number,
-  attempt: Attempt,
+  attempt: AttemptSource,
   cause: FailureCause,
   decision: RetryEvent['decision'],
 ): void {
@@ -33,7 +41,7 @@ export function publishRequest(
   req: IncomingMessage,
   requestId: string,
   route: number,
-  lastAttempt: Attempt | undefined,
+  lastAttempt: AttemptSource | undefined,
   result: { status: number; durationMs: number; attempts: number; errorCode: ErrorCode | undefined },
 ): void {
   if (!requestChannel.hasSubscribers) return;
@@ -45,6 +53,30 @@ export function publishRequest(
     pool: lastAttempt?.poolName ?? '',
     endpoint: lastAttempt?.endpoint.id ?? '',
     ...result,
+  };
+  requestChannel.publish(event);
+}
+
+/** An answer the gateway gave without forwarding (404, 413, a refused request): route -1 when unrouted. */
+export function publishLocalAnswer(
+  req: IncomingMessage | undefined,
+  requestId: string,
+  route: number,
+  status: number,
+  errorCode: ErrorCode,
+): void {
+  if (!requestChannel.hasSubscribers) return;
+  const event: RequestEvent = {
+    requestId,
+    method: req?.method ?? '',
+    path: req?.url ?? '',
+    route,
+    pool: '',
+    endpoint: '',
+    status,
+    durationMs: 0,
+    attempts: 0,
+    errorCode,
   };
   requestChannel.publish(event);
 }

@@ -1,0 +1,60 @@
+import type { EventEmitter } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { answerClientError } from './client-errors.ts';
+import { ConnectionGuard } from './connection-guard.ts';
+import { requestIdOf } from './request-context.ts';
+import { publishRefusal, refusalOf, refuse } from './request-guard.ts';
+import type { ServerLimits } from './server.ts';
+
+/**
+ * Keep-alive outlives common load balancer idle timeouts (ALB 60 s) so an outer balancer never reuses a
+ * socket we are closing (pitfall 7). Header and request timeouts only run while a request is arriving, so
+ * they do not cut idle keep-alive connections.
+ */
+const keepAliveTimeoutMs = 65_000;
+
+/** node:http's timing and size settings for `limits`; the TLS listener's HTTP/1.1 fallback reads them too. */
+export function http1Settings(limits: ServerLimits) {
+  const { headerTimeoutMs, requestTimeoutMs } = limits;
+  // node refuses a header timeout longer than the request timeout; the request one bounds both anyway.
+  const headersTimeout = requestTimeoutMs > 0 ? Math.min(headerTimeoutMs, requestTimeoutMs) : headerTimeoutMs;
+  const shortestMs = Math.min(...[headersTimeout, requestTimeoutMs].filter((ms) => ms > 0), 4_000);
+  return {
+    keepAliveTimeout: keepAliveTimeoutMs,
+    headersTimeout,
+    requestTimeout: requestTimeoutMs,
+    // node checks both timeouts on this interval (default 30 s), so it bounds how late one fires:
+    // at most a quarter of the shortest late, and never more than 1 s.
+    connectionsCheckingInterval: Math.max(10, Math.floor(shortestMs / 4)),
+    maxHeaderSize: limits.maxHeaderBytes,
+    // node silently drops header lines past this; one over the limit is enough to see that there were more.
+    maxHeadersCount: limits.maxHeaders + 1,
+  };
+}
+
+/**
+ * What every gateway listener does before a request reaches the gateway: refuse what the parser let
+ * through but must not be forwarded, answer parse errors and timeouts as JSON, cap connections per address.
+ */
+export function guardListener(
+  server: EventEmitter,
+  handle: (req: IncomingMessage, res: ServerResponse) => void,
+  limits: ServerLimits,
+): void {
+  // The response under way per connection, so a late parse error or timeout never writes into it.
+  const inFlight = new WeakMap<object, ServerResponse>();
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    inFlight.set(req.socket, res);
+    const refusal = refusalOf(req, limits.maxHeaders);
+    if (!refusal) return handle(req, res);
+    const requestId = requestIdOf(req);
+    refuse(res, refusal, requestId);
+    publishRefusal(refusal, requestId, req);
+  });
+  server.on('clientError', (error: Error, socket: Duplex) =>
+    answerClientError(error, socket, inFlight.get(socket), limits.maxHeaderBytes),
+  );
+  if (limits.maxConnectionsPerIp > 0)
+    server.on('connection', new ConnectionGuard(limits.maxConnectionsPerIp).admit);
+}
