@@ -1,6 +1,6 @@
 import type { Endpoint } from '../endpoint.ts';
-import type { Balancer, BalancerDeps, BalancerFactory } from './balancer.ts';
-import { pickOfTwo } from './p2c.ts';
+import type { BalancerFactory } from './balancer.ts';
+import { PowerOfTwoChoices } from './p2c.ts';
 
 /**
  * Envoy's weighted least-request score, inverted so lower wins: (inFlight + 1) / weight, with the weight
@@ -14,24 +14,7 @@ export function leastRequestLoad(endpoint: Endpoint, nowMs: number): number {
   return (endpoint.inFlight + 1) / endpoint.effectiveWeight(nowMs);
 }
 
-class LeastRequest implements Balancer {
-  readonly #deps: BalancerDeps;
-  #nowMs = 0;
-  // Bound once, so a pick allocates no closure; it reads the time the current pick fixed.
-  readonly #loadOf = (endpoint: Endpoint): number => leastRequestLoad(endpoint, this.#nowMs);
-
-  constructor(deps: BalancerDeps) {
-    this.#deps = deps;
-  }
-
-  pick(ready: readonly Endpoint[]): Endpoint | undefined {
-    if (ready.length < 2) return ready[0];
-    this.#nowMs = this.#deps.nowMs();
-    return pickOfTwo(ready, this.#deps.random, this.#loadOf);
-  }
-}
-
 export const leastRequest: BalancerFactory<'least-request'> = {
   kind: 'least-request',
-  create: (deps) => new LeastRequest(deps),
+  create: (deps) => new PowerOfTwoChoices(deps, leastRequestLoad),
 };

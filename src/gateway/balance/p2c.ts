@@ -1,4 +1,5 @@
 import type { Endpoint } from '../endpoint.ts';
+import type { Balancer, BalancerDeps } from './balancer.ts';
 
 /**
  * Power of two choices (Mitzenmacher; Envoy LEAST_REQUEST, Finagle/Linkerd P2C): draw two distinct
@@ -21,4 +22,24 @@ export function pickOfTwo(
   // Only a random() outside [0, 1) can leave an index out of range.
   if (first === undefined || second === undefined) return first ?? second ?? ready[0];
   return loadOf(second) < loadOf(first) ? second : first;
+}
+
+/** A P2C balancer over `loadAt` (lower wins), the time read once per pick. */
+export class PowerOfTwoChoices implements Balancer {
+  readonly #deps: BalancerDeps;
+  readonly #loadAt: (endpoint: Endpoint, nowMs: number) => number;
+  #nowMs = 0;
+  // Bound once, so a pick allocates no closure; it reads the time the current pick fixed.
+  readonly #loadOf = (endpoint: Endpoint): number => this.#loadAt(endpoint, this.#nowMs);
+
+  constructor(deps: BalancerDeps, loadAt: (endpoint: Endpoint, nowMs: number) => number) {
+    this.#deps = deps;
+    this.#loadAt = loadAt;
+  }
+
+  pick(ready: readonly Endpoint[]): Endpoint | undefined {
+    if (ready.length < 2) return ready[0];
+    this.#nowMs = this.#deps.nowMs();
+    return pickOfTwo(ready, this.#deps.random, this.#loadOf);
+  }
 }

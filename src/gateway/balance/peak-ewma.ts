@@ -1,7 +1,7 @@
 import type { Endpoint } from '../endpoint.ts';
-import type { Balancer, BalancerDeps, BalancerFactory } from './balancer.ts';
+import type { BalancerFactory } from './balancer.ts';
 import { decayedCostMs } from './ewma.ts';
-import { pickOfTwo } from './p2c.ts';
+import { PowerOfTwoChoices } from './p2c.ts';
 
 /** Finagle PeakEwma's `Penalty` (Long.MaxValue >> 16): the load of an unsampled endpoint already busy. */
 const unsampledBusyLoad = 2 ** 47;
@@ -19,24 +19,7 @@ export function peakEwmaLoad(endpoint: Endpoint, nowMs: number): number {
 }
 
 /** P2C over peak-EWMA load. Reads the cost that recordLatency (ewma.ts) writes; never writes it. */
-class PeakEwma implements Balancer {
-  readonly #deps: BalancerDeps;
-  #nowMs = 0;
-  // Bound once, so a pick allocates no closure; it reads the time the current pick fixed.
-  readonly #loadOf = (endpoint: Endpoint): number => peakEwmaLoad(endpoint, this.#nowMs);
-
-  constructor(deps: BalancerDeps) {
-    this.#deps = deps;
-  }
-
-  pick(ready: readonly Endpoint[]): Endpoint | undefined {
-    if (ready.length < 2) return ready[0];
-    this.#nowMs = this.#deps.nowMs();
-    return pickOfTwo(ready, this.#deps.random, this.#loadOf);
-  }
-}
-
 export const peakEwma: BalancerFactory<'peak-ewma'> = {
   kind: 'peak-ewma',
-  create: (deps) => new PeakEwma(deps),
+  create: (deps) => new PowerOfTwoChoices(deps, peakEwmaLoad),
 };
