@@ -50,7 +50,7 @@ export interface RetryEvent {
   readonly pool: string;
   /** What failed: a status code as text, or connect-failure / refused / reset-before-response. */
   readonly cause: string;
-  /** retried, or why not: budget, body-not-replayable, not-idempotent, attempts, deadline, committed. */
+  /** retried, or why not: budget, body-not-replayable, not-idempotent, attempts, deadline. */
   readonly decision:
     'retried' | 'budget' | 'body-not-replayable' | 'not-idempotent' | 'attempts' | 'deadline';
 }

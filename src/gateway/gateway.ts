@@ -264,9 +264,13 @@ export class Gateway {
  * undici sets the connect timeout per connection pool, and one endpoint serves every route that reaches
  * its pool (directly or by failover), so the strictest of those routes' connect timeouts applies.
  */
+const unreachedPoolConnectMs = 2_000;
+
 function connectTimeoutForPool(poolName: string, spec: GatewaySpec): number {
   const reaching = spec.routes.filter((route) => failoverChain(route, spec).includes(poolName));
-  return reaching.length === 0 ? 2_000 : Math.min(...reaching.map((route) => route.timeouts.connectMs));
+  // A pool no route reaches takes no requests, so its connect timeout is never used; any value does.
+  if (reaching.length === 0) return unreachedPoolConnectMs;
+  return Math.min(...reaching.map((route) => route.timeouts.connectMs));
 }
 
 function failoverChain(route: RouteSpec, spec: GatewaySpec): string[] {

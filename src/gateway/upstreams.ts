@@ -35,10 +35,6 @@ export class Upstreams {
   async close(): Promise<void> {
     await Promise.all([...this.#pools.values()].map((pool) => pool.close().catch(() => pool.destroy())));
   }
-
-  destroy(): Promise<void> {
-    return Promise.all([...this.#pools.values()].map((pool) => pool.destroy())).then(() => undefined);
-  }
 }
 
 /** An attempt that wants to know whether its request went out on a socket that served an earlier one. */
