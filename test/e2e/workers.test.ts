@@ -167,6 +167,8 @@ describe('gateway.workers: 2', () => {
       () => new Client(bulwark.gatewayUrl, { pipelining: 1, headersTimeout: 3_000, bodyTimeout: 3_000 }),
     );
     const failuresPerClient = clients.map(() => 0);
+    const lastOutcomeOk = clients.map(() => false);
+    const failedBeforeKill: string[] = [];
     let okAfterKill = 0;
     let killedAtMs = 0;
     const badAnswers: string[] = [];
@@ -181,9 +183,14 @@ describe('gateway.workers: 2', () => {
           // An HTTP error would be a request the surviving side answered badly: never acceptable.
           if (res.statusCode !== 200) badAnswers.push(`status ${res.statusCode}`);
           else if (killedAtMs > 0) okAfterKill++;
+          lastOutcomeOk[c] = res.statusCode === 200;
         } catch (error) {
-          // Only a connection held by the killed worker may break, and only once: the client then reconnects.
+          // Only connections held by the killed worker may break. That can be more than one per client: a
+          // connection the primary accepted and handed to the worker just before it died is lost with it
+          // (node:cluster round-robin), so a client may fail again on reconnect within the kill window.
           failuresPerClient[c]! += 1;
+          lastOutcomeOk[c] = false;
+          if (killedAtMs === 0) failedBeforeKill.push(String(error));
           // A request sent once the kill has settled went to a live worker and must succeed.
           if (killedAtMs > 0 && sentMs - killedAtMs > 1_000) failedAfterSettling.push(String(error));
         }
@@ -199,7 +206,9 @@ describe('gateway.workers: 2', () => {
 
     expect(badAnswers).toEqual([]);
     expect(failedAfterSettling).toEqual([]);
-    expect(failuresPerClient.every((n) => n <= 1)).toBe(true);
+    expect(failedBeforeKill).toEqual([]);
+    // Every client recovered, and the clients whose connection was on the surviving worker never failed.
+    expect(lastOutcomeOk.every(Boolean)).toBe(true);
     expect(failuresPerClient.filter((n) => n === 0).length).toBeGreaterThan(0);
     expect(okAfterKill).toBeGreaterThan(300);
     await eventually(
