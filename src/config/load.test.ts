@@ -100,6 +100,8 @@ describe('parseConfigText', () => {
         budget: { ratio: 0.2, minPerSecond: 10, ttlMs: 10_000 },
       },
       maxReplayBodyBytes: 65_536,
+      priority: 'default',
+      rateLimits: [],
     });
   });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration, percent, size } from './units.ts';
+import { duration, percent, rate, size } from './units.ts';
 
 /**
  * The single source of truth for bulwark.yaml. Keys are snake_case as YAML users expect; the output is
@@ -82,6 +82,50 @@ const outlierDetection = z
     intervalMs: c.interval,
   }));
 
+const adaptiveConcurrency = z
+  .strictObject({
+    initial_limit: z.int().min(1).default(20),
+    min_limit: z.int().min(1).default(3),
+    max_limit: z.int().min(1).default(1000),
+    buffer: percent().prefault('25%'),
+    sample_interval: duration().prefault('100ms'),
+    min_rtt_interval: duration().prefault('10s'),
+    min_rtt_samples: z.int().min(1).default(50),
+  })
+  .meta({
+    description: 'Tuning for concurrency: adaptive (Envoy gradient controller); the defaults suit most pools',
+  })
+  .superRefine((a, ctx) => {
+    if (a.min_limit > a.max_limit)
+      ctx.addIssue({ code: 'custom', path: ['min_limit'], message: 'expected min_limit ≤ max_limit' });
+  })
+  .transform((a) => ({
+    kind: 'adaptive' as const,
+    initialLimit: Math.min(Math.max(a.initial_limit, a.min_limit), a.max_limit),
+    minLimit: a.min_limit,
+    maxLimit: a.max_limit,
+    buffer: a.buffer,
+    sampleIntervalMs: Math.max(1, a.sample_interval),
+    minRttIntervalMs: Math.max(1, a.min_rtt_interval),
+    minRttSamples: a.min_rtt_samples,
+  }));
+
+const queue = z
+  .strictObject({
+    max: z.int().min(0).default(32),
+    timeout: duration().prefault('1s'),
+  })
+  .meta({ description: 'Requests over the pool limit wait here (priority, then arrival order)' })
+  .transform((q) => ({ maxLength: q.max, timeoutMs: q.timeout }));
+
+const upstreamThrottle = z
+  .strictObject({
+    k: z.number().min(1).default(2),
+    window: duration().prefault('2m'),
+  })
+  .meta({ description: 'SRE client-side throttling of a pool whose upstreams keep rejecting (429/503)' })
+  .transform((t) => ({ k: t.k, windowMs: Math.max(1_000, t.window) }));
+
 const pool = z
   .strictObject({
     balancer: balancerKind.default('least-request'),
@@ -94,8 +138,25 @@ const pool = z
     max_connections_per_endpoint: z.int().min(1).default(128),
     keep_alive_timeout: duration().prefault('4s'),
     slow_start: duration().optional(),
+    concurrency: z
+      .union([z.int().min(1), z.literal('adaptive')])
+      .optional()
+      .meta({
+        description: 'Max requests in flight across the pool, or adaptive (follows measured latency)',
+      }),
+    adaptive_concurrency: adaptiveConcurrency.optional(),
+    queue: queue.prefault({}),
+    endpoint_max_in_flight: z.int().min(1).optional(),
+    upstream_throttle: upstreamThrottle.optional(),
+    max_cool_down: duration().prefault('60s'),
   })
   .superRefine((p, ctx) => {
+    if (p.adaptive_concurrency && p.concurrency !== 'adaptive')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['adaptive_concurrency'],
+        message: 'adaptive_concurrency tunes concurrency: adaptive, which this pool does not set',
+      });
     if (p.balancer === 'consistent-hash' && !p.hash_key)
       ctx.addIssue({
         code: 'custom',
@@ -114,6 +175,16 @@ const pool = z
     maxConnectionsPerEndpoint: p.max_connections_per_endpoint,
     keepAliveTimeoutMs: p.keep_alive_timeout,
     slowStartMs: p.slow_start ?? 0,
+    concurrency:
+      p.concurrency === undefined
+        ? undefined
+        : p.concurrency === 'adaptive'
+          ? (p.adaptive_concurrency ?? adaptiveConcurrency.parse({}))
+          : { kind: 'fixed' as const, maxInFlight: p.concurrency },
+    queue: p.queue,
+    endpointMaxInFlight: p.endpoint_max_in_flight,
+    upstreamThrottle: p.upstream_throttle,
+    maxCoolDownMs: p.max_cool_down,
   }));
 
 const retryCondition = z.union([
@@ -155,6 +226,46 @@ const timeouts = z
   })
   .transform((t) => ({ connectMs: t.connect, firstByteMs: t.first_byte, idleMs: t.idle, totalMs: t.total }));
 
+const rateKeyPart = z
+  .string()
+  .regex(/^(ip|route|header:[A-Za-z0-9-]+)$/, 'expected ip, route or header:NAME')
+  .transform((text): RateKeyPart => {
+    if (text === 'ip' || text === 'route') return { from: text };
+    return { from: 'header', name: text.slice('header:'.length).toLowerCase() };
+  });
+
+type RateKeyPart = { from: 'ip' | 'route' } | { from: 'header'; name: string };
+
+const rateLimit = z
+  .strictObject({
+    key: z
+      .union([rateKeyPart, z.array(rateKeyPart).min(1)])
+      .meta({ description: 'ip, route, header:NAME, or a list of them for one bucket per combination' }),
+    rate: rate(),
+    burst: z.int().min(1).optional(),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:+-]+$/, 'policy names use letters, digits and _ . : + -')
+      .optional(),
+  })
+  .meta({ description: 'A token bucket per distinct key: burst tokens, refilled at rate' })
+  .transform((l) => {
+    const key = Array.isArray(l.key) ? l.key : [l.key];
+    return {
+      name: l.name ?? keyText(key),
+      key,
+      ratePerSecond: (l.rate.count * 1_000) / l.rate.perMs,
+      // A rate of 100/m allows 100 at once by default: the count is the natural bucket size.
+      burst: l.burst ?? Math.max(1, Math.ceil(l.rate.count)),
+    };
+  });
+
+function keyText(key: readonly RateKeyPart[]): string {
+  return key.map((part) => (part.from === 'header' ? `header:${part.name}` : part.from)).join('+');
+}
+
+const priority = z.enum(['critical', 'default', 'sheddable']);
+
 const httpMethod = z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE']);
 
 const route = z
@@ -177,6 +288,24 @@ const route = z
     retry: retry.prefault({}),
     max_replay_body: size().prefault('64KiB'),
     max_body: size().optional(),
+    priority: priority.default('default'),
+    priority_header: z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/, 'expected a header name')
+      .transform((name) => name.toLowerCase())
+      .optional(),
+    rate_limits: z.array(rateLimit).default([]),
+  })
+  .superRefine((r, ctx) => {
+    const names = r.rate_limits.map((l) => l.name);
+    names.forEach((name, i) => {
+      if (names.indexOf(name) !== i)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rate_limits', i, 'name'],
+          message: `two rate limits of this route are both named "${name}"; give one a distinct name`,
+        });
+    });
   })
   .transform((r) => ({
     match: r.match,
@@ -185,6 +314,9 @@ const route = z
     retry: r.retry,
     maxReplayBodyBytes: r.max_replay_body,
     maxBodyBytes: r.max_body,
+    priority: r.priority,
+    priorityHeader: r.priority_header,
+    rateLimits: r.rate_limits,
   }));
 
 const gatewayTls = z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDurationMs, parsePercent, parseSizeBytes } from '../core/units.ts';
+import { parseDurationMs, parsePercent, parseRate, parseSizeBytes } from '../core/units.ts';
 
 /**
  * zod types for unit-carrying strings; each parses once at load and yields a plain number. Messages leave out
@@ -43,4 +43,17 @@ export const percent = () =>
         return z.NEVER;
       }
       return fraction;
+    });
+
+export const rate = () =>
+  z
+    .string()
+    .meta({ description: 'A rate: a count per period, such as 10/s, 100/m, 5/250ms' })
+    .transform((text, ctx) => {
+      const parsed = parseRate(text);
+      if (parsed === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'expected a rate like 10/s, 100/m or 5/250ms' });
+        return z.NEVER;
+      }
+      return parsed;
     });

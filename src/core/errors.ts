@@ -16,7 +16,11 @@ export type ErrorCode =
   | 'GW_TOO_MANY_CONNECTIONS'
   | 'GW_CLIENT_CLOSED'
   | 'GW_INTERNAL'
-  | 'GW_CLIENT_STALLED';
+  | 'GW_CLIENT_STALLED'
+  | 'GW_RATE_LIMITED'
+  | 'GW_QUEUE_TIMEOUT'
+  | 'GW_SHED'
+  | 'GW_THROTTLED';
 
 export class BulwarkError extends Error {
   readonly code: ErrorCode;

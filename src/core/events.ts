@@ -102,6 +102,24 @@ export interface PoolStatus {
   readonly mode: PoolMode;
   readonly healthyShare: number;
   readonly endpoints: readonly EndpointStatus[];
+  /** Present when the pool has a concurrency limit, a queue in use, or client-side throttling. */
+  readonly overload?: OverloadStatus | undefined;
+}
+
+/** A pool's overload protection right now (gauges) and since the snapshot started (counters). */
+export interface OverloadStatus {
+  /** The concurrency limit in force (adaptive or fixed); undefined without a pool limit. */
+  readonly limit: number | undefined;
+  readonly inFlight: number;
+  readonly queued: number;
+  /** Refused: queue full, or displaced by a more important request. */
+  readonly shedTotal: number;
+  readonly queueTimeoutsTotal: number;
+  /** Adaptive limits only. */
+  readonly minRttMs?: number | undefined;
+  readonly latencySamplesTotal?: number | undefined;
+  /** Client-side throttling's current reject probability; undefined when not configured. */
+  readonly throttleProbability?: number | undefined;
 }
 
 export interface EndpointStatus {
@@ -116,6 +134,8 @@ export interface EndpointStatus {
   readonly slowStartRemainingMs: number;
   readonly isHealthy: boolean;
   readonly isEjected: boolean;
+  /** Time left out of rotation because the upstream answered 429/503 with Retry-After; 0 when not. */
+  readonly coolDownRemainingMs: number;
   /** Takes no new requests: true while draining and while in maintenance. */
   readonly isDraining: boolean;
   readonly isInMaintenance: boolean;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDurationMs, parsePercent, parseSizeBytes } from './units.ts';
+import { parseDurationMs, parsePercent, parseRate, parseSizeBytes } from './units.ts';
 
 describe('parseDurationMs', () => {
   it.each([
@@ -32,6 +32,20 @@ describe('parseSizeBytes', () => {
 
   it.each(['', 'KiB', '64kib', '-1', '1TB', 'lots'])('rejects %j', (text) =>
     expect(parseSizeBytes(text)).toBeUndefined(),
+  );
+});
+
+describe('parseRate', () => {
+  it.each([
+    ['10/s', { count: 10, perMs: 1_000 }],
+    ['100/m', { count: 100, perMs: 60_000 }],
+    ['5/250ms', { count: 5, perMs: 250 }],
+    ['1.5/s', { count: 1.5, perMs: 1_000 }],
+    ['1000/2h', { count: 1_000, perMs: 7_200_000 }],
+  ])('%s', (text, expected) => expect(parseRate(text)).toEqual(expected));
+
+  it.each(['10', '10/', '/s', '0/s', '10/0s', '10/x', 'ten/s', '-1/s'])('rejects %s', (text) =>
+    expect(parseRate(text)).toBeUndefined(),
   );
 });
 

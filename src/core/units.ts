@@ -46,3 +46,17 @@ export function parsePercent(text: string): number | undefined {
   const value = Number(match[1]) / 100;
   return value >= 0 && value <= 1 ? value : undefined;
 }
+
+/**
+ * `10/s` → { count: 10, perMs: 1000 }, `100/m`, `5/250ms` (any duration after the slash; a bare unit means
+ * one of it); undefined unless the count and the period are positive.
+ */
+export function parseRate(text: string): { readonly count: number; readonly perMs: number } | undefined {
+  const match = /^(\d+(?:\.\d+)?)\/(.+)$/.exec(text);
+  if (!match) return undefined;
+  const count = Number(match[1]);
+  const period = match[2] ?? '';
+  const perMs = parseDurationMs(/^\d/.test(period) ? period : `1${period}`);
+  if (perMs === undefined || perMs <= 0 || !(count > 0)) return undefined;
+  return { count, perMs };
+}

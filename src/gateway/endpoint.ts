@@ -20,6 +20,8 @@ export class Endpoint {
   isHealthy = true;
   /** Passive ejection by outlier detection; 0 when not ejected. */
   ejectedUntilMs = 0;
+  /** Out of rotation until then, as its upstream asked with Retry-After on a 429/503; 0 when not cooling. */
+  coolingUntilMs = 0;
   inFlight = 0;
   /** Peak-EWMA latency cost in ms (Finagle); 0 means no sample yet. */
   ewmaCostMs = 0;
@@ -49,9 +51,13 @@ export class Endpoint {
     return this.adminState === 'maintenance';
   }
 
+  get isCoolingDown(): boolean {
+    return this.coolingUntilMs > 0;
+  }
+
   /** Eligible for new requests in normal (non-panic) operation. */
   get isReady(): boolean {
-    return this.isHealthy && !this.isEjected && this.adminState === 'ready';
+    return this.isHealthy && !this.isEjected && !this.isCoolingDown && this.adminState === 'ready';
   }
 
   /** The weight balancers use at `nowMs`: `weight` scaled down while slow start ramps it up. */
@@ -70,6 +76,7 @@ export class Endpoint {
       slowStartRemainingMs: this.slowStart.remainingMs(nowMs),
       isHealthy: this.isHealthy,
       isEjected: this.isEjected,
+      coolDownRemainingMs: this.isCoolingDown ? Math.max(0, this.coolingUntilMs - nowMs) : 0,
       isDraining: this.isDraining,
       isInMaintenance: this.isInMaintenance,
       adminState: this.adminState,

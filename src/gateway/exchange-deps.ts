@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.ts';
+import type { RouteGuards } from './admission.ts';
 import type { Outcome } from '../core/outcome.ts';
 import type { PickHint } from './balance/balancer.ts';
 import type { Endpoint } from './endpoint.ts';
@@ -14,6 +15,8 @@ export interface EndpointSelector {
     tried: ReadonlySet<Endpoint>,
   ): { readonly endpoint: Endpoint; readonly pool: { readonly name: string } } | undefined;
   recordOutcome(endpoint: Endpoint, outcome: Outcome): void;
+  /** The upstream asked, with Retry-After on a 429/503, to be left alone for `durationMs`. */
+  coolDown(endpoint: Endpoint, durationMs: number): void;
 }
 
 export interface ExchangeDeps {
@@ -32,4 +35,6 @@ export interface RouteRuntime {
   readonly spec: RouteSpec;
   readonly budget: RetryBudget;
   readonly hashKey: HashKey | undefined;
+  /** Overload policies in front of the exchange; undefined when the route and its pool have none. */
+  readonly guards: RouteGuards | undefined;
 }

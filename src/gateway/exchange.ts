@@ -9,6 +9,8 @@ import { bodyTooLargeRefusal, isBodyTooLarge } from './body-limit.ts';
 import type { Endpoint } from './endpoint.ts';
 import { clientResponseHeaders, isEventStream } from './headers.ts';
 import { decideRetry, type FailureCause } from './layers/retry.ts';
+import type { GateTicket } from './overload/concurrency-gate.ts';
+import { retryAfterMs } from './overload/retry-after.ts';
 import type { RequestBody } from './request-body.ts';
 import { sendError, sseErrorFrame } from './responses.ts';
 import { isEventBoundary, eventBoundary, sseTail } from './sse.ts';
@@ -41,6 +43,8 @@ export class Exchange implements AttemptOwner {
   readonly #body: RequestBody;
   readonly #headers: Record<string, string | string[]>;
   readonly #hint: PickHint;
+  /** The request's slot in its pool's concurrency gate, when the pool has one. */
+  readonly #ticket: GateTicket | undefined;
   readonly #startMs: number;
   readonly #deadlineMs: number;
   /** Endpoints this request already tried; allocated on the first retry, as most requests never retry. */
@@ -67,6 +71,7 @@ export class Exchange implements AttemptOwner {
       body: RequestBody;
       headers: Record<string, string | string[]>;
       hint: PickHint;
+      ticket?: GateTicket | undefined;
     },
   ) {
     this.#deps = deps;
@@ -77,6 +82,7 @@ export class Exchange implements AttemptOwner {
     this.#body = init.body;
     this.#headers = init.headers;
     this.#hint = init.hint;
+    this.#ticket = init.ticket;
     this.#startMs = deps.clock.nowMs();
     this.#deadlineMs = this.#startMs + route.spec.timeouts.totalMs;
   }
@@ -165,8 +171,16 @@ export class Exchange implements AttemptOwner {
         ? { kind: 'failure', reason: 'status', status, latencyMs }
         : { kind: 'success', status, latencyMs };
     this.#deps.recordLatency(attempt.endpoint, outcome, nowMs);
+    if (status === 429 || status === 503) this.#honourRetryAfter(attempt, headers);
     if (this.#route.spec.retry.on.includes(status) && this.#tryRetry(attempt, status, outcome)) return;
+    this.#ticket?.responded(status, nowMs);
     this.#commit(status, headers, statusMessage);
+  }
+
+  /** Pitfall 10: a fast 429/503 would attract more traffic; its Retry-After takes the endpoint out instead. */
+  #honourRetryAfter(attempt: Attempt, headers: IncomingHttpHeaders): void {
+    const durationMs = retryAfterMs(headers['retry-after'], Date.now());
+    if (durationMs !== undefined) this.#deps.selector.coolDown(attempt.endpoint, durationMs);
   }
 
   #commit(status: number, headers: IncomingHttpHeaders, statusMessage: string | undefined): void {

@@ -22,10 +22,16 @@ import { SlotSet } from './slot-set.ts';
 import { SocketReuseTracker, Upstreams } from './upstreams.ts';
 import { rejectUpgrade } from './upgrade-tunnel.ts';
 import { WebSocketProxy } from './websocket.ts';
+import { admit, type AdmissionDeps } from './admission.ts';
+import type { GateTicket } from './overload/concurrency-gate.ts';
+import { LocalRateLimitStore, type RateLimitStore } from './overload/rate-limit-store.ts';
+import { buildGates, guardsFor, type PoolGate } from './overload/pool-gates.ts';
 
 export interface GatewayDeps {
   readonly clock: Clock;
   readonly random: () => number;
+  /** Where rate-limit buckets live; it outlives snapshots so a reload refills nobody. One per gateway if absent. */
+  readonly rateLimitStore?: RateLimitStore | undefined;
 }
 
 /**
@@ -40,6 +46,10 @@ export class Gateway {
   readonly #match: ReturnType<typeof compileRoutes>;
   readonly #exchangeDeps: ExchangeDeps;
   readonly #webSockets: WebSocketProxy;
+  readonly #admissionDeps: AdmissionDeps;
+  /** Concurrency gates of pools with a limit or per-endpoint caps, by pool name. */
+  readonly #gates: ReadonlyMap<string, PoolGate>;
+  readonly #unwatchPools: (() => void)[] = [];
   /** Responses not yet closed, so a drain knows what to wait for and can ask each to close its connection. */
   readonly #openResponses = new SlotSet<ServerResponse>();
   #isDraining = false;
@@ -60,12 +70,26 @@ export class Gateway {
         });
       }
     }
+    this.#gates = buildGates(spec, this.#pools, deps);
+    const pump = (): void => this.#gates.forEach((gate) => gate.gate.pump());
+    if (this.#gates.size > 0) for (const pool of this.#pools.pools) this.#unwatchPools.push(pool.watch(pump));
     this.#routes = spec.routes.map((routeSpec, index) => ({
       index,
       spec: routeSpec,
       budget: new RetryBudget(deps.clock, routeSpec.retry.budget),
       hashKey: spec.pools[routeSpec.pool]?.hashKey,
+      guards: guardsFor(
+        index,
+        routeSpec,
+        this.#pools.get(routeSpec.pool)?.throttle,
+        this.#gates.get(routeSpec.pool)?.gate,
+      ),
     }));
+    this.#admissionDeps = {
+      clock: deps.clock,
+      random: deps.random,
+      rateLimitStore: deps.rateLimitStore ?? new LocalRateLimitStore(),
+    };
     this.#match = compileRoutes(spec.routes);
     this.#exchangeDeps = {
       ...deps,
@@ -83,6 +107,7 @@ export class Gateway {
   }
 
   async stop(): Promise<void> {
+    for (const unwatch of this.#unwatchPools.splice(0)) unwatch();
     this.#webSockets.closeAll();
     await this.#pools.stop();
     this.#reuse.close();
@@ -155,7 +180,25 @@ export class Gateway {
   }
 
   status(): readonly PoolStatus[] {
-    return this.#pools.status();
+    const nowMs = this.#exchangeDeps.clock.nowMs();
+    return this.#pools.status().map((pool) => {
+      const gate = this.#gates.get(pool.name);
+      const throttle = this.#pools.get(pool.name)?.throttle;
+      if (!gate && !throttle) return pool;
+      return {
+        ...pool,
+        overload: {
+          limit: gate?.hasPoolLimit ? gate.gate.limit : undefined,
+          inFlight: gate?.gate.inFlight ?? 0,
+          queued: gate?.gate.queued ?? 0,
+          shedTotal: gate?.gate.shed ?? 0,
+          queueTimeoutsTotal: gate?.gate.timedOut ?? 0,
+          minRttMs: gate?.adaptive?.minRttMs,
+          latencySamplesTotal: gate?.adaptive?.samples,
+          throttleProbability: throttle?.rejectProbability(nowMs),
+        },
+      };
+    });
   }
 
   /** Runtime endpoint control (admin API); false when the pool has no endpoint with this id (host:port). */
@@ -202,10 +245,24 @@ export class Gateway {
       return publishLocalAnswer(req, requestId, -1, 404, 'GW_ROUTE_NOT_FOUND');
     }
     const clientIp = clientIpOf(req);
+    if (!route.guards) return this.#forward(req, res, route, requestId, clientIp, undefined);
+    admit(this.#admissionDeps, route.guards, { req, res, requestId, clientIp }, (ticket) =>
+      this.#forward(req, res, route, requestId, clientIp, ticket),
+    );
+  };
+
+  #forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: RouteRuntime,
+    requestId: string,
+    clientIp: string,
+    ticket: GateTicket | undefined,
+  ): void {
     const headers = upstreamRequestHeaders(req.headers, { requestId, clientIp, proto: protoOf(req) });
     const hint = { hashKey: route.hashKey && hashKeyValueOf(route.hashKey, req, clientIp) };
     const start = (body: RequestBody): void =>
-      new Exchange(this.#exchangeDeps, route, req, res, { requestId, body, headers, hint }).start();
+      new Exchange(this.#exchangeDeps, route, req, res, { requestId, body, headers, hint, ticket }).start();
     // Most requests carry no body: start at once rather than a promise hop later.
     if (!hasBody(req)) return start(noBody);
     // Without retries there is nothing to replay, so the body streams straight through.
@@ -223,7 +280,7 @@ export class Gateway {
         sendError(res, 500, 'GW_INTERNAL', 'internal gateway error', requestId);
         publishLocalAnswer(req, requestId, route.index, 500, 'GW_INTERNAL');
       });
-  };
+  }
 
   /** The listeners' 'upgrade' handler: a WebSocket handshake is routed like a request, then tunnelled. */
   readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {

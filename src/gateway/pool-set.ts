@@ -84,14 +84,27 @@ export class PoolSet {
     if (tried.size > 0) {
       // This request has tried every eligible endpoint here: its retry goes down the failover chain now,
       // before health checks or ejection have caught up with what the request already learned.
-      const eligible = mode === 'panic' ? serving.nonDrainingEndpoints : serving.readyEndpoints;
+      const eligible = mode === 'panic' ? serving.panicEndpoints : serving.readyEndpoints;
       if (eligible.every((endpoint) => tried.has(endpoint))) {
         const spill = this.#spillOver(serving, hint, tried);
         if (spill) return spill;
       }
     }
     const endpoint = serving.pick(hint, tried, mode === 'panic');
-    return endpoint && { pool: serving, endpoint, mode };
+    if (!endpoint) return undefined;
+    serving.recordAttempt();
+    return { pool: serving, endpoint, mode };
+  }
+
+  /** How a route's pool is served now: for overload gates, which must look at the serving pool's room. */
+  resolution(poolName: string): { readonly pool: Pool; readonly mode: PoolMode } | undefined {
+    const resolution = this.#resolutions.get(poolName);
+    return resolution && { pool: resolution.serving, mode: resolution.mode };
+  }
+
+  /** An upstream asked (429/503 + Retry-After) not to be sent anything for `durationMs`. */
+  coolDown(endpoint: Endpoint, durationMs: number): void {
+    this.#pools.get(endpoint.poolName)?.coolDown(endpoint, durationMs);
   }
 
   /** The first pool down `from`'s failover chain with a ready endpoint this request has not tried. */
@@ -103,7 +116,9 @@ export class PoolSet {
       if (!pool) return undefined;
       if (pool.readyEndpoints.some((endpoint) => !tried.has(endpoint))) {
         const endpoint = pool.pick(hint, tried);
-        return endpoint && { pool, endpoint, mode: 'failover' };
+        if (!endpoint) return undefined;
+        pool.recordAttempt();
+        return { pool, endpoint, mode: 'failover' };
       }
       name = pool.spec.failover;
     }

@@ -145,6 +145,7 @@ describe('Pool', () => {
       configuredState: 'ready',
       inFlight: 0,
       ejections: 0,
+      coolDownRemainingMs: 0,
     };
     eject(at(0));
     expect(pool.status()).toEqual({

@@ -14,6 +14,7 @@ import { ActiveChecker } from './health/active-checker.ts';
 import { HttpProbe, type Probe } from './health/http-probe.ts';
 import { OutlierDetector } from './health/outlier-detector.ts';
 import { pausedInMaintenance } from './maintenance-probe.ts';
+import { UpstreamThrottle } from './overload/upstream-throttle.ts';
 import type { PoolSpec } from './spec.ts';
 
 export interface PoolDeps {
@@ -31,6 +32,8 @@ interface Membership {
   readonly version: number;
   readonly ready: readonly Endpoint[];
   readonly nonDraining: readonly Endpoint[];
+  /** What panic serves: non-draining endpoints except those cooling down at their upstream's request. */
+  readonly panic: readonly Endpoint[];
 }
 
 /**
@@ -50,6 +53,9 @@ export class Pool {
   readonly #listeners = new Set<() => void>();
   /** Endpoints ready as of the last change, so one that comes back can start its slow-start ramp. */
   readonly #wasReady: Set<Endpoint>;
+  /** Client-side throttling (SRE), when the pool is configured for it. */
+  readonly throttle: UpstreamThrottle | undefined;
+  readonly #coolDownTimers = new Map<Endpoint, () => void>();
   #version = 0;
   #membership: Membership | undefined;
 
@@ -59,6 +65,7 @@ export class Pool {
     this.#balancer = deps.balancer;
     this.#clock = deps.clock;
     this.endpoints = spec.endpoints.map((endpointSpec) => new Endpoint(name, endpointSpec));
+    this.throttle = spec.upstreamThrottle && new UpstreamThrottle(spec.upstreamThrottle, deps.clock.nowMs());
     // Endpoints ready at start do not ramp: when all are new, slow start only slows everyone (Envoy, HAProxy).
     this.#wasReady = new Set(this.endpoints.filter((endpoint) => endpoint.isReady));
     const onChange = (): void => this.#changed();
@@ -105,6 +112,11 @@ export class Pool {
     return this.#current().nonDraining;
   }
 
+  /** What the pool serves in panic: non-draining endpoints not cooling down. */
+  get panicEndpoints(): readonly Endpoint[] {
+    return this.#current().panic;
+  }
+
   /** Ejections the max-ejected-fraction guard refused. */
   get refusedEjections(): number {
     return this.#detector.refusedEjections;
@@ -115,16 +127,58 @@ export class Pool {
    * non-draining ones. When every eligible endpoint was tried, they are offered again.
    */
   pick(hint: PickHint, tried: ReadonlySet<Endpoint>, isPanic = false): Endpoint | undefined {
-    const { ready, nonDraining } = this.#current();
-    const eligible = isPanic ? nonDraining : ready;
+    const { ready, panic } = this.#current();
+    let eligible = isPanic ? panic : ready;
+    const cap = this.spec.endpointMaxInFlight;
+    // HAProxy's server maxconn: a full endpoint takes nothing more; the pool's queue holds the overflow.
+    if (cap !== undefined && eligible.some((endpoint) => endpoint.inFlight >= cap))
+      eligible = eligible.filter((endpoint) => endpoint.inFlight < cap);
     if (eligible.length === 0) return undefined;
     if (tried.size === 0) return this.#balancer.pick(eligible, hint);
     const untried = eligible.filter((endpoint) => !tried.has(endpoint));
     return this.#balancer.pick(untried.length > 0 ? untried : eligible, hint);
   }
 
+  /** Whether some endpoint the pool would serve from is below `endpoint_max_in_flight`. */
+  hasEndpointRoom(isPanic = false): boolean {
+    const cap = this.spec.endpointMaxInFlight;
+    if (cap === undefined) return true;
+    const { ready, panic } = this.#current();
+    return (isPanic ? panic : ready).some((endpoint) => endpoint.inFlight < cap);
+  }
+
+  /** An attempt is about to go to one of this pool's endpoints. */
+  recordAttempt(): void {
+    this.throttle?.recordRequest(this.#clock.nowMs());
+  }
+
   recordOutcome(endpoint: Endpoint, outcome: Outcome): void {
     this.#detector.recordOutcome(endpoint, outcome);
+    // SRE "accepts": the upstream took the request and answered; overload answers and failures do not count.
+    if (this.throttle && outcome.kind !== 'timeout' && isAccepted(outcome))
+      this.throttle.recordAccept(this.#clock.nowMs());
+  }
+
+  /**
+   * The upstream answered 429/503 with Retry-After: it leaves rotation for that long (capped by
+   * `max_cool_down`) and comes back by itself; a later, longer request extends the cool-down.
+   */
+  coolDown(endpoint: Endpoint, durationMs: number): void {
+    const cappedMs = Math.min(durationMs, this.spec.maxCoolDownMs);
+    if (endpoint.poolName !== this.name || cappedMs <= 0) return;
+    const untilMs = this.#clock.nowMs() + cappedMs;
+    if (untilMs <= endpoint.coolingUntilMs) return;
+    this.#coolDownTimers.get(endpoint)?.();
+    endpoint.coolingUntilMs = untilMs;
+    this.#coolDownTimers.set(
+      endpoint,
+      this.#clock.setTimer(cappedMs, () => {
+        this.#coolDownTimers.delete(endpoint);
+        endpoint.coolingUntilMs = 0;
+        this.#changed();
+      }),
+    );
+    this.#changed();
   }
 
   setDraining(endpoint: Endpoint, isDraining: boolean): void {
@@ -200,6 +254,8 @@ export class Pool {
   }
 
   async stop(): Promise<void> {
+    for (const cancel of this.#coolDownTimers.values()) cancel();
+    this.#coolDownTimers.clear();
     this.#detector.stop();
     await this.#checker?.stop();
     await this.#ownedProbe?.close();
@@ -238,7 +294,19 @@ export class Pool {
     if (cached?.version === this.#version) return cached;
     const nonDraining = this.endpoints.filter((endpoint) => !endpoint.isDraining);
     const ready = nonDraining.filter((endpoint) => endpoint.isReady);
-    this.#membership = { version: this.#version, ready, nonDraining };
+    const panic = nonDraining.filter((endpoint) => !endpoint.isCoolingDown);
+    this.#membership = { version: this.#version, ready, nonDraining, panic };
     return this.#membership;
   }
+}
+
+/** 429 and 503 are the upstream saying "too much"; anything else it answered was accepted work. */
+function isAccepted(outcome: Outcome): boolean {
+  if (outcome.kind === 'success') return outcome.status !== 429;
+  return (
+    outcome.kind === 'failure' &&
+    outcome.reason === 'status' &&
+    outcome.status !== 503 &&
+    outcome.status !== 429
+  );
 }

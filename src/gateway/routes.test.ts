@@ -13,6 +13,8 @@ const base: Omit<RouteSpec, 'match' | 'pool'> = {
     budget: { ratio: 0.2, minPerSecond: 10, ttlMs: 10_000 },
   },
   maxReplayBodyBytes: 0,
+  priority: 'default',
+  rateLimits: [],
 };
 
 describe('compileRoutes', () => {

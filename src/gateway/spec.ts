@@ -32,6 +32,39 @@ export interface OutlierDetectionSpec {
   readonly intervalMs: number;
 }
 
+/** A request's class under pressure: sheddable goes first, critical last (SRE criticality). */
+export type Priority = 'critical' | 'default' | 'sheddable';
+
+/** Envoy's gradient controller: the limit follows measured latency against a periodically re-measured min RTT. */
+export interface AdaptiveConcurrencySpec {
+  readonly kind: 'adaptive';
+  readonly initialLimit: number;
+  readonly minLimit: number;
+  readonly maxLimit: number;
+  /** Latency above min RTT tolerated before the limit shrinks, as a fraction of min RTT (Envoy 25 %). */
+  readonly buffer: number;
+  /** How often the limit is recomputed from the window's median latency. */
+  readonly sampleIntervalMs: number;
+  /** How often min RTT is re-measured, with the limit pinned to `minLimit` meanwhile (Envoy min_rtt_calc). */
+  readonly minRttIntervalMs: number;
+  readonly minRttSamples: number;
+}
+
+export type ConcurrencySpec =
+  { readonly kind: 'fixed'; readonly maxInFlight: number } | AdaptiveConcurrencySpec;
+
+/** HAProxy's maxconn queue: requests over the pool's limit wait here, in priority order. */
+export interface QueueSpec {
+  readonly maxLength: number;
+  readonly timeoutMs: number;
+}
+
+/** SRE client-side throttling: P(reject) = max(0, (requests − k·accepts) / (requests + 1)) over `windowMs`. */
+export interface UpstreamThrottleSpec {
+  readonly k: number;
+  readonly windowMs: number;
+}
+
 export interface PoolSpec {
   readonly balancer: BalancerKind;
   readonly hashKey?: HashKey | undefined;
@@ -47,6 +80,14 @@ export interface PoolSpec {
   readonly keepAliveTimeoutMs: number;
   /** Envoy slow start: a new or recovered endpoint's weight ramps up over this window; 0 is off. */
   readonly slowStartMs: number;
+  /** Requests in flight across the pool; undefined means no pool limit. */
+  readonly concurrency?: ConcurrencySpec | undefined;
+  readonly queue: QueueSpec;
+  /** Requests in flight per endpoint (HAProxy server maxconn); undefined means no cap. */
+  readonly endpointMaxInFlight?: number | undefined;
+  readonly upstreamThrottle?: UpstreamThrottleSpec | undefined;
+  /** An upstream's 429/503 `Retry-After` takes its endpoint out of rotation for that long, at most this. */
+  readonly maxCoolDownMs: number;
 }
 
 export type RetryCondition = 'connect-failure' | 'refused' | 'reset-before-response' | number;
@@ -60,6 +101,19 @@ export interface RetrySpec {
   readonly backoffBaseMs: number;
   readonly backoffMaxMs: number;
   readonly budget: { readonly ratio: number; readonly minPerSecond: number; readonly ttlMs: number };
+}
+
+/** One part of a rate-limit key: the client IP, a request header (hashed), or the route as a whole. */
+export type RateKeyPart =
+  { readonly from: 'ip' } | { readonly from: 'header'; readonly name: string } | { readonly from: 'route' };
+
+/** A token bucket: `burst` tokens, refilled at `ratePerSecond`; one bucket per distinct key. */
+export interface RateLimitSpec {
+  /** The policy name in `RateLimit-Policy` and `RateLimit` headers. */
+  readonly name: string;
+  readonly key: readonly RateKeyPart[];
+  readonly ratePerSecond: number;
+  readonly burst: number;
 }
 
 export interface RouteSpec {
@@ -80,6 +134,10 @@ export interface RouteSpec {
   readonly maxReplayBodyBytes: number;
   /** Larger request bodies are refused with 413; undefined means no limit. */
   readonly maxBodyBytes?: number | undefined;
+  readonly priority: Priority;
+  /** A trusted request header whose value (critical | default | sheddable) replaces `priority`. */
+  readonly priorityHeader?: string | undefined;
+  readonly rateLimits: readonly RateLimitSpec[];
 }
 
 export interface GatewaySpec {

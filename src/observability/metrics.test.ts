@@ -164,6 +164,7 @@ describe('GatewayMetrics', () => {
       adminState: 'ready',
       configuredState: 'ready',
       ejections: 0,
+      coolDownRemainingMs: 0,
     } as const;
     let pools: readonly PoolStatus[] = [
       {

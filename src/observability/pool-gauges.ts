@@ -1,5 +1,5 @@
-import { Gauge, type Registry } from 'prom-client';
-import type { EndpointStatus, PoolStatus } from '../core/index.ts';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { EndpointStatus, OverloadStatus, PoolStatus } from '../core/index.ts';
 
 /** Returns the live pools; called at every scrape, so after a reload it must read the new graph. */
 export type PoolStatusReader = () => readonly PoolStatus[];
@@ -42,6 +42,64 @@ export function registerPoolGauges(registry: Registry, readPools: PoolStatusRead
   pool('bulwark_gateway_pool_failover', '1 while the pool sends its traffic to its failover pool.', (p) =>
     Number(p.mode === 'failover'),
   );
+  endpoint(
+    'bulwark_gateway_endpoint_cooling_down',
+    '1 while the endpoint is out of rotation because its upstream answered 429/503 with Retry-After.',
+    (e) => Number(e.coolDownRemainingMs > 0),
+  );
+  registerOverloadGauges(registry, readPools);
+}
+
+/** Pools with a concurrency gate or client-side throttling only; the others have nothing to report. */
+function registerOverloadGauges(registry: Registry, readPools: PoolStatusReader): void {
+  const overload = (name: string, help: string, valueOf: (o: OverloadStatus) => number | undefined): void =>
+    void new Gauge({
+      name,
+      help,
+      labelNames: ['pool'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const p of readPools()) {
+          const value = p.overload && valueOf(p.overload);
+          if (value !== undefined) this.set({ pool: p.name }, value);
+        }
+      },
+    });
+  overload(
+    'bulwark_gateway_pool_concurrency_limit',
+    'Requests the pool may have in flight now: the fixed limit, or what adaptive concurrency measured.',
+    (o) => o.limit,
+  );
+  overload(
+    'bulwark_gateway_pool_admitted_in_flight',
+    'Requests admitted by the pool’s gate and not finished.',
+    (o) => o.inFlight,
+  );
+  overload('bulwark_gateway_pool_queue_length', 'Requests waiting in the pool’s queue.', (o) => o.queued);
+  overload(
+    'bulwark_gateway_pool_min_rtt_seconds',
+    'Adaptive concurrency: the last measured minimum latency of the pool.',
+    (o) => (o.minRttMs === undefined ? undefined : o.minRttMs / 1_000),
+  );
+  overload(
+    'bulwark_gateway_pool_throttle_probability',
+    'Client-side throttling: the share (0..1) of requests to the pool refused locally now.',
+    (o) => o.throttleProbability,
+  );
+  new Counter({
+    name: 'bulwark_gateway_pool_latency_samples_total',
+    help: 'Adaptive concurrency: latency samples the limit was computed from (per snapshot).',
+    labelNames: ['pool'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const p of readPools()) {
+        const samples = p.overload?.latencySamplesTotal;
+        if (samples !== undefined) this.inc({ pool: p.name }, samples);
+      }
+    },
+  });
 }
 
 function endpointGauge(

@@ -36,6 +36,8 @@ export function poolSpec(count: number, overrides: Partial<PoolSpec> = {}, octet
     slowStartMs: 0,
     maxConnectionsPerEndpoint: 8,
     keepAliveTimeoutMs: 4_000,
+    queue: { maxLength: 32, timeoutMs: 1_000 },
+    maxCoolDownMs: 60_000,
     ...overrides,
   };
 }

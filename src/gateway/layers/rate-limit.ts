@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { BucketRequest, RateDecision } from '../overload/rate-limit-store.ts';
+import type { RateKeyPart, RateLimitSpec } from '../spec.ts';
+
+/**
+ * A route's rate limits: which buckets a request draws from, and the IETF RateLimit headers
+ * (draft-ietf-httpapi-ratelimit-headers) that tell the client where it stands.
+ */
+export class RouteRateLimits {
+  readonly #limits: readonly RateLimitSpec[];
+  readonly #bucketIds: readonly string[];
+  /** `RateLimit-Policy` never changes for a route: built once. */
+  readonly #policyHeader: string;
+
+  constructor(routeIndex: number, limits: readonly RateLimitSpec[]) {
+    this.#limits = limits;
+    this.#bucketIds = limits.map((limit) => `route${routeIndex}/${limit.name}`);
+    this.#policyHeader = limits.map(policyItem).join(', ');
+  }
+
+  /**
+   * The buckets this request draws from. A limit keyed on a header the request lacks does not apply to it
+   * (Envoy's descriptors do the same); pair such a limit with an `ip` one. Header values are hashed, so
+   * API keys are never held in memory or shown anywhere.
+   */
+  bucketsFor(headers: IncomingHttpHeaders, clientIp: string): Applied | undefined {
+    let requests: BucketRequest[] | undefined;
+    let indexes: number[] | undefined;
+    for (let i = 0; i < this.#limits.length; i++) {
+      const limit = this.#limits[i]!;
+      const key = keyOf(limit.key, headers, clientIp);
+      if (key === undefined) continue;
+      (requests ??= []).push({ bucketId: this.#bucketIds[i]!, key, policy: limit });
+      (indexes ??= []).push(i);
+    }
+    return requests && indexes && { requests, indexes };
+  }
+
+  /** `RateLimit-Policy` and `RateLimit` for a decision about the buckets in `applied`. */
+  headers(applied: Applied, decision: RateDecision): { readonly policy: string; readonly state: string } {
+    const state = applied.indexes
+      .map((limitIndex, i) => {
+        const bucket = decision.buckets[i];
+        const name = this.#limits[limitIndex]!.name;
+        return `"${name}";r=${bucket?.remaining ?? 0};t=${Math.ceil((bucket?.resetMs ?? 0) / 1_000)}`;
+      })
+      .join(', ');
+    return { policy: this.#policyHeader, state };
+  }
+}
+
+export interface Applied {
+  readonly requests: readonly BucketRequest[];
+  /** For each request, the index of its limit in the route's list. */
+  readonly indexes: readonly number[];
+}
+
+/** `q` is the bucket size, `w` the seconds it takes to refill from empty: the window the quota covers. */
+function policyItem(limit: RateLimitSpec): string {
+  return `"${limit.name}";q=${limit.burst};w=${Math.max(1, Math.ceil(limit.burst / limit.ratePerSecond))}`;
+}
+
+function keyOf(
+  parts: readonly RateKeyPart[],
+  headers: IncomingHttpHeaders,
+  clientIp: string,
+): string | undefined {
+  if (parts.length === 1) return partOf(parts[0]!, headers, clientIp);
+  let key = '';
+  for (const part of parts) {
+    const value = partOf(part, headers, clientIp);
+    if (value === undefined) return undefined;
+    key += `${value}\u0000`;
+  }
+  return key;
+}
+
+function partOf(part: RateKeyPart, headers: IncomingHttpHeaders, clientIp: string): string | undefined {
+  if (part.from === 'ip') return clientIp;
+  if (part.from === 'route') return '';
+  const value = headers[part.name];
+  if (value === undefined || value === '') return undefined;
+  return hashed(Array.isArray(value) ? value.join(',') : value);
+}
+
+/** 128 bits of SHA-256: collisions are out of reach, and the key itself is not recoverable. */
+function hashed(value: string): string {
+  return createHash('sha256').update(value).digest('base64url').slice(0, 22);
+}

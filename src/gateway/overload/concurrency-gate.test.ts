@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../../test/support/fake-clock.ts';
+import type { Priority } from '../spec.ts';
+import { ConcurrencyGate, GateTicket, QueuedEntry, type GateWaiter } from './concurrency-gate.ts';
+
+/** A gate with `limit` slots and a queue, plus a log of what happened to each named request. */
+function setup(limit: number, queue = { maxLength: 3, timeoutMs: 1_000 }) {
+  const clock = new FakeClock();
+  const gate = new ConcurrencyGate({ limit }, queue, { clock });
+  const log: string[] = [];
+  const tickets = new Map<string, GateTicket>();
+  const entries = new Map<string, QueuedEntry>();
+  const enter = (name: string, priority: Priority = 'default'): string => {
+    const waiter: GateWaiter = {
+      admit(ticket) {
+        tickets.set(name, ticket);
+        log.push(`${name} admitted`);
+      },
+      refuse(reason) {
+        log.push(`${name} ${reason}`);
+      },
+    };
+    const result = gate.enter(priority, waiter);
+    if (result instanceof GateTicket) {
+      tickets.set(name, result);
+      return 'now';
+    }
+    if (result instanceof QueuedEntry) entries.set(name, result);
+    return result instanceof QueuedEntry ? 'queued' : result;
+  };
+  const release = (name: string): void => tickets.get(name)!.release();
+  return { clock, gate, log, enter, release, entries };
+}
+
+describe('ConcurrencyGate', () => {
+  it('admits up to the limit at once and queues the rest', () => {
+    const { gate, enter } = setup(2);
+    expect([enter('a'), enter('b'), enter('c')]).toEqual(['now', 'now', 'queued']);
+    expect(gate.inFlight).toBe(2);
+    expect(gate.queued).toBe(1);
+  });
+
+  it('serves a class first come, first served', () => {
+    const { enter, release, log } = setup(1);
+    enter('a');
+    enter('b');
+    enter('c');
+    enter('d');
+    release('a');
+    release('b');
+    release('c');
+    expect(log).toEqual(['b admitted', 'c admitted', 'd admitted']);
+  });
+
+  it('serves critical before default before sheddable, whatever the arrival order', () => {
+    const { enter, release, log } = setup(1);
+    enter('first');
+    enter('s', 'sheddable');
+    enter('d', 'default');
+    enter('c', 'critical');
+    release('first');
+    release('c');
+    release('d');
+    expect(log).toEqual(['c admitted', 'd admitted', 's admitted']);
+  });
+
+  it('refuses a newcomer when the queue is full of its own class or better', () => {
+    const { gate, enter } = setup(1);
+    enter('a');
+    enter('b');
+    enter('c');
+    enter('d');
+    expect(enter('e')).toBe('shed');
+    expect(enter('f', 'sheddable')).toBe('shed');
+    expect(gate.shed).toBe(2);
+    expect(gate.queued).toBe(3);
+  });
+
+  it('sheds the newest waiter of the lowest class when a more important request arrives', () => {
+    const { enter, log, gate } = setup(1);
+    enter('busy');
+    enter('s1', 'sheddable');
+    enter('s2', 'sheddable');
+    enter('d1', 'default');
+    expect(enter('c1', 'critical')).toBe('queued');
+    expect(enter('d2', 'default')).toBe('queued');
+    expect(log).toEqual(['s2 shed', 's1 shed']);
+    expect(enter('d3', 'default')).toBe('shed');
+    expect(gate.queued).toBe(3);
+  });
+
+  it('times a waiter out after the queue timeout, and never admits it later', () => {
+    const { clock, enter, release, log, gate } = setup(1, { maxLength: 3, timeoutMs: 500 });
+    enter('a');
+    enter('b');
+    clock.advance(499);
+    expect(log).toEqual([]);
+    clock.advance(1);
+    expect(log).toEqual(['b timeout']);
+    expect(gate.timedOut).toBe(1);
+    release('a');
+    expect(log).toEqual(['b timeout']);
+    expect(gate.inFlight).toBe(0);
+  });
+
+  it('forgets a waiter whose client left, and gives the slot to the next one', () => {
+    const { enter, release, log, entries, gate } = setup(1);
+    enter('a');
+    enter('b');
+    enter('c');
+    entries.get('b')!.cancel();
+    expect(gate.queued).toBe(1);
+    release('a');
+    expect(log).toEqual(['c admitted']);
+  });
+
+  it('never lets a newcomer overtake waiters when a slot frees', () => {
+    const { enter, release, log } = setup(1);
+    enter('a');
+    enter('b');
+    release('a');
+    expect(enter('c')).toBe('queued');
+    expect(log).toEqual(['b admitted']);
+  });
+
+  it('refuses at once without a queue', () => {
+    const { enter } = setup(1, { maxLength: 0, timeoutMs: 1_000 });
+    enter('a');
+    expect(enter('b', 'critical')).toBe('shed');
+  });
+
+  it('releases a ticket once, however often release is called', () => {
+    const { enter, release, gate } = setup(2);
+    enter('a');
+    release('a');
+    release('a');
+    expect(gate.inFlight).toBe(0);
+  });
+
+  it('does not grow without bound while nothing is admitted and waiters keep timing out', () => {
+    const { clock, enter, gate } = setup(1, { maxLength: 8, timeoutMs: 10 });
+    enter('hung');
+    for (let i = 0; i < 100_000; i++) {
+      enter(`w${i}`);
+      clock.advance(1);
+    }
+    expect(gate.queued).toBeLessThanOrEqual(8);
+    expect(gate.inFlight).toBe(1);
+  });
+
+  it('admits waiters when capacity grows without a release', () => {
+    const clock = new FakeClock();
+    const limit = { limit: 1 };
+    const gate = new ConcurrencyGate(limit, { maxLength: 3, timeoutMs: 1_000 }, { clock });
+    const admitted: string[] = [];
+    const waiter = (name: string): GateWaiter => ({
+      admit: () => admitted.push(name),
+      refuse: () => undefined,
+    });
+    gate.enter('default', waiter('a'));
+    gate.enter('default', waiter('b'));
+    gate.enter('default', waiter('c'));
+    limit.limit = 3;
+    gate.pump();
+    expect(admitted).toEqual(['b', 'c']);
+  });
+});

@@ -1,0 +1,234 @@
+import type { Clock } from '../../core/clock.ts';
+import type { Priority, QueueSpec } from '../spec.ts';
+
+/** Where a gate's limit comes from: a fixed number, or a controller that learns from latency samples. */
+export interface ConcurrencyLimit {
+  readonly limit: number;
+  addSample?(latencyMs: number, nowMs: number): void;
+}
+
+/** A queued request learns its fate through this. */
+export interface GateWaiter {
+  admit(ticket: GateTicket): void;
+  /** `timeout`: waited past the queue timeout; `shed`: a more important request took its place. */
+  refuse(reason: 'timeout' | 'shed'): void;
+}
+
+const rankOf: Readonly<Record<Priority, number>> = { critical: 0, default: 1, sheddable: 2 };
+
+/** A request's hold on one slot of the gate, from admission until `release`. */
+export class GateTicket {
+  readonly admittedMs: number;
+  readonly #gate: ConcurrencyGate;
+  #isReleased = false;
+
+  constructor(gate: ConcurrencyGate, admittedMs: number) {
+    this.#gate = gate;
+    this.admittedMs = admittedMs;
+  }
+
+  /** The upstream answered: a latency sample for an adaptive limit, unless it was an overload answer. */
+  responded(status: number, nowMs: number): void {
+    if (this.#isReleased || status >= 500 || status === 429) return;
+    this.#gate.sample(nowMs - this.admittedMs, nowMs);
+  }
+
+  /** Idempotent: the response's 'close' and an early refusal may both call it. */
+  readonly release = (): void => {
+    if (this.#isReleased) return;
+    this.#isReleased = true;
+    this.#gate.leave();
+  };
+}
+
+interface Entry {
+  readonly waiter: GateWaiter;
+  readonly rank: number;
+  cancelTimer: (() => void) | undefined;
+  isDone: boolean;
+}
+
+/**
+ * HAProxy's maxconn + queue for one pool, with SRE criticality: at most `limit` requests in flight; the rest
+ * wait in a bounded queue, critical before default before sheddable, first come first served within a class,
+ * each for at most the queue timeout. When the queue is full a newcomer displaces the newest waiter of a
+ * lower class, or is refused itself. A gate decides nothing about what the limit is: `ConcurrencyLimit` does.
+ */
+export class ConcurrencyGate {
+  readonly #limit: ConcurrencyLimit;
+  readonly #queue: QueueSpec;
+  readonly #clock: Clock;
+  /** Extra room test, e.g. "some endpoint is below its own cap"; re-checked on `pump`. */
+  readonly #hasRoom: () => boolean;
+  /** One FIFO per class; entries leave lazily (timed out or abandoned ones are skipped). */
+  readonly #classes: Entry[][] = [[], [], []];
+  readonly #heads = [0, 0, 0];
+  #inFlight = 0;
+  #queued = 0;
+  #shed = 0;
+  #timedOut = 0;
+
+  constructor(
+    limit: ConcurrencyLimit,
+    queue: QueueSpec,
+    deps: { readonly clock: Clock; readonly hasRoom?: (() => boolean) | undefined },
+  ) {
+    this.#limit = limit;
+    this.#queue = queue;
+    this.#clock = deps.clock;
+    this.#hasRoom = deps.hasRoom ?? (() => true);
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  get queued(): number {
+    return this.#queued;
+  }
+
+  get limit(): number {
+    return this.#limit.limit;
+  }
+
+  /** Requests refused because the queue was full or a more important one displaced them. */
+  get shed(): number {
+    return this.#shed;
+  }
+
+  get timedOut(): number {
+    return this.#timedOut;
+  }
+
+  /**
+   * A ticket when the request may go now; 'queued' when it waits (the waiter hears later, and `cancel` takes
+   * it out if the client leaves); 'shed' when it is refused at once.
+   */
+  enter(priority: Priority, waiter: GateWaiter): GateTicket | QueuedEntry | 'shed' {
+    // Nobody may overtake the queue: a free slot with waiters belongs to them, not to a newcomer.
+    if (this.#queued === 0 && this.#isRoom()) return this.#admit();
+    const rank = rankOf[priority];
+    if (this.#queued >= this.#queue.maxLength && !this.#displaceBelow(rank)) {
+      this.#shed += 1;
+      return 'shed';
+    }
+    const entry: Entry = { waiter, rank, cancelTimer: undefined, isDone: false };
+    entry.cancelTimer = this.#clock.setTimer(this.#queue.timeoutMs, () => {
+      if (entry.isDone) return;
+      this.#remove(entry);
+      this.#timedOut += 1;
+      waiter.refuse('timeout');
+    });
+    this.#classes[rank]!.push(entry);
+    this.#queued += 1;
+    return new QueuedEntry(() => {
+      if (!entry.isDone) this.#remove(entry);
+    });
+  }
+
+  /** Capacity may have grown without a release (the limit rose, an endpoint came back): admit waiters. */
+  pump(): void {
+    while (this.#queued > 0 && this.#isRoom()) {
+      const entry = this.#popFront();
+      if (!entry) return;
+      entry.waiter.admit(this.#admit());
+    }
+  }
+
+  /** @internal GateTicket.release */
+  leave(): void {
+    this.#inFlight -= 1;
+    this.pump();
+  }
+
+  /** @internal GateTicket.responded */
+  sample(latencyMs: number, nowMs: number): void {
+    if (!this.#limit.addSample) return;
+    this.#limit.addSample(latencyMs, nowMs);
+    // The limit may have risen: waiters can go now rather than at the next release.
+    this.pump();
+  }
+
+  #isRoom(): boolean {
+    return this.#inFlight < this.#limit.limit && this.#hasRoom();
+  }
+
+  #admit(): GateTicket {
+    this.#inFlight += 1;
+    return new GateTicket(this, this.#clock.nowMs());
+  }
+
+  /** Sheds the newest waiter of the lowest class below `rank`; false when there is none. */
+  #displaceBelow(rank: number): boolean {
+    for (let lower = this.#classes.length - 1; lower > rank; lower--) {
+      const fifo = this.#classes[lower]!;
+      while (fifo.length > this.#heads[lower]!) {
+        const entry = fifo.pop()!;
+        if (entry.isDone) continue;
+        this.#finish(entry);
+        this.#shed += 1;
+        entry.waiter.refuse('shed');
+        return true;
+      }
+    }
+    return false;
+  }
+
+  #popFront(): Entry | undefined {
+    for (let rank = 0; rank < this.#classes.length; rank++) {
+      const fifo = this.#classes[rank]!;
+      while (this.#heads[rank]! < fifo.length) {
+        const entry = fifo[this.#heads[rank]!]!;
+        this.#heads[rank]! += 1;
+        if (entry.isDone) continue;
+        this.#compact(rank);
+        this.#finish(entry);
+        return entry;
+      }
+      this.#compact(rank);
+    }
+    return undefined;
+  }
+
+  /**
+   * Abandoned or timed out: counted out now, skipped when the FIFO reaches it. Timeouts leave from the front
+   * (one timeout per class, FIFO), so the front is trimmed here too: a hung pool admits nobody for a while,
+   * and its FIFOs must not fill with the dead meanwhile.
+   */
+  #remove(entry: Entry): void {
+    this.#finish(entry);
+    const fifo = this.#classes[entry.rank]!;
+    let head = this.#heads[entry.rank]!;
+    while (head < fifo.length && fifo[head]!.isDone) head += 1;
+    this.#heads[entry.rank] = head;
+    this.#compact(entry.rank);
+  }
+
+  #finish(entry: Entry): void {
+    entry.isDone = true;
+    entry.cancelTimer?.();
+    this.#queued -= 1;
+  }
+
+  /** Drops consumed slots from the front now and then, so a long-lived FIFO does not grow forever. */
+  #compact(rank: number): void {
+    const head = this.#heads[rank]!;
+    const fifo = this.#classes[rank]!;
+    if (head === fifo.length) {
+      fifo.length = 0;
+      this.#heads[rank] = 0;
+    } else if (head > 1_024 && head * 2 > fifo.length) {
+      fifo.splice(0, head);
+      this.#heads[rank] = 0;
+    }
+  }
+}
+
+/** A queued request's handle: `cancel` when its client leaves before it is admitted. */
+export class QueuedEntry {
+  readonly cancel: () => void;
+
+  constructor(cancel: () => void) {
+    this.cancel = cancel;
+  }
+}
