@@ -9,6 +9,7 @@ const timingSensitive = [
   'test/e2e/workers.test.ts',
   'test/e2e/graceful-drain.test.ts',
   'test/e2e/backpressure.test.ts',
+  'test/e2e/workers-rate-limit.test.ts',
 ];
 
 export default defineConfig({

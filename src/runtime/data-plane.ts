@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.ts';
 import { systemClock } from '../core/clock.ts';
-import { Gateway } from '../gateway/gateway.ts';
+import { Gateway, type GatewayDeps } from '../gateway/gateway.ts';
+import { LocalRateLimitStore, type RateLimitStore } from '../gateway/overload/rate-limit-store.ts';
 import { startHttpServer } from '../gateway/server.ts';
 import { startTlsServer } from '../gateway/tls-server.ts';
 import { proxyWebSockets } from '../gateway/websocket.ts';
@@ -9,12 +10,12 @@ import { GatewayHost } from './gateway-host.ts';
 import { Listeners } from './listeners.ts';
 import { TlsListener } from './tls-listener.ts';
 
-const gatewayDeps = { clock: systemClock, random: Math.random };
-
 export interface DataPlaneOptions {
   /** false in a cluster worker: the primary runs the checks and pushes verdicts. */
   readonly activeHealthChecks: boolean;
   readonly logger: Logger;
+  /** Where rate-limit buckets live: a cluster worker asks its primary; one process keeps its own. */
+  readonly rateLimitStore?: RateLimitStore | undefined;
 }
 
 /**
@@ -26,12 +27,16 @@ export class DataPlane {
   readonly #listeners: Listeners;
   readonly #tlsListener: TlsListener;
   readonly #options: DataPlaneOptions;
+  readonly #gatewayDeps: GatewayDeps;
   #live: Config;
 
   constructor(config: Config, options: DataPlaneOptions) {
     this.#options = options;
     this.#live = config;
-    this.#host = new GatewayHost(new Gateway(config, gatewayDeps));
+    // One store for every snapshot: a reload must not hand everybody a fresh burst.
+    const rateLimitStore = options.rateLimitStore ?? new LocalRateLimitStore();
+    this.#gatewayDeps = { clock: systemClock, random: Math.random, rateLimitStore };
+    this.#host = new GatewayHost(new Gateway(config, this.#gatewayDeps));
     const handleUpgrade: Gateway['handleUpgrade'] = (req, socket, head) =>
       this.#host.current.handleUpgrade(req, socket, head);
     this.#listeners = new Listeners((address) =>
@@ -77,7 +82,7 @@ export class DataPlane {
    * `prepare` runs on the new gateway before it goes live (e.g. applying pushed health).
    */
   async swapTo(next: Config, prepare: (gateway: Gateway) => void = () => undefined): Promise<void> {
-    const gateway = new Gateway(next, gatewayDeps);
+    const gateway = new Gateway(next, this.#gatewayDeps);
     gateway.inheritHealthFrom(this.#host.current);
     gateway.start({ activeHealthChecks: this.#options.activeHealthChecks });
     try {

@@ -2,6 +2,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../../config/index.ts';
 import type { EndpointAdminState, PoolStatus } from '../../core/index.ts';
 import { healthVerdictsOf, type HealthVerdict } from '../../gateway/health-verdicts.ts';
+import type { BucketRequest, RateDecision } from '../../gateway/overload/rate-limit-store.ts';
 
 /**
  * The IPC protocol between the cluster primary (control plane) and its gateway workers (data plane).
@@ -40,6 +41,7 @@ export type PrimaryMessage =
     }
   | { readonly type: 'snapshot'; readonly snapshot: ControlSnapshot }
   | { readonly type: 'metrics-request'; readonly requestId: number }
+  | { readonly type: 'rate-decision'; readonly id: number; readonly decision: RateDecision }
   | { readonly type: 'drain' };
 
 export type WorkerMessage =
@@ -49,6 +51,8 @@ export type WorkerMessage =
   | { readonly type: 'start-failed'; readonly error: string }
   | { readonly type: 'reloaded'; readonly reloadId: number; readonly error?: string | undefined }
   | { readonly type: 'metrics'; readonly requestId: number; readonly metrics: WorkerMetrics }
+  /** Rate limits are decided by the primary, which holds every bucket: see RemoteRateLimitStore. */
+  | { readonly type: 'rate-take'; readonly id: number; readonly requests: readonly BucketRequest[] }
   | { readonly type: 'stopped'; readonly cutOff: number };
 
 /** The primary's view of its pools, as workers should see them. */

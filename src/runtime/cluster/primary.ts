@@ -18,6 +18,8 @@ import { readCertificatePair } from '../tls-listener.ts';
 import { ClusterMetrics, type WorkerScrape } from './cluster-metrics.ts';
 import { controlSnapshotOf, type PrimaryMessage, type WorkerMessage } from './messages.ts';
 import { WorkerSupervisor } from './worker-supervisor.ts';
+import { LocalRateLimitStore } from '../../gateway/overload/rate-limit-store.ts';
+import { workerShareOf } from './share-limits.ts';
 
 export interface ClusterStartOptions extends StartOptions {
   /** Gateway worker processes, > 1 (config gateway.workers resolved). */
@@ -47,6 +49,8 @@ export async function startBulwarkCluster(
   const clusterMetrics = new ClusterMetrics(metrics.registry);
   const reloadFailures = configReloadFailures(metrics.registry);
   let live = config;
+  // Every worker's rate-limit buckets, here, so the limits hold for the cluster as a whole.
+  const rateLimits = new LocalRateLimitStore();
   let generation = 1;
   let isReady = false;
   const slotGeneration = new Map<number, number>();
@@ -56,7 +60,7 @@ export async function startBulwarkCluster(
     const message = (reloadId: number): PrimaryMessage => ({
       type: 'reload',
       reloadId,
-      config: live,
+      config: workerShareOf(live, options.workers),
       snapshot: snapshot(),
     });
     const replies = await supervisor.ask(message, reloadTimeoutMs, only);
@@ -70,7 +74,7 @@ export async function startBulwarkCluster(
     logger,
     startMessage(slot) {
       slotGeneration.set(slot, generation);
-      return { type: 'start', slot, config: live, snapshot: snapshot() };
+      return { type: 'start', slot, config: workerShareOf(live, options.workers), snapshot: snapshot() };
     },
     onReady(info) {
       notify(`bulwark: worker ${info.slot} pid ${info.pid} ready\n`);
@@ -94,6 +98,7 @@ export async function startBulwarkCluster(
       );
     },
     onExit: (workerId) => void clusterMetrics.retire(workerId),
+    rateTake: (requests) => rateLimits.take(requests, performance.now()),
   });
 
   const stopPushing = pushSnapshotsOnChange(() =>

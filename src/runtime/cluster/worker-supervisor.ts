@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../../observability/index.ts';
+import type { BucketRequest, RateDecision } from '../../gateway/overload/rate-limit-store.ts';
 import { isMessage, type PrimaryMessage, type WorkerMessage } from './messages.ts';
 import { RestartBackoff } from './restart-backoff.ts';
 
@@ -27,6 +28,8 @@ export interface SupervisorHooks {
   /** A worker died unasked; it is replaced after `restartInMs`. */
   readonly onCrash: (info: WorkerInfo, exit: string, restartInMs: number) => void;
   readonly onExit: (workerId: number) => void;
+  /** Decides a worker's rate-limit request against the buckets the primary holds. */
+  readonly rateTake: (requests: readonly BucketRequest[]) => RateDecision;
   readonly logger: Logger;
 }
 
@@ -133,6 +136,15 @@ export class WorkerSupervisor {
             return slot.pending.get(message.requestId)?.(message);
           case 'reloaded':
             return slot.pending.get(message.reloadId)?.(message);
+          case 'rate-take': {
+            const reply: PrimaryMessage = {
+              type: 'rate-decision',
+              id: message.id,
+              decision: this.#hooks.rateTake(message.requests),
+            };
+            if (worker.isConnected()) worker.send(reply);
+            return;
+          }
           case 'stopped':
             return;
         }

@@ -7,6 +7,7 @@ import {
   type Logger,
 } from '../../observability/index.ts';
 import { DataPlane } from '../data-plane.ts';
+import { RemoteRateLimitStore } from './remote-rate-limits.ts';
 import { isMessage, type ControlSnapshot, type PrimaryMessage, type WorkerMessage } from './messages.ts';
 
 /** The IPC end a worker talks through: `process` in a real cluster worker. */
@@ -26,12 +27,15 @@ export function runWorker(channel: WorkerChannel, exit: (code: number) => void):
   let stopping: Promise<void> | undefined;
   // One swap at a time: a catch-up reload for a late starter may cross a broadcast one.
   let swapping: Promise<unknown> = Promise.resolve();
+  const rateLimits = new RemoteRateLimitStore((id, requests) =>
+    channel.send({ type: 'rate-take', id, requests }),
+  );
 
   const start = async (slot: number, config: Config, snapshot: ControlSnapshot): Promise<void> => {
     logger = createLogger({ level: config.logging.level }).child({ worker: slot });
     subscribeGatewayLogs(logger);
     metrics = new GatewayMetrics();
-    plane = new DataPlane(config, { activeHealthChecks: false, logger });
+    plane = new DataPlane(config, { activeHealthChecks: false, logger, rateLimitStore: rateLimits });
     applySnapshot(plane.gateway, snapshot);
     await plane.start();
     channel.send({ type: 'ready', gatewayUrl: plane.gatewayUrl, gatewayTlsUrl: plane.gatewayTlsUrl });
@@ -68,6 +72,8 @@ export function runWorker(channel: WorkerChannel, exit: (code: number) => void):
       case 'snapshot':
         if (plane) applySnapshot(plane.gateway, message.snapshot);
         return;
+      case 'rate-decision':
+        return rateLimits.settle(message.id, message.decision);
       case 'metrics-request': {
         const json = metrics ? await metrics.registry.getMetricsAsJSON() : [];
         return channel.send({ type: 'metrics', requestId: message.requestId, metrics: json });

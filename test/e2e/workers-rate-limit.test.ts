@@ -1,0 +1,86 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBulwarkProcess, type BulwarkProcess } from '../support/bulwark-process.ts';
+import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
+
+const ratePerSecond = 200;
+const burst = 20;
+
+describe('rate limits with gateway.workers: 2', () => {
+  let upstream: TestUpstream;
+  let bulwark: BulwarkProcess;
+
+  beforeAll(async () => {
+    upstream = await startTestUpstream((_req, res) => res.end('ok'));
+    const dir = await mkdtemp(join(tmpdir(), 'bulwark-workers-rate-'));
+    const file = join(dir, 'bulwark.yaml');
+    await writeFile(
+      file,
+      [
+        'gateway: { workers: 2, drain_timeout: 2s }',
+        'listen: { gateway: 127.0.0.1:0, admin: 127.0.0.1:0 }',
+        'logging: { level: silent }',
+        `pools: { api: { endpoints: [{ url: "${upstream.url}" }] } }`,
+        `routes: [{ pool: api, rate_limits: [{ key: route, rate: ${ratePerSecond}/s, burst: ${burst} }] }]`,
+      ].join('\n'),
+    );
+    bulwark = await startBulwarkProcess(file);
+    await waitForWorkers(bulwark, 2);
+  });
+
+  afterAll(async () => {
+    bulwark.child.kill('SIGTERM');
+    await bulwark.exited();
+    await upstream.close();
+  });
+
+  it('admits the configured rate across both workers (within 10%), not twice it', async () => {
+    // Many keep-alive connections: the primary hands them to both workers, and each keeps asking.
+    const clients = Array.from({ length: 16 }, () => new Client(bulwark.gatewayUrl, { pipelining: 1 }));
+    const durationMs = 3_000;
+    let admitted = 0;
+    let refused = 0;
+    const statuses = new Set<number>();
+    const startedMs = performance.now();
+    await Promise.all(
+      clients.map(async (client) => {
+        while (performance.now() - startedMs < durationMs) {
+          const res = await client.request({ path: '/', method: 'GET' });
+          await res.body.dump();
+          statuses.add(res.statusCode);
+          if (res.statusCode === 200) admitted++;
+          else if (res.statusCode === 429) refused++;
+        }
+      }),
+    );
+    const elapsedS = (performance.now() - startedMs) / 1_000;
+    await Promise.all(clients.map((client) => client.close()));
+    const expected = burst + ratePerSecond * elapsedS;
+    expect([...statuses].sort()).toEqual([200, 429]);
+    // Offered far more than the limit, or the test would show nothing.
+    expect(refused).toBeGreaterThan(admitted);
+    expect(Math.abs(admitted - expected) / expected).toBeLessThan(0.1);
+    const perWorker = await workerRequestCounts(bulwark.adminUrl);
+    expect(perWorker.length).toBe(2);
+    expect(perWorker.every((n) => n > 0)).toBe(true);
+  });
+});
+
+async function waitForWorkers(bulwark: BulwarkProcess, count: number): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while ((bulwark.stderr().match(/worker \d+ pid \d+ ready/g) ?? []).length < count) {
+    if (Date.now() > deadline) throw new Error(`workers not ready: ${bulwark.stderr()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function workerRequestCounts(adminUrl: string): Promise<number[]> {
+  const text = await (await fetch(`${adminUrl}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('bulwark_gateway_worker_requests_total{'))
+    .map((line) => Number(line.split(' ')[1]));
+}
