@@ -11,11 +11,16 @@ import {
 } from '../core/index.ts';
 import { createGatewaySeries, type GatewaySeries } from './gateway-series.ts';
 import { outcomeLabel, statusClassLabel } from './labels.ts';
-import { registerPoolGauges, type PoolStatusReader } from './pool-gauges.ts';
+import { registerOverloadGauges, registerPoolGauges, type PoolStatusReader } from './pool-gauges.ts';
 
 export interface GatewayMetricsOptions {
   /** Read at every scrape; after a reload it must return the new graph's pools. Omit for no pool gauges. */
   readonly poolStatus?: PoolStatusReader | undefined;
+  /**
+   * A cluster worker's own pools, for the overload gauges only (its gates, queues, throttles and cool-downs
+   * are its own; the primary's pool gauges describe health). Summed or averaged across workers.
+   */
+  readonly overloadStatus?: PoolStatusReader | undefined;
   /**
    * Node process metrics (CPU, memory, event loop, GC), default on. prom-client leaves a GC observer and an
    * event-loop monitor running for the life of the process, so only one instance per process should enable it.
@@ -36,6 +41,7 @@ export class GatewayMetrics {
   constructor(options: GatewayMetricsOptions = {}) {
     this.#series = createGatewaySeries(this.registry);
     if (options.poolStatus) registerPoolGauges(this.registry, options.poolStatus);
+    if (options.overloadStatus) registerOverloadGauges(this.registry, options.overloadStatus);
     if (options.processMetrics ?? true)
       collectDefaultMetrics({ register: this.registry, prefix: 'bulwark_' });
 

@@ -42,22 +42,41 @@ export function registerPoolGauges(registry: Registry, readPools: PoolStatusRead
   pool('bulwark_gateway_pool_failover', '1 while the pool sends its traffic to its failover pool.', (p) =>
     Number(p.mode === 'failover'),
   );
-  endpoint(
-    'bulwark_gateway_endpoint_cooling_down',
-    '1 while the endpoint is out of rotation because its upstream answered 429/503 with Retry-After.',
-    (e) => Number(e.coolDownRemainingMs > 0),
-  );
   registerOverloadGauges(registry, readPools);
 }
 
-/** Pools with a concurrency gate or client-side throttling only; the others have nothing to report. */
-function registerOverloadGauges(registry: Registry, readPools: PoolStatusReader): void {
-  const overload = (name: string, help: string, valueOf: (o: OverloadStatus) => number | undefined): void =>
+type Aggregator = 'sum' | 'average' | 'max';
+
+/**
+ * Pools with a concurrency gate or client-side throttling only; the others have nothing to report. A
+ * cluster's workers each register these for their own gates; `aggregator` says how the primary combines them.
+ */
+export function registerOverloadGauges(registry: Registry, readPools: PoolStatusReader): void {
+  new Gauge({
+    name: 'bulwark_gateway_endpoint_cooling_down',
+    help: '1 while the endpoint is out of rotation because its upstream answered 429/503 with Retry-After.',
+    labelNames: ['pool', 'endpoint'],
+    registers: [registry],
+    aggregator: 'max',
+    collect() {
+      this.reset();
+      for (const p of readPools())
+        for (const e of p.endpoints)
+          this.set({ pool: p.name, endpoint: e.id }, Number(e.coolDownRemainingMs > 0));
+    },
+  });
+  const overload = (
+    name: string,
+    help: string,
+    valueOf: (o: OverloadStatus) => number | undefined,
+    aggregator: Aggregator = 'sum',
+  ): void =>
     void new Gauge({
       name,
       help,
       labelNames: ['pool'],
       registers: [registry],
+      aggregator,
       collect() {
         this.reset();
         for (const p of readPools()) {
@@ -81,11 +100,13 @@ function registerOverloadGauges(registry: Registry, readPools: PoolStatusReader)
     'bulwark_gateway_pool_min_rtt_seconds',
     'Adaptive concurrency: the last measured minimum latency of the pool.',
     (o) => (o.minRttMs === undefined ? undefined : o.minRttMs / 1_000),
+    'average',
   );
   overload(
     'bulwark_gateway_pool_throttle_probability',
     'Client-side throttling: the share (0..1) of requests to the pool refused locally now.',
     (o) => o.throttleProbability,
+    'average',
   );
   new Counter({
     name: 'bulwark_gateway_pool_latency_samples_total',

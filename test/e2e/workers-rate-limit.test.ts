@@ -23,7 +23,7 @@ describe('rate limits with gateway.workers: 2', () => {
         'gateway: { workers: 2, drain_timeout: 2s }',
         'listen: { gateway: 127.0.0.1:0, admin: 127.0.0.1:0 }',
         'logging: { level: silent }',
-        `pools: { api: { endpoints: [{ url: "${upstream.url}" }] } }`,
+        `pools: { api: { endpoints: [{ url: "${upstream.url}" }], concurrency: 64 } }`,
         `routes: [{ pool: api, rate_limits: [{ key: route, rate: ${ratePerSecond}/s, burst: ${burst} }] }]`,
       ].join('\n'),
     );
@@ -63,9 +63,13 @@ describe('rate limits with gateway.workers: 2', () => {
     // Offered far more than the limit, or the test would show nothing.
     expect(refused).toBeGreaterThan(admitted);
     expect(Math.abs(admitted - expected) / expected).toBeLessThan(0.1);
-    const perWorker = await workerRequestCounts(bulwark.adminUrl);
+    const metrics = await metricsText(bulwark.adminUrl);
+    const perWorker = samples(metrics, 'bulwark_gateway_worker_requests_total{');
     expect(perWorker.length).toBe(2);
     expect(perWorker.every((n) => n > 0)).toBe(true);
+    // Refusals are counted by code across workers; each worker enforces half of the pool's limit of 64.
+    expect(samples(metrics, 'bulwark_gateway_errors_total{code="GW_RATE_LIMITED"}')).toEqual([refused]);
+    expect(samples(metrics, 'bulwark_gateway_pool_concurrency_limit{pool="api"}')).toEqual([64]);
   });
 });
 
@@ -77,10 +81,13 @@ async function waitForWorkers(bulwark: BulwarkProcess, count: number): Promise<v
   }
 }
 
-async function workerRequestCounts(adminUrl: string): Promise<number[]> {
-  const text = await (await fetch(`${adminUrl}/metrics`)).text();
+async function metricsText(adminUrl: string): Promise<string> {
+  return (await fetch(`${adminUrl}/metrics`)).text();
+}
+
+function samples(text: string, prefix: string): number[] {
   return text
     .split('\n')
-    .filter((line) => line.startsWith('bulwark_gateway_worker_requests_total{'))
-    .map((line) => Number(line.split(' ')[1]));
+    .filter((line) => line.startsWith(prefix))
+    .map((line) => Number(line.split(' ').at(-1)));
 }

@@ -2,7 +2,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { RunningBulwark, StartOptions } from '../../app.ts';
 import { startAdminServer } from '../../admin/http/server.ts';
 import { loadConfigFile, watchConfigFile, type Config } from '../../config/index.ts';
-import { channelNames } from '../../core/index.ts';
+import { channelNames, type PoolStatus } from '../../core/index.ts';
 import { systemClock } from '../../core/clock.ts';
 import { Gateway } from '../../gateway/gateway.ts';
 import {
@@ -45,7 +45,8 @@ export async function startBulwarkCluster(
   const notify = options.notify ?? (() => undefined);
   const unsubscribeLogs = subscribeGatewayLogs(logger);
   const host = new GatewayHost(new Gateway(config, gatewayDeps));
-  const metrics = new GatewayMetrics({ poolStatus: () => host.current.status() });
+  // The primary's gates and throttles see no traffic: the overload gauges come from the workers instead.
+  const metrics = new GatewayMetrics({ poolStatus: () => withoutOverload(host.current.status()) });
   const clusterMetrics = new ClusterMetrics(metrics.registry);
   const reloadFailures = configReloadFailures(metrics.registry);
   let live = config;
@@ -236,4 +237,9 @@ async function scrapeWorkers(supervisor: WorkerSupervisor): Promise<WorkerScrape
   return replies.flatMap(({ slot, workerId, reply }) =>
     reply?.type === 'metrics' ? [{ slot, workerId, metrics: reply.metrics }] : [],
   );
+}
+
+/** Pool status minus what only workers know: their overload gates and throttles. */
+function withoutOverload(pools: readonly PoolStatus[]): PoolStatus[] {
+  return pools.map((pool) => ({ ...pool, overload: undefined }));
 }

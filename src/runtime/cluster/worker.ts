@@ -34,7 +34,7 @@ export function runWorker(channel: WorkerChannel, exit: (code: number) => void):
   const start = async (slot: number, config: Config, snapshot: ControlSnapshot): Promise<void> => {
     logger = createLogger({ level: config.logging.level }).child({ worker: slot });
     subscribeGatewayLogs(logger);
-    metrics = new GatewayMetrics();
+    metrics = new GatewayMetrics({ overloadStatus: () => plane?.gateway.status() ?? [] });
     plane = new DataPlane(config, { activeHealthChecks: false, logger, rateLimitStore: rateLimits });
     applySnapshot(plane.gateway, snapshot);
     await plane.start();

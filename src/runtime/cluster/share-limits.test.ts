@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { configSchema } from '../../config/index.ts';
+import { RemoteRateLimitStore } from './remote-rate-limits.ts';
+import { workerShareOf } from './share-limits.ts';
+
+const config = configSchema.parse({
+  pools: {
+    fixed: { endpoints: [{ url: 'http://127.0.0.1:1' }], concurrency: 9, endpoint_max_in_flight: 3 },
+    adaptive: { endpoints: [{ url: 'http://127.0.0.1:2' }], concurrency: 'adaptive' },
+    open: { endpoints: [{ url: 'http://127.0.0.1:3' }] },
+  },
+  routes: [{ pool: 'fixed' }],
+});
+
+describe('workerShareOf', () => {
+  it('gives each worker an equal share of fixed limits, rounded up, and leaves adaptive ones alone', () => {
+    const shared = workerShareOf(config, 2);
+    expect(shared.pools.fixed?.concurrency).toEqual({ kind: 'fixed', maxInFlight: 5 });
+    expect(shared.pools.fixed?.endpointMaxInFlight).toBe(2);
+    expect(shared.pools.adaptive?.concurrency).toEqual(config.pools.adaptive?.concurrency);
+    expect(shared.pools.open?.concurrency).toBeUndefined();
+    expect(workerShareOf(config, 1)).toBe(config);
+  });
+});
+
+describe('RemoteRateLimitStore', () => {
+  it('asks the primary and resolves with its answer, matched by id', async () => {
+    const asked: number[] = [];
+    const store = new RemoteRateLimitStore((id) => asked.push(id));
+    const policy = { ratePerSecond: 1, burst: 1 };
+    const first = store.take([{ bucketId: 'b', key: 'k', policy }]);
+    const second = store.take([{ bucketId: 'b', key: 'k', policy }]);
+    expect(asked).toEqual([1, 2]);
+    store.settle(2, { isAllowed: false, buckets: [{ remaining: 0, resetMs: 900 }], retryAfterMs: 900 });
+    store.settle(1, { isAllowed: true, buckets: [{ remaining: 0, resetMs: 1_000 }], retryAfterMs: 0 });
+    expect((await first).isAllowed).toBe(true);
+    expect((await second).retryAfterMs).toBe(900);
+  });
+});
