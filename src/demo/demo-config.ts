@@ -47,6 +47,8 @@ export function demoConfigInput(upstreamUrls: readonly string[], ports: DemoPort
           // Chat completions are POST but have no side effects upstream, so replaying one is safe.
           retry_non_idempotent: true,
         },
+        // Per API key, so the guide can show a 429; requests without the header are not limited.
+        rate_limits: [{ key: 'header:x-api-key', rate: '5/s', burst: 10 }],
       },
     ],
   };

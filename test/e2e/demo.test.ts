@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDemo, type RunningDemo } from '../../src/demo/index.ts';
 
-// Needs the real gateway behind startBulwark: fails with "not implemented yet" until the composition root lands.
-
 let demo: RunningDemo;
 
 beforeAll(async () => {
@@ -13,10 +11,10 @@ afterAll(async () => {
   await demo?.stop();
 });
 
-const ask = (stream = false): Promise<Response> =>
+const ask = (stream = false, headers: Record<string, string> = {}): Promise<Response> =>
   fetch(`${demo.bulwark.gatewayUrl}/v1/chat/completions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ model: 'bulwark-sim-1', stream, messages: [{ role: 'user', content: 'hi' }] }),
   });
 
@@ -33,6 +31,22 @@ describe('demo through the gateway', () => {
     expect(res.headers.get('content-type')).toBe('text/event-stream');
     const text = await res.text();
     expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+  });
+
+  it('rate-limits per API key as its guide shows: a burst of 10, then 429 with the RateLimit headers', async () => {
+    const answers = await Promise.all(Array.from({ length: 15 }, () => ask(false, { 'x-api-key': 'demo' })));
+    const admitted = answers.filter((res) => res.status === 200).length;
+    // 5/s refills a token every 200 ms: 10, or 11 if the burst took that long to arrive.
+    expect(admitted).toBeGreaterThanOrEqual(10);
+    expect(admitted).toBeLessThanOrEqual(11);
+    const refused = answers.find((res) => res.status === 429)!;
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(refused.headers.get('ratelimit-policy')).toBe('"header:x-api-key";q=10;w=2');
+    expect(refused.headers.get('ratelimit')).toMatch(/^"header:x-api-key";r=0;t=2$/);
+    expect(await refused.json()).toMatchObject({ error: { code: 'GW_RATE_LIMITED' } });
+    await Promise.all(answers.filter((res) => !res.bodyUsed).map((res) => res.body?.cancel()));
+    // Requests without a key are not limited.
+    expect((await ask()).status).toBe(200);
   });
 
   it('keeps answering when upstream 2 crashes', async () => {
