@@ -21,11 +21,20 @@ export interface PeerSetup {
   readonly upstreamUrl: string;
   /** nginx `worker_processes`; 1 unless a bench compares multi-process proxies (bench/workers.ts). */
   readonly workers?: number | undefined;
+  /** nginx `worker_connections`: a proxied request holds two, one to the client and one upstream. */
+  readonly workerConnections?: number | undefined;
 }
 
 const upstreamHostPort = (url: string): string => new URL(url).host;
 
-export function nginxLaunch({ binary, dir, port, upstreamUrl, workers = 1 }: PeerSetup): PeerLaunch {
+export function nginxLaunch({
+  binary,
+  dir,
+  port,
+  upstreamUrl,
+  workers = 1,
+  workerConnections = 4096,
+}: PeerSetup): PeerLaunch {
   const confPath = join(dir, 'nginx.conf');
   const temp = (name: string): string => `${name}_temp_path ${join(dir, name)};`;
   writeFileSync(
@@ -35,7 +44,7 @@ daemon off;
 master_process on;
 pid ${join(dir, 'nginx.pid')};
 error_log ${join(dir, 'nginx-error.log')} warn;
-events { worker_connections 4096; }
+events { worker_connections ${workerConnections}; }
 http {
   access_log off;
   ${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(temp).join('\n  ')}

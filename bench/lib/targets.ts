@@ -105,7 +105,8 @@ async function startPeer(
   }
 }
 
-function exitedEarly(child: ChildProcess, logPath: string): Promise<never> {
+/** Rejects with the log's last line when the child exits; race it against a readiness check. */
+export function exitedEarly(child: ChildProcess, logPath: string): Promise<never> {
   return new Promise((_, reject) => {
     child.once('exit', (code) => {
       const lastLine = readFileSync(logPath, 'utf8').trim().split('\n').at(-1) ?? '';

@@ -11,6 +11,8 @@ import {
 export interface GatewayLogOptions {
   /** Log every request at info. Off by default: at 20k requests/s the log would drown what matters. */
   readonly accessLog?: boolean | undefined;
+  /** For the overload summary's period; tests pass a fake. */
+  readonly nowMs?: (() => number) | undefined;
 }
 
 /**
@@ -20,12 +22,13 @@ export interface GatewayLogOptions {
 export function subscribeGatewayLogs(logger: Logger, options: GatewayLogOptions = {}): () => void {
   const log = logger.child({ component: 'gateway' });
   const isAccessLogged = options.accessLog ?? false;
+  const refusals = new RefusalSummary(log, options.nowMs ?? (() => performance.now()));
 
   const handlers: [string, (message: unknown) => void][] = [
     [channelNames.health, (m) => logHealth(log, m as HealthEvent)],
     [channelNames.ejection, (m) => logEjection(log, m as EjectionEvent)],
     [channelNames.poolMode, (m) => logPoolMode(log, m as PoolModeEvent)],
-    [channelNames.request, (m) => logRequest(log, m as RequestEvent, isAccessLogged)],
+    [channelNames.request, (m) => logRequest(log, m as RequestEvent, isAccessLogged, refusals)],
   ];
   for (const [name, handler] of handlers) subscribe(name, handler);
   return () => {
@@ -61,9 +64,18 @@ function logPoolMode(log: Logger, event: PoolModeEvent): void {
   }
 }
 
-function logRequest(log: Logger, event: RequestEvent, isAccessLogged: boolean): void {
+function logRequest(
+  log: Logger,
+  event: RequestEvent,
+  isAccessLogged: boolean,
+  refusals: RefusalSummary,
+): void {
   const hasFailed = event.errorCode !== undefined || event.status >= 500;
   if (!hasFailed && !isAccessLogged) return;
+  if (event.errorCode !== undefined && overloadCodes.has(event.errorCode)) {
+    refusals.count(event.errorCode);
+    if (!log.isLevelEnabled('debug')) return;
+  }
   const fields = {
     event: 'request',
     requestId: event.requestId,
@@ -78,9 +90,55 @@ function logRequest(log: Logger, event: RequestEvent, isAccessLogged: boolean): 
     attempts: event.attempts,
     errorCode: event.errorCode,
   };
-  // A client that hung up is not the service failing; keep it out of the warnings.
-  if (hasFailed && event.errorCode !== 'GW_CLIENT_CLOSED') log.warn(fields, 'request failed');
+  // A client that hung up is not the service failing; keep it out of the warnings. Overload refusals come
+  // by the thousand per second exactly when the gateway is busiest: one summary line stands for them.
+  if (event.errorCode !== undefined && overloadCodes.has(event.errorCode))
+    log.debug(fields, 'request refused');
+  else if (hasFailed && event.errorCode !== 'GW_CLIENT_CLOSED') log.warn(fields, 'request failed');
   else log.info(fields, hasFailed ? 'client closed the request' : 'request');
+}
+
+const overloadCodes: ReadonlySet<string> = new Set([
+  'GW_RATE_LIMITED',
+  'GW_SHED',
+  'GW_QUEUE_TIMEOUT',
+  'GW_THROTTLED',
+]);
+const refusalSummaryMs = 10_000;
+
+/**
+ * Overload refusals, counted by code and logged as one warning per 10 s at most, when some happened. Needs no
+ * timer: the count is flushed by the first refusal after the period (the metrics have the exact figures).
+ */
+class RefusalSummary {
+  readonly #log: Logger;
+  readonly #nowMs: () => number;
+  readonly #counts = new Map<string, number>();
+  #since: number | undefined;
+
+  constructor(log: Logger, nowMs: () => number) {
+    this.#log = log;
+    this.#nowMs = nowMs;
+  }
+
+  count(code: string): void {
+    const nowMs = this.#nowMs();
+    this.#counts.set(code, (this.#counts.get(code) ?? 0) + 1);
+    if (this.#since === undefined) {
+      // The first refusal after a quiet spell is news at once.
+      this.#since = nowMs;
+      return this.#flush(nowMs);
+    }
+    if (nowMs - this.#since >= refusalSummaryMs) this.#flush(nowMs);
+  }
+
+  #flush(nowMs: number): void {
+    const refused = Object.fromEntries(this.#counts);
+    const periodMs = Math.round(nowMs - (this.#since ?? nowMs));
+    this.#log.warn({ event: 'overload', refused, periodMs }, 'requests refused under overload');
+    this.#counts.clear();
+    this.#since = nowMs;
+  }
 }
 
 function pathWithoutQuery(path: string): string {

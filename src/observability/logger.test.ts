@@ -137,6 +137,29 @@ describe('subscribeGatewayLogs', () => {
     );
   });
 
+  it('sums overload refusals into one warning per 10 s instead of one line per request', () => {
+    const { logger, records } = memoryLogger();
+    let nowMs = 0;
+    stops.push(subscribeGatewayLogs(logger, { nowMs: () => nowMs }));
+    const refuse = (errorCode: RequestEvent['errorCode'], count: number): void => {
+      for (let i = 0; i < count; i++)
+        channel(channelNames.request).publish({ ...request, status: 503, errorCode });
+    };
+    refuse('GW_SHED', 1);
+    nowMs = 5_000;
+    refuse('GW_SHED', 500);
+    refuse('GW_RATE_LIMITED', 20);
+    nowMs = 10_000;
+    refuse('GW_QUEUE_TIMEOUT', 1);
+    nowMs = 60_000;
+    refuse('GW_THROTTLED', 1);
+    expect(records().map((r) => [r.event, r.level, r.refused, r.periodMs])).toEqual([
+      ['overload', 'warn', { GW_SHED: 1 }, 0],
+      ['overload', 'warn', { GW_SHED: 500, GW_RATE_LIMITED: 20, GW_QUEUE_TIMEOUT: 1 }, 10_000],
+      ['overload', 'warn', { GW_THROTTLED: 1 }, 50_000],
+    ]);
+  });
+
   it('logs every request at info with the access log on', () => {
     const { logger, records } = memoryLogger();
     stops.push(subscribeGatewayLogs(logger, { accessLog: true }));
