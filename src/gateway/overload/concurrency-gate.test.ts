@@ -4,9 +4,9 @@ import type { Priority } from '../spec.ts';
 import { ConcurrencyGate, GateTicket, QueuedEntry, type GateWaiter } from './concurrency-gate.ts';
 
 /** A gate with `limit` slots and a queue, plus a log of what happened to each named request. */
-function setup(limit: number, queue = { maxLength: 3, timeoutMs: 1_000 }) {
+function setup(limit: number, queue = { maxLength: 3, timeoutMs: 1_000 }, minRttMs?: number) {
   const clock = new FakeClock();
-  const gate = new ConcurrencyGate({ limit }, queue, { clock });
+  const gate = new ConcurrencyGate({ limit, minRttMs }, queue, { clock });
   const log: string[] = [];
   const tickets = new Map<string, GateTicket>();
   const entries = new Map<string, QueuedEntry>();
@@ -146,6 +146,59 @@ describe('ConcurrencyGate', () => {
     }
     expect(gate.queued).toBeLessThanOrEqual(8);
     expect(gate.inFlight).toBe(1);
+  });
+
+  it('lets a burst wait up to the queue timeout, even with CoDel', () => {
+    const { clock, enter, release, log } = setup(1, { maxLength: 3, timeoutMs: 1_000 }, 20);
+    enter('a');
+    enter('b');
+    clock.advance(80);
+    release('a');
+    expect(log).toEqual(['b admitted']);
+  });
+
+  it('keeps the plain queue timeout for a fixed limit, however long the queue stands', () => {
+    const { clock, enter, release, log } = setup(1, { maxLength: 3, timeoutMs: 1_000 });
+    enter('a');
+    enter('b');
+    clock.advance(900);
+    release('a');
+    expect(log).toEqual(['b admitted']);
+  });
+
+  it('with a measured min RTT of 20 ms, cuts waits to 5 ms once the queue has stood for 100 ms (CoDel)', () => {
+    const { clock, enter, release, log, gate } = setup(1, { maxLength: 10, timeoutMs: 1_000 }, 20);
+    enter('a');
+    enter('old');
+    clock.advance(150);
+    enter('fresh');
+    clock.advance(2);
+    release('a');
+    // The queue has been busy for 152 ms: 'old' waited 152 ms and is refused, 'fresh' (2 ms) goes.
+    expect(log).toEqual(['old timeout', 'fresh admitted']);
+    expect(gate.timedOut).toBe(1);
+    expect(gate.inFlight).toBe(1);
+    // Once the queue empties, the next busy spell is a burst again.
+    release('fresh');
+    enter('next');
+    enter('burst');
+    clock.advance(50);
+    release('next');
+    expect(log.at(-1)).toBe('burst admitted');
+  });
+
+  it('scales CoDel with a slow upstream: a 2 s min RTT tolerates a queue standing for 10 s', () => {
+    const { clock, enter, release, log } = setup(1, { maxLength: 3, timeoutMs: 30_000 }, 2_000);
+    enter('a');
+    enter('b');
+    enter('c');
+    clock.advance(9_000);
+    release('a');
+    expect(log).toEqual(['b admitted']);
+    clock.advance(2_000);
+    release('b');
+    // Standing for 11 s now, and 'c' waited all of it, far over a quarter of the min RTT.
+    expect(log).toEqual(['b admitted', 'c timeout']);
   });
 
   it('admits waiters when capacity grows without a release', () => {

@@ -4,6 +4,8 @@ import type { Priority, QueueSpec } from '../spec.ts';
 /** Where a gate's limit comes from: a fixed number, or a controller that learns from latency samples. */
 export interface ConcurrencyLimit {
   readonly limit: number;
+  /** A measured floor of the upstream's latency (adaptive limits): it scales the queue's CoDel. */
+  readonly minRttMs?: number | undefined;
   addSample?(latencyMs: number, nowMs: number): void;
 }
 
@@ -41,9 +43,21 @@ export class GateTicket {
   };
 }
 
+/**
+ * CoDel for request queues, as Facebook's Wangle applies it: once the queue has not been empty for a whole
+ * interval, the overload is standing, not a burst, and waiting longer than the target only adds latency to
+ * every admitted request without adding throughput. Such waiters are refused when their turn comes. Wangle's
+ * 5 ms / 100 ms suit fast services; a pool with a measured min RTT scales them (a quarter of it, and five
+ * times it) so a queue for slow LLM slots is not mistaken for a standing one. Fixed limits keep HAProxy's
+ * plain queue timeout.
+ */
+const codelMinIntervalMs = 100;
+const codelMinTargetMs = 5;
+
 interface Entry {
   readonly waiter: GateWaiter;
   readonly rank: number;
+  readonly enqueuedMs: number;
   cancelTimer: (() => void) | undefined;
   isDone: boolean;
 }
@@ -52,7 +66,8 @@ interface Entry {
  * HAProxy's maxconn + queue for one pool, with SRE criticality: at most `limit` requests in flight; the rest
  * wait in a bounded queue, critical before default before sheddable, first come first served within a class,
  * each for at most the queue timeout. When the queue is full a newcomer displaces the newest waiter of a
- * lower class, or is refused itself. A gate decides nothing about what the limit is: `ConcurrencyLimit` does.
+ * lower class, or is refused itself. Under standing overload the wait is cut to CoDel's target (below).
+ * A gate decides nothing about what the limit is: `ConcurrencyLimit` does.
  */
 export class ConcurrencyGate {
   readonly #limit: ConcurrencyLimit;
@@ -65,6 +80,8 @@ export class ConcurrencyGate {
   readonly #heads = [0, 0, 0];
   #inFlight = 0;
   #queued = 0;
+  /** When the queue last went from empty to busy: a standing queue is one busy for over an interval. */
+  #busySinceMs = 0;
   #shed = 0;
   #timedOut = 0;
 
@@ -112,7 +129,9 @@ export class ConcurrencyGate {
       this.#shed += 1;
       return 'shed';
     }
-    const entry: Entry = { waiter, rank, cancelTimer: undefined, isDone: false };
+    const nowMs = this.#clock.nowMs();
+    if (this.#queued === 0) this.#busySinceMs = nowMs;
+    const entry: Entry = { waiter, rank, enqueuedMs: nowMs, cancelTimer: undefined, isDone: false };
     entry.cancelTimer = this.#clock.setTimer(this.#queue.timeoutMs, () => {
       if (entry.isDone) return;
       this.#remove(entry);
@@ -128,9 +147,15 @@ export class ConcurrencyGate {
 
   /** Capacity may have grown without a release (the limit rose, an endpoint came back): admit waiters. */
   pump(): void {
+    const minRttMs = this.#limit.minRttMs;
     while (this.#queued > 0 && this.#isRoom()) {
       const entry = this.#popFront();
       if (!entry) return;
+      if (minRttMs !== undefined && this.#isStale(entry, minRttMs)) {
+        this.#timedOut += 1;
+        entry.waiter.refuse('timeout');
+        continue;
+      }
       entry.waiter.admit(this.#admit());
     }
   }
@@ -147,6 +172,12 @@ export class ConcurrencyGate {
     this.#limit.addSample(latencyMs, nowMs);
     // The limit may have risen: waiters can go now rather than at the next release.
     this.pump();
+  }
+
+  #isStale(entry: Entry, minRttMs: number): boolean {
+    const nowMs = this.#clock.nowMs();
+    const isStanding = nowMs - this.#busySinceMs > Math.max(codelMinIntervalMs, 5 * minRttMs);
+    return isStanding && nowMs - entry.enqueuedMs > Math.max(codelMinTargetMs, minRttMs / 4);
   }
 
   #isRoom(): boolean {
