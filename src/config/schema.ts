@@ -89,7 +89,7 @@ const adaptiveConcurrency = z
     max_limit: z.int().min(1).default(1000),
     buffer: percent().prefault('25%'),
     sample_interval: duration().prefault('100ms'),
-    min_rtt_interval: duration().prefault('10s'),
+    min_rtt_interval: duration().prefault('30s'),
     min_rtt_samples: z.int().min(1).default(50),
   })
   .meta({
