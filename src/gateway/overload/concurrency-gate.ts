@@ -6,7 +6,7 @@ export interface ConcurrencyLimit {
   readonly limit: number;
   /** A measured floor of the upstream's latency (adaptive limits): it scales the queue's CoDel. */
   readonly minRttMs?: number | undefined;
-  addSample?(latencyMs: number, nowMs: number): void;
+  addSample?(latencyMs: number, nowMs: number, inFlight: number): void;
 }
 
 /** A queued request learns its fate through this. */
@@ -169,7 +169,8 @@ export class ConcurrencyGate {
   /** @internal GateTicket.responded */
   sample(latencyMs: number, nowMs: number): void {
     if (!this.#limit.addSample) return;
-    this.#limit.addSample(latencyMs, nowMs);
+    // The sampled request still counts as in flight: the load it saw included itself.
+    this.#limit.addSample(latencyMs, nowMs, this.#inFlight);
     // The limit may have risen: waiters can go now rather than at the next release.
     this.pump();
   }

@@ -37,6 +37,18 @@ describe('GradientLimit (Envoy adaptive-concurrency gradient controller)', () =>
     expect(limit).toMatchObject({ limit: 20, isMeasuringMinRtt: false, minRttMs: 12, samples: 50 });
   });
 
+  it('does not grow a limit the load leaves half unused (app-limited), but still shrinks it', () => {
+    const limit = measured();
+    // 9 in flight of 20: fast answers would double the limit every window without this rule.
+    for (let nowMs = 1_100; nowMs <= 2_000; nowMs += 10) limit.addSample(5, nowMs, 9);
+    expect(limit.limit).toBe(20);
+    for (let nowMs = 2_000; nowMs <= 2_100; nowMs += 10) limit.addSample(5, nowMs, 10);
+    expect(limit.limit).toBeGreaterThan(20);
+    const grown = limit.limit;
+    for (let nowMs = 2_100; nowMs <= 2_200; nowMs += 10) limit.addSample(100, nowMs, 2);
+    expect(limit.limit).toBeLessThan(grown);
+  });
+
   it('leaves out latencies of requests admitted before the measurement began (their queue is stale)', () => {
     const limit = new GradientLimit(spec, { random: () => 0.5, nowMs: 1_000 });
     limit.addSample(500, 1_200);
