@@ -75,7 +75,14 @@ export function admit(
         queued = undefined;
         ticket = admitted;
         if (res.destroyed) return admitted.release();
-        proceed(admitted);
+        // This runs inside another request's 'close' or a timer: a throw here would end the process.
+        try {
+          proceed(admitted);
+        } catch {
+          admitted.release();
+          sendError(res, 500, 'GW_INTERNAL', 'internal gateway error', request.requestId);
+          publishLocalAnswer(req, request.requestId, route.index, 500, 'GW_INTERNAL');
+        }
       },
       refuse(reason) {
         queued = undefined;
