@@ -9,3 +9,4 @@ export { isUpstreamFailure } from './outcome.ts';
 export { parseDurationMs, parseSizeBytes, parsePercent } from './units.ts';
 export { channelNames } from './events.ts';
 export type * from './events.ts';
+export type { Observation } from './observation.ts';
