@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { MonitorStatus, type CycleVerdict } from './monitor-state.ts';
+
+const thresholds = { failureThreshold: 3, successThreshold: 2 };
+
+function run(status: MonitorStatus, verdicts: readonly CycleVerdict[], startMs = 1_000): string[] {
+  return verdicts.map((verdict, i) => {
+    status.record(verdict, startMs + i * 1_000);
+    return status.state;
+  });
+}
+
+describe('MonitorStatus', () => {
+  it('decides from unknown on the first cycle, then needs 3 failures to go down and 2 successes to come up', () => {
+    const status = new MonitorStatus(thresholds, { nowMs: 0 });
+    expect(status.state).toBe('unknown');
+    expect(run(status, ['up', 'down', 'down', 'down', 'up', 'down', 'up', 'up'])).toEqual([
+      'up',
+      'up',
+      'up',
+      'down',
+      'down',
+      'down',
+      'down',
+      'up',
+    ]);
+    expect(status.sinceMs).toBe(8_000);
+  });
+
+  it('is degraded while cycles pass slowly, and keeps degraded through a failure below the threshold', () => {
+    const status = new MonitorStatus(thresholds, { nowMs: 0 });
+    expect(run(status, ['up', 'degraded', 'down', 'degraded', 'up'])).toEqual([
+      'up',
+      'degraded',
+      'degraded',
+      'degraded',
+      'up',
+    ]);
+  });
+
+  it('reports each change once, with its time', () => {
+    const status = new MonitorStatus(thresholds, { nowMs: 0 });
+    expect(status.record('up', 10)).toEqual({ from: 'unknown', to: 'up', atMs: 10 });
+    expect(status.record('up', 20)).toBeUndefined();
+    expect(status.record('degraded', 30)).toEqual({ from: 'up', to: 'degraded', atMs: 30 });
+  });
+
+  it('holds paused and maintenance over what the cycles say, and shows the truth when lifted', () => {
+    const status = new MonitorStatus(thresholds, { nowMs: 0 });
+    status.record('up', 1);
+    expect(status.setMaintenance(true, 2)).toEqual({ from: 'up', to: 'maintenance', atMs: 2 });
+    run(status, ['down', 'down', 'down'], 3);
+    expect(status.state).toBe('maintenance');
+    expect(status.setMaintenance(false, 10)).toEqual({ from: 'maintenance', to: 'down', atMs: 10 });
+    expect(status.pause(11)).toEqual({ from: 'down', to: 'paused', atMs: 11 });
+    expect(status.resume(12)).toEqual({ from: 'paused', to: 'down', atMs: 12 });
+    expect(status.resume(13)).toBeUndefined();
+  });
+
+  it('restores a stored state and its start, so a restart does not reset "down since"', () => {
+    const status = new MonitorStatus(thresholds, { state: 'down', sinceMs: 500 });
+    expect(status.state).toBe('down');
+    expect(run(status, ['up'])).toEqual(['down']);
+    expect(status.sinceMs).toBe(500);
+    expect(run(status, ['up'], 2_000)).toEqual(['up']);
+  });
+
+  it('flags flapping when cycles alternate', () => {
+    const status = new MonitorStatus({ failureThreshold: 1, successThreshold: 1 }, { nowMs: 0 });
+    run(
+      status,
+      Array.from({ length: 21 }, (_, i) => (i % 2 === 0 ? 'up' : 'down')),
+    );
+    expect(status.isFlapping).toBe(true);
+  });
+});
