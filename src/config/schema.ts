@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dataDir, monitors, retention } from './monitors.ts';
 import { duration, percent, rate, size } from './units.ts';
 
 /**
@@ -379,6 +380,9 @@ export const configSchema = z
     admin,
     pools: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'pool names use letters, digits, - _ .'), pool),
     routes: z.array(route).min(1, 'at least one route is needed'),
+    monitors,
+    data_dir: dataDir,
+    retention,
   })
   .superRefine((config, ctx) => {
     const poolNames = Object.keys(config.pools);
@@ -414,7 +418,9 @@ export const configSchema = z
         seen.add(next);
       }
     }
-  });
+  })
+  // The one snake_case key at the top level; the output is camelCase like everything else.
+  .transform(({ data_dir, ...rest }) => ({ ...rest, dataDir: data_dir }));
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
