@@ -10,5 +10,11 @@ export { parseDurationMs, parseSizeBytes, parsePercent } from './units.ts';
 export { channelNames } from './events.ts';
 export type * from './events.ts';
 export type { Observation } from './observation.ts';
-export type { Assertion, AssertionFact, AssertionOperator, AssertionResult, AssertionValue } from './assertion.ts';
+export type {
+  Assertion,
+  AssertionFact,
+  AssertionOperator,
+  AssertionResult,
+  AssertionValue,
+} from './assertion.ts';
 export { evaluateAssertion, factsNeeded, parseAssertion } from './assertion.ts';
