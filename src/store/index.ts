@@ -1,0 +1,10 @@
+export type { MonitorStateRow, ResultsStore, RuntimeInterval, StoredResult } from './results-store.ts';
+export type { BatchWriterOptions } from './batch-writer.ts';
+export { BatchWriter } from './batch-writer.ts';
+export type { StoreErrorCode } from './store-error.ts';
+export { StoreError } from './store-error.ts';
+export type { Schema } from './schema.ts';
+export type { SqliteHandle } from './sqlite/open.ts';
+export { openSqlite } from './sqlite/open.ts';
+export { SqliteResultsStore } from './sqlite/sqlite-results-store.ts';
+export { latestSchemaVersion, schemaVersion } from './migrations/index.ts';

@@ -1,0 +1,46 @@
+/** One check outcome as stored; `probe` names where it ran ('local' for this process). */
+export interface StoredResult {
+  readonly monitorId: string;
+  readonly probe: string;
+  readonly atMs: number;
+  readonly state: string;
+  readonly ok: boolean;
+  readonly responseTimeMs: number;
+  readonly status?: number | undefined;
+  readonly message?: string | undefined;
+}
+
+/** A monitor's state machine, saved so a restart resumes counting instead of starting over. */
+export interface MonitorStateRow {
+  readonly monitorId: string;
+  readonly state: string;
+  readonly sinceMs: number;
+  readonly updatedMs: number;
+  readonly consecutiveFailures: number;
+  readonly consecutiveSuccesses: number;
+  readonly paused: boolean;
+}
+
+export interface RuntimeInterval {
+  readonly startedMs: number;
+  readonly lastAliveMs: number;
+}
+
+/** Durable history of monitor results and states. Times are epoch milliseconds. */
+export interface ResultsStore {
+  /** Durable when the promise resolves (a SIGKILL after that loses nothing). All or none are stored. */
+  append(results: readonly StoredResult[]): Promise<void>;
+  /** Inserts or replaces each monitor's row. */
+  saveStates(states: readonly MonitorStateRow[]): Promise<void>;
+  loadStates(): Promise<MonitorStateRow[]>;
+  /** Results with fromMs <= atMs < toMs, oldest first; `limit` keeps the oldest `limit` of them. */
+  results(monitorId: string, fromMs: number, toMs: number, limit?: number): Promise<StoredResult[]>;
+  /** Deletes results with atMs < atMs; returns how many. */
+  pruneResultsBefore(atMs: number): Promise<number>;
+  /** Runtime intervals: start one at boot, touch it periodically, read them to tell "no data" from "up". */
+  startRuntime(nowMs: number): Promise<number>;
+  touchRuntime(id: number, nowMs: number): Promise<void>;
+  /** Intervals overlapping [fromMs, toMs), oldest first. */
+  runtimes(fromMs: number, toMs: number): Promise<RuntimeInterval[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,69 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql, type Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { latestSchemaVersion, migrateToLatest, schemaVersion } from '../migrations/index.ts';
+import type { Schema } from '../schema.ts';
+import { openSqlite } from './open.ts';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'bulwark-open-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function pragma(db: Kysely<Schema>, name: string): Promise<unknown> {
+  const { rows } = await sql<Record<string, unknown>>`PRAGMA ${sql.raw(name)}`.execute(db);
+  return Object.values(rows[0] ?? {})[0];
+}
+
+describe('openSqlite', () => {
+  it('creates missing directories and the file', async () => {
+    const path = join(dir, 'a', 'b', 'bulwark.db');
+    const { close } = await openSqlite(path);
+    await close();
+    expect(existsSync(path)).toBe(true);
+  });
+
+  it('applies the pragmas', async () => {
+    const { db, close } = await openSqlite(join(dir, 'pragmas.db'));
+    expect(await pragma(db, 'journal_mode')).toBe('wal');
+    expect(await pragma(db, 'synchronous')).toBe(1); // NORMAL
+    expect(await pragma(db, 'busy_timeout')).toBe(5000);
+    expect(await pragma(db, 'foreign_keys')).toBe(1);
+    await close();
+  });
+
+  it('records the schema version and migrates only once', async () => {
+    const path = join(dir, 'migrate.db');
+    const first = await openSqlite(path);
+    expect(await schemaVersion(first.db as Kysely<unknown>)).toBe(latestSchemaVersion);
+    await first.close();
+
+    const second = await openSqlite(path);
+    expect(await migrateToLatest(second.db as Kysely<unknown>)).toEqual([]);
+    const { rows } = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(
+      second.db,
+    );
+    expect(rows.map((r) => r.name)).toEqual([latestSchemaVersion]);
+    await second.close();
+  });
+
+  it('creates the tables and the results index', async () => {
+    const { db, close } = await openSqlite(join(dir, 'tables.db'));
+    const { rows } = await sql<{ type: string; name: string }>`
+      SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE 'kysely_%' ORDER BY name
+    `.execute(db);
+    expect(rows).toEqual([
+      { type: 'table', name: 'monitor_results' },
+      { type: 'index', name: 'monitor_results_monitor_at' },
+      { type: 'table', name: 'monitor_states' },
+      { type: 'table', name: 'runtime_intervals' },
+    ]);
+    await close();
+  });
+});

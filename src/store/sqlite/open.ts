@@ -1,0 +1,50 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { Kysely } from 'kysely';
+import { migrateToLatest } from '../migrations/index.ts';
+import type { Schema } from '../schema.ts';
+import { StoreError } from '../store-error.ts';
+import { nodeSqliteDialect } from './node-sqlite-dialect.ts';
+
+export interface SqliteHandle {
+  readonly db: Kysely<Schema>;
+  readonly close: () => Promise<void>;
+}
+
+/**
+ * Opens (creating if needed) the database file, tunes it and migrates it to the latest schema.
+ * Node 24 prints one ExperimentalWarning for node:sqlite; run with --disable-warning=ExperimentalWarning to hide it.
+ */
+export async function openSqlite(path: string): Promise<SqliteHandle> {
+  const inMemory = path === ':memory:';
+  if (!inMemory) mkdirSync(dirname(path), { recursive: true });
+  const database = new DatabaseSync(path);
+  try {
+    applyPragmas(database, inMemory);
+    const db = new Kysely<Schema>({ dialect: nodeSqliteDialect(database) });
+    await migrateToLatest(db as Kysely<unknown>);
+    return { db, close: () => db.destroy() };
+  } catch (error) {
+    if (database.isOpen) database.close();
+    throw error;
+  }
+}
+
+function applyPragmas(database: DatabaseSync, inMemory: boolean): void {
+  // WAL: readers never block the writer, and a commit appends to the log instead of rewriting pages.
+  const mode = database.prepare('PRAGMA journal_mode = WAL').get()?.journal_mode;
+  if (!inMemory && mode !== 'wal') {
+    throw new StoreError(
+      'STORE_WAL_UNAVAILABLE',
+      `SQLite refused WAL mode (got ${String(mode)}); is the data dir on a network filesystem?`,
+    );
+  }
+  // NORMAL under WAL fsyncs at checkpoints, not at every commit. A commit is in the OS page cache when it
+  // returns, so it survives a process crash or SIGKILL; a power loss may roll back the last commits but
+  // never corrupts the file. FULL would fsync every commit, for durability against power loss too.
+  database.exec('PRAGMA synchronous = NORMAL');
+  // Wait up to 5 s for another connection's lock (a backup, the sqlite3 shell) instead of failing at once.
+  database.exec('PRAGMA busy_timeout = 5000');
+  database.exec('PRAGMA foreign_keys = ON');
+}
