@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../test/support/fake-clock.ts';
+import { parseAssertion } from '../core/assertion.ts';
+import type { Observation } from '../core/observation.ts';
+import type { CheckSpec } from './checks/registry.ts';
+import { Monitoring, type MonitorResult } from './monitoring.ts';
+import type { MonitorSpec } from './spec.ts';
+
+const status200 = (() => {
+  const parsed = parseAssertion('status == 200');
+  if ('error' in parsed) throw new Error(parsed.error);
+  return parsed.assertion;
+})();
+
+function httpMonitor(id: string, overrides: Partial<MonitorSpec> = {}): MonitorSpec {
+  return {
+    id,
+    name: id,
+    intervalMs: 1_000,
+    timeoutMs: 500,
+    assertions: [status200],
+    degradedWhen: [],
+    failureThreshold: 2,
+    successThreshold: 2,
+    recheck: { attempts: 0, delayMs: 100 },
+    check: {
+      kind: 'http',
+      url: `http://127.0.0.1/${id}`,
+      method: 'GET',
+      headers: {},
+      followRedirects: true,
+      maxBodyBytes: 1024,
+    },
+    ...overrides,
+  };
+}
+
+/** Monitoring on a fake clock whose checks answer whatever `answers` says for each URL. */
+function setup(answers: Map<string, Observation>) {
+  const clock = new FakeClock(0);
+  const results: MonitorResult[] = [];
+  const changes: string[] = [];
+  let runs = 0;
+  const monitoring = new Monitoring({
+    clock,
+    epochNowMs: () => 1_700_000_000_000 + clock.nowMs(),
+    runCheck: (spec: CheckSpec) => {
+      runs++;
+      const url = spec.kind === 'http' ? spec.url : '';
+      return Promise.resolve(answers.get(url) ?? { responseTimeMs: 1, error: 'connect ECONNREFUSED' });
+    },
+    maxConcurrent: 10,
+    onResult: (result) => results.push(result),
+    onStateChange: (monitor, change) => changes.push(`${monitor.id}: ${change.from} → ${change.to}`),
+  });
+  const advance = async (ms: number): Promise<void> => {
+    for (let t = 0; t < ms; t += 50) {
+      clock.advance(50);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  return { clock, monitoring, results, changes, advance, runs: () => runs };
+}
+
+describe('Monitoring', () => {
+  it('runs each monitor every interval and moves its state by the thresholds', async () => {
+    const answers = new Map<string, Observation>([
+      ['http://127.0.0.1/api', { responseTimeMs: 12, status: 200 }],
+    ]);
+    const { monitoring, results, changes, advance } = setup(answers);
+    monitoring.set([httpMonitor('api')]);
+    await advance(2_000);
+    expect(monitoring.get('api')?.state).toBe('up');
+    answers.set('http://127.0.0.1/api', { responseTimeMs: 9, status: 503 });
+    await advance(3_000);
+    expect(changes).toEqual(['api: unknown → up', 'api: up → down']);
+    const last = results.at(-1)!;
+    expect(last).toMatchObject({
+      monitorId: 'api',
+      probe: 'local',
+      verdict: 'down',
+      state: 'down',
+      status: 503,
+    });
+    expect(last.message).toBe('expected status == 200, got 503');
+    monitoring.stop();
+  });
+
+  it('rechecks a failure before the cycle counts, after the recheck delay', async () => {
+    const answers = new Map<string, Observation>();
+    const { monitoring, results, advance, runs } = setup(answers);
+    monitoring.set([httpMonitor('api', { recheck: { attempts: 2, delayMs: 100 } })]);
+    await advance(1_000);
+    // One cycle: the first run and two rechecks, one result.
+    expect(runs()).toBe(3);
+    expect(results).toHaveLength(1);
+    monitoring.stop();
+  });
+
+  it('runs nothing while paused and resumes on request', async () => {
+    const answers = new Map<string, Observation>([
+      ['http://127.0.0.1/api', { responseTimeMs: 12, status: 200 }],
+    ]);
+    const { monitoring, advance, runs, changes } = setup(answers);
+    monitoring.set([httpMonitor('api')]);
+    await advance(1_000);
+    expect(monitoring.pause('api')).toBe(true);
+    const before = runs();
+    await advance(5_000);
+    expect(runs()).toBe(before);
+    expect(monitoring.resume('api')).toBe(true);
+    await advance(1_000);
+    expect(runs()).toBe(before + 1);
+    expect(changes).toEqual(['api: unknown → up', 'api: up → paused', 'api: paused → up']);
+    expect(monitoring.pause('nope')).toBe(false);
+    monitoring.stop();
+  });
+
+  it('marks a heartbeat down once it is late beyond expect_every + grace, and up at the next beat', async () => {
+    const { monitoring, changes, advance } = setup(new Map());
+    const beat: MonitorSpec = {
+      ...httpMonitor('backup'),
+      check: { kind: 'heartbeat', expectEveryMs: 10_000, graceMs: 5_000 },
+    };
+    monitoring.set([beat]);
+    await advance(14_000);
+    expect(monitoring.get('backup')?.state).toBe('unknown');
+    expect(monitoring.heartbeat('backup', { isDown: false })).toBe(true);
+    expect(monitoring.get('backup')?.state).toBe('up');
+    await advance(14_000);
+    expect(monitoring.get('backup')?.state).toBe('up');
+    await advance(4_000);
+    expect(monitoring.get('backup')?.state).toBe('down');
+    expect(monitoring.get('backup')?.lastResult?.message).toMatch(
+      /^no heartbeat for 1[5-8] s \(expected every 10 s\)$/,
+    );
+    monitoring.heartbeat('backup', { isDown: false });
+    monitoring.heartbeat('backup', { isDown: true, message: 'disk full' });
+    expect(changes).toEqual([
+      'backup: unknown → up',
+      'backup: up → down',
+      'backup: down → up',
+      'backup: up → down',
+    ]);
+    expect(monitoring.get('backup')?.lastResult?.message).toBe('disk full');
+    expect(monitoring.heartbeat('api', { isDown: false })).toBe(false);
+    monitoring.stop();
+  });
+
+  it('keeps state across a reload and seeds new monitors from stored state', async () => {
+    const answers = new Map<string, Observation>([
+      ['http://127.0.0.1/api', { responseTimeMs: 12, status: 200 }],
+    ]);
+    const { monitoring, advance } = setup(answers);
+    monitoring.set([httpMonitor('api')]);
+    await advance(1_500);
+    const since = monitoring.get('api')!.sinceMs;
+    monitoring.set(
+      [httpMonitor('api', { intervalMs: 2_000 }), httpMonitor('db')],
+      new Map([['db', { state: 'down', sinceMs: 42 }]]),
+    );
+    expect(monitoring.get('api')).toMatchObject({ state: 'up', sinceMs: since });
+    expect(monitoring.get('db')).toMatchObject({ state: 'down', sinceMs: 42 });
+    monitoring.set([httpMonitor('db')]);
+    expect(monitoring.get('api')).toBeUndefined();
+    monitoring.stop();
+  });
+});

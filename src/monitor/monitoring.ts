@@ -1,0 +1,257 @@
+import type { Clock } from '../core/clock.ts';
+import type { Observation } from '../core/observation.ts';
+import type { CheckContext } from './checks/check.ts';
+import type { CheckSpec } from './checks/registry.ts';
+import { runCycle } from './cycle.ts';
+import { MonitorStatus, type CycleVerdict, type MonitorState, type StateChange } from './monitor-state.ts';
+import { Scheduler } from './scheduler.ts';
+import type { HeartbeatSpec, MonitorSpec } from './spec.ts';
+
+/** One judged cycle, as stored and reported. Times are epoch ms. */
+export interface MonitorResult {
+  readonly monitorId: string;
+  /** Where the check ran from; `local` until remote probes exist. */
+  readonly probe: string;
+  readonly atMs: number;
+  readonly verdict: CycleVerdict;
+  /** The monitor's state after this result. */
+  readonly state: MonitorState;
+  readonly responseTimeMs: number;
+  readonly status?: number | undefined;
+  readonly certDaysLeft?: number | undefined;
+  readonly message: string;
+}
+
+export interface MonitorView {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: string;
+  readonly state: MonitorState;
+  readonly sinceMs: number;
+  readonly isFlapping: boolean;
+  readonly lastResult: MonitorResult | undefined;
+}
+
+export interface StoredState {
+  readonly state: MonitorState;
+  readonly sinceMs: number;
+}
+
+export interface MonitoringDeps {
+  /** Scheduling and rechecks (monotonic; fake in tests). */
+  readonly clock: Clock;
+  /** Result and state times (wall clock). */
+  readonly epochNowMs: () => number;
+  readonly runCheck: (spec: CheckSpec, context: CheckContext) => Promise<Observation>;
+  readonly maxConcurrent: number;
+  readonly onResult?: ((result: MonitorResult) => void) | undefined;
+  readonly onStateChange?: ((monitor: MonitorSpec, change: StateChange) => void) | undefined;
+  /** Start time of each check run vs its slot, for the scheduler-lateness metric and benchmark. */
+  readonly onLateness?: ((latenessMs: number) => void) | undefined;
+}
+
+interface Entry {
+  spec: MonitorSpec;
+  status: MonitorStatus;
+  lastResult: MonitorResult | undefined;
+  /** Heartbeats: when the last one arrived (epoch ms), or when watching began. */
+  lastBeatMs: number;
+}
+
+/**
+ * Every monitor of the config: schedules pull checks, watches heartbeats, keeps each monitor's state and
+ * reports results. Knows nothing of storage or metrics: `onResult` and `onStateChange` carry them away.
+ */
+export class Monitoring {
+  readonly #deps: MonitoringDeps;
+  readonly #scheduler: Scheduler;
+  readonly #entries = new Map<string, Entry>();
+
+  constructor(deps: MonitoringDeps) {
+    this.#deps = deps;
+    this.#scheduler = new Scheduler({
+      clock: deps.clock,
+      maxConcurrent: deps.maxConcurrent,
+      onLateness: deps.onLateness,
+    });
+  }
+
+  /**
+   * The monitors to run from now on (start and reload). Known ids keep their state; `restored` seeds the
+   * state of monitors this process has not seen yet (from the store after a restart).
+   */
+  set(specs: readonly MonitorSpec[], restored: ReadonlyMap<string, StoredState> = new Map()): void {
+    const nowMs = this.#deps.epochNowMs();
+    const keep = new Set(specs.map((spec) => spec.id));
+    for (const id of this.#entries.keys()) if (!keep.has(id)) this.#entries.delete(id);
+    for (const spec of specs) {
+      const entry = this.#entries.get(spec.id);
+      if (entry && sameThresholds(entry.spec, spec)) {
+        entry.spec = spec;
+        continue;
+      }
+      const seed = entry
+        ? { state: entry.status.state, sinceMs: entry.status.sinceMs }
+        : restored.get(spec.id);
+      this.#entries.set(spec.id, {
+        spec,
+        status: new MonitorStatus(thresholdsOf(spec), seed ?? { nowMs }),
+        lastResult: entry?.lastResult,
+        lastBeatMs: entry?.lastBeatMs ?? nowMs,
+      });
+    }
+    this.#scheduler.set(
+      specs.map((spec) => ({
+        id: spec.id,
+        intervalMs: spec.check.kind === 'heartbeat' ? heartbeatSweepMs(spec.check) : spec.intervalMs,
+        run: () => this.#runOne(spec.id),
+      })),
+    );
+  }
+
+  list(): MonitorView[] {
+    return [...this.#entries.values()].map((entry) => this.#view(entry));
+  }
+
+  get(id: string): MonitorView | undefined {
+    const entry = this.#entries.get(id);
+    return entry && this.#view(entry);
+  }
+
+  /** A paused monitor runs no checks and keeps its history; false when there is no such monitor. */
+  pause(id: string): boolean {
+    return this.#change(id, (status, nowMs) => status.pause(nowMs));
+  }
+
+  resume(id: string): boolean {
+    return this.#change(id, (status, nowMs) => status.resume(nowMs));
+  }
+
+  /**
+   * A heartbeat arrived for monitor `id` (the admin listener resolved its token). `isDown` when the sender
+   * reports its own failure (`?status=down`). False when `id` is no heartbeat monitor.
+   */
+  heartbeat(
+    id: string,
+    report: { readonly isDown: boolean; readonly message?: string | undefined },
+  ): boolean {
+    const entry = this.#entries.get(id);
+    if (!entry || entry.spec.check.kind !== 'heartbeat') return false;
+    const nowMs = this.#deps.epochNowMs();
+    entry.lastBeatMs = nowMs;
+    if (entry.status.state === 'paused') return true;
+    const message =
+      report.message ?? (report.isDown ? 'the sender reported a failure' : 'heartbeat received');
+    this.#record(entry, report.isDown ? 'down' : 'up', message, { responseTimeMs: 0 });
+    return true;
+  }
+
+  /** Runs every pull monitor once, now, without touching state: `bulwark check`. */
+  static async checkOnce(
+    specs: readonly MonitorSpec[],
+    deps: Pick<MonitoringDeps, 'clock' | 'runCheck'>,
+  ): Promise<
+    {
+      readonly spec: MonitorSpec;
+      readonly verdict: CycleVerdict;
+      readonly message: string;
+      readonly responseTimeMs: number;
+    }[]
+  > {
+    return Promise.all(
+      specs.map(async (spec) => {
+        if (spec.check.kind === 'heartbeat')
+          return {
+            spec,
+            verdict: 'up' as const,
+            message: 'heartbeat monitors are pushed, not run',
+            responseTimeMs: 0,
+          };
+        const outcome = await runCycle({ ...spec, check: spec.check }, deps);
+        return {
+          spec,
+          verdict: outcome.verdict,
+          message: outcome.message,
+          responseTimeMs: outcome.observation.responseTimeMs,
+        };
+      }),
+    );
+  }
+
+  stop(): void {
+    this.#scheduler.stop();
+  }
+
+  async #runOne(id: string): Promise<void> {
+    const entry = this.#entries.get(id);
+    if (!entry || entry.status.state === 'paused') return;
+    const { spec } = entry;
+    if (spec.check.kind === 'heartbeat') return this.#sweepHeartbeat(entry, spec.check);
+    const outcome = await runCycle({ ...spec, check: spec.check }, this.#deps);
+    // Reloaded or removed while the check ran: its result belongs to a monitor that is gone.
+    if (this.#entries.get(id) !== entry) return;
+    this.#record(entry, outcome.verdict, outcome.message, outcome.observation);
+  }
+
+  /** Late beyond expect_every + grace is down; the first heartbeat after that brings it back at once. */
+  #sweepHeartbeat(entry: Entry, check: HeartbeatSpec): void {
+    const silentMs = this.#deps.epochNowMs() - entry.lastBeatMs;
+    if (silentMs <= check.expectEveryMs + check.graceMs) return;
+    const message = `no heartbeat for ${Math.round(silentMs / 1_000)} s (expected every ${Math.round(check.expectEveryMs / 1_000)} s)`;
+    this.#record(entry, 'down', message, { responseTimeMs: 0 });
+  }
+
+  #record(entry: Entry, verdict: CycleVerdict, message: string, observation: Observation): void {
+    const nowMs = this.#deps.epochNowMs();
+    const change = entry.status.record(verdict, nowMs);
+    const result: MonitorResult = {
+      monitorId: entry.spec.id,
+      probe: 'local',
+      atMs: nowMs,
+      verdict,
+      state: entry.status.state,
+      responseTimeMs: observation.responseTimeMs,
+      status: observation.status,
+      certDaysLeft: observation.certDaysLeft,
+      message,
+    };
+    entry.lastResult = result;
+    this.#deps.onResult?.(result);
+    if (change) this.#deps.onStateChange?.(entry.spec, change);
+  }
+
+  #change(id: string, apply: (status: MonitorStatus, nowMs: number) => StateChange | undefined): boolean {
+    const entry = this.#entries.get(id);
+    if (!entry) return false;
+    const change = apply(entry.status, this.#deps.epochNowMs());
+    if (change) this.#deps.onStateChange?.(entry.spec, change);
+    return true;
+  }
+
+  #view(entry: Entry): MonitorView {
+    return {
+      id: entry.spec.id,
+      name: entry.spec.name,
+      kind: entry.spec.check.kind,
+      state: entry.status.state,
+      sinceMs: entry.status.sinceMs,
+      isFlapping: entry.status.isFlapping,
+      lastResult: entry.lastResult,
+    };
+  }
+}
+
+/** A heartbeat is checked for lateness a few times per expected period, at most every minute. */
+function heartbeatSweepMs(check: HeartbeatSpec): number {
+  return Math.max(1_000, Math.min(60_000, Math.floor(check.expectEveryMs / 4)));
+}
+
+/** A late heartbeat is already confirmed (the grace period was the wait): one sweep decides either way. */
+function thresholdsOf(spec: MonitorSpec): { failureThreshold: number; successThreshold: number } {
+  if (spec.check.kind === 'heartbeat') return { failureThreshold: 1, successThreshold: 1 };
+  return spec;
+}
+
+function sameThresholds(a: MonitorSpec, b: MonitorSpec): boolean {
+  return a.failureThreshold === b.failureThreshold && a.successThreshold === b.successThreshold;
+}
