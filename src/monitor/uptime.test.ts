@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { uptimeOf } from './uptime.ts';
+
+const minute = 60_000;
+const window = { fromMs: 0, toMs: 60 * minute };
+const aliveAllHour = [{ startedMs: 0, lastAliveMs: 60 * minute }];
+
+describe('uptimeOf (time-weighted)', () => {
+  it('weighs each state by how long it held, not by how many results said it', () => {
+    // Up for 45 minutes, down for 15: one down result followed by many up ones changes nothing.
+    const samples = [
+      { atMs: 0, state: 'up' },
+      { atMs: 45 * minute, state: 'down' },
+      ...Array.from({ length: 15 }, (_, i) => ({ atMs: (45 + i) * minute, state: 'down' })),
+    ];
+    const uptime = uptimeOf(samples, aliveAllHour, window, 60 * minute);
+    expect(uptime.ratio).toBeCloseTo(0.75, 9);
+    expect(uptime.noDataMs).toBe(0);
+  });
+
+  it('counts the time Bulwark was not running as no data, never as up', () => {
+    const samples = [
+      { atMs: 0, state: 'up' },
+      { atMs: minute, state: 'up' },
+      { atMs: 40 * minute, state: 'up' },
+    ];
+    // Running 0–10 min and 40–60 min; results every minute in reality, here sparse on purpose.
+    const alive = [
+      { startedMs: 0, lastAliveMs: 10 * minute },
+      { startedMs: 40 * minute, lastAliveMs: 60 * minute },
+    ];
+    const uptime = uptimeOf(samples, alive, window, 30 * minute);
+    expect(uptime.upMs).toBe(30 * minute);
+    expect(uptime.noDataMs).toBe(30 * minute);
+    expect(uptime.ratio).toBe(1);
+  });
+
+  it('stops holding a state beyond maxHold when results stop coming', () => {
+    const uptime = uptimeOf([{ atMs: 0, state: 'down' }], aliveAllHour, window, 5 * minute);
+    expect(uptime.downMs).toBe(5 * minute);
+    expect(uptime.noDataMs).toBe(55 * minute);
+    expect(uptime.ratio).toBe(0);
+  });
+
+  it('takes the state in force at the window start from a sample before it, and excludes paused time', () => {
+    const samples = [
+      { atMs: -10 * minute, state: 'up' },
+      { atMs: 20 * minute, state: 'paused' },
+      { atMs: 30 * minute, state: 'up' },
+    ];
+    const alive = [{ startedMs: -60 * minute, lastAliveMs: 60 * minute }];
+    const uptime = uptimeOf(samples, alive, window, 60 * minute);
+    expect(uptime).toMatchObject({ upMs: 50 * minute, excludedMs: 10 * minute, noDataMs: 0, ratio: 1 });
+  });
+
+  it('has no ratio without observed time', () => {
+    expect(uptimeOf([], aliveAllHour, window, minute).ratio).toBeUndefined();
+  });
+});

@@ -1,0 +1,68 @@
+import type { MonitorState } from './monitor-state.ts';
+
+/** A stored result reduced to what uptime needs. */
+export interface StateSample {
+  readonly atMs: number;
+  readonly state: MonitorState | string;
+}
+
+/** When Bulwark itself was running: outside these intervals nothing was observed. */
+export interface AliveInterval {
+  readonly startedMs: number;
+  readonly lastAliveMs: number;
+}
+
+export interface Uptime {
+  /** Share (0..1) of observed time the monitor was up or degraded; undefined with no observed time. */
+  readonly ratio: number | undefined;
+  readonly upMs: number;
+  readonly downMs: number;
+  /** Observed time excluded from the ratio: paused, maintenance, or not yet known. */
+  readonly excludedMs: number;
+  /** Time in the window with no observation: Bulwark was not running, or the monitor did not exist. */
+  readonly noDataMs: number;
+}
+
+/**
+ * Time-weighted uptime over [fromMs, toMs): each result's state holds until the next result, but never
+ * beyond the end of the alive interval it falls in, nor beyond `maxHoldMs` (a few check intervals: a
+ * monitor that stopped reporting stops counting). Time Bulwark was not running is no data, never up.
+ * `samples` must be sorted by time and may start before the window (the state in force at its start).
+ */
+export function uptimeOf(
+  samples: readonly StateSample[],
+  alive: readonly AliveInterval[],
+  window: { readonly fromMs: number; readonly toMs: number },
+  maxHoldMs: number,
+): Uptime {
+  let upMs = 0;
+  let downMs = 0;
+  let excludedMs = 0;
+  for (let i = 0; i < samples.length; i++) {
+    const sample = samples[i]!;
+    const nextMs = samples[i + 1]?.atMs ?? Number.POSITIVE_INFINITY;
+    const aliveEndMs = aliveEndOf(alive, sample.atMs);
+    const startMs = Math.max(sample.atMs, window.fromMs);
+    const endMs = Math.min(nextMs, aliveEndMs, sample.atMs + maxHoldMs, window.toMs);
+    if (endMs <= startMs) continue;
+    const heldMs = endMs - startMs;
+    if (sample.state === 'up' || sample.state === 'degraded') upMs += heldMs;
+    else if (sample.state === 'down') downMs += heldMs;
+    else excludedMs += heldMs;
+  }
+  const observedMs = upMs + downMs;
+  return {
+    ratio: observedMs > 0 ? upMs / observedMs : undefined,
+    upMs,
+    downMs,
+    excludedMs,
+    noDataMs: Math.max(0, window.toMs - window.fromMs - observedMs - excludedMs),
+  };
+}
+
+/** The end of the alive interval containing `atMs`; the sample's own time if none does (a stray result). */
+function aliveEndOf(alive: readonly AliveInterval[], atMs: number): number {
+  for (const interval of alive)
+    if (interval.startedMs <= atMs && atMs <= interval.lastAliveMs) return interval.lastAliveMs;
+  return atMs;
+}
