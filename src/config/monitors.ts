@@ -47,6 +47,8 @@ const http = z.strictObject({
   body: z.string().optional(),
   follow_redirects: z.boolean().default(true),
   max_body: z.int().min(0).default(65_536),
+  /** false for an internal service with a self-signed certificate; its days left are still reported. */
+  verify_tls: z.boolean().default(true),
 });
 
 const tcp = z.strictObject({
@@ -107,6 +109,7 @@ const monitor = z.discriminatedUnion('type', [http, tcp, tls, dns, heartbeat]).t
           body: m.body,
           followRedirects: m.follow_redirects,
           maxBodyBytes: m.max_body,
+          verifyTls: m.verify_tls,
         },
       };
     case 'tcp':

@@ -1,0 +1,18 @@
+import type { Observation } from '../../core/index.ts';
+
+export interface CheckContext {
+  readonly signal: AbortSignal;
+  /** The whole run's budget, connect to last byte read, in ms. */
+  readonly timeoutMs: number;
+  /** What the assertions need, so the check can skip work (reading a body, inspecting a certificate). */
+  readonly needs: { readonly body: boolean; readonly cert: boolean };
+}
+
+/**
+ * One kind of synthetic check. `run` never rejects for a failure of the target (refused, reset, timeout, DNS,
+ * TLS): it resolves an Observation with `error` set, and it leaves no socket open behind it.
+ */
+export interface Check<S extends { readonly kind: string }> {
+  readonly kind: S['kind'];
+  run(spec: S, context: CheckContext): Promise<Observation>;
+}

@@ -1,0 +1,160 @@
+import type { Readable } from 'node:stream';
+import { TLSSocket } from 'node:tls';
+import { Agent, buildConnector, interceptors, request, type Dispatcher } from 'undici';
+import type { Observation } from '../../core/index.ts';
+import type { Check, CheckContext } from './check.ts';
+import { inspectPeer } from './inspect-peer.ts';
+import { startRun } from './run-bounds.ts';
+
+export interface HttpCheckSpec {
+  readonly kind: 'http';
+  readonly url: string;
+  readonly method: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string | undefined;
+  /** Follow up to 5 redirects; the observation is the final response's. */
+  readonly followRedirects: boolean;
+  readonly maxBodyBytes: number;
+  /** https: whether an untrusted certificate is an error; true when absent. Days left are reported either way. */
+  readonly verifyTls?: boolean | undefined;
+}
+
+const maxRedirections = 5;
+
+/** What connecting to one origin saw during a run. */
+interface Connection {
+  readonly isConnected: boolean;
+  readonly certDaysLeft: number | undefined;
+}
+
+/**
+ * One request over a fresh Agent that is destroyed after the run: a monitor exists to see connect and TLS
+ * failures, which a pooled keep-alive connection would hide. The certificate is read in the Agent's connect
+ * hook, from the very socket the request then uses, so no second handshake is made to learn it.
+ */
+export const httpCheck: Check<HttpCheckSpec> = {
+  kind: 'http',
+  async run(spec, context) {
+    const bounds = startRun(context);
+    const connections = new Map<string, Connection>();
+    const agent = new Agent({
+      connect: recordingConnector(spec, context, connections),
+      headersTimeout: context.timeoutMs,
+      bodyTimeout: context.timeoutMs,
+    });
+    let final: Connection | undefined;
+    try {
+      const response = await request(spec.url, {
+        dispatcher: spec.followRedirects ? agent.compose(interceptors.redirect({ maxRedirections })) : agent,
+        method: spec.method,
+        headers: withUserAgent(spec.headers),
+        body: spec.body ?? null,
+        signal: bounds.signal,
+      });
+      final = connections.get(finalOrigin(response.context, spec.url));
+      const facts = {
+        connected: true,
+        certDaysLeft: final?.certDaysLeft,
+        status: response.statusCode,
+        headers: flattenHeaders(response.headers),
+      };
+      if (!context.needs.body) {
+        discard(response.body);
+        return { responseTimeMs: bounds.elapsedMs(), ...facts } satisfies Observation;
+      }
+      const body = await readText(response.body, spec.maxBodyBytes);
+      return { responseTimeMs: bounds.elapsedMs(), ...facts, body };
+    } catch (error) {
+      // Without a response, the last origin connected to is where the run stopped.
+      final ??= [...connections.values()].at(-1);
+      return {
+        responseTimeMs: bounds.elapsedMs(),
+        connected: final?.isConnected ?? false,
+        certDaysLeft: final?.certDaysLeft,
+        error: bounds.describe(error),
+      };
+    } finally {
+      bounds.end();
+      await agent.destroy();
+    }
+  },
+};
+
+/** undici's own connector, wrapped to note each origin's outcome and to judge the peer certificate itself. */
+function recordingConnector(
+  spec: HttpCheckSpec,
+  context: CheckContext,
+  connections: Map<string, Connection>,
+): buildConnector.connector {
+  // Node would destroy an untrusted socket before we could read its expiry; inspectPeer applies `verifyTls`.
+  const connect = buildConnector({ timeout: context.timeoutMs, rejectUnauthorized: false });
+  return (options, callback) => {
+    const origin = `${options.protocol}//${options.host ?? options.hostname}`;
+    const note = (isConnected: boolean, certDaysLeft?: number) => {
+      connections.delete(origin); // re-inserted last, so the Map's order is the order of connects
+      connections.set(origin, { isConnected, certDaysLeft });
+    };
+    connect(options, (error, socket) => {
+      if (error !== null) {
+        note(false);
+        callback(error, null);
+      } else if (socket instanceof TLSSocket) {
+        const peer = inspectPeer(socket, {
+          hostname: options.servername ?? options.hostname,
+          verify: spec.verifyTls ?? true,
+          wantsDaysLeft: context.needs.cert,
+        });
+        note(!peer.rejection, peer.certDaysLeft);
+        if (!peer.rejection) return callback(null, socket);
+        socket.destroy();
+        callback(peer.rejection, null);
+      } else {
+        note(true);
+        callback(null, socket);
+      }
+    });
+  };
+}
+
+function finalOrigin(context: unknown, url: string): string {
+  // The redirect interceptor lists every URL it requested, the final one last; without it, context is null.
+  const history: unknown =
+    typeof context === 'object' && context !== null ? Reflect.get(context, 'history') : undefined;
+  const last: unknown = Array.isArray(history) ? history.at(-1) : undefined;
+  return last instanceof URL ? last.origin : new URL(url).origin;
+}
+
+function withUserAgent(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const hasUserAgent = Object.keys(headers).some((name) => name.toLowerCase() === 'user-agent');
+  return hasUserAgent ? { ...headers } : { ...headers, 'user-agent': 'bulwark-monitor' };
+}
+
+function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}
+
+/** Reads at most maxBodyBytes as UTF-8, then stops: leaving the loop early destroys the body and its socket. */
+async function readText(body: Readable, maxBodyBytes: number): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = '';
+  let bytesLeft = maxBodyBytes;
+  body.on('error', ignore); // errors reach the loop below; this only keeps a late one from going unhandled
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    const piece = chunk.subarray(0, bytesLeft);
+    bytesLeft -= piece.length;
+    // `stream: true` holds back a multi-byte character cut at the limit instead of mangling it.
+    text += decoder.decode(piece, { stream: true });
+    if (bytesLeft === 0) return text;
+  }
+  return text + decoder.decode();
+}
+
+function discard(body: Readable): void {
+  body.on('error', ignore).destroy();
+}
+
+function ignore(): void {}

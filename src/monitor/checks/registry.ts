@@ -1,0 +1,26 @@
+import type { Observation } from '../../core/index.ts';
+import type { Check, CheckContext } from './check.ts';
+import { dnsCheck, type DnsCheckSpec } from './dns.ts';
+import { httpCheck, type HttpCheckSpec } from './http.ts';
+import { tcpCheck, type TcpCheckSpec } from './tcp.ts';
+import { tlsCheck, type TlsCheckSpec } from './tls.ts';
+
+/** Every pull-based check kind; a new kind is one file and one entry here. Heartbeats are pushed, not run. */
+export const checks = [httpCheck, tcpCheck, tlsCheck, dnsCheck] as const;
+
+export type CheckSpec = HttpCheckSpec | TcpCheckSpec | TlsCheckSpec | DnsCheckSpec;
+export type CheckKind = CheckSpec['kind'];
+
+// Fails to compile when a spec kind has no check in the array, or the array holds a kind with no spec.
+type RegisteredKind = (typeof checks)[number]['kind'];
+const _isEveryKindRegistered: [CheckKind, RegisteredKind] extends [RegisteredKind, CheckKind] ? true : never =
+  true;
+
+const byKind = new Map<CheckKind, Check<CheckSpec>>(checks.map((check) => [check.kind, check]));
+
+/** Runs the check registered for `spec.kind`; resolves an Observation for any failure of the target. */
+export function runCheck(spec: CheckSpec, context: CheckContext): Promise<Observation> {
+  const check = byKind.get(spec.kind);
+  if (!check) throw new Error(`no check registered for kind "${spec.kind}"`);
+  return check.run(spec, context);
+}
