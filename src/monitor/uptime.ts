@@ -1,9 +1,9 @@
-import type { MonitorState } from './monitor-state.ts';
 
 /** A stored result reduced to what uptime needs. */
 export interface StateSample {
   readonly atMs: number;
-  readonly state: MonitorState | string;
+  /** A MonitorState, or whatever an older version stored. */
+  readonly state: string;
 }
 
 /** When Bulwark itself was running: outside these intervals nothing was observed. */
