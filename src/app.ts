@@ -4,10 +4,12 @@ import {
   configReloadFailures,
   createLogger,
   GatewayMetrics,
+  registerMonitorGauges,
   subscribeGatewayLogs,
   type Logger,
 } from './observability/index.ts';
 import { DataPlane } from './runtime/data-plane.ts';
+import { MonitoringSupervisor } from './runtime/monitors-api.ts';
 import { Reloader, type ConfigStatus, type ReloadOutcome } from './runtime/reloader.ts';
 import { EndpointOverrides } from './services/index.ts';
 
@@ -40,6 +42,8 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
   const unsubscribeLogs = subscribeGatewayLogs(logger);
   const dataPlane = new DataPlane(config, { activeHealthChecks: true, logger });
   const metrics = new GatewayMetrics({ poolStatus: () => dataPlane.gateway.status() });
+  const monitoring = new MonitoringSupervisor(logger);
+  registerMonitorGauges(metrics.registry, () => monitoring.host?.monitoring.list() ?? []);
   const reloadFailures = configReloadFailures(metrics.registry);
   let live = config;
   let isReady = false;
@@ -49,6 +53,8 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
   const reloader = new Reloader(options.configPath, {
     load: () => loadConfigFile(options.configPath ?? ''),
     async apply(next) {
+      // Monitors first: a monitoring store that cannot open refuses the reload before the gateway swaps.
+      await monitoring.apply(next);
       await dataPlane.swapTo(next, (gateway) => {
         const { dropped } = endpointOverrides.applyTo(gateway);
         if (dropped.length > 0)
@@ -78,11 +84,13 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
     endpointControl: { gateway: () => dataPlane.gateway, overrides: endpointOverrides },
     adminTokens: () => live.admin.tokens,
     configStatus: () => reloader.status,
+    monitors: monitoring.api,
   });
   try {
+    await monitoring.apply(config);
     await dataPlane.start();
   } catch (error) {
-    await admin.close();
+    await Promise.all([admin.close(), monitoring.stop()]);
     throw error;
   }
   const stopWatching =
@@ -115,6 +123,7 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
       isReady = false;
       stopWatching();
       const { cutOff } = await dataPlane.stop();
+      await monitoring.stop();
       await admin.close();
       metrics.close();
       unsubscribeLogs();

@@ -132,7 +132,7 @@ const monitor = z.discriminatedUnion('type', [http, tcp, tls, dns, heartbeat]).t
           kind: 'dns' as const,
           host: m.host,
           record: m.record,
-          resolver: m.resolver && hostPortOf(m.resolver),
+          resolver: m.resolver === undefined ? undefined : hostPortOf(m.resolver),
         },
       };
     case 'heartbeat':

@@ -1,4 +1,3 @@
-
 /** A stored result reduced to what uptime needs. */
 export interface StateSample {
   readonly atMs: number;

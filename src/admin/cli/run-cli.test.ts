@@ -78,7 +78,7 @@ describe('runCli', () => {
 
   it.each([
     [['valdate'], 'unknown command "valdate"; did you mean "validate"?'],
-    [['frobnicate'], 'unknown command "frobnicate"; commands are: start, validate, demo'],
+    [['frobnicate'], 'unknown command "frobnicate"; commands are: start, validate, check, monitors, demo'],
     [['validate', '-x'], "validate: Unknown option '-x'"],
     [['validate', '-c'], "validate: Option '-c, --config <value>' argument missing"],
     [['validate', 'file.yaml'], "validate: Unexpected argument 'file.yaml'"],

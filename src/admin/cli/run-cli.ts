@@ -2,14 +2,22 @@ import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { closestMatch, ConfigError } from '../../config/index.ts';
 import { BulwarkError } from '../../core/errors.ts';
 import { exitCodes, type CliIo, type Command, type OptionValues } from './command.ts';
+import { checkCommand } from './check-command.ts';
 import { demoCommand } from './demo-command.ts';
+import { monitorsCommand } from './monitors-command.ts';
 import { helpOption, renderCommandHelp, renderHelp } from './help.ts';
 import { startCommand } from './start-command.ts';
 import { validateCommand } from './validate-command.ts';
 import { bulwarkVersion } from './version.ts';
 
 /** Every CLI verb; adding one is a file and a line here. */
-const commands: readonly Command[] = [startCommand, validateCommand, demoCommand];
+const commands: readonly Command[] = [
+  startCommand,
+  validateCommand,
+  checkCommand,
+  monitorsCommand,
+  demoCommand,
+];
 
 // `npm start` passes no arguments and should show something running, so the demo is the default.
 const defaultCommand = demoCommand;

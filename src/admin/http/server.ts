@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../observability/index.ts';
 import type { EndpointControl } from '../../services/index.ts';
 import { metricsRoute, type MetricsSource } from './metrics-route.ts';
+import { monitorRoutes, type MonitorsApi } from './monitor-routes.ts';
 import { poolRoutes } from './pool-routes.ts';
 import { probeRoutes } from './probe-routes.ts';
 import { sendError, sendJson, type AdminRoute } from './respond.ts';
@@ -22,6 +23,8 @@ export interface AdminServerOptions {
   readonly adminTokens?: (() => readonly string[]) | undefined;
   /** Serves GET /api/v1/config/status: the live config and the last reload's outcome. */
   readonly configStatus?: (() => unknown) | undefined;
+  /** Serves /api/v1/monitors and the heartbeat URLs; without it those routes do not exist. */
+  readonly monitors?: MonitorsApi | undefined;
 }
 
 export interface RunningAdminServer {
@@ -33,7 +36,8 @@ export interface RunningAdminServer {
 
 export async function startAdminServer(options: AdminServerOptions): Promise<RunningAdminServer> {
   const log = options.logger.child({ component: 'admin' });
-  const routes = new RouteTable(adminRoutes(options, log));
+  let url = '';
+  const routes = new RouteTable(adminRoutes(options, log, () => url));
   const server = createServer((request, response) => {
     dispatch(routes, request, response).catch((error: unknown) => {
       log.error({ err: error, method: request.method, path: request.url }, 'admin request failed');
@@ -44,7 +48,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Run
   });
   await listen(server, options.host, options.port);
   server.on('error', (error) => log.error({ err: error }, 'admin server error'));
-  const url = formatUrl(options.host, (server.address() as AddressInfo).port);
+  url = formatUrl(options.host, (server.address() as AddressInfo).port);
   log.info({ url }, 'admin server listening');
 
   let closing: Promise<void> | undefined;
@@ -60,10 +64,11 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Run
   };
 }
 
-function adminRoutes(options: AdminServerOptions, log: Logger): AdminRoute[] {
+function adminRoutes(options: AdminServerOptions, log: Logger, baseUrl: () => string): AdminRoute[] {
   const routes = [metricsRoute(options.metrics), ...probeRoutes(options.isReady)];
-  const { endpointControl: control, adminTokens = () => [], configStatus } = options;
+  const { endpointControl: control, adminTokens = () => [], configStatus, monitors } = options;
   if (control) routes.push(...poolRoutes({ control, adminTokens, log }));
+  if (monitors) routes.push(...monitorRoutes({ monitors, adminTokens, baseUrl, log }));
   if (configStatus) {
     const handle: AdminRoute['handle'] = (_request, response) => sendJson(response, 200, configStatus());
     routes.push({ method: 'GET', path: '/api/v1/config/status', handle });

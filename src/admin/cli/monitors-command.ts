@@ -1,0 +1,76 @@
+import { loadConfigFile } from '../../config/index.ts';
+import { BulwarkError } from '../../core/errors.ts';
+import { table } from './check-command.ts';
+import { exitCodes, stringOption, type Command } from './command.ts';
+import { configOption, defaultConfigFile } from './validate-command.ts';
+
+interface MonitorRow {
+  readonly id: string;
+  readonly type: string;
+  readonly state: string;
+  readonly since: string;
+  readonly flapping: boolean;
+  readonly uptime: Readonly<Record<string, number | null>>;
+  readonly latency_ms: { readonly p95: number | null };
+  readonly last_result?: { readonly message: string } | undefined;
+}
+
+/** The monitors of a running Bulwark as a table, read from its admin API. */
+export const monitorsCommand: Command = {
+  name: 'monitors',
+  summary: 'Show the monitors of a running Bulwark: state, since when, uptime, latency',
+  usage: 'bulwark monitors [-c FILE | --admin URL]',
+  options: [
+    configOption,
+    {
+      name: 'admin',
+      type: 'string',
+      valueName: 'URL',
+      description: 'Admin listener to ask (default: listen.admin of the config)',
+    },
+  ],
+  async run(values, io) {
+    const adminUrl =
+      stringOption(values, 'admin') ?? (await adminUrlOf(stringOption(values, 'config'), io.env));
+    let body: { monitors: MonitorRow[] };
+    try {
+      const res = await fetch(`${adminUrl.replace(/\/$/, '')}/api/v1/monitors`);
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      body = (await res.json()) as { monitors: MonitorRow[] };
+    } catch (error) {
+      io.err(
+        `bulwark: cannot read monitors from ${adminUrl}: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
+      return exitCodes.failure;
+    }
+    if (body.monitors.length === 0) {
+      io.out('no monitors\n');
+      return exitCodes.ok;
+    }
+    const percent = (ratio: number | null | undefined): string =>
+      ratio === null || ratio === undefined ? '-' : `${(ratio * 100).toFixed(2)}%`;
+    const rows = body.monitors.map((m) => [
+      m.id,
+      m.type,
+      m.flapping ? `${m.state} (flapping)` : m.state,
+      m.since.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+      percent(m.uptime['24h']),
+      percent(m.uptime['30d']),
+      m.latency_ms.p95 === null ? '-' : `${Math.round(m.latency_ms.p95)} ms`,
+      m.last_result?.message ?? '',
+    ]);
+    io.out(table(['MONITOR', 'TYPE', 'STATE', 'SINCE', 'UP 24H', 'UP 30D', 'P95 24H', 'LAST'], rows));
+    return exitCodes.ok;
+  },
+};
+
+async function adminUrlOf(
+  file: string | undefined,
+  env: Record<string, string | undefined> | undefined,
+): Promise<string> {
+  const config = await loadConfigFile(file ?? defaultConfigFile, { env });
+  const { host, port } = config.listen.admin;
+  if (port === 0)
+    throw new BulwarkError('CLI_USAGE', 'the config binds the admin listener to port 0; pass --admin URL');
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}

@@ -1,0 +1,54 @@
+import { Gauge, type Registry } from 'prom-client';
+
+/** What the gauges read of each monitor at scrape time (the control plane's Monitoring views). */
+export interface MonitorGaugeSource {
+  readonly id: string;
+  readonly state: string;
+  readonly lastResult?:
+    { readonly responseTimeMs: number; readonly certDaysLeft?: number | undefined } | undefined;
+}
+
+const states = ['up', 'degraded', 'down', 'paused', 'maintenance', 'unknown'] as const;
+
+/** Monitor gauges, read from the live monitors at every scrape; a removed monitor disappears. */
+export function registerMonitorGauges(registry: Registry, read: () => readonly MonitorGaugeSource[]): void {
+  const gauge = (name: string, help: string, labelNames: string[], fill: (g: Gauge) => void): void =>
+    void new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        fill(this);
+      },
+    });
+  gauge(
+    'bulwark_monitor_up',
+    '1 while the monitor is up or degraded, 0 while down (absent otherwise).',
+    ['monitor'],
+    (g) => {
+      for (const m of read())
+        if (m.state === 'up' || m.state === 'degraded' || m.state === 'down')
+          g.set({ monitor: m.id }, Number(m.state !== 'down'));
+    },
+  );
+  gauge(
+    'bulwark_monitor_state',
+    '1 for the state the monitor is in, 0 for the others.',
+    ['monitor', 'state'],
+    (g) => {
+      for (const m of read())
+        for (const state of states) g.set({ monitor: m.id, state }, Number(m.state === state));
+    },
+  );
+  gauge('bulwark_monitor_response_time_seconds', 'The last check’s response time.', ['monitor'], (g) => {
+    for (const m of read()) if (m.lastResult) g.set({ monitor: m.id }, m.lastResult.responseTimeMs / 1_000);
+  });
+  gauge('bulwark_monitor_cert_days_left', 'Days until the checked certificate expires.', ['monitor'], (g) => {
+    for (const m of read()) {
+      const days = m.lastResult?.certDaysLeft;
+      if (days !== undefined) g.set({ monitor: m.id }, days);
+    }
+  });
+}

@@ -1,0 +1,48 @@
+import type { MonitorsApi } from '../admin/http/monitor-routes.ts';
+import type { Config } from '../config/index.ts';
+import type { Logger } from '../observability/index.ts';
+import { MonitoringHost } from './monitoring-host.ts';
+
+/**
+ * Monitoring for a control plane (the single process or the cluster primary): started when the config has
+ * monitors, so a gateway-only setup creates no data directory; a reload that adds the first monitors starts
+ * it then. `api` is what the admin listener serves, empty until monitoring runs.
+ */
+export class MonitoringSupervisor {
+  readonly #logger: Logger;
+  #host: MonitoringHost | undefined;
+  #starting: Promise<void> | undefined;
+
+  constructor(logger: Logger) {
+    this.#logger = logger;
+  }
+
+  get host(): MonitoringHost | undefined {
+    return this.#host;
+  }
+
+  async apply(config: Config): Promise<void> {
+    if (this.#host) return this.#host.apply(config);
+    if (config.monitors.length === 0) return;
+    this.#starting ??= MonitoringHost.start(config, this.#logger).then((host) => {
+      this.#host = host;
+    });
+    await this.#starting;
+  }
+
+  async stop(): Promise<void> {
+    await this.#starting?.catch(() => undefined);
+    await this.#host?.stop();
+  }
+
+  readonly api: MonitorsApi = {
+    reports: async () => (await this.#host?.reports()) ?? [],
+    report: async (id) => this.#host?.report(id),
+    history: async (id, fromMs, toMs) =>
+      (await this.#host?.history(id, fromMs, toMs)) ?? { results: [], noData: [] },
+    pause: (id) => this.#host?.monitoring.pause(id) ?? false,
+    resume: (id) => this.#host?.monitoring.resume(id) ?? false,
+    monitorForToken: (token) => this.#host?.monitorForToken(token),
+    heartbeat: (id, report) => this.#host?.monitoring.heartbeat(id, report) ?? false,
+  };
+}
