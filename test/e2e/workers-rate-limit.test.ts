@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { Client } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBulwarkProcess, type BulwarkProcess } from '../support/bulwark-process.ts';
+import { eventually } from '../support/gateway-harness.ts';
 import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
 
 const ratePerSecond = 200;
 const burst = 20;
 
-describe('rate limits with gateway.workers: 2', () => {
+describe('gateway.workers: 2 — rate limits and monitoring', () => {
   let upstream: TestUpstream;
   let bulwark: BulwarkProcess;
 
@@ -25,6 +26,8 @@ describe('rate limits with gateway.workers: 2', () => {
         'logging: { level: silent }',
         `pools: { api: { endpoints: [{ url: "${upstream.url}" }], concurrency: 64 } }`,
         `routes: [{ pool: api, rate_limits: [{ key: route, rate: ${ratePerSecond}/s, burst: ${burst} }] }]`,
+        `data_dir: ${join(dir, 'data')}`,
+        `monitors: [{ name: Upstream, type: http, url: "${upstream.url}/", interval: 200ms, timeout: 150ms }]`,
       ].join('\n'),
     );
     bulwark = await startBulwarkProcess(file);
@@ -70,6 +73,19 @@ describe('rate limits with gateway.workers: 2', () => {
     // Refusals are counted by code across workers; each worker enforces half of the pool's limit of 64.
     expect(samples(metrics, 'bulwark_gateway_errors_total{code="GW_RATE_LIMITED"}')).toEqual([refused]);
     expect(samples(metrics, 'bulwark_gateway_pool_concurrency_limit{pool="api"}')).toEqual([64]);
+  });
+
+  it('runs the monitors in the primary, once, not in every worker', async () => {
+    const monitors = async (): Promise<{ id: string; state: string }[]> =>
+      (
+        (await (await fetch(`${bulwark.adminUrl}/api/v1/monitors`)).json()) as {
+          monitors: { id: string; state: string }[];
+        }
+      ).monitors;
+    await eventually(async () => (await monitors())[0]?.state === 'up', 5_000, 'the monitor up');
+    expect(await monitors()).toEqual([expect.objectContaining({ id: 'upstream', state: 'up' })]);
+    const metrics = await metricsText(bulwark.adminUrl);
+    expect(samples(metrics, 'bulwark_monitor_up{monitor="upstream"}')).toEqual([1]);
   });
 });
 

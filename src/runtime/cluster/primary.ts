@@ -9,6 +9,7 @@ import {
   configReloadFailures,
   createLogger,
   GatewayMetrics,
+  registerMonitorGauges,
   subscribeGatewayLogs,
 } from '../../observability/index.ts';
 import { EndpointOverrides } from '../../services/index.ts';
@@ -20,6 +21,7 @@ import { controlSnapshotOf, type PrimaryMessage, type WorkerMessage } from './me
 import { WorkerSupervisor } from './worker-supervisor.ts';
 import { LocalRateLimitStore } from '../../gateway/overload/rate-limit-store.ts';
 import { workerShareOf } from './share-limits.ts';
+import { MonitoringSupervisor } from '../monitors-api.ts';
 
 export interface ClusterStartOptions extends StartOptions {
   /** Gateway worker processes, > 1 (config gateway.workers resolved). */
@@ -48,6 +50,9 @@ export async function startBulwarkCluster(
   // The primary's gates and throttles see no traffic: the overload gauges come from the workers instead.
   const metrics = new GatewayMetrics({ poolStatus: () => withoutOverload(host.current.status()) });
   const clusterMetrics = new ClusterMetrics(metrics.registry);
+  // Monitoring is control plane: it runs here, never in the workers.
+  const monitoring = new MonitoringSupervisor(logger);
+  registerMonitorGauges(metrics.registry, () => monitoring.host?.monitoring.list() ?? []);
   const reloadFailures = configReloadFailures(metrics.registry);
   let live = config;
   // Every worker's rate-limit buckets, here, so the limits hold for the cluster as a whole.
@@ -111,6 +116,7 @@ export async function startBulwarkCluster(
     async apply(next) {
       // Everything that can be refused is checked here first, so a bad file changes nothing anywhere.
       if (next.listen.gatewayTls) await readCertificatePair(next.listen.gatewayTls);
+      await monitoring.apply(next);
       const gateway = new Gateway(next, gatewayDeps);
       gateway.inheritHealthFrom(host.current);
       gateway.start();
@@ -144,9 +150,14 @@ export async function startBulwarkCluster(
   host.current.start();
   let ready: Extract<WorkerMessage, { type: 'ready' }>;
   try {
+    await monitoring.apply(config);
     ready = await supervisor.start();
   } catch (error) {
-    await Promise.all([supervisor.drain(config.gateway.drainTimeoutMs), host.current.stop()]);
+    await Promise.all([
+      supervisor.drain(config.gateway.drainTimeoutMs),
+      host.current.stop(),
+      monitoring.stop(),
+    ]);
     stopListening();
     throw error;
   }
@@ -161,8 +172,13 @@ export async function startBulwarkCluster(
     endpointControl: { gateway: () => host.current, overrides: endpointOverrides },
     adminTokens: () => live.admin.tokens,
     configStatus: () => reloader.status,
+    monitors: monitoring.api,
   }).catch(async (error: unknown) => {
-    await Promise.all([supervisor.drain(config.gateway.drainTimeoutMs), host.current.stop()]);
+    await Promise.all([
+      supervisor.drain(config.gateway.drainTimeoutMs),
+      host.current.stop(),
+      monitoring.stop(),
+    ]);
     stopListening();
     throw error;
   });
@@ -201,7 +217,7 @@ export async function startBulwarkCluster(
       stopWatching();
       // Each worker runs the single-process drain; past drain_timeout (+ a margin to exit) it is killed.
       await supervisor.drain(live.gateway.drainTimeoutMs + 5_000);
-      await Promise.all([host.current.stop(), admin.close()]);
+      await Promise.all([host.current.stop(), admin.close(), monitoring.stop()]);
       stopListening();
       logger.info({ event: 'stopped' }, 'bulwark stopped');
     },
