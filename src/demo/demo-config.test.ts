@@ -6,7 +6,7 @@ const urls = ['http://127.0.0.1:9001', 'http://127.0.0.1:9002', 'http://127.0.0.
 
 describe('demo config', () => {
   it('parses through the real schema with the policies the guide promises', () => {
-    const config = demoConfig(urls, { gatewayPort: 0, adminPort: 8082 });
+    const config = demoConfig(urls, { gatewayPort: 0, adminPort: 8082, dataDir: 'data/demo' });
     expect(config.listen.gateway).toEqual({ host: '127.0.0.1', port: 0 });
     const pool = config.pools['llm'];
     expect(pool?.balancer).toBe('least-request');
@@ -21,6 +21,23 @@ describe('demo config', () => {
       502,
       503,
     ]);
+  });
+
+  it('monitors every upstream and, when its port is fixed, the gateway’s chat completion', () => {
+    const withGateway = demoConfig(urls, { gatewayPort: 8080, adminPort: 8082, dataDir: 'data/demo' });
+    expect(withGateway.monitors.map((m) => m.id)).toEqual([
+      'chat-completions',
+      'upstream-1',
+      'upstream-2',
+      'upstream-3',
+    ]);
+    expect(withGateway.monitors[0]?.check).toMatchObject({
+      kind: 'http',
+      method: 'POST',
+      url: 'http://127.0.0.1:8080/v1/chat/completions',
+    });
+    const ephemeral = demoConfig(urls, { gatewayPort: 0, adminPort: 0, dataDir: 'data/demo' });
+    expect(ephemeral.monitors.map((m) => m.id)).toEqual(['upstream-1', 'upstream-2', 'upstream-3']);
   });
 });
 

@@ -8,6 +8,8 @@ import { configSchema, type Config, type ConfigInput } from '../config/schema.ts
 export interface DemoPorts {
   readonly gatewayPort: number;
   readonly adminPort: number;
+  /** Where monitor history goes. */
+  readonly dataDir: string;
 }
 
 export const demoPoolName = 'llm';
@@ -36,6 +38,8 @@ export function demoConfigInput(upstreamUrls: readonly string[], ports: DemoPort
         },
       },
     },
+    data_dir: ports.dataDir,
+    monitors: demoMonitors(upstreamUrls, ports.gatewayPort),
     routes: [
       {
         match: { path_prefix: '/v1/' },
@@ -56,4 +60,36 @@ export function demoConfigInput(upstreamUrls: readonly string[], ports: DemoPort
 
 export function demoConfig(upstreamUrls: readonly string[], ports: DemoPorts): Config {
   return configSchema.parse(demoConfigInput(upstreamUrls, ports));
+}
+
+/**
+ * A monitor per upstream (the health endpoint, slow above 300 ms) and, when its port is known in advance,
+ * one for the gateway's own chat completion: what a user sees, asserted on the JSON it returns.
+ */
+function demoMonitors(
+  upstreamUrls: readonly string[],
+  gatewayPort: number,
+): NonNullable<ConfigInput['monitors']> {
+  const upstreams = upstreamUrls.map((url, i) => ({
+    name: `Upstream ${i + 1}`,
+    type: 'http' as const,
+    url: `${url}/healthz`,
+    interval: '5s',
+    timeout: '2s',
+    assert: ['status == 200'],
+    degraded_when: ['response_time > 300ms'],
+  }));
+  if (gatewayPort === 0) return upstreams;
+  const gateway = {
+    name: 'Chat completions',
+    type: 'http' as const,
+    url: `http://127.0.0.1:${gatewayPort}/v1/chat/completions`,
+    method: 'POST' as const,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'bulwark-sim-1', messages: [{ role: 'user', content: 'ping' }] }),
+    interval: '10s',
+    timeout: '5s',
+    assert: ['status == 200', 'body.json.object == "chat.completion"'],
+  };
+  return [gateway, ...upstreams];
 }

@@ -52,6 +52,7 @@ export function demoGuide({ gatewayUrl, adminUrl, upstreams }: GuideAddresses): 
     '',
     '6. Watch it happen:',
     `   curl -s ${adminUrl}/metrics | grep bulwark_`,
+    `   npm run bulwark -- monitors --admin ${adminUrl}     # the monitors: state, uptime, latency`,
     '',
     'Stop with Ctrl-C.',
     '',

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { startBulwark, type RunningBulwark } from '../app.ts';
 import { demoConfig } from './demo-config.ts';
 import { demoGuide } from './guide.ts';
@@ -14,6 +15,8 @@ export interface DemoOptions {
   /** Gateway port; 0 picks a free one (tests). Default 8080. */
   readonly gatewayPort?: number | undefined;
   readonly adminPort?: number | undefined;
+  /** Monitor history; default ./data/demo (tests pass a temporary directory). */
+  readonly dataDir?: string | undefined;
   /** Print the guide to stdout (the CLI does; tests do not). */
   readonly printGuide?: boolean | undefined;
 }
@@ -28,7 +31,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<RunningDemo> {
   const upstreamUrls = upstreams.map((u) => u.url);
   let bulwark: RunningBulwark;
   try {
-    const ports = { gatewayPort: options.gatewayPort ?? 8080, adminPort: options.adminPort ?? 8082 };
+    const ports = {
+      gatewayPort: options.gatewayPort ?? 8080,
+      adminPort: options.adminPort ?? 8082,
+      dataDir: options.dataDir ?? join('data', 'demo'),
+    };
     bulwark = await startBulwark(demoConfig(upstreamUrls, ports), { configPath: '(built-in demo config)' });
   } catch (error) {
     // Without a gateway the upstreams are useless; leaving them bound would leak ports into the caller.

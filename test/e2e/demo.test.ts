@@ -1,10 +1,18 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDemo, type RunningDemo } from '../../src/demo/index.ts';
+import { eventually } from '../support/gateway-harness.ts';
 
 let demo: RunningDemo;
 
 beforeAll(async () => {
-  demo = await runDemo({ gatewayPort: 0, adminPort: 0 });
+  demo = await runDemo({
+    gatewayPort: 0,
+    adminPort: 0,
+    dataDir: await mkdtemp(join(tmpdir(), 'bulwark-demo-test-')),
+  });
 });
 
 afterAll(async () => {
@@ -47,6 +55,17 @@ describe('demo through the gateway', () => {
     await Promise.all(answers.filter((res) => !res.bodyUsed).map((res) => res.arrayBuffer()));
     // Requests without a key are not limited.
     expect((await ask()).status).toBe(200);
+  });
+
+  it('monitors its upstreams', async () => {
+    const states = async (): Promise<string[]> => {
+      const body = (await (await fetch(`${demo.bulwark.adminUrl}/api/v1/monitors`)).json()) as {
+        monitors: { id: string; state: string }[];
+      };
+      return body.monitors.map((m) => `${m.id}:${m.state}`);
+    };
+    await eventually(async () => (await states()).every((s) => s.endsWith(':up')), 10_000, 'the monitors up');
+    expect(await states()).toEqual(['upstream-1:up', 'upstream-2:up', 'upstream-3:up']);
   });
 
   it('keeps answering when upstream 2 crashes', async () => {
