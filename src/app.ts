@@ -4,6 +4,7 @@ import {
   configReloadFailures,
   createLogger,
   GatewayMetrics,
+  monitorLatenessHistogram,
   registerMonitorGauges,
   subscribeGatewayLogs,
   type Logger,
@@ -42,7 +43,7 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
   const unsubscribeLogs = subscribeGatewayLogs(logger);
   const dataPlane = new DataPlane(config, { activeHealthChecks: true, logger });
   const metrics = new GatewayMetrics({ poolStatus: () => dataPlane.gateway.status() });
-  const monitoring = new MonitoringSupervisor(logger);
+  const monitoring = new MonitoringSupervisor(logger, monitorLatenessHistogram(metrics.registry));
   registerMonitorGauges(metrics.registry, () => monitoring.host?.monitoring.list() ?? []);
   const reloadFailures = configReloadFailures(metrics.registry);
   let live = config;

@@ -4,4 +4,8 @@ export type { PoolStatusReader } from './pool-gauges.ts';
 export { createLogger, redactedPaths, type Logger, type LoggerOptions, type LogLevel } from './logger.ts';
 export { subscribeGatewayLogs, type GatewayLogOptions } from './gateway-logs.ts';
 export { configReloadFailures } from './config-metrics.ts';
-export { registerMonitorGauges, type MonitorGaugeSource } from './monitor-gauges.ts';
+export {
+  monitorLatenessHistogram,
+  registerMonitorGauges,
+  type MonitorGaugeSource,
+} from './monitor-gauges.ts';

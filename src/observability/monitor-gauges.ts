@@ -1,4 +1,4 @@
-import { Gauge, type Registry } from 'prom-client';
+import { Gauge, Histogram, type Registry } from 'prom-client';
 
 /** What the gauges read of each monitor at scrape time (the control plane's Monitoring views). */
 export interface MonitorGaugeSource {
@@ -51,4 +51,18 @@ export function registerMonitorGauges(registry: Registry, read: () => readonly M
       if (days !== undefined) g.set({ monitor: m.id }, days);
     }
   });
+}
+
+/**
+ * How late each check started against its slot on the schedule: the figure a scheduler is judged by.
+ * Returns the function that records one start.
+ */
+export function monitorLatenessHistogram(registry: Registry): (latenessMs: number) => void {
+  const histogram = new Histogram({
+    name: 'bulwark_monitor_schedule_lateness_seconds',
+    help: 'How long after its scheduled time each check started.',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  return (latenessMs) => histogram.observe(latenessMs / 1_000);
 }

@@ -49,7 +49,13 @@ export class MonitoringHost {
   #runtimeId = 0;
   #config: MonitoringConfig;
 
-  private constructor(config: MonitoringConfig, store: SqliteResultsStore, secret: Buffer, logger: Logger) {
+  private constructor(
+    config: MonitoringConfig,
+    store: SqliteResultsStore,
+    secret: Buffer,
+    logger: Logger,
+    onLateness: ((latenessMs: number) => void) | undefined,
+  ) {
     this.#config = config;
     this.#store = store;
     this.#secret = secret;
@@ -70,14 +76,19 @@ export class MonitoringHost {
       maxConcurrent: maxConcurrentChecks,
       onResult: (result) => this.#onResult(result),
       onStateChange: (monitor, change) => this.#onStateChange(monitor, change.to, change.atMs),
+      onLateness,
     });
   }
 
-  static async start(config: MonitoringConfig, logger: Logger): Promise<MonitoringHost> {
+  static async start(
+    config: MonitoringConfig,
+    logger: Logger,
+    onLateness?: (latenessMs: number) => void,
+  ): Promise<MonitoringHost> {
     await mkdir(config.dataDir, { recursive: true });
     const store = await SqliteResultsStore.open(join(config.dataDir, 'bulwark.db'));
     const secret = await heartbeatSecret(config.dataDir);
-    const host = new MonitoringHost(config, store, secret, logger);
+    const host = new MonitoringHost(config, store, secret, logger, onLateness);
     await host.#begin();
     return host;
   }

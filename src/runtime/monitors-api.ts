@@ -10,11 +10,13 @@ import { MonitoringHost } from './monitoring-host.ts';
  */
 export class MonitoringSupervisor {
   readonly #logger: Logger;
+  readonly #onLateness: ((latenessMs: number) => void) | undefined;
   #host: MonitoringHost | undefined;
   #starting: Promise<void> | undefined;
 
-  constructor(logger: Logger) {
+  constructor(logger: Logger, onLateness?: (latenessMs: number) => void) {
     this.#logger = logger;
+    this.#onLateness = onLateness;
   }
 
   get host(): MonitoringHost | undefined {
@@ -24,7 +26,7 @@ export class MonitoringSupervisor {
   async apply(config: Config): Promise<void> {
     if (this.#host) return this.#host.apply(config);
     if (config.monitors.length === 0) return;
-    this.#starting ??= MonitoringHost.start(config, this.#logger).then((host) => {
+    this.#starting ??= MonitoringHost.start(config, this.#logger, this.#onLateness).then((host) => {
       this.#host = host;
     });
     await this.#starting;

@@ -9,6 +9,7 @@ import {
   configReloadFailures,
   createLogger,
   GatewayMetrics,
+  monitorLatenessHistogram,
   registerMonitorGauges,
   subscribeGatewayLogs,
 } from '../../observability/index.ts';
@@ -51,7 +52,7 @@ export async function startBulwarkCluster(
   const metrics = new GatewayMetrics({ poolStatus: () => withoutOverload(host.current.status()) });
   const clusterMetrics = new ClusterMetrics(metrics.registry);
   // Monitoring is control plane: it runs here, never in the workers.
-  const monitoring = new MonitoringSupervisor(logger);
+  const monitoring = new MonitoringSupervisor(logger, monitorLatenessHistogram(metrics.registry));
   registerMonitorGauges(metrics.registry, () => monitoring.host?.monitoring.list() ?? []);
   const reloadFailures = configReloadFailures(metrics.registry);
   let live = config;
