@@ -5,8 +5,8 @@ type MetricJson = {
   readonly name: string;
   readonly values: readonly {
     readonly value: number;
-    readonly labels: Readonly<Record<string, string | number>>;
-    readonly metricName?: string;
+    readonly labels: Partial<Record<string, string | number>>;
+    readonly metricName?: string | undefined;
   }[];
 };
 

@@ -7,4 +7,6 @@ export type { Schema } from './schema.ts';
 export type { SqliteHandle } from './sqlite/open.ts';
 export { openSqlite } from './sqlite/open.ts';
 export { SqliteResultsStore } from './sqlite/sqlite-results-store.ts';
+export type { RollupResolution, RollupStore, StoredRollup } from './rollup-store.ts';
+export { SqliteRollupStore } from './sqlite/sqlite-rollup-store.ts';
 export { latestSchemaVersion, schemaVersion } from './migrations/index.ts';

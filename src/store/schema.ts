@@ -8,6 +8,7 @@ export interface Schema {
   monitor_results: MonitorResultsTable;
   monitor_states: MonitorStatesTable;
   runtime_intervals: RuntimeIntervalsTable;
+  monitor_rollups: MonitorRollupsTable;
 }
 
 export interface MonitorResultsTable {
@@ -35,4 +36,18 @@ export interface RuntimeIntervalsTable {
   id: Generated<number>;
   started_ms: number;
   last_alive_ms: number;
+}
+
+export interface MonitorRollupsTable {
+  monitor_id: string;
+  resolution: string;
+  start_ms: number;
+  count: number;
+  failures: number;
+  up_ms: number;
+  degraded_ms: number;
+  down_ms: number;
+  other_ms: number;
+  no_data_ms: number;
+  sketch: Uint8Array;
 }

@@ -1,10 +1,12 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { StoreError } from '../store-error.ts';
 import { monitorResults } from './0001-monitor-results.ts';
+import { rollups } from './0002-rollups.ts';
 
 // Applied in name order and recorded by name in kysely_migration; append, never rename or edit a shipped one.
 const migrations: Readonly<Record<string, Migration>> = {
   '0001-monitor-results': monitorResults,
+  '0002-rollups': rollups,
 };
 
 const staticProvider: MigrationProvider = { getMigrations: () => Promise.resolve({ ...migrations }) };

@@ -49,7 +49,8 @@ describe('openSqlite', () => {
     const { rows } = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(
       second.db,
     );
-    expect(rows.map((r) => r.name)).toEqual([latestSchemaVersion]);
+    expect(rows.map((r) => r.name)).toEqual(['0001-monitor-results', '0002-rollups']);
+    expect(rows.at(-1)?.name).toBe(latestSchemaVersion);
     await second.close();
   });
 
@@ -61,6 +62,8 @@ describe('openSqlite', () => {
     expect(rows).toEqual([
       { type: 'table', name: 'monitor_results' },
       { type: 'index', name: 'monitor_results_monitor_at' },
+      { type: 'table', name: 'monitor_rollups' },
+      { type: 'index', name: 'monitor_rollups_resolution_start' },
       { type: 'table', name: 'monitor_states' },
       { type: 'table', name: 'runtime_intervals' },
     ]);
