@@ -8,7 +8,14 @@ import { Monitoring, type MonitorResult, type MonitorView, type StoredState } fr
 import type { MonitorSpec } from '../monitor/spec.ts';
 import { uptimeOf } from '../monitor/uptime.ts';
 import type { Logger } from '../observability/index.ts';
-import { BatchWriter, SqliteResultsStore, type StoredResult } from '../store/index.ts';
+import { RollupJob } from '../monitor/rollup-job.ts';
+import {
+  BatchWriter,
+  openSqlite,
+  SqliteResultsStore,
+  SqliteRollupStore,
+  type StoredResult,
+} from '../store/index.ts';
 
 export interface MonitoringConfig {
   readonly monitors: readonly MonitorSpec[];
@@ -31,6 +38,8 @@ export interface MonitorReport extends MonitorView {
 const maxConcurrentChecks = 256;
 const aliveTouchMs = 15_000;
 const pruneEveryMs = 3_600_000;
+const rollupEveryMs = 60_000;
+const hourMs = 3_600_000;
 const dayMs = 86_400_000;
 const windows = { '24h': dayMs, '7d': 7 * dayMs, '30d': 30 * dayMs, '90d': 90 * dayMs } as const;
 
@@ -42,6 +51,8 @@ const windows = { '24h': dayMs, '7d': 7 * dayMs, '30d': 30 * dayMs, '90d': 90 * 
 export class MonitoringHost {
   readonly monitoring: Monitoring;
   readonly #store: SqliteResultsStore;
+  readonly #rollups: SqliteRollupStore;
+  readonly #rollupJob: RollupJob;
   readonly #writer: BatchWriter<StoredResult>;
   readonly #secret: Buffer;
   readonly #logger: Logger;
@@ -51,13 +62,22 @@ export class MonitoringHost {
 
   private constructor(
     config: MonitoringConfig,
-    store: SqliteResultsStore,
+    stores: { readonly results: SqliteResultsStore; readonly rollups: SqliteRollupStore },
     secret: Buffer,
     logger: Logger,
     onLateness: ((latenessMs: number) => void) | undefined,
   ) {
     this.#config = config;
+    const store = stores.results;
     this.#store = store;
+    this.#rollups = stores.rollups;
+    this.#rollupJob = new RollupJob({
+      results: store,
+      alive: store,
+      store: stores.rollups,
+      retentionMs: config.retention.rollupsMs,
+      rawRetentionMs: config.retention.rawMs,
+    });
     this.#secret = secret;
     this.#logger = logger.child({ component: 'monitor' });
     this.#writer = new BatchWriter<StoredResult>({
@@ -86,9 +106,11 @@ export class MonitoringHost {
     onLateness?: (latenessMs: number) => void,
   ): Promise<MonitoringHost> {
     await mkdir(config.dataDir, { recursive: true });
-    const store = await SqliteResultsStore.open(join(config.dataDir, 'bulwark.db'));
+    // One database handle for both stores: node:sqlite is synchronous, one connection is all there is to share.
+    const { db, close } = await openSqlite(join(config.dataDir, 'bulwark.db'));
+    const stores = { results: new SqliteResultsStore(db, close), rollups: new SqliteRollupStore(db) };
     const secret = await heartbeatSecret(config.dataDir);
-    const host = new MonitoringHost(config, store, secret, logger, onLateness);
+    const host = new MonitoringHost(config, stores, secret, logger, onLateness);
     await host.#begin();
     return host;
   }
@@ -161,6 +183,12 @@ export class MonitoringHost {
     };
     every(aliveTouchMs, () => this.#store.touchRuntime(this.#runtimeId, Date.now()));
     every(pruneEveryMs, () => this.#store.pruneResultsBefore(Date.now() - this.#config.retention.rawMs));
+    every(rollupEveryMs, () =>
+      this.#rollupJob.run(
+        Date.now(),
+        this.#config.monitors.map((m) => ({ id: m.id, maxHoldMs: maxHoldOf(m) })),
+      ),
+    );
   }
 
   #onResult(result: MonitorResult): void {
@@ -200,26 +228,40 @@ export class MonitoringHost {
       .catch((error: unknown) => this.#logger.error({ err: error }, 'could not save a monitor state'));
   }
 
+  /**
+   * Uptime over 24 hours from raw results; 7, 30 and 90 days from hourly rollups plus raw results for the
+   * hours not rolled up yet, so a report reads at most about a day of raw results and 2,200 hour rows.
+   */
   async #report(view: MonitorView): Promise<MonitorReport> {
     const nowMs = Date.now();
-    const spec = this.#config.monitors.find((m) => m.id === view.id);
-    const fromMs = nowMs - windows['90d'];
+    const maxHoldMs = maxHoldOf(this.#config.monitors.find((m) => m.id === view.id));
+    const hours = await this.#rollups.rollups(view.id, 'hour', nowMs - windows['90d'], nowMs);
+    // Raw results cover what the hours do not yet: from the end of the last rolled-up hour, and 24 h at least.
+    const rolledUntilMs = hours.length > 0 ? hours.at(-1)!.startMs + hourMs : nowMs - windows['90d'];
+    const rawFromMs = Math.max(nowMs - this.#config.retention.rawMs, Math.min(rolledUntilMs, nowMs - dayMs));
     const [results, alive] = await Promise.all([
-      this.#store.results(view.id, fromMs, nowMs + 1),
-      this.#store.runtimes(fromMs, nowMs + 1),
+      this.#store.results(view.id, rawFromMs - maxHoldMs, nowMs + 1),
+      this.#store.runtimes(rawFromMs - maxHoldMs, nowMs + 1),
     ]);
-    // A state holds until the next result, or three intervals at most: a silent monitor stops counting.
-    const maxHoldMs = 3 * (spec?.intervalMs ?? 60_000);
     const samples = results.map((r) => ({ atMs: r.atMs, state: r.state }));
+    // The running process touches its alive interval every 15 s: up to now, it is alive.
     const current = alive.map((a) =>
       a.lastAliveMs >= nowMs - aliveTouchMs * 2 ? { ...a, lastAliveMs: nowMs } : a,
     );
-    const uptime = Object.fromEntries(
-      Object.entries(windows).map(([name, spanMs]) => [
-        name,
-        uptimeOf(samples, current, { fromMs: nowMs - spanMs, toMs: nowMs }, maxHoldMs).ratio ?? null,
-      ]),
-    ) as MonitorReport['uptime'];
+    const raw = (fromMs: number) => uptimeOf(samples, current, { fromMs, toMs: nowMs }, maxHoldMs);
+    const uptime: Record<keyof typeof windows, number | null> = {
+      '24h': raw(nowMs - dayMs).ratio ?? null,
+      '7d': null,
+      '30d': null,
+      '90d': null,
+    };
+    const recent = raw(Math.max(rawFromMs, rolledUntilMs));
+    for (const name of ['7d', '30d', '90d'] as const) {
+      const rolled = hours.filter((h) => h.startMs >= nowMs - windows[name] && h.startMs < rolledUntilMs);
+      const upMs = rolled.reduce((sum, h) => sum + h.upMs + h.degradedMs, 0) + recent.upMs;
+      const downMs = rolled.reduce((sum, h) => sum + h.downMs, 0) + recent.downMs;
+      uptime[name] = upMs + downMs > 0 ? upMs / (upMs + downMs) : null;
+    }
     const day = results.filter((r) => r.atMs >= nowMs - dayMs && r.ok).map((r) => r.responseTimeMs);
     return {
       ...view,
@@ -232,6 +274,11 @@ export class MonitoringHost {
   #tokenOf(id: string): string {
     return createHmac('sha256', this.#secret).update(`heartbeat:${id}`).digest('base64url').slice(0, 32);
   }
+}
+
+/** A state holds until the next result, or three intervals at most: a silent monitor stops counting. */
+function maxHoldOf(spec: MonitorSpec | undefined): number {
+  return 3 * (spec?.intervalMs ?? 60_000);
 }
 
 /** A random key kept in data_dir (mode 0600): heartbeat URLs stay the same across restarts. */
