@@ -11,6 +11,7 @@ import {
 } from './observability/index.ts';
 import { DataPlane } from './runtime/data-plane.ts';
 import { MonitoringSupervisor } from './runtime/monitors-api.ts';
+import { trafficReadingOf } from './runtime/traffic-reader.ts';
 import { Reloader, type ConfigStatus, type ReloadOutcome } from './runtime/reloader.ts';
 import { EndpointOverrides } from './services/index.ts';
 
@@ -43,7 +44,10 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
   const unsubscribeLogs = subscribeGatewayLogs(logger);
   const dataPlane = new DataPlane(config, { activeHealthChecks: true, logger });
   const metrics = new GatewayMetrics({ poolStatus: () => dataPlane.gateway.status() });
-  const monitoring = new MonitoringSupervisor(logger, monitorLatenessHistogram(metrics.registry));
+  const monitoring = new MonitoringSupervisor(logger, {
+    onLateness: monitorLatenessHistogram(metrics.registry),
+    readTraffic: async () => trafficReadingOf(await metrics.registry.getMetricsAsJSON()),
+  });
   registerMonitorGauges(metrics.registry, () => monitoring.host?.monitoring.list() ?? []);
   const reloadFailures = configReloadFailures(metrics.registry);
   let live = config;

@@ -20,6 +20,14 @@ export interface TrafficReading {
   }[];
 }
 
+/** Where traffic minutes are kept; implemented by the store. */
+export interface TrafficStore {
+  /** Inserts or replaces rows by (scope, name, startMs). */
+  appendTraffic(rows: readonly TrafficRow[]): Promise<void>;
+  traffic(scope: 'pool' | 'route', name: string, fromMs: number, toMs: number): Promise<TrafficRow[]>;
+  pruneTrafficBefore(atMs: number): Promise<number>;
+}
+
 export interface TrafficRow {
   readonly scope: 'pool' | 'route';
   readonly name: string;

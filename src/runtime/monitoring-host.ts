@@ -9,11 +9,13 @@ import type { MonitorSpec } from '../monitor/spec.ts';
 import { uptimeOf } from '../monitor/uptime.ts';
 import type { Logger } from '../observability/index.ts';
 import { RollupJob } from '../monitor/rollup-job.ts';
+import { trafficBetween, type TrafficReading, type TrafficRow } from '../monitor/traffic.ts';
 import {
   BatchWriter,
   openSqlite,
   SqliteResultsStore,
   SqliteRollupStore,
+  SqliteTrafficStore,
   type StoredResult,
 } from '../store/index.ts';
 
@@ -39,6 +41,16 @@ const maxConcurrentChecks = 256;
 const aliveTouchMs = 15_000;
 const pruneEveryMs = 3_600_000;
 const rollupEveryMs = 60_000;
+const trafficEveryMs = 60_000;
+
+interface HostOptions {
+  /** How late each check started vs its slot (a histogram). */
+  readonly onLateness?: ((latenessMs: number) => void) | undefined;
+  /** The gateway's counters now, for live-traffic minutes; without it no traffic is recorded. */
+  readonly readTraffic?: (() => Promise<TrafficReading>) | undefined;
+  /** How often traffic is read: a minute, shorter in tests. */
+  readonly trafficEveryMs?: number | undefined;
+}
 const hourMs = 3_600_000;
 const dayMs = 86_400_000;
 const windows = { '24h': dayMs, '7d': 7 * dayMs, '30d': 30 * dayMs, '90d': 90 * dayMs } as const;
@@ -52,6 +64,10 @@ export class MonitoringHost {
   readonly monitoring: Monitoring;
   readonly #store: SqliteResultsStore;
   readonly #rollups: SqliteRollupStore;
+  readonly #traffic: SqliteTrafficStore;
+  readonly #readTraffic: (() => Promise<TrafficReading>) | undefined;
+  readonly #trafficEveryMs: number;
+  #lastTraffic: { readonly reading: TrafficReading; readonly atMs: number } | undefined;
   readonly #rollupJob: RollupJob;
   readonly #writer: BatchWriter<StoredResult>;
   readonly #secret: Buffer;
@@ -62,15 +78,22 @@ export class MonitoringHost {
 
   private constructor(
     config: MonitoringConfig,
-    stores: { readonly results: SqliteResultsStore; readonly rollups: SqliteRollupStore },
+    stores: {
+      readonly results: SqliteResultsStore;
+      readonly rollups: SqliteRollupStore;
+      readonly traffic: SqliteTrafficStore;
+    },
     secret: Buffer,
     logger: Logger,
-    onLateness: ((latenessMs: number) => void) | undefined,
+    options: HostOptions,
   ) {
     this.#config = config;
     const store = stores.results;
     this.#store = store;
     this.#rollups = stores.rollups;
+    this.#traffic = stores.traffic;
+    this.#readTraffic = options.readTraffic;
+    this.#trafficEveryMs = options.trafficEveryMs ?? trafficEveryMs;
     this.#rollupJob = new RollupJob({
       results: store,
       alive: store,
@@ -96,21 +119,25 @@ export class MonitoringHost {
       maxConcurrent: maxConcurrentChecks,
       onResult: (result) => this.#onResult(result),
       onStateChange: (monitor, change) => this.#onStateChange(monitor, change.to, change.atMs),
-      onLateness,
+      onLateness: options.onLateness,
     });
   }
 
   static async start(
     config: MonitoringConfig,
     logger: Logger,
-    onLateness?: (latenessMs: number) => void,
+    options: HostOptions = {},
   ): Promise<MonitoringHost> {
     await mkdir(config.dataDir, { recursive: true });
     // One database handle for both stores: node:sqlite is synchronous, one connection is all there is to share.
     const { db, close } = await openSqlite(join(config.dataDir, 'bulwark.db'));
-    const stores = { results: new SqliteResultsStore(db, close), rollups: new SqliteRollupStore(db) };
+    const stores = {
+      results: new SqliteResultsStore(db, close),
+      rollups: new SqliteRollupStore(db),
+      traffic: new SqliteTrafficStore(db),
+    };
     const secret = await heartbeatSecret(config.dataDir);
-    const host = new MonitoringHost(config, stores, secret, logger, onLateness);
+    const host = new MonitoringHost(config, stores, secret, logger, options);
     await host.#begin();
     return host;
   }
@@ -183,12 +210,30 @@ export class MonitoringHost {
     };
     every(aliveTouchMs, () => this.#store.touchRuntime(this.#runtimeId, Date.now()));
     every(pruneEveryMs, () => this.#store.pruneResultsBefore(Date.now() - this.#config.retention.rawMs));
+    every(pruneEveryMs, () => this.#traffic.pruneTrafficBefore(Date.now() - this.#config.retention.rawMs));
+    every(this.#trafficEveryMs, () => this.#recordTraffic());
+    void this.#recordTraffic();
     every(rollupEveryMs, () =>
       this.#rollupJob.run(
         Date.now(),
         this.#config.monitors.map((m) => ({ id: m.id, maxHoldMs: maxHoldOf(m) })),
       ),
     );
+  }
+
+  /** Live traffic between two readings of the gateway's counters, one row per pool and route per minute. */
+  async traffic(scope: 'pool' | 'route', name: string, fromMs: number, toMs: number): Promise<TrafficRow[]> {
+    return this.#traffic.traffic(scope, name, fromMs, toMs);
+  }
+
+  async #recordTraffic(): Promise<void> {
+    if (!this.#readTraffic) return;
+    const reading = await this.#readTraffic();
+    const atMs = Date.now();
+    const previous = this.#lastTraffic;
+    this.#lastTraffic = { reading, atMs };
+    if (!previous) return;
+    await this.#traffic.appendTraffic(trafficBetween(previous.reading, reading, previous.atMs));
   }
 
   #onResult(result: MonitorResult): void {

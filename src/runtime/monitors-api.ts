@@ -10,13 +10,13 @@ import { MonitoringHost } from './monitoring-host.ts';
  */
 export class MonitoringSupervisor {
   readonly #logger: Logger;
-  readonly #onLateness: ((latenessMs: number) => void) | undefined;
+  readonly #options: Parameters<typeof MonitoringHost.start>[2];
   #host: MonitoringHost | undefined;
   #starting: Promise<void> | undefined;
 
-  constructor(logger: Logger, onLateness?: (latenessMs: number) => void) {
+  constructor(logger: Logger, options: Parameters<typeof MonitoringHost.start>[2] = {}) {
     this.#logger = logger;
-    this.#onLateness = onLateness;
+    this.#options = options;
   }
 
   get host(): MonitoringHost | undefined {
@@ -26,7 +26,7 @@ export class MonitoringSupervisor {
   async apply(config: Config): Promise<void> {
     if (this.#host) return this.#host.apply(config);
     if (config.monitors.length === 0) return;
-    this.#starting ??= MonitoringHost.start(config, this.#logger, this.#onLateness).then((host) => {
+    this.#starting ??= MonitoringHost.start(config, this.#logger, this.#options).then((host) => {
       this.#host = host;
     });
     await this.#starting;
@@ -46,5 +46,7 @@ export class MonitoringSupervisor {
     resume: (id) => this.#host?.monitoring.resume(id) ?? false,
     monitorForToken: (token) => this.#host?.monitorForToken(token),
     heartbeat: (id, report) => this.#host?.monitoring.heartbeat(id, report) ?? false,
+    traffic: async (scope, name, fromMs, toMs) =>
+      (await this.#host?.traffic(scope, name, fromMs, toMs)) ?? [],
   };
 }

@@ -10,3 +10,4 @@ export { SqliteResultsStore } from './sqlite/sqlite-results-store.ts';
 export type { RollupResolution, RollupStore, StoredRollup } from './rollup-store.ts';
 export { SqliteRollupStore } from './sqlite/sqlite-rollup-store.ts';
 export { latestSchemaVersion, schemaVersion } from './migrations/index.ts';
+export { SqliteTrafficStore } from './sqlite/sqlite-traffic-store.ts';

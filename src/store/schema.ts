@@ -9,6 +9,7 @@ export interface Schema {
   monitor_states: MonitorStatesTable;
   runtime_intervals: RuntimeIntervalsTable;
   monitor_rollups: MonitorRollupsTable;
+  traffic_minutes: TrafficMinutesTable;
 }
 
 export interface MonitorResultsTable {
@@ -50,4 +51,15 @@ export interface MonitorRollupsTable {
   other_ms: number;
   no_data_ms: number;
   sketch: Uint8Array;
+}
+
+export interface TrafficMinutesTable {
+  scope: string;
+  name: string;
+  start_ms: number;
+  requests: number;
+  errors: number;
+  p50_ms: number | null;
+  p95_ms: number | null;
+  p99_ms: number | null;
 }

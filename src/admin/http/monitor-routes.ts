@@ -53,6 +53,22 @@ export interface MonitorsApi {
   resume(id: string): boolean;
   monitorForToken(token: string): string | undefined;
   heartbeat(id: string, report: { readonly isDown: boolean; readonly message?: string | undefined }): boolean;
+  /** Live traffic minutes of a pool or route (the route's position in the config). */
+  traffic(
+    scope: 'pool' | 'route',
+    name: string,
+    fromMs: number,
+    toMs: number,
+  ): Promise<
+    readonly {
+      readonly startMs: number;
+      readonly requests: number;
+      readonly errors: number;
+      readonly p50Ms: number | null;
+      readonly p95Ms: number | null;
+      readonly p99Ms: number | null;
+    }[]
+  >;
 }
 
 export interface MonitorRoutesOptions {
@@ -128,6 +144,11 @@ export function monitorRoutes(options: MonitorRoutesOptions): AdminRoute[] {
     },
     { method: 'POST', path: '/api/v1/monitors/{id}/pause', handle: control('pause') },
     { method: 'POST', path: '/api/v1/monitors/{id}/resume', handle: control('resume') },
+    {
+      method: 'GET',
+      path: '/api/v1/traffic/{scope}/{name}',
+      handle: (request, response, params) => sendTraffic(monitors, request, response, params),
+    },
     { method: 'GET', path: '/api/v1/heartbeat/{token}', handle: heartbeat },
     { method: 'POST', path: '/api/v1/heartbeat/{token}', handle: heartbeat },
   ];
@@ -162,6 +183,37 @@ async function sendHistory(
       message: r.message ?? null,
     })),
     no_data: noData.map((gap) => ({ from: iso(gap.fromMs), to: iso(gap.toMs) })),
+  });
+}
+
+/** GET /api/v1/traffic/{pool|route}/{name}?from=&to=: one row per minute with traffic. */
+async function sendTraffic(
+  monitors: MonitorsApi,
+  request: IncomingMessage,
+  response: ServerResponse,
+  params: Readonly<Record<string, string>>,
+): Promise<void> {
+  const scope = params.scope;
+  if (scope !== 'pool' && scope !== 'route')
+    return sendJson(response, 400, badInput('scope', `scope must be pool or route, found "${scope}"`));
+  const query = new URL(request.url ?? '/', 'http://admin').searchParams;
+  const nowMs = Date.now();
+  const toMs = timeParam(query.get('to'), nowMs);
+  const fromMs = timeParam(query.get('from'), nowMs - 3_600_000);
+  if (typeof toMs === 'string') return sendJson(response, 400, badInput('to', toMs));
+  if (typeof fromMs === 'string') return sendJson(response, 400, badInput('from', fromMs));
+  const rows = await monitors.traffic(scope, params.name ?? '', fromMs, toMs);
+  sendJson(response, 200, {
+    scope,
+    name: params.name,
+    minutes: rows.map((row) => ({
+      start: iso(row.startMs),
+      requests: row.requests,
+      errors: row.errors,
+      p50_ms: row.p50Ms,
+      p95_ms: row.p95Ms,
+      p99_ms: row.p99Ms,
+    })),
   });
 }
 

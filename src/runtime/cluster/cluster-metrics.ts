@@ -37,6 +37,13 @@ export class ClusterMetrics {
     return AggregatorRegistry.aggregate([...sources, [perWorker]]).metrics();
   }
 
+  /** The same totals as `text`, as prom-client JSON (for readers such as live-traffic minutes). */
+  async json(scrapes: readonly WorkerScrape[]): Promise<WorkerMetrics> {
+    for (const scrape of scrapes) this.#lastScrape.set(scrape.workerId, scrape.metrics);
+    const sources = [await this.#primary.getMetricsAsJSON(), ...scrapes.map((s) => s.metrics), this.#retired];
+    return AggregatorRegistry.aggregate(sources).getMetricsAsJSON();
+  }
+
   /** A worker exited: keep its monotonic series (counters, histograms) in the totals. */
   async retire(workerId: number): Promise<void> {
     const last = this.#lastScrape.get(workerId);

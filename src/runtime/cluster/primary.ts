@@ -23,6 +23,7 @@ import { WorkerSupervisor } from './worker-supervisor.ts';
 import { LocalRateLimitStore } from '../../gateway/overload/rate-limit-store.ts';
 import { workerShareOf } from './share-limits.ts';
 import { MonitoringSupervisor } from '../monitors-api.ts';
+import { trafficReadingOf } from '../traffic-reader.ts';
 
 export interface ClusterStartOptions extends StartOptions {
   /** Gateway worker processes, > 1 (config gateway.workers resolved). */
@@ -52,7 +53,10 @@ export async function startBulwarkCluster(
   const metrics = new GatewayMetrics({ poolStatus: () => withoutOverload(host.current.status()) });
   const clusterMetrics = new ClusterMetrics(metrics.registry);
   // Monitoring is control plane: it runs here, never in the workers.
-  const monitoring = new MonitoringSupervisor(logger, monitorLatenessHistogram(metrics.registry));
+  const monitoring = new MonitoringSupervisor(logger, {
+    onLateness: monitorLatenessHistogram(metrics.registry),
+    readTraffic: async () => trafficReadingOf(await clusterMetrics.json(await scrapeWorkers(supervisor))),
+  });
   registerMonitorGauges(metrics.registry, () => monitoring.host?.monitoring.list() ?? []);
   const reloadFailures = configReloadFailures(metrics.registry);
   let live = config;

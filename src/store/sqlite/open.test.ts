@@ -49,7 +49,7 @@ describe('openSqlite', () => {
     const { rows } = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(
       second.db,
     );
-    expect(rows.map((r) => r.name)).toEqual(['0001-monitor-results', '0002-rollups']);
+    expect(rows.map((r) => r.name)).toEqual(['0001-monitor-results', '0002-rollups', '0003-traffic']);
     expect(rows.at(-1)?.name).toBe(latestSchemaVersion);
     await second.close();
   });
@@ -66,6 +66,8 @@ describe('openSqlite', () => {
       { type: 'index', name: 'monitor_rollups_resolution_start' },
       { type: 'table', name: 'monitor_states' },
       { type: 'table', name: 'runtime_intervals' },
+      { type: 'table', name: 'traffic_minutes' },
+      { type: 'index', name: 'traffic_minutes_start' },
     ]);
     await close();
   });
