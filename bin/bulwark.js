@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=32 --disable-warning=ExperimentalWarning
+#!/usr/bin/env -S node --max-semi-space-size=32 --heap-growing-percent=100 --disable-warning=ExperimentalWarning
 // Installed entry point. Bulwark ships TypeScript that Node >= 24 runs directly (type stripping),
 // so this shim only checks the Node version and hands over to src/main.ts.
 const major = Number(process.versions.node.split('.')[0]);

@@ -11,7 +11,7 @@ import {
 } from './observability/index.ts';
 import { DataPlane } from './runtime/data-plane.ts';
 import { MonitoringSupervisor } from './runtime/monitors-api.ts';
-import { trafficReadingOf } from './runtime/traffic-reader.ts';
+import { metricsNamed, trafficMetricNames, trafficReadingOf } from './runtime/traffic-reader.ts';
 import { Reloader, type ConfigStatus, type ReloadOutcome } from './runtime/reloader.ts';
 import { EndpointOverrides } from './services/index.ts';
 
@@ -46,7 +46,8 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
   const metrics = new GatewayMetrics({ poolStatus: () => dataPlane.gateway.status() });
   const monitoring = new MonitoringSupervisor(logger, {
     onLateness: monitorLatenessHistogram(metrics.registry),
-    readTraffic: async () => trafficReadingOf(await metrics.registry.getMetricsAsJSON()),
+    // Only the two gateway series: collecting the whole registry would also build every monitor gauge.
+    readTraffic: async () => trafficReadingOf(await metricsNamed(metrics.registry, trafficMetricNames)),
   });
   registerMonitorGauges(metrics.registry, () => monitoring.host?.monitoring.list() ?? []);
   const reloadFailures = configReloadFailures(metrics.registry);

@@ -29,8 +29,10 @@ export async function runCycle(
   const facts = factsNeeded([...monitor.assertions, ...monitor.degradedWhen]);
   const needs = { body: facts.body, cert: facts.cert };
   for (let run = 1; ; run++) {
+    // The check bounds itself by timeoutMs with a timer it clears; AbortSignal.timeout could not be
+    // cleared and made an error object for every run, 5% of the CPU at 10,000 monitors.
     const observation = await deps.runCheck(monitor.check, {
-      signal: AbortSignal.timeout(monitor.timeoutMs),
+      signal: neverAborted,
       timeoutMs: monitor.timeoutMs,
       needs,
     });
@@ -40,6 +42,8 @@ export async function runCycle(
     await delay(deps.clock, monitor.recheck.delayMs);
   }
 }
+
+const neverAborted = new AbortController().signal;
 
 function delay(clock: Clock, ms: number): Promise<void> {
   return new Promise((resolve) => clock.setTimer(ms, resolve));

@@ -101,7 +101,9 @@ export class Scheduler {
   }
 
   #arm(slot: Slot): void {
-    slot.cancelTimer = this.#clock.setTimer(slot.dueMs - this.#clock.nowMs(), () => this.#due(slot));
+    // Arming thousands of slots takes time: the first ones may already be due (a negative delay warns).
+    const delayMs = Math.max(0, slot.dueMs - this.#clock.nowMs());
+    slot.cancelTimer = this.#clock.setTimer(delayMs, () => this.#due(slot));
   }
 
   #due(slot: Slot): void {

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { channelNames, type RequestEvent } from '../core/index.ts';
 import { trafficBetween } from '../monitor/traffic.ts';
 import { GatewayMetrics } from '../observability/index.ts';
-import { trafficReadingOf } from './traffic-reader.ts';
+import { metricsNamed, trafficMetricNames, trafficReadingOf } from './traffic-reader.ts';
 
 const metricsList: GatewayMetrics[] = [];
 afterEach(() => {
@@ -29,11 +29,11 @@ describe('trafficReadingOf', () => {
     metricsList.push(metrics);
     const publish = (e: RequestEvent): void => channel(channelNames.request).publish(e);
     publish(request({}));
-    const first = trafficReadingOf(await metrics.registry.getMetricsAsJSON());
+    const first = trafficReadingOf(await metricsNamed(metrics.registry, trafficMetricNames));
     publish(request({ endpoint: '127.0.0.1:9002', durationMs: 30 }));
     publish(request({ status: 502, errorCode: 'GW_UPSTREAM_FAILED', durationMs: 800 }));
     publish(request({ route: 1, pool: 'backup', durationMs: 2 }));
-    const second = trafficReadingOf(await metrics.registry.getMetricsAsJSON());
+    const second = trafficReadingOf(await metricsNamed(metrics.registry, trafficMetricNames));
     const rows = trafficBetween(first, second, 0);
     const api = rows.find((r) => r.scope === 'pool' && r.name === 'api')!;
     expect(api).toMatchObject({ requests: 2, errors: 1 });

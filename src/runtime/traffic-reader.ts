@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import type { TrafficReading } from '../monitor/traffic.ts';
 
 /** prom-client's `getMetricsAsJSON()` shape, as far as this reads it. */
@@ -49,4 +50,16 @@ export function trafficReadingOf(metrics: readonly MetricJson[]): TrafficReading
       buckets: [...byLe.entries()].sort((a, b) => a[0] - b[0]).map(([le, count]) => ({ le, count })),
     })),
   };
+}
+
+/** The metrics a traffic reading needs. */
+export const trafficMetricNames = [
+  'bulwark_gateway_requests_total',
+  'bulwark_gateway_request_duration_seconds',
+];
+
+/** Those metrics alone, as JSON: cheaper than the whole registry when it holds thousands of monitor series. */
+export async function metricsNamed(registry: Registry, names: readonly string[]): Promise<MetricJson[]> {
+  const metrics = await Promise.all(names.map((name) => registry.getSingleMetric(name)?.get()));
+  return metrics.filter((metric) => metric !== undefined);
 }
