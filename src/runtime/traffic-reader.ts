@@ -60,6 +60,6 @@ export const trafficMetricNames = [
 
 /** Those metrics alone, as JSON: cheaper than the whole registry when it holds thousands of monitor series. */
 export async function metricsNamed(registry: Registry, names: readonly string[]): Promise<MetricJson[]> {
-  const metrics = await Promise.all(names.map((name) => registry.getSingleMetric(name)?.get()));
+  const metrics = await Promise.all(names.map(async (name) => registry.getSingleMetric(name)?.get()));
   return metrics.filter((metric) => metric !== undefined);
 }
