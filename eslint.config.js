@@ -57,6 +57,26 @@ export default tseslint.config(
       },
     ]),
   },
+  {
+    // Monitoring owns its domain and the interfaces its stores implement; it reaches nothing else.
+    files: ['src/monitor/**/*.ts'],
+    ignores: ['src/monitor/**/*.test.ts'],
+    rules: restrict([
+      {
+        group: [
+          '**/gateway/**',
+          '**/services/**',
+          '**/store/**',
+          '**/admin/**',
+          '**/runtime/**',
+          '**/observability/**',
+          '**/config/**',
+          '**/demo/**',
+        ],
+        message: 'monitor/ imports core/ only (architecture.md dependency rule).',
+      },
+    ]),
+  },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
   // Tool config files must default-export; that is the tools' convention, not ours.
   { files: ['eslint.config.js', 'vitest.config.ts'], rules: { 'no-restricted-syntax': 'off' } },
