@@ -8,8 +8,6 @@ export interface MonitorGaugeSource {
     { readonly responseTimeMs: number; readonly certDaysLeft?: number | undefined } | undefined;
 }
 
-const states = ['up', 'degraded', 'down', 'paused', 'maintenance', 'unknown'] as const;
-
 /** Monitor gauges, read from the live monitors at every scrape; a removed monitor disappears. */
 export function registerMonitorGauges(registry: Registry, read: () => readonly MonitorGaugeSource[]): void {
   const gauge = (name: string, help: string, labelNames: string[], fill: (g: Gauge) => void): void =>
@@ -35,11 +33,11 @@ export function registerMonitorGauges(registry: Registry, read: () => readonly M
   );
   gauge(
     'bulwark_monitor_state',
-    '1 for the state the monitor is in, 0 for the others.',
+    'Always 1, labelled with the state the monitor is in (count by (state) for a summary).',
     ['monitor', 'state'],
+    // One series per monitor, not one per state: at 10,000 monitors six per monitor made a scrape 4 MiB.
     (g) => {
-      for (const m of read())
-        for (const state of states) g.set({ monitor: m.id, state }, Number(m.state === state));
+      for (const m of read()) g.set({ monitor: m.id, state: m.state }, 1);
     },
   );
   gauge('bulwark_monitor_response_time_seconds', 'The last check’s response time.', ['monitor'], (g) => {

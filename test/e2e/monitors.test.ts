@@ -116,6 +116,8 @@ describe('monitors in a running Bulwark, with history on SQLite', () => {
     const metrics = await (await fetch(`${bulwark.adminUrl}/metrics`)).text();
     expect(metrics).toContain('bulwark_monitor_up{monitor="upstream-api"} 0');
     expect(metrics).toContain('bulwark_monitor_state{monitor="upstream-api",state="down"} 1');
+    // One series per monitor: its current state only.
+    expect(metrics.match(/bulwark_monitor_state\{monitor="upstream-api"/g)).toHaveLength(1);
     isHealthy = true;
     await eventually(
       async () => (await monitor('upstream-api')).state === 'up',
