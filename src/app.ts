@@ -10,7 +10,7 @@ import {
   type Logger,
 } from './observability/index.ts';
 import { DataPlane } from './runtime/data-plane.ts';
-import { MonitoringSupervisor } from './runtime/monitors-api.ts';
+import { MonitoringSupervisor } from './runtime/monitoring-supervisor.ts';
 import { metricsNamed, trafficMetricNames, trafficReadingOf } from './runtime/traffic-reader.ts';
 import { Reloader, type ConfigStatus, type ReloadOutcome } from './runtime/reloader.ts';
 import { EndpointOverrides } from './services/index.ts';

@@ -22,7 +22,7 @@ import { controlSnapshotOf, type PrimaryMessage, type WorkerMessage } from './me
 import { WorkerSupervisor } from './worker-supervisor.ts';
 import { LocalRateLimitStore } from '../../gateway/overload/rate-limit-store.ts';
 import { workerShareOf } from './share-limits.ts';
-import { MonitoringSupervisor } from '../monitors-api.ts';
+import { MonitoringSupervisor } from '../monitoring-supervisor.ts';
 import { trafficReadingOf } from '../traffic-reader.ts';
 
 export interface ClusterStartOptions extends StartOptions {
