@@ -37,13 +37,7 @@ export interface MonitorReport extends MonitorView {
   readonly pushPath: string | undefined;
 }
 
-const maxConcurrentChecks = 256;
-const aliveTouchMs = 15_000;
-const pruneEveryMs = 3_600_000;
-const rollupEveryMs = 60_000;
-const trafficEveryMs = 60_000;
-
-interface HostOptions {
+export interface HostOptions {
   /** How late each check started vs its slot (a histogram). */
   readonly onLateness?: ((latenessMs: number) => void) | undefined;
   /** The gateway's counters now, for live-traffic minutes; without it no traffic is recorded. */
@@ -51,6 +45,12 @@ interface HostOptions {
   /** How often traffic is read: a minute, shorter in tests. */
   readonly trafficEveryMs?: number | undefined;
 }
+
+const maxConcurrentChecks = 256;
+const aliveTouchMs = 15_000;
+const pruneEveryMs = 3_600_000;
+const rollupEveryMs = 60_000;
+const trafficEveryMs = 60_000;
 const hourMs = 3_600_000;
 const dayMs = 86_400_000;
 const windows = { '24h': dayMs, '7d': 7 * dayMs, '30d': 30 * dayMs, '90d': 90 * dayMs } as const;
@@ -129,7 +129,7 @@ export class MonitoringHost {
     options: HostOptions = {},
   ): Promise<MonitoringHost> {
     await mkdir(config.dataDir, { recursive: true });
-    // One database handle for both stores: node:sqlite is synchronous, one connection is all there is to share.
+    // One database handle for every store: node:sqlite is synchronous, one connection is all there is to share.
     const { db, close } = await openSqlite(join(config.dataDir, 'bulwark.db'));
     const stores = {
       results: new SqliteResultsStore(db, close),

@@ -1,7 +1,7 @@
 import type { MonitorsApi } from '../admin/http/monitor-routes.ts';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../observability/index.ts';
-import { MonitoringHost } from './monitoring-host.ts';
+import { MonitoringHost, type HostOptions } from './monitoring-host.ts';
 
 /**
  * Monitoring for a control plane (the single process or the cluster primary): started when the config has
@@ -10,11 +10,11 @@ import { MonitoringHost } from './monitoring-host.ts';
  */
 export class MonitoringSupervisor {
   readonly #logger: Logger;
-  readonly #options: Parameters<typeof MonitoringHost.start>[2];
+  readonly #options: HostOptions;
   #host: MonitoringHost | undefined;
   #starting: Promise<void> | undefined;
 
-  constructor(logger: Logger, options: Parameters<typeof MonitoringHost.start>[2] = {}) {
+  constructor(logger: Logger, options: HostOptions = {}) {
     this.#logger = logger;
     this.#options = options;
   }
