@@ -4,8 +4,6 @@ import {
   configReloadFailures,
   createLogger,
   GatewayMetrics,
-  monitorLatenessHistogram,
-  registerMonitorGauges,
   subscribeGatewayLogs,
   type Logger,
 } from './observability/index.ts';
@@ -45,11 +43,10 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
   const dataPlane = new DataPlane(config, { activeHealthChecks: true, logger });
   const metrics = new GatewayMetrics({ poolStatus: () => dataPlane.gateway.status() });
   const monitoring = new MonitoringSupervisor(logger, {
-    onLateness: monitorLatenessHistogram(metrics.registry),
+    registry: metrics.registry,
     // Only the two gateway series: collecting the whole registry would also build every monitor gauge.
     readTraffic: async () => trafficReadingOf(await metricsNamed(metrics.registry, trafficMetricNames)),
   });
-  registerMonitorGauges(metrics.registry, () => monitoring.host?.monitoring.list() ?? []);
   const reloadFailures = configReloadFailures(metrics.registry);
   let live = config;
   let isReady = false;

@@ -1,6 +1,7 @@
 import type { MonitorsApi } from '../admin/http/monitor-routes.ts';
 import type { Config } from '../config/index.ts';
-import type { Logger } from '../observability/index.ts';
+import type { Registry } from 'prom-client';
+import { monitorLatenessHistogram, registerMonitorGauges, type Logger } from '../observability/index.ts';
 import { MonitoringHost, type HostOptions } from './monitoring-host.ts';
 
 /**
@@ -14,9 +15,17 @@ export class MonitoringSupervisor {
   #host: MonitoringHost | undefined;
   #starting: Promise<void> | undefined;
 
-  constructor(logger: Logger, options: HostOptions = {}) {
+  /** Registers the monitor gauges and the schedule-lateness histogram in `registry`, read from the host. */
+  constructor(
+    logger: Logger,
+    metrics: { readonly registry: Registry; readonly readTraffic: HostOptions['readTraffic'] },
+  ) {
     this.#logger = logger;
-    this.#options = options;
+    this.#options = {
+      onLateness: monitorLatenessHistogram(metrics.registry),
+      readTraffic: metrics.readTraffic,
+    };
+    registerMonitorGauges(metrics.registry, () => this.#host?.monitoring.list() ?? []);
   }
 
   get host(): MonitoringHost | undefined {

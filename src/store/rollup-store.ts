@@ -1,19 +1,9 @@
-export type RollupResolution = 'minute' | 'hour' | 'day';
+import type { Rollup, RollupResolution } from '../monitor/rollup.ts';
 
-/** One monitor's rollup over [startMs, startMs + resolution); `sketch` is a serialized LatencySketch. */
-export interface StoredRollup {
-  readonly monitorId: string;
-  readonly resolution: RollupResolution;
-  readonly startMs: number;
-  readonly count: number;
-  readonly failures: number;
-  readonly upMs: number;
-  readonly degradedMs: number;
-  readonly downMs: number;
-  readonly otherMs: number;
-  readonly noDataMs: number;
-  readonly sketch: Uint8Array;
-}
+export type { RollupResolution } from '../monitor/rollup.ts';
+
+/** A rollup as stored: the shape monitoring defines (src/monitor/rollup.ts), the one place it is written. */
+export type StoredRollup = Rollup;
 
 /** Rolled-up history: per minute, hour and day. Keyed by (monitorId, resolution, startMs). */
 export interface RollupStore {

@@ -3,8 +3,8 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/admin/cli/run-cli.ts';
 import { startBulwarkProcess, type BulwarkProcess } from '../support/bulwark-process.ts';
+import { runCliCaptured } from '../support/cli-run.ts';
 import { eventually } from '../support/gateway-harness.ts';
 import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
 
@@ -94,13 +94,8 @@ describe('monitors in a running Bulwark, with history on SQLite', () => {
     // The push URL is a secret: only an admin sees it.
     expect(list[2]!.push_url).toBe('(shown with an admin token)');
     // `bulwark monitors` reads the same API.
-    let out = '';
-    const io = {
-      out: (t: string) => void (out += t),
-      err: () => undefined,
-      waitForStop: () => new Promise<string>(() => {}),
-    };
-    expect(await runCli(['monitors', '--admin', bulwark.adminUrl], io)).toBe(0);
+    const { code, out } = await runCliCaptured('monitors', '--admin', bulwark.adminUrl);
+    expect(code).toBe(0);
     expect(out.split('\n')[0]).toMatch(/^MONITOR\s+TYPE\s+STATE\s+SINCE\s+UP 24H\s+UP 30D\s+P95 24H\s+LAST$/);
     expect(out).toMatch(/\nupstream-api\s+http\s+up\s+\S+ \S+\s+100\.00%/);
   });

@@ -1,12 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { nodeBinary } from './node-binary.ts';
 
 const mainScript = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-// Children need Node 24 to run .ts; the machine's default node may be older than the one vitest runs on.
-const nodeBinary = process.versions.node.startsWith('24.')
-  ? process.execPath
-  : fileURLToPath(new URL('../../node_modules/.bin/node', import.meta.url));
 
 export interface BulwarkProcess {
   readonly child: ChildProcess;

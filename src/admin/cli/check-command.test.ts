@@ -3,20 +3,9 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from './command.ts';
-import { runCli } from './run-cli.ts';
+import { runCliCaptured } from '../../../test/support/cli-run.ts';
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    out: (text) => void (out += text),
-    err: (text) => void (err += text),
-    waitForStop: () => new Promise(() => {}),
-    env: {},
-  };
-  return { code: await runCli(argv, io), out, err };
-}
+const run = runCliCaptured;
 
 describe('bulwark check', () => {
   let dir = '';

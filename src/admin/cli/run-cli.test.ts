@@ -2,23 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from './command.ts';
-import { runCli } from './run-cli.ts';
+import { runCliCaptured } from '../../../test/support/cli-run.ts';
 import { bulwarkVersion } from './version.ts';
 
-/** Runs the CLI in-process with captured output; stop signals never arrive. */
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    out: (text) => void (out += text),
-    err: (text) => void (err += text),
-    waitForStop: () => new Promise(() => {}),
-    env: {},
-  };
-  const code = await runCli(argv, io);
-  return { code, out, err };
-}
+const run = runCliCaptured;
 
 describe('runCli', () => {
   let dir = '';

@@ -9,8 +9,6 @@ import {
   configReloadFailures,
   createLogger,
   GatewayMetrics,
-  monitorLatenessHistogram,
-  registerMonitorGauges,
   subscribeGatewayLogs,
 } from '../../observability/index.ts';
 import { EndpointOverrides } from '../../services/index.ts';
@@ -54,10 +52,9 @@ export async function startBulwarkCluster(
   const clusterMetrics = new ClusterMetrics(metrics.registry);
   // Monitoring is control plane: it runs here, never in the workers.
   const monitoring = new MonitoringSupervisor(logger, {
-    onLateness: monitorLatenessHistogram(metrics.registry),
+    registry: metrics.registry,
     readTraffic: async () => trafficReadingOf(await clusterMetrics.json(await scrapeWorkers(supervisor))),
   });
-  registerMonitorGauges(metrics.registry, () => monitoring.host?.monitoring.list() ?? []);
   const reloadFailures = configReloadFailures(metrics.registry);
   let live = config;
   // Every worker's rate-limit buckets, here, so the limits hold for the cluster as a whole.
