@@ -1,5 +1,6 @@
 import { evaluateAssertion, type Assertion } from '../core/assertion.ts';
 import type { Observation } from '../core/observation.ts';
+import { defaultFailureOf } from './checks/registry.ts';
 import type { CycleVerdict } from './monitor-state.ts';
 
 export interface Judgement {
@@ -16,7 +17,7 @@ export interface JudgedMonitor {
 
 /**
  * One observation against a monitor's assertions. Without assertions each kind has the obvious rule (an
- * HTTP answer below 400, a connection, a non-empty DNS answer), as Uptime Kuma and Gatus default to.
+ * HTTP answer below 400, a connection, a non-empty DNS answer), each check's own `defaultFailure`.
  * A passing observation that meets any `degraded_when` condition is degraded.
  */
 export function judge(monitor: JudgedMonitor, observation: Observation): Judgement {
@@ -26,7 +27,7 @@ export function judge(monitor: JudgedMonitor, observation: Observation): Judgeme
     if (!result.ok) return { verdict: 'down', message: result.message };
   }
   if (monitor.assertions.length === 0) {
-    const failure = defaultFailure(monitor.kind, observation);
+    const failure = defaultFailureOf(monitor.kind, observation);
     if (failure !== undefined) return { verdict: 'down', message: failure };
   }
   for (const condition of monitor.degradedWhen) {
@@ -34,16 +35,4 @@ export function judge(monitor: JudgedMonitor, observation: Observation): Judgeme
     if (result.ok) return { verdict: 'degraded', message: `degraded: ${condition.text} (${result.message})` };
   }
   return { verdict: 'up', message: 'ok' };
-}
-
-function defaultFailure(kind: string, observation: Observation): string | undefined {
-  switch (kind) {
-    case 'http':
-      if (observation.status === undefined) return 'no HTTP answer';
-      return observation.status < 400 ? undefined : `expected a status below 400, got ${observation.status}`;
-    case 'dns':
-      return (observation.answers?.length ?? 0) > 0 ? undefined : 'expected at least one answer, got none';
-    default:
-      return observation.connected === false ? 'not connected' : undefined;
-  }
 }

@@ -15,4 +15,6 @@ export interface CheckContext {
 export interface Check<S extends { readonly kind: string }> {
   readonly kind: S['kind'];
   run(spec: S, context: CheckContext): Promise<Observation>;
+  /** Why an observation fails when the monitor has no assertions; undefined when it passes. */
+  defaultFailure(observation: Observation): string | undefined;
 }

@@ -29,6 +29,8 @@ const queries: Readonly<Record<DnsRecordType, Query>> = {
 /** One query to one resolver, no retries: a monitor wants to see the resolver's failure, not mask it. */
 export const dnsCheck: Check<DnsCheckSpec> = {
   kind: 'dns',
+  defaultFailure: (observation) =>
+    (observation.answers?.length ?? 0) > 0 ? undefined : 'expected at least one answer, got none',
   async run(spec, context) {
     const bounds = startRun(context);
     // c-ares bounds each try by `timeout`; the run's own deadline cancels the query too.

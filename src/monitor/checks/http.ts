@@ -34,6 +34,10 @@ interface Connection {
  */
 export const httpCheck: Check<HttpCheckSpec> = {
   kind: 'http',
+  defaultFailure(observation) {
+    if (observation.status === undefined) return 'no HTTP answer';
+    return observation.status < 400 ? undefined : `expected a status below 400, got ${observation.status}`;
+  },
   async run(spec, context) {
     const bounds = startRun(context);
     const connections = new Map<string, Connection>();

@@ -18,6 +18,11 @@ const _isEveryKindRegistered: [CheckKind, RegisteredKind] extends [RegisteredKin
 
 const byKind = new Map<CheckKind, Check<CheckSpec>>(checks.map((check) => [check.kind, check]));
 
+/** The kind's own pass rule for a monitor without assertions; undefined for kinds that are not run (heartbeat). */
+export function defaultFailureOf(kind: string, observation: Observation): string | undefined {
+  return byKind.get(kind as CheckKind)?.defaultFailure(observation);
+}
+
 /** Runs the check registered for `spec.kind`; resolves an Observation for any failure of the target. */
 export function runCheck(spec: CheckSpec, context: CheckContext): Promise<Observation> {
   const check = byKind.get(spec.kind);

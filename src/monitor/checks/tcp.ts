@@ -12,6 +12,7 @@ export interface TcpCheckSpec {
 /** Opens a TCP connection and closes it at once: `responseTimeMs` is the connect time. */
 export const tcpCheck: Check<TcpCheckSpec> = {
   kind: 'tcp',
+  defaultFailure: (observation) => (observation.connected === false ? 'not connected' : undefined),
   async run(spec, context) {
     const bounds = startRun(context);
     const socket = connect({ host: spec.host, port: spec.port });

@@ -21,6 +21,7 @@ export interface TlsCheckSpec {
  */
 export const tlsCheck: Check<TlsCheckSpec> = {
   kind: 'tls',
+  defaultFailure: (observation) => (observation.connected === false ? 'not connected' : undefined),
   async run(spec, context) {
     const bounds = startRun(context);
     const servername = spec.servername ?? (isIP(spec.host) === 0 ? spec.host : undefined);
