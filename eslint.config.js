@@ -77,6 +77,28 @@ export default tseslint.config(
       },
     ]),
   },
+  {
+    // Alerting owns its pipeline, notifiers and the interfaces its store implements; it reaches nothing else.
+    files: ['src/alerting/**/*.ts'],
+    ignores: ['src/alerting/**/*.test.ts'],
+    rules: restrict([
+      {
+        group: [
+          '**/gateway/**',
+          '**/services/**',
+          '**/store/**',
+          '**/admin/**',
+          '**/runtime/**',
+          '**/observability/**',
+          '**/config/**',
+          '**/demo/**',
+          '**/monitor/**',
+          '**/status/**',
+        ],
+        message: 'alerting/ imports core/ only (architecture.md dependency rule).',
+      },
+    ]),
+  },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
   // Tool config files must default-export; that is the tools' convention, not ours.
   { files: ['eslint.config.js', 'vitest.config.ts'], rules: { 'no-restricted-syntax': 'off' } },

@@ -15,3 +15,9 @@ export const systemClock: Clock = {
     return () => clearTimeout(handle);
   },
 };
+
+/** The system clock on the wall-time scale: for logic whose times are stored or shown (alerts, incidents). */
+export const wallClock: Clock = {
+  nowMs: () => Date.now(),
+  setTimer: (delayMs, fn) => systemClock.setTimer(delayMs, fn),
+};

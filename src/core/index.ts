@@ -18,3 +18,5 @@ export type {
   AssertionValue,
 } from './assertion.ts';
 export { evaluateAssertion, factsNeeded, parseAssertion } from './assertion.ts';
+export { retryAfterMs } from './retry-after.ts';
+export { wallClock } from './clock.ts';

@@ -10,7 +10,7 @@ import type { Endpoint } from './endpoint.ts';
 import { clientResponseHeaders, isEventStream } from './headers.ts';
 import { decideRetry, type FailureCause } from './layers/retry.ts';
 import type { GateTicket } from './overload/concurrency-gate.ts';
-import { retryAfterMs } from './overload/retry-after.ts';
+import { retryAfterMs } from '../core/retry-after.ts';
 import type { RequestBody } from './request-body.ts';
 import { sendError, sseErrorFrame } from './responses.ts';
 import { isEventBoundary, eventBoundary, sseTail } from './sse.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { retryAfterMs } from './retry-after.ts';
+import { retryAfterMs } from '../../core/retry-after.ts';
 import { UpstreamThrottle } from './upstream-throttle.ts';
 
 const t0 = 5_000_000;

@@ -1,0 +1,103 @@
+import type { Labels } from './alert.ts';
+import type { Notification } from './notification.ts';
+
+/**
+ * The alerting aggregate's persistence: the outbox (notifications owed to receivers), the notification log
+ * (what each receiver was last told about each group: Alertmanager's nflog), silences and acknowledgements.
+ * SQLite implements it now and PostgreSQL later; both must pass alert-store.contract.ts.
+ */
+export interface AlertStore extends OutboxStore, NotificationLogStore, SilenceStore, AckStore {}
+
+export type OutboxState = 'pending' | 'delivered' | 'dead';
+
+export interface OutboxEntry {
+  /** The notification's id: unique, and the receiver-facing idempotency key (webhook-id). */
+  readonly id: string;
+  readonly notifier: string;
+  readonly groupKey: string;
+  readonly notification: Notification;
+  readonly state: OutboxState;
+  readonly attempts: number;
+  readonly createdAtMs: number;
+  readonly nextAttemptAtMs: number;
+  readonly lastError?: string | undefined;
+  /** When it was delivered or dead-lettered. */
+  readonly finishedAtMs?: number | undefined;
+}
+
+export interface OutboxStore {
+  /** Durable when the promise resolves. An id already present is left as it is (a replayed decision). */
+  enqueue(notifications: readonly Notification[]): Promise<void>;
+  /**
+   * Pending entries due at `nowMs`, oldest first, at most one per (notifier, groupKey) — the oldest — so a
+   * group's resolved message never overtakes its firing one.
+   */
+  dueEntries(nowMs: number, limit: number): Promise<OutboxEntry[]>;
+  /** The earliest nextAttemptAtMs among pending entries, to sleep until then. */
+  nextDueAtMs(): Promise<number | undefined>;
+  markDelivered(id: string, atMs: number): Promise<void>;
+  markRetry(id: string, nextAttemptAtMs: number, error: string): Promise<void>;
+  markDead(id: string, atMs: number, error: string): Promise<void>;
+  /** Newest first; `state` filters. */
+  listOutbox(filter: { state?: OutboxState; limit: number }): Promise<OutboxEntry[]>;
+  /** Deletes delivered and dead entries finished before `ms`; returns how many. */
+  pruneOutboxBefore(ms: number): Promise<number>;
+}
+
+/** What a receiver was last told about a group (Alertmanager notify/dedup_stage.go). */
+export interface NotificationLogEntry {
+  readonly receiver: string;
+  readonly groupKey: string;
+  readonly firingFingerprints: readonly string[];
+  readonly resolvedFingerprints: readonly string[];
+  readonly atMs: number;
+}
+
+export interface NotificationLogStore {
+  notificationLog(receiver: string, groupKey: string): Promise<NotificationLogEntry | undefined>;
+  allNotificationLogs(): Promise<NotificationLogEntry[]>;
+  putNotificationLog(entry: NotificationLogEntry): Promise<void>;
+  /** Forgets groups last notified before `ms` that are fully resolved. */
+  pruneNotificationLogBefore(ms: number): Promise<number>;
+}
+
+export interface LabelMatcher {
+  readonly name: string;
+  readonly value: string;
+  readonly isRegex: boolean;
+  /** false for `!=` / `!~`. */
+  readonly isEqual: boolean;
+}
+
+export interface Silence {
+  readonly id: string;
+  readonly matchers: readonly LabelMatcher[];
+  readonly startsAtMs: number;
+  readonly endsAtMs: number;
+  readonly createdBy: string;
+  readonly comment: string;
+  readonly updatedAtMs: number;
+}
+
+export interface SilenceStore {
+  putSilence(silence: Silence): Promise<void>;
+  /** Every silence whose end is after `sinceMs` (active, pending and recently expired). */
+  listSilences(sinceMs: number): Promise<Silence[]>;
+  getSilence(id: string): Promise<Silence | undefined>;
+}
+
+/** An acknowledgement stops reminders for one alert until its state changes (firing → resolved or back). */
+export interface Ack {
+  readonly fingerprint: string;
+  /** The alert's startsAtMs when acknowledged: a new firing episode is not covered. */
+  readonly episodeStartMs: number;
+  readonly by: string;
+  readonly atMs: number;
+  readonly labels: Labels;
+}
+
+export interface AckStore {
+  putAck(ack: Ack): Promise<void>;
+  listAcks(): Promise<Ack[]>;
+  deleteAck(fingerprint: string): Promise<void>;
+}

@@ -1,0 +1,93 @@
+import { request } from 'undici';
+import { retryAfterMs } from '../../core/retry-after.ts';
+import { DeliveryError, type NotifierIo } from './notifier.ts';
+
+export interface PostOptions {
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Defaults to JSON of `body`; pass a string for form or plain-text services (Pushover, ntfy). */
+  readonly contentType?: string;
+  /** Statuses the service uses for "accepted" besides 2xx (none known today; kept explicit). */
+  readonly maxResponseBytes?: number;
+}
+
+export interface PostResponse {
+  readonly status: number;
+  readonly body: string;
+}
+
+const defaultMaxResponseBytes = 16_384;
+
+/**
+ * POSTs one message. 2xx resolves with the (bounded) response body; anything else rejects with a
+ * DeliveryError whose message names only the URL's origin: webhook URLs carry their secret in the path
+ * (Slack, Discord, Teams) or the query (Google Chat), so the full URL must never reach a log or the API.
+ */
+export async function postToService(
+  url: string,
+  body: unknown,
+  io: NotifierIo,
+  options: PostOptions = {},
+): Promise<PostResponse> {
+  const where = originOf(url);
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  const contentType = options.contentType ?? 'application/json';
+  let response;
+  try {
+    response = await request(url, {
+      method: 'POST',
+      headers: { 'content-type': contentType, 'user-agent': 'Bulwark', ...options.headers },
+      body: text,
+      signal: io.signal,
+    });
+  } catch (error) {
+    const reason = io.signal.aborted ? 'timed out' : `failed (${errorCode(error)})`;
+    throw new DeliveryError(`POST to ${where} ${reason}`, { isRetryable: true });
+  }
+  const responseText = await readBounded(response.body, options.maxResponseBytes ?? defaultMaxResponseBytes);
+  const { statusCode } = response;
+  if (statusCode >= 200 && statusCode < 300) return { status: statusCode, body: responseText };
+  const isRetryable = statusCode === 429 || statusCode === 408 || statusCode >= 500;
+  throw new DeliveryError(`${where} answered ${statusCode}${excerpt(responseText)}`, {
+    isRetryable,
+    status: statusCode,
+    retryAfterMs: retryAfterMs(response.headers['retry-after'], io.nowMs()),
+  });
+}
+
+/** `https://hooks.slack.com` for any Slack webhook URL; a placeholder when the URL does not parse. */
+export function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+async function readBounded(
+  body: AsyncIterable<Buffer> & { destroy(): void },
+  maxBytes: number,
+): Promise<string> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    bytes += chunk.length;
+    if (bytes >= maxBytes) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8').slice(0, maxBytes);
+}
+
+// A service's error text helps whoever fixes the config; 200 characters is enough and keeps records small.
+// It is the service's own words, never our request, so it cannot echo a secret we sent in the URL.
+function excerpt(text: string): string {
+  const trimmed = text.trim().replace(/\s+/g, ' ');
+  return trimmed === '' ? '' : `: ${trimmed.slice(0, 200)}`;
+}
+
+function errorCode(error: unknown): string {
+  if (error instanceof Error && 'code' in error && typeof error.code === 'string') return error.code;
+  return error instanceof Error ? error.name : 'unknown error';
+}
