@@ -1,0 +1,112 @@
+import { firingAlert, type Alert, type Labels } from '../alert.ts';
+
+/** What alerting needs to know of one monitor after each of its results (monitor/ is not imported). */
+export interface MonitorSignal {
+  readonly id: string;
+  readonly name: string;
+  /** up | degraded | down | paused | maintenance | unknown */
+  readonly state: string;
+  readonly sinceMs: number;
+  readonly isFlapping: boolean;
+  readonly certDaysLeft?: number | undefined;
+  /** The last failure's words: `expected status == 200, got 503`. */
+  readonly message?: string | undefined;
+  /** The monitor's `labels:` from config (component, pool, team, severity, …). */
+  readonly labels: Labels;
+}
+
+export interface CertExpiryDays {
+  readonly warning: number;
+  readonly critical: number;
+}
+
+/** The pipeline's two verbs, as monitor alerts use them. */
+export interface AlertSink {
+  fire(alert: Alert): void;
+  resolve(fingerprint: string, endsAtMs?: number): void;
+}
+
+/**
+ * Turns monitor states into alerts by reconciling, not by replaying events: after each result the monitor's
+ * wanted alerts are computed from its state and compared with the ones it has. A restart (state restored
+ * with its `since`) therefore re-creates the same alerts with the same start, and the notification log
+ * recognises them. While a monitor flaps only the flapping alert stands — its down/up churn stays quiet.
+ */
+export class MonitorAlerts {
+  readonly #sink: AlertSink;
+  readonly #certDays: CertExpiryDays;
+  readonly #active = new Map<string, Map<string, Alert>>();
+  /** When a monitor began flapping, or its certificate crossed a threshold: those alerts' start. */
+  readonly #firstSeenMs = new Map<string, number>();
+
+  constructor(sink: AlertSink, certDays: CertExpiryDays) {
+    this.#sink = sink;
+    this.#certDays = certDays;
+  }
+
+  update(monitor: MonitorSignal, nowMs: number): void {
+    const wanted = new Map(this.#wanted(monitor, nowMs).map((alert) => [alert.fingerprint, alert]));
+    const active = this.#active.get(monitor.id) ?? new Map<string, Alert>();
+    for (const [fingerprint] of active) {
+      if (!wanted.has(fingerprint)) this.#sink.resolve(fingerprint, nowMs);
+    }
+    for (const alert of wanted.values()) this.#sink.fire(alert);
+    for (const key of [...this.#firstSeenMs.keys()]) {
+      if (key.startsWith(`${monitor.id}\u0000`) && !wanted.has(key.split('\u0000')[1] ?? '')) {
+        this.#firstSeenMs.delete(key);
+      }
+    }
+    if (wanted.size > 0) this.#active.set(monitor.id, wanted);
+    else this.#active.delete(monitor.id);
+  }
+
+  /** After a reload: monitors no longer configured resolve their alerts. */
+  retain(ids: ReadonlySet<string>, nowMs: number): void {
+    for (const [id, alerts] of this.#active) {
+      if (ids.has(id)) continue;
+      for (const fingerprint of alerts.keys()) this.#sink.resolve(fingerprint, nowMs);
+      this.#active.delete(id);
+    }
+  }
+
+  #wanted(monitor: MonitorSignal, nowMs: number): Alert[] {
+    const wanted: Alert[] = [];
+    if (monitor.isFlapping) {
+      wanted.push(this.#alert(monitor, 'monitor-flapping', 'warning', `${monitor.name} is flapping`, nowMs));
+    } else if (monitor.state === 'down') {
+      const why = monitor.message ? `: ${monitor.message}` : '';
+      const severity = monitor.labels['severity'] ?? 'critical';
+      wanted.push(
+        this.#alert(monitor, 'monitor-down', severity, `${monitor.name} is down${why}`, monitor.sinceMs),
+      );
+    } else if (monitor.state === 'degraded') {
+      const summary = `${monitor.name} is degraded${monitor.message ? `: ${monitor.message}` : ''}`;
+      wanted.push(this.#alert(monitor, 'monitor-degraded', 'warning', summary, monitor.sinceMs));
+    }
+    const daysLeft = monitor.certDaysLeft;
+    if (daysLeft !== undefined && daysLeft < this.#certDays.warning) {
+      const severity = daysLeft < this.#certDays.critical ? 'critical' : 'warning';
+      const summary = `${monitor.name}: certificate expires in ${daysLeft} days`;
+      wanted.push(this.#alert(monitor, 'cert-expiry', severity, summary, nowMs));
+    }
+    return wanted;
+  }
+
+  #alert(
+    monitor: MonitorSignal,
+    alertname: string,
+    severity: string,
+    summary: string,
+    startMs: number,
+  ): Alert {
+    const labels = { ...monitor.labels, alertname, monitor: monitor.id, severity, source: 'monitor' };
+    const draft = firingAlert(labels, { summary }, startMs);
+    // Flapping and certificate alerts have no state `since`: their start is when they were first wanted.
+    const key = `${monitor.id}\u0000${draft.fingerprint}`;
+    const firstSeenMs = this.#firstSeenMs.get(key) ?? startMs;
+    this.#firstSeenMs.set(key, firstSeenMs);
+    return alertname === 'monitor-flapping' || alertname === 'cert-expiry'
+      ? { ...draft, startsAtMs: firstSeenMs }
+      : draft;
+  }
+}
