@@ -8,6 +8,8 @@ export interface PostOptions {
   readonly contentType?: string;
   /** Statuses the service uses for "accepted" besides 2xx (none known today; kept explicit). */
   readonly maxResponseBytes?: number;
+  /** Keys and tokens to blank out of the service's error text, should it echo part of the request back. */
+  readonly secrets?: readonly string[];
 }
 
 export interface PostResponse {
@@ -28,26 +30,45 @@ export async function postToService(
   io: NotifierIo,
   options: PostOptions = {},
 ): Promise<PostResponse> {
-  const where = originOf(url);
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  const contentType = options.contentType ?? 'application/json';
+  return callService('POST', url, text, io, options);
+}
+
+/** GETs one resource (JSM's alert lookup by alias) with the same redaction and retry classification. */
+export async function getFromService(
+  url: string,
+  io: NotifierIo,
+  options: PostOptions = {},
+): Promise<PostResponse> {
+  return callService('GET', url, undefined, io, options);
+}
+
+async function callService(
+  method: 'GET' | 'POST',
+  url: string,
+  text: string | undefined,
+  io: NotifierIo,
+  options: PostOptions,
+): Promise<PostResponse> {
+  const where = originOf(url);
+  const contentType = text === undefined ? {} : { 'content-type': options.contentType ?? 'application/json' };
   let response;
   try {
     response = await request(url, {
-      method: 'POST',
-      headers: { 'content-type': contentType, 'user-agent': 'Bulwark', ...options.headers },
-      body: text,
+      method,
+      headers: { ...contentType, 'user-agent': 'Bulwark', ...options.headers },
+      body: text ?? null,
       signal: io.signal,
     });
   } catch (error) {
     const reason = io.signal.aborted ? 'timed out' : `failed (${errorCode(error)})`;
-    throw new DeliveryError(`POST to ${where} ${reason}`, { isRetryable: true });
+    throw new DeliveryError(`${method} to ${where} ${reason}`, { isRetryable: true });
   }
   const responseText = await readBounded(response.body, options.maxResponseBytes ?? defaultMaxResponseBytes);
   const { statusCode } = response;
   if (statusCode >= 200 && statusCode < 300) return { status: statusCode, body: responseText };
   const isRetryable = statusCode === 429 || statusCode === 408 || statusCode >= 500;
-  throw new DeliveryError(`${where} answered ${statusCode}${excerpt(responseText)}`, {
+  throw new DeliveryError(`${where} answered ${statusCode}${excerpt(responseText, options.secrets ?? [])}`, {
     isRetryable,
     status: statusCode,
     retryAfterMs: retryAfterMs(response.headers['retry-after'], io.nowMs()),
@@ -81,9 +102,10 @@ async function readBounded(
 }
 
 // A service's error text helps whoever fixes the config; 200 characters is enough and keeps records small.
-// It is the service's own words, never our request, so it cannot echo a secret we sent in the URL.
-function excerpt(text: string): string {
-  const trimmed = text.trim().replace(/\s+/g, ' ');
+// It is the service's own words, never our request URL; `secrets` covers a service echoing a key back.
+function excerpt(text: string, secrets: readonly string[]): string {
+  let trimmed = text.trim().replace(/\s+/g, ' ');
+  for (const secret of secrets) if (secret !== '') trimmed = trimmed.replaceAll(secret, '[redacted]');
   return trimmed === '' ? '' : `: ${trimmed.slice(0, 200)}`;
 }
 

@@ -58,6 +58,24 @@ export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
 }
 
+/** Escapes text for HTML-mode services (Telegram, Pushover): a summary's `<` or `&` must not read as markup. */
+export function escapeHtml(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
+/** Escapes `text` and cuts it so the escaped form fits `max` characters, never inside an entity or a surrogate pair. */
+export function escapeHtmlWithin(text: string, max: number): string {
+  const escaped = escapeHtml(text);
+  if (escaped.length <= max) return escaped;
+  let fitted = '';
+  for (const char of text) {
+    const piece = escapeHtml(char);
+    if (fitted.length + piece.length > max - 1) break;
+    fitted += piece;
+  }
+  return `${fitted}…`;
+}
+
 function groupSubject(notification: Notification): string {
   const values = Object.values(notification.groupLabels).filter((v) => v !== '');
   if (values.length > 0) return values.join(' / ');
