@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LatencySketch } from '../src/monitor/latency-sketch.ts';
 import { RollupJob, type RollupMonitor } from '../src/monitor/rollup-job.ts';
-import { openSqlite, SqliteResultsStore, SqliteRollupStore, type StoredResult } from '../src/store/index.ts';
+import type { StoredResult } from '../src/monitor/results-store.ts';
+import { openSqlite, SqliteResultsStore, SqliteRollupStore } from '../src/store/index.ts';
 
 /**
  * What rolling up costs: `monitors` monitors checked every `interval` seconds for one hour, in a SQLite file

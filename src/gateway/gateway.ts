@@ -7,6 +7,7 @@ import { Exchange, type ExchangeDeps, type RouteRuntime } from './exchange.ts';
 import { upstreamRequestHeaders } from './headers.ts';
 import type { Endpoint } from './endpoint.ts';
 import type { HealthVerdict } from './health-verdicts.ts';
+import type { HealthProbeFactory } from './health/health-probe.ts';
 import { PoolSet } from './pool-set.ts';
 import type { Pool } from './pool.ts';
 import { bodyTooLargeRefusal, isBodyTooLarge } from './body-limit.ts';
@@ -30,6 +31,8 @@ import { buildGates, guardsFor, type PoolGate } from './overload/pool-gates.ts';
 export interface GatewayDeps {
   readonly clock: Clock;
   readonly random: () => number;
+  /** Builds each pool's active health check; gateway/ has no check of its own (app.ts hands it the HTTP check). */
+  readonly healthProbeFor: HealthProbeFactory;
   /** Where rate-limit buckets live; it outlives snapshots so a reload refills nobody. One per gateway if absent. */
   readonly rateLimitStore?: RateLimitStore | undefined;
 }

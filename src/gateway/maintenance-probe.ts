@@ -1,4 +1,4 @@
-import type { Probe } from './health/http-probe.ts';
+import type { Probe } from './health/health-probe.ts';
 
 /**
  * Pauses active checks of an endpoint in maintenance (HAProxy MAINT): the probe answers the standing

@@ -19,8 +19,8 @@ const slowStartMs = 10_000;
 function setup(spec: PoolSpec = poolSpec(4, { slowStartMs })) {
   const clock = new FakeClock(0);
   const balancer = recordingBalancer();
-  const { probe, verdicts, calls } = scriptedProbe();
-  const pool = new Pool('api', spec, { clock, balancer, random: () => 0.5, probe });
+  const { healthProbeFor, verdicts, calls } = scriptedProbe();
+  const pool = new Pool('api', spec, { clock, balancer, random: () => 0.5, healthProbeFor });
   const at = (i: number): Endpoint => pool.endpoints[i] as Endpoint;
   const eject = (endpoint: Endpoint): void => {
     for (let i = 0; i < spec.outlierDetection.consecutiveFailures; i += 1) pool.recordOutcome(endpoint, fail);
@@ -151,6 +151,7 @@ describe('Pool: slow start', () => {
       clock: before.clock,
       balancer: recordingBalancer(),
       random: () => 0.5,
+      healthProbeFor: scriptedProbe().healthProbeFor,
     });
     after.continueSlowStartFrom(before.pool);
     const weights = after.endpoints.map((endpoint) => endpoint.effectiveWeight(before.clock.nowMs()));

@@ -17,12 +17,12 @@ const none: ReadonlySet<Endpoint> = new Set();
 
 function setup(specs: Record<string, PoolSpec>) {
   const clock = new FakeClock(0);
-  const { probe, verdicts } = scriptedProbe();
+  const { healthProbeFor, verdicts } = scriptedProbe();
   const balancers = new Map<string, ReturnType<typeof recordingBalancer>>();
   const pools = PoolSet.fromSpecs(specs, {
     clock,
     random: () => 0.5,
-    probe,
+    healthProbeFor,
     balancerFor: (name) => {
       const balancer = recordingBalancer();
       balancers.set(name, balancer);

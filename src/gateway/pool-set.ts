@@ -9,7 +9,7 @@ import {
 } from '../core/index.ts';
 import type { Balancer, PickHint } from './balance/balancer.ts';
 import type { Endpoint } from './endpoint.ts';
-import type { Probe } from './health/http-probe.ts';
+import type { HealthProbeFactory } from './health/health-probe.ts';
 import { Pool } from './pool.ts';
 import type { PoolSpec } from './spec.ts';
 
@@ -32,8 +32,8 @@ export interface PoolSetDeps {
   readonly random: () => number;
   /** A fresh balancer per pool, e.g. `(_name, spec) => createBalancer(spec.balancer, { random, nowMs })`. */
   readonly balancerFor: (poolName: string, spec: PoolSpec) => Balancer;
-  /** Replaces the default HTTP health probe (tests). */
-  readonly probe?: Probe | undefined;
+  /** Builds each pool's active check (the composition root's HTTP check; a script in tests). */
+  readonly healthProbeFor: HealthProbeFactory;
 }
 
 const poolModeChannel = channel(channelNames.poolMode);
@@ -63,7 +63,8 @@ export class PoolSet {
   static fromSpecs(specs: Readonly<Record<string, PoolSpec>>, deps: PoolSetDeps): PoolSet {
     const pools = Object.entries(specs).map(([name, spec]) => {
       const balancer = deps.balancerFor(name, spec);
-      return new Pool(name, spec, { clock: deps.clock, random: deps.random, balancer, probe: deps.probe });
+      const { clock, random, healthProbeFor } = deps;
+      return new Pool(name, spec, { clock, random, balancer, healthProbeFor });
     });
     return new PoolSet(pools);
   }

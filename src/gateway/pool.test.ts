@@ -17,8 +17,8 @@ const none: ReadonlySet<Endpoint> = new Set();
 function setup(spec: PoolSpec = poolSpec(4)) {
   const clock = new FakeClock(0);
   const balancer = recordingBalancer();
-  const { probe, verdicts } = scriptedProbe();
-  const pool = new Pool('api', spec, { clock, balancer, random: () => 0.5, probe });
+  const { healthProbeFor, verdicts } = scriptedProbe();
+  const pool = new Pool('api', spec, { clock, balancer, random: () => 0.5, healthProbeFor });
   const at = (i: number): Endpoint => pool.endpoints[i] as Endpoint;
   const eject = (endpoint: Endpoint): void => {
     for (let i = 0; i < spec.outlierDetection.consecutiveFailures; i += 1) pool.recordOutcome(endpoint, fail);
@@ -83,6 +83,7 @@ describe('Pool', () => {
       clock,
       random: () => 0.5,
       balancer: { pick: (ready, hint) => (hints.push(hint), ready[0]) },
+      healthProbeFor: scriptedProbe().healthProbeFor,
     });
     pool.pick({ hashKey: 'user-7' }, none);
     expect(hints).toEqual([{ hashKey: 'user-7' }]);

@@ -11,7 +11,7 @@ import {
 import type { Balancer, PickHint } from './balance/balancer.ts';
 import { Endpoint } from './endpoint.ts';
 import { ActiveChecker } from './health/active-checker.ts';
-import { HttpProbe, type Probe } from './health/http-probe.ts';
+import type { HealthProbe, HealthProbeFactory } from './health/health-probe.ts';
 import { OutlierDetector } from './health/outlier-detector.ts';
 import { pausedInMaintenance } from './maintenance-probe.ts';
 import { UpstreamThrottle } from './overload/upstream-throttle.ts';
@@ -22,8 +22,8 @@ export interface PoolDeps {
   readonly balancer: Balancer;
   /** Uniform in [0, 1); spreads active checks. */
   readonly random: () => number;
-  /** Replaces the default HTTP health probe (tests). */
-  readonly probe?: Probe | undefined;
+  /** Builds the active check when the pool has a `health_check`; the pool closes it on stop. */
+  readonly healthProbeFor: HealthProbeFactory;
 }
 
 const endpointControlChannel = channel(channelNames.endpointControl);
@@ -48,7 +48,7 @@ export class Pool {
   readonly #balancer: Balancer;
   readonly #detector: OutlierDetector;
   readonly #checker: ActiveChecker | undefined;
-  readonly #ownedProbe: HttpProbe | undefined;
+  readonly #healthProbe: HealthProbe | undefined;
   readonly #clock: Clock;
   readonly #listeners = new Set<() => void>();
   /** Endpoints ready as of the last change, so one that comes back can start its slow-start ramp. */
@@ -75,15 +75,11 @@ export class Pool {
       mayEjectAll: spec.failover !== undefined,
     });
     if (spec.healthCheck) {
-      let probe = deps.probe;
-      if (!probe) {
-        this.#ownedProbe = new HttpProbe(spec.healthCheck);
-        probe = this.#ownedProbe.probe;
-      }
+      this.#healthProbe = deps.healthProbeFor(spec.healthCheck);
       this.#checker = new ActiveChecker(name, this.endpoints, spec.healthCheck, {
         clock: deps.clock,
         random: deps.random,
-        probe: pausedInMaintenance(probe),
+        probe: pausedInMaintenance(this.#healthProbe.probe),
         // A paused check "passes" with the standing verdict; that must not return an ejected endpoint.
         onPass: (endpoint) => {
           if (!endpoint.isInMaintenance) this.#detector.uneject(endpoint);
@@ -257,8 +253,8 @@ export class Pool {
     for (const cancel of this.#coolDownTimers.values()) cancel();
     this.#coolDownTimers.clear();
     this.#detector.stop();
-    await this.#checker?.stop();
-    await this.#ownedProbe?.close();
+    this.#checker?.stop();
+    await this.#healthProbe?.close();
   }
 
   #isBelowThreshold(): boolean {

@@ -2,8 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openSqlite, SqliteResultsStore, SqliteRollupStore, type StoredResult } from '../store/index.ts';
+import { openSqlite, SqliteResultsStore, SqliteRollupStore } from '../store/index.ts';
 import { LatencySketch } from './latency-sketch.ts';
+import type { StoredResult } from './results-store.ts';
+import type { RollupStore } from './rollup-store.ts';
 import { resolutionMs, uptimeOfRollups, type Rollup, type RollupResolution } from './rollup.ts';
 import { RollupJob, type RollupMonitor } from './rollup-job.ts';
 import { uptimeOf } from './uptime.ts';
@@ -55,19 +57,34 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A database file with the raw history above, and its results and rollup stores on one handle. */
+/**
+ * A database file with the raw history above, and its results and rollup stores on one handle. `written`
+ * keeps every row the job wrote: minutes are pruned two hours after they end.
+ */
 async function openWithHistory() {
   const { db, close } = await openSqlite(join(dir, `job-${++fileCount}.db`));
   const results = new SqliteResultsStore(db, close);
   const rollups = new SqliteRollupStore(db);
+  const written: Rollup[] = [];
+  const recording: RollupStore = {
+    upsertRollups: (rows) => {
+      written.push(...rows);
+      return rollups.upsertRollups(rows);
+    },
+    rollups: (...args) => rollups.rollups(...args),
+    pruneRollupsBefore: (...args) => rollups.pruneRollupsBefore(...args),
+    latestRollupStart: (resolution) => rollups.latestRollupStart(resolution),
+  };
   for (const interval of alive) {
     const id = await results.startRuntime(interval.startedMs);
     await results.touchRuntime(id, interval.lastAliveMs);
   }
   await results.append(rawResults());
   const job = (options: { maxHoursPerRun?: number } = {}) =>
-    new RollupJob({ results, alive: results, store: rollups, ...retention, ...options });
-  return { results, rollups, job };
+    new RollupJob({ results, alive: results, store: recording, ...retention, ...options });
+  const writtenMinutes = (monitorId: string) =>
+    written.filter((r) => r.monitorId === monitorId && r.resolution === 'minute');
+  return { results, rollups, job, writtenMinutes };
 }
 
 async function allRows(store: SqliteRollupStore, resolution: RollupResolution): Promise<Rollup[]> {
@@ -89,9 +106,9 @@ describe('RollupJob', () => {
   it('rolls complete minutes, hours and days, leaving out time nothing was observed', async () => {
     // 01:31:30 with a 60 s settle: minutes up to 01:30 are complete, so hours up to 01:00 and day 0.
     const report = await history.job().run(at(25, 31) + 30 * s, monitors);
-    expect(report).toMatchObject({ hourRows: 6, dayRows: 2, prunedRows: 0, isCaughtUp: true });
+    expect(report).toMatchObject({ hourRows: 6, dayRows: 2, isCaughtUp: true });
 
-    const apiMinutes = await history.rollups.rollups('api', 'minute', 0, at(26));
+    const apiMinutes = history.writtenMinutes('api');
     // 22:00–23:20 and 23:40–01:30. Of the 20 minutes Bulwark was down, only 23:20 has a row: the result
     // taken as it stopped counts, but holds no time.
     expect(apiMinutes).toHaveLength(81 + 110);
@@ -103,8 +120,11 @@ describe('RollupJob', () => {
       downMs: minute,
       noDataMs: 0,
     });
-    expect(report.minuteRows).toBe(
-      apiMinutes.length + (await history.rollups.rollups('db', 'minute', 0, at(26))).length,
+    expect(report.minuteRows).toBe(apiMinutes.length + history.writtenMinutes('db').length);
+    // Minutes only feed hours: those older than two hours are gone once their hours exist.
+    expect((await history.rollups.rollups('api', 'minute', 0, at(26)))[0]?.startMs).toBe(at(23, 40));
+    expect(report.prunedRows).toBe(
+      [...apiMinutes, ...history.writtenMinutes('db')].filter((r) => r.startMs < at(23, 31) + 30 * s).length,
     );
 
     const apiHours = await history.rollups.rollups('api', 'hour', 0, at(26));
@@ -185,7 +205,7 @@ describe('RollupJob', () => {
     }
   });
 
-  it('prunes minutes after 2 days, hours after 90 days and days after the retention', async () => {
+  it('prunes minutes after 2 hours, hours after 8 days and days after the retention', async () => {
     const nowMs = at(25, 31) + 30 * s;
     const old = (resolution: RollupResolution, ageMs: number): Rollup => ({
       monitorId: 'gone',
@@ -200,22 +220,57 @@ describe('RollupJob', () => {
       noDataMs: 0,
       sketch: new LatencySketch().toBytes(),
     });
+    // After a first run: the job's progress is its newest rows, and these would look newer than its own.
+    await history.job().run(nowMs, monitors);
     await history.rollups.upsertRollups([
-      old('minute', 2 * day + minute),
-      old('minute', 2 * day - minute),
-      old('hour', 90 * day + hour),
-      old('hour', 90 * day - hour),
+      old('minute', 2 * hour + minute),
+      old('minute', 2 * hour - minute),
+      old('hour', 8 * day + hour),
+      old('hour', 8 * day - hour),
       old('day', 400 * day + day),
       old('day', 400 * day - day),
     ]);
-    const report = await history.job().run(nowMs, monitors);
-    expect(report.prunedRows).toBe(3);
+    await history.job().run(nowMs, monitors);
     for (const resolution of ['minute', 'hour', 'day'] as const)
       expect(await history.rollups.rollups('gone', resolution, 0, nowMs)).toHaveLength(1);
-    // The job's own minutes of yesterday go two days later, once their hours and days are built.
-    const later = await history.job().run(nowMs + 2 * day + hour, monitors);
-    expect(later.prunedRows).toBeGreaterThanOrEqual(2 * (81 + 110) - 5);
-    expect(await history.rollups.rollups('api', 'minute', 0, at(24))).toEqual([]);
+    // A day later the job's own minutes are gone; its hours stay eight days, its days the retention.
+    await history.job().run(nowMs + day, monitors);
+    expect(await history.rollups.rollups('api', 'minute', 0, at(26))).toEqual([]);
     expect(await history.rollups.rollups('api', 'hour', 0, at(26))).toHaveLength(4);
+    await history.job().run(nowMs + 9 * day, monitors);
+    expect(await history.rollups.rollups('api', 'hour', 0, at(26))).toEqual([]);
+    expect(await history.rollups.rollups('api', 'day', 0, at(26))).toHaveLength(2);
+  });
+
+  it('keeps hours until their day is built, so catching up over a long retention.raw moves on', async () => {
+    // Raw results kept 30 days and nothing rolled up yet: 20-day-old hours are past their 8 days at once.
+    const { db, close } = await openSqlite(join(dir, `job-${++fileCount}.db`));
+    const results = new SqliteResultsStore(db, close);
+    const rollups = new SqliteRollupStore(db);
+    const runtime = await results.startRuntime(at(-20 * 24));
+    await results.touchRuntime(runtime, at(-18 * 24));
+    const samples: StoredResult[] = [];
+    for (let atMs = at(-20 * 24); atMs < at(-18 * 24); atMs += minute)
+      samples.push({ monitorId: 'api', probe: 'local', atMs, state: 'up', ok: true, responseTimeMs: 5 });
+    await results.append(samples);
+    const job = new RollupJob({
+      results,
+      alive: results,
+      store: rollups,
+      retentionMs: 400 * day,
+      rawRetentionMs: 30 * day,
+      maxHoursPerRun: 6,
+    });
+    const apiOnly = [{ id: 'api', maxHoldMs: 3 * minute }];
+    let runs = 0;
+    while (!(await job.run(at(1), apiOnly)).isCaughtUp) expect(++runs).toBeLessThan(20);
+    expect(runs).toBe(48 / 6);
+    const days = await rollups.rollups('api', 'day', 0, at(1));
+    expect(days.map((d) => [d.startMs, d.upMs])).toEqual([
+      [at(-20 * 24), day],
+      [at(-19 * 24), day],
+    ]);
+    expect(await rollups.rollups('api', 'hour', 0, at(1))).toEqual([]);
+    await results.close();
   });
 });

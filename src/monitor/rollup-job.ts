@@ -8,6 +8,7 @@ import {
   type RollupResolution,
   type RollupSample,
 } from './rollup.ts';
+import type { RollupStore } from './rollup-store.ts';
 import type { AliveInterval } from './uptime.ts';
 
 /** Raw results of one monitor with fromMs <= atMs < toMs, oldest first (ResultsStore.results). */
@@ -20,23 +21,10 @@ export interface AliveReader {
   runtimes(fromMs: number, toMs: number): Promise<readonly AliveInterval[]>;
 }
 
-/** Where rollups live (RollupStore). */
-export interface RollupJobStore {
-  upsertRollups(rows: readonly Rollup[]): Promise<void>;
-  rollups(
-    monitorId: string,
-    resolution: RollupResolution,
-    fromMs: number,
-    toMs: number,
-  ): Promise<readonly Rollup[]>;
-  pruneRollupsBefore(resolution: RollupResolution, atMs: number): Promise<number>;
-  latestRollupStart(resolution: RollupResolution): Promise<number | undefined>;
-}
-
 export interface RollupJobOptions {
   readonly results: RollupResultsReader;
   readonly alive: AliveReader;
-  readonly store: RollupJobStore;
+  readonly store: RollupStore;
   /** retention.rollups: days are kept this long; minutes and hours go sooner. */
   readonly retentionMs: number;
   /** retention.raw: older results are gone, so the job never looks further back. */
@@ -47,7 +35,7 @@ export interface RollupJobOptions {
   readonly maxHoursPerRun?: number;
 }
 
-/** A monitor to roll up; `maxHoldMs` as for uptimeOf (three check intervals in MonitoringHost). */
+/** A monitor to roll up; `maxHoldMs` as for uptimeOf (maxHoldOf its check interval). */
 export interface RollupMonitor {
   readonly id: string;
   readonly maxHoldMs: number;
@@ -65,8 +53,22 @@ export interface RollupRunReport {
 const minuteMs = resolutionMs.minute;
 const hourMs = resolutionMs.hour;
 const dayMs = resolutionMs.day;
-const keepMinutesMs = 2 * dayMs;
-const keepHoursMs = 90 * dayMs;
+// Minutes only feed hours, built a minute or so after each hour ends: two hours leave room for a late run.
+const keepMinutesMs = 2 * hourMs;
+// Hours feed the 7-day uptime window (history-summary.ts), plus a day; 30 and 90 days read days.
+const keepHoursMs = 8 * dayMs;
+
+/**
+ * How long rows of each resolution are kept, given retention.rollups. The job never prunes rows its next
+ * resolution has not been built from yet, whatever their age (a catch-up over a long retention.raw).
+ */
+export function rollupKeepMs(retentionMs: number): Readonly<Record<RollupResolution, number>> {
+  return {
+    minute: Math.min(keepMinutesMs, retentionMs),
+    hour: Math.min(keepHoursMs, retentionMs),
+    day: retentionMs,
+  };
+}
 
 /**
  * Rolls raw results up into minutes, complete minutes into hours, complete hours into (UTC) days, and
@@ -187,10 +189,16 @@ export class RollupJob {
 
   async #prune(nowMs: number): Promise<number> {
     const { store, retentionMs } = this.#options;
+    const keepMs = rollupKeepMs(retentionMs);
+    // Finer rows go only once merged: otherwise progress (the newest rows) would fall back and loop.
+    const hoursEndMs = (await this.#nextStart('hour')) ?? Number.NEGATIVE_INFINITY;
+    const daysEndMs = (await this.#nextStart('day')) ?? Number.NEGATIVE_INFINITY;
+    const prune = (resolution: RollupResolution, beforeMs: number) =>
+      Number.isFinite(beforeMs) ? store.pruneRollupsBefore(resolution, beforeMs) : Promise.resolve(0);
     const pruned = await Promise.all([
-      store.pruneRollupsBefore('minute', nowMs - Math.min(keepMinutesMs, retentionMs)),
-      store.pruneRollupsBefore('hour', nowMs - Math.min(keepHoursMs, retentionMs)),
-      store.pruneRollupsBefore('day', nowMs - retentionMs),
+      prune('minute', Math.min(nowMs - keepMs.minute, hoursEndMs)),
+      prune('hour', Math.min(nowMs - keepMs.hour, daysEndMs)),
+      prune('day', nowMs - keepMs.day),
     ]);
     return pruned.reduce((sum, n) => sum + n, 0);
   }

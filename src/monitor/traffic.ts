@@ -95,6 +95,26 @@ export function trafficBetween(
     });
 }
 
+/** Reads the gateway's counters and stores the traffic since the previous reading. */
+export class TrafficRecorder {
+  readonly #store: Pick<TrafficStore, 'appendTraffic'>;
+  readonly #read: () => Promise<TrafficReading>;
+  #last: { readonly reading: TrafficReading; readonly atMs: number } | undefined;
+
+  constructor(store: Pick<TrafficStore, 'appendTraffic'>, read: () => Promise<TrafficReading>) {
+    this.#store = store;
+    this.#read = read;
+  }
+
+  /** The first call only takes a reading; each later one stores the rows since the one before. */
+  async record(nowMs: number): Promise<void> {
+    const reading = await this.#read();
+    const previous = this.#last;
+    this.#last = { reading, atMs: nowMs };
+    if (previous) await this.#store.appendTraffic(trafficBetween(previous.reading, reading, previous.atMs));
+  }
+}
+
 function increase(before: number, after: number): number {
   return after >= before ? after - before : after;
 }

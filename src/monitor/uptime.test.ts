@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { uptimeOf } from './uptime.ts';
+import { noDataGapsOf, uptimeOf } from './uptime.ts';
 
 const minute = 60_000;
 const window = { fromMs: 0, toMs: 60 * minute };
@@ -55,5 +55,24 @@ describe('uptimeOf (time-weighted)', () => {
 
   it('has no ratio without observed time', () => {
     expect(uptimeOf([], aliveAllHour, window, minute).ratio).toBeUndefined();
+  });
+});
+
+describe('noDataGapsOf', () => {
+  it('returns the parts of the range no alive interval covers, overlapping intervals merged', () => {
+    const alive = [
+      { startedMs: 30 * minute, lastAliveMs: 40 * minute },
+      { startedMs: 10 * minute, lastAliveMs: 20 * minute },
+      { startedMs: 15 * minute, lastAliveMs: 25 * minute },
+    ];
+    expect(noDataGapsOf(alive, 0, 60 * minute)).toEqual([
+      { fromMs: 0, toMs: 10 * minute },
+      { fromMs: 25 * minute, toMs: 30 * minute },
+      { fromMs: 40 * minute, toMs: 60 * minute },
+    ]);
+    expect(noDataGapsOf(alive, 12 * minute, 35 * minute)).toEqual([
+      { fromMs: 25 * minute, toMs: 30 * minute },
+    ]);
+    expect(noDataGapsOf([], 0, minute)).toEqual([{ fromMs: 0, toMs: minute }]);
   });
 });

@@ -22,6 +22,11 @@ export interface Uptime {
   readonly noDataMs: number;
 }
 
+/** A state holds until the next result, or three check intervals at most: a silent monitor stops counting. */
+export function maxHoldOf(intervalMs: number): number {
+  return 3 * intervalMs;
+}
+
 /**
  * Time-weighted uptime over [fromMs, toMs): each result's state holds until the next result, but never
  * beyond the end of the alive interval it falls in, nor beyond `maxHoldMs` (a few check intervals: a
@@ -57,6 +62,23 @@ export function uptimeOf(
     excludedMs,
     noDataMs: Math.max(0, window.toMs - window.fromMs - observedMs - excludedMs),
   };
+}
+
+/** The parts of [fromMs, toMs) no alive interval covers: when Bulwark was not running. */
+export function noDataGapsOf(
+  alive: readonly AliveInterval[],
+  fromMs: number,
+  toMs: number,
+): { fromMs: number; toMs: number }[] {
+  const gaps: { fromMs: number; toMs: number }[] = [];
+  let cursor = fromMs;
+  for (const interval of [...alive].sort((a, b) => a.startedMs - b.startedMs)) {
+    if (interval.startedMs > cursor) gaps.push({ fromMs: cursor, toMs: Math.min(interval.startedMs, toMs) });
+    cursor = Math.max(cursor, interval.lastAliveMs);
+    if (cursor >= toMs) break;
+  }
+  if (cursor < toMs) gaps.push({ fromMs: cursor, toMs });
+  return gaps.filter((gap) => gap.toMs > gap.fromMs);
 }
 
 /** The end of the alive interval containing `atMs`; the sample's own time if none does (a stray result). */

@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.ts';
 import { systemClock } from '../core/clock.ts';
 import { Gateway, type GatewayDeps } from '../gateway/gateway.ts';
+import type { HealthProbeFactory } from '../gateway/health/health-probe.ts';
 import { LocalRateLimitStore, type RateLimitStore } from '../gateway/overload/rate-limit-store.ts';
 import { startHttpServer } from '../gateway/server.ts';
 import { startTlsServer } from '../gateway/tls-server.ts';
@@ -13,6 +14,8 @@ import { TlsListener } from './tls-listener.ts';
 export interface DataPlaneOptions {
   /** false in a cluster worker: the primary runs the checks and pushes verdicts. */
   readonly activeHealthChecks: boolean;
+  /** Each pool's active check, built per snapshot: the HTTP check (runtime/http-health-probe.ts). */
+  readonly healthProbeFor: HealthProbeFactory;
   readonly logger: Logger;
   /** Where rate-limit buckets live: a cluster worker asks its primary; one process keeps its own. */
   readonly rateLimitStore?: RateLimitStore | undefined;
@@ -35,7 +38,12 @@ export class DataPlane {
     this.#live = config;
     // One store for every snapshot: a reload must not hand everybody a fresh burst.
     const rateLimitStore = options.rateLimitStore ?? new LocalRateLimitStore();
-    this.#gatewayDeps = { clock: systemClock, random: Math.random, rateLimitStore };
+    this.#gatewayDeps = {
+      clock: systemClock,
+      random: Math.random,
+      healthProbeFor: options.healthProbeFor,
+      rateLimitStore,
+    };
     this.#host = new GatewayHost(new Gateway(config, this.#gatewayDeps));
     const handleUpgrade: Gateway['handleUpgrade'] = (req, socket, head) =>
       this.#host.current.handleUpgrade(req, socket, head);

@@ -1,7 +1,11 @@
 import type { MonitorsApi } from '../admin/http/monitor-routes.ts';
 import type { Config } from '../config/index.ts';
-import type { Registry } from 'prom-client';
-import { monitorLatenessHistogram, registerMonitorGauges, type Logger } from '../observability/index.ts';
+import {
+  monitorLatenessHistogram,
+  registerMonitorGauges,
+  type GatewayMetrics,
+  type Logger,
+} from '../observability/index.ts';
 import { MonitoringHost, type HostOptions } from './monitoring-host.ts';
 
 /**
@@ -15,17 +19,22 @@ export class MonitoringSupervisor {
   #host: MonitoringHost | undefined;
   #starting: Promise<void> | undefined;
 
-  /** Registers the monitor gauges and the schedule-lateness histogram in `registry`, read from the host. */
+  /** Registers the monitor gauges and the schedule-lateness histogram in `metrics`, read from the host. */
   constructor(
     logger: Logger,
-    metrics: { readonly registry: Registry; readonly readTraffic: HostOptions['readTraffic'] },
+    deps: {
+      readonly metrics: GatewayMetrics;
+      readonly readTraffic: HostOptions['readTraffic'];
+      readonly onMonitorChange?: HostOptions['onMonitorChange'];
+    },
   ) {
     this.#logger = logger;
     this.#options = {
-      onLateness: monitorLatenessHistogram(metrics.registry),
-      readTraffic: metrics.readTraffic,
+      onLateness: monitorLatenessHistogram(deps.metrics.registry),
+      readTraffic: deps.readTraffic,
+      onMonitorChange: deps.onMonitorChange,
     };
-    registerMonitorGauges(metrics.registry, () => this.#host?.monitoring.list() ?? []);
+    registerMonitorGauges(deps.metrics, () => this.#host?.monitoring.list() ?? []);
   }
 
   get host(): MonitoringHost | undefined {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../test/support/fake-clock.ts';
+import { scriptedProbe } from '../../test/support/pool-fixtures.ts';
 import { configSchema, type ConfigInput } from '../config/index.ts';
 import { Gateway } from '../gateway/gateway.ts';
 import {
@@ -22,7 +23,11 @@ type EndpointsInput = ConfigInput['pools'][string]['endpoints'];
 /** A gateway that is built but never started: no checks, no sockets, just state. */
 function gatewayFor(endpoints: EndpointsInput): Gateway {
   const config = configSchema.parse({ pools: { api: { endpoints } }, routes: [{ pool: 'api' }] });
-  const gateway = new Gateway(config, { clock: new FakeClock(), random: () => 0.5 });
+  const gateway = new Gateway(config, {
+    clock: new FakeClock(),
+    random: () => 0.5,
+    healthProbeFor: scriptedProbe().healthProbeFor,
+  });
   gateways.push(gateway);
   return gateway;
 }

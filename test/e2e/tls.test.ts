@@ -15,6 +15,7 @@ import { startBulwark, type RunningBulwark } from '../../src/app.ts';
 import { configSchema, loadConfigFile } from '../../src/config/index.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import { Gateway } from '../../src/gateway/gateway.ts';
+import { httpHealthProbe } from '../../src/runtime/http-health-probe.ts';
 import { defaultServerLimits } from '../../src/gateway/server.ts';
 import { startTlsServer } from '../../src/gateway/tls-server.ts';
 import { createLogger } from '../../src/observability/index.ts';
@@ -184,7 +185,11 @@ describe('TLS listener', () => {
       pools: { api: { endpoints: [{ url: 'http://127.0.0.1:9' }] } },
       routes: [{ pool: 'api' }],
     });
-    const gateway = new Gateway(config, { clock: systemClock, random: Math.random });
+    const gateway = new Gateway(config, {
+      clock: systemClock,
+      random: Math.random,
+      healthProbeFor: httpHealthProbe,
+    });
     const limits = { ...defaultServerLimits, headerTimeoutMs: 200, maxHeaderBytes: 1024 };
     const tls = await startTlsServer(
       { host: '127.0.0.1', port: 0 },

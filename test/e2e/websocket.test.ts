@@ -6,6 +6,7 @@ import { configSchema, type ConfigInput } from '../../src/config/index.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import { channelNames, type AttemptEvent } from '../../src/core/events.ts';
 import { Gateway } from '../../src/gateway/gateway.ts';
+import { httpHealthProbe } from '../../src/runtime/http-health-probe.ts';
 import { startHttpServer, type RunningServer } from '../../src/gateway/server.ts';
 import { proxyWebSockets } from '../../src/gateway/websocket.ts';
 import { eventually } from '../support/gateway-harness.ts';
@@ -38,7 +39,7 @@ async function echo(options: Parameters<typeof startWebSocketEcho>[0] = {}): Pro
 /** The gateway with upgrades wired as app.ts wires them, so tests can read its upgrade count. */
 async function startGateway(config: Omit<ConfigInput, 'listen'>): Promise<string> {
   const parsed = configSchema.parse({ ...config, listen: { gateway: '127.0.0.1:0', admin: '127.0.0.1:0' } });
-  gateway = new Gateway(parsed, { clock: systemClock, random: Math.random });
+  gateway = new Gateway(parsed, { clock: systemClock, random: Math.random, healthProbeFor: httpHealthProbe });
   gateway.start();
   listener = await startHttpServer({ host: '127.0.0.1', port: 0 }, gateway.handle);
   proxyWebSockets(listener.server, gateway.handleUpgrade);

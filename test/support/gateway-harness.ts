@@ -1,6 +1,7 @@
 import { configSchema, type ConfigInput } from '../../src/config/index.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import { Gateway } from '../../src/gateway/gateway.ts';
+import { httpHealthProbe } from '../../src/runtime/http-health-probe.ts';
 import { startHttpServer } from '../../src/gateway/server.ts';
 
 export interface TestGateway {
@@ -12,7 +13,11 @@ export interface TestGateway {
 /** The data plane alone, in-process on an ephemeral port, from a config written as the YAML would be. */
 export async function startTestGateway(config: Omit<ConfigInput, 'listen'>): Promise<TestGateway> {
   const parsed = configSchema.parse({ ...config, listen: { gateway: '127.0.0.1:0', admin: '127.0.0.1:0' } });
-  const gateway = new Gateway(parsed, { clock: systemClock, random: Math.random });
+  const gateway = new Gateway(parsed, {
+    clock: systemClock,
+    random: Math.random,
+    healthProbeFor: httpHealthProbe,
+  });
   gateway.start();
   const server = await startHttpServer({ host: '127.0.0.1', port: 0 }, gateway.handle);
   return {

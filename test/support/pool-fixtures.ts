@@ -1,7 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Balancer } from '../../src/gateway/balance/balancer.ts';
 import type { Endpoint } from '../../src/gateway/endpoint.ts';
-import type { Probe } from '../../src/gateway/health/http-probe.ts';
+import type { HealthProbeFactory, Probe } from '../../src/gateway/health/health-probe.ts';
 import type { HealthCheckSpec, OutlierDetectionSpec, PoolSpec } from '../../src/gateway/spec.ts';
 import type { FakeClock } from './fake-clock.ts';
 
@@ -54,15 +54,21 @@ export function recordingBalancer(): Balancer & { offers: (readonly Endpoint[])[
   };
 }
 
-/** A probe whose answer per endpoint id the test sets; unknown endpoints pass. */
-export function scriptedProbe(): { probe: Probe; verdicts: Map<string, boolean>; calls: string[] } {
+/** A probe whose answer per endpoint id the test sets; unknown endpoints pass. `healthProbeFor` hands it to pools. */
+export function scriptedProbe(): {
+  probe: Probe;
+  healthProbeFor: HealthProbeFactory;
+  verdicts: Map<string, boolean>;
+  calls: string[];
+} {
   const verdicts = new Map<string, boolean>();
   const calls: string[] = [];
   const probe: Probe = (endpoint) => {
     calls.push(endpoint.id);
     return Promise.resolve(verdicts.get(endpoint.id) ?? true);
   };
-  return { probe, verdicts, calls };
+  const healthProbeFor: HealthProbeFactory = () => ({ probe, close: () => Promise.resolve() });
+  return { probe, healthProbeFor, verdicts, calls };
 }
 
 /** Lets every pending promise continuation run (a macrotask turn; no wall-clock wait). */

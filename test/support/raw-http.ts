@@ -2,6 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { configSchema, type ConfigInput } from '../../src/config/index.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import { Gateway } from '../../src/gateway/gateway.ts';
+import { httpHealthProbe } from '../../src/runtime/http-health-probe.ts';
 import { startHttpServer, type RunningServer } from '../../src/gateway/server.ts';
 import { startTestUpstream, type TestUpstream } from './test-upstream.ts';
 
@@ -19,7 +20,11 @@ export interface LimitedGateway {
 /** The data plane with the config's `limits` applied to its listener, as app.ts does. */
 export async function startLimitedGateway(config: Omit<ConfigInput, 'listen'>): Promise<LimitedGateway> {
   const parsed = configSchema.parse({ ...config, listen: { gateway: '127.0.0.1:0', admin: '127.0.0.1:0' } });
-  const gateway = new Gateway(parsed, { clock: systemClock, random: Math.random });
+  const gateway = new Gateway(parsed, {
+    clock: systemClock,
+    random: Math.random,
+    healthProbeFor: httpHealthProbe,
+  });
   gateway.start();
   const server: RunningServer = await startHttpServer(
     { host: '127.0.0.1', port: 0 },

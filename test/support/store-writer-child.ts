@@ -1,7 +1,7 @@
 // Appends results in a loop and prints each batch's last sequence number only after its append resolved.
 // Usage: node store-writer-child.ts DB_PATH MONITOR_ID. Runs until killed.
 import { SqliteResultsStore } from '../../src/store/index.ts';
-import type { StoredResult } from '../../src/store/index.ts';
+import type { StoredResult } from '../../src/monitor/results-store.ts';
 
 const [dbPath, monitorId] = process.argv.slice(2);
 if (dbPath === undefined || monitorId === undefined)

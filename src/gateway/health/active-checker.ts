@@ -2,14 +2,14 @@ import { channel } from 'node:diagnostics_channel';
 import { channelNames, HealthTracker, type Clock, type HealthEvent } from '../../core/index.ts';
 import type { Endpoint } from '../endpoint.ts';
 import type { HealthCheckSpec } from '../spec.ts';
-import { HttpProbe, type Probe } from './http-probe.ts';
+import type { Probe } from './health-probe.ts';
 
 export interface ActiveCheckerDeps {
   readonly clock: Clock;
   /** Uniform in [0, 1); spreads checks so pools do not probe in lockstep. */
   readonly random: () => number;
-  /** Replaces the default undici HTTP probe (tests, or a non-HTTP check); the caller then owns its lifetime. */
-  readonly probe?: Probe | undefined;
+  /** The check itself; the caller owns its connections and closes them after stop(). */
+  readonly probe: Probe;
   /** Every passing check, so outlier detection can return the endpoint (Envoy successful_active_health_check_uneject_host). */
   readonly onPass?: ((endpoint: Endpoint) => void) | undefined;
   /** An endpoint's isHealthy changed. */
@@ -37,8 +37,6 @@ export class ActiveChecker {
   readonly #spec: HealthCheckSpec;
   readonly #deps: ActiveCheckerDeps;
   readonly #states: readonly CheckState[];
-  readonly #ownedProbe: HttpProbe | undefined;
-  readonly #probe: Probe;
   #isRunning = false;
   #isStopped = false;
 
@@ -51,12 +49,6 @@ export class ActiveChecker {
     this.#poolName = poolName;
     this.#spec = spec;
     this.#deps = deps;
-    if (deps.probe) {
-      this.#probe = deps.probe;
-    } else {
-      this.#ownedProbe = new HttpProbe({ path: spec.path, timeoutMs: spec.timeoutMs });
-      this.#probe = this.#ownedProbe.probe;
-    }
     this.#states = endpoints.map((endpoint) => ({
       endpoint,
       tracker: new HealthTracker({ ...spec, initial: 'healthy' }),
@@ -79,8 +71,8 @@ export class ActiveChecker {
     }
   }
 
-  /** Cancels timers, aborts checks in flight and closes the probe's connections. Final: a snapshot's pools are never restarted. */
-  async stop(): Promise<void> {
+  /** Cancels timers and aborts checks in flight. Final: a snapshot's pools are never restarted. */
+  stop(): void {
     this.#isRunning = false;
     this.#isStopped = true;
     for (const state of this.#states) {
@@ -89,7 +81,6 @@ export class ActiveChecker {
       state.inFlight?.abort();
       state.inFlight = undefined;
     }
-    await this.#ownedProbe?.close();
   }
 
   #schedule(state: CheckState, delayMs: number): void {
@@ -137,7 +128,7 @@ export class ActiveChecker {
       };
     });
     try {
-      const ok = await Promise.race([this.#probe(endpoint, controller.signal), deadline]);
+      const ok = await Promise.race([this.#deps.probe(endpoint, controller.signal), deadline]);
       return { ok, detail: ok ? 'check passed' : 'unhealthy response' };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -4,10 +4,10 @@ import { createServer as createTcpServer, type AddressInfo, type Socket } from '
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeSelfSignedCertificate, type SelfSignedCertificate } from '../../../test/support/self-signed.ts';
 import { startTestUpstream, type TestUpstream } from '../../../test/support/test-upstream.ts';
-import type { CheckContext } from './check.ts';
-import { httpCheck, type HttpCheckSpec } from './http.ts';
+import { Client } from 'undici';
+import { httpCheck, type HttpCheckContext, type HttpCheckSpec } from './http.ts';
 
-const context = (overrides: Partial<CheckContext> = {}): CheckContext => ({
+const context = (overrides: Partial<HttpCheckContext> = {}): HttpCheckContext => ({
   signal: new AbortController().signal,
   timeoutMs: 2_000,
   needs: { body: true, cert: false },
@@ -141,6 +141,20 @@ describe('httpCheck', () => {
     await httpCheck.run(get(`${upstream.url}/json`), context());
     await httpCheck.run(get(`${upstream.url}/json`), context());
     expect(connections).toHaveLength(2);
+  });
+
+  it("sends through a caller's dispatcher, leaving it open with its connection reused", async () => {
+    const client = new Client(upstream.url);
+    try {
+      const withClient = context({ needs: { body: false, cert: false }, dispatcher: client });
+      const first = await httpCheck.run(get(`${upstream.url}/json`), withClient);
+      const second = await httpCheck.run(get(`${upstream.url}/unavailable`), withClient);
+      expect([first.status, second.status]).toEqual([200, 503]);
+      expect(connections).toHaveLength(1);
+      expect(client.destroyed).toBe(false);
+    } finally {
+      await client.destroy();
+    }
   });
 
   it('times out against a server that never answers, and closes the connection', async () => {

@@ -19,7 +19,18 @@ export interface HttpCheckSpec {
   readonly verifyTls?: boolean | undefined;
 }
 
+export interface HttpCheckContext extends CheckContext {
+  /**
+   * A caller-owned dispatcher to send through instead of a fresh Agent (a gateway health check's keep-alive
+   * Client): the run leaves it open, drains an unread body so the socket is reused, and reports no
+   * certificate nor, on failure, whether it connected, since it did not make the connection itself.
+   */
+  readonly dispatcher?: Dispatcher | undefined;
+}
+
 const maxRedirections = 5;
+// Enough for any readiness answer; past it undici destroys the socket instead of reading further.
+const maxDrainBytes = 64 * 1024;
 
 /** What connecting to one origin saw during a run. */
 interface Connection {
@@ -30,16 +41,17 @@ interface Connection {
 /**
  * One request over a fresh Agent that is destroyed after the run: a monitor exists to see connect and TLS
  * failures, which a pooled keep-alive connection would hide. The certificate is read in the Agent's connect
- * hook, from the very socket the request then uses, so no second handshake is made to learn it.
+ * hook, from the very socket the request then uses, so no second handshake is made to learn it. A caller
+ * that wants reuse instead (the gateway's health checks) hands over its own dispatcher in the context.
  */
-export const httpCheck: Check<HttpCheckSpec> = {
+export const httpCheck = {
   kind: 'http',
   defaultFailure(observation) {
     if (observation.status === undefined) return 'no HTTP answer';
     return observation.status < 400 ? undefined : `expected a status below 400, got ${observation.status}`;
   },
-  async run(spec, context) {
-    const bounds = startRun(context);
+  async run(spec: HttpCheckSpec, context: HttpCheckContext) {
+    if (context.dispatcher) return observe(spec, context, context.dispatcher, undefined);
     const connections = new Map<string, Connection>();
     const agent = new Agent({
       // One connection per origin makes the Agent build a Client, not a Pool with its 2,048-slot queue:
@@ -49,43 +61,61 @@ export const httpCheck: Check<HttpCheckSpec> = {
       headersTimeout: context.timeoutMs,
       bodyTimeout: context.timeoutMs,
     });
-    let final: Connection | undefined;
     try {
-      const response = await request(spec.url, {
-        dispatcher: spec.followRedirects ? agent.compose(interceptors.redirect({ maxRedirections })) : agent,
-        method: spec.method,
-        headers: withUserAgent(spec.headers),
-        body: spec.body ?? null,
-        signal: bounds.signal,
-      });
-      final = connections.get(finalOrigin(response.context, spec.url));
-      const facts = {
-        connected: true,
-        certDaysLeft: final?.certDaysLeft,
-        status: response.statusCode,
-        headers: flattenHeaders(response.headers),
-      };
-      if (!context.needs.body) {
-        discard(response.body);
-        return { responseTimeMs: bounds.elapsedMs(), ...facts } satisfies Observation;
-      }
-      const body = await readText(response.body, spec.maxBodyBytes);
-      return { responseTimeMs: bounds.elapsedMs(), ...facts, body };
-    } catch (error) {
-      // Without a response, the last origin connected to is where the run stopped.
-      final ??= [...connections.values()].at(-1);
-      return {
-        responseTimeMs: bounds.elapsedMs(),
-        connected: final?.isConnected ?? false,
-        certDaysLeft: final?.certDaysLeft,
-        error: bounds.describe(error),
-      };
+      return await observe(spec, context, agent, connections);
     } finally {
-      bounds.end();
       await agent.destroy();
     }
   },
-};
+} satisfies Check<HttpCheckSpec>;
+
+/** One request through `dispatcher`; `connections` is what the check's own connector saw, when it owns one. */
+async function observe(
+  spec: HttpCheckSpec,
+  context: CheckContext,
+  dispatcher: Dispatcher,
+  connections: ReadonlyMap<string, Connection> | undefined,
+): Promise<Observation> {
+  const bounds = startRun(context);
+  let final: Connection | undefined;
+  try {
+    const response = await request(spec.url, {
+      dispatcher: spec.followRedirects
+        ? dispatcher.compose(interceptors.redirect({ maxRedirections }))
+        : dispatcher,
+      method: spec.method,
+      headers: withUserAgent(spec.headers),
+      body: spec.body ?? null,
+      signal: bounds.signal,
+    });
+    final = connections?.get(finalOrigin(response.context, spec.url));
+    const facts = {
+      connected: true,
+      certDaysLeft: final?.certDaysLeft,
+      status: response.statusCode,
+      headers: flattenHeaders(response.headers),
+    };
+    if (!context.needs.body) {
+      // Reading to the end is what returns a kept-alive socket; an Agent of our own is destroyed anyway.
+      if (connections) discard(response.body);
+      else await response.body.dump({ limit: maxDrainBytes, signal: bounds.signal });
+      return { responseTimeMs: bounds.elapsedMs(), ...facts } satisfies Observation;
+    }
+    const body = await readText(response.body, spec.maxBodyBytes);
+    return { responseTimeMs: bounds.elapsedMs(), ...facts, body };
+  } catch (error) {
+    // Without a response, the last origin connected to is where the run stopped.
+    final ??= connections && [...connections.values()].at(-1);
+    return {
+      responseTimeMs: bounds.elapsedMs(),
+      connected: connections ? (final?.isConnected ?? false) : undefined,
+      certDaysLeft: final?.certDaysLeft,
+      error: bounds.describe(error),
+    };
+  } finally {
+    bounds.end();
+  }
+}
 
 /** undici's own connector, wrapped to note each origin's outcome and to judge the peer certificate itself. */
 function recordingConnector(

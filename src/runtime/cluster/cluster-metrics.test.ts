@@ -38,7 +38,7 @@ describe('ClusterMetrics', () => {
   const durationCount = 'bulwark_gateway_request_duration_seconds_count{route="0",pool="api"}';
   const fastBucket = 'bulwark_gateway_request_duration_seconds_bucket{route="0",pool="api",le="0.005"}';
 
-  it('sums HotCounter and HotHistogram series across workers, with requests per worker', async () => {
+  it('sums HotCounter and HotHistogram series across workers, with requests per worker, then the text series', async () => {
     const first = await workerWith([
       [200, 2],
       [200, 3],
@@ -49,7 +49,8 @@ describe('ClusterMetrics', () => {
       [502, 2_000],
     ]);
     const primary = new GatewayMetrics({ processMetrics: false, poolStatus: () => [] });
-    const text = await new ClusterMetrics(primary.registry).text([
+    primary.addTextSeries(() => '# HELP bulwark_monitor_up Up.\n# TYPE bulwark_monitor_up gauge\n');
+    const text = await new ClusterMetrics(primary).text([
       { workerId: 1, slot: 0, metrics: first },
       { workerId: 2, slot: 1, metrics: second },
     ]);
@@ -59,6 +60,8 @@ describe('ClusterMetrics', () => {
     expect(sample(text, fastBucket)).toBe(4);
     expect(sample(text, 'bulwark_gateway_worker_requests_total{worker="0"}')).toBe(3);
     expect(sample(text, 'bulwark_gateway_worker_requests_total{worker="1"}')).toBe(2);
+    // The primary's text series (monitors) follow the merged registries.
+    expect(text.endsWith('\n\n# HELP bulwark_monitor_up Up.\n# TYPE bulwark_monitor_up gauge\n')).toBe(true);
     primary.close();
   });
 
@@ -69,7 +72,7 @@ describe('ClusterMetrics', () => {
     ]);
     const second = await workerWith([[200, 2]]);
     const primary = new GatewayMetrics({ processMetrics: false });
-    const cluster = new ClusterMetrics(primary.registry);
+    const cluster = new ClusterMetrics(primary);
     await cluster.text([
       { workerId: 1, slot: 0, metrics: first },
       { workerId: 2, slot: 1, metrics: second },

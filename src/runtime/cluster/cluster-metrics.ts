@@ -1,4 +1,5 @@
-import { AggregatorRegistry, type Registry } from 'prom-client';
+import { AggregatorRegistry } from 'prom-client';
+import type { GatewayMetrics } from '../../observability/index.ts';
 import type { WorkerMetrics } from './messages.ts';
 
 type MetricJson = WorkerMetrics[number];
@@ -14,34 +15,33 @@ const requestsTotal = 'bulwark_gateway_requests_total';
 
 /**
  * One /metrics for the whole cluster: the primary's registry (pool gauges, health transitions, reloads)
- * plus every worker's, summed by prom-client's AggregatorRegistry. Counters of a worker that died keep
- * their last scraped value, so a crash does not make cluster totals go backwards.
+ * plus every worker's, summed by prom-client's AggregatorRegistry, then the primary's text series (monitors).
+ * Counters of a worker that died keep their last scraped value, so a crash does not make cluster totals go
+ * backwards.
  */
 export class ClusterMetrics {
-  readonly #primary: Registry;
+  readonly #primary: Pick<GatewayMetrics, 'registry' | 'textSeries'>;
   readonly #lastScrape = new Map<number, WorkerMetrics>();
   #retired: WorkerMetrics = [];
 
-  constructor(primary: Registry) {
+  constructor(primary: Pick<GatewayMetrics, 'registry' | 'textSeries'>) {
     this.#primary = primary;
   }
 
   get contentType(): string {
-    return this.#primary.contentType;
+    return this.#primary.registry.contentType;
   }
 
   async text(scrapes: readonly WorkerScrape[]): Promise<string> {
-    for (const scrape of scrapes) this.#lastScrape.set(scrape.workerId, scrape.metrics);
-    const perWorker = workerRequestsMetric(scrapes);
-    const sources = [await this.#primary.getMetricsAsJSON(), ...scrapes.map((s) => s.metrics), this.#retired];
-    return AggregatorRegistry.aggregate([...sources, [perWorker]]).metrics();
+    const sources = [...(await this.#sources(scrapes)), [workerRequestsMetric(scrapes)]];
+    const text = await AggregatorRegistry.aggregate(sources).metrics();
+    const textSeries = this.#primary.textSeries();
+    return textSeries === '' ? text : `${text}\n${textSeries}`;
   }
 
   /** The same totals as `text`, as prom-client JSON (for readers such as live-traffic minutes). */
   async json(scrapes: readonly WorkerScrape[]): Promise<WorkerMetrics> {
-    for (const scrape of scrapes) this.#lastScrape.set(scrape.workerId, scrape.metrics);
-    const sources = [await this.#primary.getMetricsAsJSON(), ...scrapes.map((s) => s.metrics), this.#retired];
-    return AggregatorRegistry.aggregate(sources).getMetricsAsJSON();
+    return AggregatorRegistry.aggregate(await this.#sources(scrapes)).getMetricsAsJSON();
   }
 
   /** A worker exited: keep its monotonic series (counters, histograms) in the totals. */
@@ -51,6 +51,12 @@ export class ClusterMetrics {
     if (!last) return;
     const monotonic = last.filter((metric) => ['counter', 'histogram'].includes(typeOf(metric)));
     this.#retired = await AggregatorRegistry.aggregate([this.#retired, monotonic]).getMetricsAsJSON();
+  }
+
+  async #sources(scrapes: readonly WorkerScrape[]): Promise<WorkerMetrics[]> {
+    for (const scrape of scrapes) this.#lastScrape.set(scrape.workerId, scrape.metrics);
+    const primary = await this.#primary.registry.getMetricsAsJSON();
+    return [primary, ...scrapes.map((scrape) => scrape.metrics), this.#retired];
   }
 }
 

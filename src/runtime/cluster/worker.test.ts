@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../test/support/fake-clock.ts';
+import { scriptedProbe } from '../../../test/support/pool-fixtures.ts';
 import { configSchema } from '../../config/index.ts';
 import { Gateway } from '../../gateway/gateway.ts';
 import { healthVerdictsOf } from '../../gateway/health-verdicts.ts';
@@ -21,7 +22,11 @@ function gatewayWithChecks(clock: FakeClock): Gateway {
     },
     routes: [{ pool: 'api' }],
   });
-  const gateway = new Gateway(config, { clock, random: () => 0.5 });
+  const gateway = new Gateway(config, {
+    clock,
+    random: () => 0.5,
+    healthProbeFor: scriptedProbe().healthProbeFor,
+  });
   gateways.push(gateway);
   return gateway;
 }

@@ -7,6 +7,7 @@ import {
   type Logger,
 } from '../../observability/index.ts';
 import { DataPlane } from '../data-plane.ts';
+import { httpHealthProbe } from '../http-health-probe.ts';
 import { RemoteRateLimitStore } from './remote-rate-limits.ts';
 import { isMessage, type ControlSnapshot, type PrimaryMessage, type WorkerMessage } from './messages.ts';
 
@@ -35,7 +36,13 @@ export function runWorker(channel: WorkerChannel, exit: (code: number) => void):
     logger = createLogger({ level: config.logging.level }).child({ worker: slot });
     subscribeGatewayLogs(logger);
     metrics = new GatewayMetrics({ overloadStatus: () => plane?.gateway.status() ?? [] });
-    plane = new DataPlane(config, { activeHealthChecks: false, logger, rateLimitStore: rateLimits });
+    // Its pools are never checked here; the factory only opens connections when a check runs.
+    plane = new DataPlane(config, {
+      activeHealthChecks: false,
+      healthProbeFor: httpHealthProbe,
+      logger,
+      rateLimitStore: rateLimits,
+    });
     applySnapshot(plane.gateway, snapshot);
     await plane.start();
     channel.send({ type: 'ready', gatewayUrl: plane.gatewayUrl, gatewayTlsUrl: plane.gatewayTlsUrl });

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeResultsStore } from '../results-store.contract.ts';
+import { describeResultsStore } from '../../monitor/results-store.contract.ts';
 import { SqliteResultsStore } from './sqlite-results-store.ts';
 
 let dir: string;

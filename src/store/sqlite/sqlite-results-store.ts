@@ -1,6 +1,11 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { MonitorResultsTable, MonitorStatesTable, Schema } from '../schema.ts';
-import type { MonitorStateRow, ResultsStore, RuntimeInterval, StoredResult } from '../results-store.ts';
+import type {
+  MonitorStateRow,
+  ResultsStore,
+  RuntimeInterval,
+  StoredResult,
+} from '../../monitor/results-store.ts';
 import { openSqlite } from './open.ts';
 
 // 500 rows × 8 columns = 4,000 bound parameters per statement: under SQLite's 32,766 and PostgreSQL's 65,535.

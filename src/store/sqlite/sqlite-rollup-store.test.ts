@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeRollupStore } from '../rollup-store.contract.ts';
+import { describeRollupStore } from '../../monitor/rollup-store.contract.ts';
 import { openSqlite } from './open.ts';
 import { SqliteResultsStore } from './sqlite-results-store.ts';
 import { SqliteRollupStore } from './sqlite-rollup-store.ts';

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { RollupResolution, RollupStore, StoredRollup } from '../rollup-store.ts';
+import type { RollupResolution, RollupStore, StoredRollup } from '../../monitor/rollup-store.ts';
 import type { MonitorRollupsTable, Schema } from '../schema.ts';
 
 // 500 rows × 11 columns = 5,500 bound parameters per statement: under SQLite's 32,766 and PostgreSQL's 65,535.

@@ -1,3 +1,6 @@
+import type { MonitorResult } from './monitoring.ts';
+import type { AliveInterval } from './uptime.ts';
+
 /** One check outcome as stored; `probe` names where it ran ('local' for this process). */
 export interface StoredResult {
   readonly monitorId: string;
@@ -8,6 +11,20 @@ export interface StoredResult {
   readonly responseTimeMs: number;
   readonly status?: number | undefined;
   readonly message?: string | undefined;
+}
+
+/** A judged cycle as it is stored: a degraded one counts as ok. */
+export function storedResultOf(result: MonitorResult): StoredResult {
+  return {
+    monitorId: result.monitorId,
+    probe: result.probe,
+    atMs: result.atMs,
+    state: result.state,
+    ok: result.verdict !== 'down',
+    responseTimeMs: result.responseTimeMs,
+    status: result.status,
+    message: result.message,
+  };
 }
 
 /** A monitor's state machine, saved so a restart resumes counting instead of starting over. */
@@ -21,12 +38,13 @@ export interface MonitorStateRow {
   readonly paused: boolean;
 }
 
-export interface RuntimeInterval {
-  readonly startedMs: number;
-  readonly lastAliveMs: number;
-}
+/** When Bulwark ran: uptime counts only inside these intervals. */
+export type RuntimeInterval = AliveInterval;
 
-/** Durable history of monitor results and states. Times are epoch milliseconds. */
+/**
+ * Durable history of monitor results and states. Times are epoch milliseconds. Monitoring owns the
+ * contract (results-store.contract.ts); src/store implements it.
+ */
 export interface ResultsStore {
   /** Durable when the promise resolves (a SIGKILL after that loses nothing). All or none are stored. */
   append(results: readonly StoredResult[]): Promise<void>;

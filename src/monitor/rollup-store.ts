@@ -1,11 +1,14 @@
-import type { Rollup, RollupResolution } from '../monitor/rollup.ts';
+import type { Rollup, RollupResolution } from './rollup.ts';
 
-export type { RollupResolution } from '../monitor/rollup.ts';
+export type { RollupResolution } from './rollup.ts';
 
-/** A rollup as stored: the shape monitoring defines (src/monitor/rollup.ts), the one place it is written. */
+/** A rollup as stored: the shape rollup.ts defines, the one place it is written. */
 export type StoredRollup = Rollup;
 
-/** Rolled-up history: per minute, hour and day. Keyed by (monitorId, resolution, startMs). */
+/**
+ * Rolled-up history: per minute, hour and day. Keyed by (monitorId, resolution, startMs). Monitoring owns
+ * the contract (rollup-store.contract.ts); src/store implements it.
+ */
 export interface RollupStore {
   /** Inserts or replaces each row by its key; all or none are stored. */
   upsertRollups(rows: readonly StoredRollup[]): Promise<void>;

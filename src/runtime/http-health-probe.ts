@@ -1,0 +1,60 @@
+import { Client } from 'undici';
+import type { Endpoint } from '../gateway/endpoint.ts';
+import type { HealthProbe } from '../gateway/health/health-probe.ts';
+import type { HealthCheckSpec } from '../gateway/spec.ts';
+import { httpCheck, type HttpCheckSpec } from '../monitor/checks/http.ts';
+
+/**
+ * The gateway's active health check is the monitor HTTP check, with its pass rule (2xx and 3xx; any other
+ * status fails at once, as Envoy's `expected_statuses`), sent over one small keep-alive Client per endpoint
+ * (Envoy `reuse_connection`): checks pay no handshake each time nor compete with the endpoint's request pool.
+ */
+export function httpHealthProbe(spec: HealthCheckSpec): HealthProbe {
+  const clients = new Map<Endpoint, Client>();
+  let isClosed = false;
+  const clientFor = (endpoint: Endpoint): Client => {
+    if (isClosed) throw new Error('health probe is closed');
+    let client = clients.get(endpoint);
+    if (!client) {
+      // The checker and the check abort on their own clocks; these bound a probe even if neither fires.
+      const timeoutMs = spec.timeoutMs;
+      client = new Client(endpoint.url.origin, {
+        connectTimeout: timeoutMs,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      clients.set(endpoint, client);
+    }
+    return client;
+  };
+  return {
+    async probe(endpoint, signal) {
+      const check: HttpCheckSpec = {
+        kind: 'http',
+        url: `${endpoint.url.origin}${spec.path}`,
+        method: 'GET',
+        headers: { 'user-agent': 'bulwark-health-check' },
+        followRedirects: false,
+        maxBodyBytes: 0,
+      };
+      const needs = { body: false, cert: false };
+      const dispatcher = clientFor(endpoint);
+      const observation = await httpCheck.run(check, {
+        signal,
+        timeoutMs: spec.timeoutMs,
+        needs,
+        dispatcher,
+      });
+      // A rejection carries the reason into the health event ("…; last: expected a status below 400, got 503").
+      const failure = observation.error ?? httpCheck.defaultFailure(observation);
+      if (failure !== undefined) throw new Error(failure);
+      return true;
+    },
+    async close() {
+      isClosed = true;
+      const open = [...clients.values()];
+      clients.clear();
+      await Promise.all(open.map((client) => client.destroy()));
+    },
+  };
+}
