@@ -7,7 +7,11 @@ import {
   subscribeGatewayLogs,
   type Logger,
 } from './observability/index.ts';
+import { AlertingSupervisor } from './runtime/alerting-supervisor.ts';
 import { DataPlane } from './runtime/data-plane.ts';
+import { monitorSignalOf } from './runtime/monitor-signal.ts';
+import { poolSamplesOf } from './runtime/pool-samples.ts';
+import { httpHealthProbe } from './runtime/http-health-probe.ts';
 import { MonitoringSupervisor } from './runtime/monitoring-supervisor.ts';
 import { metricsNamed, trafficMetricNames, trafficReadingOf } from './runtime/traffic-reader.ts';
 import { Reloader, type ConfigStatus, type ReloadOutcome } from './runtime/reloader.ts';
@@ -40,12 +44,24 @@ export interface StartOptions {
 export async function startBulwark(config: Config, options: StartOptions = {}): Promise<RunningBulwark> {
   const logger = options.logger ?? createLogger({ level: config.logging.level });
   const unsubscribeLogs = subscribeGatewayLogs(logger);
-  const dataPlane = new DataPlane(config, { activeHealthChecks: true, logger });
+  const dataPlane = new DataPlane(config, {
+    activeHealthChecks: true,
+    healthProbeFor: httpHealthProbe,
+    logger,
+  });
   const metrics = new GatewayMetrics({ poolStatus: () => dataPlane.gateway.status() });
+  // The admin URL is known once its listener is bound; messages link to it.
+  let adminUrl = '';
+  const readTraffic = async () => trafficReadingOf(await metricsNamed(metrics.registry, trafficMetricNames));
+  const alerting = new AlertingSupervisor(logger, metrics.registry, {
+    poolSamples: async () => poolSamplesOf(dataPlane.gateway.status(), await readTraffic()),
+    adminUrl: () => adminUrl,
+  });
   const monitoring = new MonitoringSupervisor(logger, {
-    registry: metrics.registry,
-    // Only the two gateway series: collecting the whole registry would also build every monitor gauge.
-    readTraffic: async () => trafficReadingOf(await metricsNamed(metrics.registry, trafficMetricNames)),
+    onMonitorChange: (view, spec) => alerting.monitorChanged(monitorSignalOf(view, spec)),
+    metrics,
+    // Only the two gateway series, not the whole registry (process metrics, pool gauges, histograms).
+    readTraffic,
   });
   const reloadFailures = configReloadFailures(metrics.registry);
   let live = config;
@@ -58,6 +74,7 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
     async apply(next) {
       // Monitors first: a monitoring store that cannot open refuses the reload before the gateway swaps.
       await monitoring.apply(next);
+      await alerting.apply(next);
       await dataPlane.swapTo(next, (gateway) => {
         const { dropped } = endpointOverrides.applyTo(gateway);
         if (dropped.length > 0)
@@ -88,12 +105,15 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
     adminTokens: () => live.admin.tokens,
     configStatus: () => reloader.status,
     monitors: monitoring.api,
+    alerts: alerting.api,
   });
+  adminUrl = admin.url;
   try {
     await monitoring.apply(config);
+    await alerting.apply(config);
     await dataPlane.start();
   } catch (error) {
-    await Promise.all([admin.close(), monitoring.stop()]);
+    await Promise.all([admin.close(), monitoring.stop(), alerting.stop()]);
     throw error;
   }
   const stopWatching =
@@ -127,6 +147,8 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
       stopWatching();
       const { cutOff } = await dataPlane.stop();
       await monitoring.stop();
+      // After monitoring: its last results may still resolve or fire alerts that are worth queueing.
+      await alerting.stop();
       await admin.close();
       metrics.close();
       unsubscribeLogs();

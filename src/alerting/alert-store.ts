@@ -30,18 +30,25 @@ export interface OutboxStore {
   enqueue(notifications: readonly Notification[]): Promise<void>;
   /**
    * Pending entries due at `nowMs`, oldest first, at most one per (notifier, groupKey) — the oldest — so a
-   * group's resolved message never overtakes its firing one.
+   * group's resolved message never overtakes its firing one. Oldest: by createdAtMs, then enqueue order.
    */
   dueEntries(nowMs: number, limit: number): Promise<OutboxEntry[]>;
-  /** The earliest nextAttemptAtMs among pending entries, to sleep until then. */
+  /**
+   * The earliest nextAttemptAtMs among the entries dueEntries could return (the oldest pending one of each
+   * group), to sleep until then; an entry waiting behind its group's head must not wake the dispatcher.
+   */
   nextDueAtMs(): Promise<number | undefined>;
+  // The marks change pending entries only, so a late or repeated mark never revives a finished one.
+  // `attempts` counts sends: delivered and retry add one; dead adds one when a send preceded it.
   markDelivered(id: string, atMs: number): Promise<void>;
   markRetry(id: string, nextAttemptAtMs: number, error: string): Promise<void>;
-  markDead(id: string, atMs: number, error: string): Promise<void>;
+  markDead(id: string, atMs: number, error: string, options: { readonly attempted: boolean }): Promise<void>;
   /** Newest first; `state` filters. */
   listOutbox(filter: { state?: OutboxState; limit: number }): Promise<OutboxEntry[]>;
   /** Deletes delivered and dead entries finished before `ms`; returns how many. */
   pruneOutboxBefore(ms: number): Promise<number>;
+  /** How many entries are in each state (the outbox gauges). */
+  outboxCounts(): Promise<Record<OutboxState, number>>;
 }
 
 /** What a receiver was last told about a group (Alertmanager notify/dedup_stage.go). */

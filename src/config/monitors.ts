@@ -36,6 +36,10 @@ const common = {
   recheck: z
     .strictObject({ attempts: z.int().min(0).max(5).default(0), delay: duration().prefault('2s') })
     .prefault({}),
+  /** Added to this monitor's alerts: `component` groups them, `pool` lets a pool alert mute them. */
+  labels: z
+    .record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'label names use letters, digits and _'), z.string())
+    .default({}),
 };
 
 const http = z.strictObject({
@@ -96,6 +100,7 @@ const monitor = z.discriminatedUnion('type', [http, tcp, tls, dns, heartbeat]).t
     failureThreshold: m.failure_threshold,
     successThreshold: m.success_threshold,
     recheck: { attempts: m.recheck.attempts, delayMs: m.recheck.delay },
+    labels: m.labels,
   };
   switch (m.type) {
     case 'http':

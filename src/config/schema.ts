@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { alerting } from './alerting.ts';
 import { dataDir, monitors, retention } from './monitors.ts';
 import { pool } from './pool-schema.ts';
 import { route } from './route-schema.ts';
@@ -84,6 +85,7 @@ export const configSchema = z
     monitors,
     data_dir: dataDir,
     retention,
+    alerting,
   })
   .superRefine((config, ctx) => {
     const poolNames = Object.keys(config.pools);
@@ -94,6 +96,10 @@ export const configSchema = z
     config.routes.forEach((r, i) => {
       if (!Object.hasOwn(config.pools, r.pool))
         ctx.addIssue({ code: 'custom', path: ['routes', i, 'pool'], message: unknownPool });
+    });
+    config.alerting.rules.forEach((r, i) => {
+      if (!Object.hasOwn(config.pools, r.pool))
+        ctx.addIssue({ code: 'custom', path: ['alerting', 'rules', i, 'pool'], message: unknownPool });
     });
     for (const [name, p] of Object.entries(config.pools)) {
       if (p.failover === undefined) continue;

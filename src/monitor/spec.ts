@@ -24,4 +24,6 @@ export interface MonitorSpec {
   readonly successThreshold: number;
   readonly recheck: { readonly attempts: number; readonly delayMs: number };
   readonly check: CheckSpec | HeartbeatSpec;
+  /** Labels for this monitor's alerts (component, pool, team, severity). */
+  readonly labels?: Readonly<Record<string, string>> | undefined;
 }

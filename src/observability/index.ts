@@ -9,3 +9,4 @@ export {
   registerMonitorGauges,
   type MonitorGaugeSource,
 } from './monitor-gauges.ts';
+export { AlertingMetrics, type AlertingGaugeSource } from './alerting-metrics.ts';

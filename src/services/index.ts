@@ -15,3 +15,13 @@ export {
 } from './endpoint-overrides.ts';
 export type { EndpointView, PoolView } from './pool-views.ts';
 export { ServiceError, type ServiceErrorCode } from './service-error.ts';
+export {
+  createSilence,
+  expireSilence,
+  listSilences,
+  statusOf as silenceStatusOf,
+  type SilenceDeps,
+  type SilenceStatus,
+  type SilenceView,
+} from './silences.ts';
+export { acknowledgeAlert, type AckDeps } from './acknowledge-alert.ts';

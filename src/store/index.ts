@@ -1,4 +1,3 @@
-export type { MonitorStateRow, ResultsStore, RuntimeInterval, StoredResult } from './results-store.ts';
 export type { BatchWriterOptions } from './batch-writer.ts';
 export { BatchWriter } from './batch-writer.ts';
 export type { StoreErrorCode } from './store-error.ts';
@@ -7,7 +6,7 @@ export type { Schema } from './schema.ts';
 export type { SqliteHandle } from './sqlite/open.ts';
 export { openSqlite } from './sqlite/open.ts';
 export { SqliteResultsStore } from './sqlite/sqlite-results-store.ts';
-export type { RollupResolution, RollupStore, StoredRollup } from './rollup-store.ts';
 export { SqliteRollupStore } from './sqlite/sqlite-rollup-store.ts';
 export { latestSchemaVersion, schemaVersion } from './migrations/index.ts';
 export { SqliteTrafficStore } from './sqlite/sqlite-traffic-store.ts';
+export { SqliteAlertStore } from './sqlite/sqlite-alert-store.ts';

@@ -10,6 +10,10 @@ export interface Schema {
   runtime_intervals: RuntimeIntervalsTable;
   monitor_rollups: MonitorRollupsTable;
   traffic_minutes: TrafficMinutesTable;
+  alert_outbox: AlertOutboxTable;
+  alert_notification_log: AlertNotificationLogTable;
+  alert_silences: AlertSilencesTable;
+  alert_acks: AlertAcksTable;
 }
 
 export interface MonitorResultsTable {
@@ -62,4 +66,48 @@ export interface TrafficMinutesTable {
   p50_ms: number | null;
   p95_ms: number | null;
   p99_ms: number | null;
+}
+
+/** Notifications owed to receivers; `payload` is the Notification as JSON, handed unchanged to every retry. */
+export interface AlertOutboxTable {
+  id: string;
+  seq: number;
+  notifier: string;
+  group_key: string;
+  payload: string;
+  state: string;
+  attempts: number;
+  created_ms: number;
+  next_attempt_ms: number;
+  last_error: string | null;
+  finished_ms: number | null;
+}
+
+/** `firing` and `resolved` are JSON arrays of alert fingerprints. */
+export interface AlertNotificationLogTable {
+  receiver: string;
+  group_key: string;
+  firing: string;
+  resolved: string;
+  at_ms: number;
+}
+
+/** `matchers` is a JSON array of LabelMatcher. */
+export interface AlertSilencesTable {
+  id: string;
+  matchers: string;
+  starts_ms: number;
+  ends_ms: number;
+  created_by: string;
+  comment: string;
+  updated_ms: number;
+}
+
+/** `labels` is a JSON object. */
+export interface AlertAcksTable {
+  fingerprint: string;
+  episode_start_ms: number;
+  acked_by: string;
+  at_ms: number;
+  labels: string;
 }

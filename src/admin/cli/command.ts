@@ -32,7 +32,9 @@ export interface Command {
   readonly summary: string;
   readonly usage: string;
   readonly options: readonly CommandOption[];
-  run(values: OptionValues, io: CliIo): Promise<number>;
+  /** Whether words after the command name are accepted (`silence add MATCHER…`); they reach run() as `args`. */
+  readonly takesArguments?: boolean;
+  run(values: OptionValues, io: CliIo, args: readonly string[]): Promise<number>;
 }
 
 export function stringOption(values: OptionValues, name: string): string | undefined {

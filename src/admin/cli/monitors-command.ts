@@ -1,8 +1,7 @@
-import { loadConfigFile } from '../../config/index.ts';
-import { BulwarkError } from '../../core/errors.ts';
+import { adminOption, adminUrlOf } from './admin-client.ts';
 import { table } from './check-command.ts';
-import { exitCodes, stringOption, type Command } from './command.ts';
-import { configOption, defaultConfigFile } from './validate-command.ts';
+import { exitCodes, type Command } from './command.ts';
+import { configOption } from './validate-command.ts';
 
 interface MonitorRow {
   readonly id: string;
@@ -20,18 +19,9 @@ export const monitorsCommand: Command = {
   name: 'monitors',
   summary: 'Show the monitors of a running Bulwark: state, since when, uptime, latency',
   usage: 'bulwark monitors [-c FILE | --admin URL]',
-  options: [
-    configOption,
-    {
-      name: 'admin',
-      type: 'string',
-      valueName: 'URL',
-      description: 'Admin listener to ask (default: listen.admin of the config)',
-    },
-  ],
+  options: [configOption, adminOption],
   async run(values, io) {
-    const adminUrl =
-      stringOption(values, 'admin') ?? (await adminUrlOf(stringOption(values, 'config'), io.env));
+    const adminUrl = await adminUrlOf(values, io);
     let body: { monitors: MonitorRow[] };
     try {
       const res = await fetch(`${adminUrl.replace(/\/$/, '')}/api/v1/monitors`);
@@ -63,14 +53,3 @@ export const monitorsCommand: Command = {
     return exitCodes.ok;
   },
 };
-
-async function adminUrlOf(
-  file: string | undefined,
-  env: Record<string, string | undefined> | undefined,
-): Promise<string> {
-  const config = await loadConfigFile(file ?? defaultConfigFile, { env });
-  const { host, port } = config.listen.admin;
-  if (port === 0)
-    throw new BulwarkError('CLI_USAGE', 'the config binds the admin listener to port 0; pass --admin URL');
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-}

@@ -65,12 +65,21 @@ describe('runCli', () => {
 
   it.each([
     [['valdate'], 'unknown command "valdate"; did you mean "validate"?'],
-    [['frobnicate'], 'unknown command "frobnicate"; commands are: start, validate, check, monitors, demo'],
+    [
+      ['frobnicate'],
+      'unknown command "frobnicate"; commands are: start, validate, check, monitors, silence, notify, demo',
+    ],
     [['validate', '-x'], "validate: Unknown option '-x'"],
     [['validate', '-c'], "validate: Option '-c, --config <value>' argument missing"],
     [['validate', 'file.yaml'], "validate: Unexpected argument 'file.yaml'"],
     [['demo', '--port', 'eighty'], '--port expects a number from 0 to 65535, got "eighty"'],
     [['--port', '70000'], '--port expects a number from 0 to 65535, got "70000"'],
+    [['silence'], 'silence: expected add, list or expire'],
+    [
+      ['silence', 'add', '--admin', 'http://127.0.0.1:9', '--duration', '1h'],
+      'silence add: give at least one MATCHER',
+    ],
+    [['notify', 'send', 'x'], 'notify: expected "notify test NAME"'],
   ])('%j is a usage error (exit 2)', async (argv, message) => {
     const result = await run(...argv);
     expect(result).toMatchObject({ code: 2, out: '' });

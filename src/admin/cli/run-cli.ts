@@ -5,6 +5,8 @@ import { exitCodes, type CliIo, type Command, type OptionValues } from './comman
 import { checkCommand } from './check-command.ts';
 import { demoCommand } from './demo-command.ts';
 import { monitorsCommand } from './monitors-command.ts';
+import { notifyCommand } from './notify-command.ts';
+import { silenceCommand } from './silence-command.ts';
 import { helpOption, renderCommandHelp, renderHelp } from './help.ts';
 import { startCommand } from './start-command.ts';
 import { validateCommand } from './validate-command.ts';
@@ -16,6 +18,8 @@ const commands: readonly Command[] = [
   validateCommand,
   checkCommand,
   monitorsCommand,
+  silenceCommand,
+  notifyCommand,
   demoCommand,
 ];
 
@@ -46,9 +50,9 @@ function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
 }
 
 function runCommand(command: Command, args: readonly string[], io: CliIo): Promise<number> {
-  const values = parseCommandArgs(command, args);
+  const { values, positionals } = parseCommandArgs(command, args);
   if (values.help === true) return print(io, renderCommandHelp(command));
-  return command.run(values, io);
+  return command.run(values, io, positionals);
 }
 
 function findCommand(name: string): Command {
@@ -64,13 +68,21 @@ function findCommand(name: string): Command {
   throw new BulwarkError('CLI_USAGE', `unknown command "${name}"; ${hint}`);
 }
 
-function parseCommandArgs(command: Command, args: readonly string[]): OptionValues {
+function parseCommandArgs(
+  command: Command,
+  args: readonly string[],
+): { values: OptionValues; positionals: string[] } {
   const options: ParseArgsOptionsConfig = {};
   for (const option of [...command.options, helpOption])
     options[option.name] = option.short ? { type: option.type, short: option.short } : { type: option.type };
   try {
-    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false })
-      .values as OptionValues;
+    const parsed = parseArgs({
+      args: [...args],
+      options,
+      strict: true,
+      allowPositionals: command.takesArguments === true,
+    });
+    return { values: parsed.values as OptionValues, positionals: parsed.positionals };
   } catch (error) {
     // Node's messages run on with advice about `--`; the first sentence is the useful part.
     const reason = error instanceof Error ? (error.message.split('. ')[0] ?? error.message) : String(error);

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../observability/index.ts';
 import type { EndpointControl } from '../../services/index.ts';
+import { alertRoutes, type AlertsApi } from './alert-routes.ts';
 import { metricsRoute, type MetricsSource } from './metrics-route.ts';
 import { monitorRoutes, type MonitorsApi } from './monitor-routes.ts';
 import { poolRoutes } from './pool-routes.ts';
@@ -25,6 +26,8 @@ export interface AdminServerOptions {
   readonly configStatus?: (() => unknown) | undefined;
   /** Serves /api/v1/monitors and the heartbeat URLs; without it those routes do not exist. */
   readonly monitors?: MonitorsApi | undefined;
+  /** Serves /api/v1/alerts, /api/v1/silences and /api/v1/notifications; without it those routes do not exist. */
+  readonly alerts?: AlertsApi | undefined;
 }
 
 export interface RunningAdminServer {
@@ -69,6 +72,7 @@ function adminRoutes(options: AdminServerOptions, log: Logger, baseUrl: () => st
   const { endpointControl: control, adminTokens = () => [], configStatus, monitors } = options;
   if (control) routes.push(...poolRoutes({ control, adminTokens, log }));
   if (monitors) routes.push(...monitorRoutes({ monitors, adminTokens, baseUrl, log }));
+  if (options.alerts) routes.push(...alertRoutes({ alerts: options.alerts, adminTokens, log }));
   if (configStatus) {
     const handle: AdminRoute['handle'] = (_request, response) => sendJson(response, 200, configStatus());
     routes.push({ method: 'GET', path: '/api/v1/config/status', handle });

@@ -13,6 +13,7 @@ import {
 } from '../../observability/index.ts';
 import { EndpointOverrides } from '../../services/index.ts';
 import { GatewayHost } from '../gateway-host.ts';
+import { httpHealthProbe } from '../http-health-probe.ts';
 import { Reloader } from '../reloader.ts';
 import { readCertificatePair } from '../tls-listener.ts';
 import { ClusterMetrics, type WorkerScrape } from './cluster-metrics.ts';
@@ -20,7 +21,10 @@ import { controlSnapshotOf, type PrimaryMessage, type WorkerMessage } from './me
 import { WorkerSupervisor } from './worker-supervisor.ts';
 import { LocalRateLimitStore } from '../../gateway/overload/rate-limit-store.ts';
 import { workerShareOf } from './share-limits.ts';
+import { AlertingSupervisor } from '../alerting-supervisor.ts';
+import { monitorSignalOf } from '../monitor-signal.ts';
 import { MonitoringSupervisor } from '../monitoring-supervisor.ts';
+import { poolSamplesOf } from '../pool-samples.ts';
 import { trafficReadingOf } from '../traffic-reader.ts';
 
 export interface ClusterStartOptions extends StartOptions {
@@ -30,7 +34,7 @@ export interface ClusterStartOptions extends StartOptions {
   readonly notify?: ((line: string) => void) | undefined;
 }
 
-const gatewayDeps = { clock: systemClock, random: Math.random };
+const gatewayDeps = { clock: systemClock, random: Math.random, healthProbeFor: httpHealthProbe };
 const metricsTimeoutMs = 2_000;
 const reloadTimeoutMs = 15_000;
 
@@ -49,11 +53,19 @@ export async function startBulwarkCluster(
   const host = new GatewayHost(new Gateway(config, gatewayDeps));
   // The primary's gates and throttles see no traffic: the overload gauges come from the workers instead.
   const metrics = new GatewayMetrics({ poolStatus: () => withoutOverload(host.current.status()) });
-  const clusterMetrics = new ClusterMetrics(metrics.registry);
-  // Monitoring is control plane: it runs here, never in the workers.
+  const clusterMetrics = new ClusterMetrics(metrics);
+  // Monitoring and alerting are control plane: they run here, never in the workers.
+  const readTraffic = async () =>
+    trafficReadingOf(await clusterMetrics.json(await scrapeWorkers(supervisor)));
+  let adminUrl = '';
+  const alerting = new AlertingSupervisor(logger, metrics.registry, {
+    poolSamples: async () => poolSamplesOf(host.current.status(), await readTraffic()),
+    adminUrl: () => adminUrl,
+  });
   const monitoring = new MonitoringSupervisor(logger, {
-    registry: metrics.registry,
-    readTraffic: async () => trafficReadingOf(await clusterMetrics.json(await scrapeWorkers(supervisor))),
+    metrics,
+    readTraffic,
+    onMonitorChange: (view, spec) => alerting.monitorChanged(monitorSignalOf(view, spec)),
   });
   const reloadFailures = configReloadFailures(metrics.registry);
   let live = config;
@@ -119,6 +131,7 @@ export async function startBulwarkCluster(
       // Everything that can be refused is checked here first, so a bad file changes nothing anywhere.
       if (next.listen.gatewayTls) await readCertificatePair(next.listen.gatewayTls);
       await monitoring.apply(next);
+      await alerting.apply(next);
       const gateway = new Gateway(next, gatewayDeps);
       gateway.inheritHealthFrom(host.current);
       gateway.start();
@@ -153,12 +166,14 @@ export async function startBulwarkCluster(
   let ready: Extract<WorkerMessage, { type: 'ready' }>;
   try {
     await monitoring.apply(config);
+    await alerting.apply(config);
     ready = await supervisor.start();
   } catch (error) {
     await Promise.all([
       supervisor.drain(config.gateway.drainTimeoutMs),
       host.current.stop(),
       monitoring.stop(),
+      alerting.stop(),
     ]);
     stopListening();
     throw error;
@@ -175,15 +190,18 @@ export async function startBulwarkCluster(
     adminTokens: () => live.admin.tokens,
     configStatus: () => reloader.status,
     monitors: monitoring.api,
+    alerts: alerting.api,
   }).catch(async (error: unknown) => {
     await Promise.all([
       supervisor.drain(config.gateway.drainTimeoutMs),
       host.current.stop(),
       monitoring.stop(),
+      alerting.stop(),
     ]);
     stopListening();
     throw error;
   });
+  adminUrl = admin.url;
   const stopWatching =
     options.configPath && options.watch !== false
       ? watchConfigFile(options.configPath, () => void reloader.reload())
@@ -219,7 +237,8 @@ export async function startBulwarkCluster(
       stopWatching();
       // Each worker runs the single-process drain; past drain_timeout (+ a margin to exit) it is killed.
       await supervisor.drain(live.gateway.drainTimeoutMs + 5_000);
-      await Promise.all([host.current.stop(), admin.close(), monitoring.stop()]);
+      await monitoring.stop();
+      await Promise.all([host.current.stop(), admin.close(), alerting.stop()]);
       stopListening();
       logger.info({ event: 'stopped' }, 'bulwark stopped');
     },

@@ -49,7 +49,12 @@ describe('openSqlite', () => {
     const { rows } = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(
       second.db,
     );
-    expect(rows.map((r) => r.name)).toEqual(['0001-monitor-results', '0002-rollups', '0003-traffic']);
+    expect(rows.map((r) => r.name)).toEqual([
+      '0001-monitor-results',
+      '0002-rollups',
+      '0003-traffic',
+      '0004-alerting',
+    ]);
     expect(rows.at(-1)?.name).toBe(latestSchemaVersion);
     await second.close();
   });
@@ -60,6 +65,13 @@ describe('openSqlite', () => {
       SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE 'kysely_%' ORDER BY name
     `.execute(db);
     expect(rows).toEqual([
+      { type: 'table', name: 'alert_acks' },
+      { type: 'table', name: 'alert_notification_log' },
+      { type: 'table', name: 'alert_outbox' },
+      { type: 'index', name: 'alert_outbox_group' },
+      { type: 'index', name: 'alert_outbox_state_due' },
+      { type: 'table', name: 'alert_silences' },
+      { type: 'index', name: 'alert_silences_ends' },
       { type: 'table', name: 'monitor_results' },
       { type: 'index', name: 'monitor_results_monitor_at' },
       { type: 'table', name: 'monitor_rollups' },

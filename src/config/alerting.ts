@@ -1,0 +1,223 @@
+import { z } from 'zod';
+import { poolInhibitRule, type InhibitRule } from '../alerting/inhibit.ts';
+import { equalityMatchers, parseMatcher, type LabelMatcher } from '../alerting/matchers.ts';
+import { notifiers } from '../alerting/notifiers/registry.ts';
+import type { RouteNode } from '../alerting/route-tree.ts';
+import { parsePoolCondition, type PoolCondition, type PoolRule } from '../alerting/sources/pool-rule.ts';
+import { duration } from './units.ts';
+
+/**
+ * The `alerting:` section: rules, the routing tree, inhibitions and notifiers. The output holds the
+ * alerting domain's own shapes (RouteNode, PoolRule, InhibitRule), so app wiring passes them straight on.
+ */
+
+const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'label names use letters, digits and _');
+const labels = z.record(labelName, z.string());
+
+const matcher = z
+  .string()
+  .meta({ description: 'NAME=VALUE, NAME!=VALUE, NAME=~REGEX or NAME!~REGEX' })
+  .transform((text, ctx): LabelMatcher => {
+    const parsed = parseMatcher(text);
+    if ('error' in parsed) {
+      ctx.addIssue({ code: 'custom', message: parsed.error });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+
+const condition = z
+  .string()
+  .meta({ description: 'healthy_share < 50% | error_ratio > 5% | p99_latency > 800ms' })
+  .transform((text, ctx): PoolCondition => {
+    const parsed = parsePoolCondition(text);
+    if ('error' in parsed) {
+      ctx.addIssue({ code: 'custom', message: parsed.error });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+
+const timers = {
+  group_by: z.array(z.union([labelName, z.literal('...')])).optional(),
+  group_wait: duration().optional(),
+  group_interval: duration().optional(),
+  repeat_interval: duration().optional(),
+};
+
+interface RouteInput {
+  match?: Record<string, string> | undefined;
+  matchers?: LabelMatcher[] | undefined;
+  notify?: string[] | undefined;
+  continue?: boolean | undefined;
+  group_by?: string[] | undefined;
+  group_wait?: number | undefined;
+  group_interval?: number | undefined;
+  repeat_interval?: number | undefined;
+  routes?: RouteInput[] | undefined;
+}
+
+const route: z.ZodType<RouteInput, unknown> = z.strictObject({
+  match: labels.optional(),
+  matchers: z.array(matcher).optional(),
+  notify: z.array(z.string().min(1)).optional(),
+  continue: z.boolean().optional(),
+  ...timers,
+  get routes() {
+    return z.array(route).optional();
+  },
+});
+
+const rule = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'rule names use letters, digits, - _ .'),
+  pool: z.string().min(1),
+  when: z.string().min(1),
+  for: duration().prefault('0s'),
+  window: duration().prefault('5m'),
+  severity: z.string().min(1).default('warning'),
+  labels: labels.default({}),
+});
+
+const inhibit = z.strictObject({
+  source: z.array(matcher).min(1),
+  target: z.array(matcher).min(1),
+  equal: z.array(labelName).default([]),
+});
+
+// Each registered notifier's own schema, plus the keys every notifier entry shares.
+const notifierEntry = z.discriminatedUnion(
+  'type',
+  notifiers.map((n) => {
+    if (!(n.config instanceof z.ZodObject))
+      throw new Error(`notifier ${n.kind}: config must be a zod object`);
+    return n.config.extend({ send_resolved: z.boolean().optional() });
+  }) as unknown as [z.ZodObject, ...z.ZodObject[]],
+);
+
+export type NotifierEntry = {
+  readonly type: string;
+  readonly send_resolved?: boolean | undefined;
+} & Readonly<Record<string, unknown>>;
+
+export const alerting = z
+  .strictObject({
+    defaults: z
+      .strictObject({
+        group_by: timers.group_by.unwrap().default(['component']),
+        group_wait: duration().prefault('10s'),
+        group_interval: duration().prefault('1m'),
+        repeat_interval: duration().prefault('4h'),
+        /** Unset: each notifier's own default (Alertmanager: email and Slack false, the rest true). */
+        send_resolved: z.boolean().optional(),
+      })
+      .prefault({}),
+    /** A notification still undelivered after this long is dead-lettered instead of sent late. */
+    max_delivery_age: duration().prefault('1h'),
+    cert_expiry: z
+      .strictObject({ warning: duration().prefault('14d'), critical: duration().prefault('7d') })
+      .prefault({}),
+    rules: z.array(rule).default([]),
+    routes: z.array(route).default([]),
+    inhibit: z.array(inhibit).default([]),
+    notifiers: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9_.-]+$/, 'notifier names use letters, digits, - _ .'),
+        notifierEntry,
+      )
+      .default({}),
+    /** Link to Bulwark's admin in messages; defaults to the admin listener's address. */
+    external_url: z.url().optional(),
+  })
+  .superRefine((a, ctx) => {
+    const names = Object.keys(a.notifiers);
+    const expected = `expected the name of a notifier (${names.join(' | ') || 'none defined under alerting.notifiers'})`;
+    const visit = (list: readonly RouteInput[], path: (string | number)[]) =>
+      list.forEach((r, i) => {
+        r.notify?.forEach((name, j) => {
+          if (!Object.hasOwn(a.notifiers, name))
+            ctx.addIssue({ code: 'custom', path: [...path, i, 'notify', j], message: expected });
+        });
+        if (r.routes) visit(r.routes, [...path, i, 'routes']);
+      });
+    visit(a.routes, ['routes']);
+    const seen = new Set<string>();
+    a.rules.forEach((r, i) => {
+      if (seen.has(r.name))
+        ctx.addIssue({ code: 'custom', path: ['rules', i, 'name'], message: 'rule names must be unique' });
+      seen.add(r.name);
+      const parsed = condition.safeParse(r.when);
+      if (!parsed.success)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', i, 'when'],
+          message: parsed.error.issues[0]?.message ?? '',
+        });
+    });
+  })
+  .prefault({})
+  .transform((a) => ({
+    root: routeTree(a),
+    rules: a.rules.map((r): PoolRule => ({
+      name: r.name,
+      pool: r.pool,
+      condition: condition.parse(r.when),
+      forMs: r.for,
+      windowMs: r.window,
+      severity: r.severity,
+      labels: r.labels,
+      text: r.when,
+    })),
+    inhibitRules: [
+      poolInhibitRule,
+      ...a.inhibit.map((i): InhibitRule => ({
+        sourceMatchers: i.source,
+        targetMatchers: i.target,
+        equal: i.equal,
+      })),
+    ],
+    notifiers: a.notifiers as Readonly<Record<string, NotifierEntry>>,
+    defaultSendResolved: a.defaults.send_resolved,
+    maxDeliveryAgeMs: a.max_delivery_age,
+    certExpiryDays: {
+      warning: Math.round(a.cert_expiry.warning / 86_400_000),
+      critical: Math.round(a.cert_expiry.critical / 86_400_000),
+    },
+    externalUrl: a.external_url,
+  }));
+
+export type AlertingConfig = z.output<typeof alerting>;
+
+/** The configured routes under an implicit root that matches everything and notifies no one. */
+function routeTree(a: {
+  defaults: { group_by: string[]; group_wait: number; group_interval: number; repeat_interval: number };
+  routes: RouteInput[];
+}): RouteNode {
+  const root: RouteNode = {
+    id: 'root',
+    matchers: [],
+    receivers: [],
+    groupBy: a.defaults.group_by,
+    groupWaitMs: a.defaults.group_wait,
+    groupIntervalMs: a.defaults.group_interval,
+    repeatIntervalMs: a.defaults.repeat_interval,
+    continue: false,
+    children: [],
+  };
+  return { ...root, children: a.routes.map((r, i) => node(r, String(i), root)) };
+}
+
+// Children inherit every unset setting from their parent (Alertmanager's rule).
+function node(input: RouteInput, id: string, parent: RouteNode): RouteNode {
+  const self: RouteNode = {
+    id,
+    matchers: [...equalityMatchers(input.match ?? {}), ...(input.matchers ?? [])],
+    receivers: input.notify ?? parent.receivers,
+    groupBy: input.group_by ?? parent.groupBy,
+    groupWaitMs: input.group_wait ?? parent.groupWaitMs,
+    groupIntervalMs: input.group_interval ?? parent.groupIntervalMs,
+    repeatIntervalMs: input.repeat_interval ?? parent.repeatIntervalMs,
+    continue: input.continue ?? false,
+    children: [],
+  };
+  return { ...self, children: (input.routes ?? []).map((child, i) => node(child, `${id}.${i}`, self)) };
+}

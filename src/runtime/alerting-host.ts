@@ -1,0 +1,223 @@
+import { join } from 'node:path';
+import type { Ack, Silence } from '../alerting/alert-store.ts';
+import { Dispatcher, type DeliveryRecord, type ReceiverTarget } from '../alerting/dispatcher.ts';
+import { matchesAll } from '../alerting/matchers.ts';
+import { notifierOf } from '../alerting/notifiers/registry.ts';
+import { AlertPipeline } from '../alerting/pipeline.ts';
+import { MonitorAlerts, type MonitorSignal } from '../alerting/sources/monitor-alerts.ts';
+import { PoolRules, type PoolSample } from '../alerting/sources/pool-rules.ts';
+import type { Config } from '../config/index.ts';
+import { wallClock, type Clock } from '../core/clock.ts';
+import type { AlertingMetrics, Logger } from '../observability/index.ts';
+import { openSqlite, SqliteAlertStore, type SqliteHandle } from '../store/index.ts';
+
+export interface AlertingHostOptions {
+  readonly logger: Logger;
+  readonly metrics: AlertingMetrics;
+  /** One reading per pool of the gateway's health and cumulative counters, for the pool rules. */
+  readonly poolSamples: () => Promise<readonly PoolSample[]>;
+  /** Bulwark's admin URL, linked from messages unless alerting.external_url is set. */
+  readonly adminUrl: () => string;
+  readonly clock?: Clock | undefined;
+}
+
+// Pool rules read the gateway every 5 s: `for: 30s` then means six agreeing readings.
+const evaluateEveryMs = 5_000;
+// Silences start and end on their own; the cache is re-read this often besides after every change.
+const refreshEveryMs = 30_000;
+
+/**
+ * Alerting for one control plane: opens its store beside monitoring's, turns monitor states and pool readings
+ * into alerts, runs them through the pipeline into the outbox, and delivers from there. A reload builds a new
+ * pipeline and dispatcher and swaps them in; the alerts standing in the sources are fired into the new one,
+ * and the durable notification log keeps receivers from hearing them twice.
+ */
+export class AlertingHost {
+  readonly store: SqliteAlertStore;
+  readonly #handle: SqliteHandle;
+  readonly #options: AlertingHostOptions;
+  readonly #clock: Clock;
+  readonly #monitorAlerts: MonitorAlerts;
+  readonly #poolRules: PoolRules;
+  #pipeline: AlertPipeline;
+  #dispatcher: Dispatcher;
+  #silences: readonly Silence[] = [];
+  #acks = new Map<string, Ack>();
+  readonly #stopTimers: (() => void)[] = [];
+
+  private constructor(config: Config, handle: SqliteHandle, options: AlertingHostOptions) {
+    this.#handle = handle;
+    this.#options = options;
+    this.#clock = options.clock ?? wallClock;
+    this.store = new SqliteAlertStore(handle.db);
+    const sink = {
+      fire: (a: Parameters<AlertPipeline['fire']>[0]) => this.#pipeline.fire(a),
+      resolve: (f: string, at?: number) => this.#pipeline.resolve(f, at),
+    };
+    this.#monitorAlerts = new MonitorAlerts(sink, config.alerting.certExpiryDays);
+    this.#poolRules = new PoolRules(sink, config.alerting.rules);
+    this.#pipeline = this.#buildPipeline(config);
+    this.#dispatcher = this.#buildDispatcher(config);
+  }
+
+  static async start(config: Config, options: AlertingHostOptions): Promise<AlertingHost> {
+    const handle = await openSqlite(join(config.dataDir, 'bulwark.db'));
+    try {
+      const host = new AlertingHost(config, handle, options);
+      await host.#start();
+      return host;
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  get pipeline(): AlertPipeline {
+    return this.#pipeline;
+  }
+
+  /** After each monitor result or state change. */
+  monitorChanged(signal: MonitorSignal): void {
+    this.#monitorAlerts.update(signal, this.#clock.nowMs());
+  }
+
+  /** A reload: new routes, receivers and rules take over; standing alerts carry across. */
+  async apply(config: Config): Promise<void> {
+    const old = { pipeline: this.#pipeline, dispatcher: this.#dispatcher };
+    await Promise.all([old.pipeline.stop(), old.dispatcher.stop()]);
+    this.#pipeline = this.#buildPipeline(config);
+    await this.#pipeline.start();
+    for (const { alert } of old.pipeline.firing()) this.#pipeline.fire(alert);
+    this.#poolRules.setRules(config.alerting.rules, this.#clock.nowMs());
+    this.#monitorAlerts.retain(new Set(config.monitors.map((m) => m.id)), this.#clock.nowMs());
+    this.#dispatcher = this.#buildDispatcher(config);
+    this.#dispatcher.start();
+  }
+
+  async stop(): Promise<void> {
+    for (const stop of this.#stopTimers) stop();
+    await Promise.all([this.#pipeline.stop(), this.#dispatcher.stop()]);
+    await this.#handle.close();
+  }
+
+  /** Re-reads silences and acks after a verb changed them, so the next flush sees them. */
+  async refresh(): Promise<void> {
+    const nowMs = this.#clock.nowMs();
+    this.#silences = await this.store.listSilences(nowMs);
+    this.#acks = new Map(
+      (await this.store.listAcks()).map((ack) => [`${ack.fingerprint}@${ack.episodeStartMs}`, ack]),
+    );
+  }
+
+  ackOf(fingerprint: string): Ack | undefined {
+    const alert = this.#pipeline.alert(fingerprint);
+    return alert ? this.#acks.get(`${fingerprint}@${alert.startsAtMs}`) : undefined;
+  }
+
+  async #start(): Promise<void> {
+    await this.refresh();
+    await this.#pipeline.start();
+    this.#dispatcher.start();
+    this.#every(evaluateEveryMs, async () =>
+      this.#poolRules.observe(await this.#options.poolSamples(), this.#clock.nowMs()),
+    );
+    this.#every(refreshEveryMs, () => this.refresh());
+    this.#every(refreshEveryMs, async () => this.#options.metrics.setOutbox(await this.store.outboxCounts()));
+    this.#options.metrics.source = {
+      firing: () =>
+        this.#pipeline.firing().map(({ alert, suppression }) => ({
+          severity: alert.labels['severity'] ?? 'none',
+          isSuppressed: suppression !== undefined,
+        })),
+    };
+  }
+
+  #every(intervalMs: number, task: () => Promise<void>): void {
+    let stop = () => undefined as void;
+    const run = () => {
+      stop = this.#clock.setTimer(intervalMs, () => {
+        task()
+          .catch((error: unknown) =>
+            this.#options.logger.error(
+              { event: 'alerting-task-failed', err: error },
+              'an alerting task failed',
+            ),
+          )
+          .finally(run);
+      });
+    };
+    run();
+    this.#stopTimers.push(() => stop());
+  }
+
+  #buildPipeline(config: Config): AlertPipeline {
+    const { alerting } = config;
+    const adminBase = (alerting.externalUrl ?? this.#options.adminUrl()).replace(/\/$/, '');
+    return new AlertPipeline({
+      clock: this.#clock,
+      store: this.store,
+      root: alerting.root,
+      inhibitRules: alerting.inhibitRules,
+      sendsResolved: (receiver) => {
+        const entry = alerting.notifiers[receiver];
+        if (!entry) return undefined;
+        return (
+          entry.send_resolved ??
+          alerting.defaultSendResolved ??
+          notifierOf(entry.type)?.sendsResolvedByDefault ??
+          true
+        );
+      },
+      silencedBy: (labels, nowMs) =>
+        this.#silences
+          .filter((s) => s.startsAtMs <= nowMs && nowMs < s.endsAtMs && matchesAll(s.matchers, labels))
+          .map((s) => s.id),
+      isAcked: (episode) => this.#acks.has(episode),
+      links: { admin: `${adminBase}/api/v1/alerts` },
+      onQueued: () => this.#dispatcher.wake(),
+      onError: (error) =>
+        this.#options.logger.error(
+          { event: 'alerting-flush-failed', err: error },
+          'an alert group could not be flushed; it is retried at its next interval',
+        ),
+    });
+  }
+
+  #buildDispatcher(config: Config): Dispatcher {
+    const { alerting } = config;
+    return new Dispatcher({
+      store: this.store,
+      clock: this.#clock,
+      maxDeliveryAgeMs: alerting.maxDeliveryAgeMs,
+      receivers: (name): ReceiverTarget | undefined => {
+        const entry = alerting.notifiers[name];
+        const notifier = entry && notifierOf(entry.type);
+        return entry && notifier ? { notifier, config: entry } : undefined;
+      },
+      onOutcome: (record) => this.#onOutcome(record),
+      onError: (error) =>
+        this.#options.logger.error(
+          { event: 'outbox-error', err: error },
+          'the outbox could not be read or updated; retrying',
+        ),
+    });
+  }
+
+  #onOutcome(record: DeliveryRecord): void {
+    this.#options.metrics.countDelivery(record);
+    const fields = {
+      event: 'notification',
+      notifier: record.notifier,
+      notification: record.notificationId,
+      group: record.groupKey,
+      attempt: record.attempt,
+      outcome: record.outcome,
+      latencyMs: Math.round(record.latencyMs),
+      error: record.error,
+    };
+    if (record.outcome === 'delivered') this.#options.logger.info(fields, 'notification delivered');
+    else if (record.outcome === 'retry')
+      this.#options.logger.warn(fields, 'notification failed; it will be retried');
+    else this.#options.logger.error(fields, 'notification dead-lettered');
+  }
+}

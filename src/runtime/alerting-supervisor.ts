@@ -1,0 +1,133 @@
+import type { AlertsApi, AlertView } from '../admin/http/alert-routes.ts';
+import type { Config } from '../config/index.ts';
+import {
+  acknowledgeAlert,
+  createSilence,
+  expireSilence,
+  listSilences,
+  ServiceError,
+  type SilenceDeps,
+} from '../services/index.ts';
+import type { MonitorSignal } from '../alerting/sources/monitor-alerts.ts';
+import { AlertingMetrics, type Logger } from '../observability/index.ts';
+import type { Registry } from 'prom-client';
+import { AlertingHost, type AlertingHostOptions } from './alerting-host.ts';
+
+/**
+ * Alerting for a control plane: started when the config names at least one notifier (without one there is
+ * nobody to tell), and by the reload that adds the first. Until then `host` is undefined and the admin
+ * alerting routes answer with empty lists.
+ */
+export class AlertingSupervisor {
+  readonly #options: AlertingHostOptions;
+  #host: AlertingHost | undefined;
+  #starting: Promise<void> | undefined;
+
+  constructor(
+    logger: Logger,
+    registry: Registry,
+    deps: Pick<AlertingHostOptions, 'poolSamples' | 'adminUrl'>,
+  ) {
+    this.#options = { logger, metrics: new AlertingMetrics(registry), ...deps };
+  }
+
+  get host(): AlertingHost | undefined {
+    return this.#host;
+  }
+
+  async apply(config: Config): Promise<void> {
+    if (this.#host) return this.#host.apply(config);
+    if (Object.keys(config.alerting.notifiers).length === 0) return;
+    this.#starting ??= AlertingHost.start(config, this.#options).then((host) => {
+      this.#host = host;
+    });
+    await this.#starting;
+  }
+
+  monitorChanged(signal: MonitorSignal): void {
+    this.#host?.monitorChanged(signal);
+  }
+
+  async stop(): Promise<void> {
+    await this.#starting?.catch(() => undefined);
+    await this.#host?.stop();
+  }
+
+  readonly api: AlertsApi = {
+    alerts: () => this.#views(),
+    acknowledge: async (fingerprint, body) => {
+      const host = this.#running();
+      await acknowledgeAlert(
+        {
+          store: host.store,
+          nowMs: Date.now,
+          alert: (fp) => host.pipeline.alert(fp),
+          onChange: () => host.refresh(),
+        },
+        fingerprint,
+        body,
+      );
+      const view = this.#views().find((v) => v.fingerprint === fingerprint);
+      if (!view) throw new ServiceError('SVC_NOT_FOUND', `no firing alert with fingerprint "${fingerprint}"`);
+      return view;
+    },
+    silences: async () => (this.#host ? listSilences(this.#silenceDeps(this.#host)) : []),
+    createSilence: (body) => createSilence(this.#silenceDeps(this.#running()), body),
+    expireSilence: (id) => expireSilence(this.#silenceDeps(this.#running()), id),
+    notifications: async (state, limit) => {
+      const entries = await this.#host?.store.listOutbox({
+        ...(state === undefined ? {} : { state: state as 'pending' | 'delivered' | 'dead' }),
+        limit,
+      });
+      return (entries ?? []).map((e) => ({
+        id: e.id,
+        notifier: e.notifier,
+        groupKey: e.groupKey,
+        status: e.notification.status,
+        reason: e.notification.reason,
+        state: e.state,
+        attempts: e.attempts,
+        createdAt: iso(e.createdAtMs),
+        nextAttemptAt: e.state === 'pending' ? iso(e.nextAttemptAtMs) : null,
+        finishedAt: e.finishedAtMs === undefined ? null : iso(e.finishedAtMs),
+        lastError: e.lastError ?? null,
+        alerts: e.notification.alerts.length,
+      }));
+    },
+  };
+
+  #running(): AlertingHost {
+    if (!this.#host)
+      throw new ServiceError(
+        'SVC_NOT_FOUND',
+        'alerting is not running: configure at least one notifier under alerting.notifiers',
+      );
+    return this.#host;
+  }
+
+  #silenceDeps(host: AlertingHost): SilenceDeps {
+    return { store: host.store, nowMs: Date.now, onChange: () => host.refresh() };
+  }
+
+  #views(): AlertView[] {
+    const host = this.#host;
+    if (!host) return [];
+    return host.pipeline.firing().map(({ alert, suppression, groups }) => {
+      const ack = host.ackOf(alert.fingerprint);
+      return {
+        fingerprint: alert.fingerprint,
+        labels: alert.labels,
+        annotations: alert.annotations,
+        startsAt: iso(alert.startsAtMs),
+        state: suppression ? 'suppressed' : 'active',
+        suppressedBy: suppression
+          ? { by: suppression.by, ...('ids' in suppression ? { ids: suppression.ids } : {}) }
+          : null,
+        acknowledged: ack ? { by: ack.by, at: iso(ack.atMs) } : null,
+        groups,
+      };
+    });
+  }
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();

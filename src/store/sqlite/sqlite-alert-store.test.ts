@@ -1,0 +1,41 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleFiring, sampleResolved } from '../../../test/support/sample-notification.ts';
+import { describeAlertStore } from '../../alerting/alert-store.contract.ts';
+import { openSqlite } from './open.ts';
+import { SqliteAlertStore } from './sqlite-alert-store.ts';
+
+let dir: string;
+let fileCount = 0;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'bulwark-alerts-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describeAlertStore('SQLite file', async () => {
+  const { db, close } = await openSqlite(join(dir, `contract-${++fileCount}.db`));
+  return { store: new SqliteAlertStore(db), close };
+});
+
+describe('SqliteAlertStore', () => {
+  it('keeps the outbox, its order and its state across a reopen', async () => {
+    const path = join(dir, 'reopen.db');
+    const first = await openSqlite(path);
+    const firing = sampleFiring({ id: 'n-firing' });
+    const resolved = sampleResolved({ id: 'n-resolved', createdAtMs: firing.createdAtMs });
+    await new SqliteAlertStore(first.db).enqueue([firing, resolved]);
+    await first.close();
+
+    const second = await openSqlite(path);
+    const store = new SqliteAlertStore(second.db);
+    expect((await store.dueEntries(firing.createdAtMs, 10)).map((e) => e.id)).toEqual(['n-firing']);
+    await store.markDelivered('n-firing', firing.createdAtMs + 1);
+    const [next] = await store.dueEntries(firing.createdAtMs + 1, 10);
+    expect(next?.notification).toStrictEqual(resolved);
+    await second.close();
+  });
+});
