@@ -116,6 +116,35 @@ describe('alerting in a running Bulwark: monitor → pipeline → outbox → sig
     expect(delivered.body.notifications.map((n) => n.state)).toEqual(['delivered', 'delivered']);
   });
 
+  it('acknowledges a firing alert through the API; the ack shows until the alert resolves', async () => {
+    isHealthy = false;
+    await eventually(
+      async () => (await api<{ alerts: unknown[] }>('/api/v1/alerts')).body.alerts.length === 1,
+      10_000,
+      'the alert to fire',
+    );
+    // Its firing notification first: a resolution inside group_wait would be reported as one brief alert.
+    await receiver.waitForRequests(3, 10_000);
+    const [alert] = (await api<{ alerts: { fingerprint: string }[] }>('/api/v1/alerts')).body.alerts;
+    const acked = await api<{ acknowledged: { by: string } | null }>(
+      `/api/v1/alerts/${alert?.fingerprint}/ack`,
+      write('POST', { by: 'amy' }),
+    );
+    expect(acked.status).toBe(200);
+    expect(acked.body.acknowledged?.by).toBe('amy');
+    isHealthy = true;
+    await eventually(
+      async () => (await api<{ alerts: unknown[] }>('/api/v1/alerts')).body.alerts.length === 0,
+      10_000,
+    );
+    await receiver.waitForRequests(4, 10_000);
+    expect(
+      bodies()
+        .slice(2)
+        .map((b) => b.status),
+    ).toEqual(['firing', 'resolved']);
+  });
+
   it('silences through the API: a silenced alert is not notified, and shows as suppressed', async () => {
     const created = await api<{ id: string; status: string }>(
       '/api/v1/silences',
@@ -213,5 +242,43 @@ describe('alerting in a running Bulwark: monitor → pipeline → outbox → sig
     const unknown = await runCliWithEnv({}, 'notify', 'test', 'pager', '-c', file);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain('configured: hooks');
+  });
+});
+
+describe('alerting with gateway workers: the primary runs it', () => {
+  it('notifies from the cluster primary when a monitor is down', async () => {
+    const upstream = await startTestUpstream((_req, res) => {
+      res.writeHead(503);
+      res.end();
+    });
+    const receiver = await startRecordingReceiver();
+    const dir = await mkdtemp(join(tmpdir(), 'bulwark-alerting-cluster-'));
+    const file = join(dir, 'bulwark.yaml');
+    await writeFile(
+      file,
+      [
+        'listen: { gateway: 127.0.0.1:0, admin: 127.0.0.1:0 }',
+        'logging: { level: warn }',
+        'gateway: { workers: 2 }',
+        `data_dir: ${join(dir, 'data')}`,
+        `pools: { api: { endpoints: [{ url: "${upstream.url}" }] } }`,
+        'routes: [{ pool: api }]',
+        `monitors: [{ name: Down API, type: http, url: "${upstream.url}/", interval: 200ms, timeout: 150ms, failure_threshold: 1 }]`,
+        'alerting:',
+        '  defaults: { group_wait: 200ms }',
+        '  routes: [{ notify: [hooks] }]',
+        `  notifiers: { hooks: { type: webhook, url: "${receiver.url}/" } }`,
+      ].join('\n'),
+    );
+    const bulwark = await startBulwarkProcess(file);
+    try {
+      await receiver.waitForRequests(1, 15_000);
+      const body = JSON.parse(receiver.requests[0]!.body) as WebhookBody;
+      expect(body.alerts[0]?.labels).toMatchObject({ alertname: 'monitor-down', monitor: 'down-api' });
+    } finally {
+      bulwark.child.kill('SIGTERM');
+      await bulwark.exited();
+      await Promise.all([upstream.close(), receiver.close()]);
+    }
   });
 });
