@@ -17,6 +17,8 @@ export class AlertGroup {
   readonly alerts = new Map<string, Alert>();
   /** Cancels the pending group_wait or group_interval timer. */
   cancelTimer: () => void = () => undefined;
+  /** When the pending timer fires (epoch ms); undefined while a flush runs or none is set. */
+  nextFlushAtMs: number | undefined;
   /** Flushes of one group run one after another, never interleaved. */
   pending: Promise<void> = Promise.resolve();
 

@@ -8,7 +8,7 @@ import { firingAlert, type Alert, type Labels } from './alert.ts';
 import { poolInhibitRule } from './inhibit.ts';
 import { equalityMatchers } from './matchers.ts';
 import type { Notification } from './notification.ts';
-import { AlertPipeline, type PipelineDeps } from './pipeline.ts';
+import { AlertPipeline, resolutionBatchMs, type PipelineDeps } from './pipeline.ts';
 import type { RouteNode } from './route-tree.ts';
 
 const secondMs = 1_000;
@@ -153,11 +153,30 @@ describe('AlertPipeline', () => {
     await h.advance(10 * secondMs);
     await h.advance(5 * secondMs);
     h.pipeline.resolve(alert.fingerprint, h.clock.nowMs());
-    await h.advance(0);
+    await h.advance(resolutionBatchMs);
     const chat = await h.queued('chat');
     expect(chat.map((n) => n.reason)).toEqual(['first', 'resolved']);
-    expect(chat[1]).toMatchObject({ status: 'resolved', createdAtMs: startMs + 15 * secondMs });
+    expect(chat[1]).toMatchObject({
+      status: 'resolved',
+      createdAtMs: startMs + 15 * secondMs + resolutionBatchMs,
+    });
     expect(chat[1]?.alerts[0]).toMatchObject({ status: 'resolved', endsAtMs: startMs + 15 * secondMs });
+  });
+
+  it('batches resolutions that arrive together: a fleet recovering sends one message, not one per alert', async () => {
+    const h = await harness();
+    const alerts = Array.from({ length: 200 }, (_, i) => monitorDown(`m${i}`, startMs));
+    for (const alert of alerts) h.pipeline.fire(alert);
+    await h.advance(10 * secondMs);
+    // Recoveries trickle in over the batch window, as checks spread over their interval report them.
+    for (const [i, alert] of alerts.entries()) {
+      h.clock.advance(i % 2);
+      h.pipeline.resolve(alert.fingerprint, h.clock.nowMs());
+    }
+    await h.advance(resolutionBatchMs);
+    const chat = await h.queued('chat');
+    expect(chat.map((n) => n.reason)).toEqual(['first', 'resolved']);
+    expect(chat[1]?.alerts).toHaveLength(200);
   });
 
   it('reports an alert that fired and resolved between two notifications once, as resolved', async () => {
@@ -170,7 +189,7 @@ describe('AlertPipeline', () => {
     h.pipeline.fire(brief);
     await h.advance(20 * secondMs);
     h.pipeline.resolve(brief.fingerprint, h.clock.nowMs());
-    await h.advance(0);
+    await h.advance(resolutionBatchMs);
     const chat = await h.queued('chat');
     expect(chat.map((n) => n.reason)).toEqual(['first', 'state-change']);
     expect(chat[1]?.alerts.find((a) => a.fingerprint === brief.fingerprint)).toMatchObject({
@@ -188,7 +207,7 @@ describe('AlertPipeline', () => {
     h.pipeline.fire(alert);
     await h.advance(3 * secondMs);
     h.pipeline.resolve(alert.fingerprint, h.clock.nowMs());
-    await h.advance(0);
+    await h.advance(resolutionBatchMs);
     await h.advance(5 * minuteMs);
     const chat = await h.queued('chat');
     expect(chat).toHaveLength(1);
@@ -220,7 +239,7 @@ describe('AlertPipeline', () => {
     expect(await h.queued('chat')).toHaveLength(2);
     // A change of state is news again: the resolution goes out although the alert was acknowledged.
     h.pipeline.resolve(alert.fingerprint, h.clock.nowMs());
-    await h.advance(0);
+    await h.advance(resolutionBatchMs);
     expect((await h.queued('chat')).map((n) => n.reason)).toEqual(['first', 'repeat', 'resolved']);
   });
 
@@ -285,7 +304,7 @@ describe('AlertPipeline', () => {
     await second.advance(10 * secondMs);
     expect((await second.queued('chat')).map((n) => n.reason)).toEqual(['first']);
     second.pipeline.resolve(alert.fingerprint, second.clock.nowMs());
-    await second.advance(0);
+    await second.advance(resolutionBatchMs);
     expect((await second.queued('chat')).map((n) => n.reason)).toEqual(['first', 'resolved']);
   });
 

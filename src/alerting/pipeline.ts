@@ -8,6 +8,13 @@ import { isInhibited, type InhibitRule } from './inhibit.ts';
 import type { Notification } from './notification.ts';
 import { groupKeyOf, groupLabelsOf, matchRoutes, type RouteNode } from './route-tree.ts';
 
+/**
+ * A resolution is sent this soon, not at the next group_interval tick; resolutions arriving meanwhile join
+ * it. One cause recovering across a fleet (1,000 monitors within a second) then makes a couple of messages,
+ * not one per monitor, and each still goes out well within a second.
+ */
+export const resolutionBatchMs = 300;
+
 /** Why an alert is not being notified right now. */
 export type Suppression =
   | { readonly by: 'silence'; readonly ids: readonly string[] }
@@ -85,9 +92,12 @@ export class AlertPipeline {
     if (this.#isStopped || known?.status !== 'firing') return;
     const resolved: Alert = { ...known, status: 'resolved', endsAtMs };
     this.#alerts.delete(fingerprint);
+    const nowMs = this.#deps.clock.nowMs();
     for (const group of this.#groupsOf(known)) {
       group.alerts.set(fingerprint, resolved);
-      this.#schedule(group, 0);
+      // A flush already due within the batch window carries this resolution too; never postpone one.
+      if (group.nextFlushAtMs === undefined || group.nextFlushAtMs > nowMs + resolutionBatchMs)
+        this.#schedule(group, resolutionBatchMs);
     }
   }
 
@@ -123,7 +133,9 @@ export class AlertPipeline {
 
   #schedule(group: AlertGroup, delayMs: number): void {
     group.cancelTimer();
+    group.nextFlushAtMs = this.#deps.clock.nowMs() + delayMs;
     group.cancelTimer = this.#deps.clock.setTimer(delayMs, () => {
+      group.nextFlushAtMs = undefined;
       group.pending = group.pending.then(() => this.#flush(group)).catch(this.#deps.onError);
     });
   }

@@ -1,0 +1,132 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ChildSet, freePort, nodeBinary, pinned, waitForHttp } from './children.ts';
+import { exitedEarly } from './targets.ts';
+
+/** A real `bulwark start -c FILE` for bench/alerting.ts: HTTP monitors and one webhook notifier. */
+
+export interface AlertingSettings {
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly failureThreshold: number;
+  readonly successThreshold: number;
+  readonly groupWaitMs: number;
+  readonly groupIntervalMs: number;
+}
+
+/** One monitor: its name (the id is its lower-case form), the upstream path it checks, its component. */
+export interface BenchMonitor {
+  readonly name: string;
+  readonly path: string;
+  readonly component: string;
+}
+
+export interface RunningBulwark {
+  readonly process: ChildProcess;
+  readonly pid: number;
+  readonly adminUrl: string;
+  readonly startupMs: number;
+}
+
+export interface LaunchContext {
+  readonly children: ChildSet;
+  readonly core: number;
+}
+
+const mainScript = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+// The flags `npm start` uses (docs/adr/0005); the warning flag hides node:sqlite's ExperimentalWarning.
+const bulwarkNodeFlags = [
+  '--max-semi-space-size=32',
+  '--heap-growing-percent=100',
+  '--disable-warning=ExperimentalWarning',
+];
+const startTimeoutMs = 60_000;
+
+export async function startAlertingBulwark(
+  ctx: LaunchContext,
+  dir: string,
+  config: {
+    monitors: readonly BenchMonitor[];
+    settings: AlertingSettings;
+    upstreamUrl: string;
+    hookUrl: string;
+  },
+): Promise<RunningBulwark> {
+  mkdirSync(dir, { recursive: true });
+  const [gatewayPort, adminPort] = [await freePort(), await freePort()];
+  const configPath = join(dir, 'bulwark.yaml');
+  writeFileSync(configPath, configYaml({ ...config, gatewayPort, adminPort, dataDir: join(dir, 'data') }));
+  const logPath = join(dir, 'bulwark.log');
+  const logFd = openSync(logPath, 'a');
+  const [command, args] = pinned(ctx.core, nodeBinary, [
+    ...bulwarkNodeFlags,
+    mainScript,
+    ...['start', '-c', configPath],
+  ]);
+  const startedMs = performance.now();
+  const child = ctx.children.spawn(command, args, ['ignore', logFd, logFd]);
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  try {
+    await Promise.race([waitForHttp(`${adminUrl}/healthz`, startTimeoutMs), exitedEarly(child, logPath)]);
+  } catch (error) {
+    await ctx.children.kill(child);
+    throw error;
+  }
+  if (child.pid === undefined) throw new Error('Bulwark started without a pid');
+  return { process: child, pid: child.pid, adminUrl, startupMs: performance.now() - startedMs };
+}
+
+function configYaml(c: {
+  monitors: readonly BenchMonitor[];
+  settings: AlertingSettings;
+  upstreamUrl: string;
+  hookUrl: string;
+  gatewayPort: number;
+  adminPort: number;
+  dataDir: string;
+}): string {
+  const s = c.settings;
+  const common =
+    `interval: ${s.intervalMs}ms, timeout: ${s.timeoutMs}ms, failure_threshold: ${s.failureThreshold}, ` +
+    `success_threshold: ${s.successThreshold}, assert: [ status == 200 ]`;
+  return [
+    'logging: { level: warn }',
+    `listen: { gateway: 127.0.0.1:${c.gatewayPort}, admin: 127.0.0.1:${c.adminPort} }`,
+    `data_dir: ${JSON.stringify(c.dataDir)}`,
+    `pools: { p: { endpoints: [{ url: "${c.upstreamUrl}" }] } }`,
+    'routes: [{ pool: p }]',
+    'monitors:',
+    ...c.monitors.map(
+      (m) =>
+        `  - { name: ${m.name}, type: http, url: "${c.upstreamUrl}${m.path}", ${common}, labels: { component: ${m.component} } }`,
+    ),
+    'alerting:',
+    `  defaults: { group_by: [component], group_wait: ${s.groupWaitMs}ms, group_interval: ${s.groupIntervalMs}ms, repeat_interval: 4h }`,
+    '  routes: [{ notify: [hooks] }]',
+    `  notifiers: { hooks: { type: webhook, url: "${c.hookUrl}" } }`,
+    '',
+  ].join('\n');
+}
+
+/** A monitor's state and when it last changed, from the admin API. */
+export async function monitorState(
+  adminUrl: string,
+  id: string,
+): Promise<{ state: string; sinceMs: number }> {
+  const res = await fetch(`${adminUrl}/api/v1/monitors/${id}`, { signal: AbortSignal.timeout(10_000) });
+  if (!res.ok) throw new Error(`GET /api/v1/monitors/${id} answered ${res.status}`);
+  const body = (await res.json()) as { state: string; since: string };
+  return { state: body.state, sinceMs: Date.parse(body.since) };
+}
+
+/** Counts of the outbox by state, from the admin API (at most 1,000 of each). */
+export async function outboxCounts(adminUrl: string): Promise<Record<'pending' | 'dead', number>> {
+  const count = async (state: string): Promise<number> => {
+    const res = await fetch(`${adminUrl}/api/v1/notifications?state=${state}&limit=1000`);
+    if (!res.ok) throw new Error(`GET /api/v1/notifications answered ${res.status}`);
+    return ((await res.json()) as { notifications: unknown[] }).notifications.length;
+  };
+  return { pending: await count('pending'), dead: await count('dead') };
+}
