@@ -7,12 +7,9 @@ import {
   subscribeGatewayLogs,
   type Logger,
 } from './observability/index.ts';
-import { AlertingSupervisor } from './runtime/alerting-supervisor.ts';
+import { ControlPlane } from './runtime/control-plane.ts';
 import { DataPlane } from './runtime/data-plane.ts';
-import { monitorSignalOf } from './runtime/monitor-signal.ts';
-import { poolSamplesOf } from './runtime/pool-samples.ts';
 import { httpHealthProbe } from './runtime/http-health-probe.ts';
-import { MonitoringSupervisor } from './runtime/monitoring-supervisor.ts';
 import { metricsNamed, trafficMetricNames, trafficReadingOf } from './runtime/traffic-reader.ts';
 import { Reloader, type ConfigStatus, type ReloadOutcome } from './runtime/reloader.ts';
 import { EndpointOverrides } from './services/index.ts';
@@ -50,18 +47,11 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
     logger,
   });
   const metrics = new GatewayMetrics({ poolStatus: () => dataPlane.gateway.status() });
-  // The admin URL is known once its listener is bound; messages link to it.
-  let adminUrl = '';
-  const readTraffic = async () => trafficReadingOf(await metricsNamed(metrics.registry, trafficMetricNames));
-  const alerting = new AlertingSupervisor(logger, metrics.registry, {
-    poolSamples: async () => poolSamplesOf(dataPlane.gateway.status(), await readTraffic()),
-    adminUrl: () => adminUrl,
-  });
-  const monitoring = new MonitoringSupervisor(logger, {
-    onMonitorChange: (view, spec) => alerting.monitorChanged(monitorSignalOf(view, spec)),
+  const controlPlane = new ControlPlane(logger, {
     metrics,
     // Only the two gateway series, not the whole registry (process metrics, pool gauges, histograms).
-    readTraffic,
+    readTraffic: async () => trafficReadingOf(await metricsNamed(metrics.registry, trafficMetricNames)),
+    poolStatus: () => dataPlane.gateway.status(),
   });
   const reloadFailures = configReloadFailures(metrics.registry);
   let live = config;
@@ -72,9 +62,8 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
   const reloader = new Reloader(options.configPath, {
     load: () => loadConfigFile(options.configPath ?? ''),
     async apply(next) {
-      // Monitors first: a monitoring store that cannot open refuses the reload before the gateway swaps.
-      await monitoring.apply(next);
-      await alerting.apply(next);
+      // Control plane first: a store that cannot open refuses the reload before the gateway swaps.
+      await controlPlane.apply(next);
       await dataPlane.swapTo(next, (gateway) => {
         const { dropped } = endpointOverrides.applyTo(gateway);
         if (dropped.length > 0)
@@ -104,16 +93,15 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
     endpointControl: { gateway: () => dataPlane.gateway, overrides: endpointOverrides },
     adminTokens: () => live.admin.tokens,
     configStatus: () => reloader.status,
-    monitors: monitoring.api,
-    alerts: alerting.api,
+    monitors: controlPlane.monitors,
+    alerts: controlPlane.alerts,
   });
-  adminUrl = admin.url;
+  controlPlane.adminUrl = admin.url;
   try {
-    await monitoring.apply(config);
-    await alerting.apply(config);
+    await controlPlane.apply(config);
     await dataPlane.start();
   } catch (error) {
-    await Promise.all([admin.close(), monitoring.stop(), alerting.stop()]);
+    await Promise.all([admin.close(), controlPlane.stop()]);
     throw error;
   }
   const stopWatching =
@@ -146,9 +134,7 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
       isReady = false;
       stopWatching();
       const { cutOff } = await dataPlane.stop();
-      await monitoring.stop();
-      // After monitoring: its last results may still resolve or fire alerts that are worth queueing.
-      await alerting.stop();
+      await controlPlane.stop();
       await admin.close();
       metrics.close();
       unsubscribeLogs();

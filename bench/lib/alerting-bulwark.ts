@@ -1,9 +1,7 @@
-import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ChildSet, freePort, nodeBinary, pinned, waitForHttp } from './children.ts';
-import { exitedEarly } from './targets.ts';
+import { startBenchBulwark, type StartedBulwark } from './bulwark-start.ts';
+import type { ChildSet } from './children.ts';
 
 /** A real `bulwark start -c FILE` for bench/alerting.ts: HTTP monitors and one webhook notifier. */
 
@@ -23,25 +21,13 @@ export interface BenchMonitor {
   readonly component: string;
 }
 
-export interface RunningBulwark {
-  readonly process: ChildProcess;
-  readonly pid: number;
-  readonly adminUrl: string;
-  readonly startupMs: number;
-}
+export type RunningBulwark = StartedBulwark;
 
 export interface LaunchContext {
   readonly children: ChildSet;
   readonly core: number;
 }
 
-const mainScript = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-// The flags `npm start` uses (docs/adr/0005); the warning flag hides node:sqlite's ExperimentalWarning.
-const bulwarkNodeFlags = [
-  '--max-semi-space-size=32',
-  '--heap-growing-percent=100',
-  '--disable-warning=ExperimentalWarning',
-];
 const startTimeoutMs = 60_000;
 
 export async function startAlertingBulwark(
@@ -55,27 +41,13 @@ export async function startAlertingBulwark(
   },
 ): Promise<RunningBulwark> {
   mkdirSync(dir, { recursive: true });
-  const [gatewayPort, adminPort] = [await freePort(), await freePort()];
-  const configPath = join(dir, 'bulwark.yaml');
-  writeFileSync(configPath, configYaml({ ...config, gatewayPort, adminPort, dataDir: join(dir, 'data') }));
-  const logPath = join(dir, 'bulwark.log');
-  const logFd = openSync(logPath, 'a');
-  const [command, args] = pinned(ctx.core, nodeBinary, [
-    ...bulwarkNodeFlags,
-    mainScript,
-    ...['start', '-c', configPath],
-  ]);
-  const startedMs = performance.now();
-  const child = ctx.children.spawn(command, args, ['ignore', logFd, logFd]);
-  const adminUrl = `http://127.0.0.1:${adminPort}`;
-  try {
-    await Promise.race([waitForHttp(`${adminUrl}/healthz`, startTimeoutMs), exitedEarly(child, logPath)]);
-  } catch (error) {
-    await ctx.children.kill(child);
-    throw error;
-  }
-  if (child.pid === undefined) throw new Error('Bulwark started without a pid');
-  return { process: child, pid: child.pid, adminUrl, startupMs: performance.now() - startedMs };
+  return startBenchBulwark({
+    children: ctx.children,
+    core: ctx.core,
+    dir,
+    startTimeoutMs,
+    configYaml: (ports) => configYaml({ ...config, ...ports, dataDir: join(dir, 'data') }),
+  });
 }
 
 function configYaml(c: {

@@ -1,13 +1,13 @@
-import { mkdirSync, openSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { ChildSet, freePort, nodeBinary, pinned, waitForHttp } from './children.ts';
+import { startBenchBulwark, type StartedBulwark } from './bulwark-start.ts';
+import type { ChildSet } from './children.ts';
 import { groupCpuMs } from './cpu.ts';
 import { RssSampler } from './memory.ts';
 import { countGauge, histogramDelta, parseHistogram, type HistogramSnapshot } from './prom-text.ts';
-import { exitedEarly, startNodeScript } from './targets.ts';
+import { startNodeScript } from './targets.ts';
 
 /** One run of bench/monitors.ts: N HTTP monitors against a local target, measured over a window. */
 
@@ -60,13 +60,6 @@ export interface ScenarioResult {
 }
 
 export const latenessMetric = 'bulwark_monitor_schedule_lateness_seconds';
-const mainScript = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-// The flags `npm start` uses (docs/adr/0005); the warning flag hides node:sqlite's ExperimentalWarning.
-const bulwarkNodeFlags = [
-  '--max-semi-space-size=32',
-  '--heap-growing-percent=100',
-  '--disable-warning=ExperimentalWarning',
-];
 // Parsing and validating 10,000 monitors is part of start-up; give it room.
 const startTimeoutMs = 120_000;
 
@@ -127,34 +120,21 @@ export async function runScenario(ctx: ScenarioContext, scenario: Scenario): Pro
   }
 }
 
-async function startBulwark(
+function startBulwark(
   ctx: ScenarioContext,
   dir: string,
   dataDir: string,
   targetUrl: string,
   scenario: Scenario,
-) {
-  const [gatewayPort, adminPort] = [await freePort(), await freePort()];
-  const configPath = join(dir, 'bulwark.yaml');
-  writeFileSync(configPath, configYaml(gatewayPort, adminPort, dataDir, targetUrl, scenario));
-  const logPath = join(dir, 'bulwark.log');
-  const logFd = openSync(logPath, 'a');
-  const [command, args] = pinned(ctx.bulwarkCore, nodeBinary, [
-    ...bulwarkNodeFlags,
-    mainScript,
-    ...['start', '-c', configPath],
-  ]);
-  const startedMs = performance.now();
-  const child = ctx.children.spawn(command, args, ['ignore', logFd, logFd]);
-  const adminUrl = `http://127.0.0.1:${adminPort}`;
-  try {
-    await Promise.race([waitForHttp(`${adminUrl}/healthz`, startTimeoutMs), exitedEarly(child, logPath)]);
-  } catch (error) {
-    await ctx.children.kill(child);
-    throw error;
-  }
-  if (child.pid === undefined) throw new Error('Bulwark started without a pid');
-  return { process: child, pid: child.pid, adminUrl, startupMs: performance.now() - startedMs };
+): Promise<StartedBulwark> {
+  return startBenchBulwark({
+    children: ctx.children,
+    core: ctx.bulwarkCore,
+    dir,
+    startTimeoutMs,
+    configYaml: ({ gatewayPort, adminPort }) =>
+      configYaml(gatewayPort, adminPort, dataDir, targetUrl, scenario),
+  });
 }
 
 function configYaml(

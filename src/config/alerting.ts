@@ -29,13 +29,13 @@ const matcher = z
 const condition = z
   .string()
   .meta({ description: 'healthy_share < 50% | error_ratio > 5% | p99_latency > 800ms' })
-  .transform((text, ctx): PoolCondition => {
+  .transform((text, ctx): { condition: PoolCondition; text: string } => {
     const parsed = parsePoolCondition(text);
     if ('error' in parsed) {
       ctx.addIssue({ code: 'custom', message: parsed.error });
       return z.NEVER;
     }
-    return parsed;
+    return { condition: parsed, text: text.trim() };
   });
 
 const timers = {
@@ -71,7 +71,7 @@ const route: z.ZodType<RouteInput, unknown> = z.strictObject({
 const rule = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'rule names use letters, digits, - _ .'),
   pool: z.string().min(1),
-  when: z.string().min(1),
+  when: condition,
   for: duration().prefault('0s'),
   window: duration().prefault('5m'),
   severity: z.string().min(1).default('warning'),
@@ -145,13 +145,6 @@ export const alerting = z
       if (seen.has(r.name))
         ctx.addIssue({ code: 'custom', path: ['rules', i, 'name'], message: 'rule names must be unique' });
       seen.add(r.name);
-      const parsed = condition.safeParse(r.when);
-      if (!parsed.success)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['rules', i, 'when'],
-          message: parsed.error.issues[0]?.message ?? '',
-        });
     });
   })
   .prefault({})
@@ -160,12 +153,12 @@ export const alerting = z
     rules: a.rules.map((r): PoolRule => ({
       name: r.name,
       pool: r.pool,
-      condition: condition.parse(r.when),
+      condition: r.when.condition,
       forMs: r.for,
       windowMs: r.window,
       severity: r.severity,
       labels: r.labels,
-      text: r.when,
+      text: r.when.text,
     })),
     inhibitRules: [
       poolInhibitRule,

@@ -72,6 +72,11 @@ export class AlertingHost {
     }
   }
 
+  /** Wall-clock now, on the clock the pipeline uses (the admin verbs stamp silences and acks with it). */
+  nowMs(): number {
+    return this.#clock.nowMs();
+  }
+
   get pipeline(): AlertPipeline {
     return this.#pipeline;
   }

@@ -60,7 +60,7 @@ export class AlertingSupervisor {
       await acknowledgeAlert(
         {
           store: host.store,
-          nowMs: Date.now,
+          nowMs: () => host.nowMs(),
           alert: (fp) => host.pipeline.alert(fp),
           onChange: () => host.refresh(),
         },
@@ -106,7 +106,7 @@ export class AlertingSupervisor {
   }
 
   #silenceDeps(host: AlertingHost): SilenceDeps {
-    return { store: host.store, nowMs: Date.now, onChange: () => host.refresh() };
+    return { store: host.store, nowMs: () => host.nowMs(), onChange: () => host.refresh() };
   }
 
   #views(): AlertView[] {

@@ -1,3 +1,4 @@
+import { firingAlert } from '../../alerting/alert.ts';
 import { notifierOf } from '../../alerting/notifiers/registry.ts';
 import { DeliveryError } from '../../alerting/notifiers/notifier.ts';
 import { loadConfigFile } from '../../config/index.ts';
@@ -32,13 +33,11 @@ export const notifyCommand: Command = {
     const notifier = notifierOf(entry.type);
     if (!notifier) throw new BulwarkError('CLI_USAGE', `notify: no notifier kind "${entry.type}"`);
     const nowMs = Date.now();
-    const alert = {
-      fingerprint: 'test',
-      labels: { alertname: 'bulwark-test', severity: 'info' },
-      annotations: { summary: `Test message from Bulwark to "${name}": delivery works` },
-      status: 'firing' as const,
-      startsAtMs: nowMs,
-    };
+    const alert = firingAlert(
+      { alertname: 'bulwark-test', severity: 'info' },
+      { summary: `Test message from Bulwark to "${name}": delivery works` },
+      nowMs,
+    );
     try {
       await notifier.send(
         {

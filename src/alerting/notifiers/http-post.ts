@@ -6,7 +6,7 @@ export interface PostOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Defaults to JSON of `body`; pass a string for form or plain-text services (Pushover, ntfy). */
   readonly contentType?: string;
-  /** Statuses the service uses for "accepted" besides 2xx (none known today; kept explicit). */
+  /** How much of the service's answer is read (16 KiB by default): enough for an error's text. */
   readonly maxResponseBytes?: number;
   /** Keys and tokens to blank out of the service's error text, should it echo part of the request back. */
   readonly secrets?: readonly string[];

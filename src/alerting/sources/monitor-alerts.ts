@@ -36,8 +36,6 @@ export class MonitorAlerts {
   readonly #sink: AlertSink;
   readonly #certDays: CertExpiryDays;
   readonly #active = new Map<string, Map<string, Alert>>();
-  /** When a monitor began flapping, or its certificate crossed a threshold: those alerts' start. */
-  readonly #firstSeenMs = new Map<string, number>();
 
   constructor(sink: AlertSink, certDays: CertExpiryDays) {
     this.#sink = sink;
@@ -45,17 +43,12 @@ export class MonitorAlerts {
   }
 
   update(monitor: MonitorSignal, nowMs: number): void {
-    const wanted = new Map(this.#wanted(monitor, nowMs).map((alert) => [alert.fingerprint, alert]));
     const active = this.#active.get(monitor.id) ?? new Map<string, Alert>();
+    const wanted = new Map(this.#wanted(monitor, active, nowMs).map((alert) => [alert.fingerprint, alert]));
     for (const [fingerprint] of active) {
       if (!wanted.has(fingerprint)) this.#sink.resolve(fingerprint, nowMs);
     }
     for (const alert of wanted.values()) this.#sink.fire(alert);
-    for (const key of [...this.#firstSeenMs.keys()]) {
-      if (key.startsWith(`${monitor.id}\u0000`) && !wanted.has(key.split('\u0000')[1] ?? '')) {
-        this.#firstSeenMs.delete(key);
-      }
-    }
     if (wanted.size > 0) this.#active.set(monitor.id, wanted);
     else this.#active.delete(monitor.id);
   }
@@ -69,10 +62,17 @@ export class MonitorAlerts {
     }
   }
 
-  #wanted(monitor: MonitorSignal, nowMs: number): Alert[] {
+  #wanted(monitor: MonitorSignal, active: ReadonlyMap<string, Alert>, nowMs: number): Alert[] {
+    // Flapping and certificate alerts have no state `since`: they start when first wanted, and keep that.
+    const firstSeen = (alert: Alert): Alert => {
+      const startedMs = active.get(alert.fingerprint)?.startsAtMs;
+      return startedMs === undefined ? alert : { ...alert, startsAtMs: startedMs };
+    };
     const wanted: Alert[] = [];
     if (monitor.isFlapping) {
-      wanted.push(this.#alert(monitor, 'monitor-flapping', 'warning', `${monitor.name} is flapping`, nowMs));
+      wanted.push(
+        firstSeen(this.#alert(monitor, 'monitor-flapping', 'warning', `${monitor.name} is flapping`, nowMs)),
+      );
     } else if (monitor.state === 'down') {
       const why = monitor.message ? `: ${monitor.message}` : '';
       const severity = monitor.labels['severity'] ?? 'critical';
@@ -87,7 +87,7 @@ export class MonitorAlerts {
     if (daysLeft !== undefined && daysLeft < this.#certDays.warning) {
       const severity = daysLeft < this.#certDays.critical ? 'critical' : 'warning';
       const summary = `${monitor.name}: certificate expires in ${daysLeft} days`;
-      wanted.push(this.#alert(monitor, 'cert-expiry', severity, summary, nowMs));
+      wanted.push(firstSeen(this.#alert(monitor, 'cert-expiry', severity, summary, nowMs)));
     }
     return wanted;
   }
@@ -100,13 +100,6 @@ export class MonitorAlerts {
     startMs: number,
   ): Alert {
     const labels = { ...monitor.labels, alertname, monitor: monitor.id, severity, source: 'monitor' };
-    const draft = firingAlert(labels, { summary }, startMs);
-    // Flapping and certificate alerts have no state `since`: their start is when they were first wanted.
-    const key = `${monitor.id}\u0000${draft.fingerprint}`;
-    const firstSeenMs = this.#firstSeenMs.get(key) ?? startMs;
-    this.#firstSeenMs.set(key, firstSeenMs);
-    return alertname === 'monitor-flapping' || alertname === 'cert-expiry'
-      ? { ...draft, startsAtMs: firstSeenMs }
-      : draft;
+    return firingAlert(labels, { summary }, startMs);
   }
 }

@@ -21,10 +21,7 @@ import { controlSnapshotOf, type PrimaryMessage, type WorkerMessage } from './me
 import { WorkerSupervisor } from './worker-supervisor.ts';
 import { LocalRateLimitStore } from '../../gateway/overload/rate-limit-store.ts';
 import { workerShareOf } from './share-limits.ts';
-import { AlertingSupervisor } from '../alerting-supervisor.ts';
-import { monitorSignalOf } from '../monitor-signal.ts';
-import { MonitoringSupervisor } from '../monitoring-supervisor.ts';
-import { poolSamplesOf } from '../pool-samples.ts';
+import { ControlPlane } from '../control-plane.ts';
 import { trafficReadingOf } from '../traffic-reader.ts';
 
 export interface ClusterStartOptions extends StartOptions {
@@ -55,17 +52,10 @@ export async function startBulwarkCluster(
   const metrics = new GatewayMetrics({ poolStatus: () => withoutOverload(host.current.status()) });
   const clusterMetrics = new ClusterMetrics(metrics);
   // Monitoring and alerting are control plane: they run here, never in the workers.
-  const readTraffic = async () =>
-    trafficReadingOf(await clusterMetrics.json(await scrapeWorkers(supervisor)));
-  let adminUrl = '';
-  const alerting = new AlertingSupervisor(logger, metrics.registry, {
-    poolSamples: async () => poolSamplesOf(host.current.status(), await readTraffic()),
-    adminUrl: () => adminUrl,
-  });
-  const monitoring = new MonitoringSupervisor(logger, {
+  const controlPlane = new ControlPlane(logger, {
     metrics,
-    readTraffic,
-    onMonitorChange: (view, spec) => alerting.monitorChanged(monitorSignalOf(view, spec)),
+    readTraffic: async () => trafficReadingOf(await clusterMetrics.json(await scrapeWorkers(supervisor))),
+    poolStatus: () => host.current.status(),
   });
   const reloadFailures = configReloadFailures(metrics.registry);
   let live = config;
@@ -130,8 +120,7 @@ export async function startBulwarkCluster(
     async apply(next) {
       // Everything that can be refused is checked here first, so a bad file changes nothing anywhere.
       if (next.listen.gatewayTls) await readCertificatePair(next.listen.gatewayTls);
-      await monitoring.apply(next);
-      await alerting.apply(next);
+      await controlPlane.apply(next);
       const gateway = new Gateway(next, gatewayDeps);
       gateway.inheritHealthFrom(host.current);
       gateway.start();
@@ -165,15 +154,13 @@ export async function startBulwarkCluster(
   host.current.start();
   let ready: Extract<WorkerMessage, { type: 'ready' }>;
   try {
-    await monitoring.apply(config);
-    await alerting.apply(config);
+    await controlPlane.apply(config);
     ready = await supervisor.start();
   } catch (error) {
     await Promise.all([
       supervisor.drain(config.gateway.drainTimeoutMs),
       host.current.stop(),
-      monitoring.stop(),
-      alerting.stop(),
+      controlPlane.stop(),
     ]);
     stopListening();
     throw error;
@@ -189,19 +176,18 @@ export async function startBulwarkCluster(
     endpointControl: { gateway: () => host.current, overrides: endpointOverrides },
     adminTokens: () => live.admin.tokens,
     configStatus: () => reloader.status,
-    monitors: monitoring.api,
-    alerts: alerting.api,
+    monitors: controlPlane.monitors,
+    alerts: controlPlane.alerts,
   }).catch(async (error: unknown) => {
     await Promise.all([
       supervisor.drain(config.gateway.drainTimeoutMs),
       host.current.stop(),
-      monitoring.stop(),
-      alerting.stop(),
+      controlPlane.stop(),
     ]);
     stopListening();
     throw error;
   });
-  adminUrl = admin.url;
+  controlPlane.adminUrl = admin.url;
   const stopWatching =
     options.configPath && options.watch !== false
       ? watchConfigFile(options.configPath, () => void reloader.reload())
@@ -237,8 +223,7 @@ export async function startBulwarkCluster(
       stopWatching();
       // Each worker runs the single-process drain; past drain_timeout (+ a margin to exit) it is killed.
       await supervisor.drain(live.gateway.drainTimeoutMs + 5_000);
-      await monitoring.stop();
-      await Promise.all([host.current.stop(), admin.close(), alerting.stop()]);
+      await Promise.all([host.current.stop(), admin.close(), controlPlane.stop()]);
       stopListening();
       logger.info({ event: 'stopped' }, 'bulwark stopped');
     },

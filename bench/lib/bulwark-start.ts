@@ -1,0 +1,58 @@
+import type { ChildProcess } from 'node:child_process';
+import { openSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type ChildSet, freePort, nodeBinary, pinned, waitForHttp } from './children.ts';
+import { exitedEarly } from './targets.ts';
+
+const mainScript = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+// The flags `npm start` uses (docs/adr/0005); the warning flag hides node:sqlite's ExperimentalWarning.
+const bulwarkNodeFlags = [
+  '--max-semi-space-size=32',
+  '--heap-growing-percent=100',
+  '--disable-warning=ExperimentalWarning',
+];
+
+export interface StartedBulwark {
+  readonly process: ChildProcess;
+  readonly pid: number;
+  readonly adminUrl: string;
+  readonly startupMs: number;
+}
+
+/**
+ * `bulwark start -c DIR/bulwark.yaml` pinned to `core`, its output in DIR/bulwark.log; resolves once the
+ * admin listener answers /healthz. `configYaml` receives two free loopback ports for the listeners.
+ */
+export async function startBenchBulwark(options: {
+  readonly children: ChildSet;
+  readonly core: number;
+  readonly dir: string;
+  readonly startTimeoutMs: number;
+  readonly configYaml: (ports: { gatewayPort: number; adminPort: number }) => string;
+}): Promise<StartedBulwark> {
+  const [gatewayPort, adminPort] = [await freePort(), await freePort()];
+  const configPath = join(options.dir, 'bulwark.yaml');
+  writeFileSync(configPath, options.configYaml({ gatewayPort, adminPort }));
+  const logPath = join(options.dir, 'bulwark.log');
+  const logFd = openSync(logPath, 'a');
+  const [command, args] = pinned(options.core, nodeBinary, [
+    ...bulwarkNodeFlags,
+    mainScript,
+    ...['start', '-c', configPath],
+  ]);
+  const startedMs = performance.now();
+  const child = options.children.spawn(command, args, ['ignore', logFd, logFd]);
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  try {
+    await Promise.race([
+      waitForHttp(`${adminUrl}/healthz`, options.startTimeoutMs),
+      exitedEarly(child, logPath),
+    ]);
+  } catch (error) {
+    await options.children.kill(child);
+    throw error;
+  }
+  if (child.pid === undefined) throw new Error('Bulwark started without a pid');
+  return { process: child, pid: child.pid, adminUrl, startupMs: performance.now() - startedMs };
+}
