@@ -99,6 +99,28 @@ export default tseslint.config(
       },
     ]),
   },
+  {
+    // The status page's domain, renderers and Statuspage formats are pure over a StatusView; it reaches nothing else.
+    files: ['src/status/**/*.ts'],
+    ignores: ['src/status/**/*.test.ts'],
+    rules: restrict([
+      {
+        group: [
+          '**/gateway/**',
+          '**/services/**',
+          '**/store/**',
+          '**/admin/**',
+          '**/runtime/**',
+          '**/observability/**',
+          '**/config/**',
+          '**/demo/**',
+          '**/monitor/**',
+          '**/alerting/**',
+        ],
+        message: 'status/ imports core/ only (architecture.md dependency rule).',
+      },
+    ]),
+  },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
   // Tool config files must default-export; that is the tools' convention, not ours.
   { files: ['eslint.config.js', 'vitest.config.ts'], rules: { 'no-restricted-syntax': 'off' } },

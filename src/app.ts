@@ -20,6 +20,8 @@ export interface RunningBulwark {
   /** The TLS listener's URL when `listen.gateway_tls` is set. */
   readonly gatewayTlsUrl: string | undefined;
   readonly adminUrl: string;
+  /** The public status page's URL when status_page is configured. */
+  readonly statusUrl: string | undefined;
   readonly logger: Logger;
   /** Validates the config file again and swaps to it; a bad file changes nothing. */
   reload(): Promise<ReloadOutcome>;
@@ -47,18 +49,20 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
     logger,
   });
   const metrics = new GatewayMetrics({ poolStatus: () => dataPlane.gateway.status() });
+  // Outlives every gateway snapshot: a reload re-applies the operator's runtime overrides to the new one.
+  const endpointOverrides = new EndpointOverrides();
+  const endpointControl = { gateway: () => dataPlane.gateway, overrides: endpointOverrides };
   const controlPlane = new ControlPlane(logger, {
     metrics,
     // Only the two gateway series, not the whole registry (process metrics, pool gauges, histograms).
     readTraffic: async () => trafficReadingOf(await metricsNamed(metrics.registry, trafficMetricNames)),
     poolStatus: () => dataPlane.gateway.status(),
+    endpointControl,
   });
   const reloadFailures = configReloadFailures(metrics.registry);
   let live = config;
   let isReady = false;
 
-  // Outlives every gateway snapshot: a reload re-applies the operator's runtime overrides to the new one.
-  const endpointOverrides = new EndpointOverrides();
   const reloader = new Reloader(options.configPath, {
     load: () => loadConfigFile(options.configPath ?? ''),
     async apply(next) {
@@ -90,11 +94,12 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
     metrics,
     isReady: () => isReady,
     logger,
-    endpointControl: { gateway: () => dataPlane.gateway, overrides: endpointOverrides },
+    endpointControl,
     adminTokens: () => live.admin.tokens,
     configStatus: () => reloader.status,
     monitors: controlPlane.monitors,
     alerts: controlPlane.alerts,
+    status: controlPlane.status,
   });
   controlPlane.adminUrl = admin.url;
   try {
@@ -115,6 +120,7 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
       gateway: dataPlane.gatewayUrl,
       gatewayTls: dataPlane.gatewayTlsUrl,
       admin: admin.url,
+      status: controlPlane.statusUrl,
       config: options.configPath,
     },
     'bulwark started',
@@ -126,6 +132,9 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
       return dataPlane.gatewayTlsUrl;
     },
     adminUrl: admin.url,
+    get statusUrl() {
+      return controlPlane.statusUrl;
+    },
     logger,
     reload: () => reloader.reload(),
     configStatus: () => reloader.status,

@@ -71,6 +71,7 @@ describe('parseConfigText', () => {
     expect(config.listen).toEqual({
       gateway: { host: '127.0.0.1', port: 8080 },
       admin: { host: '127.0.0.1', port: 8082 },
+      status: { host: '127.0.0.1', port: 8081 },
     });
     expect(config.logging.level).toBe('info');
     expect(config.pools.app).toMatchObject({

@@ -3,6 +3,7 @@ import { alerting } from './alerting.ts';
 import { dataDir, monitors, retention } from './monitors.ts';
 import { pool } from './pool-schema.ts';
 import { route } from './route-schema.ts';
+import { checkStatusPage, statusPage } from './status-page.ts';
 import { duration, size } from './units.ts';
 
 /**
@@ -31,9 +32,11 @@ const listen = z
     gateway: hostPort.prefault('127.0.0.1:8080'),
     gateway_tls: gatewayTls.optional(),
     admin: hostPort.prefault('127.0.0.1:8082'),
+    // Used only when status_page is configured: the public page, apart from gateway and admin.
+    status: hostPort.prefault('127.0.0.1:8081'),
   })
   .prefault({})
-  .transform((l) => ({ gateway: l.gateway, gatewayTls: l.gateway_tls, admin: l.admin }));
+  .transform((l) => ({ gateway: l.gateway, gatewayTls: l.gateway_tls, admin: l.admin, status: l.status }));
 
 const gateway = z
   .strictObject({
@@ -86,6 +89,7 @@ export const configSchema = z
     data_dir: dataDir,
     retention,
     alerting,
+    status_page: statusPage,
   })
   .superRefine((config, ctx) => {
     const poolNames = Object.keys(config.pools);
@@ -101,6 +105,7 @@ export const configSchema = z
       if (!Object.hasOwn(config.pools, r.pool))
         ctx.addIssue({ code: 'custom', path: ['alerting', 'rules', i, 'pool'], message: unknownPool });
     });
+    checkStatusPage(config, ctx);
     for (const [name, p] of Object.entries(config.pools)) {
       if (p.failover === undefined) continue;
       if (!Object.hasOwn(config.pools, p.failover)) {
@@ -127,7 +132,11 @@ export const configSchema = z
     }
   })
   // The one snake_case key at the top level; the output is camelCase like everything else.
-  .transform(({ data_dir, ...rest }) => ({ ...rest, dataDir: data_dir }));
+  .transform(({ data_dir, status_page, ...rest }) => ({
+    ...rest,
+    dataDir: data_dir,
+    statusPage: status_page,
+  }));
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

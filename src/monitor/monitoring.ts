@@ -127,6 +127,11 @@ export class Monitoring {
     return this.#change(id, (status, nowMs) => status.resume(nowMs));
   }
 
+  /** In maintenance a monitor keeps checking, but its time counts as neither up nor down (excluded). */
+  setMaintenance(id: string, isOn: boolean): boolean {
+    return this.#change(id, (status, nowMs) => status.setMaintenance(isOn, nowMs));
+  }
+
   /**
    * A heartbeat arrived for monitor `id` (the admin listener resolved its token). `isDown` when the sender
    * reports its own failure (`?status=down`). False when `id` is no heartbeat monitor.

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Ack, Silence } from '../alerting/alert-store.ts';
+import type { Alert, Labels } from '../alerting/alert.ts';
 import { Dispatcher, type DeliveryRecord, type ReceiverTarget } from '../alerting/dispatcher.ts';
 import { matchesAll } from '../alerting/matchers.ts';
 import { notifierOf } from '../alerting/notifiers/registry.ts';
@@ -19,6 +20,10 @@ export interface AlertingHostOptions {
   /** Bulwark's admin URL, linked from messages unless alerting.external_url is set. */
   readonly adminUrl: () => string;
   readonly clock?: Clock | undefined;
+  /** The maintenance window muting these labels now (the status page's), if any. */
+  readonly maintenanceOf?: ((labels: Labels, nowMs: number) => string | undefined) | undefined;
+  /** Every alert the sources fire (the status page opens draft incidents from critical ones). */
+  readonly onAlert?: ((alert: Alert) => void) | undefined;
 }
 
 // Pool rules read the gateway every 5 s: `for: 30s` then means six agreeing readings.
@@ -51,7 +56,10 @@ export class AlertingHost {
     this.#clock = options.clock ?? wallClock;
     this.store = new SqliteAlertStore(handle.db);
     const sink = {
-      fire: (a: Parameters<AlertPipeline['fire']>[0]) => this.#pipeline.fire(a),
+      fire: (a: Alert) => {
+        this.#pipeline.fire(a);
+        options.onAlert?.(a);
+      },
       resolve: (f: string, at?: number) => this.#pipeline.resolve(f, at),
     };
     this.#monitorAlerts = new MonitorAlerts(sink, config.alerting.certExpiryDays);
@@ -178,6 +186,7 @@ export class AlertingHost {
           .filter((s) => s.startsAtMs <= nowMs && nowMs < s.endsAtMs && matchesAll(s.matchers, labels))
           .map((s) => s.id),
       isAcked: (episode) => this.#acks.has(episode),
+      maintenanceOf: this.#options.maintenanceOf,
       links: { admin: `${adminBase}/api/v1/alerts` },
       onQueued: () => this.#dispatcher.wake(),
       onError: (error) =>

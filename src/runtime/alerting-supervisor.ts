@@ -1,4 +1,5 @@
 import type { AlertsApi, AlertView } from '../admin/http/alert-routes.ts';
+import type { Alert } from '../alerting/alert.ts';
 import type { Config } from '../config/index.ts';
 import {
   acknowledgeAlert,
@@ -26,7 +27,7 @@ export class AlertingSupervisor {
   constructor(
     logger: Logger,
     registry: Registry,
-    deps: Pick<AlertingHostOptions, 'poolSamples' | 'adminUrl'>,
+    deps: Pick<AlertingHostOptions, 'poolSamples' | 'adminUrl' | 'maintenanceOf' | 'onAlert'>,
   ) {
     this.#options = { logger, metrics: new AlertingMetrics(registry), ...deps };
   }
@@ -42,6 +43,12 @@ export class AlertingSupervisor {
       this.#host = host;
     });
     await this.#starting;
+  }
+
+  /** Where other sources (the status page's reminders) raise and clear alerts; undefined while alerting is off. */
+  get sink(): { fire(alert: Alert): void; resolve(fingerprint: string): void } | undefined {
+    const host = this.#host;
+    return host && { fire: (alert) => host.pipeline.fire(alert), resolve: (fp) => host.pipeline.resolve(fp) };
   }
 
   monitorChanged(signal: MonitorSignal): void {

@@ -1,28 +1,36 @@
 import type { AlertsApi } from '../admin/http/alert-routes.ts';
 import type { MonitorsApi } from '../admin/http/monitor-routes.ts';
 import type { Config } from '../config/index.ts';
+import type { PoolStatus } from '../core/index.ts';
 import type { TrafficReading } from '../monitor/traffic.ts';
 import type { GatewayMetrics, Logger } from '../observability/index.ts';
+import type { StatusApi } from '../admin/http/status-routes.ts';
+import { drainEndpoint, markEndpointReady, type EndpointControl } from '../services/index.ts';
 import { AlertingSupervisor } from './alerting-supervisor.ts';
 import { monitorSignalOf } from './monitor-signal.ts';
 import { MonitoringSupervisor } from './monitoring-supervisor.ts';
 import { poolSamplesOf } from './pool-samples.ts';
+import { StatusSupervisor } from './status-supervisor.ts';
 
 export interface ControlPlaneDeps {
   readonly metrics: GatewayMetrics;
   /** The gateway's cumulative counters (this process's, or summed over the workers). */
   readonly readTraffic: () => Promise<TrafficReading>;
   /** Each pool's healthy share now, for the pool rules. */
-  readonly poolStatus: () => readonly { readonly name: string; readonly healthyShare: number }[];
+  readonly poolStatus: () => readonly PoolStatus[];
+  /** Maintenance windows drain the endpoints they list through it. */
+  readonly endpointControl: EndpointControl;
 }
 
 /**
- * Monitoring and alerting as one unit, for the single process and the cluster primary alike: every monitor
- * change feeds alerting, and the pool rules read the gateway through `deps`. Never runs in a worker.
+ * Monitoring, alerting and the status page as one unit, for the single process and the cluster primary alike:
+ * every monitor change feeds alerting and the page, alerts may open draft incidents, maintenance windows mute
+ * alerts, and the pool rules and component statuses read the gateway through `deps`. Never runs in a worker.
  */
 export class ControlPlane {
   readonly #monitoring: MonitoringSupervisor;
   readonly #alerting: AlertingSupervisor;
+  readonly #status: StatusSupervisor;
   /** Known once the admin listener is bound; notifications link to it. */
   adminUrl = '';
 
@@ -30,11 +38,28 @@ export class ControlPlane {
     this.#alerting = new AlertingSupervisor(logger, deps.metrics.registry, {
       poolSamples: async () => poolSamplesOf(deps.poolStatus(), await deps.readTraffic()),
       adminUrl: () => this.adminUrl,
+      maintenanceOf: (labels, nowMs) => this.#status.maintenanceOf(labels, nowMs),
+      onAlert: (alert) => this.#status.alertChanged(alert),
     });
     this.#monitoring = new MonitoringSupervisor(logger, {
       metrics: deps.metrics,
       readTraffic: deps.readTraffic,
-      onMonitorChange: (view, spec) => this.#alerting.monitorChanged(monitorSignalOf(view, spec)),
+      onMonitorChange: (view, spec) => {
+        this.#alerting.monitorChanged(monitorSignalOf(view, spec));
+        this.#status.monitorChanged();
+      },
+    });
+    this.#status = new StatusSupervisor(logger, {
+      monitorState: (id) => this.#monitoring.host?.monitoring.get(id)?.state,
+      monitorHistory: async (id, dayCount) => this.#monitoring.host?.dailyHistory(id, dayCount),
+      setMonitorMaintenance: (id, isOn) => this.#monitoring.host?.monitoring.setMaintenance(id, isOn),
+      pools: deps.poolStatus,
+      drain: (target, isDrained) => {
+        const [pool = '', endpoint = ''] = target.split('/');
+        if (isDrained) drainEndpoint(deps.endpointControl, pool, endpoint);
+        else markEndpointReady(deps.endpointControl, pool, endpoint);
+      },
+      alertSink: () => this.#alerting.sink,
     });
   }
 
@@ -46,13 +71,24 @@ export class ControlPlane {
     return this.#alerting.api;
   }
 
+  get status(): StatusApi {
+    return this.#status.api;
+  }
+
+  /** The public status page's URL, once it listens (undefined without status_page). */
+  get statusUrl(): string | undefined {
+    return this.#status.host?.url;
+  }
+
   /** Start or reload. Monitoring first: a store that cannot open refuses the config before anything swaps. */
   async apply(config: Config): Promise<void> {
     await this.#monitoring.apply(config);
     await this.#alerting.apply(config);
+    await this.#status.apply(config);
   }
 
   async stop(): Promise<void> {
+    await this.#status.stop();
     await this.#monitoring.stop();
     // After monitoring: its last results may still resolve or fire alerts that are worth queueing.
     await this.#alerting.stop();

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemClock } from '../core/clock.ts';
 import { runCheck } from '../monitor/checks/registry.ts';
+import { readDailyHistory, type DailyHistory } from '../monitor/daily-history.ts';
 import type { MonitorState } from '../monitor/monitor-state.ts';
 import { Monitoring, type MonitorResult, type MonitorView, type StoredState } from '../monitor/monitoring.ts';
 import type { MonitorSpec } from '../monitor/spec.ts';
@@ -172,6 +173,15 @@ export class MonitoringHost {
       this.#store.runtimes(fromMs, toMs),
     ]);
     return { results, noData: noDataGapsOf(alive, fromMs, toMs) };
+  }
+
+  /** The last `dayCount` UTC days and 24 hours of latency, for the status page's bars and chart. */
+  async dailyHistory(id: string, dayCount: number): Promise<DailyHistory> {
+    return readDailyHistory({ results: this.#store, rollups: this.#rollups }, id, this.#nowMs(), {
+      dayCount,
+      maxHoldMs: maxHoldOfSpec(this.#specs.get(id)),
+      runningSlackMs: aliveTouchMs * 2,
+    });
   }
 
   /** The secret path for a heartbeat monitor: an HMAC of its id, so it survives restarts and reloads. */

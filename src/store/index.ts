@@ -10,3 +10,4 @@ export { SqliteRollupStore } from './sqlite/sqlite-rollup-store.ts';
 export { latestSchemaVersion, schemaVersion } from './migrations/index.ts';
 export { SqliteTrafficStore } from './sqlite/sqlite-traffic-store.ts';
 export { SqliteAlertStore } from './sqlite/sqlite-alert-store.ts';
+export { SqliteStatusStore } from './sqlite/sqlite-status-store.ts';

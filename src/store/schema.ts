@@ -14,6 +14,16 @@ export interface Schema {
   alert_notification_log: AlertNotificationLogTable;
   alert_silences: AlertSilencesTable;
   alert_acks: AlertAcksTable;
+  status_documents: StatusDocumentsTable;
+}
+
+export interface StatusDocumentsTable {
+  /** incident | maintenance | component | subscriber */
+  kind: string;
+  id: string;
+  created_ms: number;
+  /** The document as JSON. */
+  body: string;
 }
 
 export interface MonitorResultsTable {

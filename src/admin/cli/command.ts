@@ -22,9 +22,11 @@ export interface CommandOption {
   /** Placeholder shown in help for a string option, such as FILE or N. */
   readonly valueName?: string;
   readonly description: string;
+  /** A string option that may be given again (`--component a=x --component b=y`); its value is a list. */
+  readonly multiple?: boolean;
 }
 
-export type OptionValues = Readonly<Record<string, string | boolean | undefined>>;
+export type OptionValues = Readonly<Record<string, string | boolean | readonly string[] | undefined>>;
 
 /** One CLI verb: one file per command, listed once in run-cli.ts. */
 export interface Command {
@@ -40,4 +42,11 @@ export interface Command {
 export function stringOption(values: OptionValues, name: string): string | undefined {
   const value = values[name];
   return typeof value === 'string' ? value : undefined;
+}
+
+/** Every value of a repeatable option, in the order given; empty when absent. */
+export function stringsOption(values: OptionValues, name: string): readonly string[] {
+  const value = values[name];
+  if (typeof value === 'string') return [value];
+  return typeof value === 'object' ? value : [];
 }

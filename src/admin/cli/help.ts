@@ -33,7 +33,7 @@ export function renderHelp(commands: readonly Command[], defaultCommand: string)
 export function renderCommandHelp(command: Command): string {
   const options = [...command.options, helpOption];
   const flags = options.map((o) => {
-    const value = o.type === 'string' ? ` ${o.valueName ?? 'VALUE'}` : '';
+    const value = o.type === 'string' ? ` ${o.valueName ?? 'VALUE'}${o.multiple ? '...' : ''}` : '';
     return `${o.short ? `-${o.short}, ` : '    '}--${o.name}${value}`;
   });
   const width = Math.max(...flags.map((f) => f.length)) + 3;

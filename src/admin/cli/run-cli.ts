@@ -8,7 +8,10 @@ import { monitorsCommand } from './monitors-command.ts';
 import { notifyCommand } from './notify-command.ts';
 import { silenceCommand } from './silence-command.ts';
 import { helpOption, renderCommandHelp, renderHelp } from './help.ts';
+import { incidentCommand } from './incident-command.ts';
+import { maintenanceCommand } from './maintenance-command.ts';
 import { startCommand } from './start-command.ts';
+import { statusCommand } from './status-command.ts';
 import { validateCommand } from './validate-command.ts';
 import { bulwarkVersion } from './version.ts';
 
@@ -20,6 +23,9 @@ const commands: readonly Command[] = [
   monitorsCommand,
   silenceCommand,
   notifyCommand,
+  incidentCommand,
+  maintenanceCommand,
+  statusCommand,
   demoCommand,
 ];
 
@@ -74,7 +80,11 @@ function parseCommandArgs(
 ): { values: OptionValues; positionals: string[] } {
   const options: ParseArgsOptionsConfig = {};
   for (const option of [...command.options, helpOption])
-    options[option.name] = option.short ? { type: option.type, short: option.short } : { type: option.type };
+    options[option.name] = {
+      type: option.type,
+      ...(option.short ? { short: option.short } : {}),
+      ...(option.multiple ? { multiple: true } : {}),
+    };
   try {
     const parsed = parseArgs({
       args: [...args],

@@ -1,9 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../../observability/index.ts';
 import { ServiceError, type SilenceView } from '../../services/index.ts';
 import { refuseWrite } from './auth.ts';
 import { readJsonBody } from './json-body.ts';
-import { sendError, sendJson, type AdminRoute } from './respond.ts';
+import { sendBadInput, sendError, sendJson, sendServiceError, type AdminRoute } from './respond.ts';
 
 /** One standing alert as the API shows it. */
 export interface AlertView {
@@ -153,14 +153,4 @@ async function optionalBody(request: IncomingMessage): Promise<unknown> {
   const body = await readJsonBody(request);
   if (!body.ok) throw new ServiceError('SVC_INVALID', body.reason, 'body');
   return body.value;
-}
-
-function sendServiceError(response: ServerResponse, error: unknown): void {
-  if (!(error instanceof ServiceError)) throw error;
-  if (error.code === 'SVC_NOT_FOUND') return sendError(response, 404, 'ADMIN_NOT_FOUND', error.message);
-  sendBadInput(response, error.field ?? '', error.message);
-}
-
-function sendBadInput(response: ServerResponse, field: string, message: string): void {
-  sendJson(response, 400, { error: { code: 'ADMIN_BAD_REQUEST', message, field } });
 }

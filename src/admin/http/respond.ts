@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ServiceError } from '../../services/service-error.ts';
 
 /** Values of a path's `{name}` segments, URL-decoded. */
 export type RouteParams = Readonly<Record<string, string>>;
@@ -52,4 +53,15 @@ export function sendError(
   headers: Readonly<Record<string, string>> = {},
 ): void {
   sendJson(response, status, { error: { code, message } }, headers);
+}
+
+/** A verb's refusal as HTTP: not found → 404, invalid input → 400 naming the field; anything else rethrown. */
+export function sendServiceError(response: ServerResponse, error: unknown): void {
+  if (!(error instanceof ServiceError)) throw error;
+  if (error.code === 'SVC_NOT_FOUND') return sendError(response, 404, 'ADMIN_NOT_FOUND', error.message);
+  sendBadInput(response, error.field ?? '', error.message);
+}
+
+export function sendBadInput(response: ServerResponse, field: string, message: string): void {
+  sendJson(response, 400, { error: { code: 'ADMIN_BAD_REQUEST', message, field } });
 }

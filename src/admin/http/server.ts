@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../observability/index.ts';
 import type { EndpointControl } from '../../services/index.ts';
 import { alertRoutes, type AlertsApi } from './alert-routes.ts';
+import { statusRoutes, type StatusApi } from './status-routes.ts';
 import { metricsRoute, type MetricsSource } from './metrics-route.ts';
 import { monitorRoutes, type MonitorsApi } from './monitor-routes.ts';
 import { poolRoutes } from './pool-routes.ts';
@@ -28,6 +29,7 @@ export interface AdminServerOptions {
   readonly monitors?: MonitorsApi | undefined;
   /** Serves /api/v1/alerts, /api/v1/silences and /api/v1/notifications; without it those routes do not exist. */
   readonly alerts?: AlertsApi | undefined;
+  readonly status?: StatusApi | undefined;
 }
 
 export interface RunningAdminServer {
@@ -73,6 +75,7 @@ function adminRoutes(options: AdminServerOptions, log: Logger, baseUrl: () => st
   if (control) routes.push(...poolRoutes({ control, adminTokens, log }));
   if (monitors) routes.push(...monitorRoutes({ monitors, adminTokens, baseUrl, log }));
   if (options.alerts) routes.push(...alertRoutes({ alerts: options.alerts, adminTokens, log }));
+  if (options.status) routes.push(...statusRoutes({ status: options.status, adminTokens, log }));
   if (configStatus) {
     const handle: AdminRoute['handle'] = (_request, response) => sendJson(response, 200, configStatus());
     routes.push({ method: 'GET', path: '/api/v1/config/status', handle });

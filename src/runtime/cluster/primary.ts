@@ -51,11 +51,14 @@ export async function startBulwarkCluster(
   // The primary's gates and throttles see no traffic: the overload gauges come from the workers instead.
   const metrics = new GatewayMetrics({ poolStatus: () => withoutOverload(host.current.status()) });
   const clusterMetrics = new ClusterMetrics(metrics);
-  // Monitoring and alerting are control plane: they run here, never in the workers.
+  const endpointOverrides = new EndpointOverrides();
+  const endpointControl = { gateway: () => host.current, overrides: endpointOverrides };
+  // Monitoring, alerting and the status page are control plane: they run here, never in the workers.
   const controlPlane = new ControlPlane(logger, {
     metrics,
     readTraffic: async () => trafficReadingOf(await clusterMetrics.json(await scrapeWorkers(supervisor))),
     poolStatus: () => host.current.status(),
+    endpointControl,
   });
   const reloadFailures = configReloadFailures(metrics.registry);
   let live = config;
@@ -150,7 +153,6 @@ export async function startBulwarkCluster(
     },
   });
 
-  const endpointOverrides = new EndpointOverrides();
   host.current.start();
   let ready: Extract<WorkerMessage, { type: 'ready' }>;
   try {
@@ -173,11 +175,12 @@ export async function startBulwarkCluster(
     },
     isReady: () => isReady,
     logger,
-    endpointControl: { gateway: () => host.current, overrides: endpointOverrides },
+    endpointControl,
     adminTokens: () => live.admin.tokens,
     configStatus: () => reloader.status,
     monitors: controlPlane.monitors,
     alerts: controlPlane.alerts,
+    status: controlPlane.status,
   }).catch(async (error: unknown) => {
     await Promise.all([
       supervisor.drain(config.gateway.drainTimeoutMs),
@@ -214,6 +217,9 @@ export async function startBulwarkCluster(
     gatewayUrl: ready.gatewayUrl,
     gatewayTlsUrl: ready.gatewayTlsUrl,
     adminUrl: admin.url,
+    get statusUrl() {
+      return controlPlane.statusUrl;
+    },
     logger,
     reload: () => reloader.reload(),
     configStatus: () => reloader.status,

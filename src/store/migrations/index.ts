@@ -4,6 +4,7 @@ import { monitorResults } from './0001-monitor-results.ts';
 import { rollups } from './0002-rollups.ts';
 import { traffic } from './0003-traffic.ts';
 import { alerting } from './0004-alerting.ts';
+import { status } from './0005-status.ts';
 
 // Applied in name order and recorded by name in kysely_migration; append, never rename or edit a shipped one.
 const migrations: Readonly<Record<string, Migration>> = {
@@ -11,6 +12,7 @@ const migrations: Readonly<Record<string, Migration>> = {
   '0002-rollups': rollups,
   '0003-traffic': traffic,
   '0004-alerting': alerting,
+  '0005-status': status,
 };
 
 const staticProvider: MigrationProvider = { getMigrations: () => Promise.resolve({ ...migrations }) };

@@ -54,6 +54,7 @@ describe('openSqlite', () => {
       '0002-rollups',
       '0003-traffic',
       '0004-alerting',
+      '0005-status',
     ]);
     expect(rows.at(-1)?.name).toBe(latestSchemaVersion);
     await second.close();
@@ -78,6 +79,7 @@ describe('openSqlite', () => {
       { type: 'index', name: 'monitor_rollups_resolution_start' },
       { type: 'table', name: 'monitor_states' },
       { type: 'table', name: 'runtime_intervals' },
+      { type: 'table', name: 'status_documents' },
       { type: 'table', name: 'traffic_minutes' },
       { type: 'index', name: 'traffic_minutes_start' },
     ]);

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Kysely } from 'kysely';
 import { migrateToLatest } from '../migrations/index.ts';
@@ -12,11 +12,61 @@ export interface SqliteHandle {
   readonly close: () => Promise<void>;
 }
 
+interface Shared {
+  readonly opening: Promise<Kysely<Schema>>;
+  refs: number;
+}
+
+// One connection per file per process. node:sqlite waits for a lock synchronously (busy_timeout), so a second
+// connection of this process waiting on the first's open transaction would block the very event loop the first
+// needs to commit: a 5 s stall, then SQLITE_BUSY. Through one Kysely instance the stores' queries and
+// transactions queue on its connection mutex instead.
+const shared = new Map<string, Shared>();
+
 /**
- * Opens (creating if needed) the database file, tunes it and migrates it to the latest schema.
+ * Opens (creating if needed) the database file, tunes it and migrates it to the latest schema. Monitoring,
+ * alerting and the status page each open the same file; they share one connection, closed with the last handle.
  * Node 24 prints one ExperimentalWarning for node:sqlite; run with --disable-warning=ExperimentalWarning to hide it.
  */
 export async function openSqlite(path: string): Promise<SqliteHandle> {
+  if (path === ':memory:') {
+    const db = await openConnection(path);
+    return { db, close: () => db.destroy() };
+  }
+  const key = resolve(path);
+  let entry = shared.get(key);
+  if (!entry) {
+    const opening = openConnection(path);
+    const created: Shared = { opening, refs: 0 };
+    entry = created;
+    shared.set(key, created);
+    opening.catch(() => {
+      if (shared.get(key) === created) shared.delete(key);
+    });
+  }
+  entry.refs++;
+  const owner = entry;
+  let db: Kysely<Schema>;
+  try {
+    db = await owner.opening;
+  } catch (error) {
+    owner.refs--;
+    throw error;
+  }
+  let isClosed = false;
+  return {
+    db,
+    close: async () => {
+      if (isClosed) return;
+      isClosed = true;
+      if (--owner.refs > 0) return;
+      if (shared.get(key) === owner) shared.delete(key);
+      await db.destroy();
+    },
+  };
+}
+
+async function openConnection(path: string): Promise<Kysely<Schema>> {
   const inMemory = path === ':memory:';
   if (!inMemory) mkdirSync(dirname(path), { recursive: true });
   const database = new DatabaseSync(path);
@@ -24,7 +74,7 @@ export async function openSqlite(path: string): Promise<SqliteHandle> {
     applyPragmas(database, inMemory);
     const db = new Kysely<Schema>({ dialect: nodeSqliteDialect(database) });
     await migrateToLatest(db as Kysely<unknown>);
-    return { db, close: () => db.destroy() };
+    return db;
   } catch (error) {
     if (database.isOpen) database.close();
     throw error;

@@ -1,0 +1,392 @@
+import { join } from 'node:path';
+import type { Alert, Labels } from '../alerting/alert.ts';
+import type { Config } from '../config/index.ts';
+import type { StatusPageConfig } from '../config/status-page.ts';
+import { wallClock, type Clock } from '../core/clock.ts';
+import type { PoolStatus } from '../core/index.ts';
+import type { Logger } from '../observability/index.ts';
+import type { StatusDeps } from '../services/status-deps.ts';
+import { buildStatusView, type MonitorHistory } from '../status/build-view.ts';
+import type { MonitorState } from '../status/component-status.ts';
+import type { StatusEvent } from '../status/events.ts';
+import { liveComponentsOf, type LiveComponent } from '../status/live-components.ts';
+import { isUnresolved, type ComponentStatus } from '../status/model.ts';
+import { activeWindows } from '../status/schedule/maintenance-transitions.ts';
+import { newStatusId, pageIdOf } from '../status/ids.ts';
+import { buildSite, type Site } from '../status/site.ts';
+import type { StatusView } from '../status/view.ts';
+import { StatusBook } from '../status/status-book.ts';
+import { startStatusServer, type DynamicHandler, type RunningStatusServer } from '../status/status-server.ts';
+import { openSqlite, SqliteStatusStore, type SqliteHandle } from '../store/index.ts';
+import { writeSiteTo } from './status-export.ts';
+import { MaintenanceRunner } from './status-maintenance.ts';
+import { IncidentWatch } from './status-incidents.ts';
+
+export interface StatusHostOptions {
+  readonly logger: Logger;
+  readonly clock?: Clock | undefined;
+  readonly monitorState: (id: string) => MonitorState | undefined;
+  readonly monitorHistory: (id: string, dayCount: number) => Promise<MonitorHistory | undefined>;
+  readonly setMonitorMaintenance: (id: string, isOn: boolean) => void;
+  readonly pools: () => readonly PoolStatus[];
+  readonly drain: (target: string, isDrained: boolean) => void;
+  /** The alert route, for "next update due" reminders; undefined while alerting is off. */
+  readonly alertSink: () => { fire(alert: Alert): void; resolve(fingerprint: string): void } | undefined;
+  readonly dynamic?: (host: StatusHost) => DynamicHandler;
+}
+
+const dayCount = 90;
+// Monitor state changes arrive one by one; a burst (a pool going down) is folded into one rebuild.
+const rebuildDelayMs = 100;
+const tickEveryMs = 1_000;
+const historyEveryMs = 60_000;
+
+/**
+ * The status page for one control plane: keeps the documents (StatusBook), derives every component's status
+ * from monitors, pools, maintenance and overrides, renders the whole site on change and serves it on
+ * listen.status. Maintenance windows move on their own and drain, mute and exclude what they cover.
+ */
+export class StatusHost {
+  readonly book: StatusBook;
+  readonly #handle: SqliteHandle;
+  readonly #options: StatusHostOptions;
+  readonly #clock: Clock;
+  readonly #maintenance: MaintenanceRunner;
+  readonly #incidents: IncidentWatch;
+  #config: Config;
+  #page: StatusPageConfig;
+  #live: LiveComponent[] = [];
+  #site: Site;
+  #server: RunningStatusServer | undefined;
+  #history = new Map<string, MonitorHistory>();
+  #poolSignature = '';
+  #rebuildTimer: (() => void) | undefined;
+  #serial: Promise<unknown> = Promise.resolve();
+  #exporting: Promise<void> = Promise.resolve();
+  readonly #stops: (() => void)[] = [];
+  readonly #deps: StatusDeps;
+
+  private constructor(
+    config: Config,
+    page: StatusPageConfig,
+    handle: SqliteHandle,
+    book: StatusBook,
+    options: StatusHostOptions,
+  ) {
+    this.#config = config;
+    this.#page = page;
+    this.#handle = handle;
+    this.book = book;
+    this.#options = options;
+    this.#clock = options.clock ?? wallClock;
+    this.#deps = {
+      book,
+      nowMs: () => this.nowMs(),
+      newId: newStatusId,
+      components: () => this.#live,
+      endpointExists: (target) => {
+        const [pool, endpoint] = target.split('/');
+        return this.#options
+          .pools()
+          .some((p) => p.name === pool && p.endpoints.some((e) => e.id === endpoint));
+      },
+      onChange: (event) => this.#changed(event),
+    };
+    this.#maintenance = new MaintenanceRunner(this, options);
+    this.#incidents = new IncidentWatch(this, options);
+    this.#live = this.#liveNow();
+    this.#site = buildSite(this.view());
+  }
+
+  static async start(config: Config, options: StatusHostOptions): Promise<StatusHost> {
+    const page = config.statusPage;
+    if (!page) throw new Error('status_page is not configured');
+    const handle = await openSqlite(join(config.dataDir, 'bulwark.db'));
+    try {
+      const book = await StatusBook.load(new SqliteStatusStore(handle.db));
+      const host = new StatusHost(config, page, handle, book, options);
+      await host.#start();
+      return host;
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  get url(): string {
+    return this.#server?.url ?? '';
+  }
+
+  get page(): StatusPageConfig {
+    return this.#page;
+  }
+
+  get config(): Config {
+    return this.#config;
+  }
+
+  nowMs(): number {
+    return this.#clock.nowMs();
+  }
+
+  site(): Site {
+    return this.#site;
+  }
+
+  live(): readonly LiveComponent[] {
+    return this.#live;
+  }
+
+  /** What the verbs work with. */
+  get deps(): StatusDeps {
+    return this.#deps;
+  }
+
+  async apply(config: Config): Promise<void> {
+    const page = config.statusPage;
+    if (!page) return;
+    const { status } = config.listen;
+    const moved =
+      status.host !== this.#config.listen.status.host || status.port !== this.#config.listen.status.port;
+    this.#config = config;
+    this.#page = page;
+    if (moved) {
+      await this.#server?.close();
+      this.#server = await this.#listen();
+    }
+    await this.#maintenance.apply();
+    await this.#refreshHistory();
+    this.recompute();
+  }
+
+  /** A monitor changed state: statuses may follow. */
+  monitorChanged(): void {
+    this.recompute();
+  }
+
+  /** A firing critical alert may open a draft incident; a resolved one may end its reminder. */
+  alertChanged(alert: Alert): void {
+    this.#queue(() => this.#incidents.alertChanged(alert));
+  }
+
+  /** The maintenance muting an alert with these labels now, if any (alerting's maintenance step). */
+  maintenanceOf(labels: Labels, nowMs: number): string | undefined {
+    for (const m of activeWindows(this.book.maintenances(), nowMs)) {
+      const defs = this.#page.components.filter(
+        (c) => m.componentIds.includes(c.id) || (c.groupId !== null && m.componentIds.includes(c.groupId)),
+      );
+      if (labels['component'] !== undefined && defs.some((c) => c.id === labels['component'])) return m.id;
+      if (labels['monitor'] !== undefined && defs.some((c) => c.monitors.includes(labels['monitor'] ?? '')))
+        return m.id;
+      const pool = labels['pool'];
+      if (
+        pool !== undefined &&
+        (defs.some((c) => c.pools.includes(pool)) || m.drain.some((d) => d.startsWith(`${pool}/`)))
+      )
+        return m.id;
+    }
+    return undefined;
+  }
+
+  /** Derives every status again; records and announces the changes, then rebuilds the page. */
+  recompute(): void {
+    const before = new Map(this.#live.map((c) => [c.def.id, c.status]));
+    this.#live = this.#liveNow();
+    const nowMs = this.nowMs();
+    for (const c of this.#live) {
+      const old = before.get(c.def.id) ?? this.book.record(c.def.id)?.status;
+      if (old === c.status && this.book.record(c.def.id)) continue;
+      this.#queue(() => this.#recordStatus(c, old ?? c.status, nowMs));
+    }
+    this.#scheduleRebuild();
+  }
+
+  /** Runs after every change queued before it: the documents change one at a time. */
+  serially<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#serial.then(task, task);
+    this.#serial = run.catch((error: unknown) =>
+      this.#options.logger.error({ event: 'status-task-failed', err: error }, 'a status page task failed'),
+    );
+    return run;
+  }
+
+  /** As serially, for callers that do not wait: the chain has logged a failure already. */
+  #queue(task: () => Promise<unknown>): void {
+    this.serially(task).catch(() => undefined);
+  }
+
+  async stop(): Promise<void> {
+    for (const stop of this.#stops) stop();
+    this.#rebuildTimer?.();
+    await this.#serial;
+    await this.#exporting;
+    await this.#server?.close();
+    await this.#handle.close();
+  }
+
+  async #start(): Promise<void> {
+    await this.#refreshHistory();
+    await this.#maintenance.apply();
+    this.recompute();
+    this.#rebuild();
+    this.#server = await this.#listen();
+    // Again now that the listener's URL is known: links on a page without status_page.url point at it.
+    this.#rebuild();
+    this.#every(tickEveryMs, async () => {
+      this.#pollPools();
+      await this.serially(() => this.#maintenance.tick());
+      await this.serially(() => Promise.resolve(this.#incidents.tick()));
+    });
+    this.#every(historyEveryMs, async () => {
+      await this.#refreshHistory();
+      this.#scheduleRebuild();
+    });
+  }
+
+  async #listen(): Promise<RunningStatusServer> {
+    const server = await startStatusServer({
+      ...this.#config.listen.status,
+      site: () => this.#site,
+      dynamic: this.#options.dynamic?.(this),
+      onError: (error) =>
+        this.#options.logger.error(
+          { event: 'status-request-failed', err: error },
+          'a status page request failed',
+        ),
+    });
+    this.#options.logger.info({ url: server.url }, 'status page listening');
+    return server;
+  }
+
+  async #changed(event: StatusEvent): Promise<void> {
+    if (event.kind === 'maintenance' || event.kind === 'deleted') await this.#maintenance.apply();
+    this.recompute();
+    this.#rebuild();
+  }
+
+  async #recordStatus(c: LiveComponent, oldStatus: ComponentStatus, atMs: number): Promise<void> {
+    const record = this.book.record(c.def.id);
+    await this.book.putRecord({
+      id: c.def.id,
+      createdAtMs: record?.createdAtMs ?? atMs,
+      status: c.status,
+      updatedAtMs: record && record.status === c.status ? record.updatedAtMs : atMs,
+      override: record?.override ?? null,
+    });
+    this.#scheduleRebuild();
+    if (oldStatus !== c.status)
+      this.#options.logger.info(
+        { event: 'component-status', component: c.def.id, from: oldStatus, to: c.status },
+        'component status changed',
+      );
+  }
+
+  #liveNow(): LiveComponent[] {
+    const pools = new Map(this.#options.pools().map((p) => [p.name, p]));
+    const overrides = new Map<string, ComponentStatus>();
+    // Older incidents first, so the most recently updated one speaks last; an API override beats them all.
+    const unresolved = this.book
+      .incidents()
+      .filter((i) => !i.isDraft && isUnresolved(i))
+      .sort((a, b) => a.updatedAtMs - b.updatedAtMs);
+    for (const incident of unresolved)
+      for (const [id, status] of Object.entries(incident.componentStatuses)) overrides.set(id, status);
+    for (const def of this.#page.components) {
+      const override = this.book.record(def.id)?.override;
+      if (override) overrides.set(def.id, override);
+    }
+    return liveComponentsOf(this.#page.components, {
+      monitorState: (id) => this.#options.monitorState(id),
+      pool: (name) => {
+        const pool = pools.get(name);
+        return pool && { healthyShare: pool.healthyShare, endpoints: pool.endpoints.length };
+      },
+      inMaintenance: this.#maintenance.componentsInMaintenance(),
+      overrides,
+    });
+  }
+
+  #pollPools(): void {
+    const signature = this.#options
+      .pools()
+      .map((p) => `${p.name}:${p.healthyShare}`)
+      .join(',');
+    if (signature === this.#poolSignature) return;
+    this.#poolSignature = signature;
+    this.recompute();
+  }
+
+  async #refreshHistory(): Promise<void> {
+    const monitorIds = new Set(this.#page.components.flatMap((c) => c.monitors));
+    const next = new Map<string, MonitorHistory>();
+    for (const id of monitorIds) {
+      const history = await this.#options.monitorHistory(id, dayCount);
+      if (history) next.set(id, history);
+    }
+    this.#history = next;
+  }
+
+  #scheduleRebuild(): void {
+    if (this.#rebuildTimer) return;
+    this.#rebuildTimer = this.#clock.setTimer(rebuildDelayMs, () => {
+      this.#rebuildTimer = undefined;
+      this.#rebuild();
+    });
+  }
+
+  #rebuild(): void {
+    this.#rebuildTimer?.();
+    this.#rebuildTimer = undefined;
+    this.#site = buildSite(this.view());
+    const dir = this.#page.exportDir;
+    if (dir === undefined) return;
+    const site = this.#site;
+    this.#exporting = this.#exporting
+      .then(async () => {
+        await writeSiteTo(site, dir);
+      })
+      .catch((error: unknown) =>
+        this.#options.logger.error(
+          { event: 'status-export-failed', err: error, dir },
+          'the static status page could not be written',
+        ),
+      );
+  }
+
+  /** The page as it is now (the site is rendered from this). */
+  view(): StatusView {
+    return buildStatusView({
+      page: {
+        id: pageIdOf(this.#page.url ?? this.#page.title),
+        name: this.#page.title,
+        url: this.#page.url ?? this.url,
+        timeZone: this.#page.timeZone,
+      },
+      live: this.#live,
+      records: (id) => this.book.record(id),
+      incidents: this.book.incidents(),
+      maintenances: this.book.maintenances(),
+      history: (id) => this.#history.get(id),
+      dayCount,
+      nowMs: this.nowMs(),
+    });
+  }
+
+  #every(intervalMs: number, task: () => Promise<void>): void {
+    let stop = () => undefined as void;
+    const run = () => {
+      stop = this.#clock.setTimer(intervalMs, () => {
+        task()
+          .catch((error: unknown) =>
+            this.#options.logger.error(
+              { event: 'status-task-failed', err: error },
+              'a status page task failed',
+            ),
+          )
+          .finally(run);
+      });
+    };
+    run();
+    this.#stops.push(() => stop());
+  }
+}

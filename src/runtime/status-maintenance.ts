@@ -1,0 +1,132 @@
+import { newStatusId as newId } from '../status/ids.ts';
+import type { Logger } from '../observability/index.ts';
+import { maintenanceUpdate, transitionMaintenance } from '../services/maintenances.ts';
+import { isActiveMaintenance, type Maintenance } from '../status/model.ts';
+import { dueTransition } from '../status/schedule/maintenance-transitions.ts';
+import { occurrenceAt, nextOccurrenceStartMs } from '../status/schedule/recurrence.ts';
+import type { StatusHost } from './status-host.ts';
+
+interface Effects {
+  readonly setMonitorMaintenance: (id: string, isOn: boolean) => void;
+  readonly drain: (target: string, isDrained: boolean) => void;
+  readonly logger: Logger;
+}
+
+/**
+ * Makes maintenance windows happen: moves them at their start and end, keeps one occurrence of each recurring
+ * window scheduled, and while a window is open puts its components' monitors in maintenance (their time is
+ * excluded from uptime, their alerts muted) and drains the endpoints it lists. Effects are reconciled against
+ * what is open, so a restart or a cancelled window ends them as surely as the clock does.
+ */
+export class MaintenanceRunner {
+  readonly #host: StatusHost;
+  readonly #effects: Effects;
+  #monitorsInMaintenance = new Set<string>();
+  #drained = new Set<string>();
+
+  constructor(host: StatusHost, effects: Effects) {
+    this.#host = host;
+    this.#effects = effects;
+  }
+
+  /**
+   * Leaf components in an open window (a group listed in one covers its children). By the stored status, not
+   * the clock: the page then never shows a component in maintenance before the window itself is in progress.
+   */
+  componentsInMaintenance(): Set<string> {
+    const ids = new Set<string>();
+    const defs = this.#host.page.components;
+    for (const m of this.#host.book.maintenances().filter(isActiveMaintenance))
+      for (const def of defs)
+        if (m.componentIds.includes(def.id) || (def.groupId !== null && m.componentIds.includes(def.groupId)))
+          ids.add(def.id);
+    return ids;
+  }
+
+  /** After a change to the windows or the config: schedule recurrences, then reconcile the effects. */
+  async apply(): Promise<void> {
+    await this.#scheduleRecurring();
+    this.#reconcile();
+  }
+
+  /** Every second: due transitions, then effects. */
+  async tick(): Promise<void> {
+    const nowMs = this.#host.nowMs();
+    let moved = false;
+    for (const m of this.#host.book.maintenances()) {
+      const due = dueTransition(m, nowMs);
+      if (!due) continue;
+      await transitionMaintenance(this.#host.deps, m.id, due.status, due.atMs);
+      moved = true;
+    }
+    if (moved) await this.apply();
+  }
+
+  async #scheduleRecurring(): Promise<void> {
+    const { page } = this.#host;
+    const nowMs = this.#host.nowMs();
+    for (const window of page.recurringMaintenance) {
+      const open = this.#host.book
+        .maintenances()
+        .some((m) => m.seriesId === window.id && m.status !== 'completed');
+      if (open) continue;
+      const current = occurrenceAt(window.recurrence, window.durationMs, nowMs, page.timeZone);
+      const startMs = current?.startMs ?? nextOccurrenceStartMs(window.recurrence, nowMs, page.timeZone);
+      if (startMs === undefined) continue;
+      const done = this.#host.book
+        .maintenances()
+        .some((m) => m.seriesId === window.id && m.scheduledForMs === startMs);
+      if (done) continue;
+      const body = window.body ?? `Recurring maintenance: ${window.name}.`;
+      const occurrence: Maintenance = {
+        id: newId(),
+        name: window.name,
+        status: 'scheduled',
+        createdAtMs: nowMs,
+        updatedAtMs: nowMs,
+        scheduledForMs: startMs,
+        scheduledUntilMs: startMs + window.durationMs,
+        startedAtMs: null,
+        completedAtMs: null,
+        componentIds: window.componentIds,
+        drain: window.drain,
+        autoTransition: true,
+        updates: [maintenanceUpdate(newId(), 'scheduled', body, nowMs)],
+        seriesId: window.id,
+      };
+      await this.#host.book.putMaintenance(occurrence);
+    }
+  }
+
+  #reconcile(): void {
+    const open = this.#host.book.maintenances().filter(isActiveMaintenance);
+    const components = this.componentsInMaintenance();
+    const monitors = new Set(
+      this.#host.page.components.filter((c) => components.has(c.id)).flatMap((c) => c.monitors),
+    );
+    const drains = new Set(open.flatMap((m) => m.drain));
+    for (const id of monitors)
+      if (!this.#monitorsInMaintenance.has(id)) this.#effects.setMonitorMaintenance(id, true);
+    for (const id of this.#monitorsInMaintenance)
+      if (!monitors.has(id)) this.#effects.setMonitorMaintenance(id, false);
+    for (const target of drains) if (!this.#drained.has(target)) this.#drain(target, true);
+    for (const target of this.#drained) if (!drains.has(target)) this.#drain(target, false);
+    this.#monitorsInMaintenance = monitors;
+    this.#drained = drains;
+  }
+
+  #drain(target: string, isDrained: boolean): void {
+    try {
+      this.#effects.drain(target, isDrained);
+      this.#effects.logger.info(
+        { event: isDrained ? 'maintenance-drain' : 'maintenance-undrain', endpoint: target },
+        isDrained ? 'endpoint drained for maintenance' : 'endpoint back from maintenance',
+      );
+    } catch (error) {
+      this.#effects.logger.warn(
+        { event: 'maintenance-drain-failed', endpoint: target, err: error },
+        'could not change an endpoint for maintenance',
+      );
+    }
+  }
+}

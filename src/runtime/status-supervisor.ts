@@ -1,0 +1,134 @@
+import type { StatusApi } from '../admin/http/status-routes.ts';
+import type { Alert, Labels } from '../alerting/alert.ts';
+import type { Config } from '../config/index.ts';
+import type { Logger } from '../observability/index.ts';
+import { ServiceError } from '../services/index.ts';
+import {
+  createIncident,
+  deleteIncident,
+  findIncident,
+  listIncidents,
+  publishIncident,
+  updateIncident,
+} from '../services/incidents.ts';
+import {
+  cancelMaintenance,
+  listMaintenances,
+  scheduleMaintenance,
+  updateMaintenance,
+} from '../services/maintenances.ts';
+import { overrideComponent } from '../services/component-overrides.ts';
+import { componentObject, incidentObject, maintenanceObject } from '../status/api/statuspage-v2-objects.ts';
+import { summaryDocument } from '../status/api/statuspage-v2.ts';
+import type { Incident } from '../status/model.ts';
+import type { StatusView } from '../status/view.ts';
+import { StatusHost, type StatusHostOptions } from './status-host.ts';
+
+/**
+ * The status page for a control plane: started when the config has `status_page` (and by the reload that adds
+ * it). `api` is what the admin listener serves; without a page it answers 404 naming the missing section.
+ */
+export class StatusSupervisor {
+  readonly #options: StatusHostOptions;
+  #host: StatusHost | undefined;
+  #starting: Promise<void> | undefined;
+
+  constructor(logger: Logger, deps: Omit<StatusHostOptions, 'logger'>) {
+    this.#options = { logger, ...deps };
+  }
+
+  get host(): StatusHost | undefined {
+    return this.#host;
+  }
+
+  async apply(config: Config): Promise<void> {
+    if (this.#host) return this.#host.apply(config);
+    if (!config.statusPage) return;
+    this.#starting ??= StatusHost.start(config, this.#options).then((host) => {
+      this.#host = host;
+    });
+    await this.#starting;
+  }
+
+  monitorChanged(): void {
+    this.#host?.monitorChanged();
+  }
+
+  alertChanged(alert: Alert): void {
+    this.#host?.alertChanged(alert);
+  }
+
+  maintenanceOf(labels: Labels, nowMs: number): string | undefined {
+    return this.#host?.maintenanceOf(labels, nowMs);
+  }
+
+  async stop(): Promise<void> {
+    await this.#starting?.catch(() => undefined);
+    await this.#host?.stop();
+  }
+
+  readonly api: StatusApi = {
+    incidents: (includeDrafts) => {
+      const host = this.#running();
+      return listIncidents(host.deps, { includeDrafts, limit: 1_000 }).map((i) => this.#incident(i));
+    },
+    incident: (id) => this.#incident(findIncident(this.#running().deps, id)),
+    createIncident: async (body) => this.#incident(await this.#serially((h) => createIncident(h.deps, body))),
+    updateIncident: async (id, body) =>
+      this.#incident(await this.#serially((h) => updateIncident(h.deps, id, body))),
+    publishIncident: async (id) => this.#incident(await this.#serially((h) => publishIncident(h.deps, id))),
+    deleteIncident: (id) => this.#serially((h) => deleteIncident(h.deps, id)),
+    maintenances: () =>
+      listMaintenances(this.#running().deps, 1_000).map((m) => maintenanceObject(m, this.#view())),
+    scheduleMaintenance: async (body) =>
+      maintenanceObject(await this.#serially((h) => scheduleMaintenance(h.deps, body)), this.#view()),
+    updateMaintenance: async (id, body) =>
+      maintenanceObject(await this.#serially((h) => updateMaintenance(h.deps, id, body)), this.#view()),
+    cancelMaintenance: async (id) => {
+      const left = await this.#serially((h) => cancelMaintenance(h.deps, id));
+      return left && maintenanceObject(left, this.#view());
+    },
+    components: () => {
+      const view = this.#view();
+      return view.components.map((c) => componentObject(c, view.page));
+    },
+    overrideComponent: async (id, body) => {
+      await this.#serially((h) => overrideComponent(h.deps, id, body));
+      const view = this.#view();
+      const component = view.components.find((c) => c.id === id);
+      return component ? componentObject(component, view.page) : {};
+    },
+    summary: () => summaryDocument(this.#view()),
+    files: () =>
+      [...this.#running().site().files].map(([path, r]) => ({
+        path,
+        contentType: r.contentType,
+        body: r.body.toString('base64'),
+      })),
+  };
+
+  #running(): StatusHost {
+    if (!this.#host)
+      throw new ServiceError(
+        'SVC_NOT_FOUND',
+        'the status page is not running: add a status_page section to the config',
+      );
+    return this.#host;
+  }
+
+  /** Verbs run one at a time with the host's own changes (maintenance moves, drafts). */
+  #serially<T>(run: (host: StatusHost) => Promise<T>): Promise<T> {
+    const host = this.#running();
+    return host.serially(() => run(host));
+  }
+
+  #view(): StatusView {
+    return this.#running().view();
+  }
+
+  /** The v2 object, plus `draft` (the admin API lists drafts; the public API never shows them). */
+  #incident(incident: Incident): object {
+    const view = this.#view();
+    return { ...incidentObject({ ...incident, isDraft: false }, view), draft: incident.isDraft };
+  }
+}

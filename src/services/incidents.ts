@@ -1,0 +1,248 @@
+import { z } from 'zod';
+import { impactOf } from '../status/component-status.ts';
+import {
+  componentStatuses,
+  impacts,
+  incidentStatuses,
+  type AffectedComponent,
+  type ComponentStatus,
+  type Incident,
+  type IncidentStatus,
+  type TimelineUpdate,
+} from '../status/model.ts';
+import { parseDurationMs } from '../core/units.ts';
+import { ServiceError } from './service-error.ts';
+import { checkComponentIds, parseInput, type StatusDeps } from './status-deps.ts';
+
+/**
+ * Incidents in Statuspage's management-API shape (`{"incident": {...}}`), so existing scripts port over.
+ * Unknown fields inside `incident` are ignored, as Statuspage clients send many we do not model.
+ */
+const nextUpdateBy = z
+  .union([
+    z.iso.datetime({ offset: true }).transform((t) => ({ atMs: Date.parse(t) })),
+    z
+      .string()
+      .regex(/^\d+(ms|s|m|h)$/, 'expected an ISO time or a duration like 30m')
+      .transform((t) => ({
+        inMs: parseDurationMs(t) ?? 0,
+      })),
+  ])
+  .nullable();
+
+const fields = z.object({
+  name: z.string().trim().min(1, 'name must not be empty').max(200).optional(),
+  status: z.enum(incidentStatuses).optional(),
+  impact_override: z.enum(impacts).nullable().optional(),
+  body: z.string().max(20_000).optional(),
+  component_ids: z.array(z.string()).optional(),
+  components: z.record(z.string(), z.enum(componentStatuses)).optional(),
+  deliver_notifications: z.boolean().optional(),
+  next_update_by: nextUpdateBy.optional(),
+  postmortem_body: z.string().max(100_000).nullable().optional(),
+});
+
+const envelope = z.strictObject({ incident: fields });
+type Fields = z.output<typeof fields>;
+
+export async function createIncident(deps: StatusDeps, input: unknown): Promise<Incident> {
+  const { incident: f } = parseInput(envelope, input, 'incident');
+  if (f.name === undefined)
+    throw new ServiceError('SVC_INVALID', 'an incident needs a name', 'incident.name');
+  const nowMs = deps.nowMs();
+  const id = deps.newId();
+  const componentStatuses = { ...(f.components ?? {}) };
+  const componentIds = affectedIds(deps, f);
+  const status = f.status ?? 'investigating';
+  const incident: Incident = {
+    id,
+    name: f.name,
+    status,
+    impact: f.impact_override ?? impactOf(Object.values(componentStatuses)),
+    impactOverride: f.impact_override ?? null,
+    isDraft: false,
+    createdAtMs: nowMs,
+    updatedAtMs: nowMs,
+    startedAtMs: nowMs,
+    monitoringAtMs: status === 'monitoring' ? nowMs : null,
+    resolvedAtMs: isClosed(status) ? nowMs : null,
+    postmortemBody: f.postmortem_body ?? null,
+    componentIds,
+    componentStatuses,
+    updates: [],
+    alertFingerprint: null,
+  };
+  const update = timelineUpdate(deps, f, status, nowMs, changesOf(deps, componentStatuses));
+  const created = { ...incident, updates: [update] };
+  await deps.book.putIncident(created);
+  await deps.onChange({ kind: 'incident', incident: created, update, isNew: true });
+  return created;
+}
+
+/** A draft opened by an alert: on no public surface until published (or auto_publish). */
+export async function openDraftIncident(
+  deps: StatusDeps,
+  draft: {
+    name: string;
+    body: string;
+    componentStatuses: Record<string, ComponentStatus>;
+    alertFingerprint: string;
+    startedAtMs: number;
+    publish: boolean;
+  },
+): Promise<Incident> {
+  const nowMs = deps.nowMs();
+  const incident: Incident = {
+    id: deps.newId(),
+    name: draft.name,
+    status: 'investigating',
+    impact: impactOf(Object.values(draft.componentStatuses)),
+    impactOverride: null,
+    isDraft: !draft.publish,
+    createdAtMs: nowMs,
+    updatedAtMs: nowMs,
+    startedAtMs: draft.startedAtMs,
+    monitoringAtMs: null,
+    resolvedAtMs: null,
+    postmortemBody: null,
+    componentIds: Object.keys(draft.componentStatuses),
+    componentStatuses: draft.componentStatuses,
+    updates: [],
+    alertFingerprint: draft.alertFingerprint,
+  };
+  const update = timelineUpdate(
+    deps,
+    { body: draft.body },
+    'investigating',
+    nowMs,
+    changesOf(deps, draft.componentStatuses),
+  );
+  const opened = { ...incident, updates: [update] };
+  await deps.book.putIncident(opened);
+  await deps.onChange({ kind: 'incident', incident: opened, update, isNew: true });
+  return opened;
+}
+
+/** Statuspage's PATCH: any field may change; a new status, body or component status adds a timeline entry. */
+export async function updateIncident(deps: StatusDeps, id: string, input: unknown): Promise<Incident> {
+  const { incident: f } = parseInput(envelope, input, 'incident');
+  const current = findIncident(deps, id);
+  const nowMs = deps.nowMs();
+  const status = f.status ?? current.status;
+  const requested = f.components ?? {};
+  const isResolving = isClosed(status) && !isClosed(current.status);
+  // On resolution the incident's overrides let go: each overridden component returns to what it is derived as.
+  const changes = isResolving
+    ? releasedChanges(deps, { ...current.componentStatuses, ...requested })
+    : changesOf(deps, requested);
+  const componentStatuses = isResolving ? {} : { ...current.componentStatuses, ...requested };
+  const impactOverride = f.impact_override === undefined ? current.impactOverride : f.impact_override;
+  const next: Incident = {
+    ...current,
+    name: f.name ?? current.name,
+    status,
+    impactOverride,
+    impact: impactOverride ?? (isResolving ? current.impact : impactOf(Object.values(componentStatuses))),
+    updatedAtMs: nowMs,
+    monitoringAtMs: current.monitoringAtMs ?? (status === 'monitoring' ? nowMs : null),
+    resolvedAtMs: current.resolvedAtMs ?? (isClosed(status) ? nowMs : null),
+    postmortemBody: f.postmortem_body === undefined ? current.postmortemBody : f.postmortem_body,
+    componentIds: [...new Set([...current.componentIds, ...affectedIds(deps, f)])],
+    componentStatuses,
+  };
+  const addsEntry = f.body !== undefined || status !== current.status || changes.length > 0;
+  const update = addsEntry ? timelineUpdate(deps, f, status, nowMs, changes) : undefined;
+  const updated = { ...next, updates: update ? [update, ...current.updates] : current.updates };
+  await deps.book.putIncident(updated);
+  await deps.onChange({ kind: 'incident', incident: updated, update, isNew: false });
+  return updated;
+}
+
+/** A draft goes public: it appears on the page, the API and the feeds, and subscribers hear of it. */
+export async function publishIncident(deps: StatusDeps, id: string): Promise<Incident> {
+  const current = findIncident(deps, id);
+  if (!current.isDraft) return current;
+  const nowMs = deps.nowMs();
+  const published = { ...current, isDraft: false, createdAtMs: nowMs, updatedAtMs: nowMs };
+  await deps.book.putIncident(published);
+  await deps.onChange({ kind: 'incident', incident: published, update: published.updates[0], isNew: true });
+  return published;
+}
+
+export async function deleteIncident(deps: StatusDeps, id: string): Promise<void> {
+  findIncident(deps, id);
+  await deps.book.deleteIncident(id);
+  await deps.onChange({ kind: 'deleted' });
+}
+
+/** Newest first; drafts only when asked (the admin API lists them, the public page never does). */
+export function listIncidents(
+  deps: StatusDeps,
+  options: { includeDrafts: boolean; limit: number },
+): Incident[] {
+  return deps.book
+    .incidents()
+    .filter((i) => options.includeDrafts || !i.isDraft)
+    .slice(0, options.limit);
+}
+
+export function findIncident(deps: StatusDeps, id: string): Incident {
+  const incident = deps.book.incident(id);
+  if (!incident) throw new ServiceError('SVC_NOT_FOUND', `no incident with id "${id}"`);
+  return incident;
+}
+
+function affectedIds(deps: StatusDeps, f: Fields): string[] {
+  const ids = [...new Set([...(f.component_ids ?? []), ...Object.keys(f.components ?? {})])];
+  checkComponentIds(deps, f.component_ids ?? [], 'incident.component_ids');
+  checkComponentIds(deps, Object.keys(f.components ?? {}), 'incident.components');
+  return ids;
+}
+
+/** Old → new for each requested status that differs from the component's status now. */
+function changesOf(
+  deps: StatusDeps,
+  requested: Readonly<Record<string, ComponentStatus>>,
+): AffectedComponent[] {
+  return deps
+    .components()
+    .filter((c) => requested[c.def.id] !== undefined && requested[c.def.id] !== c.status)
+    .map((c) => ({
+      code: c.def.id,
+      name: c.def.name,
+      oldStatus: c.status,
+      newStatus: requested[c.def.id] ?? c.status,
+    }));
+}
+
+function releasedChanges(
+  deps: StatusDeps,
+  overridden: Readonly<Record<string, ComponentStatus>>,
+): AffectedComponent[] {
+  return deps
+    .components()
+    .filter((c) => overridden[c.def.id] !== undefined && c.derived !== c.status)
+    .map((c) => ({ code: c.def.id, name: c.def.name, oldStatus: c.status, newStatus: c.derived }));
+}
+
+function timelineUpdate(
+  deps: StatusDeps,
+  f: Pick<Fields, 'body' | 'deliver_notifications' | 'next_update_by'>,
+  status: IncidentStatus,
+  nowMs: number,
+  changes: readonly AffectedComponent[],
+): TimelineUpdate {
+  const next = f.next_update_by;
+  return {
+    id: deps.newId(),
+    status,
+    body: f.body ?? '',
+    createdAtMs: nowMs,
+    displayAtMs: nowMs,
+    affectedComponents: changes.length > 0 ? changes : null,
+    nextUpdateByMs: isClosed(status) || !next ? null : 'atMs' in next ? next.atMs : nowMs + next.inMs,
+    deliverNotifications: f.deliver_notifications ?? true,
+  };
+}
+
+const isClosed = (status: IncidentStatus): boolean => status === 'resolved' || status === 'postmortem';

@@ -1,0 +1,123 @@
+import type { LiveComponent } from './live-components.ts';
+import { isUnresolved, type Incident, type Maintenance } from './model.ts';
+import { leafStatuses, pageStatus } from './page-status.ts';
+import type { ComponentRecord } from './status-store.ts';
+import type { ComponentView, DayUptime, LatencyPoint, PageInfo, StatusView } from './view.ts';
+
+/** One monitor's recent history as the monitoring side reports it (days oldest first, ending today). */
+export interface MonitorHistory {
+  readonly days: readonly {
+    readonly startMs: number;
+    readonly upMs: number;
+    readonly degradedMs: number;
+    readonly downMs: number;
+    readonly excludedMs: number;
+  }[];
+  readonly latency: readonly { readonly startMs: number; readonly p50Ms: number }[];
+}
+
+export interface ViewInputs {
+  readonly page: Omit<PageInfo, 'updatedAtMs'>;
+  readonly live: readonly LiveComponent[];
+  readonly records: (id: string) => ComponentRecord | undefined;
+  /** Every incident, drafts included (they are left out here). */
+  readonly incidents: readonly Incident[];
+  readonly maintenances: readonly Maintenance[];
+  readonly history: (monitorId: string) => MonitorHistory | undefined;
+  readonly dayCount: number;
+  readonly nowMs: number;
+}
+
+/** The page at one moment, from the live components and the documents. */
+export function buildStatusView(inputs: ViewInputs): StatusView {
+  const { nowMs } = inputs;
+  const incidents = inputs.incidents.filter((i) => !i.isDraft);
+  const components = inputs.live.map((c): ComponentView => {
+    const record = inputs.records(c.def.id);
+    const histories = c.def.monitors.map((id) => inputs.history(id)).filter((h) => h !== undefined);
+    const days = c.def.isGroup ? [] : daysOf(histories, inputs.dayCount, nowMs);
+    return {
+      ...c.def,
+      status: c.status,
+      createdAtMs: record?.createdAtMs ?? nowMs,
+      updatedAtMs: record?.updatedAtMs ?? nowMs,
+      days,
+      uptime90d: ratioOf(days),
+      latency: latencyOf(histories),
+    };
+  });
+  const updatedAtMs = Math.max(
+    0,
+    ...components.map((c) => c.updatedAtMs),
+    ...incidents.map((i) => i.updatedAtMs),
+    ...inputs.maintenances.map((m) => m.updatedAtMs),
+  );
+  return {
+    page: { ...inputs.page, updatedAtMs: updatedAtMs || nowMs },
+    status: pageStatus(
+      leafStatuses(components),
+      incidents.filter(isUnresolved).map((i) => i.impact),
+    ),
+    components,
+    incidents,
+    maintenances: inputs.maintenances,
+    nowMs,
+  };
+}
+
+const dayMs = 86_400_000;
+
+/** The component's monitors summed per UTC day; a day nobody observed is "no data", not up. */
+function daysOf(histories: readonly MonitorHistory[], dayCount: number, nowMs: number): DayUptime[] {
+  const todayMs = Math.floor(nowMs / dayMs) * dayMs;
+  const days: DayUptime[] = [];
+  for (let i = dayCount - 1; i >= 0; i--) {
+    const startMs = todayMs - i * dayMs;
+    let upMs = 0;
+    let degradedMs = 0;
+    let downMs = 0;
+    let excludedMs = 0;
+    for (const history of histories) {
+      const day = history.days.find((d) => d.startMs === startMs);
+      if (!day) continue;
+      upMs += day.upMs;
+      degradedMs += day.degradedMs;
+      downMs += day.downMs;
+      excludedMs += day.excludedMs;
+    }
+    const observedMs = upMs + degradedMs + downMs;
+    days.push({
+      date: new Date(startMs).toISOString().slice(0, 10),
+      upMs,
+      degradedMs,
+      downMs,
+      excludedMs,
+      uptime: observedMs > 0 ? (upMs + degradedMs) / observedMs : null,
+    });
+  }
+  return days;
+}
+
+function ratioOf(days: readonly DayUptime[]): number | null {
+  let okMs = 0;
+  let observedMs = 0;
+  for (const d of days) {
+    okMs += d.upMs + d.degradedMs;
+    observedMs += d.upMs + d.degradedMs + d.downMs;
+  }
+  return observedMs > 0 ? okMs / observedMs : null;
+}
+
+/** Per hour, the mean of the monitors' medians: one line for the component. */
+function latencyOf(histories: readonly MonitorHistory[]): LatencyPoint[] {
+  const byHour = new Map<number, number[]>();
+  for (const history of histories)
+    for (const point of history.latency) {
+      const values = byHour.get(point.startMs) ?? [];
+      values.push(point.p50Ms);
+      byHour.set(point.startMs, values);
+    }
+  return [...byHour.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([atMs, values]) => ({ atMs, p50Ms: values.reduce((s, v) => s + v, 0) / values.length }));
+}

@@ -1,0 +1,97 @@
+import type { Incident, Maintenance } from './model.ts';
+import type { ComponentRecord, StatusStore, Subscriber } from './status-store.ts';
+
+/**
+ * The status page's documents in memory, written through to the store: the page is rebuilt from here on
+ * every change and never reads the database per request. A write lands in memory only after the store
+ * accepted it, so what the page shows is always what a restart would show.
+ */
+export class StatusBook {
+  readonly #store: StatusStore;
+  readonly #incidents = new Map<string, Incident>();
+  readonly #maintenances = new Map<string, Maintenance>();
+  readonly #records = new Map<string, ComponentRecord>();
+  readonly #subscribers = new Map<string, Subscriber>();
+
+  private constructor(store: StatusStore) {
+    this.#store = store;
+  }
+
+  static async load(store: StatusStore): Promise<StatusBook> {
+    const book = new StatusBook(store);
+    for (const i of await store.incidents()) book.#incidents.set(i.id, i);
+    for (const m of await store.maintenances()) book.#maintenances.set(m.id, m);
+    for (const r of await store.componentRecords()) book.#records.set(r.id, r);
+    for (const s of await store.subscribers()) book.#subscribers.set(s.id, s);
+    return book;
+  }
+
+  /** Newest first by createdAt, drafts included. */
+  incidents(): Incident[] {
+    return [...this.#incidents.values()].sort((a, b) => b.createdAtMs - a.createdAtMs || cmp(b.id, a.id));
+  }
+
+  incident(id: string): Incident | undefined {
+    return this.#incidents.get(id);
+  }
+
+  async putIncident(incident: Incident): Promise<void> {
+    await this.#store.putIncident(incident);
+    this.#incidents.set(incident.id, incident);
+  }
+
+  async deleteIncident(id: string): Promise<void> {
+    await this.#store.deleteIncident(id);
+    this.#incidents.delete(id);
+  }
+
+  /** Newest first by scheduledFor. */
+  maintenances(): Maintenance[] {
+    return [...this.#maintenances.values()].sort(
+      (a, b) => b.scheduledForMs - a.scheduledForMs || cmp(b.id, a.id),
+    );
+  }
+
+  maintenance(id: string): Maintenance | undefined {
+    return this.#maintenances.get(id);
+  }
+
+  async putMaintenance(maintenance: Maintenance): Promise<void> {
+    await this.#store.putMaintenance(maintenance);
+    this.#maintenances.set(maintenance.id, maintenance);
+  }
+
+  async deleteMaintenance(id: string): Promise<void> {
+    await this.#store.deleteMaintenance(id);
+    this.#maintenances.delete(id);
+  }
+
+  record(id: string): ComponentRecord | undefined {
+    return this.#records.get(id);
+  }
+
+  async putRecord(record: ComponentRecord): Promise<void> {
+    await this.#store.putComponentRecord(record);
+    this.#records.set(record.id, record);
+  }
+
+  subscribers(): Subscriber[] {
+    return [...this.#subscribers.values()];
+  }
+
+  subscriberByToken(token: string): Subscriber | undefined {
+    return this.subscribers().find((s) => s.token === token);
+  }
+
+  async putSubscriber(subscriber: Subscriber): Promise<void> {
+    await this.#store.putSubscriber(subscriber);
+    this.#subscribers.set(subscriber.id, subscriber);
+  }
+
+  async deleteSubscriber(id: string): Promise<void> {
+    await this.#store.deleteSubscriber(id);
+    this.#subscribers.delete(id);
+  }
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

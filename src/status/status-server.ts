@@ -1,0 +1,141 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Resource, Site } from './site.ts';
+
+/** A request the site has no file for (subscription forms and links): handled, or false for a 404. */
+export type DynamicHandler = (
+  request: IncomingMessage,
+  response: ServerResponse,
+  url: URL,
+) => Promise<boolean>;
+
+export interface StatusServerOptions {
+  readonly host: string;
+  readonly port: number;
+  /** The current site; swapped whole on every change. */
+  readonly site: () => Site;
+  readonly dynamic?: DynamicHandler | undefined;
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface RunningStatusServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+// Short: the page must show an outage within a check, and a CDN in front still absorbs a stampede.
+const cacheControl = 'public, max-age=10, stale-while-revalidate=30';
+
+/**
+ * The public status listener: looks bytes up in the current site and sends them, with a strong ETag, gzip when
+ * asked, and CORS for embedding. It touches no database and no gateway state per request.
+ */
+export async function startStatusServer(options: StatusServerOptions): Promise<RunningStatusServer> {
+  const server = createServer((request, response) => {
+    serve(options, request, response).catch((error: unknown) => {
+      options.onError?.(error);
+      if (!response.headersSent) response.writeHead(500).end();
+      else response.destroy();
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: options.host, port: options.port }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (error) => options.onError?.(error));
+  const { port } = server.address() as AddressInfo;
+  const url = options.host.includes(':')
+    ? `http://[${options.host}]:${port}`
+    : `http://${options.host}:${port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    close() {
+      closing ??= new Promise((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+async function serve(
+  options: StatusServerOptions,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const url = new URL(request.url ?? '/', 'http://status.invalid');
+  response.setHeader('access-control-allow-origin', '*');
+  response.setHeader('x-content-type-options', 'nosniff');
+  const method = request.method ?? 'GET';
+  if (method === 'OPTIONS') {
+    response.writeHead(204, {
+      'access-control-allow-methods': 'GET, HEAD, OPTIONS',
+      'access-control-allow-headers': 'if-none-match',
+      'access-control-max-age': '86400',
+    });
+    response.end();
+    return;
+  }
+  const site = options.site();
+  const resource = method === 'GET' || method === 'HEAD' ? site.files.get(pathOf(url)) : undefined;
+  if (resource) return send(request, response, 200, resource, method === 'HEAD');
+  if (options.dynamic && (await options.dynamic(request, response, url))) return;
+  if (method !== 'GET' && method !== 'HEAD') {
+    response.writeHead(405, { allow: 'GET, HEAD, OPTIONS' }).end();
+    return;
+  }
+  send(request, response, 404, site.notFound, method === 'HEAD');
+}
+
+/** `/history?page=3` (as a form or an old link may ask) is `/history/3`; a trailing slash is ignored. */
+function pathOf(url: URL): string {
+  const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+  const page = url.searchParams.get('page');
+  if (path === '/history' && page !== null && /^[0-9]{1,6}$/.test(page) && page !== '1')
+    return `/history/${page}`;
+  return path;
+}
+
+function send(
+  request: IncomingMessage,
+  response: ServerResponse,
+  status: number,
+  resource: Resource,
+  isHead: boolean,
+): void {
+  const headers: Record<string, string> = {
+    'content-type': resource.contentType,
+    etag: resource.etag,
+    'cache-control': status === 200 ? cacheControl : 'no-store',
+    vary: 'accept-encoding',
+  };
+  if (resource.contentSecurityPolicy) headers['content-security-policy'] = resource.contentSecurityPolicy;
+  if (status === 200 && matches(request.headers['if-none-match'], resource.etag)) {
+    response.writeHead(304, headers).end();
+    return;
+  }
+  const gzip = resource.gzip && acceptsGzip(request.headers['accept-encoding']) ? resource.gzip : undefined;
+  if (gzip) headers['content-encoding'] = 'gzip';
+  const body = gzip ?? resource.body;
+  headers['content-length'] = String(body.length);
+  response.writeHead(status, headers);
+  response.end(isHead ? undefined : body);
+}
+
+function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (ifNoneMatch === undefined) return false;
+  return ifNoneMatch.split(',').some((tag) => {
+    const trimmed = tag.trim();
+    return trimmed === '*' || trimmed === etag || trimmed === `W/${etag}`;
+  });
+}
+
+function acceptsGzip(acceptEncoding: string | undefined): boolean {
+  return acceptEncoding !== undefined && /\bgzip\b(?!;q=0(\.0*)?\b)/.test(acceptEncoding);
+}

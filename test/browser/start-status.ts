@@ -1,0 +1,86 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBulwark, type RunningBulwark } from '../../src/app.ts';
+import { loadConfigFile } from '../../src/config/index.ts';
+import { createLogger } from '../../src/observability/index.ts';
+
+const adminToken = 'browser-test-token-0123456789';
+
+export interface StatusFixture {
+  readonly statusUrl: string;
+  readonly incidentId: string;
+  stop(): Promise<void>;
+}
+
+/** A real Bulwark with a status page holding one incident (two updates, hostile markdown) and one upcoming maintenance. */
+export async function startStatusFixture(): Promise<StatusFixture> {
+  const dir = await mkdtemp(join(tmpdir(), 'bulwark-browser-'));
+  const file = join(dir, 'bulwark.yaml');
+  await writeFile(
+    file,
+    [
+      'listen: { gateway: 127.0.0.1:0, admin: 127.0.0.1:0, status: 127.0.0.1:0 }',
+      `admin: { tokens: ["${adminToken}"] }`,
+      `data_dir: ${join(dir, 'data')}`,
+      // Nothing is proxied here; the gateway only needs somewhere to point.
+      'pools: { api: { endpoints: [{ url: "http://127.0.0.1:9" }] } }',
+      'routes: [{ pool: api }]',
+      'status_page:',
+      '  title: Acme Status',
+      '  components:',
+      '    - { name: API, description: Public REST API }',
+      '    - group: Platform',
+      '      components:',
+      '        - { name: Dashboard }',
+    ].join('\n'),
+  );
+  let bulwark: RunningBulwark | undefined;
+  try {
+    bulwark = await startBulwark(await loadConfigFile(file), { logger: createLogger({ level: 'silent' }) });
+    const running = bulwark;
+    const admin = async (method: string, path: string, body: unknown): Promise<Record<string, unknown>> => {
+      const res = await fetch(`${running.adminUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+      return JSON.parse(text) as Record<string, unknown>;
+    };
+    const incident = await admin('POST', '/api/v1/incidents', {
+      incident: {
+        name: 'Elevated errors',
+        body: 'We are <script>window.__pwned=1</script> investigating. [click](javascript:window.__pwned=2) <img src=x onerror="window.__pwned=3"> **bold**',
+        components: { api: 'partial_outage' },
+      },
+    });
+    const incidentId = String(incident['id']);
+    await admin('PATCH', `/api/v1/incidents/${incidentId}`, {
+      incident: { status: 'identified', body: 'Found it.' },
+    });
+    const hour = 3_600_000;
+    await admin('POST', '/api/v1/scheduled-maintenances', {
+      scheduled_maintenance: {
+        name: 'Database upgrade',
+        component_ids: ['dashboard'],
+        scheduled_for: new Date(Date.now() + hour).toISOString(),
+        scheduled_until: new Date(Date.now() + 2 * hour).toISOString(),
+      },
+    });
+    if (!running.statusUrl) throw new Error('the status page is not listening');
+    return {
+      statusUrl: running.statusUrl,
+      incidentId,
+      stop: async () => {
+        await running.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await bulwark?.stop();
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
