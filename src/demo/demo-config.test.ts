@@ -51,11 +51,34 @@ describe('demo guide', () => {
     const guide = demoGuide({
       gatewayUrl: 'http://127.0.0.1:8080',
       adminUrl: 'http://127.0.0.1:8082',
+      statusUrl: 'http://127.0.0.1:8081',
       upstreams,
     });
     expect(guide).toContain('curl -si http://127.0.0.1:8080/v1/chat/completions');
     expect(guide).toContain(`curl -X POST http://127.0.0.1:9002/_faults -d '{"crash":true}'`);
     expect(guide).toContain(`curl -X POST http://127.0.0.1:9102/_faults -d '{"crash":false}'`);
     expect(guide).toContain('http://127.0.0.1:8082/metrics');
+    expect(guide).toContain('http://127.0.0.1:8081/api/v2/summary.json');
+    expect(guide).toContain('npm run bulwark -- incident publish ID --admin http://127.0.0.1:8082');
+  });
+});
+
+describe('demo status page', () => {
+  it('shows the chat API (gateway monitor and pool) and each upstream, and alerts into the printed sink', () => {
+    const config = demoConfig(urls, {
+      gatewayPort: 8080,
+      adminPort: 8082,
+      dataDir: 'data/demo',
+      alertSinkUrl: 'http://127.0.0.1:9999/alerts',
+    });
+    expect(config.listen.status).toEqual({ host: '127.0.0.1', port: 8081 });
+    expect(config.statusPage?.components.map((c) => [c.id, c.monitors, c.pools])).toEqual([
+      ['chat-api', ['chat-completions'], ['llm']],
+      ['inference-upstreams', [], []],
+      ['upstream-1', ['upstream-1'], []],
+      ['upstream-2', ['upstream-2'], []],
+      ['upstream-3', ['upstream-3'], []],
+    ]);
+    expect(Object.keys(config.alerting.notifiers)).toEqual(['console']);
   });
 });

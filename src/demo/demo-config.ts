@@ -8,15 +8,26 @@ import { configSchema, type Config, type ConfigInput } from '../config/schema.ts
 export interface DemoPorts {
   readonly gatewayPort: number;
   readonly adminPort: number;
+  /** The public status page; default 8081, or a free one when the gateway's port is (tests). */
+  readonly statusPort?: number | undefined;
   /** Where monitor history goes. */
   readonly dataDir: string;
+  /** A webhook that receives the alerts (the demo prints them); without it alerting stays off. */
+  readonly alertSinkUrl?: string | undefined;
 }
 
 export const demoPoolName = 'llm';
+/** Known, so the guide can show the incident verbs; the demo listens on loopback only. */
+export const demoAdminToken = 'bulwark-demo-admin-token';
 
 export function demoConfigInput(upstreamUrls: readonly string[], ports: DemoPorts): ConfigInput {
   return {
-    listen: { gateway: `127.0.0.1:${ports.gatewayPort}`, admin: `127.0.0.1:${ports.adminPort}` },
+    listen: {
+      gateway: `127.0.0.1:${ports.gatewayPort}`,
+      admin: `127.0.0.1:${ports.adminPort}`,
+      status: `127.0.0.1:${ports.statusPort ?? (ports.gatewayPort === 0 ? 0 : 8081)}`,
+    },
+    admin: { tokens: [demoAdminToken] },
     pools: {
       [demoPoolName]: {
         // Streams hold an upstream for seconds; least-request keeps a slow upstream from piling them up.
@@ -40,6 +51,16 @@ export function demoConfigInput(upstreamUrls: readonly string[], ports: DemoPort
     },
     data_dir: ports.dataDir,
     monitors: demoMonitors(upstreamUrls, ports.gatewayPort),
+    status_page: demoStatusPage(upstreamUrls.length, ports.gatewayPort),
+    ...(ports.alertSinkUrl === undefined
+      ? {}
+      : {
+          alerting: {
+            defaults: { group_wait: '2s', group_interval: '1m' },
+            routes: [{ notify: ['console'] }],
+            notifiers: { console: { type: 'webhook' as const, url: ports.alertSinkUrl } },
+          },
+        }),
     routes: [
       {
         match: { path_prefix: '/v1/' },
@@ -60,6 +81,27 @@ export function demoConfigInput(upstreamUrls: readonly string[], ports: DemoPort
 
 export function demoConfig(upstreamUrls: readonly string[], ports: DemoPorts): Config {
   return configSchema.parse(demoConfigInput(upstreamUrls, ports));
+}
+
+/** The chat API as users see it (the gateway's monitor and the pool), and each upstream on its own. */
+function demoStatusPage(upstreamCount: number, gatewayPort: number): NonNullable<ConfigInput['status_page']> {
+  return {
+    title: 'Bulwark Demo Status',
+    components: [
+      {
+        name: 'Chat API',
+        description: 'POST /v1/chat/completions through the gateway',
+        from: { monitors: gatewayPort === 0 ? [] : ['chat-completions'], pools: [demoPoolName] },
+      },
+      {
+        group: 'Inference upstreams',
+        components: Array.from({ length: upstreamCount }, (_, i) => ({
+          name: `Upstream ${i + 1}`,
+          from: { monitors: [`upstream-${i + 1}`] },
+        })),
+      },
+    ],
+  };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { demoAdminToken } from './demo-config.ts';
 /** The text the demo prints: copy-paste commands built from the addresses actually bound. */
 
 export interface GuideUpstream {
@@ -9,10 +10,11 @@ export interface GuideUpstream {
 export interface GuideAddresses {
   readonly gatewayUrl: string;
   readonly adminUrl: string;
+  readonly statusUrl: string;
   readonly upstreams: readonly GuideUpstream[];
 }
 
-export function demoGuide({ gatewayUrl, adminUrl, upstreams }: GuideAddresses): string {
+export function demoGuide({ gatewayUrl, adminUrl, statusUrl, upstreams }: GuideAddresses): string {
   const chatUrl = `${gatewayUrl}/v1/chat/completions`;
   const ask = `{"model":"bulwark-sim-1","messages":[{"role":"user","content":"hi"}]}`;
   const askStream = `{"model":"bulwark-sim-1","stream":true,"messages":[{"role":"user","content":"hi"}]}`;
@@ -25,6 +27,7 @@ export function demoGuide({ gatewayUrl, adminUrl, upstreams }: GuideAddresses): 
     '',
     `  gateway     ${gatewayUrl}   routes /v1/ to pool "llm" (least-request, health checks every 1 s, retries)`,
     `  admin       ${adminUrl}   metrics: ${adminUrl}/metrics`,
+    `  status page ${statusUrl}   Statuspage API: ${statusUrl}/api/v2/summary.json`,
     ...upstreamLines,
     '',
     '1. Ask for a completion (the reply and its x-upstream header name the upstream that answered):',
@@ -53,6 +56,16 @@ export function demoGuide({ gatewayUrl, adminUrl, upstreams }: GuideAddresses): 
     '6. Watch it happen:',
     `   curl -s ${adminUrl}/metrics | grep bulwark_`,
     `   npm run bulwark -- monitors --admin ${adminUrl}     # the monitors: state, uptime, latency`,
+    '',
+    `7. The status page (${statusUrl}): crash ${victim?.name ?? 'an upstream'} as in step 3 and watch its component`,
+    '   turn and "Chat API" show a partial outage within a check; the critical alert prints here and opens a',
+    '   draft incident that waits for a person to publish it:',
+    `   export BULWARK_ADMIN_TOKEN=${demoAdminToken}`,
+    `   npm run bulwark -- incident list --admin ${adminUrl}`,
+    `   npm run bulwark -- incident publish ID --admin ${adminUrl}`,
+    `   npm run bulwark -- status --admin ${adminUrl}              # the summary in the terminal`,
+    '   bring the upstream back, then resolve the incident:',
+    `   npm run bulwark -- incident resolve ID --admin ${adminUrl}`,
     '',
     'Stop with Ctrl-C.',
     '',

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { startBulwark, type RunningBulwark } from '../app.ts';
+import { startAlertSink } from './alert-sink.ts';
 import { demoConfig } from './demo-config.ts';
 import { demoGuide } from './guide.ts';
 import { startUpstream, type RunningUpstream } from './upstream.ts';
@@ -29,12 +30,17 @@ export async function runDemo(options: DemoOptions = {}): Promise<RunningDemo> {
     Array.from({ length: upstreamCount }, (_, i) => startUpstream({ name: `upstream-${i + 1}` })),
   );
   const upstreamUrls = upstreams.map((u) => u.url);
+  // Alerts print here, where a team would get a Slack message; a critical one opens a draft incident.
+  const sink = await startAlertSink((line) => {
+    if (options.printGuide === true) process.stdout.write(`${line}\n`);
+  });
   let bulwark: RunningBulwark;
   try {
     const ports = {
       gatewayPort: options.gatewayPort ?? 8080,
       adminPort: options.adminPort ?? 8082,
       dataDir: options.dataDir ?? join('data', 'demo'),
+      alertSinkUrl: sink.url,
     };
     bulwark = await startBulwark(demoConfig(upstreamUrls, ports), { configPath: '(built-in demo config)' });
   } catch (error) {
@@ -43,7 +49,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<RunningDemo> {
     throw error;
   }
   if (options.printGuide === true) {
-    const addresses = { gatewayUrl: bulwark.gatewayUrl, adminUrl: bulwark.adminUrl, upstreams };
+    const addresses = {
+      gatewayUrl: bulwark.gatewayUrl,
+      adminUrl: bulwark.adminUrl,
+      statusUrl: bulwark.statusUrl ?? '',
+      upstreams,
+    };
     process.stdout.write(demoGuide(addresses));
   }
   return {
@@ -51,7 +62,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<RunningDemo> {
     upstreamUrls,
     stop: async () => {
       await bulwark.stop();
-      await closeAll(upstreams);
+      await Promise.all([closeAll(upstreams), sink.close()]);
     },
   };
 }
