@@ -8,6 +8,8 @@ import {
   type SMTPTransportOptions,
 } from 'nodemailer';
 import { z } from 'zod';
+// The strict escape (quotes too: URLs land in href="…"), not message.ts's, which chat services need.
+import { escapeHtml as escapeStrict } from '../../core/markup.ts';
 import type { Notification } from '../notification.ts';
 import { defaultMessage, type DefaultMessage } from './message.ts';
 import { DeliveryError, type Notifier } from './notifier.ts';
@@ -137,17 +139,15 @@ function plainText(notification: Notification, message: DefaultMessage): string 
 function htmlBody(notification: Notification, message: DefaultMessage): string {
   const colour = notification.status === 'firing' ? '#b42318' : '#067647';
   const labels = labelsText(notification);
-  const links = message.links.map(
-    (l) => `<a href="${escapeHtmlStrict(l.url)}">${escapeHtmlStrict(l.label)}</a>`,
-  );
+  const links = message.links.map((l) => `<a href="${escapeStrict(l.url)}">${escapeStrict(l.label)}</a>`);
   return [
     '<!DOCTYPE html>',
     '<html><body style="font-family:sans-serif;line-height:1.4">',
-    `<h2 style="color:${colour};font-size:18px">${escapeHtmlStrict(message.title)}</h2>`,
-    `<ul>${message.lines.map((line) => `<li>${escapeHtmlStrict(line)}</li>`).join('')}</ul>`,
-    ...(labels === '' ? [] : [`<p style="color:#555">${escapeHtmlStrict(labels)}</p>`]),
+    `<h2 style="color:${colour};font-size:18px">${escapeStrict(message.title)}</h2>`,
+    `<ul>${message.lines.map((line) => `<li>${escapeStrict(line)}</li>`).join('')}</ul>`,
+    ...(labels === '' ? [] : [`<p style="color:#555">${escapeStrict(labels)}</p>`]),
     ...(links.length === 0 ? [] : [`<p>${links.join(' &middot; ')}</p>`]),
-    `<p style="color:#888;font-size:12px">Sent by Bulwark to receiver ${escapeHtmlStrict(notification.receiver)}</p>`,
+    `<p style="color:#888;font-size:12px">Sent by Bulwark to receiver ${escapeStrict(notification.receiver)}</p>`,
     '</body></html>',
   ].join('\n');
 }
@@ -155,16 +155,6 @@ function htmlBody(notification: Notification, message: DefaultMessage): string {
 function labelsText(notification: Notification): string {
   const pairs = Object.entries(notification.commonLabels).map(([name, value]) => `${name}=${value}`);
   return pairs.length === 0 ? '' : `Labels: ${pairs.join(', ')}`;
-}
-
-// Unlike message.ts's escapeHtml this escapes quotes too: URLs land inside href="…".
-function escapeHtmlStrict(text: string): string {
-  return text
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
 }
 
 function sha256Hex(text: string): string {

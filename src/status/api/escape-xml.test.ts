@@ -4,7 +4,7 @@ import { escapeXml } from './escape-xml.ts';
 describe('escapeXml', () => {
   it('escapes the five XML specials, for text and attributes alike', () => {
     expect(escapeXml(`<a href="x">Tom & Jerry's</a>`)).toBe(
-      '&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&apos;s&lt;/a&gt;',
+      '&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;',
     );
   });
 

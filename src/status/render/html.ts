@@ -1,19 +1,9 @@
+import { escapeHtml } from '../../core/markup.ts';
 import type { StatusView } from '../view.ts';
 import { styles } from './styles.ts';
 import { timeTag } from './time-format.ts';
 
-const htmlEscapes: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Safe in text and in quoted attribute values; every user-written string goes through it. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => htmlEscapes[char] ?? char);
-}
+export { escapeHtml };
 
 /** A path segment of a link built from an id (ids are slugs, but config may set anything). */
 export function hrefFor(prefix: string, id: string): string {
