@@ -1,6 +1,6 @@
 import { loadConfigFile } from '../../config/index.ts';
 import { BulwarkError } from '../../core/errors.ts';
-import { stringOption, type CliIo, type CommandOption, type OptionValues } from './command.ts';
+import { exitCodes, stringOption, type CliIo, type CommandOption, type OptionValues } from './command.ts';
 import { defaultConfigFile } from './validate-command.ts';
 
 export const adminOption: CommandOption = {
@@ -30,15 +30,29 @@ export async function callAdmin(
   url: string,
   init: { method?: string; body?: unknown } = {},
 ): Promise<{ status: number; body: unknown }> {
+  let origin: string;
+  try {
+    origin = new URL(url).origin;
+  } catch (error) {
+    throw new BulwarkError('CLI_USAGE', `--admin expects a URL such as http://127.0.0.1:8082`, {
+      cause: error,
+    });
+  }
   const token = io.env?.BULWARK_ADMIN_TOKEN ?? process.env.BULWARK_ADMIN_TOKEN;
-  const res = await fetch(url, {
-    method: init.method ?? 'GET',
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-  });
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: init.method ?? 'GET',
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+    });
+  } catch (error) {
+    // A Bulwark that cannot be reached is a runtime failure (exit 1) that says where it looked.
+    throw new Error(`cannot reach the admin API at ${origin}: ${reasonOf(error)}`, { cause: error });
+  }
   const text = await res.text();
   let body: unknown = text;
   try {
@@ -49,6 +63,13 @@ export async function callAdmin(
   return { status: res.status, body };
 }
 
+/** Prints why the API said no; exit 1. A 401 hints at the token, which is never printed. */
+export function reportRefusal(io: CliIo, what: string, response: { status: number; body: unknown }): number {
+  const hint = response.status === 401 ? '; set BULWARK_ADMIN_TOKEN to one of admin.tokens' : '';
+  io.err(`bulwark: ${what}: ${errorMessageOf(response)}${hint}\n`);
+  return exitCodes.failure;
+}
+
 /** The admin API's error message, or the status when there is none. */
 export function errorMessageOf(response: { status: number; body: unknown }): string {
   const body = response.body as { error?: { message?: string; field?: string } } | undefined;
@@ -56,4 +77,11 @@ export function errorMessageOf(response: { status: number; body: unknown }): str
   return message
     ? `${message}${body.error?.field ? ` (field: ${body.error.field})` : ''}`
     : `HTTP ${response.status}`;
+}
+
+function reasonOf(error: unknown): string {
+  const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown }) : undefined;
+  if (typeof cause?.code === 'string') return cause.code;
+  if (typeof cause?.message === 'string') return cause.message;
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,16 +1,8 @@
 import { BulwarkError } from '../../core/errors.ts';
 import type { V2Incident } from '../../status/api/index.ts';
 import { componentStatuses, impacts, incidentStatuses } from '../../status/model.ts';
-import { adminOption, adminUrlOf } from './admin-client.ts';
-import {
-  callStatusApi,
-  choiceOption,
-  jsonOption,
-  noArguments,
-  oneId,
-  refuseOtherOptions,
-  reportRefusal,
-} from './call-status-api.ts';
+import { adminOption, adminUrlOf, callAdmin, reportRefusal } from './admin-client.ts';
+import { choiceOption, jsonOption, noArguments, oneId, refuseOtherOptions } from './verb-options.ts';
 import { table } from './check-command.ts';
 import {
   exitCodes,
@@ -196,7 +188,7 @@ async function write(
   body: unknown,
   verb: keyof typeof pastTense,
 ): Promise<number> {
-  const response = await callStatusApi(io, url, { method, body });
+  const response = await callAdmin(io, url, { method, body });
   if (response.status !== 200 && response.status !== 201)
     return reportRefusal(io, `cannot ${verb} the incident`, response);
   io.out(summaryLine(response.body as AdminIncident, pastTense[verb]));
@@ -205,7 +197,7 @@ async function write(
 
 /** The API answers a publish of a public incident with the incident as it is; say so rather than "published". */
 async function publish(io: CliIo, url: string): Promise<number> {
-  const current = await callStatusApi(io, url);
+  const current = await callAdmin(io, url);
   if (current.status !== 200) return reportRefusal(io, 'cannot publish the incident', current);
   const incident = current.body as AdminIncident;
   if (!incident.draft) {
@@ -216,7 +208,7 @@ async function publish(io: CliIo, url: string): Promise<number> {
 }
 
 async function list(io: CliIo, base: string, asJson: boolean): Promise<number> {
-  const response = await callStatusApi(io, base);
+  const response = await callAdmin(io, base);
   if (response.status !== 200) return reportRefusal(io, 'cannot list incidents', response);
   if (asJson) {
     io.out(`${JSON.stringify(response.body, null, 2)}\n`);

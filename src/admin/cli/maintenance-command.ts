@@ -1,15 +1,8 @@
 import { BulwarkError } from '../../core/errors.ts';
 import { parseDurationMs } from '../../core/units.ts';
 import type { V2Maintenance } from '../../status/api/index.ts';
-import { adminOption, adminUrlOf } from './admin-client.ts';
-import {
-  callStatusApi,
-  jsonOption,
-  noArguments,
-  oneId,
-  refuseOtherOptions,
-  reportRefusal,
-} from './call-status-api.ts';
+import { adminOption, adminUrlOf, callAdmin, reportRefusal } from './admin-client.ts';
+import { jsonOption, noArguments, oneId, refuseOtherOptions } from './verb-options.ts';
 import { table } from './check-command.ts';
 import {
   exitCodes,
@@ -156,7 +149,7 @@ function instantOf(values: OptionValues, name: string, context: string): number 
 }
 
 async function schedule(io: CliIo, base: string, body: unknown): Promise<number> {
-  const response = await callStatusApi(io, base, { method: 'POST', body });
+  const response = await callAdmin(io, base, { method: 'POST', body });
   if (response.status !== 201) return reportRefusal(io, 'cannot schedule the maintenance', response);
   const m = response.body as V2Maintenance;
   const components = m.components.map((c) => c.id).join(', ');
@@ -168,7 +161,7 @@ async function schedule(io: CliIo, base: string, body: unknown): Promise<number>
 }
 
 async function list(io: CliIo, base: string, asJson: boolean): Promise<number> {
-  const response = await callStatusApi(io, base);
+  const response = await callAdmin(io, base);
   if (response.status !== 200) return reportRefusal(io, 'cannot list maintenances', response);
   if (asJson) {
     io.out(`${JSON.stringify(response.body, null, 2)}\n`);
@@ -187,7 +180,7 @@ async function list(io: CliIo, base: string, asJson: boolean): Promise<number> {
 }
 
 async function cancel(io: CliIo, base: string, id: string): Promise<number> {
-  const response = await callStatusApi(io, `${base}/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  const response = await callAdmin(io, `${base}/${encodeURIComponent(id)}`, { method: 'DELETE' });
   // 204: it had not started and is gone; 200: it was running and is now completed.
   if (response.status === 204) io.out(`maintenance ${id} cancelled\n`);
   else if (response.status === 200)

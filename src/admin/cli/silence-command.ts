@@ -1,6 +1,6 @@
 import { BulwarkError } from '../../core/errors.ts';
 import type { SilenceView } from '../../services/index.ts';
-import { adminOption, adminUrlOf, callAdmin, errorMessageOf } from './admin-client.ts';
+import { adminOption, adminUrlOf, callAdmin, reportRefusal } from './admin-client.ts';
 import { table } from './check-command.ts';
 import { exitCodes, stringOption, type CliIo, type Command, type OptionValues } from './command.ts';
 import { configOption } from './validate-command.ts';
@@ -60,7 +60,7 @@ async function add(
     method: 'POST',
     body: { matchers, duration, comment, createdBy: author },
   });
-  if (response.status !== 201) return fail(io, 'cannot add the silence', response);
+  if (response.status !== 201) return reportRefusal(io, 'cannot add the silence', response);
   const silence = response.body as SilenceView;
   io.out(`silence ${silence.id} ${silence.status} until ${silence.endsAt}\n`);
   return exitCodes.ok;
@@ -68,7 +68,7 @@ async function add(
 
 async function list(io: CliIo, base: string): Promise<number> {
   const response = await callAdmin(io, base);
-  if (response.status !== 200) return fail(io, 'cannot list silences', response);
+  if (response.status !== 200) return reportRefusal(io, 'cannot list silences', response);
   const { silences } = response.body as { silences: SilenceView[] };
   if (silences.length === 0) {
     io.out('no silences\n');
@@ -90,12 +90,7 @@ async function expire(io: CliIo, ids: readonly string[], base: string): Promise<
   const [id] = ids;
   if (!id || ids.length > 1) throw new BulwarkError('CLI_USAGE', 'silence expire: give one silence ID');
   const response = await callAdmin(io, `${base}/${encodeURIComponent(id)}`, { method: 'DELETE' });
-  if (response.status !== 200) return fail(io, `cannot expire silence ${id}`, response);
+  if (response.status !== 200) return reportRefusal(io, `cannot expire silence ${id}`, response);
   io.out(`silence ${id} expired\n`);
   return exitCodes.ok;
-}
-
-function fail(io: CliIo, what: string, response: { status: number; body: unknown }): number {
-  io.err(`bulwark: ${what}: ${errorMessageOf(response)}\n`);
-  return exitCodes.failure;
 }

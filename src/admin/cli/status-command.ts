@@ -3,8 +3,8 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { BulwarkError } from '../../core/errors.ts';
 import { fileOf } from '../../runtime/status-export.ts';
 import type { SummaryDocument, V2Component } from '../../status/api/index.ts';
-import { adminOption, adminUrlOf } from './admin-client.ts';
-import { callStatusApi, jsonOption, refuseOtherOptions, reportRefusal } from './call-status-api.ts';
+import { adminOption, adminUrlOf, callAdmin, reportRefusal } from './admin-client.ts';
+import { jsonOption, refuseOtherOptions } from './verb-options.ts';
 import { table } from './check-command.ts';
 import { exitCodes, stringOption, type CliIo, type Command } from './command.ts';
 import { configOption } from './validate-command.ts';
@@ -53,7 +53,7 @@ export const statusCommand: Command = {
 };
 
 async function show(io: CliIo, base: string, asJson: boolean): Promise<number> {
-  const response = await callStatusApi(io, `${base}/summary`);
+  const response = await callAdmin(io, `${base}/summary`);
   if (response.status !== 200) return reportRefusal(io, 'cannot read the status page', response);
   const summary = response.body as SummaryDocument;
   io.out(asJson ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary));
@@ -104,7 +104,7 @@ function indent(text: string): string {
 }
 
 async function exportFiles(io: CliIo, base: string, dir: string): Promise<number> {
-  const response = await callStatusApi(io, `${base}/files`);
+  const response = await callAdmin(io, `${base}/files`);
   if (response.status !== 200) return reportRefusal(io, 'cannot read the status page files', response);
   const { files } = response.body as { files: StatusFile[] };
   // Every name is checked before anything is written: a bad one leaves the directory as it was.
