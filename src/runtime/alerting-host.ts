@@ -11,6 +11,7 @@ import type { Config } from '../config/index.ts';
 import { wallClock, type Clock } from '../core/clock.ts';
 import type { AlertingMetrics, Logger } from '../observability/index.ts';
 import { openSqlite, SqliteAlertStore, type SqliteHandle } from '../store/index.ts';
+import { repeatEvery } from './repeat.ts';
 
 export interface AlertingHostOptions {
   readonly logger: Logger;
@@ -145,22 +146,10 @@ export class AlertingHost {
     };
   }
 
-  #every(intervalMs: number, task: () => Promise<void>): void {
-    let stop = () => undefined as void;
-    const run = () => {
-      stop = this.#clock.setTimer(intervalMs, () => {
-        task()
-          .catch((error: unknown) =>
-            this.#options.logger.error(
-              { event: 'alerting-task-failed', err: error },
-              'an alerting task failed',
-            ),
-          )
-          .finally(run);
-      });
-    };
-    run();
-    this.#stopTimers.push(() => stop());
+  #every(intervalMs: number, task: () => Promise<unknown>): void {
+    const onError = (error: unknown) =>
+      this.#options.logger.error({ event: 'alerting-task-failed', err: error }, 'an alerting task failed');
+    this.#stopTimers.push(repeatEvery(this.#clock, intervalMs, task, onError));
   }
 
   #buildPipeline(config: Config): AlertPipeline {

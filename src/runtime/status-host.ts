@@ -18,6 +18,7 @@ import type { StatusView } from '../status/view.ts';
 import { StatusBook } from '../status/status-book.ts';
 import { startStatusServer, type DynamicHandler, type RunningStatusServer } from '../status/status-server.ts';
 import { openSqlite, SqliteStatusStore, type SqliteHandle } from '../store/index.ts';
+import { repeatEvery } from './repeat.ts';
 import { writeSiteTo } from './status-export.ts';
 import { MaintenanceRunner } from './status-maintenance.ts';
 import { IncidentWatch } from './status-incidents.ts';
@@ -372,21 +373,9 @@ export class StatusHost {
     });
   }
 
-  #every(intervalMs: number, task: () => Promise<void>): void {
-    let stop = () => undefined as void;
-    const run = () => {
-      stop = this.#clock.setTimer(intervalMs, () => {
-        task()
-          .catch((error: unknown) =>
-            this.#options.logger.error(
-              { event: 'status-task-failed', err: error },
-              'a status page task failed',
-            ),
-          )
-          .finally(run);
-      });
-    };
-    run();
-    this.#stops.push(() => stop());
+  #every(intervalMs: number, task: () => Promise<unknown>): void {
+    const onError = (error: unknown) =>
+      this.#options.logger.error({ event: 'status-task-failed', err: error }, 'a status page task failed');
+    this.#stops.push(repeatEvery(this.#clock, intervalMs, task, onError));
   }
 }
