@@ -38,7 +38,7 @@ export class ControlPlane {
     this.#alerting = new AlertingSupervisor(logger, deps.metrics.registry, {
       poolSamples: async () => poolSamplesOf(deps.poolStatus(), await deps.readTraffic()),
       adminUrl: () => this.adminUrl,
-      maintenanceOf: (labels, nowMs) => this.#status.maintenanceOf(labels, nowMs),
+      maintenanceOf: (labels) => this.#status.maintenanceOf(labels),
       onAlert: (alert) => this.#status.alertChanged(alert),
     });
     this.#monitoring = new MonitoringSupervisor(logger, {

@@ -10,8 +10,8 @@ import { buildStatusView, type MonitorHistory } from '../status/build-view.ts';
 import type { MonitorState } from '../status/component-status.ts';
 import type { StatusEvent } from '../status/events.ts';
 import { liveComponentsOf, type LiveComponent } from '../status/live-components.ts';
-import { isUnresolved, type ComponentStatus } from '../status/model.ts';
-import { activeWindows } from '../status/schedule/maintenance-transitions.ts';
+import { isActiveMaintenance, isUnresolved, type ComponentStatus } from '../status/model.ts';
+import { leavesNamed, leavesTouchedBy } from '../status/coverage.ts';
 import { newStatusId, pageIdOf } from '../status/ids.ts';
 import { buildSite, type Site } from '../status/site.ts';
 import type { StatusView } from '../status/view.ts';
@@ -170,23 +170,23 @@ export class StatusHost {
     this.#queue(() => this.#incidents.alertChanged(alert));
   }
 
-  /** The maintenance muting an alert with these labels now, if any (alerting's maintenance step). */
-  maintenanceOf(labels: Labels, nowMs: number): string | undefined {
-    for (const m of activeWindows(this.book.maintenances(), nowMs)) {
-      const defs = this.#page.components.filter(
-        (c) => m.componentIds.includes(c.id) || (c.groupId !== null && m.componentIds.includes(c.groupId)),
+  /**
+   * The maintenance muting an alert with these labels now, if any (alerting's maintenance step): one in
+   * progress that covers a component the alert is about, or drains an endpoint of its pool.
+   */
+  maintenanceOf(labels: Labels): string | undefined {
+    const defs = this.#page.components;
+    const touched = new Set(leavesTouchedBy(defs, labels).map((d) => d.id));
+    const pool = labels['pool'];
+    const muting = this.book
+      .maintenances()
+      .filter(isActiveMaintenance)
+      .find(
+        (m) =>
+          leavesNamed(defs, m.componentIds).some((d) => touched.has(d.id)) ||
+          (pool !== undefined && m.drain.some((target) => target.startsWith(`${pool}/`))),
       );
-      if (labels['component'] !== undefined && defs.some((c) => c.id === labels['component'])) return m.id;
-      if (labels['monitor'] !== undefined && defs.some((c) => c.monitors.includes(labels['monitor'] ?? '')))
-        return m.id;
-      const pool = labels['pool'];
-      if (
-        pool !== undefined &&
-        (defs.some((c) => c.pools.includes(pool)) || m.drain.some((d) => d.startsWith(`${pool}/`)))
-      )
-        return m.id;
-    }
-    return undefined;
+    return muting?.id;
   }
 
   /** Derives every status again; records and announces the changes, then rebuilds the page. */

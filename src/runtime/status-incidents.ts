@@ -1,6 +1,7 @@
 import { firingAlert, type Alert } from '../alerting/alert.ts';
 import type { Logger } from '../observability/index.ts';
 import { openDraftIncident } from '../services/incidents.ts';
+import { leavesTouchedBy } from '../status/coverage.ts';
 import { isUnresolved, type ComponentStatus } from '../status/model.ts';
 import type { StatusHost } from './status-host.ts';
 
@@ -39,7 +40,8 @@ export class IncidentWatch {
   async alertChanged(alert: Alert): Promise<void> {
     if (alert.status !== 'firing' || alert.labels['severity'] !== 'critical') return;
     if (alert.labels['alertname'] === reminderName) return;
-    const live = this.#host.live().filter((c) => !c.def.isGroup && coveredBy(c.def, alert.labels));
+    const touched = new Set(leavesTouchedBy(this.#host.page.components, alert.labels).map((d) => d.id));
+    const live = this.#host.live().filter((c) => touched.has(c.def.id));
     if (live.length === 0) return;
     const open = this.#host.book.incidents().filter(isUnresolved);
     // One incident per outage: an open one (draft or published) for any of these components already speaks.
@@ -107,16 +109,4 @@ export class IncidentWatch {
         this.#reminding.delete(id);
       }
   }
-}
-
-function coveredBy(
-  def: { readonly id: string; readonly monitors: readonly string[]; readonly pools: readonly string[] },
-  labels: Readonly<Record<string, string>>,
-): boolean {
-  const { component, monitor, pool } = labels;
-  return (
-    (component !== undefined && component === def.id) ||
-    (monitor !== undefined && def.monitors.includes(monitor)) ||
-    (pool !== undefined && def.pools.includes(pool))
-  );
 }

@@ -1,6 +1,7 @@
 import { newStatusId as newId } from '../status/ids.ts';
 import type { Logger } from '../observability/index.ts';
 import { maintenanceUpdate, transitionMaintenance } from '../services/maintenances.ts';
+import { leavesNamed } from '../status/coverage.ts';
 import { isActiveMaintenance, type Maintenance } from '../status/model.ts';
 import { dueTransition } from '../status/schedule/maintenance-transitions.ts';
 import { occurrenceAt, nextOccurrenceStartMs } from '../status/schedule/recurrence.ts';
@@ -30,17 +31,13 @@ export class MaintenanceRunner {
   }
 
   /**
-   * Leaf components in an open window (a group listed in one covers its children). By the stored status, not
-   * the clock: the page then never shows a component in maintenance before the window itself is in progress.
+   * Leaf components in an open window. By the stored status, not the clock: the page then never shows a
+   * component in maintenance before the window itself is in progress (the tick moves it within a second).
    */
   componentsInMaintenance(): Set<string> {
-    const ids = new Set<string>();
     const defs = this.#host.page.components;
-    for (const m of this.#host.book.maintenances().filter(isActiveMaintenance))
-      for (const def of defs)
-        if (m.componentIds.includes(def.id) || (def.groupId !== null && m.componentIds.includes(def.groupId)))
-          ids.add(def.id);
-    return ids;
+    const open = this.#host.book.maintenances().filter(isActiveMaintenance);
+    return new Set(open.flatMap((m) => leavesNamed(defs, m.componentIds).map((d) => d.id)));
   }
 
   /** After a change to the windows or the config: schedule recurrences, then reconcile the effects. */

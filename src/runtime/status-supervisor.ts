@@ -58,8 +58,8 @@ export class StatusSupervisor {
     this.#host?.alertChanged(alert);
   }
 
-  maintenanceOf(labels: Labels, nowMs: number): string | undefined {
-    return this.#host?.maintenanceOf(labels, nowMs);
+  maintenanceOf(labels: Labels): string | undefined {
+    return this.#host?.maintenanceOf(labels);
   }
 
   async stop(): Promise<void> {
@@ -129,6 +129,6 @@ export class StatusSupervisor {
   /** The v2 object, plus `draft` (the admin API lists drafts; the public API never shows them). */
   #incident(incident: Incident): object {
     const view = this.#view();
-    return { ...incidentObject({ ...incident, isDraft: false }, view), draft: incident.isDraft };
+    return { ...incidentObject(incident, view), draft: incident.isDraft };
   }
 }

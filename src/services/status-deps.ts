@@ -47,5 +47,3 @@ export function checkComponentIds(deps: StatusDeps, ids: readonly string[], fiel
       );
   });
 }
-
-export const isoTime = (text: string): number => Date.parse(text);

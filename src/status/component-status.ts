@@ -61,7 +61,7 @@ export function resolveComponentStatus({ derived, inMaintenance, override }: Sta
  * elsewhere in the group is the news; it ranks above operational because part of the group is not serving
  * normally. The page indicator orders them the same way.
  */
-export const statusSeverity: Readonly<Record<ComponentStatus, number>> = {
+const statusSeverity: Readonly<Record<ComponentStatus, number>> = {
   major_outage: 4,
   partial_outage: 3,
   degraded_performance: 2,

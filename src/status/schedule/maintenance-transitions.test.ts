@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Maintenance, MaintenanceStatus } from '../model.ts';
-import {
-  activeWindows,
-  componentIdsInMaintenance,
-  dueTransition,
-  effectiveStatus,
-  nextTransitionAtMs,
-  type Transition,
-} from './maintenance-transitions.ts';
+import { dueTransition, type Transition } from './maintenance-transitions.ts';
 
 const forMs = Date.parse('2026-05-10T02:00:00Z');
 const untilMs = Date.parse('2026-05-10T04:00:00Z');
@@ -75,86 +68,5 @@ describe('dueTransition', () => {
       ),
     );
     expect(seen.flat()).not.toContain('verifying');
-  });
-});
-
-describe('nextTransitionAtMs', () => {
-  it('is undefined with nothing automatic pending', () => {
-    expect(nextTransitionAtMs([], forMs)).toBeUndefined();
-    expect(
-      nextTransitionAtMs(
-        [
-          maintenance({ status: 'completed' }),
-          maintenance({ autoTransition: false }),
-          maintenance({ status: 'in_progress', autoTransition: false }),
-        ],
-        forMs - 1,
-      ),
-    ).toBeUndefined();
-  });
-
-  it('is the earliest start or end still ahead', () => {
-    const later = maintenance({
-      id: 'm2',
-      scheduledForMs: forMs + 60 * minuteMs,
-      scheduledUntilMs: untilMs + 60 * minuteMs,
-    });
-    expect(nextTransitionAtMs([later, maintenance()], forMs - 10 * minuteMs)).toBe(forMs);
-    expect(nextTransitionAtMs([later, maintenance({ status: 'in_progress' })], forMs + 10 * minuteMs)).toBe(
-      forMs + 60 * minuteMs,
-    );
-    expect(nextTransitionAtMs([maintenance({ status: 'verifying' })], forMs + 10 * minuteMs)).toBe(untilMs);
-  });
-
-  it('is now when a transition is already due (after a restart)', () => {
-    const nowMs = untilMs + 30 * minuteMs;
-    expect(nextTransitionAtMs([maintenance()], nowMs)).toBe(nowMs);
-  });
-});
-
-describe('activeWindows and componentIdsInMaintenance', () => {
-  const db = maintenance({ id: 'db', componentIds: ['api', 'db'] });
-  const cdn = maintenance({
-    id: 'cdn',
-    status: 'in_progress',
-    componentIds: ['cdn'],
-    scheduledUntilMs: forMs + 30 * minuteMs,
-  });
-  const manual = maintenance({ id: 'manual', autoTransition: false, componentIds: ['mail'] });
-  const checking = maintenance({
-    id: 'checking',
-    status: 'verifying',
-    autoTransition: false,
-    componentIds: ['dns'],
-    scheduledUntilMs: forMs,
-  });
-  const done = maintenance({ id: 'done', status: 'completed', componentIds: ['old'] });
-  const all = [db, cdn, manual, checking, done];
-
-  it.each<[string, number, string[], string[]]>([
-    ['before the window: only what is already running', forMs - 1, ['cdn', 'checking'], ['cdn', 'dns']],
-    [
-      'inside: due starts count before the store catches up',
-      forMs + minuteMs,
-      ['db', 'cdn', 'checking'],
-      ['api', 'db', 'cdn', 'dns'],
-    ],
-    [
-      'after the cdn window: due ends count too',
-      forMs + 30 * minuteMs,
-      ['db', 'checking'],
-      ['api', 'db', 'dns'],
-    ],
-    ['after everything: a manual verifying stays until a person ends it', untilMs, ['checking'], ['dns']],
-  ])('%s', (_name, nowMs, ids, componentIds) => {
-    expect(activeWindows(all, nowMs).map((m) => m.id)).toEqual(ids);
-    expect([...componentIdsInMaintenance(all, nowMs)]).toEqual(componentIds);
-  });
-
-  it('effectiveStatus applies the due transition', () => {
-    expect(effectiveStatus(db, forMs - 1)).toBe('scheduled');
-    expect(effectiveStatus(db, forMs)).toBe('in_progress');
-    expect(effectiveStatus(db, untilMs)).toBe('completed');
-    expect(effectiveStatus(manual, untilMs)).toBe('scheduled');
   });
 });

@@ -1,4 +1,4 @@
-import { isActiveMaintenance, type Maintenance, type MaintenanceStatus } from '../model.ts';
+import type { Maintenance, MaintenanceStatus } from '../model.ts';
 
 /**
  * The automatic part of a maintenance's life, scheduled → in_progress → (verifying) → completed, for those
@@ -25,45 +25,4 @@ export function dueTransition(m: Maintenance, nowMs: number): Transition | undef
     case 'completed':
       return undefined;
   }
-}
-
-/** When to look again: the earliest pending transition, or `nowMs` when one is already due. */
-export function nextTransitionAtMs(maintenances: readonly Maintenance[], nowMs: number): number | undefined {
-  let nextMs: number | undefined;
-  for (const m of maintenances) {
-    const atMs = pendingTransitionAtMs(m);
-    if (atMs !== undefined) nextMs = Math.min(nextMs ?? Infinity, Math.max(atMs, nowMs));
-  }
-  return nextMs;
-}
-
-function pendingTransitionAtMs(m: Maintenance): number | undefined {
-  if (!m.autoTransition) return undefined;
-  switch (m.status) {
-    case 'scheduled':
-      return m.scheduledForMs;
-    case 'in_progress':
-    case 'verifying':
-      return m.scheduledUntilMs;
-    case 'completed':
-      return undefined;
-  }
-}
-
-/** The status once any due transition is applied: what suppression must go by before the store catches up. */
-export function effectiveStatus(m: Maintenance, nowMs: number): MaintenanceStatus {
-  return dueTransition(m, nowMs)?.status ?? m.status;
-}
-
-/** The maintenances in progress or verifying at `nowMs`. */
-export function activeWindows(maintenances: readonly Maintenance[], nowMs: number): Maintenance[] {
-  return maintenances.filter((m) => isActiveMaintenance({ ...m, status: effectiveStatus(m, nowMs) }));
-}
-
-/** The components whose probes are expected to fail now: their alerts are suppressed, their status shown as maintenance. */
-export function componentIdsInMaintenance(
-  maintenances: readonly Maintenance[],
-  nowMs: number,
-): ReadonlySet<string> {
-  return new Set(activeWindows(maintenances, nowMs).flatMap((m) => m.componentIds));
 }
