@@ -4,6 +4,35 @@ import tseslint from 'typescript-eslint';
 // The dependency rule from the house plan: gateway → core only; core imports no node:*.
 const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 
+const folders = [
+  'admin',
+  'alerting',
+  'config',
+  'demo',
+  'gateway',
+  'monitor',
+  'observability',
+  'runtime',
+  'services',
+  'status',
+  'store',
+];
+
+/** src/FOLDER may import core/ and itself only; `why` says what it owns. Its tests may reach further. */
+const importsOnlyCore = (folder, why, { testsToo = false } = {}) => ({
+  files: [`src/${folder}/**/*.ts`],
+  ...(testsToo ? {} : { ignores: [`src/${folder}/**/*.test.ts`] }),
+  rules: restrict([
+    {
+      group: folders
+        .filter((f) => f !== folder)
+        .map((f) => `**/${f}/**`)
+        .concat('**/app.ts'),
+      message: `${folder}/ imports core/ only (architecture.md dependency rule): ${why}`,
+    },
+  ]),
+});
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'schema/**', 'coverage/**', 'bin/**'] },
   js.configs.recommended,
@@ -27,25 +56,7 @@ export default tseslint.config(
       { group: ['node:*', '../*'], message: 'core/ is pure: no node:* and no other folders.' },
     ]),
   },
-  {
-    files: ['src/gateway/**/*.ts'],
-    rules: restrict([
-      {
-        group: [
-          '**/services/**',
-          '**/store/**',
-          '**/alerting/**',
-          '**/monitor/**',
-          '**/status/**',
-          '**/admin/**',
-          '**/observability/**',
-          '**/config/**',
-          '**/demo/**',
-        ],
-        message: 'gateway/ imports core/ only (architecture.md dependency rule).',
-      },
-    ]),
-  },
+  importsOnlyCore('gateway', 'the data plane never waits on the control plane', { testsToo: true }),
   {
     // Verbs work on structural interfaces they own; transports (admin) call them, app/runtime wire them.
     files: ['src/services/**/*.ts'],
@@ -53,74 +64,13 @@ export default tseslint.config(
     rules: restrict([
       {
         group: ['**/gateway/**', '**/admin/**', '**/runtime/**', '**/observability/**', '**/app.ts'],
-        message: 'services/ imports core/ only (architecture.md dependency rule).',
+        message: 'services/ imports core/ and the domain folders only (architecture.md dependency rule).',
       },
     ]),
   },
-  {
-    // Monitoring owns its domain and the interfaces its stores implement; it reaches nothing else.
-    files: ['src/monitor/**/*.ts'],
-    ignores: ['src/monitor/**/*.test.ts'],
-    rules: restrict([
-      {
-        group: [
-          '**/gateway/**',
-          '**/services/**',
-          '**/store/**',
-          '**/admin/**',
-          '**/runtime/**',
-          '**/observability/**',
-          '**/config/**',
-          '**/demo/**',
-        ],
-        message: 'monitor/ imports core/ only (architecture.md dependency rule).',
-      },
-    ]),
-  },
-  {
-    // Alerting owns its pipeline, notifiers and the interfaces its store implements; it reaches nothing else.
-    files: ['src/alerting/**/*.ts'],
-    ignores: ['src/alerting/**/*.test.ts'],
-    rules: restrict([
-      {
-        group: [
-          '**/gateway/**',
-          '**/services/**',
-          '**/store/**',
-          '**/admin/**',
-          '**/runtime/**',
-          '**/observability/**',
-          '**/config/**',
-          '**/demo/**',
-          '**/monitor/**',
-          '**/status/**',
-        ],
-        message: 'alerting/ imports core/ only (architecture.md dependency rule).',
-      },
-    ]),
-  },
-  {
-    // The status page's domain, renderers and Statuspage formats are pure over a StatusView; it reaches nothing else.
-    files: ['src/status/**/*.ts'],
-    ignores: ['src/status/**/*.test.ts'],
-    rules: restrict([
-      {
-        group: [
-          '**/gateway/**',
-          '**/services/**',
-          '**/store/**',
-          '**/admin/**',
-          '**/runtime/**',
-          '**/observability/**',
-          '**/config/**',
-          '**/demo/**',
-          '**/monitor/**',
-          '**/alerting/**',
-        ],
-        message: 'status/ imports core/ only (architecture.md dependency rule).',
-      },
-    ]),
-  },
+  importsOnlyCore('monitor', 'it owns its domain and the interfaces its stores implement'),
+  importsOnlyCore('alerting', 'it owns its pipeline, notifiers and the interfaces its store implements'),
+  importsOnlyCore('status', 'its model, renderers and Statuspage formats are pure over a StatusView'),
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
   // Tool config files must default-export; that is the tools' convention, not ours.
   { files: ['eslint.config.js', 'vitest.config.ts'], rules: { 'no-restricted-syntax': 'off' } },
