@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { startBulwark, type RunningBulwark } from '../../src/app.ts';
 import { loadConfigFile } from '../../src/config/index.ts';
 import { createLogger } from '../../src/observability/index.ts';
+import { adminJson } from '../support/admin-json.ts';
 
 const adminToken = 'browser-test-token-0123456789';
 
@@ -39,15 +40,11 @@ export async function startStatusFixture(): Promise<StatusFixture> {
   try {
     bulwark = await startBulwark(await loadConfigFile(file), { logger: createLogger({ level: 'silent' }) });
     const running = bulwark;
+    const call = adminJson(() => running.adminUrl, adminToken);
     const admin = async (method: string, path: string, body: unknown): Promise<Record<string, unknown>> => {
-      const res = await fetch(`${running.adminUrl}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      const text = await res.text();
-      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-      return JSON.parse(text) as Record<string, unknown>;
+      const { status, body: answer } = await call<Record<string, unknown>>(method, path, body);
+      if (status >= 300) throw new Error(`${method} ${path}: ${status} ${JSON.stringify(answer)}`);
+      return answer;
     };
     const incident = await admin('POST', '/api/v1/incidents', {
       incident: {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBulwark, type RunningBulwark } from '../../src/app.ts';
 import { loadConfigFile } from '../../src/config/index.ts';
 import { createLogger } from '../../src/observability/index.ts';
+import { adminJson } from '../support/admin-json.ts';
 import { eventually } from '../support/gateway-harness.ts';
 import { startRecordingReceiver, type RecordingReceiver } from '../support/recording-receiver.ts';
 import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
@@ -40,19 +41,7 @@ describe('the status page in a running Bulwark', () => {
     expect(res.status).toBe(200);
     return (await res.json()) as T;
   };
-  const admin = async <T>(
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; body: T }> => {
-    const res = await fetch(`${bulwark.adminUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-  };
+  const admin = adminJson(() => bulwark.adminUrl, adminToken);
   const componentStatus = async (id: string) =>
     (await page<{ components: V2Component[] }>('/api/v2/components.json')).components.find((c) => c.id === id)
       ?.status;
