@@ -230,7 +230,7 @@ export function checkStatusPage(config: CrossCheckInput, ctx: z.RefinementCtx): 
   });
 }
 
-export function endpointExists(pools: CrossCheckInput['pools'], target: string): boolean {
+function endpointExists(pools: CrossCheckInput['pools'], target: string): boolean {
   const [pool, endpoint] = target.split('/');
   return (pools[pool ?? '']?.endpoints ?? []).some((e) => new URL(String(e.url)).host === endpoint);
 }

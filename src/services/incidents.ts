@@ -49,34 +49,18 @@ export async function createIncident(deps: StatusDeps, input: unknown): Promise<
   const { incident: f } = parseInput(envelope, input, 'incident');
   if (f.name === undefined)
     throw new ServiceError('SVC_INVALID', 'an incident needs a name', 'incident.name');
-  const nowMs = deps.nowMs();
-  const id = deps.newId();
-  const componentStatuses = { ...(f.components ?? {}) };
-  const componentIds = affectedIds(deps, f);
-  const status = f.status ?? 'investigating';
-  const incident: Incident = {
-    id,
+  return openIncident(deps, {
     name: f.name,
-    status,
-    impact: f.impact_override ?? impactOf(Object.values(componentStatuses)),
+    status: f.status ?? 'investigating',
     impactOverride: f.impact_override ?? null,
-    isDraft: false,
-    createdAtMs: nowMs,
-    updatedAtMs: nowMs,
-    startedAtMs: nowMs,
-    monitoringAtMs: status === 'monitoring' ? nowMs : null,
-    resolvedAtMs: isClosed(status) ? nowMs : null,
+    componentIds: affectedIds(deps, f),
+    componentStatuses: { ...(f.components ?? {}) },
     postmortemBody: f.postmortem_body ?? null,
-    componentIds,
-    componentStatuses,
-    updates: [],
+    isDraft: false,
+    startedAtMs: undefined,
     alertFingerprint: null,
-  };
-  const update = timelineUpdate(deps, f, status, nowMs, changesOf(deps, componentStatuses));
-  const created = { ...incident, updates: [update] };
-  await deps.book.putIncident(created);
-  await deps.onChange({ kind: 'incident', incident: created, update, isNew: true });
-  return created;
+    update: f,
+  });
 }
 
 /** A draft opened by an alert: on no public surface until published (or auto_publish). */
@@ -91,36 +75,55 @@ export async function openDraftIncident(
     publish: boolean;
   },
 ): Promise<Incident> {
-  const nowMs = deps.nowMs();
-  const incident: Incident = {
-    id: deps.newId(),
+  return openIncident(deps, {
     name: draft.name,
     status: 'investigating',
-    impact: impactOf(Object.values(draft.componentStatuses)),
     impactOverride: null,
-    isDraft: !draft.publish,
-    createdAtMs: nowMs,
-    updatedAtMs: nowMs,
-    startedAtMs: draft.startedAtMs,
-    monitoringAtMs: null,
-    resolvedAtMs: null,
-    postmortemBody: null,
     componentIds: Object.keys(draft.componentStatuses),
     componentStatuses: draft.componentStatuses,
-    updates: [],
+    postmortemBody: null,
+    isDraft: !draft.publish,
+    startedAtMs: draft.startedAtMs,
     alertFingerprint: draft.alertFingerprint,
+    update: { body: draft.body },
+  });
+}
+
+interface NewIncident extends Pick<
+  Incident,
+  | 'name'
+  | 'status'
+  | 'impactOverride'
+  | 'componentIds'
+  | 'componentStatuses'
+  | 'postmortemBody'
+  | 'isDraft'
+  | 'alertFingerprint'
+> {
+  /** When it began; now when undefined. */
+  readonly startedAtMs: number | undefined;
+  readonly update: Pick<Fields, 'body' | 'deliver_notifications' | 'next_update_by'>;
+}
+
+/** Stores a new incident with its first timeline entry and announces it. */
+async function openIncident(deps: StatusDeps, spec: NewIncident): Promise<Incident> {
+  const nowMs = deps.nowMs();
+  const { update: fields, startedAtMs, ...rest } = spec;
+  const update = timelineUpdate(deps, fields, spec.status, nowMs, changesOf(deps, spec.componentStatuses));
+  const incident: Incident = {
+    ...rest,
+    id: deps.newId(),
+    impact: spec.impactOverride ?? impactOf(Object.values(spec.componentStatuses)),
+    createdAtMs: nowMs,
+    updatedAtMs: nowMs,
+    startedAtMs: startedAtMs ?? nowMs,
+    monitoringAtMs: spec.status === 'monitoring' ? nowMs : null,
+    resolvedAtMs: isClosed(spec.status) ? nowMs : null,
+    updates: [update],
   };
-  const update = timelineUpdate(
-    deps,
-    { body: draft.body },
-    'investigating',
-    nowMs,
-    changesOf(deps, draft.componentStatuses),
-  );
-  const opened = { ...incident, updates: [update] };
-  await deps.book.putIncident(opened);
-  await deps.onChange({ kind: 'incident', incident: opened, update, isNew: true });
-  return opened;
+  await deps.book.putIncident(incident);
+  await deps.onChange({ kind: 'incident', incident, update, isNew: true });
+  return incident;
 }
 
 /** Statuspage's PATCH: any field may change; a new status, body or component status adds a timeline entry. */
