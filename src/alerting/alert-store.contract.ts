@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Ack, AlertStore, NotificationLogEntry, Silence } from './alert-store.ts';
 import { firingAlert } from './alert.ts';
-import type { Notification } from './notification.ts';
+import { isPrepared, type Notification, type OutboxMessage, type PreparedMessage } from './notification.ts';
 
 const t0 = 1_700_000_000_000;
 
@@ -81,6 +81,23 @@ export function describeAlertStore(
         expect(await store.nextDueAtMs()).toBe(t0);
       });
 
+      it('holds a prepared message beside notifications, in the same order and with its content', async () => {
+        const prepared: PreparedMessage = {
+          kind: 'prepared',
+          id: 'p1',
+          receiver: 'status-email',
+          groupKey: 'sub1:incident1',
+          createdAtMs: t0,
+          summary: 'incident update: API errors',
+          content: { to: 'ada@example.com', subject: 'API errors', lines: ['a', 'b'] },
+        };
+        await store.enqueue([prepared]);
+        const [due] = await store.dueEntries(t0, 10);
+        expect(due).toMatchObject({ id: 'p1', notifier: 'status-email', groupKey: 'sub1:incident1' });
+        expect(due?.notification).toStrictEqual(prepared);
+        expect(isPrepared(due?.notification ?? notification('x'))).toBe(true);
+      });
+
       it('ignores an id it already holds (a replayed decision)', async () => {
         await store.enqueue([notification('n1')]);
         await store.markRetry('n1', t0 + 5_000, 'HTTP 503');
@@ -89,7 +106,7 @@ export function describeAlertStore(
           notification('n2', { groupKey: 'g2' }),
         ]);
         const entries = await store.listOutbox({ limit: 10 });
-        expect(entries.map((e) => [e.id, e.attempts, e.notification.reason])).toEqual([
+        expect(entries.map((e) => [e.id, e.attempts, reasonOf(e.notification)])).toEqual([
           ['n2', 0, 'first'],
           ['n1', 1, 'first'],
         ]);
@@ -288,3 +305,5 @@ export function describeAlertStore(
     });
   });
 }
+
+const reasonOf = (message: OutboxMessage): string => (isPrepared(message) ? message.summary : message.reason);

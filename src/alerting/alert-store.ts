@@ -1,5 +1,5 @@
 import type { Labels } from './alert.ts';
-import type { Notification } from './notification.ts';
+import type { OutboxMessage } from './notification.ts';
 
 /**
  * The alerting aggregate's persistence: the outbox (notifications owed to receivers), the notification log
@@ -15,7 +15,7 @@ export interface OutboxEntry {
   readonly id: string;
   readonly notifier: string;
   readonly groupKey: string;
-  readonly notification: Notification;
+  readonly notification: OutboxMessage;
   readonly state: OutboxState;
   readonly attempts: number;
   readonly createdAtMs: number;
@@ -27,7 +27,7 @@ export interface OutboxEntry {
 
 export interface OutboxStore {
   /** Durable when the promise resolves. An id already present is left as it is (a replayed decision). */
-  enqueue(notifications: readonly Notification[]): Promise<void>;
+  enqueue(notifications: readonly OutboxMessage[]): Promise<void>;
   /**
    * Pending entries due at `nowMs`, oldest first, at most one per (notifier, groupKey) — the oldest — so a
    * group's resolved message never overtakes its firing one. Oldest: by createdAtMs, then enqueue order.

@@ -19,6 +19,7 @@ import {
   Dispatcher,
   type DeliveryRecord,
   type DispatcherOptions,
+  notifierTarget,
   type ReceiverTarget,
 } from './dispatcher.ts';
 import type { Notification } from './notification.ts';
@@ -88,7 +89,7 @@ async function setup(options: SetupOptions = {}): Promise<Setup> {
   const targets = new Map<string, ReceiverTarget>();
   const route = (name: string, url: string) => {
     const config = { type: 'test-webhook', url };
-    targets.set(name, { notifier, config });
+    targets.set(name, notifierTarget(notifier, config));
   };
   route('hook', receiver.url);
   const dispatcher = new Dispatcher({

@@ -1,11 +1,30 @@
 import type { Clock } from '../core/clock.ts';
 import type { OutboxEntry, OutboxStore } from './alert-store.ts';
-import { DeliveryError, type Notifier } from './notifiers/notifier.ts';
+import { isPrepared, type OutboxMessage } from './notification.ts';
+import { DeliveryError, type Notifier, type NotifierIo } from './notifiers/notifier.ts';
 
-/** A configured receiver: its notifier kind and its validated `notifiers.NAME` entry. */
+/** Where one receiver's messages go: resolves when accepted, rejects with a DeliveryError otherwise. */
 export interface ReceiverTarget {
-  readonly notifier: Notifier<{ readonly type: string }>;
-  readonly config: { readonly type: string };
+  send(message: OutboxMessage, io: NotifierIo): Promise<void>;
+  /** The service's documented pace; sends to this receiver are spaced by it. */
+  readonly minIntervalMs?: number | undefined;
+}
+
+/** A configured notifier (`notifiers.NAME`) as a target: it sends alert notifications, nothing else. */
+export function notifierTarget<C extends { readonly type: string }>(
+  notifier: Notifier<C>,
+  config: C,
+): ReceiverTarget {
+  return {
+    minIntervalMs: notifier.minIntervalMs,
+    send: (message, io) => {
+      if (isPrepared(message))
+        return Promise.reject(
+          new DeliveryError(`notifier ${config.type} cannot send a prepared message`, { isRetryable: false }),
+        );
+      return notifier.send(message, config, io);
+    },
+  };
 }
 
 export type DeliveryOutcome = 'delivered' | 'retry' | 'dead';
@@ -174,7 +193,7 @@ export class Dispatcher {
       const last = entry.lastError === undefined ? '' : `; last error: ${entry.lastError}`;
       return this.#dead(entry, `not delivered within ${maxDeliveryAgeMs} ms${last}`, false, 0);
     }
-    await this.#pace(lane, target.notifier.minIntervalMs);
+    await this.#pace(lane, target.minIntervalMs);
     if (!this.#isRunning) return;
     const startedMs = clock.nowMs();
     lane.lastSendAtMs = startedMs;
@@ -219,10 +238,7 @@ export class Dispatcher {
     const io = { nowMs: () => clock.nowMs(), signal };
     try {
       // The race keeps a notifier that ignores its signal from holding the lane forever.
-      await Promise.race([
-        target.notifier.send(entry.notification, target.config, io),
-        rejectOnAbort(signal),
-      ]);
+      await Promise.race([target.send(entry.notification, io), rejectOnAbort(signal)]);
       return undefined;
     } catch (error) {
       return error ?? new Error('rejected without a reason');

@@ -30,3 +30,29 @@ export interface Notification {
   /** When the pipeline decided to send it (epoch ms). */
   readonly createdAtMs: number;
 }
+
+/**
+ * A message composed outside alerting (the status page's mail and webhooks to its subscribers) that rides the
+ * outbox for its durability, retries and dead letters. Its receiver knows how to send `content`; the outbox
+ * only orders, retries and records it, exactly as it does a Notification.
+ */
+export interface PreparedMessage {
+  readonly kind: 'prepared';
+  /** Unique and stable per (receiver, event): the receiver-facing idempotency key. */
+  readonly id: string;
+  readonly receiver: string;
+  /** Messages of one group are delivered in order (a subscriber hears an incident's updates in sequence). */
+  readonly groupKey: string;
+  readonly createdAtMs: number;
+  /** One line for the admin API's outbox listing ("incident update: API errors"). */
+  readonly summary: string;
+  /** JSON, as the receiver expects it. */
+  readonly content: unknown;
+}
+
+/** What the outbox holds: an alert group's notification, or a prepared message. */
+export type OutboxMessage = Notification | PreparedMessage;
+
+export function isPrepared(message: OutboxMessage): message is PreparedMessage {
+  return 'kind' in message && message.kind === 'prepared';
+}

@@ -7,7 +7,7 @@ import { openSqlite, SqliteAlertStore, type SqliteHandle } from '../store/index.
 import { firingAlert, type Alert, type Labels } from './alert.ts';
 import { poolInhibitRule } from './inhibit.ts';
 import { equalityMatchers } from './matchers.ts';
-import type { Notification } from './notification.ts';
+import { isPrepared, type Notification } from './notification.ts';
 import { AlertPipeline, resolutionBatchMs, type PipelineDeps } from './pipeline.ts';
 import type { RouteNode } from './route-tree.ts';
 
@@ -101,6 +101,7 @@ async function harness(overrides: Partial<PipelineDeps> = {}, path?: string): Pr
       const entries = await store.listOutbox({ limit: 1_000 });
       return entries
         .map((e) => e.notification)
+        .filter((n): n is Notification => !isPrepared(n))
         .filter((n) => receiver === undefined || n.receiver === receiver)
         .sort((a, b) => a.createdAtMs - b.createdAtMs || a.id.localeCompare(b.id));
     },

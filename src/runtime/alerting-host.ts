@@ -1,8 +1,14 @@
 import { join } from 'node:path';
 import type { Ack, Silence } from '../alerting/alert-store.ts';
 import type { Alert, Labels } from '../alerting/alert.ts';
-import { Dispatcher, type DeliveryRecord, type ReceiverTarget } from '../alerting/dispatcher.ts';
+import {
+  Dispatcher,
+  notifierTarget,
+  type DeliveryRecord,
+  type ReceiverTarget,
+} from '../alerting/dispatcher.ts';
 import { matchesAll } from '../alerting/matchers.ts';
+import type { PreparedMessage } from '../alerting/notification.ts';
 import { notifierOf } from '../alerting/notifiers/registry.ts';
 import { AlertPipeline } from '../alerting/pipeline.ts';
 import { MonitorAlerts, type MonitorSignal } from '../alerting/sources/monitor-alerts.ts';
@@ -25,6 +31,8 @@ export interface AlertingHostOptions {
   readonly maintenanceOf?: ((labels: Labels, nowMs: number) => string | undefined) | undefined;
   /** Every alert the sources fire (the status page opens draft incidents from critical ones). */
   readonly onAlert?: ((alert: Alert) => void) | undefined;
+  /** Senders for receivers that are not configured notifiers (the status page's `status:…` ones). */
+  readonly preparedTarget?: ((receiver: string) => ReceiverTarget | undefined) | undefined;
 }
 
 // Pool rules read the gateway every 5 s: `for: 30s` then means six agreeing readings.
@@ -88,6 +96,12 @@ export class AlertingHost {
 
   get pipeline(): AlertPipeline {
     return this.#pipeline;
+  }
+
+  /** Queues messages composed elsewhere (to status page subscribers); durable when this resolves. */
+  async enqueue(messages: readonly PreparedMessage[]): Promise<void> {
+    await this.store.enqueue(messages);
+    this.#dispatcher.wake();
   }
 
   /** After each monitor result or state change. */
@@ -195,7 +209,7 @@ export class AlertingHost {
       receivers: (name): ReceiverTarget | undefined => {
         const entry = alerting.notifiers[name];
         const notifier = entry && notifierOf(entry.type);
-        return entry && notifier ? { notifier, config: entry } : undefined;
+        return entry && notifier ? notifierTarget(notifier, entry) : this.#options.preparedTarget?.(name);
       },
       onOutcome: (record) => this.#onOutcome(record),
       onError: (error) =>

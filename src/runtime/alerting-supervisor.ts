@@ -1,5 +1,6 @@
 import type { AlertsApi, AlertView } from '../admin/http/alert-routes.ts';
 import type { Alert } from '../alerting/alert.ts';
+import { isPrepared, type PreparedMessage } from '../alerting/notification.ts';
 import type { Config } from '../config/index.ts';
 import {
   acknowledgeAlert,
@@ -15,9 +16,9 @@ import type { Registry } from 'prom-client';
 import { AlertingHost, type AlertingHostOptions } from './alerting-host.ts';
 
 /**
- * Alerting for a control plane: started when the config names at least one notifier (without one there is
- * nobody to tell), and by the reload that adds the first. Until then `host` is undefined and the admin
- * alerting routes answer with empty lists.
+ * Alerting for a control plane: started when the config names at least one notifier or has a status page
+ * (whose subscribers are told through the outbox), and by the reload that adds the first. Until then `host` is
+ * undefined and the admin alerting routes answer with empty lists.
  */
 export class AlertingSupervisor {
   readonly #options: AlertingHostOptions;
@@ -27,7 +28,10 @@ export class AlertingSupervisor {
   constructor(
     logger: Logger,
     registry: Registry,
-    deps: Pick<AlertingHostOptions, 'poolSamples' | 'adminUrl' | 'maintenanceOf' | 'onAlert'>,
+    deps: Pick<
+      AlertingHostOptions,
+      'poolSamples' | 'adminUrl' | 'maintenanceOf' | 'onAlert' | 'preparedTarget'
+    >,
   ) {
     this.#options = { logger, metrics: new AlertingMetrics(registry), ...deps };
   }
@@ -38,7 +42,7 @@ export class AlertingSupervisor {
 
   async apply(config: Config): Promise<void> {
     if (this.#host) return this.#host.apply(config);
-    if (Object.keys(config.alerting.notifiers).length === 0) return;
+    if (Object.keys(config.alerting.notifiers).length === 0 && !config.statusPage) return;
     this.#starting ??= AlertingHost.start(config, this.#options).then((host) => {
       this.#host = host;
     });
@@ -49,6 +53,12 @@ export class AlertingSupervisor {
   get sink(): { fire(alert: Alert): void; resolve(fingerprint: string): void } | undefined {
     const host = this.#host;
     return host && { fire: (alert) => host.pipeline.fire(alert), resolve: (fp) => host.pipeline.resolve(fp) };
+  }
+
+  /** The outbox, for messages composed elsewhere (status page subscribers); undefined while alerting is off. */
+  get outbox(): { enqueue(messages: readonly PreparedMessage[]): Promise<void> } | undefined {
+    const host = this.#host;
+    return host && { enqueue: (messages) => host.enqueue(messages) };
   }
 
   monitorChanged(signal: MonitorSignal): void {
@@ -86,19 +96,20 @@ export class AlertingSupervisor {
         ...(state === undefined ? {} : { state: state as 'pending' | 'delivered' | 'dead' }),
         limit,
       });
-      return (entries ?? []).map((e) => ({
+      return (entries ?? []).map(({ notification: n, ...e }) => ({
         id: e.id,
         notifier: e.notifier,
         groupKey: e.groupKey,
-        status: e.notification.status,
-        reason: e.notification.reason,
+        // A prepared message (to a status page subscriber) has no alert status; its summary says what it is.
+        status: isPrepared(n) ? 'message' : n.status,
+        reason: isPrepared(n) ? n.summary : n.reason,
         state: e.state,
         attempts: e.attempts,
         createdAt: iso(e.createdAtMs),
         nextAttemptAt: e.state === 'pending' ? iso(e.nextAttemptAtMs) : null,
         finishedAt: e.finishedAtMs === undefined ? null : iso(e.finishedAtMs),
         lastError: e.lastError ?? null,
-        alerts: e.notification.alerts.length,
+        alerts: isPrepared(n) ? 0 : n.alerts.length,
       }));
     },
   };

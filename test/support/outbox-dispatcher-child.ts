@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { firingAlert } from '../../src/alerting/alert.ts';
-import { Dispatcher, type ReceiverTarget } from '../../src/alerting/dispatcher.ts';
+import { Dispatcher, notifierTarget, type ReceiverTarget } from '../../src/alerting/dispatcher.ts';
 import type { Notification } from '../../src/alerting/notification.ts';
 import { postToService } from '../../src/alerting/notifiers/http-post.ts';
 import type { Notifier } from '../../src/alerting/notifiers/notifier.ts';
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
 
   const receivers = (name: string): ReceiverTarget => {
     const config = { type: 'crash-webhook', url: `${receiverUrl}/${name}` };
-    return { notifier: webhook, config };
+    return notifierTarget(webhook, config);
   };
   const dispatcher = new Dispatcher({
     store,

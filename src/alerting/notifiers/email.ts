@@ -25,9 +25,10 @@ const oneLine = (what: string) =>
     .string()
     .min(1)
     .regex(/^[^\r\n]*$/, `${what} must be a single line`);
-const mailbox = oneLine('an address').regex(/@/, 'expected an address like alerts@example.com');
+export const mailbox = oneLine('an address').regex(/@/, 'expected an address like alerts@example.com');
 
-const smtpSettings = z
+/** How to reach a mail relay; the status page's subscriber mail uses it too. */
+export const smtpSettings = z
   .strictObject({
     host: oneLine('host'),
     port: z.int().min(1).max(65_535).default(587),
@@ -68,20 +69,29 @@ export const emailNotifier: Notifier<EmailConfig> = {
   config: emailConfig,
   // Alertmanager's email default (send_resolved: false).
   sendsResolvedByDefault: false,
-  async send(notification, config, io) {
-    const options = await transportOptions(config.smtp);
-    const transport = createTransport(options);
-    try {
-      const info = await transport.sendMail({ ...composeEmail(notification, config), signal: io.signal });
-      if (info.rejected.length > 0) throw partialDelivery(config, info);
-    } catch (error) {
-      if (error instanceof DeliveryError) throw error;
-      throw deliveryErrorOf(error, config.smtp, io.signal);
-    } finally {
-      transport.close();
-    }
-  },
+  send: (notification, config, io) => sendMail(config.smtp, composeEmail(notification, config), io),
 };
+
+/**
+ * Sends one message over one connection, closed afterwards. Resolves when every recipient was accepted;
+ * rejects with a DeliveryError that says whether a retry could help and carries no credential.
+ */
+export async function sendMail(
+  smtp: SmtpSettings,
+  message: SendMailOptions,
+  io: { readonly signal: AbortSignal },
+): Promise<void> {
+  const transport = createTransport(await transportOptions(smtp));
+  try {
+    const info = await transport.sendMail({ ...message, signal: io.signal });
+    if (info.rejected.length > 0) throw partialDelivery(smtp, info);
+  } catch (error) {
+    if (error instanceof DeliveryError) throw error;
+    throw deliveryErrorOf(error, smtp, io.signal);
+  } finally {
+    transport.close();
+  }
+}
 
 /** `auto` means implicit TLS on 465 (SMTPS) and STARTTLS, required, on any other port (587 submission). */
 export function securityOf(smtp: SmtpSettings): 'implicit' | 'starttls' | 'none' {
@@ -237,12 +247,12 @@ export function deliveryErrorOf(error: unknown, smtp: SmtpSettings, signal: Abor
 }
 
 // A retry would mail the accepted recipients again, so a partial delivery is reported and not retried.
-function partialDelivery(config: EmailConfig, info: SMTPSentMessageInfo): DeliveryError {
+function partialDelivery(smtp: SmtpSettings, info: SMTPSentMessageInfo): DeliveryError {
   const { accepted, rejected } = info;
   const first = info.rejectedErrors?.[0];
-  const reply = first?.response === undefined ? '' : `: ${redact(first.response, config.smtp)}`;
+  const reply = first?.response === undefined ? '' : `: ${redact(first.response, smtp)}`;
   const message =
-    `SMTP ${config.smtp.host}:${config.smtp.port} accepted the mail for ${accepted.length} of ` +
+    `SMTP ${smtp.host}:${smtp.port} accepted the mail for ${accepted.length} of ` +
     `${accepted.length + rejected.length} recipients; rejected ${rejected.join(', ')}${reply}`;
   return new DeliveryError(message, { isRetryable: false, status: first?.responseCode });
 }

@@ -1,12 +1,12 @@
 import type { Selectable } from 'kysely';
 import type { NotificationLogEntry, OutboxEntry, OutboxState, Silence } from '../../alerting/alert-store.ts';
-import type { Notification } from '../../alerting/notification.ts';
+import type { OutboxMessage } from '../../alerting/notification.ts';
 import type { AlertNotificationLogTable, AlertOutboxTable, AlertSilencesTable } from '../schema.ts';
 
 // Row ⇄ domain mapping for SqliteAlertStore. The store writes JSON columns with JSON.stringify only, so
 // their text is canonical (an empty firing set is exactly '[]').
 
-export function toOutboxRow(notification: Notification, seq: number): AlertOutboxTable {
+export function toOutboxRow(notification: OutboxMessage, seq: number): AlertOutboxTable {
   return {
     id: notification.id,
     seq,
@@ -28,7 +28,7 @@ export function fromOutboxRow(row: Selectable<AlertOutboxTable>): OutboxEntry {
     id: row.id,
     notifier: row.notifier,
     groupKey: row.group_key,
-    notification: JSON.parse(row.payload) as Notification,
+    notification: JSON.parse(row.payload) as OutboxMessage,
     state: row.state as OutboxState,
     attempts: Number(row.attempts),
     createdAtMs: Number(row.created_ms),

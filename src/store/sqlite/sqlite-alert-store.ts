@@ -7,7 +7,7 @@ import type {
   OutboxState,
   Silence,
 } from '../../alerting/alert-store.ts';
-import type { Notification } from '../../alerting/notification.ts';
+import type { OutboxMessage } from '../../alerting/notification.ts';
 import type { AlertOutboxTable, Schema } from '../schema.ts';
 import { fromLogRow, fromOutboxRow, fromSilenceRow, toOutboxRow, toSilenceRow } from './alert-rows.ts';
 
@@ -26,7 +26,7 @@ export class SqliteAlertStore implements AlertStore {
     this.#db = db;
   }
 
-  async enqueue(notifications: readonly Notification[]): Promise<void> {
+  async enqueue(notifications: readonly OutboxMessage[]): Promise<void> {
     if (notifications.length === 0) return;
     await this.#db.transaction().execute(async (trx) => {
       // Inside the transaction, so concurrent enqueues on SQLite cannot take the same numbers.
