@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mailbox, smtpSettings } from '../alerting/notifiers/email.ts';
 import type { ComponentDef } from '../status/model.ts';
 import { recurrenceError } from '../status/schedule/recurrence.ts';
 import { slugOf } from './monitors.ts';
@@ -67,6 +68,16 @@ const recurringWindow = z
       ctx.addIssue({ code: 'custom', path: [w.cron !== undefined ? 'cron' : 'weekly'], message: error });
   });
 
+const subscribers = z
+  .strictObject({
+    email: z.strictObject({ from: mailbox, smtp: smtpSettings }).optional().meta({
+      description: 'Offer email subscriptions on the page (double opt-in) and send them through this relay',
+    }),
+  })
+  .meta({
+    description: 'Who hears of incidents and maintenance; webhook subscribers are added by the admin API',
+  });
+
 const timeZone = z
   .string()
   .refine(isTimeZone, 'expected an IANA time zone such as Europe/Berlin or UTC')
@@ -84,6 +95,7 @@ export const statusPage = z
     export_dir: z.string().min(1).optional(),
     auto_publish: z.boolean().default(false),
     maintenance: z.array(recurringWindow).default([]),
+    subscribers: subscribers.prefault({}),
   })
   .optional()
   .transform((page) => {
@@ -107,6 +119,7 @@ export const statusPage = z
         durationMs: w.duration,
         body: w.body ?? null,
       })),
+      subscriberEmail: page.subscribers.email,
     };
   });
 

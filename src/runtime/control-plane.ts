@@ -40,6 +40,7 @@ export class ControlPlane {
       adminUrl: () => this.adminUrl,
       maintenanceOf: (labels) => this.#status.maintenanceOf(labels),
       onAlert: (alert) => this.#status.alertChanged(alert),
+      preparedTarget: (receiver) => this.#status.subscriberTarget(receiver),
     });
     this.#monitoring = new MonitoringSupervisor(logger, {
       metrics: deps.metrics,
@@ -60,6 +61,7 @@ export class ControlPlane {
         else markEndpointReady(deps.endpointControl, pool, endpoint);
       },
       alertSink: () => this.#alerting.sink,
+      outbox: () => this.#alerting.outbox,
     });
   }
 

@@ -10,9 +10,8 @@ import { buildStatusView, type MonitorHistory } from '../status/build-view.ts';
 import type { MonitorState } from '../status/component-status.ts';
 import type { StatusEvent } from '../status/events.ts';
 import { liveComponentsOf, type LiveComponent } from '../status/live-components.ts';
-import { isActiveMaintenance, isUnresolved, type ComponentStatus } from '../status/model.ts';
-import { leavesNamed, leavesTouchedBy } from '../status/coverage.ts';
-import { newStatusId, pageIdOf } from '../status/ids.ts';
+import { isUnresolved, type ComponentStatus } from '../status/model.ts';
+import { newStatusId, newSubscriberToken, pageIdOf } from '../status/ids.ts';
 import { buildSite, type Site } from '../status/site.ts';
 import type { StatusView } from '../status/view.ts';
 import { StatusBook } from '../status/status-book.ts';
@@ -22,6 +21,8 @@ import { repeatEvery } from './repeat.ts';
 import { writeSiteTo } from './status-export.ts';
 import { MaintenanceRunner } from './status-maintenance.ts';
 import { IncidentWatch } from './status-incidents.ts';
+import { SubscriberNotifier, type SubscriberOutbox } from './status-subscribers.ts';
+import type { ReceiverTarget } from '../alerting/dispatcher.ts';
 
 export interface StatusHostOptions {
   readonly logger: Logger;
@@ -33,6 +34,8 @@ export interface StatusHostOptions {
   readonly drain: (target: string, isDrained: boolean) => void;
   /** The alert route, for "next update due" reminders; undefined while alerting is off. */
   readonly alertSink: () => { fire(alert: Alert): void; resolve(fingerprint: string): void } | undefined;
+  /** The alerting outbox, where messages to subscribers are queued; undefined while it is not open. */
+  readonly outbox: () => SubscriberOutbox | undefined;
   readonly dynamic?: (host: StatusHost) => DynamicHandler;
 }
 
@@ -54,10 +57,12 @@ export class StatusHost {
   readonly #clock: Clock;
   readonly #maintenance: MaintenanceRunner;
   readonly #incidents: IncidentWatch;
+  readonly #subscribers: SubscriberNotifier;
   #config: Config;
   #page: StatusPageConfig;
   #live: LiveComponent[] = [];
   #site: Site;
+  #servedView: StatusView;
   #server: RunningStatusServer | undefined;
   #history = new Map<string, MonitorHistory>();
   #poolSignature = '';
@@ -84,6 +89,8 @@ export class StatusHost {
       book,
       nowMs: () => this.nowMs(),
       newId: newStatusId,
+      newToken: newSubscriberToken,
+      offersEmail: () => this.#page.subscriberEmail !== undefined,
       components: () => this.#live,
       endpointExists: (target) => {
         const [pool, endpoint] = target.split('/');
@@ -95,8 +102,10 @@ export class StatusHost {
     };
     this.#maintenance = new MaintenanceRunner(this, options);
     this.#incidents = new IncidentWatch(this, options);
+    this.#subscribers = new SubscriberNotifier(this, options);
     this.#live = this.#liveNow();
-    this.#site = buildSite(this.view());
+    this.#servedView = this.view();
+    this.#site = buildSite(this.#servedView);
   }
 
   static async start(config: Config, options: StatusHostOptions): Promise<StatusHost> {
@@ -134,6 +143,11 @@ export class StatusHost {
     return this.#site;
   }
 
+  /** The view the served site was rendered from (pages made per request reuse it rather than build one). */
+  servedView(): StatusView {
+    return this.#servedView;
+  }
+
   live(): readonly LiveComponent[] {
     return this.#live;
   }
@@ -160,6 +174,16 @@ export class StatusHost {
     this.recompute();
   }
 
+  /** Queues what subscribers are owed for an event that did not come through the verbs. */
+  tellSubscribers(event: StatusEvent): Promise<void> {
+    return this.#subscribers.eventHappened(event);
+  }
+
+  /** The outbox's sender for the status page's own receivers (`status:email`, `status:webhook:ID`). */
+  subscriberTarget(receiver: string): ReceiverTarget | undefined {
+    return this.#subscribers.target(receiver);
+  }
+
   /** A monitor changed state: statuses may follow. */
   monitorChanged(): void {
     this.recompute();
@@ -170,23 +194,9 @@ export class StatusHost {
     this.#queue(() => this.#incidents.alertChanged(alert));
   }
 
-  /**
-   * The maintenance muting an alert with these labels now, if any (alerting's maintenance step): one in
-   * progress that covers a component the alert is about, or drains an endpoint of its pool.
-   */
+  /** The maintenance muting an alert with these labels now, if any (alerting's maintenance step). */
   maintenanceOf(labels: Labels): string | undefined {
-    const defs = this.#page.components;
-    const touched = new Set(leavesTouchedBy(defs, labels).map((d) => d.id));
-    const pool = labels['pool'];
-    const muting = this.book
-      .maintenances()
-      .filter(isActiveMaintenance)
-      .find(
-        (m) =>
-          leavesNamed(defs, m.componentIds).some((d) => touched.has(d.id)) ||
-          (pool !== undefined && m.drain.some((target) => target.startsWith(`${pool}/`))),
-      );
-    return muting?.id;
+    return this.#maintenance.mutingOf(labels);
   }
 
   /** Derives every status again; records and announces the changes, then rebuilds the page. */
@@ -241,6 +251,7 @@ export class StatusHost {
     this.#every(historyEveryMs, async () => {
       await this.#refreshHistory();
       this.#scheduleRebuild();
+      await this.serially(() => this.#subscribers.expire());
     });
   }
 
@@ -260,9 +271,12 @@ export class StatusHost {
   }
 
   async #changed(event: StatusEvent): Promise<void> {
-    if (event.kind === 'maintenance' || event.kind === 'deleted') await this.#maintenance.apply();
-    this.recompute();
-    this.#rebuild();
+    if (event.kind !== 'subscription-requested') {
+      if (event.kind === 'maintenance' || event.kind === 'deleted') await this.#maintenance.apply();
+      this.recompute();
+      this.#rebuild();
+    }
+    await this.#subscribers.eventHappened(event);
   }
 
   async #recordStatus(c: LiveComponent, oldStatus: ComponentStatus, atMs: number): Promise<void> {
@@ -275,11 +289,12 @@ export class StatusHost {
       override: record?.override ?? null,
     });
     this.#scheduleRebuild();
-    if (oldStatus !== c.status)
-      this.#options.logger.info(
-        { event: 'component-status', component: c.def.id, from: oldStatus, to: c.status },
-        'component status changed',
-      );
+    if (oldStatus === c.status) return;
+    this.#options.logger.info(
+      { event: 'component-status', component: c.def.id, from: oldStatus, to: c.status },
+      'component status changed',
+    );
+    await this.#subscribers.componentChanged(c.def.id, oldStatus, c.status, atMs);
   }
 
   #liveNow(): LiveComponent[] {
@@ -338,7 +353,8 @@ export class StatusHost {
   #rebuild(): void {
     this.#rebuildTimer?.();
     this.#rebuildTimer = undefined;
-    this.#site = buildSite(this.view());
+    this.#servedView = this.view();
+    this.#site = buildSite(this.#servedView);
     const dir = this.#page.exportDir;
     if (dir === undefined) return;
     const site = this.#site;
@@ -362,6 +378,7 @@ export class StatusHost {
         name: this.#page.title,
         url: this.#page.url ?? this.url,
         timeZone: this.#page.timeZone,
+        offersEmail: this.#page.subscriberEmail !== undefined,
       },
       live: this.#live,
       records: (id) => this.book.record(id),

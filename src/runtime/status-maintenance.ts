@@ -1,7 +1,7 @@
 import { newStatusId as newId } from '../status/ids.ts';
 import type { Logger } from '../observability/index.ts';
 import { maintenanceUpdate, transitionMaintenance } from '../services/maintenances.ts';
-import { leavesNamed } from '../status/coverage.ts';
+import { leavesNamed, leavesTouchedBy } from '../status/coverage.ts';
 import { isActiveMaintenance, type Maintenance } from '../status/model.ts';
 import { dueTransition } from '../status/schedule/maintenance-transitions.ts';
 import { occurrenceAt, nextOccurrenceStartMs } from '../status/schedule/recurrence.ts';
@@ -40,6 +40,25 @@ export class MaintenanceRunner {
     return new Set(open.flatMap((m) => leavesNamed(defs, m.componentIds).map((d) => d.id)));
   }
 
+  /**
+   * The maintenance muting an alert with these labels now, if any: one in progress that covers a component
+   * the alert is about, or drains an endpoint of its pool.
+   */
+  mutingOf(labels: Readonly<Record<string, string>>): string | undefined {
+    const defs = this.#host.page.components;
+    const touched = new Set(leavesTouchedBy(defs, labels).map((d) => d.id));
+    const pool = labels['pool'];
+    const muting = this.#host.book
+      .maintenances()
+      .filter(isActiveMaintenance)
+      .find(
+        (m) =>
+          leavesNamed(defs, m.componentIds).some((d) => touched.has(d.id)) ||
+          (pool !== undefined && m.drain.some((target) => target.startsWith(`${pool}/`))),
+      );
+    return muting?.id;
+  }
+
   /** After a change to the windows or the config: schedule recurrences, then reconcile the effects. */
   async apply(): Promise<void> {
     await this.#scheduleRecurring();
@@ -75,6 +94,7 @@ export class MaintenanceRunner {
         .some((m) => m.seriesId === window.id && m.scheduledForMs === startMs);
       if (done) continue;
       const body = window.body ?? `Recurring maintenance: ${window.name}.`;
+      const update = maintenanceUpdate(newId(), 'scheduled', body, nowMs);
       const occurrence: Maintenance = {
         id: newId(),
         name: window.name,
@@ -88,10 +108,11 @@ export class MaintenanceRunner {
         componentIds: window.componentIds,
         drain: window.drain,
         autoTransition: true,
-        updates: [maintenanceUpdate(newId(), 'scheduled', body, nowMs)],
+        updates: [update],
         seriesId: window.id,
       };
       await this.#host.book.putMaintenance(occurrence);
+      await this.#host.tellSubscribers({ kind: 'maintenance', maintenance: occurrence, update, isNew: true });
     }
   }
 

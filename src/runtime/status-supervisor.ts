@@ -1,5 +1,8 @@
 import type { StatusApi } from '../admin/http/status-routes.ts';
 import type { Alert, Labels } from '../alerting/alert.ts';
+import type { ReceiverTarget } from '../alerting/dispatcher.ts';
+import { DeliveryError } from '../alerting/notifiers/notifier.ts';
+import { statusReceiverPrefix } from '../status/subscribers/messages.ts';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../observability/index.ts';
 import { ServiceError } from '../services/index.ts';
@@ -18,11 +21,14 @@ import {
   updateMaintenance,
 } from '../services/maintenances.ts';
 import { overrideComponent } from '../services/component-overrides.ts';
+import { addSubscriber, listSubscribers, removeSubscriber } from '../services/subscribers.ts';
+import { subscriberObject } from '../status/api/subscriber-object.ts';
 import { componentObject, incidentObject, maintenanceObject } from '../status/api/statuspage-v2-objects.ts';
 import { summaryDocument } from '../status/api/statuspage-v2.ts';
 import type { Incident } from '../status/model.ts';
 import type { StatusView } from '../status/view.ts';
 import { StatusHost, type StatusHostOptions } from './status-host.ts';
+import { subscribeRoutes } from './status-subscribe-routes.ts';
 
 /**
  * The status page for a control plane: started when the config has `status_page` (and by the reload that adds
@@ -34,7 +40,7 @@ export class StatusSupervisor {
   #starting: Promise<void> | undefined;
 
   constructor(logger: Logger, deps: Omit<StatusHostOptions, 'logger'>) {
-    this.#options = { logger, ...deps };
+    this.#options = { logger, dynamic: subscribeRoutes, ...deps };
   }
 
   get host(): StatusHost | undefined {
@@ -60,6 +66,19 @@ export class StatusSupervisor {
 
   maintenanceOf(labels: Labels): string | undefined {
     return this.#host?.maintenanceOf(labels);
+  }
+
+  /**
+   * The outbox's sender for a `status:` receiver. Until the page runs (alerting starts first, and may find
+   * messages queued before a restart) such a send fails as retryable, so it waits rather than dead-letters.
+   */
+  subscriberTarget(receiver: string): ReceiverTarget | undefined {
+    if (this.#host) return this.#host.subscriberTarget(receiver);
+    if (!receiver.startsWith(statusReceiverPrefix)) return undefined;
+    return {
+      send: () =>
+        Promise.reject(new DeliveryError('the status page is not running yet', { isRetryable: true })),
+    };
   }
 
   async stop(): Promise<void> {
@@ -98,6 +117,9 @@ export class StatusSupervisor {
       const component = view.components.find((c) => c.id === id);
       return component ? componentObject(component, view.page) : {};
     },
+    subscribers: () => listSubscribers(this.#running().deps).map(subscriberObject),
+    addSubscriber: async (body) => subscriberObject(await this.#serially((h) => addSubscriber(h.deps, body))),
+    removeSubscriber: (id) => this.#serially((h) => removeSubscriber(h.deps, id)),
     summary: () => summaryDocument(this.#view()),
     files: () =>
       [...this.#running().site().files].map(([path, r]) => ({

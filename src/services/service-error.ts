@@ -1,5 +1,6 @@
-/** Why a verb refused: transports map the code to their own answer (HTTP 404 / 400, a CLI exit code). */
-export type ServiceErrorCode = 'SVC_NOT_FOUND' | 'SVC_INVALID';
+/** Why a verb refused: transports map the code to their own answer (HTTP 404 / 400 / 503, a CLI exit code). */
+/** SVC_BUSY: a bounded resource is full (too many unconfirmed subscriptions); try again later. */
+export type ServiceErrorCode = 'SVC_NOT_FOUND' | 'SVC_INVALID' | 'SVC_BUSY';
 
 export class ServiceError extends Error {
   readonly code: ServiceErrorCode;

@@ -12,6 +12,10 @@ export interface StatusDeps {
   readonly nowMs: () => number;
   /** Statuspage-style ids: 12 lower-case letters and digits. */
   readonly newId: () => string;
+  /** A subscriber's link secret. */
+  readonly newToken: () => string;
+  /** Whether the page offers email subscriptions (status_page.subscribers.email is set). */
+  readonly offersEmail: () => boolean;
   readonly components: () => readonly LiveComponent[];
   /** Whether `pool/endpoint` names a gateway endpoint (maintenance drains). */
   readonly endpointExists: (target: string) => boolean;

@@ -1,4 +1,5 @@
 import type { ComponentStatus, Incident, Maintenance, TimelineUpdate } from './model.ts';
+import type { Subscriber } from './status-store.ts';
 
 /**
  * What changed on the page, reported by the verbs and the host's own transitions: the host rebuilds the page
@@ -24,4 +25,6 @@ export type StatusEvent =
       readonly newStatus: ComponentStatus;
       readonly atMs: number;
     }
-  | { readonly kind: 'deleted' };
+  | { readonly kind: 'deleted' }
+  /** Someone asked for email updates: the confirmation mail is owed (the page itself does not change). */
+  | { readonly kind: 'subscription-requested'; readonly subscriber: Subscriber };

@@ -7,6 +7,11 @@ export function newStatusId(): string {
   return [...randomBytes(12)].map((b) => alphabet[b % alphabet.length]).join('');
 }
 
+/** A subscriber's secret for confirm and unsubscribe links: 192 random bits, URL-safe. */
+export function newSubscriberToken(): string {
+  return randomBytes(24).toString('base64url');
+}
+
 /** Stable per page (FNV-1a of its url or title): the same id on every restart and every node. */
 export function pageIdOf(key: string): string {
   let hash = 0xcbf29ce484222325n;

@@ -18,6 +18,7 @@ import {
   renderHomePage,
   renderIncidentPage,
   renderNotFoundPage,
+  renderSubscribePage,
 } from './render/index.ts';
 import type { StatusView } from './view.ts';
 
@@ -52,6 +53,7 @@ export function buildSite(view: StatusView): Site {
   const addJson = (path: string, document: unknown) => add(path, json, JSON.stringify(document));
 
   add('/', html, renderHomePage(view));
+  if (view.page.offersEmail) add('/subscribe', html, renderSubscribePage(view));
   const first = renderHistoryPage(view, 1);
   add('/history', html, first.html);
   for (let page = 2; page <= first.pageCount; page++)
@@ -77,6 +79,11 @@ export function buildSite(view: StatusView): Site {
   add('/history.rss', 'application/rss+xml; charset=utf-8', historyRss(view));
   add('/history.atom', 'application/atom+xml; charset=utf-8', historyAtom(view));
   return { files, notFound: resourceOf(html, renderNotFoundPage(view)) };
+}
+
+/** A page rendered for one request (the subscription flow), with the same headers as the site's. */
+export function pageResource(text: string): Resource {
+  return resourceOf(html, text);
 }
 
 function resourceOf(contentType: string, text: string): Resource {

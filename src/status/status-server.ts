@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Resource, Site } from './site.ts';
+import { pageResource, type Resource, type Site } from './site.ts';
 
 /** A request the site has no file for (subscription forms and links): handled, or false for a 404. */
 export type DynamicHandler = (
@@ -102,17 +102,28 @@ function pathOf(url: URL): string {
   return path;
 }
 
+/** A page made for this request alone (a form's answer): never cached, with the site's CSP. */
+export function sendPage(
+  request: IncomingMessage,
+  response: ServerResponse,
+  status: number,
+  html: string,
+): void {
+  send(request, response, status, pageResource(html), request.method === 'HEAD', { isShared: false });
+}
+
 function send(
   request: IncomingMessage,
   response: ServerResponse,
   status: number,
   resource: Resource,
   isHead: boolean,
+  options: { readonly isShared: boolean } = { isShared: true },
 ): void {
   const headers: Record<string, string> = {
     'content-type': resource.contentType,
     etag: resource.etag,
-    'cache-control': status === 200 ? cacheControl : 'no-store',
+    'cache-control': status === 200 && options.isShared ? cacheControl : 'no-store',
     vary: 'accept-encoding',
   };
   if (resource.contentSecurityPolicy) headers['content-security-policy'] = resource.contentSecurityPolicy;

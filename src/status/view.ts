@@ -26,6 +26,8 @@ export interface PageInfo {
   readonly timeZone: string;
   /** The last change of anything shown. */
   readonly updatedAtMs: number;
+  /** Whether visitors can subscribe by email (status_page.subscribers.email is set). */
+  readonly offersEmail: boolean;
 }
 
 export interface ComponentView extends ComponentDef {

@@ -25,6 +25,7 @@ export type AdminErrorCode =
   | 'ADMIN_BAD_REQUEST'
   | 'ADMIN_UNAUTHORIZED'
   | 'ADMIN_WRITES_DISABLED'
+  | 'ADMIN_BUSY'
   | 'ADMIN_INTERNAL';
 
 export function sendJson(
@@ -55,10 +56,14 @@ export function sendError(
   sendJson(response, status, { error: { code, message } }, headers);
 }
 
-/** A verb's refusal as HTTP: not found → 404, invalid input → 400 naming the field; anything else rethrown. */
+/**
+ * A verb's refusal as HTTP: not found → 404, busy → 503, invalid input → 400 naming the field; anything else
+ * rethrown.
+ */
 export function sendServiceError(response: ServerResponse, error: unknown): void {
   if (!(error instanceof ServiceError)) throw error;
   if (error.code === 'SVC_NOT_FOUND') return sendError(response, 404, 'ADMIN_NOT_FOUND', error.message);
+  if (error.code === 'SVC_BUSY') return sendError(response, 503, 'ADMIN_BUSY', error.message);
   sendBadInput(response, error.field ?? '', error.message);
 }
 

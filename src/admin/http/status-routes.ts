@@ -21,6 +21,10 @@ export interface StatusApi {
   cancelMaintenance(id: string): Promise<object | undefined>;
   components(): readonly object[];
   overrideComponent(id: string, body: unknown): Promise<object>;
+  /** Subscriber objects, newest first (their link secrets never leave Bulwark). */
+  subscribers(): readonly object[];
+  addSubscriber(body: unknown): Promise<object>;
+  removeSubscriber(id: string): Promise<void>;
   /** The public summary.json, for `bulwark status`. */
   summary(): object;
   /** Every public file, for `bulwark status export`. */
@@ -130,6 +134,21 @@ export function statusRoutes(options: StatusRoutesOptions): AdminRoute[] {
       method: 'PATCH',
       path: '/api/v1/components/{id}',
       handle: guarded('component status set', async (r, p) => status.overrideComponent(id(p), await body(r))),
+    },
+    {
+      method: 'GET',
+      path: '/api/v1/subscribers',
+      handle: guarded(undefined, () => Promise.resolve({ subscribers: status.subscribers() })),
+    },
+    {
+      method: 'POST',
+      path: '/api/v1/subscribers',
+      handle: guarded('subscriber added', async (r) => status.addSubscriber(await body(r)), 201),
+    },
+    {
+      method: 'DELETE',
+      path: '/api/v1/subscribers/{id}',
+      handle: guarded('subscriber removed', async (_r, p) => status.removeSubscriber(id(p))),
     },
     {
       method: 'GET',

@@ -14,6 +14,7 @@ export const page: PageInfo = {
   url: 'https://status.acme.test',
   timeZone: 'America/Los_Angeles',
   updatedAtMs: baseMs,
+  offersEmail: false,
 };
 
 type With<T, K extends keyof T> = Partial<T> & Pick<T, K>;

@@ -20,6 +20,7 @@ export interface SampleViewOptions {
   readonly drafts?: number;
   readonly nowMs?: number;
   readonly timeZone?: string;
+  readonly offersEmail?: boolean;
   readonly seed?: number;
 }
 
@@ -238,6 +239,7 @@ export function sampleView(options: SampleViewOptions = {}): StatusView {
       url: 'https://status.acme.example',
       timeZone: options.timeZone ?? 'Europe/Berlin',
       updatedAtMs,
+      offersEmail: options.offersEmail ?? false,
     },
     status,
     components,

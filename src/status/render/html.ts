@@ -56,15 +56,16 @@ export function renderDocument(view: StatusView, shell: PageShell): string {
     `<style>${styles}</style>`,
     shell.autoRefresh === true ? `<script>${refreshScript}</script>` : '',
     '</head><body><a class="skip" href="#main">Skip to main content</a>',
-    `<header><div class="wrap">${siteName}${renderNav(shell.currentPath)}</div></header>`,
+    `<header><div class="wrap">${siteName}${renderNav(shell.currentPath, view.page.offersEmail)}</div></header>`,
     `<main id="main" tabindex="-1"><div class="wrap">${shell.body}</div></main>`,
     renderFooter(view),
     '</body></html>',
   ].join('');
 }
 
-function renderNav(currentPath: string | undefined): string {
-  const items = navLinks.map(([path, label]) => {
+function renderNav(currentPath: string | undefined, offersEmail: boolean): string {
+  const links = offersEmail ? [...navLinks, ['/subscribe', 'Subscribe'] as const] : navLinks;
+  const items = links.map(([path, label]) => {
     const current = path === currentPath ? ' aria-current="page"' : '';
     return `<li><a href="${path}"${current}>${label}</a></li>`;
   });
@@ -75,7 +76,8 @@ function renderFooter(view: StatusView): string {
   const zone = escapeHtml(view.page.timeZone);
   return (
     `<footer><div class="wrap"><p>Last updated ${timeTag(view.page.updatedAtMs, view.page.timeZone)}. ` +
-    `Times in ${zone}.</p><p>Subscribe: <a href="/history.rss">RSS</a> · <a href="/history.atom">Atom</a> · ` +
+    `Times in ${zone}.</p><p>Subscribe: ${view.page.offersEmail ? '<a href="/subscribe">Email</a> · ' : ''}` +
+    '<a href="/history.rss">RSS</a> · <a href="/history.atom">Atom</a> · ' +
     '<a href="/api/v2/summary.json">JSON</a></p></div></footer>'
   );
 }

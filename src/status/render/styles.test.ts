@@ -47,6 +47,10 @@ describe.each(Object.entries(palettes))('the %s theme', (_name, palette: Palette
     expect(contrast(palette.onTone, palette[tone])).toBeGreaterThanOrEqual(4.5);
   });
 
+  it('the button text (the page colour on the link colour) meets AA (4.5:1)', () => {
+    expect(contrast(palette.bg, palette.link)).toBeGreaterThanOrEqual(4.5);
+  });
+
   // WCAG 1.4.11: graphics and focus indicators need 3:1 against what surrounds them.
   it.each(['focus', 'ok', 'minor', 'major', 'critical', 'nodata'] as const)(
     '%s stands out from the page (3:1)',

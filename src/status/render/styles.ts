@@ -117,6 +117,11 @@ th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid var(--border)
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}
 dl.facts dd{margin:0}
 .pager{display:flex;justify-content:space-between;margin:2rem 0}
+input,button{font:inherit;color:var(--fg);background:var(--bg);border:1px solid var(--muted);border-radius:.375rem;padding:.5rem}
+button{background:var(--link);border-color:var(--link);color:var(--bg);font-weight:600;cursor:pointer}
+fieldset{border:1px solid var(--border);border-radius:.5rem;margin:1rem 0}
+.form label{display:block;margin:.25rem 0}
+.error{color:var(--critical);font-weight:600}
 `;
 
 /** The whole stylesheet, inlined in every page: no external resources. */
