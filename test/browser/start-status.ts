@@ -34,6 +34,8 @@ export async function startStatusFixture(): Promise<StatusFixture> {
       '    - group: Platform',
       '      components:',
       '        - { name: Dashboard }',
+      // Nothing listens there: the confirmation mail waits in the outbox, which is all the form needs.
+      '  subscribers: { email: { from: status@acme.example, smtp: { host: 127.0.0.1, port: 9, tls: none } } }',
     ].join('\n'),
   );
   let bulwark: RunningBulwark | undefined;

@@ -140,4 +140,24 @@ test.describe('without JavaScript', () => {
     await expect(page.getByRole('link', { name: 'Elevated errors' })).toBeVisible();
     await expect(page.getByText('Found it.')).toBeVisible();
   });
+
+  test('a visitor subscribes by keyboard alone: a labelled field, component boxes, a button', async ({
+    page,
+  }) => {
+    await open(page);
+    await page.getByRole('navigation').getByRole('link', { name: 'Subscribe' }).click();
+    await page.getByLabel('Email address').focus();
+    await page.keyboard.type('ada@example.com');
+    await page.keyboard.press('Tab');
+    const api = page.getByRole('checkbox', { name: 'API', exact: true });
+    await expect(api).toBeFocused();
+    await page.keyboard.press('Space');
+    await expect(api).toBeChecked();
+    const submit = page.getByRole('button', { name: 'Subscribe' });
+    // Past the other two boxes (the Platform group, its Dashboard) to the button.
+    for (let presses = 0; presses < 3; presses++) await page.keyboard.press('Tab');
+    await expect(submit).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('heading', { name: 'Check your inbox' })).toBeVisible();
+  });
 });
