@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Indicator } from '../model.ts';
 import type { StatusView } from '../view.ts';
 import { sampleView } from './fixture.test-support.ts';
-import { renderHomePage } from './home-page.ts';
+import { recentHistoryLimit, renderHomePage } from './home-page.ts';
 import { between, headingLevels, startTags, textOf } from './html-queries.test-support.ts';
 
 const view = sampleView({ components: 14, incidents: 30, activeIncidents: 3 });
@@ -163,6 +163,27 @@ describe('renderHomePage: incidents and maintenance', () => {
     expect(shown.sort()).toEqual(expected.sort());
     expect(expected.length).toBeGreaterThan(0);
     expect(recent).toContain('<a href="/history">Incident history</a>');
+  });
+
+  it('shows only the newest resolved incidents of a busy week and counts the rest', () => {
+    const quiet = sampleView({ components: 4, incidents: 15, activeIncidents: 0 });
+    // Every one resolved within the last day, an hour apart.
+    const busy: StatusView = {
+      ...quiet,
+      incidents: quiet.incidents.map((incident, i) => ({
+        ...incident,
+        resolvedAtMs: quiet.nowMs - (i + 1) * 3_600_000,
+      })),
+    };
+    const weekAgoMs = busy.nowMs - 7 * 86_400_000;
+    const thisWeek = busy.incidents
+      .filter((incident) => (incident.resolvedAtMs ?? 0) >= weekAgoMs)
+      .sort((a, b) => (b.resolvedAtMs ?? 0) - (a.resolvedAtMs ?? 0));
+    expect(thisWeek.length).toBeGreaterThan(recentHistoryLimit);
+    const recent = between(renderHomePage(busy), '<h2 id="recent">', '</section>');
+    const shown = [...recent.matchAll(/href="\/incidents\/([^"]+)"/g)].map(([, id]) => id);
+    expect(shown).toEqual(thisWeek.slice(0, recentHistoryLimit).map((incident) => incident.id));
+    expect(recent).toContain(`(${thisWeek.length - recentHistoryLimit} more this week)`);
   });
 
   it('never shows a draft', () => {

@@ -8,6 +8,8 @@ import { impactLabels, impactTones, toneLabel } from './labels.ts';
 import { timeTag } from './time-format.ts';
 
 const recentHistoryMs = 7 * 86_400_000;
+// A bad week can hold dozens: the newest few say enough on the front page, and the history has them all.
+export const recentHistoryLimit = 10;
 
 function renderBanner(view: StatusView): string {
   const tone = impactTones[view.status.indicator];
@@ -52,11 +54,17 @@ function renderRecentHistory(view: StatusView): string {
     .filter((incident) => !incident.isDraft && !isUnresolved(incident))
     .filter((incident) => incident.resolvedAtMs !== null && incident.resolvedAtMs >= sinceMs)
     .sort((a, b) => (b.resolvedAtMs ?? 0) - (a.resolvedAtMs ?? 0));
+  const shown = resolved.slice(0, recentHistoryLimit);
   const list =
-    resolved.length === 0
+    shown.length === 0
       ? '<p>No incidents in the last 7 days.</p>'
-      : `<ul>${resolved.map((incident) => renderRecentItem(incident, view.page.timeZone)).join('')}</ul>`;
-  return renderSection('recent', 'Past 7 days', `${list}<p><a href="/history">Incident history</a></p>`);
+      : `<ul>${shown.map((incident) => renderRecentItem(incident, view.page.timeZone)).join('')}</ul>`;
+  const more = resolved.length - shown.length;
+  const link =
+    more > 0
+      ? `<a href="/history">Incident history</a> (${more} more this week)`
+      : '<a href="/history">Incident history</a>';
+  return renderSection('recent', 'Past 7 days', `${list}<p>${link}</p>`);
 }
 
 /** `/`: the overall status, what is happening now, every component's 90 days, and the past week. */
