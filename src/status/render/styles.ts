@@ -63,7 +63,8 @@ const customProperties = (palette: Palette): string =>
 
 const tones = ['ok', 'minor', 'major', 'critical', 'maint', 'info'] as const;
 
-// Bar classes (uptime-bars.ts): none = up, g = degraded, p = partial outage, d = major outage, n = no data.
+// Bar classes (uptime-bars.ts): none = up, g = degraded, p = partial outage, d = major outage, m = not counted
+// (maintenance or paused), n = no data.
 // "No data" is a thinner bar as well as a grey one, so it differs from up/down by shape, not colour alone.
 const rules = `
 :root{${customProperties(palettes.light)}}
@@ -105,6 +106,7 @@ ul.plain,ol.tl{list-style:none;margin:0;padding:0}
 .bars path{stroke:var(--ok);stroke-width:24;stroke-dasharray:2 1}
 .bars .g{stroke:var(--minor)}.bars .p{stroke:var(--major)}.bars .d{stroke:var(--critical)}
 .bars .n{stroke:var(--nodata);stroke-width:8}
+.bars .m{stroke:var(--maint);stroke-width:8}
 .spark{width:6rem;height:1.5rem;vertical-align:middle}
 .spark polyline,.chart polyline{fill:none;stroke:var(--link);stroke-width:2;vector-effect:non-scaling-stroke}
 .chart{display:block;width:100%;height:auto}

@@ -16,9 +16,10 @@ const noData = (date: string): DayUptime => ({
   upMs: 0,
   degradedMs: 0,
   downMs: 0,
-  excludedMs: dayMs,
+  excludedMs: 0,
   uptime: null,
 });
+const inMaintenance = (date: string): DayUptime => ({ ...noData(date), excludedMs: dayMs });
 const down = (date: string, downMs: number): DayUptime => ({
   date,
   upMs: dayMs - downMs,
@@ -45,6 +46,7 @@ describe('renderUptimeBars', () => {
     degraded('2026-11-05'),
     noData('2026-11-06'),
     noData('2026-11-07'),
+    inMaintenance('2026-11-08'),
   ];
   const svg = renderUptimeBars('API <b>', days, 0.99);
 
@@ -52,7 +54,7 @@ describe('renderUptimeBars', () => {
     expect(svg.match(/<svg/g)).toHaveLength(1);
     expect(svg).toContain('role="img"');
     expect(svg).toContain(
-      'aria-label="API &lt;b&gt;, uptime over the last 7 days: 99.00%; 2 days with downtime, 2 days without data"',
+      'aria-label="API &lt;b&gt;, uptime over the last 8 days: 99.00%; 2 days with downtime, 2 days without data, 1 day not counted (maintenance or paused)"',
     );
     expect(svg).not.toMatch(/tabindex|<a /);
   });
@@ -67,6 +69,7 @@ describe('renderUptimeBars', () => {
       { x: 9, length: 2, barClass: 'd', title: '2026-11-04: 95.83% up, 60 min down' },
       { x: 12, length: 2, barClass: 'g', title: '2026-11-05: 100% up, 10 min degraded' },
       { x: 15, length: 5, barClass: 'n', title: '2026-11-06 to 2026-11-07: no data' },
+      { x: 21, length: 2, barClass: 'm', title: '2026-11-08: not counted (maintenance or paused)' },
     ]);
   });
 
@@ -76,5 +79,9 @@ describe('renderUptimeBars', () => {
 
   it('labels a day without observations "no data"', () => {
     expect(dayUptimeLabel(noData('2026-11-06'))).toBe('no data');
+  });
+
+  it('tells a day spent in maintenance from a day without data', () => {
+    expect(dayUptimeLabel(inMaintenance('2026-11-08'))).toBe('not counted (maintenance or paused)');
   });
 });

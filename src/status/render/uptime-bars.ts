@@ -6,24 +6,29 @@ import { formatUptimePercent } from './time-format.ts';
 const dayPitch = 3;
 const barsHeight = 24;
 
-/** A class in styles.ts: '' up, g degraded, p partial outage, d major outage, n no data. */
-type BarClass = '' | 'g' | 'p' | 'd' | 'n';
+/** A class in styles.ts: '' up, g degraded, p partial outage, d major outage, m not counted, n no data. */
+type BarClass = '' | 'g' | 'p' | 'd' | 'm' | 'n';
 
 // Below 99% a day lost more than ~14 minutes: shown as a major outage rather than a partial one.
 const majorOutageBelow = 0.99;
 
 function barClassOf(day: DayUptime): BarClass {
-  if (day.uptime === null) return 'n';
+  if (day.uptime === null) return day.excludedMs > 0 ? 'm' : 'n';
   if (day.downMs === 0) return day.degradedMs === 0 ? '' : 'g';
   return day.uptime >= majorOutageBelow ? 'p' : 'd';
 }
 
+const notCounted = 'not counted (maintenance or paused)';
+
 // Ceiling: a 20-second outage reads "1 min down", not "0 min down".
 const minutes = (ms: number): number => Math.ceil(ms / 60_000);
 
-/** "99.37% up, 9 min down, 4 min degraded" or "no data". */
+/**
+ * "99.37% up, 9 min down, 4 min degraded"; "not counted (maintenance or paused)" for a day observed only in
+ * maintenance or paused; "no data" for a day nothing observed.
+ */
 export function dayUptimeLabel(day: DayUptime): string {
-  if (day.uptime === null) return 'no data';
+  if (day.uptime === null) return day.excludedMs > 0 ? notCounted : 'no data';
   const parts = [`${formatUptimePercent(day.uptime)} up`];
   if (day.downMs > 0) parts.push(`${minutes(day.downMs)} min down`);
   if (day.degradedMs > 0) parts.push(`${minutes(day.degradedMs)} min degraded`);
@@ -65,12 +70,16 @@ function renderRun(run: Run): string {
 
 function summaryOf(name: string, days: readonly DayUptime[], uptime90d: number | null): string {
   const downDays = days.filter((day) => day.downMs > 0).length;
-  const noDataDays = days.filter((day) => day.uptime === null).length;
+  const noDataDays = days.filter((day) => day.uptime === null && day.excludedMs === 0).length;
+  const notCountedDays = days.filter((day) => day.uptime === null && day.excludedMs > 0).length;
   const uptime = uptime90d === null ? 'no data' : formatUptimePercent(uptime90d);
   const plural = (count: number): string => (count === 1 ? 'day' : 'days');
   return (
     `${name}, uptime over the last ${days.length} days: ${uptime}; ${downDays} ${plural(downDays)} with downtime` +
-    (noDataDays > 0 ? `, ${noDataDays} ${plural(noDataDays)} without data` : '')
+    (noDataDays > 0 ? `, ${noDataDays} ${plural(noDataDays)} without data` : '') +
+    (notCountedDays > 0
+      ? `, ${notCountedDays} ${plural(notCountedDays)} not counted (maintenance or paused)`
+      : '')
   );
 }
 
