@@ -5,43 +5,61 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../src/core/units.ts';
 import type { AlertingSettings } from './lib/alerting-bulwark.ts';
+import { runFlap } from './lib/alerting-flap.ts';
 import { runLatency } from './lib/alerting-latency.ts';
+import { flapTable, peerLatencyTable, peerStormTable, sideBySideTable } from './lib/alerting-peer-report.ts';
 import { latencyTable, stormTable, stormTargetLines } from './lib/alerting-report.ts';
 import { runStorm } from './lib/alerting-storm.ts';
+import { runAlertmanagerFlap, runAlertmanagerLatency } from './lib/alertmanager-latency.ts';
+import {
+  alertmanagerInstallHint,
+  alertmanagerVersion,
+  findAlertmanager,
+} from './lib/alertmanager-process.ts';
+import { runAlertmanagerStorm } from './lib/alertmanager-storm.ts';
 import { ChildSet, findCommand, isPinningAvailable } from './lib/children.ts';
 
 /**
  * Issue 6's alerting targets against a real `bulwark start`: HTTP monitors against a local upstream the bench
- * flips between 200 and 503, a webhook notifier to a local receiver that timestamps each request.
- *   latency: one monitor at a time goes down and up; firing notice beyond group_wait, and resolution time.
+ * flips between 200 and 503, a webhook notifier to a local receiver that timestamps each request. Each
+ * scenario then runs against a real Prometheus Alertmanager, the bench posting the alerts as Prometheus would.
+ *   latency: one alert at a time fires and resolves; firing notice beyond group_wait, and resolution time.
+ *   flap:    alerts that fire and resolve inside group_wait; is the receiver told at all, and when.
  *   storm:   N monitors of one component fail at once, then recover; notifications per group, none lost.
- *   node bench/alerting.ts [--cycles 10] [--monitors 1000] [--group-wait 2s] [--group-interval 1m]
- *                          [--scenarios latency,storm] [--keep-temp]
+ *   node bench/alerting.ts [--cycles 10] [--flaps 5] [--monitors 1000] [--group-wait 2s] [--group-interval 1m]
+ *                          [--flap-group-wait 10s] [--scenarios latency,flap,storm] [--peer alertmanager|none]
+ *                          [--keep-temp]
  */
 
 const { values } = parseArgs({
   options: {
     cycles: { type: 'string', default: '10' },
+    flaps: { type: 'string', default: '5' },
     monitors: { type: 'string', default: '1000' },
     'group-wait': { type: 'string', default: '2s' },
     'group-interval': { type: 'string', default: '1m' },
-    scenarios: { type: 'string', default: 'latency,storm' },
+    'flap-group-wait': { type: 'string', default: '10s' },
+    scenarios: { type: 'string', default: 'latency,flap,storm' },
+    peer: { type: 'string', default: 'alertmanager' },
     'keep-temp': { type: 'boolean', default: false },
   },
 });
-const durationMs = (flag: 'group-wait' | 'group-interval'): number => {
+const durationMs = (flag: 'group-wait' | 'group-interval' | 'flap-group-wait'): number => {
   const parsed = parseDurationMs(values[flag]);
   if (!parsed || parsed <= 0) throw new Error(`expected a duration for --${flag}, such as 2s`);
   return parsed;
 };
-const count = (flag: 'cycles' | 'monitors'): number => {
+const count = (flag: 'cycles' | 'flaps' | 'monitors'): number => {
   const parsed = Number(values[flag]);
   if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`expected a positive integer for --${flag}`);
   return parsed;
 };
+const knownScenarios = ['latency', 'flap', 'storm'];
 const scenarios = new Set(values.scenarios.split(',').map((s) => s.trim()));
-const unknown = [...scenarios].find((s) => s !== 'latency' && s !== 'storm');
-if (unknown) throw new Error(`unknown scenario "${unknown}"; expected latency,storm`);
+const unknown = [...scenarios].find((s) => !knownScenarios.includes(s));
+if (unknown) throw new Error(`unknown scenario "${unknown}"; expected ${knownScenarios.join(',')}`);
+if (values.peer !== 'alertmanager' && values.peer !== 'none')
+  throw new Error(`unknown peer "${values.peer}"; expected alertmanager or none`);
 
 // Monitors every second with small thresholds, so a cycle takes seconds; group_interval as in the issue's example.
 const settings: AlertingSettings = {
@@ -52,7 +70,9 @@ const settings: AlertingSettings = {
   groupWaitMs: durationMs('group-wait'),
   groupIntervalMs: durationMs('group-interval'),
 };
-// Bulwark alone on core 0; the upstream, the receiver and this script on core 1.
+// A flapping alert lives success_threshold checks (2 s): group_wait must outlast it (10 s: Bulwark's default).
+const flapSettings: AlertingSettings = { ...settings, groupWaitMs: durationMs('flap-group-wait') };
+// Bulwark, then Alertmanager, alone on core 0; the upstream, the receiver and this script on core 1.
 const bulwarkCore = 0;
 const benchCore = 1;
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -61,31 +81,74 @@ const reason = (error: unknown): string => (error instanceof Error ? error.messa
 // Read before pinSelf: once pinned, availableParallelism() counts only this script's core.
 const coreCount = availableParallelism();
 pinSelf(benchCore);
+const peerBinary = values.peer === 'alertmanager' ? findAlertmanager() : undefined;
+const peerVersion = peerBinary ? alertmanagerVersion(peerBinary) : '';
 const children = new ChildSet();
 const tempDir = mkdtempSync(join(tmpdir(), 'bulwark-bench-alerting-'));
 const ctx = { children, core: bulwarkCore, tempDir, log };
+const peerCtx = peerBinary ? { ...ctx, binary: peerBinary } : undefined;
 const sections: string[] = [describeRun()];
+if (values.peer === 'alertmanager' && !peerCtx) {
+  sections.push(`alertmanager: skipped, not installed (to compare, install it: ${alertmanagerInstallHint})`);
+}
 try {
-  if (scenarios.has('latency')) {
-    try {
-      sections.push(latencyTable(await runLatency(ctx, { settings, cycles: count('cycles') })));
-    } catch (error) {
-      sections.push(`latency: failed: ${reason(error)}`);
-    }
+  const latency = scenarios.has('latency')
+    ? {
+        bulwark: await attempt('latency', () => runLatency(ctx, { settings, cycles: count('cycles') })),
+        peer:
+          peerCtx &&
+          (await attempt('alertmanager latency', () =>
+            runAlertmanagerLatency(peerCtx, { settings, cycles: count('cycles') }),
+          )),
+      }
+    : undefined;
+  if (latency?.bulwark) sections.push(latencyTable(latency.bulwark));
+  if (latency?.peer) sections.push(peerLatencyTable(latency.peer, peerVersion));
+  const flapScenario = { settings: flapSettings, flaps: count('flaps') };
+  const flap = scenarios.has('flap')
+    ? {
+        bulwark: await attempt('flap', () => runFlap(ctx, flapScenario)),
+        peer:
+          peerCtx && (await attempt('alertmanager flap', () => runAlertmanagerFlap(peerCtx, flapScenario))),
+      }
+    : undefined;
+  if (flap) {
+    const sides = [
+      ...(flap.bulwark ? [{ name: 'Bulwark', result: flap.bulwark }] : []),
+      ...(flap.peer ? [{ name: `Alertmanager ${peerVersion}`, result: flap.peer }] : []),
+    ];
+    if (sides.length > 0) sections.push(flapTable(sides));
   }
-  if (scenarios.has('storm')) {
-    try {
-      const storm = await runStorm(ctx, { settings, monitorCount: count('monitors'), settleMs: 3_000 });
-      sections.push(stormTable(storm), stormTargetLines(storm));
-    } catch (error) {
-      sections.push(`storm: failed: ${reason(error)}`);
-    }
+  const stormScenario = { settings, monitorCount: count('monitors'), settleMs: 3_000 };
+  const storm = scenarios.has('storm')
+    ? {
+        bulwark: await attempt('storm', () => runStorm(ctx, stormScenario)),
+        peer:
+          peerCtx &&
+          (await attempt('alertmanager storm', () => runAlertmanagerStorm(peerCtx, stormScenario))),
+      }
+    : undefined;
+  if (storm?.bulwark) sections.push(stormTable(storm.bulwark), stormTargetLines(storm.bulwark));
+  if (storm?.peer) sections.push(peerStormTable(storm.peer, peerVersion));
+  if (peerCtx) {
+    const compared = { version: peerVersion, latency, flap, storm };
+    sections.push(sideBySideTable(compared));
   }
   process.stdout.write(sections.join('\n\n') + '\n');
 } finally {
   await children.killAll();
   if (values['keep-temp']) log(`configs, logs and databases kept in ${tempDir}`);
   else rmSync(tempDir, { recursive: true, force: true });
+}
+
+/** Runs one side of a scenario; a failure becomes a line of the report, and the run goes on. */
+async function attempt<T>(name: string, run: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await run();
+  } catch (error) {
+    sections.push(`${name}: failed: ${reason(error)}`);
+    return undefined;
+  }
 }
 
 /** Moves this script (every thread) to one core, so the upstream and receiver do not compete with Bulwark. */
@@ -97,19 +160,27 @@ function pinSelf(core: number): void {
 function describeRun(): string {
   const s = settings;
   const pinning = isPinningAvailable
-    ? `Bulwark on core ${bulwarkCore}; the upstream, the webhook receiver and this script on core ${benchCore}`
+    ? `Bulwark (then Alertmanager) on core ${bulwarkCore}; the upstream, the receivers and this script on core ${benchCore}`
     : 'none';
   const flags = [
-    `--cycles ${count('cycles')} --monitors ${count('monitors')}`,
+    `--cycles ${count('cycles')} --flaps ${count('flaps')} --monitors ${count('monitors')}`,
     `--group-wait ${values['group-wait']} --group-interval ${values['group-interval']}`,
-    `--scenarios ${[...scenarios].join(',')}`,
+    `--flap-group-wait ${values['flap-group-wait']} --scenarios ${[...scenarios].join(',')} --peer ${values.peer}`,
   ];
+  const peer = peerBinary
+    ? `Alertmanager ${peerVersion} (${peerBinary}), no cluster, the same group_by, group_wait, group_interval, ` +
+      'repeat_interval 4h and a webhook receiver (send_resolved: true) to its own receiver; it runs on core ' +
+      `${bulwarkCore} after Bulwark's side of each scenario. The bench plays Prometheus: POST /api/v2/alerts, ` +
+      'firing alerts re-sent every 1 m with endsAt 4 m ahead, a resolved one with endsAt = now'
+    : 'none';
   return [
     `- command: \`node bench/alerting.ts ${flags.join(' ')}\``,
     `- machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${coreCount} cores; pinning: ${pinning}; node ${process.version}; Bulwark at ${commit()}`,
     `- monitors: HTTP every ${s.intervalMs / 1000} s (timeout ${s.timeoutMs} ms), failure_threshold ${s.failureThreshold}, ` +
       `success_threshold ${s.successThreshold}, each on its own upstream path; alerting: group_by [component], ` +
-      `group_wait ${s.groupWaitMs / 1000} s, group_interval ${s.groupIntervalMs / 1000} s, one route to a webhook notifier`,
+      `group_wait ${s.groupWaitMs / 1000} s (flap: ${flapSettings.groupWaitMs / 1000} s), group_interval ` +
+      `${s.groupIntervalMs / 1000} s, one route to a webhook notifier`,
+    `- peer: ${peer}`,
     '- crossing check: the failure_threshold-th 503 (or success_threshold-th 200) the upstream answered that ' +
       "monitor's path after the flip, timed at its arrival; webhook times are when a request's body had fully arrived",
   ].join('\n');

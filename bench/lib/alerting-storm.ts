@@ -28,15 +28,15 @@ export interface StormScenario {
 
 /** One half of the storm: the monitors going down, or coming back. */
 export interface StormHalf {
-  /** Upstream arrival of the first and last threshold-crossing checks, relative to the flip. */
+  /** First and last alert starts (see halfOf), relative to the flip (Alertmanager: to the half's start). */
   readonly firstCrossingMs: number;
   readonly lastCrossingMs: number;
   readonly notifications: readonly DeliveredNotification[];
   /** Distinct monitors whose alert arrived in this half with the half's status. */
   readonly monitorsDelivered: number;
-  /** Per monitor: its first notification with the half's status − its own crossing check (group_wait included). */
+  /** Per alert: its first notification with the half's status − its own start (group_wait included). */
   readonly notifiedAfterCrossingMs: { readonly median: number; readonly max: number };
-  /** Crossings after the half's first notification arrived: they need a later notification. */
+  /** Alerts starting after the half's first notification arrived: they need a later notification. */
   readonly crossingsAfterFirstNotification: number;
 }
 
@@ -130,19 +130,12 @@ async function runHalf(deps: HalfDeps, status: 'firing' | 'resolved', timeoutMs:
     isDown,
   );
   const ids = new Set(monitors.map((m) => m.name.toLowerCase()));
-  const mine = () => inbox.received.filter((n) => n.receivedAtMs >= flipMs);
-  // Each monitor's first notification carrying its alert with the half's status.
-  const deliveredAtMs = new Map<string, number>();
-  const deadlineMs = flipMs + timeoutMs;
-  while (deliveredAtMs.size < ids.size && epochNowMs() < deadlineMs) {
-    await sleep(50);
-    for (const n of mine()) {
-      for (const a of n.alerts) {
-        if (a.status === status && ids.has(a.monitor) && !deliveredAtMs.has(a.monitor))
-          deliveredAtMs.set(a.monitor, n.receivedAtMs);
-      }
-    }
-  }
+  const deliveredAtMs = await awaitDeliveries(inbox, {
+    ids,
+    status,
+    sinceMs: flipMs,
+    deadlineMs: flipMs + timeoutMs,
+  });
   await sleep(deps.settleMs);
   const crossingAtMs = new Map(
     monitors.map((m) => {
@@ -151,22 +144,54 @@ async function runHalf(deps: HalfDeps, status: 'firing' | 'resolved', timeoutMs:
       return [m.name.toLowerCase(), check?.atMs ?? Number.NaN];
     }),
   );
-  const crossings = [...crossingAtMs.values()];
-  const notifications = mine();
+  return halfOf({ startedAtMs: crossingAtMs, sinceMs: flipMs, inbox, deliveredAtMs });
+}
+
+/** Each monitor's first notification since `sinceMs` carrying its alert with `status`, polled until all or the deadline. */
+export async function awaitDeliveries(
+  inbox: WebhookInbox,
+  wanted: { ids: ReadonlySet<string>; status: 'firing' | 'resolved'; sinceMs: number; deadlineMs: number },
+): Promise<Map<string, number>> {
+  const deliveredAtMs = new Map<string, number>();
+  while (deliveredAtMs.size < wanted.ids.size && epochNowMs() < wanted.deadlineMs) {
+    await sleep(50);
+    for (const n of inbox.received) {
+      if (n.receivedAtMs < wanted.sinceMs) continue;
+      for (const a of n.alerts) {
+        if (a.status === wanted.status && wanted.ids.has(a.monitor) && !deliveredAtMs.has(a.monitor))
+          deliveredAtMs.set(a.monitor, n.receivedAtMs);
+      }
+    }
+  }
+  return deliveredAtMs;
+}
+
+/**
+ * One half's numbers. `startedAtMs` is each alert's own start: for Bulwark the upstream's arrival of its
+ * threshold-crossing check, for Alertmanager the start of the POST that carried it.
+ */
+export function halfOf(h: {
+  startedAtMs: ReadonlyMap<string, number>;
+  sinceMs: number;
+  inbox: WebhookInbox;
+  deliveredAtMs: ReadonlyMap<string, number>;
+}): StormHalf {
+  const starts = [...h.startedAtMs.values()];
+  const notifications = h.inbox.received.filter((n) => n.receivedAtMs >= h.sinceMs);
   const firstNotifiedMs = notifications[0]?.receivedAtMs ?? Number.POSITIVE_INFINITY;
-  const waits = [...deliveredAtMs].map(([id, atMs]) => atMs - (crossingAtMs.get(id) ?? Number.NaN));
+  const waits = [...h.deliveredAtMs].map(([id, atMs]) => atMs - (h.startedAtMs.get(id) ?? Number.NaN));
   return {
-    firstCrossingMs: Math.min(...crossings) - flipMs,
-    lastCrossingMs: Math.max(...crossings) - flipMs,
+    firstCrossingMs: Math.min(...starts) - h.sinceMs,
+    lastCrossingMs: Math.max(...starts) - h.sinceMs,
     notifications,
-    monitorsDelivered: deliveredAtMs.size,
+    monitorsDelivered: h.deliveredAtMs.size,
     notifiedAfterCrossingMs: { median: median(waits), max: Math.max(...waits) },
-    crossingsAfterFirstNotification: crossings.filter((atMs) => atMs > firstNotifiedMs).length,
+    crossingsAfterFirstNotification: starts.filter((atMs) => atMs > firstNotifiedMs).length,
   };
 }
 
 /** Runs `work` and reports the share of one core the process group used meanwhile (undefined without /proc). */
-async function cpuShareOf<T>(
+export async function cpuShareOf<T>(
   groupId: number,
   work: () => Promise<T>,
 ): Promise<{ result: T; share: number | undefined; windowS: number }> {
