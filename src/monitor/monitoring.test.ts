@@ -116,6 +116,27 @@ describe('Monitoring', () => {
     monitoring.stop();
   });
 
+  it('checks at once when maintenance begins and ends, so its time is split at the boundary', async () => {
+    const answers = new Map<string, Observation>([
+      ['http://127.0.0.1/api', { responseTimeMs: 12, status: 200 }],
+    ]);
+    const { monitoring, results, advance } = setup(answers);
+    monitoring.set([httpMonitor('api', { intervalMs: 60_000 })]);
+    await advance(120_000);
+    const before = results.length;
+    expect(monitoring.setMaintenance('api', true)).toBe(true);
+    await advance(100);
+    expect(results.slice(before).map((r) => r.state)).toEqual(['maintenance']);
+    expect(monitoring.setMaintenance('api', false)).toBe(true);
+    await advance(100);
+    expect(results.slice(before).map((r) => r.state)).toEqual(['maintenance', 'up']);
+    // Asking again changes nothing, so nothing extra runs.
+    monitoring.setMaintenance('api', false);
+    await advance(100);
+    expect(results).toHaveLength(before + 2);
+    monitoring.stop();
+  });
+
   it('marks a heartbeat down once it is late beyond expect_every + grace, and up at the next beat', async () => {
     const { monitoring, changes, advance } = setup(new Map());
     const beat: MonitorSpec = {

@@ -127,9 +127,20 @@ export class Monitoring {
     return this.#change(id, (status, nowMs) => status.resume(nowMs));
   }
 
-  /** In maintenance a monitor keeps checking, but its time counts as neither up nor down (excluded). */
+  /**
+   * In maintenance a monitor keeps checking, but its time counts as neither up nor down (excluded). A pull
+   * monitor is checked at once when maintenance begins or ends: time is counted by results, so without a result
+   * at the boundary the minutes up to the next check would count as the state before it.
+   */
   setMaintenance(id: string, isOn: boolean): boolean {
-    return this.#change(id, (status, nowMs) => status.setMaintenance(isOn, nowMs));
+    let isChanged = false;
+    const isKnown = this.#change(id, (status, nowMs) => {
+      const change = status.setMaintenance(isOn, nowMs);
+      isChanged = change !== undefined;
+      return change;
+    });
+    if (isChanged && this.#entries.get(id)?.spec.check.kind !== 'heartbeat') this.#scheduler.runNow(id);
+    return isKnown;
   }
 
   /**
