@@ -1,5 +1,5 @@
 import type { StatusEvent } from '../events.ts';
-import type { ComponentStatus, Incident, Maintenance, TimelineUpdate } from '../model.ts';
+import type { Incident, Maintenance, TimelineUpdate } from '../model.ts';
 
 /** Something subscribers are told about: a published incident's or a maintenance's new timeline entry. */
 export type Notice =
@@ -15,13 +15,8 @@ export type Notice =
       readonly maintenance: Maintenance;
       readonly update: TimelineUpdate;
     }
-  | {
-      readonly kind: 'component';
-      readonly componentId: string;
-      readonly oldStatus: ComponentStatus;
-      readonly newStatus: ComponentStatus;
-      readonly atMs: number;
-    };
+  /** A component's status moved (the host reports every change it records). */
+  | Extract<StatusEvent, { readonly kind: 'component' }>;
 
 /**
  * What an event tells subscribers, if anything: an entry on a published timeline whose author left
