@@ -39,4 +39,40 @@ describe('FlapDetector (Nagios percent state change over 21 results)', () => {
     expect(recent.percentStateChange).toBeCloseTo((1.2 / 20) * 100, 9);
     expect(old.percentStateChange).toBeCloseTo((0.8 / 20) * 100, 9);
   });
+
+  it('sees three outages within ten minutes as flapping, however slow each one is for the percent', () => {
+    const detector = new FlapDetector();
+    const secondMs = 1_000;
+    // 20 s down, 20 s up, checked every second: 1 result change in 20, far below 50%.
+    let nowMs = 0;
+    const edges: boolean[] = [];
+    for (let outage = 0; outage < 3; outage++)
+      for (const ok of [false, true]) {
+        detector.outageEdge(nowMs);
+        for (let i = 0; i < 20; i++, nowMs += secondMs) detector.record(ok, nowMs);
+        edges.push(detector.isFlapping);
+      }
+    expect(detector.percentStateChange).toBeLessThan(25);
+    expect(edges).toEqual([false, false, false, false, false, true]);
+  });
+
+  it('does not count outages spread over more than ten minutes', () => {
+    const detector = new FlapDetector();
+    for (let edge = 0; edge < 12; edge++) {
+      detector.outageEdge(edge * 2.5 * 60_000);
+      detector.record(edge % 2 === 1, edge * 2.5 * 60_000);
+    }
+    expect(detector.isFlapping).toBe(false);
+  });
+
+  it('stops flapping only once the state has held for 2 minutes and the percent is low', () => {
+    const detector = new FlapDetector();
+    for (let edge = 0; edge < 6; edge++) detector.outageEdge(edge * 10_000);
+    expect(detector.isFlapping).toBe(true);
+    const lastEdgeMs = 50_000;
+    // Steady passes every second: the percent is 0 at once, the state has held for under 2 minutes.
+    for (let nowMs = lastEdgeMs + 1_000; nowMs < lastEdgeMs + 120_000; nowMs += 1_000)
+      expect(detector.record(true, nowMs)).toBe(true);
+    expect(detector.record(true, lastEdgeMs + 120_000)).toBe(false);
+  });
 });

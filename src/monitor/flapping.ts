@@ -1,12 +1,20 @@
 /**
- * Nagios/Sensu flap detection over the last 21 results: the percent state change, where changes count more
- * the more recent they are (weights rising linearly from 0.8 to 1.2). A monitor starts flapping at or above
- * `highPercent` and stops below `lowPercent`, two thresholds so the verdict itself does not flap.
+ * Two ways to see a monitor flap, because one window cannot see both speeds:
+ * - Nagios/Sensu's percent state change over the last 21 results, where changes count more the more recent
+ *   they are (weights rising linearly from 0.8 to 1.2): on at `highPercent`, off below `lowPercent`. It
+ *   catches a result that changes every check or two, and nothing slower.
+ * - Outages in wall time: the monitor's state went between down and up 6 times (three outages) within 10
+ *   minutes. It catches the service that fails for 20 s every 40 s, which alone would send an alert and its
+ *   resolution for every outage, all day.
+ * Flapping ends when the percent is below `lowPercent` and the state has not changed for 2 minutes, so a
+ * pause in the churn does not end it, and the verdict itself does not flap.
  */
 export class FlapDetector {
   readonly #history: boolean[] = [];
   readonly #highPercent: number;
   readonly #lowPercent: number;
+  /** When the state last went between down and up, oldest first, within the last churnWindowMs. */
+  readonly #outageEdgesMs: number[] = [];
   #isFlapping = false;
 
   constructor(thresholds: { readonly highPercent: number; readonly lowPercent: number } = defaultThresholds) {
@@ -31,16 +39,31 @@ export class FlapDetector {
     return (weighted / (windowSize - 1)) * 100;
   }
 
-  /** Feeds one result (true: passed); returns whether the monitor is flapping now. */
-  record(ok: boolean): boolean {
+  /** The monitor's state went from down to up or degraded, or back, at `nowMs`. */
+  outageEdge(nowMs: number): void {
+    const edges = this.#outageEdgesMs;
+    edges.push(nowMs);
+    while (edges.length > 0 && (edges[0] ?? nowMs) <= nowMs - churnWindowMs) edges.shift();
+    if (edges.length >= churnEdges) this.#isFlapping = true;
+  }
+
+  /** Feeds one result (true: passed) at `nowMs`; returns whether the monitor is flapping now. */
+  record(ok: boolean, nowMs = 0): boolean {
     this.#history.push(ok);
     if (this.#history.length > windowSize) this.#history.shift();
     const percent = this.percentStateChange;
+    const lastEdgeMs = this.#outageEdgesMs.at(-1);
+    const isSettled = lastEdgeMs === undefined || nowMs - lastEdgeMs >= settleMs;
     if (!this.#isFlapping && percent >= this.#highPercent) this.#isFlapping = true;
-    else if (this.#isFlapping && percent < this.#lowPercent) this.#isFlapping = false;
+    else if (this.#isFlapping && percent < this.#lowPercent && isSettled) this.#isFlapping = false;
     return this.#isFlapping;
   }
 }
 
 const windowSize = 21;
 const defaultThresholds = { highPercent: 50, lowPercent: 25 };
+// Three outages in ten minutes is flapping at any check interval of 30 s or less (an outage then takes at
+// least failure_threshold + success_threshold checks); slower monitors rely on the percent alone.
+const churnEdges = 6;
+const churnWindowMs = 10 * 60_000;
+const settleMs = 2 * 60_000;

@@ -73,4 +73,17 @@ describe('MonitorStatus', () => {
     );
     expect(status.isFlapping).toBe(true);
   });
+
+  it('flags a slow churn (20 s down, 20 s up, checked every second) at its third outage', () => {
+    const status = new MonitorStatus(thresholds, { nowMs: 0 });
+    let nowMs = 0;
+    for (let i = 0; i < 20; i++) status.record('up', (nowMs += 1_000));
+    const flappingAfterOutage: boolean[] = [];
+    for (let outage = 0; outage < 4; outage++) {
+      for (const verdict of ['down', 'up'] as const)
+        for (let i = 0; i < 20; i++) status.record(verdict, (nowMs += 1_000));
+      flappingAfterOutage.push(status.isFlapping);
+    }
+    expect(flappingAfterOutage).toEqual([false, false, true, true]);
+  });
 });

@@ -70,9 +70,11 @@ export class MonitorStatus {
   /** Feeds one cycle; returns the change of state it caused, if any. */
   record(verdict: CycleVerdict, nowMs: number): StateChange | undefined {
     const ok = verdict !== 'down';
-    this.#flapping.record(ok);
     this.#health.record(ok);
-    return this.#become(this.#derive(verdict), nowMs, 'derived');
+    const change = this.#become(this.#derive(verdict), nowMs, 'derived');
+    if (change && isOutageEdge(change)) this.#flapping.outageEdge(nowMs);
+    this.#flapping.record(ok, nowMs);
+    return change;
   }
 
   pause(nowMs: number): StateChange | undefined {
@@ -117,4 +119,12 @@ export class MonitorStatus {
     this.#sinceMs = nowMs;
     return { from, to: this.state, atMs: nowMs };
   }
+}
+
+/** Into or out of an outage: down from up or degraded, or back. */
+function isOutageEdge(change: StateChange): boolean {
+  const isServing = (state: MonitorState) => state === 'up' || state === 'degraded';
+  return (
+    (change.from === 'down' && isServing(change.to)) || (change.to === 'down' && isServing(change.from))
+  );
 }
