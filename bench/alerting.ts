@@ -3,13 +3,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseDurationMs } from '../src/core/units.ts';
+import { parseDurationMs, parsePercent } from '../src/core/units.ts';
 import type { AlertingSettings } from './lib/alerting-bulwark.ts';
 import { runFlap } from './lib/alerting-flap.ts';
+import { runFlapping } from './lib/alerting-flapping.ts';
+import { parseChurnPattern, planFlapping, type FlappingScenario } from './lib/alerting-flapping-plan.ts';
+import { flappingSideBySide, flappingTable } from './lib/alerting-flapping-report.ts';
 import { runLatency } from './lib/alerting-latency.ts';
 import { flapTable, peerLatencyTable, peerStormTable, sideBySideTable } from './lib/alerting-peer-report.ts';
 import { latencyTable, stormTable, stormTargetLines } from './lib/alerting-report.ts';
 import { runStorm } from './lib/alerting-storm.ts';
+import { runAlertmanagerFlapping } from './lib/alertmanager-flapping.ts';
 import { runAlertmanagerFlap, runAlertmanagerLatency } from './lib/alertmanager-latency.ts';
 import {
   alertmanagerInstallHint,
@@ -26,8 +30,12 @@ import { ChildSet, findCommand, isPinningAvailable } from './lib/children.ts';
  *   latency: one alert at a time fires and resolves; firing notice beyond group_wait, and resolution time.
  *   flap:    alerts that fire and resolve inside group_wait; is the receiver told at all, and when.
  *   storm:   N monitors of one component fail at once, then recover; notifications per group, none lost.
+ *   flapping: monitors churn down/up for minutes (not in the default list: it takes about 6 min); how many
+ *             notifications each side sends during the churn and after, and what they say.
  *   node bench/alerting.ts [--cycles 10] [--flaps 5] [--monitors 1000] [--group-wait 2s] [--group-interval 1m]
  *                          [--flap-group-wait 10s] [--scenarios latency,flap,storm] [--peer alertmanager|none]
+ *                          [--flapping-patterns 2s/2s,3s/3s,20s/20s] [--flapping-monitors 5] [--flapping-churn 4m]
+ *                          [--flapping-jitter 50%]
  *                          [--keep-temp]
  */
 
@@ -39,22 +47,26 @@ const { values } = parseArgs({
     'group-wait': { type: 'string', default: '2s' },
     'group-interval': { type: 'string', default: '1m' },
     'flap-group-wait': { type: 'string', default: '10s' },
+    'flapping-patterns': { type: 'string', default: '2s/2s,3s/3s,20s/20s' },
+    'flapping-monitors': { type: 'string', default: '5' },
+    'flapping-churn': { type: 'string', default: '4m' },
+    'flapping-jitter': { type: 'string', default: '50%' },
     scenarios: { type: 'string', default: 'latency,flap,storm' },
     peer: { type: 'string', default: 'alertmanager' },
     'keep-temp': { type: 'boolean', default: false },
   },
 });
-const durationMs = (flag: 'group-wait' | 'group-interval' | 'flap-group-wait'): number => {
+const durationMs = (flag: 'group-wait' | 'group-interval' | 'flap-group-wait' | 'flapping-churn'): number => {
   const parsed = parseDurationMs(values[flag]);
   if (!parsed || parsed <= 0) throw new Error(`expected a duration for --${flag}, such as 2s`);
   return parsed;
 };
-const count = (flag: 'cycles' | 'flaps' | 'monitors'): number => {
+const count = (flag: 'cycles' | 'flaps' | 'monitors' | 'flapping-monitors'): number => {
   const parsed = Number(values[flag]);
   if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`expected a positive integer for --${flag}`);
   return parsed;
 };
-const knownScenarios = ['latency', 'flap', 'storm'];
+const knownScenarios = ['latency', 'flap', 'storm', 'flapping'];
 const scenarios = new Set(values.scenarios.split(',').map((s) => s.trim()));
 const unknown = [...scenarios].find((s) => !knownScenarios.includes(s));
 if (unknown) throw new Error(`unknown scenario "${unknown}"; expected ${knownScenarios.join(',')}`);
@@ -72,6 +84,8 @@ const settings: AlertingSettings = {
 };
 // A flapping alert lives success_threshold checks (2 s): group_wait must outlast it (10 s: Bulwark's default).
 const flapSettings: AlertingSettings = { ...settings, groupWaitMs: durationMs('flap-group-wait') };
+// Planned before anything runs, so a bad flag fails at once rather than after the other scenarios.
+const flappingScenario = scenarios.has('flapping') ? planFlappingScenario() : undefined;
 // Bulwark, then Alertmanager, alone on core 0; the upstream, the receiver and this script on core 1.
 const bulwarkCore = 0;
 const benchCore = 1;
@@ -130,7 +144,8 @@ try {
     : undefined;
   if (storm?.bulwark) sections.push(stormTable(storm.bulwark), stormTargetLines(storm.bulwark));
   if (storm?.peer) sections.push(peerStormTable(storm.peer, peerVersion));
-  if (peerCtx) {
+  if (flappingScenario) await runFlappingSides(flappingScenario);
+  if (peerCtx && (latency ?? flap ?? storm)) {
     const compared = { version: peerVersion, latency, flap, storm };
     sections.push(sideBySideTable(compared));
   }
@@ -139,6 +154,36 @@ try {
   await children.killAll();
   if (values['keep-temp']) log(`configs, logs and databases kept in ${tempDir}`);
   else rmSync(tempDir, { recursive: true, force: true });
+}
+
+/**
+ * Both sides at once: this scenario counts messages, not milliseconds, and each side alone takes about
+ * 6 min. Bulwark's few monitors and Alertmanager's grouping barely use core 0 between them.
+ */
+async function runFlappingSides(scenario: FlappingScenario): Promise<void> {
+  const [bulwark, peer] = await Promise.all([
+    attempt('flapping', () => runFlapping(ctx, scenario)),
+    peerCtx && attempt('alertmanager flapping', () => runAlertmanagerFlapping(peerCtx, scenario)),
+  ]);
+  const sides = [
+    ...(bulwark ? [{ name: 'Bulwark', result: bulwark }] : []),
+    ...(peer ? [{ name: `Alertmanager ${peerVersion}`, result: peer }] : []),
+  ];
+  if (sides.length > 0) sections.push(flappingTable(sides));
+  if (bulwark && peer) sections.push(flappingSideBySide(bulwark, peer, peerVersion));
+}
+
+/** Each service's down/up phases, drawn once: both sides go through the same churn. */
+function planFlappingScenario(): FlappingScenario {
+  const jitter = parsePercent(values['flapping-jitter']);
+  if (jitter === undefined || jitter >= 1)
+    throw new Error('expected a percentage below 100% for --flapping-jitter');
+  const targets = planFlapping({
+    patterns: values['flapping-patterns'].split(',').map((text) => parseChurnPattern(text, jitter)),
+    monitorsPerPattern: count('flapping-monitors'),
+    churnMs: durationMs('flapping-churn'),
+  });
+  return { settings: flapSettings, targets };
 }
 
 /** Runs one side of a scenario; a failure becomes a line of the report, and the run goes on. */
@@ -166,11 +211,18 @@ function describeRun(): string {
     `--cycles ${count('cycles')} --flaps ${count('flaps')} --monitors ${count('monitors')}`,
     `--group-wait ${values['group-wait']} --group-interval ${values['group-interval']}`,
     `--flap-group-wait ${values['flap-group-wait']} --scenarios ${[...scenarios].join(',')} --peer ${values.peer}`,
+    ...(scenarios.has('flapping')
+      ? [
+          `--flapping-patterns ${values['flapping-patterns']} --flapping-monitors ${count('flapping-monitors')} ` +
+            `--flapping-churn ${values['flapping-churn']} --flapping-jitter ${values['flapping-jitter']}`,
+        ]
+      : []),
   ];
   const peer = peerBinary
     ? `Alertmanager ${peerVersion} (${peerBinary}), no cluster, the same group_by, group_wait, group_interval, ` +
       'repeat_interval 4h and a webhook receiver (send_resolved: true) to its own receiver; it runs on core ' +
-      `${bulwarkCore} after Bulwark's side of each scenario. The bench plays Prometheus: POST /api/v2/alerts, ` +
+      `${bulwarkCore} after Bulwark's side of each scenario (flapping: beside it). ` +
+      'The bench plays Prometheus: POST /api/v2/alerts, ' +
       'firing alerts re-sent every 1 m with endsAt 4 m ahead, a resolved one with endsAt = now'
     : 'none';
   return [
