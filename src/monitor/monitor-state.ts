@@ -124,7 +124,5 @@ export class MonitorStatus {
 /** Into or out of an outage: down from up or degraded, or back. */
 function isOutageEdge(change: StateChange): boolean {
   const isServing = (state: MonitorState) => state === 'up' || state === 'degraded';
-  return (
-    (change.from === 'down' && isServing(change.to)) || (change.to === 'down' && isServing(change.from))
-  );
+  return (change.from === 'down' && isServing(change.to)) || (change.to === 'down' && isServing(change.from));
 }
