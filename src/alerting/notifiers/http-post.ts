@@ -10,6 +10,8 @@ export interface PostOptions {
   readonly maxResponseBytes?: number;
   /** Keys and tokens to blank out of the service's error text, should it echo part of the request back. */
   readonly secrets?: readonly string[];
+  /** A service that says when to retry in its body rather than a Retry-After header (Telegram). */
+  readonly retryAfterInBody?: (body: string) => number | undefined;
 }
 
 export interface PostResponse {
@@ -71,7 +73,8 @@ async function callService(
   throw new DeliveryError(`${where} answered ${statusCode}${excerpt(responseText, options.secrets ?? [])}`, {
     isRetryable,
     status: statusCode,
-    retryAfterMs: retryAfterMs(response.headers['retry-after'], io.nowMs()),
+    retryAfterMs:
+      retryAfterMs(response.headers['retry-after'], io.nowMs()) ?? options.retryAfterInBody?.(responseText),
   });
 }
 

@@ -112,6 +112,13 @@ describe('telegram notifier', () => {
       { isRetryable: true, status: 429, retryAfterMs: 7_000 },
     ],
     [
+      {
+        status: 429,
+        body: '{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 5","parameters":{"retry_after":5}}',
+      },
+      { isRetryable: true, status: 429, retryAfterMs: 5_000 },
+    ],
+    [
       { status: 400, body: '{"ok":false,"description":"Bad Request: chat not found"}' },
       { isRetryable: false },
     ],

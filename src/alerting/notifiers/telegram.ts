@@ -33,9 +33,22 @@ export const telegramNotifier: Notifier<TelegramConfig> = {
   async send(notification, config, io) {
     const url = `${config.api_url.replace(/\/+$/, '')}/bot${config.bot_token}/sendMessage`;
     // postToService names only the origin, and `secrets` covers an error text that quotes the path.
-    await postToService(url, telegramMessage(notification, config), io, { secrets: [config.bot_token] });
+    await postToService(url, telegramMessage(notification, config), io, {
+      secrets: [config.bot_token],
+      retryAfterInBody: telegramRetryAfterMs,
+    });
   },
 };
+
+/** Bot API errors carry `parameters.retry_after` (seconds) in the JSON body, often without a header. */
+function telegramRetryAfterMs(body: string): number | undefined {
+  try {
+    const seconds = (JSON.parse(body) as { parameters?: { retry_after?: unknown } }).parameters?.retry_after;
+    return typeof seconds === 'number' && seconds >= 0 ? seconds * 1_000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export function telegramMessage(notification: Notification, config: TelegramConfig): Record<string, unknown> {
   return {
