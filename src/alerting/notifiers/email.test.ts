@@ -175,6 +175,24 @@ describe('email over STARTTLS with AUTH', () => {
     });
   });
 
+  it('words the mail from its template, escaped in the HTML part', async () => {
+    await withSink(secured, async (sink) => {
+      const template = {
+        title: '{{status}} on {{labels.component}} ({{count}})',
+        text: 'Team {{labels.team}}: {{summary}}',
+      };
+      const config = configOf({ port: sink.port, user, password, ca_file: cert.certPath }, { template });
+      const firing = sampleFiring();
+      const notification = { ...firing, commonLabels: { ...firing.commonLabels, team: '<b>db</b>' } };
+      await emailNotifier.send(notification, config, ioWith());
+      const [mail] = await Promise.all((await sink.waitForMails(1)).map((m) => m.parse()));
+      expect(mail?.subject).toMatch(/^firing on \S+ \(\d+\)$/);
+      expect(mail?.text).toContain('Team <b>db</b>: ');
+      expect(mail?.html).toContain('Team &lt;b&gt;db&lt;/b&gt;: ');
+      expect(mail?.html).not.toContain('<b>db</b>');
+    });
+  });
+
   it('gives a retried notification the same Message-ID', async () => {
     await withSink(secured, async (sink) => {
       const config = configOf({ port: sink.port, user, password, ca_file: cert.certPath });

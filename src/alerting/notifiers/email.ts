@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { escapeHtml as escapeStrict } from '../../core/markup.ts';
 import type { Notification } from '../notification.ts';
 import { defaultMessage, type DefaultMessage } from './message.ts';
+import { chatMessage, messageTemplate, type Markup, type MessageTemplate } from './template.ts';
 import { DeliveryError, type Notifier } from './notifier.ts';
 
 /**
@@ -59,6 +60,8 @@ const emailConfig = z.strictObject({
   from: mailbox,
   to: z.array(mailbox).min(1),
   subject_prefix: oneLine('subject_prefix').optional(),
+  /** Replaces the default subject (`title`) and body (`text`), as for the chat notifiers. */
+  template: messageTemplate.optional(),
 });
 
 export type EmailConfig = z.infer<typeof emailConfig>;
@@ -108,7 +111,8 @@ export function composeEmail(notification: Notification, config: EmailConfig): S
   const message = defaultMessage(notification);
   const domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(config.from)?.[1] ?? 'bulwark';
   const threadRoot = `<group-${sha256Hex(notification.groupKey).slice(0, 16)}@${domain}>`;
-  const subject = threadSubject(message.title);
+  const templated = config.template && templatedParts(notification, config.template);
+  const subject = templated?.subject ?? threadSubject(message.title);
   return {
     from: config.from,
     to: [...config.to],
@@ -119,8 +123,40 @@ export function composeEmail(notification: Notification, config: EmailConfig): S
     date: new Date(notification.createdAtMs),
     // RFC 3834: tells vacation responders and ticket systems not to answer an automated mail.
     headers: { 'Auto-Submitted': 'auto-generated' },
-    text: plainText(notification, message),
-    html: htmlBody(notification, message),
+    text: templated?.text ?? plainText(notification, message),
+    html: templated?.html ?? htmlBody(notification, message),
+  };
+}
+
+const plainMarkup: Markup = {
+  escape: (text) => text,
+  link: (label, url) => `${label}: ${url}`,
+  bullet: '- ',
+  lineBreak: '\n',
+};
+const htmlMarkup: Markup = {
+  escape: escapeStrict,
+  link: (label, url) => `<a href="${escapeStrict(url)}">${escapeStrict(label)}</a>`,
+  bullet: '&bull; ',
+  lineBreak: '<br>',
+};
+
+// A template words the whole mail; the subject is whatever its title renders to, so threading then rests on
+// In-Reply-To alone (clients that thread by subject too follow the template's choice).
+function templatedParts(notification: Notification, template: MessageTemplate) {
+  const plain = chatMessage(notification, template, plainMarkup);
+  const html = chatMessage(notification, template, htmlMarkup);
+  return {
+    subject: plain.title.replace(/[\r\n]+/g, ' '),
+    text: [plain.title, '', plain.body, ...(plain.footer === '' ? [] : ['', plain.footer])].join('\n'),
+    html: [
+      '<!DOCTYPE html>',
+      '<html><body style="font-family:sans-serif;line-height:1.4">',
+      `<h2 style="font-size:18px">${html.title}</h2>`,
+      `<p>${html.body}</p>`,
+      ...(html.footer === '' ? [] : [`<p>${html.footer}</p>`]),
+      '</body></html>',
+    ].join('\n'),
   };
 }
 
