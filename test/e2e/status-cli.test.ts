@@ -10,7 +10,7 @@ import { startTestUpstream, type TestUpstream } from '../support/test-upstream.t
 
 const adminToken = 'status-cli-test-token-0123456789';
 
-describe('bulwark incident | maintenance | status against a running Bulwark', () => {
+describe('bulwark incident | maintenance | subscriber | status against a running Bulwark', () => {
   let dir: string;
   let upstream: TestUpstream;
   let bulwark: RunningBulwark;
@@ -157,6 +157,27 @@ describe('bulwark incident | maintenance | status against a running Bulwark', ()
       out: `maintenance ${id} cancelled\n`,
     });
     expect((await cli('maintenance', 'list')).out).not.toContain(id);
+  });
+
+  it('adds, lists and removes a webhook subscriber', async () => {
+    const added = await cli('subscriber', 'add', '--webhook', `${upstream.url}/hook`, '--component', 'api');
+    expect(added.err).toBe('');
+    expect(added.out).toMatch(
+      /^subscriber \S+ added: webhook http:\/\/127\.0\.0\.1:\d+\/hook \(components: api\)\n$/,
+    );
+    const id = added.out.split(' ')[1] ?? '';
+    expect((await cli('subscriber', 'list')).out).toMatch(
+      new RegExp(`${id}\\s+webhook\\s+confirmed\\s+api\\s+http://127`),
+    );
+    // No mail relay is configured: an email subscriber is refused, naming what is missing.
+    const refused = await cli('subscriber', 'add', '--email', 'ada@example.com');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('status_page.subscribers.email');
+    expect(await cli('subscriber', 'remove', id)).toMatchObject({
+      code: 0,
+      out: `subscriber ${id} removed\n`,
+    });
+    expect((await cli('subscriber', 'list')).out).toBe('no subscribers\n');
   });
 
   it('exports every public file of the page as a static site', async () => {

@@ -10,6 +10,7 @@ import { silenceCommand } from './silence-command.ts';
 import { helpOption, renderCommandHelp, renderHelp } from './help.ts';
 import { incidentCommand } from './incident-command.ts';
 import { maintenanceCommand } from './maintenance-command.ts';
+import { subscriberCommand } from './subscriber-command.ts';
 import { startCommand } from './start-command.ts';
 import { statusCommand } from './status-command.ts';
 import { validateCommand } from './validate-command.ts';
@@ -25,6 +26,7 @@ const commands: readonly Command[] = [
   notifyCommand,
   incidentCommand,
   maintenanceCommand,
+  subscriberCommand,
   statusCommand,
   demoCommand,
 ];
