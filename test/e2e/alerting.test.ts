@@ -28,6 +28,8 @@ describe('alerting in a running Bulwark: monitor → pipeline → outbox → sig
   let upstream: TestUpstream;
   let receiver: RecordingReceiver;
   let isHealthy = true;
+  // The silence test's own monitor: a third outage of the first one within minutes would make it flap.
+  let isSilencedHealthy = true;
   let bulwark: BulwarkProcess;
   let file: string;
   const bodies = () => receiver.requests.map((r) => JSON.parse(r.body) as WebhookBody);
@@ -42,8 +44,9 @@ describe('alerting in a running Bulwark: monitor → pipeline → outbox → sig
   });
 
   beforeAll(async () => {
-    upstream = await startTestUpstream((_req, res) => {
-      res.writeHead(isHealthy ? 200 : 503);
+    upstream = await startTestUpstream((req, res) => {
+      const healthy = req.url?.startsWith('/silenced') === true ? isSilencedHealthy : isHealthy;
+      res.writeHead(healthy ? 200 : 503);
       res.end();
     });
     receiver = await startRecordingReceiver();
@@ -61,6 +64,8 @@ describe('alerting in a running Bulwark: monitor → pipeline → outbox → sig
         'monitors:',
         `  - { name: Upstream API, url: "${upstream.url}/healthz", type: http, interval: 200ms, timeout: 150ms,`,
         '      failure_threshold: 2, success_threshold: 1, labels: { component: API } }',
+        `  - { name: Silenced API, url: "${upstream.url}/silenced", type: http, interval: 200ms, timeout: 150ms,`,
+        '      failure_threshold: 2, success_threshold: 1, labels: { component: Silenced } }',
         'alerting:',
         '  defaults: { group_wait: 500ms, group_interval: 1m, repeat_interval: 4h }',
         '  routes: [{ notify: [hooks] }]',
@@ -149,7 +154,7 @@ describe('alerting in a running Bulwark: monitor → pipeline → outbox → sig
     const created = await api<{ id: string; status: string }>(
       '/api/v1/silences',
       write('POST', {
-        matchers: ['monitor=upstream-api'],
+        matchers: ['monitor=silenced-api'],
         duration: '1h',
         createdBy: 'test',
         comment: 'planned work',
@@ -158,14 +163,14 @@ describe('alerting in a running Bulwark: monitor → pipeline → outbox → sig
     expect(created.status).toBe(201);
     expect(created.body.status).toBe('active');
     const before = receiver.requests.length;
-    isHealthy = false;
+    isSilencedHealthy = false;
     await eventually(
       async () =>
         (await api<{ alerts: { state: string }[] }>('/api/v1/alerts')).body.alerts[0]?.state === 'suppressed',
       10_000,
       'the alert to fire, suppressed',
     );
-    isHealthy = true;
+    isSilencedHealthy = true;
     await eventually(
       async () => (await api<{ alerts: unknown[] }>('/api/v1/alerts')).body.alerts.length === 0,
       10_000,
