@@ -89,6 +89,22 @@ describe('status_page config', () => {
     );
   });
 
+  it('offers email subscriptions through the given relay, and names what is wrong with it', () => {
+    const page = (email: string) => ['status_page:', '  title: X', '  subscribers:', `    email: ${email}`];
+    const config = parse(page('{ from: "Acme <status@acme.example>", smtp: { host: smtp.acme.example } }'));
+    expect(config.statusPage?.subscriberEmail).toMatchObject({
+      from: 'Acme <status@acme.example>',
+      smtp: { host: 'smtp.acme.example', port: 587, tls: 'auto' },
+    });
+    expect(parse(['status_page:', '  title: X']).statusPage?.subscriberEmail).toBeUndefined();
+    expect(issueOf(page('{ smtp: { host: smtp.acme.example } }'))).toMatchObject({
+      path: 'status_page.subscribers.email.from',
+    });
+    expect(issueOf(page('{ from: a@b.example, smtp: { host: h, user: u } }'))?.message).toMatch(
+      /user and password go together/,
+    );
+  });
+
   it('checks recurring maintenance: one schedule, a valid cron, known components and endpoints', () => {
     const window = (line: string) => [
       'status_page:',
