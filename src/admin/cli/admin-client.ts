@@ -1,6 +1,14 @@
 import { loadConfigFile } from '../../config/index.ts';
 import { BulwarkError } from '../../core/errors.ts';
-import { exitCodes, stringOption, type CliIo, type CommandOption, type OptionValues } from './command.ts';
+import { table } from './check-command.ts';
+import {
+  exitCodes,
+  stringOption,
+  type CliIo,
+  type Command,
+  type CommandOption,
+  type OptionValues,
+} from './command.ts';
 import { defaultConfigFile } from './validate-command.ts';
 
 export const adminOption: CommandOption = {
@@ -84,4 +92,52 @@ function reasonOf(error: unknown): string {
   if (typeof cause?.code === 'string') return cause.code;
   if (typeof cause?.message === 'string') return cause.message;
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A verb's work once its usage is checked: calls against the collection's URL. */
+export type AdminCall = (io: CliIo, base: string) => Promise<number>;
+
+/**
+ * `run` for `bulwark NOUN VERB …` over one admin collection (`/api/v1/incidents`): the verb is checked and
+ * planned first, so every usage problem is reported before the config is read or the network is touched.
+ */
+export function runAdminVerb<V extends string>(
+  noun: string,
+  verbs: readonly V[],
+  path: string,
+  plan: (verb: V, values: OptionValues, args: readonly string[]) => AdminCall,
+): Command['run'] {
+  return async (values, io, args) => {
+    const [word, ...rest] = args;
+    const verb = verbs.find((v) => v === word);
+    if (verb === undefined) throw new BulwarkError('CLI_USAGE', `${noun}: expected ${verbs.join(', ')}`);
+    const call = plan(verb, values, rest);
+    return call(io, `${await adminUrlOf(values, io)}${path}`);
+  };
+}
+
+/**
+ * Lists a collection: the API's JSON with `--json`, "no maintenances" when it is empty, else a table with
+ * one row per item. `key` is the collection's field in the answer (`scheduled_maintenances`).
+ */
+export async function listFromAdmin<T>(
+  io: CliIo,
+  url: string,
+  list: {
+    readonly asJson: boolean;
+    readonly noun: string;
+    readonly key: string;
+    readonly headers: readonly string[];
+    readonly row: (item: T) => string[];
+  },
+): Promise<number> {
+  const response = await callAdmin(io, url);
+  if (response.status !== 200) return reportRefusal(io, `cannot list ${list.noun}`, response);
+  if (list.asJson) {
+    io.out(`${JSON.stringify(response.body, null, 2)}\n`);
+    return exitCodes.ok;
+  }
+  const items = (response.body as Record<string, T[] | undefined>)[list.key] ?? [];
+  io.out(items.length === 0 ? `no ${list.noun}\n` : table(list.headers, items.map(list.row)));
+  return exitCodes.ok;
 }

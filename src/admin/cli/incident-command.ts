@@ -1,9 +1,15 @@
 import { BulwarkError } from '../../core/errors.ts';
 import type { V2Incident } from '../../status/api/index.ts';
 import { componentStatuses, impacts, incidentStatuses } from '../../status/model.ts';
-import { adminOption, adminUrlOf, callAdmin, reportRefusal } from './admin-client.ts';
+import {
+  adminOption,
+  callAdmin,
+  listFromAdmin,
+  reportRefusal,
+  runAdminVerb,
+  type AdminCall,
+} from './admin-client.ts';
 import { choiceOption, jsonOption, noArguments, oneId, refuseOtherOptions } from './verb-options.ts';
-import { table } from './check-command.ts';
 import {
   exitCodes,
   stringOption,
@@ -79,20 +85,10 @@ export const incidentCommand: Command = {
     },
     jsonOption,
   ],
-  async run(values, io, args) {
-    const [word, ...rest] = args;
-    const verb = verbs.find((v) => v === word);
-    if (verb === undefined) throw new BulwarkError('CLI_USAGE', `incident: expected ${verbs.join(', ')}`);
-    // Every usage problem is reported before the config is read or the network is touched.
-    const call = plan(verb, values, rest);
-    const base = `${await adminUrlOf(values, io)}/api/v1/incidents`;
-    return call(io, base);
-  },
+  run: runAdminVerb('incident', verbs, '/api/v1/incidents', plan),
 };
 
-type Call = (io: CliIo, base: string) => Promise<number>;
-
-function plan(verb: Verb, values: OptionValues, args: readonly string[]): Call {
+function plan(verb: Verb, values: OptionValues, args: readonly string[]): AdminCall {
   const context = `incident ${verb}`;
   switch (verb) {
     case 'open': {
@@ -207,21 +203,14 @@ async function publish(io: CliIo, url: string): Promise<number> {
   return write(io, `${url}/publish`, 'POST', undefined, 'publish');
 }
 
-async function list(io: CliIo, base: string, asJson: boolean): Promise<number> {
-  const response = await callAdmin(io, base);
-  if (response.status !== 200) return reportRefusal(io, 'cannot list incidents', response);
-  if (asJson) {
-    io.out(`${JSON.stringify(response.body, null, 2)}\n`);
-    return exitCodes.ok;
-  }
-  const { incidents } = response.body as { incidents: AdminIncident[] };
-  if (incidents.length === 0) {
-    io.out('no incidents\n');
-    return exitCodes.ok;
-  }
-  const rows = incidents.map((i) => [i.id, i.status, i.impact, i.draft ? 'yes' : 'no', i.name, i.created_at]);
-  io.out(table(['ID', 'STATUS', 'IMPACT', 'DRAFT', 'NAME', 'CREATED'], rows));
-  return exitCodes.ok;
+function list(io: CliIo, base: string, asJson: boolean): Promise<number> {
+  return listFromAdmin<AdminIncident>(io, base, {
+    asJson,
+    noun: 'incidents',
+    key: 'incidents',
+    headers: ['ID', 'STATUS', 'IMPACT', 'DRAFT', 'NAME', 'CREATED'],
+    row: (i) => [i.id, i.status, i.impact, i.draft ? 'yes' : 'no', i.name, i.created_at],
+  });
 }
 
 /** `incident ID opened: NAME (investigating, impact major, api=major_outage)`: the id is the second word. */

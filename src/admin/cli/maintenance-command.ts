@@ -1,9 +1,15 @@
 import { BulwarkError } from '../../core/errors.ts';
 import { parseDurationMs } from '../../core/units.ts';
 import type { V2Maintenance } from '../../status/api/index.ts';
-import { adminOption, adminUrlOf, callAdmin, reportRefusal } from './admin-client.ts';
+import {
+  adminOption,
+  callAdmin,
+  listFromAdmin,
+  reportRefusal,
+  runAdminVerb,
+  type AdminCall,
+} from './admin-client.ts';
 import { jsonOption, noArguments, oneId, refuseOtherOptions } from './verb-options.ts';
-import { table } from './check-command.ts';
 import {
   exitCodes,
   stringOption,
@@ -61,19 +67,10 @@ export const maintenanceCommand: Command = {
     { name: 'body', type: 'string', valueName: 'TEXT', description: 'What is done and what users notice' },
     jsonOption,
   ],
-  async run(values, io, args) {
-    const [word, ...rest] = args;
-    const verb = verbs.find((v) => v === word);
-    if (verb === undefined) throw new BulwarkError('CLI_USAGE', `maintenance: expected ${verbs.join(', ')}`);
-    const call = plan(verb, values, rest);
-    const base = `${await adminUrlOf(values, io)}/api/v1/scheduled-maintenances`;
-    return call(io, base);
-  },
+  run: runAdminVerb('maintenance', verbs, '/api/v1/scheduled-maintenances', plan),
 };
 
-type Call = (io: CliIo, base: string) => Promise<number>;
-
-function plan(verb: Verb, values: OptionValues, args: readonly string[]): Call {
+function plan(verb: Verb, values: OptionValues, args: readonly string[]): AdminCall {
   const context = `maintenance ${verb}`;
   switch (verb) {
     case 'schedule': {
@@ -160,23 +157,14 @@ async function schedule(io: CliIo, base: string, body: unknown): Promise<number>
   return exitCodes.ok;
 }
 
-async function list(io: CliIo, base: string, asJson: boolean): Promise<number> {
-  const response = await callAdmin(io, base);
-  if (response.status !== 200) return reportRefusal(io, 'cannot list maintenances', response);
-  if (asJson) {
-    io.out(`${JSON.stringify(response.body, null, 2)}\n`);
-    return exitCodes.ok;
-  }
-  const { scheduled_maintenances: maintenances } = response.body as {
-    scheduled_maintenances: V2Maintenance[];
-  };
-  if (maintenances.length === 0) {
-    io.out('no maintenances\n');
-    return exitCodes.ok;
-  }
-  const rows = maintenances.map((m) => [m.id, m.status, m.scheduled_for, m.scheduled_until, m.name]);
-  io.out(table(['ID', 'STATUS', 'START', 'END', 'NAME'], rows));
-  return exitCodes.ok;
+function list(io: CliIo, base: string, asJson: boolean): Promise<number> {
+  return listFromAdmin<V2Maintenance>(io, base, {
+    asJson,
+    noun: 'maintenances',
+    key: 'scheduled_maintenances',
+    headers: ['ID', 'STATUS', 'START', 'END', 'NAME'],
+    row: (m) => [m.id, m.status, m.scheduled_for, m.scheduled_until, m.name],
+  });
 }
 
 async function cancel(io: CliIo, base: string, id: string): Promise<number> {

@@ -1,6 +1,12 @@
 import { BulwarkError } from '../../core/errors.ts';
-import { adminOption, adminUrlOf, callAdmin, reportRefusal } from './admin-client.ts';
-import { table } from './check-command.ts';
+import {
+  adminOption,
+  callAdmin,
+  listFromAdmin,
+  reportRefusal,
+  runAdminVerb,
+  type AdminCall,
+} from './admin-client.ts';
 import {
   exitCodes,
   stringOption,
@@ -58,19 +64,10 @@ export const subscriberCommand: Command = {
     },
     jsonOption,
   ],
-  async run(values, io, args) {
-    const [word, ...rest] = args;
-    const verb = verbs.find((v) => v === word);
-    if (verb === undefined) throw new BulwarkError('CLI_USAGE', `subscriber: expected ${verbs.join(', ')}`);
-    const call = plan(verb, values, rest);
-    const base = `${await adminUrlOf(values, io)}/api/v1/subscribers`;
-    return call(io, base);
-  },
+  run: runAdminVerb('subscriber', verbs, '/api/v1/subscribers', plan),
 };
 
-type Call = (io: CliIo, base: string) => Promise<number>;
-
-function plan(verb: Verb, values: OptionValues, args: readonly string[]): Call {
+function plan(verb: Verb, values: OptionValues, args: readonly string[]): AdminCall {
   const context = `subscriber ${verb}`;
   switch (verb) {
     case 'add': {
@@ -113,27 +110,14 @@ async function add(io: CliIo, base: string, body: unknown): Promise<number> {
   return exitCodes.ok;
 }
 
-async function list(io: CliIo, base: string, asJson: boolean): Promise<number> {
-  const response = await callAdmin(io, base);
-  if (response.status !== 200) return reportRefusal(io, 'cannot list subscribers', response);
-  if (asJson) {
-    io.out(`${JSON.stringify(response.body, null, 2)}\n`);
-    return exitCodes.ok;
-  }
-  const { subscribers } = response.body as { subscribers: SubscriberView[] };
-  if (subscribers.length === 0) {
-    io.out('no subscribers\n');
-    return exitCodes.ok;
-  }
-  const rows = subscribers.map((s) => [
-    s.id,
-    s.mode,
-    s.confirmed_at === null ? 'waiting' : 'confirmed',
-    scopeOf(s),
-    addressOf(s),
-  ]);
-  io.out(table(['ID', 'MODE', 'STATE', 'COMPONENTS', 'ADDRESS'], rows));
-  return exitCodes.ok;
+function list(io: CliIo, base: string, asJson: boolean): Promise<number> {
+  return listFromAdmin<SubscriberView>(io, base, {
+    asJson,
+    noun: 'subscribers',
+    key: 'subscribers',
+    headers: ['ID', 'MODE', 'STATE', 'COMPONENTS', 'ADDRESS'],
+    row: (s) => [s.id, s.mode, s.confirmed_at === null ? 'waiting' : 'confirmed', scopeOf(s), addressOf(s)],
+  });
 }
 
 async function remove(io: CliIo, base: string, id: string): Promise<number> {
