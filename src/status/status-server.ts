@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closerOf, listenOn } from '../core/listen.ts';
 import { pageResource, type Resource, type Site } from './site.ts';
 
 /** A request the site has no file for (subscription forms and links): handled, or false for a 404. */
@@ -39,29 +39,9 @@ export async function startStatusServer(options: StatusServerOptions): Promise<R
     });
   });
   server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: options.host, port: options.port }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  const url = await listenOn(server, options.host, options.port);
   server.on('error', (error) => options.onError?.(error));
-  const { port } = server.address() as AddressInfo;
-  const url = options.host.includes(':')
-    ? `http://[${options.host}]:${port}`
-    : `http://${options.host}:${port}`;
-  let closing: Promise<void> | undefined;
-  return {
-    url,
-    close() {
-      closing ??= new Promise((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
-      return closing;
-    },
-  };
+  return { url, close: closerOf(server) };
 }
 
 async function serve(

@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { closerOf, listenOn } from '../../core/listen.ts';
 import type { Logger } from '../../observability/index.ts';
 import type { EndpointControl } from '../../services/index.ts';
 import { alertRoutes, type AlertsApi } from './alert-routes.ts';
@@ -51,22 +51,10 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Run
       else response.destroy();
     });
   });
-  await listen(server, options.host, options.port);
+  url = await listenOn(server, options.host, options.port);
   server.on('error', (error) => log.error({ err: error }, 'admin server error'));
-  url = formatUrl(options.host, (server.address() as AddressInfo).port);
   log.info({ url }, 'admin server listening');
-
-  let closing: Promise<void> | undefined;
-  return {
-    url,
-    close() {
-      closing ??= new Promise((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
-      return closing;
-    },
-  };
+  return { url, close: closerOf(server) };
 }
 
 function adminRoutes(options: AdminServerOptions, log: Logger, baseUrl: () => string): AdminRoute[] {
@@ -118,18 +106,4 @@ async function dispatch(
     case 'bad-path':
       return sendError(response, 400, 'ADMIN_BAD_REQUEST', match.message);
   }
-}
-
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host, port }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-function formatUrl(host: string, port: number): string {
-  return host.includes(':') ? `http://[${host}]:${port}` : `http://${host}:${port}`;
 }
