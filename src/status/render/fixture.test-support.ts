@@ -1,5 +1,6 @@
 import type { ComponentStatus, Incident, Maintenance, PageStatus } from '../model.ts';
 import type { ComponentView, DayUptime, LatencyPoint, StatusView } from '../view.ts';
+import { seededRandom } from '../../../test/support/seeded-random.ts';
 import { sampleIncidents, sampleMaintenances } from './fixture-events.test-support.ts';
 
 /**
@@ -27,18 +28,6 @@ export interface SampleViewOptions {
 export const sampleNowMs = Date.UTC(2026, 10, 20, 14, 5);
 const dayMs = 86_400_000;
 const hourMs = 3_600_000;
-
-/** mulberry32: small, seedable, the same numbers on every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const groupNames = ['Core platform', 'Payments', 'Search', 'Storage', 'Messaging', 'Identity', 'Analytics'];
 const serviceNames = ['API', 'Dashboard', 'Webhooks', 'Background jobs', 'CDN', 'Database'];
