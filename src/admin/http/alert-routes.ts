@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../../observability/index.ts';
 import { ServiceError, type SilenceView } from '../../services/index.ts';
-import { refuseWrite } from './auth.ts';
+import { guardedJson } from './guarded.ts';
 import { readJsonBody } from './json-body.ts';
-import { sendBadInput, sendError, sendJson, sendServiceError, type AdminRoute } from './respond.ts';
+import { sendBadInput, sendError, sendJson, type AdminRoute } from './respond.ts';
 
 /** One standing alert as the API shows it. */
 export interface AlertView {
@@ -57,26 +57,7 @@ const outboxStates = new Set(['pending', 'delivered', 'dead']);
  */
 export function alertRoutes(options: AlertRoutesOptions): AdminRoute[] {
   const { alerts } = options;
-  const write =
-    (
-      action: string,
-      run: (request: IncomingMessage, params: Record<string, string>) => Promise<unknown>,
-      status = 200,
-    ): AdminRoute['handle'] =>
-    async (request, response, params) => {
-      const refusal = refuseWrite(request.headers.authorization, options.adminTokens());
-      if (refusal) return sendError(response, refusal.status, refusal.code, refusal.message, refusal.headers);
-      try {
-        const result = await run(request, params);
-        options.log.info(
-          { event: 'alerting-control', action, target: params.id ?? params.fingerprint },
-          `${action} by the admin API`,
-        );
-        sendJson(response, status, result);
-      } catch (error) {
-        sendServiceError(response, error);
-      }
-    };
+  const write = guardedJson({ ...options, event: 'alerting-control' });
   return [
     {
       method: 'GET',

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../observability/index.ts';
 import { refuseWrite } from './auth.ts';
+import { isAdmitted } from './guarded.ts';
 import { sendError, sendJson, type AdminRoute } from './respond.ts';
 
 /** One monitor as the control plane reports it; times are epoch ms. */
@@ -94,8 +95,7 @@ export function monitorRoutes(options: MonitorRoutesOptions): AdminRoute[] {
   const control =
     (verb: 'pause' | 'resume'): AdminRoute['handle'] =>
     (request, response, params) => {
-      const refusal = refuseWrite(request.headers.authorization, options.adminTokens());
-      if (refusal) return sendError(response, refusal.status, refusal.code, refusal.message, refusal.headers);
+      if (!isAdmitted(request, response, options.adminTokens())) return;
       const id = params.id ?? '';
       if (!monitors[verb](id))
         return sendError(response, 404, 'ADMIN_NOT_FOUND', `no monitor with id "${id}"`);

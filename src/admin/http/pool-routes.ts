@@ -10,7 +10,7 @@ import {
   type EndpointControl,
   type EndpointView,
 } from '../../services/index.ts';
-import { refuseWrite } from './auth.ts';
+import { isAdmitted } from './guarded.ts';
 import { readJsonBody } from './json-body.ts';
 import { sendError, sendJson, type AdminRoute, type RouteParams } from './respond.ts';
 
@@ -44,8 +44,7 @@ interface BadInput {
 export function poolRoutes(options: PoolRoutesOptions): AdminRoute[] {
   const write = (action: string, verb: Verb): AdminRoute['handle'] => {
     return async (request, response, params) => {
-      const refusal = refuseWrite(request.headers.authorization, options.adminTokens());
-      if (refusal) return sendError(response, refusal.status, refusal.code, refusal.message, refusal.headers);
+      if (!isAdmitted(request, response, options.adminTokens())) return;
       await runVerb(options, action, verb, request, response, params);
     };
   };

@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../../observability/index.ts';
 import { ServiceError } from '../../services/index.ts';
-import { refuseWrite } from './auth.ts';
+import { guardedJson } from './guarded.ts';
 import { readJsonBody } from './json-body.ts';
-import { sendError, sendJson, sendServiceError, type AdminRoute } from './respond.ts';
+import type { AdminRoute } from './respond.ts';
 
 /** What the status routes need; the runtime's status supervisor provides it through the service verbs. */
 export interface StatusApi {
@@ -43,28 +43,7 @@ export interface StatusRoutesOptions {
  */
 export function statusRoutes(options: StatusRoutesOptions): AdminRoute[] {
   const { status } = options;
-  const guarded =
-    (
-      action: string | undefined,
-      run: (request: IncomingMessage, params: Record<string, string>) => Promise<unknown>,
-      code = 200,
-    ): AdminRoute['handle'] =>
-    async (request, response, params) => {
-      const refusal = refuseWrite(request.headers.authorization, options.adminTokens());
-      if (refusal) return sendError(response, refusal.status, refusal.code, refusal.message, refusal.headers);
-      try {
-        const result = await run(request, params);
-        if (action)
-          options.log.info(
-            { event: 'status-control', action, target: params.id },
-            `${action} by the admin API`,
-          );
-        if (result === undefined) response.writeHead(204).end();
-        else sendJson(response, code, result);
-      } catch (error) {
-        sendServiceError(response, error);
-      }
-    };
+  const guarded = guardedJson({ ...options, event: 'status-control' });
   const body = async (request: IncomingMessage): Promise<unknown> => {
     const parsed = await readJsonBody(request);
     if (!parsed.ok) throw new ServiceError('SVC_INVALID', parsed.reason, 'body');
