@@ -1,4 +1,4 @@
-import type { HistoryStores } from './history-summary.ts';
+import { readRawSince, type HistoryStores } from './history-summary.ts';
 import { LatencySketch } from './latency-sketch.ts';
 import { periodStartOf, resolutionMs, type Rollup, type RollupSample } from './rollup.ts';
 import { uptimeOf, type AliveInterval } from './uptime.ts';
@@ -47,15 +47,8 @@ export async function readDailyHistory(
   const hoursFromMs = Math.max(firstDayMs, Math.min(todayMs - dayMs, endOf(days)));
   const hours = await stores.rollups.rollups(monitorId, 'hour', Math.min(hoursFromMs, nowMs - dayMs), nowMs);
   const rawFromMs = Math.max(hoursFromMs, endOf(hours));
-  const readFromMs = rawFromMs - options.maxHoldMs;
-  const [results, alive] = await Promise.all([
-    stores.results.results(monitorId, readFromMs, nowMs + 1),
-    stores.results.runtimes(readFromMs, nowMs + 1),
-  ]);
-  const current = alive.map((a) =>
-    a.lastAliveMs >= nowMs - options.runningSlackMs ? { ...a, lastAliveMs: nowMs } : a,
-  );
-  return dailyHistoryOf({ days, hours, results, rawFromMs, alive: current }, nowMs, options);
+  const raw = await readRawSince(stores, monitorId, rawFromMs, nowMs, options);
+  return dailyHistoryOf({ days, hours, rawFromMs, ...raw }, nowMs, options);
 }
 
 export function dailyHistoryOf(

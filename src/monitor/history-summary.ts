@@ -114,15 +114,8 @@ export async function summarizeMonitor(
   const rolledEndMs = Math.max(daysEndMs, endOf(hours), nowMs - uptimeWindowMs['90d']);
   // Raw results cover what the rollups do not yet, and 24 hours at least.
   const rawFromMs = Math.max(nowMs - options.rawRetentionMs, Math.min(rolledEndMs, nowMs - dayMs));
-  const readFromMs = rawFromMs - options.maxHoldMs;
-  const [results, alive] = await Promise.all([
-    stores.results.results(monitorId, readFromMs, nowMs + 1),
-    stores.results.runtimes(readFromMs, nowMs + 1),
-  ]);
-  const current = alive.map((a) =>
-    a.lastAliveMs >= nowMs - options.runningSlackMs ? { ...a, lastAliveMs: nowMs } : a,
-  );
-  return summarizeHistory({ days, hours, results, rawFromMs, alive: current }, nowMs, options.maxHoldMs);
+  const raw = await readRawSince(stores, monitorId, rawFromMs, nowMs, options);
+  return summarizeHistory({ days, hours, rawFromMs, ...raw }, nowMs, options.maxHoldMs);
 }
 
 /** The end of the last row; -Infinity without rows. */
@@ -139,4 +132,26 @@ function percentile(values: readonly number[], q: number): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? null;
+}
+
+/**
+ * The raw results from `rawFromMs` (and the one before it still holding, up to maxHoldMs earlier) and when
+ * Bulwark was alive; an interval alive within runningSlackMs of now is the running process, alive until now.
+ */
+export async function readRawSince(
+  stores: HistoryStores,
+  monitorId: string,
+  rawFromMs: number,
+  nowMs: number,
+  options: { readonly maxHoldMs: number; readonly runningSlackMs: number },
+): Promise<{ results: RollupSample[]; alive: AliveInterval[] }> {
+  const readFromMs = rawFromMs - options.maxHoldMs;
+  const [results, alive] = await Promise.all([
+    stores.results.results(monitorId, readFromMs, nowMs + 1),
+    stores.results.runtimes(readFromMs, nowMs + 1),
+  ]);
+  const current = alive.map((a) =>
+    a.lastAliveMs >= nowMs - options.runningSlackMs ? { ...a, lastAliveMs: nowMs } : a,
+  );
+  return { results, alive: current };
 }
