@@ -47,23 +47,6 @@ export function occurrenceAt(
   return startMs !== undefined && startMs <= atMs ? { startMs, endMs: startMs + durationMs } : undefined;
 }
 
-/** The windows overlapping [fromMs, toMs), in start order: one that began before fromMs but is open counts. */
-export function occurrencesBetween(
-  r: Recurrence,
-  durationMs: number,
-  fromMs: number,
-  toMs: number,
-  timeZone: string,
-): Occurrence[] {
-  checkDuration(durationMs);
-  const windows: Occurrence[] = [];
-  for (const startMs of startsAfter(compile(r), fromMs - durationMs, timeZone)) {
-    if (startMs >= toMs) break;
-    windows.push({ startMs, endMs: startMs + durationMs });
-  }
-  return windows;
-}
-
 const cronFields = 'minute hour day-of-month month day-of-week';
 const timeOfDay = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
