@@ -48,9 +48,9 @@ export interface SubscriberMessage {
   readonly content: SubscriberContent;
 }
 
-export const confirmUrlOf = (view: StatusView, token: string): string =>
+const confirmUrlOf = (view: StatusView, token: string): string =>
   `${view.page.url}/subscribe/confirm?token=${encodeURIComponent(token)}`;
-export const unsubscribeUrlOf = (view: StatusView, token: string): string =>
+const unsubscribeUrlOf = (view: StatusView, token: string): string =>
   `${view.page.url}/unsubscribe?token=${encodeURIComponent(token)}`;
 
 /**
@@ -175,7 +175,7 @@ function webhookMessage(
 }
 
 /** "all components", or the names chosen: what the recipient signed up for, in their words. */
-export function scopeOf(defs: readonly ComponentDef[], componentIds: readonly string[] | null): string {
+function scopeOf(defs: readonly ComponentDef[], componentIds: readonly string[] | null): string {
   if (componentIds === null) return 'all components';
   const names = defs.filter((d) => componentIds.includes(d.id)).map((d) => d.name);
   return names.length === 0 ? 'all components' : names.join(', ');
