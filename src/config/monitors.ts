@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { parseAssertion, type Assertion } from '../core/assertion.ts';
+import { checks, checkSpecOf } from '../monitor/checks/registry.ts';
+import type { MonitorSpec } from '../monitor/spec.ts';
 import { duration } from './units.ts';
 
 /**
@@ -42,45 +44,10 @@ const common = {
     .default({}),
 };
 
-const http = z.strictObject({
-  ...common,
-  type: z.literal('http'),
-  url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
-  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET'),
-  headers: z.record(z.string(), z.string()).default({}),
-  body: z.string().optional(),
-  follow_redirects: z.boolean().default(true),
-  max_body: z.int().min(0).default(65_536),
-  /** false for an internal service with a self-signed certificate; its days left are still reported. */
-  verify_tls: z.boolean().default(true),
-});
-
-const tcp = z.strictObject({
-  ...common,
-  type: z.literal('tcp'),
-  host: z.string().min(1),
-  port: z.int().min(1).max(65_535),
-});
-
-const tls = z.strictObject({
-  ...common,
-  type: z.literal('tls'),
-  host: z.string().min(1),
-  port: z.int().min(1).max(65_535).default(443),
-  servername: z.string().optional(),
-  verify: z.boolean().default(true),
-});
-
-const dns = z.strictObject({
-  ...common,
-  type: z.literal('dns'),
-  host: z.string().min(1),
-  record: z.enum(['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'NS']).default('A'),
-  resolver: z
-    .string()
-    .regex(/^[A-Za-z0-9.:[\]-]+:\d{1,5}$/, 'expected HOST:PORT such as 127.0.0.1:53')
-    .optional(),
-});
+// Each pull kind's own keys come from its check (src/monitor/checks): a new kind is its file and a registry line.
+const pulled = checks.map((check) =>
+  z.strictObject({ ...common, type: z.literal(check.kind), ...check.configFields }),
+);
 
 const heartbeat = z.strictObject({
   ...common,
@@ -89,7 +56,11 @@ const heartbeat = z.strictObject({
   grace: duration().prefault('0s'),
 });
 
-const monitor = z.discriminatedUnion('type', [http, tcp, tls, dns, heartbeat]).transform((m) => {
+// Pull kinds first, as users meet them in errors ("expected 'http' | 'tcp' | …"); the cast only restores the
+// non-empty tuple type that `checks.map` forgets (the registry is never empty).
+const kinds = [...pulled, heartbeat] as unknown as [typeof heartbeat, ...typeof pulled];
+
+const monitor = z.discriminatedUnion('type', kinds).transform((m): MonitorSpec => {
   const base = {
     id: m.id ?? slugOf(m.name),
     name: m.name,
@@ -102,50 +73,9 @@ const monitor = z.discriminatedUnion('type', [http, tcp, tls, dns, heartbeat]).t
     recheck: { attempts: m.recheck.attempts, delayMs: m.recheck.delay },
     labels: m.labels,
   };
-  switch (m.type) {
-    case 'http':
-      return {
-        ...base,
-        check: {
-          kind: 'http' as const,
-          url: m.url,
-          method: m.method,
-          headers: m.headers,
-          body: m.body,
-          followRedirects: m.follow_redirects,
-          maxBodyBytes: m.max_body,
-          verifyTls: m.verify_tls,
-        },
-      };
-    case 'tcp':
-      return { ...base, check: { kind: 'tcp' as const, host: m.host, port: m.port } };
-    case 'tls':
-      return {
-        ...base,
-        check: {
-          kind: 'tls' as const,
-          host: m.host,
-          port: m.port,
-          servername: m.servername,
-          verify: m.verify,
-        },
-      };
-    case 'dns':
-      return {
-        ...base,
-        check: {
-          kind: 'dns' as const,
-          host: m.host,
-          record: m.record,
-          resolver: m.resolver === undefined ? undefined : hostPortOf(m.resolver),
-        },
-      };
-    case 'heartbeat':
-      return {
-        ...base,
-        check: { kind: 'heartbeat' as const, expectEveryMs: m.expect_every, graceMs: m.grace },
-      };
-  }
+  if (m.type === 'heartbeat')
+    return { ...base, check: { kind: 'heartbeat', expectEveryMs: m.expect_every, graceMs: m.grace } };
+  return { ...base, check: checkSpecOf(m) };
 });
 
 export const monitors = z
@@ -189,9 +119,4 @@ export function slugOf(name: string): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, 100);
   return slug || 'monitor';
-}
-
-function hostPortOf(text: string): { host: string; port: number } {
-  const at = text.lastIndexOf(':');
-  return { host: text.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(text.slice(at + 1)) };
 }

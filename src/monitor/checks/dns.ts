@@ -1,5 +1,6 @@
 import { promises as dns } from 'node:dns';
 import { isIPv6 } from 'node:net';
+import { z } from 'zod';
 import type { Check } from './check.ts';
 import { startRun } from './run-bounds.ts';
 
@@ -26,9 +27,25 @@ const queries: Readonly<Record<DnsRecordType, Query>> = {
   TXT: async (resolver, host) => (await resolver.resolveTxt(host)).map((chunks) => chunks.join('')),
 };
 
+const configFields = {
+  host: z.string().min(1),
+  record: z.enum(['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'NS']).default('A'),
+  resolver: z
+    .string()
+    .regex(/^[A-Za-z0-9.:[\]-]+:\d{1,5}$/, 'expected HOST:PORT such as 127.0.0.1:53')
+    .optional(),
+};
+
 /** One query to one resolver, no retries: a monitor wants to see the resolver's failure, not mask it. */
-export const dnsCheck: Check<DnsCheckSpec> = {
+export const dnsCheck: Check<DnsCheckSpec, z.output<z.ZodObject<typeof configFields>>> = {
   kind: 'dns',
+  configFields,
+  specOf: (c) => ({
+    kind: 'dns',
+    host: c.host,
+    record: c.record,
+    resolver: c.resolver === undefined ? undefined : hostPortOf(c.resolver),
+  }),
   defaultFailure: (observation) =>
     (observation.answers?.length ?? 0) > 0 ? undefined : 'expected at least one answer, got none',
   async run(spec, context) {
@@ -73,4 +90,10 @@ function describeDnsError(error: unknown, spec: DnsCheckSpec, fallback: string):
 
 function codeOf(error: unknown): unknown {
   return error instanceof Error ? Reflect.get(error, 'code') : undefined;
+}
+
+/** `127.0.0.1:53` or `[::1]:53` as host and port (the config's regex has checked the form). */
+function hostPortOf(text: string): { host: string; port: number } {
+  const at = text.lastIndexOf(':');
+  return { host: text.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(text.slice(at + 1)) };
 }

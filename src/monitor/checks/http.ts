@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import { Agent, buildConnector, interceptors, request, type Dispatcher } from 'undici';
+import { z } from 'zod';
 import type { Observation } from '../../core/index.ts';
 import type { Check, CheckContext } from './check.ts';
 import { inspectPeer } from './inspect-peer.ts';
@@ -28,6 +29,17 @@ export interface HttpCheckContext extends CheckContext {
   readonly dispatcher?: Dispatcher | undefined;
 }
 
+const configFields = {
+  url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
+  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET'),
+  headers: z.record(z.string(), z.string()).default({}),
+  body: z.string().optional(),
+  follow_redirects: z.boolean().default(true),
+  max_body: z.int().min(0).default(65_536),
+  /** false for an internal service with a self-signed certificate; its days left are still reported. */
+  verify_tls: z.boolean().default(true),
+};
+
 const maxRedirections = 5;
 // Enough for any readiness answer; past it undici destroys the socket instead of reading further.
 const maxDrainBytes = 64 * 1024;
@@ -46,6 +58,17 @@ interface Connection {
  */
 export const httpCheck = {
   kind: 'http',
+  configFields,
+  specOf: (c: z.output<z.ZodObject<typeof configFields>>): HttpCheckSpec => ({
+    kind: 'http',
+    url: c.url,
+    method: c.method,
+    headers: c.headers,
+    body: c.body,
+    followRedirects: c.follow_redirects,
+    maxBodyBytes: c.max_body,
+    verifyTls: c.verify_tls,
+  }),
   defaultFailure(observation) {
     if (observation.status === undefined) return 'no HTTP answer';
     return observation.status < 400 ? undefined : `expected a status below 400, got ${observation.status}`;
@@ -67,7 +90,7 @@ export const httpCheck = {
       await agent.destroy();
     }
   },
-} satisfies Check<HttpCheckSpec>;
+} satisfies Check<HttpCheckSpec, z.output<z.ZodObject<typeof configFields>>>;
 
 /** One request through `dispatcher`; `connections` is what the check's own connector saw, when it owns one. */
 async function observe(

@@ -16,7 +16,17 @@ type RegisteredKind = (typeof checks)[number]['kind'];
 const _isEveryKindRegistered: [CheckKind, RegisteredKind] extends [RegisteredKind, CheckKind] ? true : never =
   true;
 
-const byKind = new Map<CheckKind, Check<CheckSpec>>(checks.map((check) => [check.kind, check]));
+// Each check reads only its own validated keys; the map forgets which keys those are.
+const byKind = new Map<CheckKind, Check<CheckSpec, Record<string, unknown>>>(
+  checks.map((check) => [check.kind, check]),
+);
+
+/** The spec to run for a monitor entry of a pull kind, built by that kind's check from its own keys. */
+export function checkSpecOf(entry: { readonly type: CheckKind } & Record<string, unknown>): CheckSpec {
+  const check = byKind.get(entry.type);
+  if (!check) throw new Error(`no check registered for kind "${entry.type}"`);
+  return check.specOf(entry);
+}
 
 /** The kind's own pass rule for a monitor without assertions; undefined for kinds that are not run (heartbeat). */
 export function defaultFailureOf(kind: string, observation: Observation): string | undefined {

@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { z } from 'zod';
 import type { Observation } from '../../core/index.ts';
 import type { Check } from './check.ts';
 import { startRun } from './run-bounds.ts';
@@ -9,9 +10,16 @@ export interface TcpCheckSpec {
   readonly port: number;
 }
 
+const configFields = {
+  host: z.string().min(1),
+  port: z.int().min(1).max(65_535),
+};
+
 /** Opens a TCP connection and closes it at once: `responseTimeMs` is the connect time. */
-export const tcpCheck: Check<TcpCheckSpec> = {
+export const tcpCheck: Check<TcpCheckSpec, z.output<z.ZodObject<typeof configFields>>> = {
   kind: 'tcp',
+  configFields,
+  specOf: (c) => ({ kind: 'tcp', host: c.host, port: c.port }),
   defaultFailure: (observation) => (observation.connected === false ? 'not connected' : undefined),
   async run(spec, context) {
     const bounds = startRun(context);

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { connect } from 'node:tls';
+import { z } from 'zod';
 import type { Observation } from '../../core/index.ts';
 import type { Check } from './check.ts';
 import { inspectPeer } from './inspect-peer.ts';
@@ -15,12 +16,21 @@ export interface TlsCheckSpec {
   readonly verify: boolean;
 }
 
+const configFields = {
+  host: z.string().min(1),
+  port: z.int().min(1).max(65_535).default(443),
+  servername: z.string().optional(),
+  verify: z.boolean().default(true),
+};
+
 /**
  * A TLS handshake and nothing more: `responseTimeMs` is connect plus handshake. The days left are always
  * reported, whatever `needs.cert` says: they are this check's main fact and cost nothing once handshaken.
  */
-export const tlsCheck: Check<TlsCheckSpec> = {
+export const tlsCheck: Check<TlsCheckSpec, z.output<z.ZodObject<typeof configFields>>> = {
   kind: 'tls',
+  configFields,
+  specOf: (c) => ({ kind: 'tls', host: c.host, port: c.port, servername: c.servername, verify: c.verify }),
   defaultFailure: (observation) => (observation.connected === false ? 'not connected' : undefined),
   async run(spec, context) {
     const bounds = startRun(context);
