@@ -166,7 +166,7 @@ describe('ConcurrencyGate', () => {
     expect(log).toEqual(['b admitted']);
   });
 
-  it('with a measured min RTT of 20 ms, cuts waits to 5 ms once the queue has stood for 100 ms (CoDel)', () => {
+  it('with a measured min RTT of 20 ms, cuts waits to 5 ms once the queue has been busy for 100 ms (CoDel)', () => {
     const { clock, enter, release, log, gate } = setup(1, { maxLength: 10, timeoutMs: 1_000 }, 20);
     enter('a');
     enter('old');
@@ -178,13 +178,66 @@ describe('ConcurrencyGate', () => {
     expect(log).toEqual(['old timeout', 'fresh admitted']);
     expect(gate.timedOut).toBe(1);
     expect(gate.inFlight).toBe(1);
-    // Once the queue empties, the next busy spell is a burst again.
+    // Once the queue has been empty for most of an interval, the next busy spell is a burst again.
     release('fresh');
+    clock.advance(100);
     enter('next');
     enter('burst');
     clock.advance(50);
     release('next');
     expect(log.at(-1)).toBe('burst admitted');
+  });
+
+  it('sees a standing queue although every burst of answers empties it for an instant', () => {
+    // Four slots answered together every 20 ms and eight arrivals right after each burst: twice the
+    // capacity. The queue fills at once, and the next burst of answers empties it for an instant. Counting
+    // that instant as the end of the overload kept CoDel off (measured under 4×: waits of 8.5 ms, not 5).
+    const { clock, enter, release, log, gate } = setup(4, { maxLength: 4, timeoutMs: 1_000 }, 20);
+    const startMs = clock.nowMs();
+    let inFlight: string[] = [];
+    const lateWaitsMs: number[] = [];
+    let seen = 0;
+    const collect = (): void => {
+      for (; seen < log.length; seen++) {
+        const [name, outcome] = log[seen]!.split(' ');
+        if (outcome !== 'admitted') continue;
+        inFlight.push(name!);
+        const waitedMs = clock.nowMs() - Number(name!.slice(1));
+        if (clock.nowMs() - startMs > 120) lateWaitsMs.push(waitedMs);
+      }
+    };
+    for (let burst = 0; burst < 20; burst++) {
+      const answered = inFlight;
+      inFlight = [];
+      for (const name of answered) {
+        release(name);
+        collect();
+      }
+      for (let i = 0; i < 8; i++) {
+        const name = `w${clock.nowMs()}`;
+        if (enter(name) === 'now') inFlight.push(name);
+        clock.advance(1);
+      }
+      clock.advance(12);
+    }
+    expect(gate.timedOut).toBeGreaterThan(0);
+    expect(lateWaitsMs.every((waitedMs) => waitedMs <= 5)).toBe(true);
+  });
+
+  it('serves the newest waiter first while the queue stands (adaptive LIFO)', () => {
+    const { clock, enter, release, log } = setup(1, { maxLength: 10, timeoutMs: 1_000 }, 20);
+    enter('a');
+    enter('early');
+    clock.advance(120);
+    enter('older');
+    clock.advance(1);
+    enter('newer');
+    clock.advance(1);
+    release('a');
+    // Busy for 122 ms: 'early' waited past the 5 ms target; of the rest, the newest goes first.
+    expect(log).toEqual(['early timeout', 'newer admitted']);
+    release('newer');
+    expect(log.at(-1)).toBe('older admitted');
   });
 
   it('scales CoDel with a slow upstream: a 2 s min RTT tolerates a queue standing for 10 s', () => {
