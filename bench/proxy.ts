@@ -9,6 +9,13 @@ import { defaultLoadGenerator, runLoad, type LoadGenerator, type LoadResult } fr
 import { markdownTable, type RoundResult, type TargetRun } from './lib/report.ts';
 import { groupCpuMs } from './lib/cpu.ts';
 import {
+  fixedRateCaption,
+  fixedRateRoundLine,
+  fixedRateTable,
+  measureFixedRate,
+  type FixedRateRun,
+} from './lib/fixed-rate.ts';
+import {
   benchTargets,
   SkippedError,
   startNodeScript,
@@ -19,8 +26,10 @@ import {
 /**
  * Proxy overhead, side by side against one upstream: direct, Bulwark, a bare undici forwarder (the Node
  * floor), nginx and HAProxy. Proxies are pinned to core 0; the upstream and the load generator to core 1.
+ * First closed loop at saturation (throughput), then open loop at a fixed rate below it (added latency).
  *   node bench/proxy.ts [--duration 10s] [--connections 50] [--rounds 3] [--warmup 2s]
- *                       [--only nginx,HAProxy] [--load wrk|node] [--keep-temp]
+ *                       [--rate 10000 (req/s; 0: saturation only)] [--only nginx,HAProxy]
+ *                       [--load wrk|node] [--keep-temp]
  */
 
 const { values } = parseArgs({
@@ -29,6 +38,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     rounds: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '2s' },
+    rate: { type: 'string', default: '10000' },
     only: { type: 'string' },
     load: { type: 'string', default: defaultLoadGenerator },
     'keep-temp': { type: 'boolean', default: false },
@@ -41,8 +51,10 @@ const durationS = seconds(values.duration);
 const warmupS = seconds(values.warmup);
 const connections = Number(values.connections);
 const rounds = Number(values.rounds);
+const ratePerS = Number(values.rate);
 if (![durationS, warmupS, connections, rounds].every((n) => Number.isInteger(n) && n > 0))
   throw new Error('expected --duration 10s --warmup 2s --connections 50 --rounds 3 (positive values)');
+if (!Number.isFinite(ratePerS) || ratePerS < 0) throw new Error('expected --rate 10000 (req/s, 0 for none)');
 if (values.load !== 'wrk' && values.load !== 'node') throw new Error('expected --load wrk or --load node');
 const generator: LoadGenerator = values.load;
 
@@ -60,10 +72,18 @@ try {
     (t) => !wanted || wanted.includes(t.name.toLowerCase()),
   );
   const runs = await startAll(targets, upstreamUrl);
-  const totalS = runs.filter((r) => !r.run.failure).length * rounds * (durationS + warmupS);
-  log(`measuring: ${rounds} rounds × ${durationS} s per target, about ${Math.ceil(totalS / 60)} min`);
-  for (let round = 1; round <= rounds; round++) await measureRound(runs, round);
+  const loads = ratePerS > 0 ? 2 : 1; // saturation, then the fixed rate
+  const totalS = runs.filter((r) => !r.run.failure).length * rounds * (durationS + warmupS) * loads;
+  const totalMin = Math.ceil(totalS / 60);
+  log(`measuring: ${rounds} rounds × ${loads} × ${durationS} s per target, about ${totalMin} min`);
+  const saturation = runs.map(({ run, started }) => ({ row: run, started }));
+  for (let round = 1; round <= rounds; round++) await measureRound(saturation, round, measureSaturation);
   process.stdout.write(`${describeMachine()}\n\n${markdownTable(runs.map((r) => r.run))}\n`);
+  if (ratePerS > 0) {
+    const setup = { ratePerS, connections, rounds, durationS, warmupS };
+    const table = fixedRateTable(await measureFixedRateRounds(runs));
+    process.stdout.write(`\n${fixedRateCaption(setup)}\n\n${table}\n`);
+  }
 } finally {
   await children.killAll();
   if (values['keep-temp']) log(`configs and logs kept in ${tempDir}`);
@@ -93,24 +113,65 @@ async function startAll(targets: readonly Target[], upstreamUrl: string): Promis
   return runs;
 }
 
+interface Row {
+  readonly name: string;
+  failure?: string | undefined;
+}
+
+interface Measured<R extends Row> {
+  readonly row: R;
+  readonly started: StartedTarget;
+}
+
 // Rounds interleave the targets so that drift over the run (thermal, noisy neighbours) spreads over all of them.
-async function measureRound(runs: readonly LiveRun[], round: number): Promise<void> {
-  for (const { run, started } of runs) {
-    if (run.failure) continue;
+async function measureRound<R extends Row>(
+  targets: readonly Measured<R>[],
+  round: number,
+  measure: (row: R, started: StartedTarget, round: number) => Promise<void>,
+): Promise<void> {
+  for (const { row, started } of targets) {
+    if (row.failure) continue;
     if (started.process) children.thaw(started.process);
     try {
-      const plan = { url: started.url, durationS: warmupS, connections, core: loadCore, generator };
-      // Warm-up each round: JIT, pools and sockets settle again after the target sat frozen.
-      await runLoad(plan, children);
-      const result = await measureWithCpu(started, () => runLoad({ ...plan, durationS }, children));
-      run.rounds.push(result);
-      logRound(run.name, round, result);
+      await measure(row, started, round);
     } catch (error) {
-      run.failure = `failed in round ${round}: ${reason(error)}`;
-      log(`${run.name}: ${run.failure}`);
+      row.failure = `failed in round ${round}: ${reason(error)}`;
+      log(`${row.name}: ${row.failure}`);
     }
     if (started.process) children.freeze(started.process);
   }
+}
+
+async function measureFixedRateRounds(runs: readonly LiveRun[]): Promise<FixedRateRun[]> {
+  // A target that failed at saturation keeps its reason here rather than being driven again.
+  const fixedRate = runs.map(({ run, started }) => {
+    const row: FixedRateRun = { name: run.name, rounds: [], failure: run.failure };
+    return { row, started };
+  });
+  for (let round = 1; round <= rounds; round++) await measureRound(fixedRate, round, measureAtFixedRate);
+  return fixedRate.map((r) => r.row);
+}
+
+async function measureSaturation(run: TargetRun, started: StartedTarget, round: number): Promise<void> {
+  const plan = { url: started.url, durationS: warmupS, connections, core: loadCore, generator };
+  // Warm-up each round: JIT, pools and sockets settle again after the target sat frozen.
+  await runLoad(plan, children);
+  const result = await measureWithCpu(started, () => runLoad({ ...plan, durationS }, children));
+  run.rounds.push(result);
+  logRound(run.name, round, result);
+}
+
+async function measureAtFixedRate(run: FixedRateRun, started: StartedTarget, round: number): Promise<void> {
+  const result = await measureFixedRate(children, {
+    url: started.url,
+    ratePerS,
+    warmupMs: warmupS * 1000,
+    durationMs: durationS * 1000,
+    connections,
+    core: loadCore,
+  });
+  run.rounds.push(result);
+  log(fixedRateRoundLine(run.name, `${round}/${rounds}`, result));
 }
 
 async function measureWithCpu(started: StartedTarget, load: () => Promise<LoadResult>): Promise<RoundResult> {
@@ -146,7 +207,7 @@ function describeMachine(): string {
     ? `proxy on core ${proxyCore}; upstream and load generator on core ${loadCore}`
     : 'none';
   return [
-    `- command: \`node bench/proxy.ts --duration ${durationS}s --connections ${connections} --rounds ${rounds} --warmup ${warmupS}s --load ${generator}\``,
+    `- command: \`node bench/proxy.ts --duration ${durationS}s --connections ${connections} --rounds ${rounds} --warmup ${warmupS}s --rate ${ratePerS} --load ${generator}\``,
     `- machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores; pinning: ${pinning}`,
     `- load: ${generator === 'wrk' ? `wrk -t1 -c${connections} -d${durationS}s --latency` : `Node/undici generator (lower ceiling than wrk)`}, GET /, ~30-byte body`,
     `- node ${process.version}; ${versionOf('nginx', ['-v'])}; ${versionOf('haproxy', ['-v'])}; ${versionOf('wrk', ['--version'])}`,

@@ -30,6 +30,7 @@ export interface LatencyStats {
   readonly count: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  readonly p999Ms: number;
   readonly maxMs: number;
 }
 
@@ -180,5 +181,11 @@ export function latencyStats(valuesMs: number[]): LatencyStats {
   const sorted = Float64Array.from(valuesMs).sort();
   const at = (fraction: number): number =>
     sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? Number.NaN;
-  return { count: sorted.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: sorted.at(-1) ?? Number.NaN };
+  return {
+    count: sorted.length,
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    p999Ms: at(0.999),
+    maxMs: sorted.at(-1) ?? Number.NaN,
+  };
 }
