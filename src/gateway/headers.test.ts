@@ -77,4 +77,24 @@ describe('clientResponseHeaders', () => {
     );
     expect(out).toEqual({ 'content-type': 'text/plain', 'x-request-id': 'req-2' });
   });
+
+  it('drops what Connection names, whether it names one hop-by-hop header, one other or several', () => {
+    const upstream = { 'keep-alive': 'timeout=5', 'x-hop': '1', 'x-other': '2', 'content-length': '3' };
+    expect(clientResponseHeaders({ ...upstream, connection: ' Keep-Alive ' }, 'r')).toEqual({
+      'x-hop': '1',
+      'x-other': '2',
+      'content-length': '3',
+      'x-request-id': 'r',
+    });
+    expect(clientResponseHeaders({ ...upstream, connection: 'x-hop' }, 'r')).toEqual({
+      'x-other': '2',
+      'content-length': '3',
+      'x-request-id': 'r',
+    });
+    expect(clientResponseHeaders({ ...upstream, connection: 'keep-alive, X-Other' }, 'r')).toEqual({
+      'x-hop': '1',
+      'content-length': '3',
+      'x-request-id': 'r',
+    });
+  });
 });

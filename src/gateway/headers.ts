@@ -28,6 +28,9 @@ function isHopByHop(name: string, connectionNamed: ReadonlySet<string> | undefin
 function namedByConnection(value: string | string[] | undefined): ReadonlySet<string> | undefined {
   if (value === undefined) return undefined;
   const text = Array.isArray(value) ? value.join(',') : value;
+  // Nearly every upstream answer says `Connection: keep-alive`, which names a header dropped anyway: no
+  // array and set per response for it (they were among the request path's own allocations).
+  if (!text.includes(',') && hopByHop.has(text.trim().toLowerCase())) return undefined;
   return new Set(text.split(',').map((token) => token.trim().toLowerCase()));
 }
 
