@@ -127,9 +127,9 @@ export class Exchange implements AttemptOwner {
     this.#attempts += 1;
     this.#tried?.add(endpoint);
     endpoint.inFlight += 1;
-    const attempt = new Attempt(this, endpoint, pool.name, this.#deps.clock.nowMs());
-    this.#current = attempt;
     const { timeouts } = this.#route.spec;
+    const attempt = new Attempt(this, endpoint, pool.name, { clock: this.#deps.clock, timeouts });
+    this.#current = attempt;
     this.#deps.upstreams.get(endpoint).dispatch(
       {
         path: this.#req.url ?? '/',
@@ -141,8 +141,9 @@ export class Exchange implements AttemptOwner {
             : this.#body.kind === 'buffered'
               ? this.#body.bytes
               : this.#body.readable,
-        headersTimeout: timeouts.firstByteMs,
-        bodyTimeout: timeouts.idleMs,
+        // The attempt times these itself (see Attempt): 0 turns undici's timers off.
+        headersTimeout: 0,
+        bodyTimeout: 0,
       },
       attempt,
     );

@@ -85,6 +85,27 @@ describe('server-sent events through the gateway', () => {
     expect(reason.error.request_id).toBe(res.headers['x-request-id']);
   });
 
+  it('ends with an `event: error` frame when the upstream goes quiet for longer than the idle timeout', async () => {
+    upstream = await startTestUpstream((_req, res) => {
+      res.writeHead(200, sseHeaders);
+      res.write('data: {"token":"Hel"}\n\n');
+      // …and then nothing, with the connection left open.
+    });
+    gateway = await startTestGateway({
+      pools: { llm: { endpoints: [{ url: upstream.url }] } },
+      routes: [{ pool: 'llm', timeouts: { idle: '300ms', total: '30s' } }],
+    });
+    const res = await request(gateway.url);
+    const events: string[] = [];
+    await expect(readEvents(res.body, (event) => events.push(event))).rejects.toThrow();
+    expect(events[0]).toBe('data: {"token":"Hel"}');
+    const reason = JSON.parse(events.at(-1)!.split('\ndata: ')[1]!) as {
+      error: { code: string; message: string };
+    };
+    expect(reason.error.code).toBe('GW_UPSTREAM_STREAM_FAILED');
+    expect(reason.error.message).toContain('idle timeout');
+  });
+
   it('is bounded by the idle timeout between events, not by the total timeout', async () => {
     upstream = await startTestUpstream((_req, res) => {
       res.writeHead(200, sseHeaders);
