@@ -130,6 +130,7 @@ export class Attempt implements Dispatcher.DispatchHandler, SocketReuseListener 
   }
 
   #watchIdle(): void {
+    this.#stopTimer();
     const { idleMs } = this.#timeouts;
     if (idleMs <= 0 || this.isSettled) return;
     this.#lastChunkMs = this.#clock.nowMs();
