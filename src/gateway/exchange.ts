@@ -202,8 +202,8 @@ export class Exchange implements AttemptOwner {
   onResponseData(attempt: Attempt, chunk: Buffer): void {
     if (this.#isEventStream) this.#sseTail = sseTail(this.#sseTail, chunk);
     if (this.#res.write(chunk) || this.#isPaused) return;
-    // Backpressure: a slow client pauses the upstream read instead of growing our buffer. undici's idle
-    // timer sleeps while paused, so our own bounds the pause: a stalled reader must not pin a connection.
+    // Backpressure: a slow client pauses the upstream read instead of growing our buffer. The attempt's idle
+    // timer sleeps while paused, so this one bounds the pause: a stalled reader must not pin a connection.
     this.#isPaused = true;
     attempt.pause();
     const cancelStallTimer = this.#deps.clock.setTimer(this.#route.spec.timeouts.idleMs, () => {
