@@ -1,7 +1,7 @@
 import type { ChildSet } from './children.ts';
 import { runOpenLoopChild } from './open-loop.ts';
 import type { PhaseSummary } from './open-loop-summary.ts';
-import { median, referenceNames } from './report.ts';
+import { addedMs, median, ms, referenceNames, targetTable, thousands } from './report.ts';
 
 /**
  * Latency at a fixed rate below saturation, as Nighthawk or wrk2 measure "added latency": every target is
@@ -78,8 +78,6 @@ function roundOf(phase: PhaseSummary): FixedRateRound {
   };
 }
 
-const ms = (value: number): string => `${value.toFixed(2)} ms`;
-const thousands = (value: number): string => Math.round(value).toLocaleString('en-US');
 const errorCount = (r: FixedRateRound): number => r.badResponses + r.timeouts + r.socketErrors;
 const errorCell = (r: FixedRateRound): string =>
   errorCount(r) === 0 ? '0' : `${r.badResponses} non-2xx, ${r.timeouts} timeouts, ${r.socketErrors} socket`;
@@ -143,28 +141,20 @@ const columns = [
 ];
 
 export function fixedRateTable(runs: readonly FixedRateRun[]): string {
-  const summaries = new Map(
-    runs.flatMap((run) => (run.failure ? [] : [[run.name, summarize(run)] as const])),
-  );
-  const direct = summaries.get(referenceNames.direct);
-  const rows = runs.map((run) => {
-    const s = summaries.get(run.name);
-    if (s) return `| ${rowCells(run.name, s, direct).join(' | ')} |`;
-    const why = (run.failure ?? 'failed: no rounds').replaceAll('|', '/');
-    return `| ${run.name} | ${why} |${' |'.repeat(columns.length - 2)}`;
-  });
-  const header = [`| ${columns.join(' | ')} |`, `|---|${'--:|'.repeat(columns.length - 2)}---|`];
-  return [...header, ...rows].join('\n');
+  return targetTable(columns, runs, summarize, rowCells);
 }
 
-function rowCells(name: string, s: FixedRateRound, direct: FixedRateRound | undefined): string[] {
-  const addedP99Ms = direct ? s.p99Ms - direct.p99Ms : undefined;
+function rowCells(
+  name: string,
+  s: FixedRateRound,
+  summaryOf: (name: string) => FixedRateRound | undefined,
+): string[] {
   return [
     name,
     thousands(s.sentPerS),
     ms(s.p50Ms),
     ms(s.p99Ms),
-    addedP99Ms === undefined ? '—' : `${addedP99Ms >= 0 ? '+' : ''}${ms(addedP99Ms)}`,
+    addedMs(s.p99Ms, summaryOf(referenceNames.direct)?.p99Ms),
     ms(s.p999Ms),
     ms(s.latenessP99Ms),
     thousands(s.waitedForConnection),

@@ -57,10 +57,13 @@ export function summarize(run: TargetRun): TargetSummary | undefined {
   };
 }
 
-const ms = (value: number): string => `${value.toFixed(2)} ms`;
+export const ms = (value: number): string => `${value.toFixed(2)} ms`;
+export const thousands = (value: number): string => Math.round(value).toLocaleString('en-US');
+/** `+1.23 ms` over the reference's value, or `—` without one. */
+export const addedMs = (valueMs: number, referenceMs: number | undefined): string =>
+  referenceMs === undefined ? '—' : `${valueMs >= referenceMs ? '+' : ''}${ms(valueMs - referenceMs)}`;
 const ratio = (value: number, reference: TargetSummary | undefined): string =>
   reference && reference.requestsPerS > 0 ? `${(value / reference.requestsPerS).toFixed(2)}×` : '—';
-const thousands = (value: number): string => Math.round(value).toLocaleString('en-US');
 
 const columns = [
   'target',
@@ -77,29 +80,46 @@ const columns = [
 ];
 
 export function markdownTable(runs: readonly TargetRun[]): string {
-  const summaries = new Map(
-    runs.flatMap((run) => (run.failure ? [] : [[run.name, summarize(run)] as const])),
-  );
+  return targetTable(columns, runs, summarize, rowCells);
+}
+
+/**
+ * A markdown table with a row a target, from each run's summary; a target that failed or has no rounds gets
+ * a row saying why. `cells` sees the other targets' summaries too, for columns relative to a reference.
+ */
+export function targetTable<R extends { readonly name: string; readonly failure?: string | undefined }, S>(
+  columnNames: readonly string[],
+  runs: readonly R[],
+  summarizeRun: (run: R) => S | undefined,
+  cells: (name: string, summary: S, summaryOf: (name: string) => S | undefined) => string[],
+): string {
+  const summaries = new Map<string, S>();
+  for (const run of runs) {
+    const summary = run.failure ? undefined : summarizeRun(run);
+    if (summary !== undefined) summaries.set(run.name, summary);
+  }
   const rows = runs.map((run) => {
     const summary = summaries.get(run.name);
-    if (summary) return `| ${rowCells(summary, (name) => summaries.get(name)).join(' | ')} |`;
+    if (summary) return `| ${cells(run.name, summary, (name) => summaries.get(name)).join(' | ')} |`;
     const why = (run.failure ?? 'failed: no rounds').replaceAll('|', '/');
-    return `| ${run.name} | ${why} |${' |'.repeat(columns.length - 2)}`;
+    return `| ${run.name} | ${why} |${' |'.repeat(columnNames.length - 2)}`;
   });
-  const header = [`| ${columns.join(' | ')} |`, `|---|${'--:|'.repeat(columns.length - 2)}---|`];
+  const header = [`| ${columnNames.join(' | ')} |`, `|---|${'--:|'.repeat(columnNames.length - 2)}---|`];
   return [...header, ...rows].join('\n');
 }
 
-function rowCells(s: TargetSummary, reference: (name: string) => TargetSummary | undefined): string[] {
-  const direct = reference(referenceNames.direct);
-  const addedP99Ms = direct ? s.p99Ms - direct.p99Ms : undefined;
+function rowCells(
+  name: string,
+  s: TargetSummary,
+  reference: (name: string) => TargetSummary | undefined,
+): string[] {
   const errorCount = s.badResponses + s.socketErrors;
   return [
-    s.name,
+    name,
     thousands(s.requestsPerS),
     ms(s.p50Ms),
     ms(s.p99Ms),
-    addedP99Ms === undefined ? '—' : `${addedP99Ms >= 0 ? '+' : ''}${ms(addedP99Ms)}`,
+    addedMs(s.p99Ms, reference(referenceNames.direct)?.p99Ms),
     ratio(s.requestsPerS, reference(referenceNames.floor)),
     ratio(s.requestsPerS, reference(referenceNames.nginx)),
     ratio(s.requestsPerS, reference(referenceNames.haproxy)),
