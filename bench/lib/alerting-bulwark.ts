@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBenchBulwark, type StartedBulwark } from './bulwark-start.ts';
 import type { ChildSet } from './children.ts';
+import { startFlipUpstream, type FlipUpstream } from './flip-upstream.ts';
+import { startWebhookInbox, type WebhookInbox } from './webhook-inbox.ts';
 
 /** A real `bulwark start -c FILE` for bench/alerting.ts: HTTP monitors and one webhook notifier. */
 
@@ -101,4 +103,35 @@ export async function outboxCounts(adminUrl: string): Promise<Record<'pending' |
     return ((await res.json()) as { notifications: unknown[] }).notifications.length;
   };
   return { pending: await count('pending'), dead: await count('dead') };
+}
+
+/** What a scenario drives: the upstream its monitors check, the inbox its notifications reach, Bulwark. */
+export interface AlertingRig {
+  readonly upstream: FlipUpstream;
+  readonly inbox: WebhookInbox;
+  readonly bulwark: RunningBulwark;
+}
+
+/** Starts a scenario's rig in `dir`, runs `use` on it, and stops all three however `use` ends. */
+export async function withAlertingRig<T>(
+  ctx: LaunchContext,
+  dir: string,
+  config: { readonly monitors: readonly BenchMonitor[]; readonly settings: AlertingSettings },
+  use: (rig: AlertingRig) => Promise<T>,
+): Promise<T> {
+  const [upstream, inbox] = await Promise.all([startFlipUpstream(), startWebhookInbox()]);
+  try {
+    const bulwark = await startAlertingBulwark(ctx, dir, {
+      ...config,
+      upstreamUrl: upstream.url,
+      hookUrl: inbox.url,
+    });
+    try {
+      return await use({ upstream, inbox, bulwark });
+    } finally {
+      await ctx.children.kill(bulwark.process);
+    }
+  } finally {
+    await Promise.all([upstream.close(), inbox.close()]);
+  }
 }

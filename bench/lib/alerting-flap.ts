@@ -2,13 +2,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   monitorState,
-  startAlertingBulwark,
+  withAlertingRig,
   type AlertingSettings,
   type BenchMonitor,
   type LaunchContext,
 } from './alerting-bulwark.ts';
-import { crossingCheck, epochNowMs, startFlipUpstream, type FlipUpstream } from './flip-upstream.ts';
-import { startWebhookInbox, type WebhookInbox } from './webhook-inbox.ts';
+import { crossingCheck, epochNowMs, type FlipUpstream } from './flip-upstream.ts';
+import { type WebhookInbox } from './webhook-inbox.ts';
 
 /**
  * Issue 6's "quieter when things flap": an alert that fires and resolves before its group's first
@@ -62,14 +62,8 @@ export async function runFlap(
     path: `/f/${i + 1}`,
     component: `f${i + 1}`,
   }));
-  const [upstream, inbox] = await Promise.all([startFlipUpstream(), startWebhookInbox()]);
-  const bulwark = await startAlertingBulwark(ctx, join(ctx.tempDir, 'flap'), {
-    monitors,
-    settings,
-    upstreamUrl: upstream.url,
-    hookUrl: inbox.url,
-  });
-  try {
+  const dir = join(ctx.tempDir, 'flap');
+  return withAlertingRig(ctx, dir, { monitors, settings }, async ({ upstream, inbox, bulwark }) => {
     ctx.log(
       `flap: ${monitors.length} flaps at once, listening ${(flapListenMs(settings) / 1000).toFixed(0)} s`,
     );
@@ -82,10 +76,7 @@ export async function runFlap(
       }),
     );
     return { groupWaitMs: settings.groupWaitMs, listenMs: flapListenMs(settings), episodes };
-  } finally {
-    await ctx.children.kill(bulwark.process);
-    await Promise.all([upstream.close(), inbox.close()]);
-  }
+  });
 }
 
 async function flapOnce(

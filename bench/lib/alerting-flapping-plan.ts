@@ -1,6 +1,6 @@
 import { parseDurationMs } from '../../src/core/units.ts';
 import type { AlertingSettings } from './alerting-bulwark.ts';
-import type { HeardNotification } from './alerting-labelled-inbox.ts';
+import type { DeliveredNotification } from './webhook-inbox.ts';
 
 /**
  * The flapping scenario's plan, shared by both sides: which services churn, and the exact down/up phases
@@ -44,11 +44,11 @@ export interface FlappingGroup {
   readonly outages: number;
   readonly churnMs: number;
   /** Received from the churn's start until its last phase ended. */
-  readonly duringChurn: readonly HeardNotification[];
+  readonly duringChurn: readonly DeliveredNotification[];
   /** Of those, how many arrived in the churn's second half (the sustained rate, detection behind it). */
   readonly steadyCount: number;
   /** Received after the churn, while the bench listened. */
-  readonly afterChurn: readonly HeardNotification[];
+  readonly afterChurn: readonly DeliveredNotification[];
   /** Bulwark only: when its monitor was first reported flapping (from the churn's start), and when it
    * stopped (from the churn's end); undefined when never, NaN when it still flapped at the end. */
   readonly flappingFromMs?: number | undefined;
@@ -123,7 +123,7 @@ export function isDownAt(s: ChurnSchedule, atMs: number): boolean {
 /** Splits a group's notifications at the churn's end; the steady part is the churn's second half. */
 export function groupOf(
   schedule: ChurnSchedule,
-  heard: readonly HeardNotification[],
+  heard: readonly DeliveredNotification[],
   outages: number,
 ): Omit<FlappingGroup, 'flappingFromMs' | 'flappingUntilMs'> {
   const component = schedule.target.id;

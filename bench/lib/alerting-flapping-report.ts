@@ -1,5 +1,5 @@
 import { patternName, type FlappingGroup, type FlappingResult } from './alerting-flapping-plan.ts';
-import { gistOf, type HeardNotification } from './alerting-labelled-inbox.ts';
+import { gistOf, type DeliveredNotification } from './webhook-inbox.ts';
 import { durationOf } from './alerting-report.ts';
 import { median } from './report.ts';
 
@@ -66,7 +66,7 @@ export function flappingTable(sides: readonly FlappingSide[]): string {
 }
 
 /** "resolved: monitor-down (resolved) ×40, …" in order of first appearance. */
-function gistsOf(heard: readonly HeardNotification[]): string {
+function gistsOf(heard: readonly DeliveredNotification[]): string {
   const counts = new Map<string, number>();
   for (const n of heard) counts.set(gistOf(n), (counts.get(gistOf(n)) ?? 0) + 1);
   return counts.size === 0 ? 'nothing' : [...counts].map(([gist, n]) => `${gist} ×${n}`).join('; ');

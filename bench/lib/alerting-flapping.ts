@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startAlertingBulwark, type LaunchContext } from './alerting-bulwark.ts';
+import { withAlertingRig, type LaunchContext } from './alerting-bulwark.ts';
 import { sleepUntil, staggerMs } from './alerting-flap.ts';
 import {
   groupOf,
@@ -10,8 +10,7 @@ import {
   type FlappingResult,
   type FlappingScenario,
 } from './alerting-flapping-plan.ts';
-import { startLabelledInbox } from './alerting-labelled-inbox.ts';
-import { epochNowMs, startFlipUpstream } from './flip-upstream.ts';
+import { epochNowMs } from './flip-upstream.ts';
 
 /**
  * Issue 6's "quieter than Alertmanager when things flap", sustained: each monitor's upstream goes down and
@@ -25,14 +24,8 @@ export async function runFlapping(
 ): Promise<FlappingResult> {
   const { settings, targets } = scenario;
   const monitors = targets.map((t) => ({ name: t.id.toUpperCase(), path: `/${t.id}`, component: t.id }));
-  const [upstream, inbox] = await Promise.all([startFlipUpstream(), startLabelledInbox()]);
-  const bulwark = await startAlertingBulwark(ctx, join(ctx.tempDir, 'flapping'), {
-    monitors,
-    settings,
-    upstreamUrl: upstream.url,
-    hookUrl: inbox.url,
-  });
-  try {
+  const dir = join(ctx.tempDir, 'flapping');
+  return withAlertingRig(ctx, dir, { monitors, settings }, async ({ upstream, inbox, bulwark }) => {
     ctx.log(`flapping: ${monitors.length} monitors churn, then the bench listens`);
     await sleep((settings.successThreshold + 2) * settings.intervalMs);
     const churnStartMs = epochNowMs();
@@ -70,10 +63,7 @@ export async function runFlapping(
         };
       }),
     };
-  } finally {
-    await ctx.children.kill(bulwark.process);
-    await Promise.all([upstream.close(), inbox.close()]);
-  }
+  });
 }
 
 /**

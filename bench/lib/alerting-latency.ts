@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   monitorState,
-  startAlertingBulwark,
+  withAlertingRig,
   type AlertingSettings,
   type BenchMonitor,
   type LaunchContext,
@@ -55,14 +55,8 @@ export async function runLatency(
     path: `/l/${i + 1}`,
     component: `c${i + 1}`,
   }));
-  const [upstream, inbox] = await Promise.all([startFlipUpstream(), startWebhookInbox()]);
-  const bulwark = await startAlertingBulwark(ctx, join(ctx.tempDir, 'latency'), {
-    monitors,
-    settings,
-    upstreamUrl: upstream.url,
-    hookUrl: inbox.url,
-  });
-  try {
+  const dir = join(ctx.tempDir, 'latency');
+  return withAlertingRig(ctx, dir, { monitors, settings }, async ({ upstream, inbox, bulwark }) => {
     ctx.log(`latency: listening after ${(bulwark.startupMs / 1000).toFixed(1)} s; monitors coming up`);
     await sleep((settings.successThreshold + 2) * settings.intervalMs);
     const cycles: Omit<LatencyCycle, 'notifications'>[] = [];
@@ -84,10 +78,7 @@ export async function runLatency(
         notifications: inbox.received.filter((n) => n.component === monitors[i]?.component).length,
       })),
     };
-  } finally {
-    await ctx.children.kill(bulwark.process);
-    await Promise.all([upstream.close(), inbox.close()]);
-  }
+  });
 }
 
 async function runCycle(

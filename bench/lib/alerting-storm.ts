@@ -2,16 +2,16 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   outboxCounts,
-  startAlertingBulwark,
+  withAlertingRig,
   type AlertingSettings,
   type BenchMonitor,
   type LaunchContext,
 } from './alerting-bulwark.ts';
 import { groupCpuMs } from './cpu.ts';
-import { crossingCheck, epochNowMs, startFlipUpstream, type FlipUpstream } from './flip-upstream.ts';
+import { crossingCheck, epochNowMs, type FlipUpstream } from './flip-upstream.ts';
 import { RssSampler } from './memory.ts';
 import { median } from './report.ts';
-import { startWebhookInbox, type DeliveredNotification, type WebhookInbox } from './webhook-inbox.ts';
+import { type DeliveredNotification, type WebhookInbox } from './webhook-inbox.ts';
 
 /**
  * Target 3 of issue 6: N monitors of one component fail at once (one cause) and recover at once. Counts the
@@ -67,49 +67,45 @@ export async function runStorm(
     path: `/s/${i + 1}`,
     component: 'storefront',
   }));
-  const [upstream, inbox] = await Promise.all([startFlipUpstream(), startWebhookInbox()]);
-  const bulwark = await startAlertingBulwark(ctx, join(ctx.tempDir, 'storm'), {
-    monitors,
-    settings,
-    upstreamUrl: upstream.url,
-    hookUrl: inbox.url,
+  const dir = join(ctx.tempDir, 'storm');
+  return withAlertingRig(ctx, dir, { monitors, settings }, async ({ upstream, inbox, bulwark }) => {
+    const sampler = new RssSampler(bulwark.pid);
+    try {
+      ctx.log(
+        `storm: ${monitors.length} monitors, listening after ${(bulwark.startupMs / 1000).toFixed(1)} s`,
+      );
+      await sleep((settings.successThreshold + 3) * settings.intervalMs);
+      // The same monitors all up: what the storm costs beyond checking them.
+      const baseline = await cpuShareOf(bulwark.pid, () => sleep(baselineMs));
+      const half = { settings, monitors, upstream, inbox, settleMs: scenario.settleMs };
+      const storm = await cpuShareOf(bulwark.pid, async () => {
+        // Stragglers that miss group_wait go out at the next group_interval tick: wait that long for them.
+        const downWaitMs =
+          (settings.failureThreshold + 1) * settings.intervalMs +
+          settings.groupWaitMs +
+          settings.groupIntervalMs;
+        const down = await runHalf(half, 'firing', downWaitMs);
+        ctx.log(`storm: ${down.notifications.length} notifications while going down; recovering`);
+        const upWaitMs = (settings.successThreshold + 1) * settings.intervalMs + resolveSlackMs;
+        const up = await runHalf(half, 'resolved', upWaitMs);
+        ctx.log(`storm: ${up.notifications.length} notifications while recovering`);
+        return { down, up };
+      });
+      sampler.sample();
+      return {
+        scenario,
+        startupMs: bulwark.startupMs,
+        ...storm.result,
+        cpuShare: storm.share,
+        baselineCpuShare: baseline.share,
+        windowS: storm.windowS,
+        peakRssBytes: sampler.peakBytes,
+        outbox: await outboxCounts(bulwark.adminUrl),
+      };
+    } finally {
+      sampler.stop();
+    }
   });
-  const sampler = new RssSampler(bulwark.pid);
-  try {
-    ctx.log(`storm: ${monitors.length} monitors, listening after ${(bulwark.startupMs / 1000).toFixed(1)} s`);
-    await sleep((settings.successThreshold + 3) * settings.intervalMs);
-    // The same monitors all up: what the storm costs beyond checking them.
-    const baseline = await cpuShareOf(bulwark.pid, () => sleep(baselineMs));
-    const half = { settings, monitors, upstream, inbox, settleMs: scenario.settleMs };
-    const storm = await cpuShareOf(bulwark.pid, async () => {
-      // Stragglers that miss group_wait go out at the next group_interval tick: wait that long for them.
-      const downWaitMs =
-        (settings.failureThreshold + 1) * settings.intervalMs +
-        settings.groupWaitMs +
-        settings.groupIntervalMs;
-      const down = await runHalf(half, 'firing', downWaitMs);
-      ctx.log(`storm: ${down.notifications.length} notifications while going down; recovering`);
-      const upWaitMs = (settings.successThreshold + 1) * settings.intervalMs + resolveSlackMs;
-      const up = await runHalf(half, 'resolved', upWaitMs);
-      ctx.log(`storm: ${up.notifications.length} notifications while recovering`);
-      return { down, up };
-    });
-    sampler.sample();
-    return {
-      scenario,
-      startupMs: bulwark.startupMs,
-      ...storm.result,
-      cpuShare: storm.share,
-      baselineCpuShare: baseline.share,
-      windowS: storm.windowS,
-      peakRssBytes: sampler.peakBytes,
-      outbox: await outboxCounts(bulwark.adminUrl),
-    };
-  } finally {
-    sampler.stop();
-    await ctx.children.kill(bulwark.process);
-    await Promise.all([upstream.close(), inbox.close()]);
-  }
 }
 
 interface HalfDeps {

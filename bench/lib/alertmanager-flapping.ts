@@ -11,7 +11,7 @@ import {
   type FlappingResult,
   type FlappingScenario,
 } from './alerting-flapping-plan.ts';
-import { startLabelledInbox } from './alerting-labelled-inbox.ts';
+import { startWebhookInbox } from './webhook-inbox.ts';
 import { startAlertmanager, type PeerContext } from './alertmanager-process.ts';
 import { PrometheusSender } from './alertmanager-sender.ts';
 import { epochNowMs } from './flip-upstream.ts';
@@ -29,7 +29,7 @@ export async function runAlertmanagerFlapping(
   scenario: FlappingScenario,
 ): Promise<FlappingResult> {
   const { settings, targets } = scenario;
-  const inbox = await startLabelledInbox();
+  const inbox = await startWebhookInbox();
   try {
     const am = await startAlertmanager(ctx, {
       binary: ctx.binary,

@@ -6,6 +6,7 @@ import { epochNowMs } from './flip-upstream.ts';
 export interface DeliveredAlert {
   readonly fingerprint: string;
   readonly status: 'firing' | 'resolved';
+  readonly alertname: string;
   readonly monitor: string;
   readonly startsAtMs: number;
   /** NaN while firing (Go's zero time). */
@@ -46,7 +47,10 @@ interface Envelope {
   }[];
 }
 
-/** The webhook notifier's receiver: timestamps each request when its body has fully arrived, answers 200. */
+/**
+ * The webhook notifier's receiver: timestamps each request when its body has fully arrived, answers 200.
+ * Bulwark's webhook and Alertmanager's share the v4 envelope, so one receiver reads both sides.
+ */
 export async function startWebhookInbox(): Promise<WebhookInbox> {
   const received: DeliveredNotification[] = [];
   const waiters = new Set<() => void>();
@@ -103,9 +107,16 @@ function reduce(envelope: Envelope, receivedAtMs: number, bodyBytes: number): De
     alerts: envelope.alerts.map((a) => ({
       fingerprint: a.fingerprint,
       status: a.status,
+      alertname: a.labels['alertname'] ?? '',
       monitor: a.labels['monitor'] ?? '',
       startsAtMs: Date.parse(a.startsAt),
       endsAtMs: a.status === 'resolved' ? Date.parse(a.endsAt) : Number.NaN,
     })),
   };
+}
+
+/** "resolved: monitor-down (resolved)": a notification's status and what each of its alerts says. */
+export function gistOf(n: DeliveredNotification): string {
+  const alerts = n.alerts.map((a) => `${a.alertname} (${a.status})`).join(', ');
+  return `${n.status}: ${alerts}`;
 }
