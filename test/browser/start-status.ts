@@ -1,10 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startBulwark, type RunningBulwark } from '../../src/app.ts';
-import { loadConfigFile } from '../../src/config/index.ts';
-import { createLogger } from '../../src/observability/index.ts';
+import type { RunningBulwark } from '../../src/app.ts';
 import { adminJson } from '../support/admin-json.ts';
+import { writeTempConfig, startFromFile } from '../support/config-file.ts';
 
 const adminToken = 'browser-test-token-0123456789';
 
@@ -16,10 +14,7 @@ export interface StatusFixture {
 
 /** A real Bulwark with a status page holding one incident (two updates, hostile markdown) and one upcoming maintenance. */
 export async function startStatusFixture(): Promise<StatusFixture> {
-  const dir = await mkdtemp(join(tmpdir(), 'bulwark-browser-'));
-  const file = join(dir, 'bulwark.yaml');
-  await writeFile(
-    file,
+  const { dir, file } = await writeTempConfig('bulwark-browser-', (dir) =>
     [
       'listen: { gateway: 127.0.0.1:0, admin: 127.0.0.1:0, status: 127.0.0.1:0 }',
       `admin: { tokens: ["${adminToken}"] }`,
@@ -40,7 +35,7 @@ export async function startStatusFixture(): Promise<StatusFixture> {
   );
   let bulwark: RunningBulwark | undefined;
   try {
-    bulwark = await startBulwark(await loadConfigFile(file), { logger: createLogger({ level: 'silent' }) });
+    bulwark = await startFromFile(file);
     const running = bulwark;
     const call = adminJson(() => running.adminUrl, adminToken);
     const admin = async (method: string, path: string, body: unknown): Promise<Record<string, unknown>> => {

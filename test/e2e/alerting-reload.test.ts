@@ -2,12 +2,11 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBulwark, type RunningBulwark } from '../../src/app.ts';
-import { loadConfigFile } from '../../src/config/index.ts';
-import { createLogger } from '../../src/observability/index.ts';
+import type { RunningBulwark } from '../../src/app.ts';
 import { eventually } from '../support/gateway-harness.ts';
 import { startRecordingReceiver, type RecordingReceiver } from '../support/recording-receiver.ts';
 import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
+import { startFromFile } from '../support/config-file.ts';
 
 interface WebhookBody {
   readonly status: string;
@@ -51,11 +50,7 @@ describe('alerting across a config reload', () => {
     dir = await mkdtemp(join(tmpdir(), 'bulwark-alerting-reload-'));
     file = join(dir, 'bulwark.yaml');
     await writeFile(file, configWith(['first']));
-    bulwark = await startBulwark(await loadConfigFile(file), {
-      configPath: file,
-      watch: false,
-      logger: createLogger({ level: 'silent' }),
-    });
+    bulwark = await startFromFile(file, { configPath: file, watch: false });
   });
 
   afterAll(async () => {

@@ -1,13 +1,10 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startBulwark, type RunningBulwark } from '../../src/app.ts';
-import { loadConfigFile } from '../../src/config/index.ts';
-import { createLogger } from '../../src/observability/index.ts';
+import type { RunningBulwark } from '../../src/app.ts';
 import { eventually } from '../support/gateway-harness.ts';
 import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
+import { startFromFile, writeTempConfig } from '../support/config-file.ts';
 
 let bulwark: RunningBulwark | undefined;
 const upstreams: TestUpstream[] = [];
@@ -51,18 +48,11 @@ function configText(endpoints: readonly Named[], gatewayPort = 0): string {
 }
 
 /** Tests that call reload() themselves turn the watcher off, or it would reload a second time. */
-async function startFrom(file: string, watch = false): Promise<RunningBulwark> {
-  return startBulwark(await loadConfigFile(file), {
-    configPath: file,
-    watch,
-    logger: createLogger({ level: 'silent' }),
-  });
-}
+const startFrom = (file: string, watch = false): Promise<RunningBulwark> =>
+  startFromFile(file, { configPath: file, watch });
 
 async function tempConfig(text: string): Promise<string> {
-  const file = join(await mkdtemp(join(tmpdir(), 'bulwark-reload-')), 'bulwark.yaml');
-  await writeFile(file, text);
-  return file;
+  return (await writeTempConfig('bulwark-reload-', () => text)).file;
 }
 
 describe('hot reload', () => {

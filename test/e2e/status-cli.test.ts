@@ -1,12 +1,10 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBulwark, type RunningBulwark } from '../../src/app.ts';
-import { loadConfigFile } from '../../src/config/index.ts';
-import { createLogger } from '../../src/observability/index.ts';
+import type { RunningBulwark } from '../../src/app.ts';
 import { runCliWithEnv } from '../support/cli-run.ts';
 import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
+import { writeTempConfig, startFromFile } from '../support/config-file.ts';
 
 const adminToken = 'status-cli-test-token-0123456789';
 
@@ -29,10 +27,8 @@ describe('bulwark incident | maintenance | subscriber | status against a running
 
   beforeAll(async () => {
     upstream = await startTestUpstream((_req, res) => res.writeHead(200).end('ok'));
-    dir = await mkdtemp(join(tmpdir(), 'bulwark-status-cli-'));
-    const file = join(dir, 'bulwark.yaml');
-    await writeFile(
-      file,
+    let file: string;
+    ({ dir, file } = await writeTempConfig('bulwark-status-cli-', (dir) =>
       [
         'listen: { gateway: 127.0.0.1:0, admin: 127.0.0.1:0, status: 127.0.0.1:0 }',
         'logging: { level: silent }',
@@ -49,11 +45,8 @@ describe('bulwark incident | maintenance | subscriber | status against a running
         '      components:',
         '        - { name: Dashboard }',
       ].join('\n'),
-    );
-    bulwark = await startBulwark(await loadConfigFile(file), {
-      watch: false,
-      logger: createLogger({ level: 'silent' }),
-    });
+    ));
+    bulwark = await startFromFile(file, { watch: false });
   });
 
   afterAll(async () => {

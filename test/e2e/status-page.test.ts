@@ -1,14 +1,12 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBulwark, type RunningBulwark } from '../../src/app.ts';
-import { loadConfigFile } from '../../src/config/index.ts';
-import { createLogger } from '../../src/observability/index.ts';
+import type { RunningBulwark } from '../../src/app.ts';
 import { adminJson } from '../support/admin-json.ts';
 import { eventually } from '../support/gateway-harness.ts';
 import { startRecordingReceiver, type RecordingReceiver } from '../support/recording-receiver.ts';
 import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
+import { writeTempConfig, startFromFile } from '../support/config-file.ts';
 
 const adminToken = 'status-test-token-0123456789';
 
@@ -50,10 +48,8 @@ describe('the status page in a running Bulwark', () => {
     api = await startTestUpstream((_req, res) => res.writeHead(isApiHealthy ? 200 : 503).end());
     dashboard = await startTestUpstream((_req, res) => res.writeHead(isDashboardHealthy ? 200 : 503).end());
     receiver = await startRecordingReceiver();
-    dir = await mkdtemp(join(tmpdir(), 'bulwark-status-'));
-    const file = join(dir, 'bulwark.yaml');
-    await writeFile(
-      file,
+    let file: string;
+    ({ dir, file } = await writeTempConfig('bulwark-status-', (dir) =>
       [
         'listen: { gateway: 127.0.0.1:0, admin: 127.0.0.1:0, status: 127.0.0.1:0 }',
         `admin: { tokens: ["${adminToken}"] }`,
@@ -80,8 +76,8 @@ describe('the status page in a running Bulwark', () => {
         '      components:',
         '        - { name: Dashboard, from: { monitors: [dashboard], pools: [web] } }',
       ].join('\n'),
-    );
-    bulwark = await startBulwark(await loadConfigFile(file), { logger: createLogger({ level: 'silent' }) });
+    ));
+    bulwark = await startFromFile(file);
   });
 
   afterAll(async () => {

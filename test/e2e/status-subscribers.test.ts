@@ -1,15 +1,12 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBulwark, type RunningBulwark } from '../../src/app.ts';
-import { loadConfigFile } from '../../src/config/index.ts';
-import { createLogger } from '../../src/observability/index.ts';
+import type { RunningBulwark } from '../../src/app.ts';
 import { adminJson } from '../support/admin-json.ts';
 import { eventually } from '../support/gateway-harness.ts';
 import { startRecordingReceiver, type RecordingReceiver } from '../support/recording-receiver.ts';
 import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../support/smtp-sink.ts';
 import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
+import { writeTempConfig, startFromFile } from '../support/config-file.ts';
 
 const adminToken = 'subscriber-test-token-0123456789';
 const form = (fields: Record<string, string | string[]>): URLSearchParams => {
@@ -42,7 +39,6 @@ interface WebhookBody {
 }
 
 describe('status page subscribers in a running Bulwark (no alert notifiers configured)', () => {
-  let dir: string;
   let api: TestUpstream;
   let smtp: SmtpSink;
   let hooks: RecordingReceiver;
@@ -76,10 +72,7 @@ describe('status page subscribers in a running Bulwark (no alert notifiers confi
     api = await startTestUpstream((_req, res) => res.writeHead(isApiHealthy ? 200 : 503).end());
     smtp = await startSmtpSink({ security: 'plain' });
     hooks = await startRecordingReceiver();
-    dir = await mkdtemp(join(tmpdir(), 'bulwark-subscribers-'));
-    const file = join(dir, 'bulwark.yaml');
-    await writeFile(
-      file,
+    const { file } = await writeTempConfig('bulwark-subscribers-', (dir) =>
       [
         'listen: { gateway: 127.0.0.1:0, admin: 127.0.0.1:0, status: 127.0.0.1:0 }',
         `admin: { tokens: ["${adminToken}"] }`,
@@ -99,7 +92,7 @@ describe('status page subscribers in a running Bulwark (no alert notifiers confi
         `    email: { from: "Acme Status <status@acme.example>", smtp: { host: 127.0.0.1, port: ${smtp.port}, tls: none } }`,
       ].join('\n'),
     );
-    bulwark = await startBulwark(await loadConfigFile(file), { logger: createLogger({ level: 'silent' }) });
+    bulwark = await startFromFile(file);
   });
 
   afterAll(async () => {
