@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ErrorCode } from '../core/errors.ts';
 import { publishRefusal, type Refusal } from './request-guard.ts';
+import { requestIds } from './request-id.ts';
 
 /**
  * The JSON error (see responses.ts) as raw bytes, for sockets that have no usable ServerResponse: a request
@@ -74,7 +74,7 @@ export function answerClientError(
   const mayAnswer = inFlight === undefined || (isBusy ? !inFlight.headersSent : inFlight.shouldKeepAlive);
   const answer = answerFor(error, isBusy, maxHeaderBytes);
   if (answer && mayAnswer && socket.writable) {
-    const requestId = randomUUID();
+    const requestId = requestIds.next();
     socket.write(rawErrorResponse(answer.status, answer.code, answer.message, requestId));
     // A timeout is a connection that never made a request; a refused request counts like a 404.
     if (answer.status !== 408) publishRefusal(answer, requestId);

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { rawErrorResponse } from './client-errors.ts';
+import { requestIds } from './request-id.ts';
 
 /**
  * Caps open connections per client address (`limits.max_connections_per_ip`), so one host cannot hold
@@ -47,7 +47,7 @@ function refuse(socket: Socket, maxPerIp: number): void {
       503,
       'GW_TOO_MANY_CONNECTIONS',
       `too many open connections from this address (limits.max_connections_per_ip: ${maxPerIp})`,
-      randomUUID(),
+      requestIds.next(),
     ),
   );
   socket.destroy();

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { requestIds } from './request-id.ts';
 import type { HashKey } from './spec.ts';
 
 // A client-supplied id is kept only if it is short and plain, so it is safe in logs and headers.
@@ -7,7 +7,7 @@ const acceptableRequestId = /^[\w.:@+=/-]{1,128}$/;
 
 export function requestIdOf(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
-  return typeof given === 'string' && acceptableRequestId.test(given) ? given : randomUUID();
+  return typeof given === 'string' && acceptableRequestId.test(given) ? given : requestIds.next();
 }
 
 export function clientIpOf(req: IncomingMessage): string {
