@@ -17,6 +17,8 @@ export interface AttemptOwner {
   onAttemptError(attempt: Attempt, error: Error): void;
   /** The attempt went out on this socket; called synchronously from onRequestStart. */
   trackSocketReuse(attempt: Attempt): void;
+  /** The attempt's deadlineMs may now be earlier than before: it went out, answered, or may read again. */
+  onAttemptDeadline(attempt: Attempt): void;
 }
 
 /** The route's per-attempt timeouts; 0 turns one off. */
@@ -29,12 +31,11 @@ export interface AttemptTimeouts {
 
 /**
  * One request to one endpoint, as an undici dispatch handler. It relays callbacks to the exchange, which
- * holds the policy, and times the first byte and the gaps between chunks itself: undici's own
- * headersTimeout/bodyTimeout allocate two of its coarse timers per request, which live until its next
- * half-second sweep, so at 20k req/s about 20,000 of them were alive at any time and every young-generation
- * GC promoted them (measured: 255 kB promoted per scavenge, 1.4 ms pauses; without them 23 kB and 0.8 ms).
- * Node's own timers, cleared as soon as the answer comes, die young. Once settled (finished, failed or
- * abandoned) an attempt ignores anything undici still says.
+ * holds the policy, and knows its own deadline: the first byte is due `first_byte` after the request went
+ * out, and each body chunk `idle` after the previous one. The exchange's one timer enforces it (ADR 8):
+ * undici's own headersTimeout/bodyTimeout are off, as they allocate two of its coarse timers per request that
+ * live until its next half-second sweep and were promoted by every young-generation GC. Once settled
+ * (finished, failed or abandoned) an attempt ignores anything undici still says.
  */
 export class Attempt implements Dispatcher.DispatchHandler, SocketReuseListener {
   readonly endpoint: Endpoint;
@@ -50,9 +51,12 @@ export class Attempt implements Dispatcher.DispatchHandler, SocketReuseListener 
   readonly #timeouts: AttemptTimeouts;
   #controller: Dispatcher.DispatchController | undefined;
   #abortReason: Error | undefined;
-  #cancelTimer: (() => void) | undefined;
-  /** When the upstream last sent a body chunk; the idle timer re-arms for the rest instead of per chunk. */
+  /** When the request went out on a connection: the first-byte timeout counts from here. */
+  #sentMs = 0;
+  /** When the upstream last sent anything of its response: the idle timeout counts from here. */
   #lastChunkMs = 0;
+  /** Our client is not reading, so the upstream's silence is not its fault (the exchange bounds the pause). */
+  #isPaused = false;
 
   constructor(
     owner: AttemptOwner,
@@ -68,17 +72,22 @@ export class Attempt implements Dispatcher.DispatchHandler, SocketReuseListener 
     this.startedMs = deps.clock.nowMs();
   }
 
+  /** When this attempt times out unless the upstream sends something first; Infinity while nothing is timed. */
+  get deadlineMs(): number {
+    if (this.isSettled || !this.isStarted || this.#isPaused) return Infinity;
+    const { firstByteMs, idleMs } = this.#timeouts;
+    if (this.status === 0) return firstByteMs > 0 ? this.#sentMs + firstByteMs : Infinity;
+    return idleMs > 0 ? this.#lastChunkMs + idleMs : Infinity;
+  }
+
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.#controller = controller;
     this.isStarted = true;
     // Abandoned while still queued in the pool: stop before anything is written.
     if (this.#abortReason) return controller.abort(this.#abortReason);
+    this.#sentMs = this.#clock.nowMs();
     this.#owner.trackSocketReuse(this);
-    const { firstByteMs } = this.#timeouts;
-    if (firstByteMs > 0 && !this.isSettled)
-      this.#cancelTimer = this.#clock.setTimer(firstByteMs, () =>
-        this.#timedOut(new errors.HeadersTimeoutError()),
-      );
+    this.#owner.onAttemptDeadline(this);
   }
 
   onResponseStart(
@@ -90,70 +99,53 @@ export class Attempt implements Dispatcher.DispatchHandler, SocketReuseListener 
     // 1xx interim responses (103 Early Hints) are not the response; undici reports the final one next.
     if (this.isSettled || status < 200) return;
     this.status = status;
-    this.#stopTimer();
-    this.#watchIdle();
+    this.#lastChunkMs = this.#clock.nowMs();
+    this.#owner.onAttemptDeadline(this);
     this.#owner.onResponseStart(this, status, headers, statusMessage);
   }
 
   onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.isSettled) return;
+    // A later deadline needs no timer change: the exchange's timer re-checks when it fires.
     this.#lastChunkMs = this.#clock.nowMs();
     this.#owner.onResponseData(this, chunk);
   }
 
   onResponseEnd(): void {
-    this.#stopTimer();
     if (!this.isSettled) this.#owner.onResponseEnd(this);
   }
 
   onResponseError(_c: Dispatcher.DispatchController, error: Error): void {
-    this.#stopTimer();
     if (!this.isSettled) this.#owner.onAttemptError(this, error);
   }
 
   /** Our client is not reading: the upstream is not idle by its own fault (the exchange bounds the pause). */
   pause(): void {
-    this.#stopTimer();
+    this.#isPaused = true;
     this.#controller?.pause();
   }
 
   resume(): void {
-    this.#watchIdle();
+    this.#isPaused = false;
+    this.#lastChunkMs = this.#clock.nowMs();
+    this.#owner.onAttemptDeadline(this);
     this.#controller?.resume();
   }
 
   /** Cancels the upstream request; the caller has already settled this attempt. */
   abort(reason: Error): void {
-    this.#stopTimer();
     this.#abortReason = reason;
     if (this.#controller && !this.#controller.aborted) this.#controller.abort(reason);
   }
 
-  #watchIdle(): void {
-    this.#stopTimer();
-    const { idleMs } = this.#timeouts;
-    if (idleMs <= 0 || this.isSettled) return;
-    this.#lastChunkMs = this.#clock.nowMs();
-    this.#cancelTimer = this.#clock.setTimer(idleMs, this.#checkIdle);
-  }
-
-  readonly #checkIdle = (): void => {
-    this.#cancelTimer = undefined;
-    const quietMs = this.#clock.nowMs() - this.#lastChunkMs;
-    if (quietMs >= this.#timeouts.idleMs) return this.#timedOut(new errors.BodyTimeoutError());
-    this.#cancelTimer = this.#clock.setTimer(this.#timeouts.idleMs - quietMs, this.#checkIdle);
-  };
-
-  /** As undici's own timeouts would: the exchange hears the same error, and the request is cancelled. */
-  #timedOut(error: Error): void {
-    this.#cancelTimer = undefined;
+  /**
+   * Called by the owner's timer once `deadlineMs` has passed. As undici's own timeouts would: the owner hears
+   * the same error, and the request is cancelled.
+   */
+  expire(): void {
     if (this.isSettled) return;
+    const error = this.status === 0 ? new errors.HeadersTimeoutError() : new errors.BodyTimeoutError();
     this.#owner.onAttemptError(this, error);
     this.abort(error);
-  }
-
-  #stopTimer(): void {
-    this.#cancelTimer?.();
-    this.#cancelTimer = undefined;
   }
 }

@@ -12,6 +12,7 @@ import { decideRetry, type FailureCause } from './layers/retry.ts';
 import type { GateTicket } from './overload/concurrency-gate.ts';
 import { retryAfterMs } from '../core/retry-after.ts';
 import type { RequestBody } from './request-body.ts';
+import type { RouteSpec } from './spec.ts';
 import { sendError, sseErrorFrame } from './responses.ts';
 import { isEventBoundary, eventBoundary, sseTail } from './sse.ts';
 import { classifyUpstreamError, describeOutcome } from './upstream-errors.ts';
@@ -29,6 +30,15 @@ const clientStalled = new Error('client stopped reading for longer than the idle
 const clientClosed = new Error('client closed the connection');
 const retrying = new Error('response discarded for a retry');
 const totalTimeout = new Error('route total timeout');
+
+/** What the gateway knows of a request when it hands it to an exchange. */
+export interface ExchangeInit {
+  readonly requestId: string;
+  readonly body: RequestBody;
+  readonly headers: Record<string, string | string[]>;
+  readonly hint: PickHint;
+  readonly ticket?: GateTicket | undefined;
+}
 
 /**
  * One client request from routing to the last byte: picks endpoints, retries what is safe to retry,
@@ -58,7 +68,13 @@ export class Exchange implements AttemptOwner {
   /** The last four bytes forwarded of an event stream, to tell whether an event was cut in half. */
   #sseTail = eventBoundary;
   #lastFailure: GatewayFailure | undefined;
-  #cancelTotalTimer: (() => void) | undefined;
+  /**
+   * The one timer behind every timeout of this request: the total, and its attempt's first byte and idle.
+   * It is set for the earliest deadline known and re-checks when it fires; a deadline that moves later (each
+   * body chunk moves idle) costs nothing, so most requests create one timer.
+   */
+  #cancelTimer: (() => void) | undefined;
+  #timerAtMs = Infinity;
   #cancelRetryTimer: (() => void) | undefined;
 
   constructor(
@@ -66,13 +82,7 @@ export class Exchange implements AttemptOwner {
     route: RouteRuntime,
     req: IncomingMessage,
     res: ServerResponse,
-    init: {
-      requestId: string;
-      body: RequestBody;
-      headers: Record<string, string | string[]>;
-      hint: PickHint;
-      ticket?: GateTicket | undefined;
-    },
+    init: ExchangeInit,
   ) {
     this.#deps = deps;
     this.#route = route;
@@ -91,10 +101,8 @@ export class Exchange implements AttemptOwner {
     this.#route.budget.recordRequest();
     // The client may have left while its body was being buffered; 'close' has fired already then.
     if (this.#res.destroyed) return this.#finish(499, 'GW_CLIENT_CLOSED');
-    this.#cancelTotalTimer = this.#deps.clock.setTimer(
-      this.#route.spec.timeouts.totalMs,
-      this.#onTotalTimeout,
-    );
+    // No deadline of this request (the total, an attempt's first byte or idle) can fall before this.
+    this.#watch(this.#startMs + earliestTimeoutMs(this.#route.spec.timeouts));
     this.#res.on('close', this.#onClientClose);
     this.#nextAttemptSafely();
   }
@@ -159,6 +167,31 @@ export class Exchange implements AttemptOwner {
     this.#deps.reuse.expectSendHeaders(attempt);
   }
 
+  onAttemptDeadline(attempt: Attempt): void {
+    if (attempt === this.#current) this.#watch(attempt.deadlineMs);
+  }
+
+  /** Makes the timer fire by `atMs`, unless it already does. */
+  #watch(atMs: number): void {
+    if (this.#isDone || atMs >= this.#timerAtMs) return;
+    this.#cancelTimer?.();
+    this.#timerAtMs = atMs;
+    this.#cancelTimer = this.#deps.clock.setTimer(atMs - this.#deps.clock.nowMs(), this.#onTimer);
+  }
+
+  readonly #onTimer = (): void => {
+    this.#cancelTimer = undefined;
+    this.#timerAtMs = Infinity;
+    if (this.#isDone) return;
+    const nowMs = this.#deps.clock.nowMs();
+    // `total` bounds ordinary responses only; a stream is bounded by the idle timeout between events.
+    const totalDeadlineMs = this.#isEventStream ? Infinity : this.#deadlineMs;
+    if (nowMs >= totalDeadlineMs) return this.#onTotalTimeout();
+    const attempt = this.#current;
+    if (attempt && nowMs >= attempt.deadlineMs) attempt.expire();
+    this.#watch(Math.min(totalDeadlineMs, this.#current?.deadlineMs ?? Infinity));
+  };
+
   onResponseStart(
     attempt: Attempt,
     status: number,
@@ -188,11 +221,8 @@ export class Exchange implements AttemptOwner {
     this.#isCommitted = true;
     this.#isEventStream = isEventStream(headers);
     const outgoing = clientResponseHeaders(headers, this.#requestId);
-    if (this.#isEventStream) {
-      // `total` bounds ordinary responses only; a stream is bounded by the idle timeout between events.
-      this.#cancelTotalTimer?.();
-      outgoing['x-accel-buffering'] ??= 'no';
-    }
+    // The timer stops applying `total` to an event stream (see #onTimer).
+    if (this.#isEventStream) outgoing['x-accel-buffering'] ??= 'no';
     // HTTP/2 has no reason phrase (RFC 9113 §8.3.2); node's compat response warns when given one.
     if (statusMessage && this.#req.httpVersionMajor < 2) this.#res.writeHead(status, statusMessage, outgoing);
     else this.#res.writeHead(status, outgoing);
@@ -202,8 +232,8 @@ export class Exchange implements AttemptOwner {
   onResponseData(attempt: Attempt, chunk: Buffer): void {
     if (this.#isEventStream) this.#sseTail = sseTail(this.#sseTail, chunk);
     if (this.#res.write(chunk) || this.#isPaused) return;
-    // Backpressure: a slow client pauses the upstream read instead of growing our buffer. The attempt's idle
-    // timer sleeps while paused, so this one bounds the pause: a stalled reader must not pin a connection.
+    // Backpressure: a slow client pauses the upstream read instead of growing our buffer. The attempt has no
+    // idle deadline while paused, so this timer bounds the pause: a stalled reader must not pin a connection.
     this.#isPaused = true;
     attempt.pause();
     const cancelStallTimer = this.#deps.clock.setTimer(this.#route.spec.timeouts.idleMs, () => {
@@ -324,8 +354,7 @@ export class Exchange implements AttemptOwner {
     this.#finish(attempt.status, error.code);
   }
 
-  readonly #onTotalTimeout = (): void => {
-    if (this.#isDone) return;
+  #onTotalTimeout(): void {
     const attempt = this.#current;
     if (attempt && !attempt.isSettled) {
       this.#settle(attempt, {
@@ -344,7 +373,7 @@ export class Exchange implements AttemptOwner {
       code: 'GW_UPSTREAM_TIMEOUT',
       message: `no complete response within the route's total timeout of ${this.#route.spec.timeouts.totalMs} ms`,
     });
-  };
+  }
 
   readonly #onClientClose = (): void => {
     if (this.#isDone) return;
@@ -369,7 +398,7 @@ export class Exchange implements AttemptOwner {
   #finish(status: number, errorCode: ErrorCode | undefined): void {
     if (this.#isDone) return;
     this.#isDone = true;
-    this.#cancelTotalTimer?.();
+    this.#cancelTimer?.();
     this.#cancelRetryTimer?.();
     publishRequest(this.#req, this.#requestId, this.#route.index, this.#current, {
       status,
@@ -378,4 +407,10 @@ export class Exchange implements AttemptOwner {
       errorCode,
     });
   }
+}
+
+/** The shortest timeout that is on: `total` always is, `first_byte` and `idle` unless 0. */
+function earliestTimeoutMs(timeouts: RouteSpec['timeouts']): number {
+  const { totalMs, firstByteMs, idleMs } = timeouts;
+  return Math.min(totalMs, firstByteMs > 0 ? firstByteMs : totalMs, idleMs > 0 ? idleMs : totalMs);
 }

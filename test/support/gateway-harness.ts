@@ -1,5 +1,5 @@
 import { configSchema, type ConfigInput } from '../../src/config/index.ts';
-import { systemClock } from '../../src/core/clock.ts';
+import { systemClock, type Clock } from '../../src/core/clock.ts';
 import { Gateway } from '../../src/gateway/gateway.ts';
 import { httpHealthProbe } from '../../src/runtime/http-health-probe.ts';
 import { startHttpServer } from '../../src/gateway/server.ts';
@@ -11,10 +11,13 @@ export interface TestGateway {
 }
 
 /** The data plane alone, in-process on an ephemeral port, from a config written as the YAML would be. */
-export async function startTestGateway(config: Omit<ConfigInput, 'listen'>): Promise<TestGateway> {
+export async function startTestGateway(
+  config: Omit<ConfigInput, 'listen'>,
+  options: { readonly clock?: Clock } = {},
+): Promise<TestGateway> {
   const parsed = configSchema.parse({ ...config, listen: { gateway: '127.0.0.1:0', admin: '127.0.0.1:0' } });
   const gateway = new Gateway(parsed, {
-    clock: systemClock,
+    clock: options.clock ?? systemClock,
     random: Math.random,
     healthProbeFor: httpHealthProbe,
   });
