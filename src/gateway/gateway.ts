@@ -3,7 +3,8 @@ import type { Duplex } from 'node:stream';
 import type { Clock } from '../core/clock.ts';
 import type { EndpointAdminState, PoolStatus } from '../core/events.ts';
 import { createBalancer, recordLatency } from './balance/index.ts';
-import { Exchange, type ExchangeDeps, type RouteRuntime } from './exchange.ts';
+import type { PickHint } from './balance/balancer.ts';
+import { Exchange, type ExchangeDeps, type ExchangeInit, type RouteRuntime } from './exchange.ts';
 import { upstreamRequestHeaders } from './headers.ts';
 import type { Endpoint } from './endpoint.ts';
 import type { HealthVerdict } from './health-verdicts.ts';
@@ -11,7 +12,7 @@ import type { HealthProbeFactory } from './health/health-probe.ts';
 import { PoolSet } from './pool-set.ts';
 import type { Pool } from './pool.ts';
 import { bodyTooLargeRefusal, isBodyTooLarge } from './body-limit.ts';
-import { hasBody, noBody, readRequestBody, type RequestBody } from './request-body.ts';
+import { hasBody, noBody, readRequestBody } from './request-body.ts';
 import { clientIpOf, hashKeyValueOf, protoOf, requestIdOf } from './request-context.ts';
 import { refuse } from './request-guard.ts';
 import { sendError } from './responses.ts';
@@ -263,21 +264,23 @@ export class Gateway {
     ticket: GateTicket | undefined,
   ): void {
     const headers = upstreamRequestHeaders(req.headers, { requestId, clientIp, proto: protoOf(req) });
-    const hint = { hashKey: route.hashKey && hashKeyValueOf(route.hashKey, req, clientIp) };
-    const start = (body: RequestBody): void =>
-      new Exchange(this.#exchangeDeps, route, req, res, { requestId, body, headers, hint, ticket }).start();
+    const hint = route.hashKey ? { hashKey: hashKeyValueOf(route.hashKey, req, clientIp) } : noHint;
+    const init: ExchangeInit = { requestId, body: noBody, headers, hint, ticket };
     // Most requests carry no body: start at once rather than a promise hop later.
-    if (!hasBody(req)) return start(noBody);
+    if (!hasBody(req)) return new Exchange(this.#exchangeDeps, route, req, res, init).start();
     // Without retries there is nothing to replay, so the body streams straight through.
     const maxReplayBytes = route.spec.retry.attempts > 1 ? route.spec.maxReplayBodyBytes : 0;
     readRequestBody(req, maxReplayBytes, route.spec.maxBodyBytes)
       // Past max_body: 413 and close. Otherwise the client went away or broke framing (answered by the
       // server's clientError handler): nothing to answer.
-      .then(start, (error: unknown) => {
-        if (!isBodyTooLarge(error)) return void res.destroy();
-        refuse(res, bodyTooLargeRefusal(error), requestId);
-        publishLocalAnswer(req, requestId, route.index, 413, 'GW_BODY_TOO_LARGE');
-      })
+      .then(
+        (body) => new Exchange(this.#exchangeDeps, route, req, res, { ...init, body }).start(),
+        (error: unknown) => {
+          if (!isBodyTooLarge(error)) return void res.destroy();
+          refuse(res, bodyTooLargeRefusal(error), requestId);
+          publishLocalAnswer(req, requestId, route.index, 413, 'GW_BODY_TOO_LARGE');
+        },
+      )
       // A bug must cost one request, never the process (an unhandled rejection would end it).
       .catch(() => {
         sendError(res, 500, 'GW_INTERNAL', 'internal gateway error', requestId);
@@ -325,6 +328,9 @@ export class Gateway {
  * its pool (directly or by failover), so the strictest of those routes' connect timeouts applies.
  */
 const unreachedPoolConnectMs = 2_000;
+
+/** The balancer hint of a request to a pool that does not hash: shared, as most requests have one. */
+const noHint: PickHint = {};
 
 function connectTimeoutForPool(poolName: string, spec: GatewaySpec): number {
   const reaching = spec.routes.filter((route) => failoverChain(route, spec).includes(poolName));
