@@ -27,7 +27,7 @@ import {
  * Proxy overhead, side by side against one upstream: direct, Bulwark, a bare undici forwarder (the Node
  * floor), nginx and HAProxy. Proxies are pinned to core 0; the upstream and the load generator to core 1.
  * First closed loop at saturation (throughput), then open loop at a fixed rate below it (added latency).
- *   node bench/proxy.ts [--duration 10s] [--connections 50] [--rounds 3] [--warmup 2s]
+ *   node bench/proxy.ts [--duration 10s] [--connections 50] [--rounds 5] [--warmup 2s]
  *                       [--rate 10000 (req/s; 0: saturation only)] [--only nginx,HAProxy]
  *                       [--load wrk|node] [--keep-temp]
  */
@@ -36,7 +36,7 @@ const { values } = parseArgs({
   options: {
     duration: { type: 'string', default: '10s' },
     connections: { type: 'string', default: '50' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '2s' },
     rate: { type: 'string', default: '10000' },
     only: { type: 'string' },
@@ -53,7 +53,7 @@ const connections = Number(values.connections);
 const rounds = Number(values.rounds);
 const ratePerS = Number(values.rate);
 if (![durationS, warmupS, connections, rounds].every((n) => Number.isInteger(n) && n > 0))
-  throw new Error('expected --duration 10s --warmup 2s --connections 50 --rounds 3 (positive values)');
+  throw new Error('expected --duration 10s --warmup 2s --connections 50 --rounds 5 (positive values)');
 if (!Number.isFinite(ratePerS) || ratePerS < 0) throw new Error('expected --rate 10000 (req/s, 0 for none)');
 if (values.load !== 'wrk' && values.load !== 'node') throw new Error('expected --load wrk or --load node');
 const generator: LoadGenerator = values.load;

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../src/core/units.ts';
 import {
+  bulwarkNodeFlags,
   ChildSet,
   findCommand,
   freePort,
@@ -43,8 +44,6 @@ if (!wrk) throw new Error('bench/workers.ts needs wrk (apt-get install wrk)');
 const nginx = findCommand('nginx');
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
-// Bulwark's production launch flag (docs/adr/0005); cluster workers inherit it through execArgv.
-const bulwarkNodeFlags = ['--max-semi-space-size=32'];
 
 interface Target {
   readonly name: string;

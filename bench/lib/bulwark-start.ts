@@ -2,16 +2,10 @@ import type { ChildProcess } from 'node:child_process';
 import { openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ChildSet, freePort, nodeBinary, pinned, waitForHttp } from './children.ts';
+import { bulwarkNodeFlags, type ChildSet, freePort, nodeBinary, pinned, waitForHttp } from './children.ts';
 import { exitedEarly } from './targets.ts';
 
 const mainScript = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-// The flags `npm start` uses (docs/adr/0005); the warning flag hides node:sqlite's ExperimentalWarning.
-const bulwarkNodeFlags = [
-  '--max-semi-space-size=32',
-  '--heap-growing-percent=100',
-  '--disable-warning=ExperimentalWarning',
-];
 
 export interface StartedBulwark {
   readonly process: ChildProcess;

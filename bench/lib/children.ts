@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -12,6 +12,16 @@ import { fileURLToPath } from 'node:url';
 export const nodeBinary = process.versions.node.startsWith('24.')
   ? process.execPath
   : fileURLToPath(new URL('../../node_modules/.bin/node', import.meta.url));
+
+/**
+ * The Node flags `npm start` runs Bulwark with (docs/adr/0005), read from package.json so no benchmark drifts
+ * from them. Both Node proxies in bench:proxy get them, so the comparison with the undici floor is fair.
+ */
+export const bulwarkNodeFlags: readonly string[] = (() => {
+  const packageJson = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  const start = (JSON.parse(packageJson) as { scripts: { start: string } }).scripts.start;
+  return start.split(/\s+/).filter((token) => token.startsWith('--'));
+})();
 
 export function findCommand(name: string): string | undefined {
   // nginx and haproxy live in /usr/sbin, which a non-root PATH often lacks.

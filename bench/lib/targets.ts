@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  bulwarkNodeFlags,
   ChildSet,
   findCommand,
   freePort,
@@ -37,9 +38,6 @@ export interface TargetContext {
 
 const startTimeoutMs = 15_000;
 const benchDir = fileURLToPath(new URL('..', import.meta.url));
-
-/** The V8 flags `npm start` and `bin/bulwark.js` use; keep in step with package.json. */
-const bulwarkNodeFlags = ['--max-semi-space-size=32'];
 
 export class SkippedError extends Error {}
 
