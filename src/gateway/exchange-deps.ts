@@ -3,6 +3,8 @@ import type { RouteGuards } from './admission.ts';
 import type { Outcome } from '../core/outcome.ts';
 import type { PickHint } from './balance/balancer.ts';
 import type { Endpoint } from './endpoint.ts';
+import type { GateTicket } from './overload/concurrency-gate.ts';
+import type { RequestBody } from './request-body.ts';
 import type { RetryBudget } from './retry-budget.ts';
 import type { HashKey, RouteSpec } from './spec.ts';
 import type { SocketReuseTracker, Upstreams } from './upstreams.ts';
@@ -37,4 +39,23 @@ export interface RouteRuntime {
   readonly hashKey: HashKey | undefined;
   /** Overload policies in front of the exchange; undefined when the route and its pool have none. */
   readonly guards: RouteGuards | undefined;
+  /**
+   * The shortest of the route's timeouts that is on (`total` always is; `first_byte` and `idle` unless 0).
+   * Each counts from a moment at or after the request's start, so no deadline falls before start + this.
+   */
+  readonly shortestTimeoutMs: number;
+}
+
+/** What the gateway knows of a request when it hands it to an exchange. */
+export interface ExchangeInit {
+  readonly requestId: string;
+  readonly body: RequestBody;
+  readonly headers: Record<string, string | string[]>;
+  readonly hint: PickHint;
+  readonly ticket?: GateTicket | undefined;
+}
+
+export function shortestTimeoutMs(timeouts: RouteSpec['timeouts']): number {
+  const { totalMs, firstByteMs, idleMs } = timeouts;
+  return Math.min(totalMs, firstByteMs > 0 ? firstByteMs : totalMs, idleMs > 0 ? idleMs : totalMs);
 }

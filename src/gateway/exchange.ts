@@ -3,7 +3,7 @@ import type { BulwarkError, ErrorCode } from '../core/errors.ts';
 import type { Outcome } from '../core/outcome.ts';
 import { Attempt, type AttemptOwner } from './attempt.ts';
 import type { PickHint } from './balance/balancer.ts';
-import type { ExchangeDeps, RouteRuntime } from './exchange-deps.ts';
+import type { ExchangeDeps, ExchangeInit, RouteRuntime } from './exchange-deps.ts';
 import { publishAttempt, publishRequest, publishRetry } from './request-events.ts';
 import { bodyTooLargeRefusal, isBodyTooLarge } from './body-limit.ts';
 import type { Endpoint } from './endpoint.ts';
@@ -12,12 +12,11 @@ import { decideRetry, type FailureCause } from './layers/retry.ts';
 import type { GateTicket } from './overload/concurrency-gate.ts';
 import { retryAfterMs } from '../core/retry-after.ts';
 import type { RequestBody } from './request-body.ts';
-import type { RouteSpec } from './spec.ts';
 import { sendError, sseErrorFrame } from './responses.ts';
 import { isEventBoundary, eventBoundary, sseTail } from './sse.ts';
 import { classifyUpstreamError, describeOutcome } from './upstream-errors.ts';
 
-export type { EndpointSelector, ExchangeDeps, RouteRuntime } from './exchange-deps.ts';
+export type { EndpointSelector, ExchangeDeps, ExchangeInit, RouteRuntime } from './exchange-deps.ts';
 
 interface GatewayFailure {
   readonly status: number;
@@ -30,15 +29,6 @@ const clientStalled = new Error('client stopped reading for longer than the idle
 const clientClosed = new Error('client closed the connection');
 const retrying = new Error('response discarded for a retry');
 const totalTimeout = new Error('route total timeout');
-
-/** What the gateway knows of a request when it hands it to an exchange. */
-export interface ExchangeInit {
-  readonly requestId: string;
-  readonly body: RequestBody;
-  readonly headers: Record<string, string | string[]>;
-  readonly hint: PickHint;
-  readonly ticket?: GateTicket | undefined;
-}
 
 /**
  * One client request from routing to the last byte: picks endpoints, retries what is safe to retry,
@@ -101,8 +91,7 @@ export class Exchange implements AttemptOwner {
     this.#route.budget.recordRequest();
     // The client may have left while its body was being buffered; 'close' has fired already then.
     if (this.#res.destroyed) return this.#finish(499, 'GW_CLIENT_CLOSED');
-    // No deadline of this request (the total, an attempt's first byte or idle) can fall before this.
-    this.#watch(this.#startMs + earliestTimeoutMs(this.#route.spec.timeouts));
+    this.#watch(this.#startMs + this.#route.shortestTimeoutMs);
     this.#res.on('close', this.#onClientClose);
     this.#nextAttemptSafely();
   }
@@ -309,14 +298,11 @@ export class Exchange implements AttemptOwner {
     if (!decision.retry) return false;
     this.#settle(attempt, outcome);
     attempt.abort(retrying);
-    if (typeof cause === 'number')
-      this.#lastFailure = { status: 502, code: 'GW_UPSTREAM_FAILED', message: `upstream answered ${cause}` };
-    else
-      this.#lastFailure = {
-        status: 502,
-        code: 'GW_UPSTREAM_FAILED',
-        message: `upstream of pool "${attempt.poolName}" failed: ${cause}`,
-      };
+    const message =
+      typeof cause === 'number'
+        ? `upstream answered ${cause}`
+        : `upstream of pool "${attempt.poolName}" failed: ${cause}`;
+    this.#lastFailure = { status: 502, code: 'GW_UPSTREAM_FAILED', message };
     this.#cancelRetryTimer = this.#deps.clock.setTimer(decision.delayMs, () => this.#nextAttemptSafely());
     return true;
   }
@@ -407,10 +393,4 @@ export class Exchange implements AttemptOwner {
       errorCode,
     });
   }
-}
-
-/** The shortest timeout that is on: `total` always is, `first_byte` and `idle` unless 0. */
-function earliestTimeoutMs(timeouts: RouteSpec['timeouts']): number {
-  const { totalMs, firstByteMs, idleMs } = timeouts;
-  return Math.min(totalMs, firstByteMs > 0 ? firstByteMs : totalMs, idleMs > 0 ? idleMs : totalMs);
 }

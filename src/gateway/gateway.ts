@@ -5,6 +5,7 @@ import type { EndpointAdminState, PoolStatus } from '../core/events.ts';
 import { createBalancer, recordLatency } from './balance/index.ts';
 import type { PickHint } from './balance/balancer.ts';
 import { Exchange, type ExchangeDeps, type ExchangeInit, type RouteRuntime } from './exchange.ts';
+import { shortestTimeoutMs } from './exchange-deps.ts';
 import { upstreamRequestHeaders } from './headers.ts';
 import type { Endpoint } from './endpoint.ts';
 import type { HealthVerdict } from './health-verdicts.ts';
@@ -82,6 +83,7 @@ export class Gateway {
       spec: routeSpec,
       budget: new RetryBudget(deps.clock, routeSpec.retry.budget),
       hashKey: spec.pools[routeSpec.pool]?.hashKey,
+      shortestTimeoutMs: shortestTimeoutMs(routeSpec.timeouts),
       guards: guardsFor(
         index,
         routeSpec,
