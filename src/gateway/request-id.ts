@@ -14,7 +14,7 @@ export class RequestIdSource {
   constructor(random: Buffer = randomBytes(16)) {
     const hex = random.toString('hex');
     // Version 8 in the third group's first digit; the variant's two high bits (10) in the fourth group's.
-    const variant = ((random[8]! & 0x3) | 0x8).toString(16);
+    const variant = (((random[8]! >> 4) & 0x3) | 0x8).toString(16);
     this.#prefix = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-`;
     this.#counter = random.readUIntBE(10, 6);
   }
