@@ -54,8 +54,3 @@ export interface ExchangeInit {
   readonly hint: PickHint;
   readonly ticket?: GateTicket | undefined;
 }
-
-export function shortestTimeoutMs(timeouts: RouteSpec['timeouts']): number {
-  const { totalMs, firstByteMs, idleMs } = timeouts;
-  return Math.min(totalMs, firstByteMs > 0 ? firstByteMs : totalMs, idleMs > 0 ? idleMs : totalMs);
-}

@@ -5,7 +5,6 @@ import type { EndpointAdminState, PoolStatus } from '../core/events.ts';
 import { createBalancer, recordLatency } from './balance/index.ts';
 import type { PickHint } from './balance/balancer.ts';
 import { Exchange, type ExchangeDeps, type ExchangeInit, type RouteRuntime } from './exchange.ts';
-import { shortestTimeoutMs } from './exchange-deps.ts';
 import { upstreamRequestHeaders } from './headers.ts';
 import type { Endpoint } from './endpoint.ts';
 import type { HealthVerdict } from './health-verdicts.ts';
@@ -330,6 +329,12 @@ export class Gateway {
  * its pool (directly or by failover), so the strictest of those routes' connect timeouts applies.
  */
 const unreachedPoolConnectMs = 2_000;
+
+/** `total` is always on; `first_byte` and `idle` unless 0 (RouteRuntime.shortestTimeoutMs). */
+function shortestTimeoutMs(timeouts: RouteSpec['timeouts']): number {
+  const { totalMs, firstByteMs, idleMs } = timeouts;
+  return Math.min(totalMs, firstByteMs > 0 ? firstByteMs : totalMs, idleMs > 0 ? idleMs : totalMs);
+}
 
 /** The balancer hint of a request to a pool that does not hash: shared, as most requests have one. */
 const noHint: PickHint = {};
