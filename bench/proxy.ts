@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,7 +25,7 @@ import {
 
 /**
  * Proxy overhead, side by side against one upstream: direct, Bulwark, a bare undici forwarder (the Node
- * floor), nginx and HAProxy. Proxies are pinned to core 0; the upstream and the load generator to core 1.
+ * floor), @fastify/http-proxy, nginx and HAProxy. Proxies are pinned to core 0; the upstream and the load generator to core 1.
  * First closed loop at saturation (throughput), then open loop at a fixed rate below it (added latency).
  *   node bench/proxy.ts [--duration 10s] [--connections 50] [--rounds 5] [--warmup 2s]
  *                       [--rate 10000 (req/s; 0: saturation only)] [--only nginx,HAProxy]
@@ -202,6 +202,11 @@ function versionOf(command: string, args: string[]): string {
   return `${out.stdout}${out.stderr}`.trim().split('\n')[0] ?? '?';
 }
 
+function fastifyProxyVersion(): string {
+  const manifest = new URL('../node_modules/@fastify/http-proxy/package.json', import.meta.url);
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
+}
+
 function describeMachine(): string {
   const pinning = isPinningAvailable
     ? `proxy on core ${proxyCore}; upstream and load generator on core ${loadCore}`
@@ -210,7 +215,7 @@ function describeMachine(): string {
     `- command: \`node bench/proxy.ts --duration ${durationS}s --connections ${connections} --rounds ${rounds} --warmup ${warmupS}s --rate ${ratePerS} --load ${generator}\``,
     `- machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores; pinning: ${pinning}`,
     `- load: ${generator === 'wrk' ? `wrk -t1 -c${connections} -d${durationS}s --latency` : `Node/undici generator (lower ceiling than wrk)`}, GET /, ~30-byte body`,
-    `- node ${process.version}; ${versionOf('nginx', ['-v'])}; ${versionOf('haproxy', ['-v'])}; ${versionOf('wrk', ['--version'])}`,
+    `- node ${process.version}; @fastify/http-proxy ${fastifyProxyVersion()}; ${versionOf('nginx', ['-v'])}; ${versionOf('haproxy', ['-v'])}; ${versionOf('wrk', ['--version'])}`,
     `- median of ${rounds} rounds per target; rounds interleave targets`,
   ].join('\n');
 }

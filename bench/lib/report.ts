@@ -27,6 +27,7 @@ export interface TargetSummary {
 export const referenceNames = {
   direct: 'direct',
   floor: 'undici floor',
+  fastify: '@fastify/http-proxy',
   nginx: 'nginx',
   haproxy: 'HAProxy',
 } as const;
@@ -72,6 +73,7 @@ const columns = [
   'p99',
   'added p99 vs direct',
   'req/s vs undici floor',
+  'vs @fastify/http-proxy',
   'vs nginx',
   'vs HAProxy',
   'proxy CPU',
@@ -121,6 +123,7 @@ function rowCells(
     ms(s.p99Ms),
     addedMs(s.p99Ms, reference(referenceNames.direct)?.p99Ms),
     ratio(s.requestsPerS, reference(referenceNames.floor)),
+    ratio(s.requestsPerS, reference(referenceNames.fastify)),
     ratio(s.requestsPerS, reference(referenceNames.nginx)),
     ratio(s.requestsPerS, reference(referenceNames.haproxy)),
     s.proxyCpuShare === undefined ? '—' : `${Math.round(s.proxyCpuShare * 100)}%`,

@@ -75,6 +75,10 @@ export function benchTargets(ctx: TargetContext): Target[] {
       name: referenceNames.floor,
       start: () => startNodeScript(ctx.children, ctx.proxyCore, 'undici-floor.ts', upstreamArgs),
     },
+    {
+      name: referenceNames.fastify,
+      start: () => startNodeScript(ctx.children, ctx.proxyCore, 'fastify-proxy.ts', upstreamArgs),
+    },
     { name: referenceNames.nginx, start: () => startPeer(ctx, 'nginx', nginxLaunch) },
     { name: referenceNames.haproxy, start: () => startPeer(ctx, 'haproxy', haproxyLaunch) },
   ];
