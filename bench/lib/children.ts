@@ -15,7 +15,7 @@ export const nodeBinary = process.versions.node.startsWith('24.')
 
 /**
  * The Node flags `npm start` runs Bulwark with (docs/adr/0005), read from package.json so no benchmark drifts
- * from them. Both Node proxies in bench:proxy get them, so the comparison with the undici floor is fair.
+ * from them. Every Node proxy in bench:proxy gets them, so the comparison with the undici floor is fair.
  */
 export const bulwarkNodeFlags: readonly string[] = (() => {
   const packageJson = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');

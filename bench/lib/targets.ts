@@ -48,7 +48,7 @@ export async function startNodeScript(
   script: string,
   args: string[],
 ): Promise<StartedTarget> {
-  // Both Node proxies run with Bulwark's production launch flags (docs/adr/0005), so the comparison is fair.
+  // Every Node proxy runs with Bulwark's production launch flags (docs/adr/0005), so the comparison is fair.
   const [command, pinnedArgs] = pinned(core, nodeBinary, [
     ...bulwarkNodeFlags,
     join(benchDir, script),
