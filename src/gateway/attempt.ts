@@ -29,6 +29,12 @@ export interface AttemptTimeouts {
   readonly idleMs: number;
 }
 
+/** What every attempt of a route shares; built once per route (RouteRuntime.attemptDeps), not per request. */
+export interface AttemptDeps {
+  readonly clock: Clock;
+  readonly timeouts: AttemptTimeouts;
+}
+
 /**
  * One request to one endpoint, as an undici dispatch handler. It relays callbacks to the exchange, which
  * holds the policy, and knows its own deadline: the first byte is due `first_byte` after the request went
@@ -58,12 +64,7 @@ export class Attempt implements Dispatcher.DispatchHandler, SocketReuseListener 
   /** Our client is not reading, so the upstream's silence is not its fault (the exchange bounds the pause). */
   #isPaused = false;
 
-  constructor(
-    owner: AttemptOwner,
-    endpoint: Endpoint,
-    poolName: string,
-    deps: { readonly clock: Clock; readonly timeouts: AttemptTimeouts },
-  ) {
+  constructor(owner: AttemptOwner, endpoint: Endpoint, poolName: string, deps: AttemptDeps) {
     this.#owner = owner;
     this.endpoint = endpoint;
     this.poolName = poolName;

@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.ts';
+import type { AttemptDeps } from './attempt.ts';
 import type { RouteGuards } from './admission.ts';
 import type { Outcome } from '../core/outcome.ts';
 import type { PickHint } from './balance/balancer.ts';
@@ -44,6 +45,8 @@ export interface RouteRuntime {
    * Each counts from a moment at or after the request's start, so no deadline falls before start + this.
    */
   readonly shortestTimeoutMs: number;
+  /** Shared by every attempt of the route, so starting one allocates no deps object. */
+  readonly attemptDeps: AttemptDeps;
 }
 
 /** What the gateway knows of a request when it hands it to an exchange. */

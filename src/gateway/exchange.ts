@@ -124,8 +124,7 @@ export class Exchange implements AttemptOwner {
     this.#attempts += 1;
     this.#tried?.add(endpoint);
     endpoint.inFlight += 1;
-    const { timeouts } = this.#route.spec;
-    const attempt = new Attempt(this, endpoint, pool.name, { clock: this.#deps.clock, timeouts });
+    const attempt = new Attempt(this, endpoint, pool.name, this.#route.attemptDeps);
     this.#current = attempt;
     this.#deps.upstreams.get(endpoint).dispatch(
       {

@@ -83,6 +83,7 @@ export class Gateway {
       budget: new RetryBudget(deps.clock, routeSpec.retry.budget),
       hashKey: spec.pools[routeSpec.pool]?.hashKey,
       shortestTimeoutMs: shortestTimeoutMs(routeSpec.timeouts),
+      attemptDeps: { clock: deps.clock, timeouts: routeSpec.timeouts },
       guards: guardsFor(
         index,
         routeSpec,
