@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../src/core/units.ts';
 import { ChildSet, findCommand, isPinningAvailable } from './lib/children.ts';
 import { defaultLoadGenerator, runLoad, type LoadGenerator, type LoadResult } from './lib/load.ts';
-import { markdownTable, type RoundResult, type TargetRun } from './lib/report.ts';
+import { markdownTable, pairedSummary, type RoundResult, type TargetRun } from './lib/report.ts';
 import { groupCpuMs } from './lib/cpu.ts';
 import {
   fixedRateCaption,
@@ -78,7 +78,10 @@ try {
   log(`measuring: ${rounds} rounds × ${loads} × ${durationS} s per target, about ${totalMin} min`);
   const saturation = runs.map(({ run, started }) => ({ row: run, started }));
   for (let round = 1; round <= rounds; round++) await measureRound(saturation, round, measureSaturation);
-  process.stdout.write(`${describeMachine()}\n\n${markdownTable(runs.map((r) => r.run))}\n`);
+  const saturationRuns = runs.map((r) => r.run);
+  process.stdout.write(`${describeMachine()}\n\n${markdownTable(saturationRuns)}\n`);
+  const paired = pairedSummary(saturationRuns, 'Bulwark');
+  if (paired) process.stdout.write(`\n${paired}\n`);
   if (ratePerS > 0) {
     const setup = { ratePerS, connections, rounds, durationS, warmupS };
     const table = fixedRateTable(await measureFixedRateRounds(runs));

@@ -33,12 +33,17 @@ export const referenceNames = {
 } as const;
 
 export function median(values: readonly number[]): number {
+  return quantile(values, 0.5);
+}
+
+/** The q-quantile (0–1) with linear interpolation between ranks; NaN for no values. */
+export function quantile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
   if (sorted.length === 0) return Number.NaN;
-  return sorted.length % 2 === 1
-    ? (sorted[mid] ?? Number.NaN)
-    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+  const rank = q * (sorted.length - 1);
+  const below = sorted[Math.floor(rank)] ?? Number.NaN;
+  const above = sorted[Math.ceil(rank)] ?? Number.NaN;
+  return below + (above - below) * (rank - Math.floor(rank));
 }
 
 // Each metric's median is taken on its own: the median-req/s round need not be the median-p99 round.
@@ -131,4 +136,37 @@ function rowCells(
     s.proxyCpuShare ? thousands(s.requestsPerS / s.proxyCpuShare) : '—',
     errorCount === 0 ? '0' : `${s.badResponses} non-2xx/3xx, ${s.socketErrors} socket`,
   ];
+}
+
+/**
+ * The issue-2 targets measured round by round: each round measures direct, Bulwark and the floor back to back,
+ * so a per-round ratio cancels drift slower than a round, which the table's ratio of medians does not. Both are
+ * printed so that neither is chosen after the fact. Empty when a run is missing or the round counts differ.
+ */
+export function pairedSummary(runs: readonly TargetRun[], proxyName: string): string {
+  const roundsOf = (name: string): readonly RoundResult[] | undefined => {
+    const run = runs.find((r) => r.name === name && !r.failure);
+    return run && run.rounds.length > 0 ? run.rounds : undefined;
+  };
+  const proxy = roundsOf(proxyName);
+  const floor = roundsOf(referenceNames.floor);
+  const direct = roundsOf(referenceNames.direct);
+  if (!proxy || !floor || !direct || proxy.length !== floor.length || proxy.length !== direct.length)
+    return '';
+  const spread = (values: number[], format: (value: number) => string): string =>
+    `${values.map(format).join(', ')}: median ${format(median(values))} ` +
+    `(middle half ${format(quantile(values, 0.25))} to ${format(quantile(values, 0.75))})`;
+  const times = (value: number): string => `${value.toFixed(2)}×`;
+  const added = (value: number): string => `${value >= 0 ? '+' : ''}${value.toFixed(2)} ms`;
+  const addedP99 = (rounds: readonly RoundResult[]): number[] =>
+    rounds.map((r, i) => r.p99Ms - (direct[i]?.p99Ms ?? Number.NaN));
+  return [
+    `Round by round (each round measures direct, ${proxyName} and the floor back to back):`,
+    `- ${proxyName} ÷ undici floor, req/s: ${spread(
+      proxy.map((r, i) => r.requestsPerS / (floor[i]?.requestsPerS ?? Number.NaN)),
+      times,
+    )}`,
+    `- ${proxyName}, added p99 vs the round's direct: ${spread(addedP99(proxy), added)}`,
+    `- undici floor, added p99 vs the round's direct: ${spread(addedP99(floor), added)}`,
+  ].join('\n');
 }
