@@ -137,6 +137,38 @@ describe('Monitoring', () => {
     monitoring.stop();
   });
 
+  it('gives a heartbeat monitor a result when maintenance begins and ends, from what its last beat says', async () => {
+    const { monitoring, results, advance } = setup(new Map());
+    const beat: MonitorSpec = {
+      ...httpMonitor('backup'),
+      check: { kind: 'heartbeat', expectEveryMs: 60_000, graceMs: 10_000 },
+    };
+    monitoring.set([beat]);
+    // No beat yet and not late: nothing is known, so nothing is recorded.
+    monitoring.setMaintenance('backup', true);
+    monitoring.setMaintenance('backup', false);
+    expect(results).toEqual([]);
+    monitoring.heartbeat('backup', { isDown: false });
+    await advance(30_000);
+    monitoring.setMaintenance('backup', true);
+    // The sender reports a failure during maintenance: excluded while it lasts, down once it ends.
+    monitoring.heartbeat('backup', { isDown: true, message: 'disk full' });
+    monitoring.setMaintenance('backup', false);
+    const summary = (from: number) => results.slice(from).map((r) => `${r.verdict}/${r.state}: ${r.message}`);
+    expect(summary(1)).toEqual([
+      'up/maintenance: heartbeat on time (last 30 s ago)',
+      'down/maintenance: disk full',
+      'down/down: disk full',
+    ]);
+    // Late beyond expect_every + grace at a boundary: down for the silence, whatever the last beat said.
+    monitoring.heartbeat('backup', { isDown: false });
+    await advance(75_000);
+    const before = results.length;
+    monitoring.setMaintenance('backup', true);
+    expect(summary(before)).toEqual(['down/maintenance: no heartbeat for 75 s (expected every 60 s)']);
+    monitoring.stop();
+  });
+
   it('marks a heartbeat down once it is late beyond expect_every + grace, and up at the next beat', async () => {
     const { monitoring, changes, advance } = setup(new Map());
     const beat: MonitorSpec = {

@@ -128,9 +128,10 @@ export class Monitoring {
   }
 
   /**
-   * In maintenance a monitor keeps checking, but its time counts as neither up nor down (excluded). A pull
-   * monitor is checked at once when maintenance begins or ends: time is counted by results, so without a result
-   * at the boundary the minutes up to the next check would count as the state before it.
+   * In maintenance a monitor keeps checking, but its time counts as neither up nor down (excluded). Each monitor
+   * gets a result at once when maintenance begins or ends: time is counted by results, so without a result at
+   * the boundary the time up to the next one (for a daily heartbeat, up to a day) would count as the state
+   * before it. A pull monitor runs its check; a heartbeat monitor restates what its last beat says.
    */
   setMaintenance(id: string, isOn: boolean): boolean {
     let isChanged = false;
@@ -139,7 +140,10 @@ export class Monitoring {
       isChanged = change !== undefined;
       return change;
     });
-    if (isChanged && this.#entries.get(id)?.spec.check.kind !== 'heartbeat') this.#scheduler.runNow(id);
+    const entry = this.#entries.get(id);
+    if (!isChanged || !entry) return isKnown;
+    if (entry.spec.check.kind === 'heartbeat') this.#restateHeartbeat(entry, entry.spec.check);
+    else this.#scheduler.runNow(id);
     return isKnown;
   }
 
@@ -202,19 +206,36 @@ export class Monitoring {
     const entry = this.#entries.get(id);
     if (!entry || entry.status.state === 'paused') return;
     const { spec } = entry;
-    if (spec.check.kind === 'heartbeat') return this.#sweepHeartbeat(entry, spec.check);
+    if (spec.check.kind === 'heartbeat') return void this.#sweepHeartbeat(entry, spec.check);
     const outcome = await runCycle({ ...spec, check: spec.check }, this.#deps);
     // Reloaded or removed while the check ran: its result belongs to a monitor that is gone.
     if (this.#entries.get(id) !== entry) return;
     this.#record(entry, outcome.verdict, outcome.message, outcome.observation);
   }
 
-  /** Late beyond expect_every + grace is down; the first heartbeat after that brings it back at once. */
-  #sweepHeartbeat(entry: Entry, check: HeartbeatSpec): void {
+  /**
+   * Late beyond expect_every + grace is down; the first heartbeat after that brings it back at once. True when
+   * it recorded the monitor down.
+   */
+  #sweepHeartbeat(entry: Entry, check: HeartbeatSpec): boolean {
     const silentMs = this.#deps.epochNowMs() - entry.lastBeatMs;
-    if (silentMs <= check.expectEveryMs + check.graceMs) return;
+    if (silentMs <= check.expectEveryMs + check.graceMs) return false;
     const message = `no heartbeat for ${Math.round(silentMs / 1_000)} s (expected every ${Math.round(check.expectEveryMs / 1_000)} s)`;
     this.#record(entry, 'down', message, { responseTimeMs: 0 });
+    return true;
+  }
+
+  /**
+   * A heartbeat monitor's result now, as a check would give for a pull monitor: late is down; otherwise the last
+   * beat's verdict holds (a sender that reported a failure is still down). Before any result, nothing is known.
+   */
+  #restateHeartbeat(entry: Entry, check: HeartbeatSpec): void {
+    if (this.#sweepHeartbeat(entry, check)) return;
+    const last = entry.lastResult;
+    if (!last) return;
+    const agoS = Math.round((this.#deps.epochNowMs() - entry.lastBeatMs) / 1_000);
+    const message = last.verdict === 'down' ? last.message : `heartbeat on time (last ${agoS} s ago)`;
+    this.#record(entry, last.verdict, message, { responseTimeMs: 0 });
   }
 
   #record(entry: Entry, verdict: CycleVerdict, message: string, observation: Observation): void {
