@@ -1,8 +1,8 @@
 import { BulwarkError } from '../../core/errors.ts';
 import type { CommandOption, OptionValues } from './command.ts';
 
-// What the incident, maintenance and status commands share: per-verb option checks (options are declared per
-// command, not per verb).
+// What the admin commands (incident, maintenance, status, subscriber, silence) share: per-verb option checks
+// (options are declared per command, not per verb).
 
 export const jsonOption: CommandOption = {
   name: 'json',
