@@ -354,7 +354,7 @@ export class StatusHost {
     this.#rebuildTimer?.();
     this.#rebuildTimer = undefined;
     this.#servedView = this.view();
-    this.#site = buildSite(this.#servedView);
+    this.#site = buildSite(this.#servedView, this.#site);
     const dir = this.#page.exportDir;
     if (dir === undefined) return;
     const site = this.#site;
