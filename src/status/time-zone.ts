@@ -33,7 +33,29 @@ export interface LocalTime {
   readonly second: number;
 }
 
-export function localTimeOf(ms: number, timeZone: string): LocalTime {
+/**
+ * A pure function of (instant, zone), remembered: a status page rebuild formats the same few thousand instants
+ * each time, and every Intl `formatToParts` call is costly (most of a rebuild's time, which blocks the event
+ * loop shared with the gateway). Bounded: a full cache starts over rather than grow.
+ */
+export function rememberedByInstant<T>(
+  compute: (ms: number, timeZone: string) => T,
+  maxEntries = 50_000,
+): (ms: number, timeZone: string) => T {
+  const cache = new Map<string, T>();
+  return (ms, timeZone) => {
+    const key = `${timeZone}|${ms}`;
+    let value = cache.get(key);
+    if (value === undefined) {
+      if (cache.size >= maxEntries) cache.clear();
+      value = compute(ms, timeZone);
+      cache.set(key, value);
+    }
+    return value;
+  };
+}
+
+export const localTimeOf = rememberedByInstant((ms: number, timeZone: string): LocalTime => {
   const fields: Record<string, number> = {};
   for (const part of partsFormat(timeZone).formatToParts(ms))
     if (part.type !== 'literal') fields[part.type] = Number(part.value);
@@ -45,7 +67,7 @@ export function localTimeOf(ms: number, timeZone: string): LocalTime {
     minute: fields['minute'] ?? 0,
     second: fields['second'] ?? 0,
   };
-}
+});
 
 /** The zone's offset from UTC at `ms`, in minutes (Berlin in summer: 120). */
 export function offsetMinutesAt(ms: number, timeZone: string): number {
@@ -55,13 +77,13 @@ export function offsetMinutesAt(ms: number, timeZone: string): number {
 }
 
 /** ISO 8601 with milliseconds and the zone's offset at that moment, as Statuspage writes its timestamps. */
-export function isoInZone(ms: number, timeZone: string): string {
+export const isoInZone = rememberedByInstant((ms: number, timeZone: string): string => {
   const offset = offsetMinutesAt(ms, timeZone);
   const shifted = new Date(ms + offset * 60_000).toISOString().slice(0, 23);
   const sign = offset < 0 ? '-' : '+';
   const abs = Math.abs(offset);
   return `${shifted}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
-}
+});
 
 /**
  * The epoch ms of a local wall-clock time. A time skipped by a spring-forward change maps to the same

@@ -1,4 +1,4 @@
-import { isoInZone } from '../time-zone.ts';
+import { isoInZone, rememberedByInstant } from '../time-zone.ts';
 
 // Intl formatters are costly to build and a page formats hundreds of times: one per zone and kind.
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -17,7 +17,7 @@ function formatter(kind: string, locale: string, options: Intl.DateTimeFormatOpt
  * "CET", "EDT", or "GMT+9" where no abbreviation exists. en-GB knows the European ones and en-US the
  * American ones; each writes the other's as a GMT offset.
  */
-export function zoneAbbreviation(ms: number, timeZone: string): string {
+export const zoneAbbreviation = rememberedByInstant((ms: number, timeZone: string): string => {
   const names = ['en-GB', 'en-US'].map(
     (locale) =>
       formatter(`zone-${locale}`, locale, { timeZone, timeZoneName: 'short', hour: 'numeric' })
@@ -25,29 +25,30 @@ export function zoneAbbreviation(ms: number, timeZone: string): string {
         .find((part) => part.type === 'timeZoneName')?.value ?? timeZone,
   );
   return names.find((name) => !name.startsWith('GMT')) ?? names[0] ?? timeZone;
-}
+});
 
 /** "20 Nov 2026, 15:05 CET" */
-export function formatDateTime(ms: number, timeZone: string): string {
+export const formatDateTime = rememberedByInstant((ms: number, timeZone: string): string => {
   const text = formatter('datetime', 'en-GB', { timeZone, dateStyle: 'medium', timeStyle: 'short' }).format(
     ms,
   );
   return `${text} ${zoneAbbreviation(ms, timeZone)}`;
-}
+});
 
 /** "15:05 CET" */
-export function formatClock(ms: number, timeZone: string): string {
+export const formatClock = rememberedByInstant((ms: number, timeZone: string): string => {
   const text = formatter('clock', 'en-GB', { timeZone, timeStyle: 'short' }).format(ms);
   return `${text} ${zoneAbbreviation(ms, timeZone)}`;
-}
+});
 
 /** "November 2026": history groups by the month in the page's zone. */
 export function formatMonth(ms: number, timeZone: string): string {
   return formatter('month', 'en-GB', { timeZone, month: 'long', year: 'numeric' }).format(ms);
 }
 
-const dayKey = (ms: number, timeZone: string): string =>
-  formatter('day', 'en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
+const dayKey = rememberedByInstant((ms: number, timeZone: string): string =>
+  formatter('day', 'en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms),
+);
 
 /** `<time datetime="2026-11-20T15:05:00.000+01:00">20 Nov 2026, 15:05 CET</time>` */
 export function timeTag(ms: number, timeZone: string, text = formatDateTime(ms, timeZone)): string {

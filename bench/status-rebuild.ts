@@ -1,0 +1,55 @@
+import { parseArgs } from 'node:util';
+import { sampleView } from '../src/status/render/fixture.test-support.ts';
+import { buildSite, type Site } from '../src/status/site.ts';
+import type { StatusView } from '../src/status/view.ts';
+
+/**
+ * How long a status page rebuild blocks the event loop (in one process, the gateway's too), over the test
+ * fixture's sample views: the first build, a rebuild after a change (the page's "last updated" moves, so every
+ * file differs) and the minute's rebuild when nothing changed.
+ *   node bench/status-rebuild.ts [--components 50] [--incidents 30,200,1000] [--builds 5]
+ */
+
+const { values } = parseArgs({
+  options: {
+    components: { type: 'string', default: '50' },
+    incidents: { type: 'string', default: '30,200,1000' },
+    builds: { type: 'string', default: '5' },
+  },
+});
+const components = Number(values.components);
+const builds = Number(values.builds);
+const incidentCounts = values.incidents.split(',').map(Number);
+if (![components, builds, ...incidentCounts].every((n) => Number.isInteger(n) && n > 0))
+  throw new Error('expected --components 50 --incidents 30,200,1000 --builds 5 (positive integers)');
+
+const msOf = (work: () => void): number => {
+  const startMs = performance.now();
+  work();
+  return performance.now() - startMs;
+};
+const meanMs = (rebuild: (i: number) => void): string => {
+  const totalMs = msOf(() => {
+    for (let i = 1; i <= builds; i++) rebuild(i);
+  });
+  return `${(totalMs / builds).toFixed(1)} ms`;
+};
+const changed = (view: StatusView, i: number): StatusView => ({
+  ...view,
+  page: { ...view.page, updatedAtMs: view.page.updatedAtMs + i * 60_000 },
+});
+
+process.stdout.write(
+  `| incidents | files | first build | rebuild after a change | rebuild, nothing changed |\n|--:|--:|--:|--:|--:|\n`,
+);
+for (const incidents of incidentCounts) {
+  const view = sampleView({ components, incidents });
+  let site: Site | undefined;
+  const firstMs = msOf(() => (site = buildSite(view)));
+  const afterChange = meanMs((i) => (site = buildSite(changed(view, i), site)));
+  site = buildSite(view, site);
+  const unchanged = meanMs(() => (site = buildSite(view, site)));
+  process.stdout.write(
+    `| ${incidents} | ${site.files.size} | ${firstMs.toFixed(1)} ms | ${afterChange} | ${unchanged} |\n`,
+  );
+}
