@@ -25,7 +25,8 @@ import {
 
 /**
  * Proxy overhead, side by side against one upstream: direct, Bulwark, a bare undici forwarder (the Node
- * floor), @fastify/http-proxy, nginx and HAProxy. Proxies are pinned to core 0; the upstream and the load generator to core 1.
+ * floor), @fastify/http-proxy, nginx and HAProxy. Proxies are pinned to core 0; the upstream and the load
+ * generator to core 1.
  * First closed loop at saturation (throughput), then open loop at a fixed rate below it (added latency).
  *   node bench/proxy.ts [--duration 10s] [--connections 50] [--rounds 5] [--warmup 2s]
  *                       [--rate 10000 (req/s; 0: saturation only)] [--only nginx,HAProxy]
