@@ -12,7 +12,8 @@ import type { StatusEvent } from '../status/events.ts';
 import { liveComponentsOf, type LiveComponent } from '../status/live-components.ts';
 import { isUnresolved, type ComponentStatus } from '../status/model.ts';
 import { newStatusId, newSubscriberToken, pageIdOf } from '../status/ids.ts';
-import { buildSite, type Site } from '../status/site.ts';
+import type { Site } from '../status/site.ts';
+import { SiteBuilder } from '../status/site-builder.ts';
 import type { StatusView } from '../status/view.ts';
 import { StatusBook } from '../status/status-book.ts';
 import { startStatusServer, type DynamicHandler, type RunningStatusServer } from '../status/status-server.ts';
@@ -61,7 +62,9 @@ export class StatusHost {
   #config: Config;
   #page: StatusPageConfig;
   #live: LiveComponent[] = [];
-  #site: Site;
+  readonly #builder: SiteBuilder;
+  /** Undefined only until start() has built it, before the listener opens. */
+  #site: Site | undefined;
   #servedView: StatusView;
   #server: RunningStatusServer | undefined;
   #history = new Map<string, MonitorHistory>();
@@ -105,7 +108,13 @@ export class StatusHost {
     this.#subscribers = new SubscriberNotifier(this, options);
     this.#live = this.#liveNow();
     this.#servedView = this.view();
-    this.#site = buildSite(this.#servedView);
+    this.#builder = new SiteBuilder({
+      onWorkerFailed: (error) =>
+        options.logger.warn(
+          { event: 'status-site-worker-failed', err: error },
+          'the status page was rendered on the main thread, as its worker failed',
+        ),
+    });
   }
 
   static async start(config: Config, options: StatusHostOptions): Promise<StatusHost> {
@@ -140,6 +149,7 @@ export class StatusHost {
   }
 
   site(): Site {
+    if (!this.#site) throw new Error('the status site is built when the host starts');
     return this.#site;
   }
 
@@ -230,6 +240,7 @@ export class StatusHost {
     for (const stop of this.#stops) stop();
     this.#rebuildTimer?.();
     await this.#serial;
+    await this.#builder.close();
     await this.#exporting;
     await this.#server?.close();
     await this.#handle.close();
@@ -239,10 +250,10 @@ export class StatusHost {
     await this.#refreshHistory();
     await this.#maintenance.apply();
     this.recompute();
-    this.#rebuild();
+    await this.#rebuild();
     this.#server = await this.#listen();
     // Again now that the listener's URL is known: links on a page without status_page.url point at it.
-    this.#rebuild();
+    await this.#rebuild();
     this.#every(tickEveryMs, async () => {
       this.#pollPools();
       await this.serially(() => this.#maintenance.tick());
@@ -258,7 +269,7 @@ export class StatusHost {
   async #listen(): Promise<RunningStatusServer> {
     const server = await startStatusServer({
       ...this.#config.listen.status,
-      site: () => this.#site,
+      site: () => this.site(),
       dynamic: this.#options.dynamic?.(this),
       onError: (error) =>
         this.#options.logger.error(
@@ -274,7 +285,8 @@ export class StatusHost {
     if (event.kind !== 'subscription-requested') {
       if (event.kind === 'maintenance' || event.kind === 'deleted') await this.#maintenance.apply();
       this.recompute();
-      this.#rebuild();
+      // Awaited, so the verb's caller (an admin API request) finds its change on the page.
+      await this.#rebuild();
     }
     await this.#subscribers.eventHappened(event);
   }
@@ -346,18 +358,26 @@ export class StatusHost {
     if (this.#rebuildTimer) return;
     this.#rebuildTimer = this.#clock.setTimer(rebuildDelayMs, () => {
       this.#rebuildTimer = undefined;
-      this.#rebuild();
+      this.#rebuild().catch((error: unknown) =>
+        this.#options.logger.error(
+          { event: 'status-rebuild-failed', err: error },
+          'the status page could not be rendered; the previous one is still served',
+        ),
+      );
     });
   }
 
-  #rebuild(): void {
+  /** Renders the page as it is now, off the event loop the gateway shares (SiteBuilder). */
+  async #rebuild(): Promise<void> {
     this.#rebuildTimer?.();
     this.#rebuildTimer = undefined;
-    this.#servedView = this.view();
-    this.#site = buildSite(this.#servedView, this.#site);
+    const { view, site } = await this.#builder.build(this.view());
+    // Builds asked for while one ran are folded into one: its callers all get the same site.
+    if (site === this.#site) return;
+    this.#servedView = view;
+    this.#site = site;
     const dir = this.#page.exportDir;
     if (dir === undefined) return;
-    const site = this.#site;
     this.#exporting = this.#exporting
       .then(async () => {
         await writeSiteTo(site, dir);

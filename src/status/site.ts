@@ -46,8 +46,8 @@ const json = 'application/json; charset=utf-8';
  * Renders everything the status listener serves, once per change: requests then only look up bytes, so the
  * page stays fast and up while the gateway, the monitors or the database are in trouble. A file whose bytes
  * are the same as in `previous` keeps its resource: compressing and hashing every page again was a third of the
- * minute's history rebuild, which blocks the event loop it shares with the gateway. (After a change every page
- * differs, as each footer says when the page last changed.)
+ * minute's history rebuild. (After a change every page differs, as each footer says when the page last
+ * changed.) The status host runs this on a worker thread (SiteBuilder).
  */
 export function buildSite(view: StatusView, previous?: Site): Site {
   const files = new Map<string, Resource>();
