@@ -7,6 +7,14 @@ import { startBenchBulwark } from './lib/bulwark-start.ts';
 import { ChildSet, findCommand, freePort, isPinningAvailable, pinned } from './lib/children.ts';
 import { groupCpuMs } from './lib/cpu.ts';
 import { parseWrk, type LoadResult } from './lib/load.ts';
+import {
+  componentCount,
+  historicalIncidents,
+  openIncidents,
+  seedIncidents,
+  statusBenchConfig,
+  waitForIndicator,
+} from './lib/status-setup.ts';
 
 /**
  * The status page under load, as the issue asks: 50 components and 200 historical incidents while every
@@ -30,96 +38,10 @@ const durationS = Number(values['duration-s']);
 const warmupS = Number(values['warmup-s']);
 const connections = Number(values.connections);
 
-const componentCount = 50;
-const historicalIncidents = 200;
-const openIncidents = 3;
-const adminToken = 'bench-status-token-0123456789abcdef';
 const targets = { requestsPerS: 10_000, p99Ms: 20, pageKiB: 60 };
 
 const wrk = findCommand('wrk');
 if (!wrk) throw new Error('bench:status needs wrk on PATH (apt-get install wrk)');
-
-/** 10 groups of 4 plus 10 standalone components; component i is fed by pool i, whose endpoint refuses. */
-function configYaml(p: { gatewayPort: number; adminPort: number; statusPort: number; dir: string }): string {
-  const pools = Array.from({ length: componentCount }, (_, i) => `pool${i + 1}`);
-  const leaf = (i: number, indent: string) =>
-    `${indent}- { name: Service ${i + 1}, id: svc-${i + 1}, description: Service number ${i + 1}, from: { pools: [${pools[i]}] } }`;
-  const components: string[] = [];
-  for (let g = 0; g < 10; g++) {
-    components.push(`    - group: Group ${g + 1}`, `      id: group-${g + 1}`, '      components:');
-    for (let j = 0; j < 4; j++) components.push(leaf(g * 4 + j, '        '));
-  }
-  for (let i = 40; i < componentCount; i++) components.push(leaf(i, '    '));
-  return [
-    'logging: { level: warn }',
-    `listen: { gateway: 127.0.0.1:${p.gatewayPort}, admin: 127.0.0.1:${p.adminPort}, status: 127.0.0.1:${p.statusPort} }`,
-    `admin: { tokens: ["${adminToken}"] }`,
-    `data_dir: ${JSON.stringify(join(p.dir, 'data'))}`,
-    'pools:',
-    ...pools.map(
-      (name) =>
-        `  ${name}: { endpoints: [{ url: "http://127.0.0.1:9" }], health_check: { interval: 1s, timeout: 500ms, unhealthy_threshold: 1 } }`,
-    ),
-    'routes: [{ pool: pool1 }]',
-    'status_page:',
-    '  title: Bench Status',
-    '  url: https://status.bench.example',
-    '  time_zone: Europe/Berlin',
-    '  components:',
-    ...components,
-    '',
-  ].join('\n');
-}
-
-async function admin(adminUrl: string, method: string, path: string, body: unknown): Promise<{ id: string }> {
-  const res = await fetch(`${adminUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${text.slice(0, 300)}`);
-  return JSON.parse(text) as { id: string };
-}
-
-const markdown = (n: number) =>
-  [
-    `We are investigating **elevated error rates** on Service ${(n % componentCount) + 1}.`,
-    '',
-    '- requests to the API fail with 502',
-    '- the dashboard loads slowly',
-    '',
-    `See [the runbook](https://runbooks.example/incident-${n}) for details.`,
-  ].join('\n');
-
-async function seedIncidents(adminUrl: string): Promise<void> {
-  for (let n = 0; n < historicalIncidents + openIncidents; n++) {
-    const component = `svc-${(n % componentCount) + 1}`;
-    const created = await admin(adminUrl, 'POST', '/api/v1/incidents', {
-      incident: {
-        name: `Outage ${n + 1} of Service ${(n % componentCount) + 1}`,
-        body: markdown(n),
-        components: { [component]: 'major_outage' },
-      },
-    });
-    if (n < historicalIncidents)
-      await admin(adminUrl, 'PATCH', `/api/v1/incidents/${created.id}`, {
-        incident: { status: 'resolved', body: 'The fix is deployed and **error rates** are back to normal.' },
-      });
-  }
-}
-
-async function waitForIndicator(statusUrl: string, indicator: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    const res = await fetch(`${statusUrl}/api/v2/status.json`);
-    last = ((await res.json()) as { status: { indicator: string } }).status.indicator;
-    if (last === indicator) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`status indicator still "${last}" after ${timeoutMs} ms, expected "${indicator}"`);
-}
 
 /** Body bytes on the wire (node:http does not decompress), with and without gzip. */
 function bodyBytes(url: string, gzip: boolean): Promise<{ bytes: number; encoding: string; status: number }> {
@@ -187,7 +109,8 @@ try {
     core: 0,
     dir,
     startTimeoutMs: 60_000,
-    configYaml: (ports) => configYaml({ ...ports, statusPort, dir }),
+    readyPath: '/readyz',
+    configYaml: (ports) => statusBenchConfig({ ...ports, statusPort, dir }),
   });
   const statusUrl = `http://127.0.0.1:${statusPort}`;
   console.log(`Bulwark pid ${bulwark.pid} up in ${fmt(bulwark.startupMs)} ms; data in ${dir}`);

@@ -11,12 +11,13 @@ export interface StartedBulwark {
   readonly process: ChildProcess;
   readonly pid: number;
   readonly adminUrl: string;
+  readonly gatewayUrl: string;
   readonly startupMs: number;
 }
 
 /**
  * `bulwark start -c DIR/bulwark.yaml` pinned to `core`, its output in DIR/bulwark.log; resolves once the
- * admin listener answers /healthz. `configYaml` receives two free loopback ports for the listeners.
+ * admin listener answers `readyPath`. `configYaml` receives two free loopback ports for the listeners.
  */
 export async function startBenchBulwark(options: {
   readonly children: ChildSet;
@@ -24,6 +25,13 @@ export async function startBenchBulwark(options: {
   readonly dir: string;
   readonly startTimeoutMs: number;
   readonly configYaml: (ports: { gatewayPort: number; adminPort: number }) => string;
+  /**
+   * /healthz (the default) answers as soon as the admin listener opens; /readyz once the status page and the
+   * gateway have started too, which is what a script that uses the admin API's status routes must wait for.
+   */
+  readonly readyPath?: '/healthz' | '/readyz';
+  /** Another checkout's src/main.ts, to measure an older build side by side; this checkout's by default. */
+  readonly mainScript?: string | undefined;
 }): Promise<StartedBulwark> {
   const [gatewayPort, adminPort] = [await freePort(), await freePort()];
   const configPath = join(options.dir, 'bulwark.yaml');
@@ -32,7 +40,7 @@ export async function startBenchBulwark(options: {
   const logFd = openSync(logPath, 'a');
   const [command, args] = pinned(options.core, nodeBinary, [
     ...bulwarkNodeFlags,
-    mainScript,
+    options.mainScript ?? mainScript,
     ...['start', '-c', configPath],
   ]);
   const startedMs = performance.now();
@@ -40,7 +48,7 @@ export async function startBenchBulwark(options: {
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   try {
     await Promise.race([
-      waitForHttp(`${adminUrl}/healthz`, options.startTimeoutMs),
+      waitForHttp(`${adminUrl}${options.readyPath ?? '/healthz'}`, options.startTimeoutMs),
       exitedEarly(child, logPath),
     ]);
   } catch (error) {
@@ -48,5 +56,11 @@ export async function startBenchBulwark(options: {
     throw error;
   }
   if (child.pid === undefined) throw new Error('Bulwark started without a pid');
-  return { process: child, pid: child.pid, adminUrl, startupMs: performance.now() - startedMs };
+  return {
+    process: child,
+    pid: child.pid,
+    adminUrl,
+    gatewayUrl: `http://127.0.0.1:${gatewayPort}`,
+    startupMs: performance.now() - startedMs,
+  };
 }
