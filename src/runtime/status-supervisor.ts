@@ -89,7 +89,8 @@ export class StatusSupervisor {
   readonly api: StatusApi = {
     incidents: (includeDrafts) => {
       const host = this.#running();
-      return listIncidents(host.deps, { includeDrafts, limit: 1_000 }).map((i) => this.#incident(i));
+      const view = host.view();
+      return listIncidents(host.deps, { includeDrafts, limit: 1_000 }).map((i) => this.#incident(i, view));
     },
     incident: (id) => this.#incident(findIncident(this.#running().deps, id)),
     createIncident: async (body) => this.#incident(await this.#serially((h) => createIncident(h.deps, body))),
@@ -97,8 +98,10 @@ export class StatusSupervisor {
       this.#incident(await this.#serially((h) => updateIncident(h.deps, id, body))),
     publishIncident: async (id) => this.#incident(await this.#serially((h) => publishIncident(h.deps, id))),
     deleteIncident: (id) => this.#serially((h) => deleteIncident(h.deps, id)),
-    maintenances: () =>
-      listMaintenances(this.#running().deps, 1_000).map((m) => maintenanceObject(m, this.#view())),
+    maintenances: () => {
+      const view = this.#view();
+      return listMaintenances(this.#running().deps, 1_000).map((m) => maintenanceObject(m, view));
+    },
     scheduleMaintenance: async (body) =>
       maintenanceObject(await this.#serially((h) => scheduleMaintenance(h.deps, body)), this.#view()),
     updateMaintenance: async (id, body) =>
@@ -144,13 +147,13 @@ export class StatusSupervisor {
     return host.serially(() => run(host));
   }
 
+  /** Built afresh (every component, 90 days each): once per API call, not once per object it returns. */
   #view(): StatusView {
     return this.#running().view();
   }
 
   /** The v2 object, plus `draft` (the admin API lists drafts; the public API never shows them). */
-  #incident(incident: Incident): object {
-    const view = this.#view();
+  #incident(incident: Incident, view = this.#view()): object {
     return { ...incidentObject(incident, view), draft: incident.isDraft };
   }
 }

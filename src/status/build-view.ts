@@ -32,10 +32,17 @@ export interface ViewInputs {
 export function buildStatusView(inputs: ViewInputs): StatusView {
   const { nowMs } = inputs;
   const incidents = inputs.incidents.filter((i) => !i.isDraft);
+  const dates = datesOf(inputs.dayCount, nowMs);
+  const daysByStart = new Map<MonitorHistory, Map<number, HistoryDay>>();
+  const indexed = (history: MonitorHistory) => {
+    let byStart = daysByStart.get(history);
+    if (!byStart) daysByStart.set(history, (byStart = new Map(history.days.map((d) => [d.startMs, d]))));
+    return byStart;
+  };
   const components = inputs.live.map((c): ComponentView => {
     const record = inputs.records(c.def.id);
     const histories = c.def.monitors.map((id) => inputs.history(id)).filter((h) => h !== undefined);
-    const days = c.def.isGroup ? [] : daysOf(histories, inputs.dayCount, nowMs);
+    const days = c.def.isGroup ? [] : daysOf(histories.map(indexed), dates);
     return {
       ...c.def,
       status: c.status,
@@ -67,18 +74,34 @@ export function buildStatusView(inputs: ViewInputs): StatusView {
 
 const dayMs = 86_400_000;
 
-/** The component's monitors summed per UTC day; a day nobody observed is "no data", not up. */
-function daysOf(histories: readonly MonitorHistory[], dayCount: number, nowMs: number): DayUptime[] {
+type HistoryDay = MonitorHistory['days'][number];
+
+/** The UTC days shown, oldest first, ending today; named once per view rather than once per component. */
+function datesOf(dayCount: number, nowMs: number): { startMs: number; date: string }[] {
   const todayMs = Math.floor(nowMs / dayMs) * dayMs;
+  return Array.from({ length: dayCount }, (_, i) => {
+    const startMs = todayMs - (dayCount - 1 - i) * dayMs;
+    return { startMs, date: new Date(startMs).toISOString().slice(0, 10) };
+  });
+}
+
+/**
+ * The component's monitors summed per UTC day; a day nobody observed is "no data", not up. Each monitor's days
+ * come indexed by start: a view is built for every rebuild and admin API call, and searching 90 days for each
+ * of 90 days, per monitor and component, was most of its cost.
+ */
+function daysOf(
+  histories: readonly ReadonlyMap<number, HistoryDay>[],
+  dates: readonly { startMs: number; date: string }[],
+): DayUptime[] {
   const days: DayUptime[] = [];
-  for (let i = dayCount - 1; i >= 0; i--) {
-    const startMs = todayMs - i * dayMs;
+  for (const { startMs, date } of dates) {
     let upMs = 0;
     let degradedMs = 0;
     let downMs = 0;
     let excludedMs = 0;
     for (const history of histories) {
-      const day = history.days.find((d) => d.startMs === startMs);
+      const day = history.get(startMs);
       if (!day) continue;
       upMs += day.upMs;
       degradedMs += day.degradedMs;
@@ -87,7 +110,7 @@ function daysOf(histories: readonly MonitorHistory[], dayCount: number, nowMs: n
     }
     const observedMs = upMs + degradedMs + downMs;
     days.push({
-      date: new Date(startMs).toISOString().slice(0, 10),
+      date,
       upMs,
       degradedMs,
       downMs,

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningBulwark } from '../../src/app.ts';
+import { StatusHost } from '../../src/runtime/status-host.ts';
 import { adminJson } from '../support/admin-json.ts';
 import { eventually } from '../support/gateway-harness.ts';
 import { startRecordingReceiver, type RecordingReceiver } from '../support/recording-receiver.ts';
@@ -244,6 +245,30 @@ describe('the status page in a running Bulwark', () => {
       '/api/v1/pools',
     );
     expect(after.body.pools.find((p) => p.name === 'web')?.endpoints[0]?.state).toBe('ready');
+  });
+
+  it('answers a list from one view of the page per call, not one per incident or maintenance in it', async () => {
+    for (let i = 1; i <= 6; i++) {
+      const created = await admin('POST', '/api/v1/incidents', {
+        incident: { name: `Blip ${i}`, body: 'Gone.' },
+      });
+      expect(created.status).toBe(201);
+    }
+    // A view holds every component's 90 days: with one per incident, 1,000 incidents blocked for seconds.
+    const views = vi.spyOn(StatusHost.prototype, 'view');
+    try {
+      const listed = await admin<{ incidents: V2Incident[] }>('GET', '/api/v1/incidents');
+      expect(listed.body.incidents.length).toBeGreaterThanOrEqual(6);
+      const maintenances = await admin<{ scheduled_maintenances: unknown[] }>(
+        'GET',
+        '/api/v1/scheduled-maintenances',
+      );
+      expect(maintenances.body.scheduled_maintenances.length).toBeGreaterThanOrEqual(1);
+      // One per call; a rebuild that a monitor's change schedules meanwhile may add one more.
+      expect(views.mock.calls.length).toBeLessThanOrEqual(3);
+    } finally {
+      views.mockRestore();
+    }
   });
 
   it('keeps a static copy in export_dir', async () => {
