@@ -109,10 +109,12 @@ export class StatusHost {
     this.#live = this.#liveNow();
     this.#servedView = this.view();
     this.#builder = new SiteBuilder({
-      onWorkerFailed: (error) =>
+      onWorkerFailed: (error, isLastTry) =>
         options.logger.warn(
           { event: 'status-site-worker-failed', err: error },
-          'the status page was rendered on the main thread, as its worker failed',
+          isLastTry
+            ? 'the status page worker failed three times in a row: the page is rendered on the main thread from now on'
+            : 'the status page was rendered on the main thread, as its worker failed',
         ),
     });
   }

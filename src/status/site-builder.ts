@@ -31,8 +31,11 @@ export type SiteReply =
   | { readonly id: number; readonly error: string };
 
 export interface SiteBuilderOptions {
-  /** The worker build failed; this build ran on the caller's thread and the next starts a new worker. */
-  readonly onWorkerFailed: (error: Error) => void;
+  /**
+   * The worker build failed; this build runs on the caller's thread. The next starts a new worker, unless this
+   * was the last try (`isLastTry`): then every build from now on runs on the caller's thread.
+   */
+  readonly onWorkerFailed: (error: Error, isLastTry: boolean) => void;
   /** The worker's script; tests swap in one that fails. */
   readonly workerUrl?: URL | undefined;
 }
@@ -43,6 +46,8 @@ interface Queued {
 }
 
 const defaultWorkerUrl = new URL('./site-worker.ts', import.meta.url);
+// A worker that cannot start or keeps dying is not tried for ever: each try costs a thread start and a warning.
+const maxWorkerFailuresInARow = 3;
 
 /**
  * Renders the status site on a worker thread (ADR 9). In one process the status page shares its event loop
@@ -50,7 +55,7 @@ const defaultWorkerUrl = new URL('./site-worker.ts', import.meta.url);
  * 50 ms with 30 incidents and half a second with 1,000; here the loop pays only for copying the view out and
  * the new files in. Builds run one at a time; views handed in while one runs are folded into one next build
  * of the latest. If the worker fails, the build runs here instead, as it did before, and the next one starts
- * a new worker.
+ * a new worker; after three such failures in a row, every build runs here.
  */
 export class SiteBuilder {
   readonly #options: SiteBuilderOptions;
@@ -58,6 +63,8 @@ export class SiteBuilder {
   /** The site the worker's last build corresponds to: its reply says only what changed since. */
   #site: Site | undefined;
   #nextId = 1;
+  /** Worker builds that failed where the same view then rendered here, since the last that succeeded. */
+  #workerFailuresInARow = 0;
   #reply: { id: number; settle: (reply: SiteReply | Error) => void } | undefined;
   #running: Promise<unknown> = Promise.resolve();
   /** The next build, not yet begun: a later view replaces its own. */
@@ -93,14 +100,24 @@ export class SiteBuilder {
   }
 
   async #buildNow(view: StatusView): Promise<BuiltSite> {
+    if (this.#workerFailuresInARow >= maxWorkerFailuresInARow) {
+      this.#site = buildSite(view, this.#site);
+      return { view, site: this.#site };
+    }
     try {
       const reply = await this.#ask(view);
       if ('error' in reply) throw new Error(`the status site worker failed: ${reply.error}`);
       this.#site = this.#merge(reply);
+      this.#workerFailuresInARow = 0;
     } catch (error) {
-      this.#options.onWorkerFailed(error instanceof Error ? error : new Error(String(error)));
       this.#discardWorker();
+      // If this throws too, the view is at fault, not the worker: the caller hears of it, and nothing is counted.
       this.#site = buildSite(view, this.#site);
+      this.#workerFailuresInARow++;
+      this.#options.onWorkerFailed(
+        error instanceof Error ? error : new Error(String(error)),
+        this.#workerFailuresInARow >= maxWorkerFailuresInARow,
+      );
     }
     return { view, site: this.#site };
   }
