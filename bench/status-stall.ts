@@ -14,7 +14,8 @@ import { startNodeScript } from './lib/targets.ts';
  * components, 200 resolved and 3 open incidents) and proxies `/` to a minimal upstream; an open-loop client
  * offers a fixed rate through the gateway. The same run has a quiet phase, then one where an open incident gets
  * an update every second through the admin API, as during an incident; each update rebuilds the whole page.
- * Bulwark is pinned to core 0; the client, the upstream and this script's edits run on core 1.
+ * Bulwark (its status page worker thread included) is pinned to core 0, the client and the upstream to core 1;
+ * this script, which sends the updates, is not pinned.
  *
  *   npm run bench:status-stall [-- --rate 2000 --phase-s 20 --edit-every-ms 1000 --runs 1]
  *                              [-- --compare-with ../other-checkout]  (the same run against another build)
