@@ -126,7 +126,14 @@ export class StatusHost {
     try {
       const book = await StatusBook.load(new SqliteStatusStore(handle.db));
       const host = new StatusHost(config, page, handle, book, options);
-      await host.#start();
+      try {
+        await host.#start();
+      } catch (error) {
+        // The listener is what fails here (an address in use); the renderer's thread has started already.
+        for (const stop of host.#stops) stop();
+        await host.#builder.close();
+        throw error;
+      }
       return host;
     } catch (error) {
       await handle.close();

@@ -50,9 +50,16 @@ export class StatusSupervisor {
   async apply(config: Config): Promise<void> {
     if (this.#host) return this.#host.apply(config);
     if (!config.statusPage) return;
-    this.#starting ??= StatusHost.start(config, this.#options).then((host) => {
-      this.#host = host;
-    });
+    this.#starting ??= StatusHost.start(config, this.#options).then(
+      (host) => {
+        this.#host = host;
+      },
+      (error: unknown) => {
+        // The reload that asked fails; the next one tries again rather than inherit this failure.
+        this.#starting = undefined;
+        throw error;
+      },
+    );
     await this.#starting;
   }
 
@@ -133,12 +140,13 @@ export class StatusSupervisor {
   };
 
   #running(): StatusHost {
-    if (!this.#host)
-      throw new ServiceError(
-        'SVC_NOT_FOUND',
-        'the status page is not running: add a status_page section to the config',
-      );
-    return this.#host;
+    if (this.#host) return this.#host;
+    // The admin listener opens before the status page has started; until then a caller should retry.
+    if (this.#starting) throw new ServiceError('SVC_BUSY', 'the status page is starting; try again shortly');
+    throw new ServiceError(
+      'SVC_NOT_FOUND',
+      'the status page is not running: add a status_page section to the config',
+    );
   }
 
   /** Verbs run one at a time with the host's own changes (maintenance moves, drafts). */

@@ -1,4 +1,6 @@
 import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningBulwark } from '../../src/app.ts';
@@ -56,6 +58,37 @@ async function tempConfig(text: string): Promise<string> {
 }
 
 describe('hot reload', () => {
+  it('adds a status page on a later reload when the first one found its address in use', async () => {
+    const a = await namedUpstream('a');
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const { port } = squatter.address() as { port: number };
+    const { dir, file } = await writeTempConfig('bulwark-reload-status-', () => configText([a]));
+    bulwark = await startFrom(file);
+    const withPage = (statusPort: number) =>
+      [
+        configText([a]).replace(
+          'admin: 127.0.0.1:0 }',
+          `admin: 127.0.0.1:0, status: 127.0.0.1:${statusPort} }`,
+        ),
+        `data_dir: ${join(dir, 'data')}`,
+        'status_page: { title: Acme, components: [{ name: API, from: { pools: [api] } }] }',
+      ].join('\n');
+    try {
+      await writeFile(file, withPage(port));
+      const refused = await bulwark.reload();
+      expect(refused.ok).toBe(false);
+      expect(JSON.stringify(refused)).toMatch(/EADDRINUSE/);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+    await writeFile(file, withPage(0));
+    expect(await bulwark.reload()).toMatchObject({ ok: true });
+    const summary = await fetch(`${bulwark.statusUrl}/api/v2/summary.json`);
+    expect(summary.status).toBe(200);
+    expect(((await summary.json()) as { page: { name: string } }).page.name).toBe('Acme');
+  });
+
   it('adds one endpoint and removes another under steady load without failing a request', async () => {
     const [a, b, c] = [await namedUpstream('a'), await namedUpstream('b'), await namedUpstream('c')];
     const file = await tempConfig(configText([a, b]));
