@@ -31,6 +31,7 @@ function historyOf(
   pieces: {
     readonly days?: readonly Rollup[];
     readonly hours?: readonly Rollup[];
+    readonly minutes?: readonly Rollup[];
     readonly rawFromMs?: number;
     readonly alive?: readonly AliveInterval[];
   } = {},
@@ -39,6 +40,7 @@ function historyOf(
     {
       days: pieces.days ?? [],
       hours: pieces.hours ?? [],
+      minutes: pieces.minutes ?? [],
       results,
       rawFromMs: pieces.rawFromMs ?? firstDayMs,
       alive: pieces.alive ?? runningSinceBefore,
@@ -211,5 +213,25 @@ describe('dailyHistoryOf', () => {
     expect(dayOf(fromHoursAndResults, yesterdayMs)).toEqual(rolled);
     // Raw results do not tell degraded apart: it counts as up (documented on MonitorDay).
     expect(dayOf(fromResults, yesterdayMs)).toEqual({ ...rolled, upMs: 20.5 * hour, degradedMs: 0 });
+  });
+
+  it('gives today the same from hours, the minute rollups after them and results, as from hours and results', () => {
+    // 14:05:30 now; hours up to 13:00, then minutes up to 14:05; an outage and failing maintenance in between.
+    const results = [
+      ...checks(todayMs, todayMs + 13 * hour + 20 * minute, 'up'),
+      ...checks(todayMs + 13 * hour + 20 * minute, todayMs + 13 * hour + 35 * minute, 'down'),
+      ...checks(todayMs + 13 * hour + 35 * minute, todayMs + 13 * hour + 50 * minute, 'maintenance', false),
+      ...checks(todayMs + 13 * hour + 50 * minute, nowMs, 'up'),
+    ];
+    const hours = hourRollupsOf(results, runningSinceBefore, todayMs, todayMs + 13 * hour);
+    const minutes: Rollup[] = [];
+    for (let atMs = todayMs + 13 * hour; atMs < todayMs + 14 * hour + 5 * minute; atMs += minute)
+      minutes.push(rollupResults('api', results, runningSinceBefore, atMs, 'minute', maxHoldMs));
+
+    const fromMinutes = historyOf(results, { hours, minutes, rawFromMs: todayMs + 14 * hour + 5 * minute });
+    const fromHours = historyOf(results, { hours, rawFromMs: todayMs + 13 * hour });
+    const today = dayOf(fromHours, todayMs);
+    expect(today).toMatchObject({ downMs: 15 * minute, excludedMs: 15 * minute });
+    expect(dayOf(fromMinutes, todayMs)).toEqual(today);
   });
 });

@@ -46,15 +46,24 @@ export async function readDailyHistory(
   const days = await stores.rollups.rollups(monitorId, 'day', firstDayMs, nowMs);
   const hoursFromMs = Math.max(firstDayMs, Math.min(todayMs - dayMs, endOf(days)));
   const hours = await stores.rollups.rollups(monitorId, 'hour', Math.min(hoursFromMs, nowMs - dayMs), nowMs);
-  const rawFromMs = Math.max(hoursFromMs, endOf(hours));
+  const hoursEndMs = Math.max(hoursFromMs, endOf(hours));
+  // The minutes the rollup job has made since the last hour. Without them this read up to an hour of raw
+  // results per monitor every minute (3,600 rows for a 1-s monitor), on the event loop the gateway shares.
+  const minutes = contiguousFrom(
+    hoursEndMs,
+    await stores.rollups.rollups(monitorId, 'minute', hoursEndMs, nowMs),
+  );
+  const rawFromMs = Math.max(hoursEndMs, endOf(minutes));
   const raw = await readRawSince(stores, monitorId, rawFromMs, nowMs, options);
-  return dailyHistoryOf({ days, hours, rawFromMs, ...raw }, nowMs, options);
+  return dailyHistoryOf({ days, hours, minutes, rawFromMs, ...raw }, nowMs, options);
 }
 
 export function dailyHistoryOf(
   pieces: {
     readonly days: readonly Rollup[];
     readonly hours: readonly Rollup[];
+    /** Minute rollups from the end of the hours on, without gaps: raw results only count after them. */
+    readonly minutes?: readonly Rollup[];
     readonly results: readonly RollupSample[];
     readonly rawFromMs: number;
     readonly alive: readonly AliveInterval[];
@@ -73,19 +82,20 @@ export function dailyHistoryOf(
       continue;
     }
     const endMs = Math.min(startMs + dayMs, nowMs);
-    const hours = pieces.hours.filter((h) => h.startMs >= startMs && h.startMs < endMs);
-    const rawStartMs = Math.max(startMs, pieces.rawFromMs, endOf(hours));
+    const inDay = (r: Rollup) => r.startMs >= startMs && r.startMs < endMs;
+    const rows = [...pieces.hours.filter(inDay), ...(pieces.minutes ?? []).filter(inDay)];
+    const rawStartMs = Math.max(startMs, pieces.rawFromMs, endOf(rows));
     const raw =
       rawStartMs < endMs
         ? uptimeOf(pieces.results, pieces.alive, { fromMs: rawStartMs, toMs: endMs }, options.maxHoldMs)
         : undefined;
-    const fromHours = timesOf(hours);
+    const fromRollups = timesOf(rows);
     days.push({
       startMs,
-      upMs: fromHours.upMs + (raw?.upMs ?? 0),
-      degradedMs: fromHours.degradedMs,
-      downMs: fromHours.downMs + (raw?.downMs ?? 0),
-      excludedMs: fromHours.excludedMs + (raw?.excludedMs ?? 0),
+      upMs: fromRollups.upMs + (raw?.upMs ?? 0),
+      degradedMs: fromRollups.degradedMs,
+      downMs: fromRollups.downMs + (raw?.downMs ?? 0),
+      excludedMs: fromRollups.excludedMs + (raw?.excludedMs ?? 0),
     });
   }
   const latency = pieces.hours
@@ -109,6 +119,18 @@ function timesOf(rows: readonly Rollup[]): Omit<MonitorDay, 'startMs'> {
     excludedMs += r.otherMs;
   }
   return { upMs, degradedMs, downMs, excludedMs };
+}
+
+/** The rows that follow each other without a gap from `startMs` (oldest first), up to the first gap. */
+function contiguousFrom(startMs: number, rows: readonly Rollup[]): Rollup[] {
+  const chain: Rollup[] = [];
+  let nextMs = startMs;
+  for (const row of rows) {
+    if (row.startMs !== nextMs) break;
+    chain.push(row);
+    nextMs = row.startMs + resolutionMs[row.resolution];
+  }
+  return chain;
 }
 
 /** The end of the last row; -Infinity without rows. */
