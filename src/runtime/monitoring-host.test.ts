@@ -58,7 +58,9 @@ describe('MonitoringHost', () => {
         'pools: { api: { endpoints: [{ url: "http://127.0.0.1:9" }] } }',
         'routes: [{ pool: api }]',
         'monitors:',
-        ...[1, 2, 3, 4, 5].map((i) => `  - { name: Check ${i}, type: http, url: "http://127.0.0.1:9/", interval: 1h }`),
+        ...[1, 2, 3, 4, 5].map(
+          (i) => `  - { name: Check ${i}, type: http, url: "http://127.0.0.1:9/", interval: 1h }`,
+        ),
       ].join('\n'),
     );
     const host = await MonitoringHost.start(
