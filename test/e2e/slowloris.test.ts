@@ -17,9 +17,10 @@ const slowConnections = 1_000;
 const rounds = 5;
 const requestsPerRound = 400;
 // Measured here (the file runs alone, after the other tests): p99 about 0.3 ms, and 0.30–0.33 ms with the
-// 1,000 slow connections open. 2× of 0.3 ms is within a GC pause, so the bound never drops below 1 ms;
-// starvation by slow clients would cost tens of ms or hang.
-const latencyFloorMs = 1;
+// 1,000 slow connections open. But a clean-clone CI run on a slow moment measured 0.84 ms, then 1.76 ms under
+// attack: twice a sub-millisecond p99 is within this machine's noise. Starvation by slow clients would cost
+// tens of ms or hang, so the bound never drops below 5 ms.
+const latencyFloorMs = 5;
 
 let upstream: TestUpstream | undefined;
 let gateway: LimitedGateway | undefined;
@@ -82,7 +83,7 @@ function trickle(): () => void {
   return () => clearInterval(timer);
 }
 
-it(`${slowConnections} slowloris connections leave another client's p99 within 2× of baseline`, async () => {
+it(`${slowConnections} slowloris connections leave another client's p99 within 2× of baseline, or 5 ms`, async () => {
   upstream = await startTestUpstream((_req, res) => res.end('ok'));
   const limited = await startLimitedGateway({
     // The cap would refuse most of the slow connections (all from one address) and the header timeout
