@@ -13,14 +13,13 @@ import { liveComponentsOf, type LiveComponent } from '../status/live-components.
 import { isUnresolved, type ComponentStatus } from '../status/model.ts';
 import { newStatusId, newSubscriberToken, pageIdOf } from '../status/ids.ts';
 import type { Site } from '../status/site.ts';
-import { SiteBuilder } from '../status/site-builder.ts';
 import type { StatusView } from '../status/view.ts';
 import { StatusBook } from '../status/status-book.ts';
 import { startStatusServer, type DynamicHandler, type RunningStatusServer } from '../status/status-server.ts';
 import { openSqlite, SqliteStatusStore, type SqliteHandle } from '../store/index.ts';
 import { repeatEvery } from './repeat.ts';
-import { writeSiteTo } from './status-export.ts';
 import { MaintenanceRunner } from './status-maintenance.ts';
+import { StatusPublisher } from './status-publisher.ts';
 import { IncidentWatch } from './status-incidents.ts';
 import { SubscriberNotifier, type SubscriberOutbox } from './status-subscribers.ts';
 import type { ReceiverTarget } from '../alerting/dispatcher.ts';
@@ -41,8 +40,6 @@ export interface StatusHostOptions {
 }
 
 const dayCount = 90;
-// Monitor state changes arrive one by one; a burst (a pool going down) is folded into one rebuild.
-const rebuildDelayMs = 100;
 const tickEveryMs = 1_000;
 const historyEveryMs = 60_000;
 
@@ -62,16 +59,11 @@ export class StatusHost {
   #config: Config;
   #page: StatusPageConfig;
   #live: LiveComponent[] = [];
-  readonly #builder: SiteBuilder;
-  /** Undefined only until start() has built it, before the listener opens. */
-  #site: Site | undefined;
-  #servedView: StatusView;
+  readonly #publisher: StatusPublisher;
   #server: RunningStatusServer | undefined;
   #history = new Map<string, MonitorHistory>();
   #poolSignature = '';
-  #rebuildTimer: (() => void) | undefined;
   #serial: Promise<unknown> = Promise.resolve();
-  #exporting: Promise<void> = Promise.resolve();
   readonly #stops: (() => void)[] = [];
   readonly #deps: StatusDeps;
 
@@ -107,15 +99,11 @@ export class StatusHost {
     this.#incidents = new IncidentWatch(this, options);
     this.#subscribers = new SubscriberNotifier(this, options);
     this.#live = this.#liveNow();
-    this.#servedView = this.view();
-    this.#builder = new SiteBuilder({
-      onWorkerFailed: (error, isLastTry) =>
-        options.logger.warn(
-          { event: 'status-site-worker-failed', err: error },
-          isLastTry
-            ? 'the status page worker failed three times in a row: the page is rendered on the main thread from now on'
-            : 'the status page was rendered on the main thread, as its worker failed',
-        ),
+    this.#publisher = new StatusPublisher({
+      logger: options.logger,
+      clock: this.#clock,
+      view: () => this.view(),
+      exportDir: () => this.#page.exportDir,
     });
   }
 
@@ -131,7 +119,7 @@ export class StatusHost {
       } catch (error) {
         // The listener is what fails here (an address in use); the renderer's thread has started already.
         for (const stop of host.#stops) stop();
-        await host.#builder.close();
+        await host.#publisher.close();
         throw error;
       }
       return host;
@@ -158,13 +146,12 @@ export class StatusHost {
   }
 
   site(): Site {
-    if (!this.#site) throw new Error('the status site is built when the host starts');
-    return this.#site;
+    return this.#publisher.site();
   }
 
   /** The view the served site was rendered from (pages made per request reuse it rather than build one). */
   servedView(): StatusView {
-    return this.#servedView;
+    return this.#publisher.servedView();
   }
 
   live(): readonly LiveComponent[] {
@@ -228,7 +215,7 @@ export class StatusHost {
       if (old === c.status && this.book.record(c.def.id)) continue;
       this.#queue(() => this.#recordStatus(c, old ?? c.status, nowMs));
     }
-    this.#scheduleRebuild();
+    this.#publisher.schedule();
   }
 
   /** Runs after every change queued before it: the documents change one at a time. */
@@ -247,10 +234,8 @@ export class StatusHost {
 
   async stop(): Promise<void> {
     for (const stop of this.#stops) stop();
-    this.#rebuildTimer?.();
     await this.#serial;
-    await this.#builder.close();
-    await this.#exporting;
+    await this.#publisher.close();
     await this.#server?.close();
     await this.#handle.close();
   }
@@ -259,10 +244,10 @@ export class StatusHost {
     await this.#refreshHistory();
     await this.#maintenance.apply();
     this.recompute();
-    await this.#rebuild();
+    await this.#publisher.publish();
     this.#server = await this.#listen();
     // Again now that the listener's URL is known: links on a page without status_page.url point at it.
-    await this.#rebuild();
+    await this.#publisher.publish();
     this.#every(tickEveryMs, async () => {
       this.#pollPools();
       await this.serially(() => this.#maintenance.tick());
@@ -270,7 +255,7 @@ export class StatusHost {
     });
     this.#every(historyEveryMs, async () => {
       await this.#refreshHistory();
-      this.#scheduleRebuild();
+      this.#publisher.schedule();
       await this.serially(() => this.#subscribers.expire());
     });
   }
@@ -295,7 +280,7 @@ export class StatusHost {
       if (event.kind === 'maintenance' || event.kind === 'deleted') await this.#maintenance.apply();
       this.recompute();
       // Awaited, so the verb's caller (an admin API request) finds its change on the page.
-      await this.#rebuild();
+      await this.#publisher.publish();
     }
     await this.#subscribers.eventHappened(event);
   }
@@ -309,7 +294,7 @@ export class StatusHost {
       updatedAtMs: record && record.status === c.status ? record.updatedAtMs : atMs,
       override: record?.override ?? null,
     });
-    this.#scheduleRebuild();
+    this.#publisher.schedule();
     if (oldStatus === c.status) return;
     this.#options.logger.info(
       { event: 'component-status', component: c.def.id, from: oldStatus, to: c.status },
@@ -361,42 +346,6 @@ export class StatusHost {
       if (history) next.set(id, history);
     }
     this.#history = next;
-  }
-
-  #scheduleRebuild(): void {
-    if (this.#rebuildTimer) return;
-    this.#rebuildTimer = this.#clock.setTimer(rebuildDelayMs, () => {
-      this.#rebuildTimer = undefined;
-      this.#rebuild().catch((error: unknown) =>
-        this.#options.logger.error(
-          { event: 'status-rebuild-failed', err: error },
-          'the status page could not be rendered; the previous one is still served',
-        ),
-      );
-    });
-  }
-
-  /** Renders the page as it is now, off the event loop the gateway shares (SiteBuilder). */
-  async #rebuild(): Promise<void> {
-    this.#rebuildTimer?.();
-    this.#rebuildTimer = undefined;
-    const { view, site } = await this.#builder.build(this.view());
-    // Builds asked for while one ran are folded into one: its callers all get the same site.
-    if (site === this.#site) return;
-    this.#servedView = view;
-    this.#site = site;
-    const dir = this.#page.exportDir;
-    if (dir === undefined) return;
-    this.#exporting = this.#exporting
-      .then(async () => {
-        await writeSiteTo(site, dir);
-      })
-      .catch((error: unknown) =>
-        this.#options.logger.error(
-          { event: 'status-export-failed', err: error, dir },
-          'the static status page could not be written',
-        ),
-      );
   }
 
   /** The page as it is now (the site is rendered from this). */
