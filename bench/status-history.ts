@@ -1,11 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readDailyHistory } from '../src/monitor/daily-history.ts';
-import { RollupJob } from '../src/monitor/rollup-job.ts';
 import { maxHoldOf } from '../src/monitor/uptime.ts';
-import { openSqlite, SqliteResultsStore, SqliteRollupStore } from '../src/store/index.ts';
+import { seedHistory } from './lib/seeded-history.ts';
 
 /**
  * How long the status page's minute refresh of its uptime bars blocks the event loop: readDailyHistory for
@@ -42,38 +39,17 @@ if (values['compare-with']) {
 
 const hourMs = 3_600_000;
 const checkEveryMs = 1_000;
-const monitors = Array.from({ length: monitorCount }, (_, i) => ({
-  id: `monitor-${i}`,
-  maxHoldMs: maxHoldOf(checkEveryMs),
-}));
 const options = { dayCount: 90, maxHoldMs: maxHoldOf(checkEveryMs), runningSlackMs: 30_000 };
 
 async function measureAt(minutesIntoHour: number): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'bulwark-bench-status-history-'));
-  const handle = await openSqlite(join(dir, 'bulwark.db'));
+  const seeded = await seedHistory({
+    monitorCount,
+    checkEveryMs,
+    hours: 3,
+    nowMs: Math.floor(Date.now() / hourMs) * hourMs + minutesIntoHour * 60_000 + 30_000,
+  });
   try {
-    const results = new SqliteResultsStore(handle.db, () => Promise.resolve());
-    const rollups = new SqliteRollupStore(handle.db);
-    const nowMs = Math.floor(Date.now() / hourMs) * hourMs + minutesIntoHour * 60_000 + 30_000;
-    const fromMs = nowMs - 3 * hourMs;
-    await results.touchRuntime(await results.startRuntime(fromMs - checkEveryMs), nowMs);
-    for (let minuteMs = fromMs; minuteMs < nowMs; minuteMs += 60_000) {
-      const batch = [];
-      for (let atMs = minuteMs; atMs < Math.min(minuteMs + 60_000, nowMs); atMs += checkEveryMs)
-        for (const { id } of monitors)
-          batch.push({ monitorId: id, probe: 'local', atMs, state: 'up', ok: true, responseTimeMs: 20 });
-      await results.append(batch);
-    }
-    const job = new RollupJob({
-      results,
-      alive: results,
-      store: rollups,
-      retentionMs: 400 * 86_400_000,
-      rawRetentionMs: 30 * 86_400_000,
-      maxHoursPerRun: 100,
-    });
-    await job.run(nowMs, monitors);
-    const stores = { results, rollups };
+    const { stores, monitors, nowMs } = seeded;
     for (let round = 1; round <= rounds; round++) {
       const line: string[] = [];
       const histories: string[] = [];
@@ -90,8 +66,7 @@ async function measureAt(minutesIntoHour: number): Promise<void> {
       );
     }
   } finally {
-    await handle.close();
-    rmSync(dir, { recursive: true, force: true });
+    await seeded.close();
   }
 }
 
