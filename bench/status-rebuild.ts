@@ -69,6 +69,7 @@ process.stdout.write(
   `| incidents | files | first build | rebuild after a change | rebuild, nothing changed | after a change, on the worker: longest block (median) | its whole build (median) |\n|--:|--:|--:|--:|--:|--:|--:|\n`,
 );
 const builder = new SiteBuilder({
+  // A build that fell back to this thread would be timed as the worker's: stop instead.
   onWorkerFailed: (error) => {
     throw error;
   },
