@@ -1,0 +1,219 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Pool } from 'undici';
+import {
+  callgrindArgs,
+  costKind,
+  CountedProcess,
+  functionCosts,
+  nodeFlagsForCounting,
+  removePerfMap,
+  totalInstructions,
+} from './lib/callgrind.ts';
+import { bulwarkNodeFlags, ChildSet, findCommand, nodeBinary, waitForListening } from './lib/children.ts';
+import { median, referenceNames, thousands } from './lib/report.ts';
+import { startNodeScript } from './lib/targets.ts';
+
+/**
+ * CPU per proxied request, counted rather than timed: each Node proxy of bench:proxy runs under valgrind's
+ * callgrind, which counts the instructions the process executes in user space, all threads, whatever else the
+ * machine is doing. Timed runs on this VM move ±25 % between seconds (docs/benchmarks.md), so differences of a
+ * few % per request, the size of what is left to cut, show here and nowhere else.
+ *
+ * Each proxy takes a warm-up (uncounted), then windows of requests, each counted on its own: small GETs over
+ * 50 keep-alive connections from this process to a minimal upstream (not under valgrind). The table gives
+ * medians of the windows per request, split into V8's JIT compilers (still at work long after warm-up under
+ * valgrind, where everything runs about 50× slower), its garbage collector, and the rest. What it does not
+ * count is the kernel's work (the system calls, a third of a proxy's CPU on loopback, the same for each proxy:
+ * docs/benchmarks.md, session 8) and the cost of cache misses, so the ratios here are of user-space work.
+ *
+ *   npm run bench:proxy-instructions [-- --only "Bulwark,undici floor" --warmup 100000 --window 5000
+ *                                        --windows 5 --top 40 --compare-with ../other-checkout]
+ *
+ * `--top N` lists the N functions that cost Bulwark the most instructions per request beyond the floor.
+ */
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    warmup: { type: 'string', default: '100000' },
+    window: { type: 'string', default: '5000' },
+    windows: { type: 'string', default: '5' },
+    top: { type: 'string', default: '0' },
+    'compare-with': { type: 'string' },
+  },
+});
+const warmupRequests = Number(values.warmup);
+const windowRequests = Number(values.window);
+const windowCount = Number(values.windows);
+const topCount = Number(values.top);
+if (![warmupRequests, windowRequests, windowCount, topCount].every((n) => Number.isInteger(n) && n >= 0))
+  throw new Error('expected whole numbers: --warmup 100000 --window 5000 --windows 5 --top 0');
+const valgrind = findCommand('valgrind') ?? '';
+if (!valgrind || !findCommand('callgrind_control'))
+  throw new Error('valgrind is not installed (apt-get install valgrind)');
+
+const benchDir = fileURLToPath(new URL('.', import.meta.url));
+const connections = 50;
+
+interface Counted {
+  readonly name: string;
+  readonly script: string;
+}
+
+const targets: Counted[] = [
+  { name: 'Bulwark', script: join(benchDir, 'bulwark-gateway.ts') },
+  ...(values['compare-with']
+    ? [
+        {
+          name: `Bulwark (${values['compare-with']})`,
+          script: resolve(values['compare-with'], 'bench/bulwark-gateway.ts'),
+        },
+      ]
+    : []),
+  { name: referenceNames.floor, script: join(benchDir, 'undici-floor.ts') },
+  { name: referenceNames.fastify, script: join(benchDir, 'fastify-proxy.ts') },
+].filter((t) => !values.only || values.only.split(',').some((name) => name.trim() === t.name));
+
+interface Window {
+  readonly perRequest: number;
+  readonly compiler: number;
+  readonly gc: number;
+  readonly costs: Map<string, number>;
+}
+
+interface Result {
+  readonly name: string;
+  readonly windows: Window[];
+  readonly errors: number;
+}
+
+/** `count` GETs over `connections` keep-alive connections, each connection sending its next when one is answered. */
+async function load(pool: Pool, count: number): Promise<number> {
+  let sent = 0;
+  let errors = 0;
+  const lane = async (): Promise<void> => {
+    while (sent < count) {
+      sent += 1;
+      try {
+        const { statusCode, body } = await pool.request({ path: '/', method: 'GET' });
+        await body.dump();
+        if (statusCode !== 200) errors += 1;
+      } catch {
+        errors += 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, lane));
+  return errors;
+}
+
+async function measure(
+  children: ChildSet,
+  upstreamUrl: string,
+  target: Counted,
+  dir: string,
+): Promise<Result> {
+  const outPattern = join(dir, `callgrind.${target.name.replace(/\W+/g, '-')}.%p`);
+  const child = children.spawn(valgrind, [
+    ...callgrindArgs(outPattern),
+    nodeBinary,
+    ...bulwarkNodeFlags,
+    ...nodeFlagsForCounting,
+    target.script,
+    '--upstream',
+    upstreamUrl,
+  ]);
+  const pid = child.pid!;
+  try {
+    const url = await waitForListening(child, 120_000);
+    const counted = new CountedProcess(pid, outPattern.replace('%p', String(pid)));
+    const pool = new Pool(url, { connections, pipelining: 1 });
+    let errors = await load(pool, warmupRequests);
+    const windows: Window[] = [];
+    for (let i = 0; i < windowCount; i++) {
+      const dump = await counted.countDuring(async () => {
+        errors += await load(pool, windowRequests);
+      });
+      const costs = await functionCosts(dump, pid);
+      const byKind = { compiler: 0, gc: 0, other: 0 };
+      for (const [name, instructions] of costs) byKind[costKind(name)] += instructions;
+      const perRequest = (n: number): number => n / windowRequests;
+      for (const [name, instructions] of costs) costs.set(name, perRequest(instructions));
+      windows.push({
+        perRequest: perRequest(totalInstructions(dump)),
+        compiler: perRequest(byKind.compiler),
+        gc: perRequest(byKind.gc),
+        costs,
+      });
+      process.stderr.write(
+        `${target.name}: window ${i + 1} of ${windowCount}: ${thousands(perRequest(totalInstructions(dump)))} instructions per request\n`,
+      );
+    }
+    await pool.close();
+    return { name: target.name, windows, errors };
+  } finally {
+    await children.kill(child);
+    removePerfMap(pid);
+  }
+}
+
+function report(results: readonly Result[]): void {
+  const floor = results.find((r) => r.name === referenceNames.floor);
+  const steady = (r: Result): number => median(r.windows.map((w) => w.perRequest - w.compiler));
+  console.log(
+    `\n${windowCount} windows of ${thousands(windowRequests)} GETs after ${thousands(warmupRequests)} uncounted, ${connections} connections; instructions per request, median of the windows`,
+  );
+  console.log(
+    '\n| proxy | all | without the JIT compilers | of which GC | JIT compilers | windows (without compilers) | vs undici floor | errors |',
+  );
+  console.log('|---|--:|--:|--:|--:|---|--:|--:|');
+  for (const r of results) {
+    const spread = r.windows.map((w) => thousands(w.perRequest - w.compiler)).join(', ');
+    const ratio = floor ? `${(steady(r) / steady(floor)).toFixed(2)}×` : '—';
+    console.log(
+      `| ${r.name} | ${thousands(median(r.windows.map((w) => w.perRequest)))} | ${thousands(steady(r))} | ${thousands(median(r.windows.map((w) => w.gc)))} | ${thousands(median(r.windows.map((w) => w.compiler)))} | ${spread} | ${ratio} | ${r.errors} |`,
+    );
+  }
+  const bulwark = results.find((r) => r.name === 'Bulwark');
+  if (topCount > 0 && bulwark && floor) printTop(bulwark, floor);
+}
+
+/** Functions by what they cost Bulwark beyond the floor, per request, as medians of the windows. */
+function printTop(bulwark: Result, floor: Result): void {
+  const medianCost = (r: Result, name: string): number =>
+    median(r.windows.map((w) => w.costs.get(name) ?? 0));
+  const names = new Set([...bulwark.windows, ...floor.windows].flatMap((w) => [...w.costs.keys()]));
+  const rows = [...names]
+    .filter((name) => costKind(name) !== 'compiler')
+    .map((name) => ({ name, bulwark: medianCost(bulwark, name), floor: medianCost(floor, name) }))
+    .sort((a, b) => b.bulwark - b.floor - (a.bulwark - a.floor))
+    .slice(0, topCount);
+  console.log(
+    `\nWhere Bulwark spends more than the floor (JIT compilers left out), instructions per request:\n`,
+  );
+  console.log('| more | Bulwark | floor | function |');
+  console.log('|--:|--:|--:|---|');
+  for (const row of rows)
+    console.log(
+      `| ${thousands(row.bulwark - row.floor)} | ${thousands(row.bulwark)} | ${thousands(row.floor)} | ${row.name.replaceAll('|', '\\|')} |`,
+    );
+}
+
+const children = new ChildSet();
+const dir = mkdtempSync(join(tmpdir(), 'bulwark-bench-instructions-'));
+try {
+  const upstream = await startNodeScript(children, 1, 'upstream-minimal.ts', []);
+  const results: Result[] = [];
+  for (const target of targets) results.push(await measure(children, upstream.url, target, dir));
+  report(results);
+  const valgrindVersion = execFileSync(valgrind, ['--version'], { encoding: 'utf8' }).trim();
+  console.log(`\n- node ${process.version}; ${valgrindVersion}`);
+} finally {
+  await children.killAll();
+  rmSync(dir, { recursive: true, force: true });
+}
