@@ -15,6 +15,7 @@ import type { RequestBody } from './request-body.ts';
 import { sendError, sseErrorFrame } from './responses.ts';
 import { isEventBoundary, eventBoundary, sseTail } from './sse.ts';
 import { classifyUpstreamError, describeOutcome } from './upstream-errors.ts';
+import type { UpstreamRequest } from './upstreams.ts';
 
 export type { EndpointSelector, ExchangeDeps, ExchangeInit, RouteRuntime } from './exchange-deps.ts';
 
@@ -126,23 +127,22 @@ export class Exchange implements AttemptOwner {
     endpoint.inFlight += 1;
     const attempt = new Attempt(this, endpoint, pool.name, this.#route.attemptDeps);
     this.#current = attempt;
-    this.#deps.upstreams.get(endpoint).dispatch(
-      {
-        path: this.#req.url ?? '/',
-        method: this.#req.method ?? 'GET',
-        headers: this.#headers,
-        body:
-          this.#body.kind === 'none'
-            ? null
-            : this.#body.kind === 'buffered'
-              ? this.#body.bytes
-              : this.#body.readable,
-        // The attempt times these itself (see Attempt): 0 turns undici's timers off.
-        headersTimeout: 0,
-        bodyTimeout: 0,
-      },
-      attempt,
-    );
+    const request: UpstreamRequest = {
+      path: this.#req.url ?? '/',
+      method: this.#req.method ?? 'GET',
+      headers: this.#headers,
+      servername: endpoint.serverName,
+      body:
+        this.#body.kind === 'none'
+          ? null
+          : this.#body.kind === 'buffered'
+            ? this.#body.bytes
+            : this.#body.readable,
+      // The attempt times these itself (see Attempt): 0 turns undici's timers off.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    };
+    this.#deps.upstreams.get(endpoint).dispatch(request, attempt);
   }
 
   #triedEndpoints(): ReadonlySet<Endpoint> {

@@ -6,6 +6,7 @@ import {
   type OutgoingHttpHeaders,
 } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ErrorCode } from '../core/errors.ts';
 
@@ -53,9 +54,13 @@ export function requestUpgrade(
   headers: Record<string, string | string[]>,
   upgrade: string,
 ): ClientRequest {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
   return (url.protocol === 'https:' ? httpsRequest : httpRequest)({
-    host: url.hostname.replace(/^\[|\]$/g, ''),
+    host,
     port: url.port,
+    // The endpoint's own name for TLS (see Endpoint.serverName); node would take the client's Host header.
+    // '' sends no SNI, for an address.
+    servername: isIP(host) === 0 ? host : '',
     method: 'GET',
     path,
     headers: { ...headers, connection: 'Upgrade', upgrade },

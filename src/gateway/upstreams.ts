@@ -1,5 +1,5 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import type { Endpoint } from './endpoint.ts';
 
 export interface UpstreamOptions {
@@ -7,6 +7,9 @@ export interface UpstreamOptions {
   readonly keepAliveTimeoutMs: number;
   readonly connectTimeoutMs: number;
 }
+
+/** undici reads `servername` from dispatch options (lib/core/request.js), though its types leave it out. */
+export type UpstreamRequest = Dispatcher.DispatchOptions & { readonly servername?: string | undefined };
 
 /** One keep-alive undici Pool per endpoint; the gateway balances across them itself. */
 export class Upstreams {

@@ -1,0 +1,81 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { getCACertificates, setDefaultCACertificates, type TLSSocket } from 'node:tls';
+import { request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startBulwark, type RunningBulwark } from '../../src/app.ts';
+import { configSchema } from '../../src/config/index.ts';
+import { createLogger } from '../../src/observability/index.ts';
+import { makeSelfSignedCertificate } from '../support/self-signed.ts';
+
+let bulwark: RunningBulwark | undefined;
+const cleanups: (() => Promise<void> | void)[] = [];
+
+afterEach(async () => {
+  await bulwark?.stop();
+  bulwark = undefined;
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+interface Seen {
+  readonly host: string | undefined;
+  /** The SNI the upstream's TLS socket received; false when none was sent. */
+  readonly serverName: string | false;
+}
+
+/** An https upstream with a certificate for localhost and 127.0.0.1, trusted by this process for the test. */
+async function httpsUpstream(seen: Seen[]): Promise<{ server: Server; port: number; connections: () => number }> {
+  const cert = await makeSelfSignedCertificate();
+  const trusted = getCACertificates('default');
+  setDefaultCACertificates([...trusted, cert.certPem]);
+  cleanups.push(() => cert.remove());
+  cleanups.push(() => setDefaultCACertificates(trusted));
+  let connections = 0;
+  const server = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
+    seen.push({ host: req.headers.host, serverName: (req.socket as TLSSocket).servername });
+    res.end('ok');
+  });
+  server.on('secureConnection', () => (connections += 1));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  cleanups.push(() => server.closeAllConnections());
+  return { server, port: (server.address() as AddressInfo).port, connections: () => connections };
+}
+
+async function gatewayTo(endpointUrl: string): Promise<RunningBulwark> {
+  const config = configSchema.parse({
+    listen: { gateway: '127.0.0.1:0', admin: '127.0.0.1:0' },
+    logging: { level: 'silent' },
+    pools: { api: { endpoints: [{ url: endpointUrl }] } },
+    routes: [{ match: { path_prefix: '/' }, pool: 'api' }],
+  });
+  return startBulwark(config, { configPath: 'inline', watch: false, logger: createLogger({ level: 'silent' }) });
+}
+
+describe('an https endpoint', () => {
+  it("is verified by its own name, not the client's Host, and keeps its connection whatever Host comes", async () => {
+    const seen: Seen[] = [];
+    const upstream = await httpsUpstream(seen);
+    bulwark = await gatewayTo(`https://localhost:${upstream.port}`);
+    const hosts = ['api.example.test', 'www.example.test', 'api.example.test'];
+    for (const host of hosts) {
+      const response = await request(`${bulwark.gatewayUrl}/`, { headers: { host } });
+      expect(response.statusCode, await response.body.text()).toBe(200);
+    }
+    // The client's Host reaches the upstream unchanged; TLS speaks to the endpoint by its configured name.
+    expect(seen.map((s) => s.host)).toEqual(hosts);
+    expect(seen.every((s) => s.serverName === 'localhost')).toBe(true);
+    expect(upstream.connections()).toBe(1);
+  });
+
+  it('given as an address, is verified against that address', async () => {
+    const seen: Seen[] = [];
+    const upstream = await httpsUpstream(seen);
+    bulwark = await gatewayTo(`https://127.0.0.1:${upstream.port}`);
+    const response = await request(`${bulwark.gatewayUrl}/`);
+    expect(response.statusCode, await response.body.text()).toBe(200);
+    expect(seen).toEqual([{ host: expect.stringContaining('127.0.0.1'), serverName: false }]);
+  });
+});
