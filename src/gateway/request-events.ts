@@ -52,7 +52,11 @@ export function publishRequest(
     route,
     pool: lastAttempt?.poolName ?? '',
     endpoint: lastAttempt?.endpoint.id ?? '',
-    ...result,
+    // Named one by one: a spread (`...result`) copies through a generic builtin on every request.
+    status: result.status,
+    durationMs: result.durationMs,
+    attempts: result.attempts,
+    errorCode: result.errorCode,
   };
   requestChannel.publish(event);
 }

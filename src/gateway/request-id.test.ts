@@ -23,4 +23,11 @@ describe('RequestIdSource', () => {
     expect(source.next()).toBe('00112233-4455-8677-8899-000000000000');
     expect(source.next()).toBe('00112233-4455-8677-8899-000000000001');
   });
+
+  it('carries from the low half of the counter into its high half', () => {
+    const source = new RequestIdSource(Buffer.from('00112233445566778899000000fffffe', 'hex'));
+    expect(source.next()).toBe('00112233-4455-8677-8899-000000ffffff');
+    expect(source.next()).toBe('00112233-4455-8677-8899-000001000000');
+    expect(source.next()).toBe('00112233-4455-8677-8899-000001000001');
+  });
 });

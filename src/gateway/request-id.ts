@@ -9,23 +9,37 @@ import { randomBytes } from 'node:crypto';
  */
 export class RequestIdSource {
   readonly #prefix: string;
-  #counter: number;
+  // The 48-bit counter as two 24-bit halves, each a small integer: as one number above 2^31 it was a double,
+  // and its `% 2^48` and `toString(16)` went through libm's fmod and V8's double-to-radix conversion, about
+  // 2,600 instructions per request (npm run bench:proxy-instructions).
+  #high: number;
+  #highHex: string;
+  #low: number;
 
   constructor(random: Buffer = randomBytes(16)) {
     const hex = random.toString('hex');
     // Version 8 in the third group's first digit; the variant's two high bits (10) in the fourth group's.
     const variant = (((random[8]! >> 4) & 0x3) | 0x8).toString(16);
     this.#prefix = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-`;
-    this.#counter = random.readUIntBE(10, 6);
+    this.#high = random.readUIntBE(10, 3);
+    this.#highHex = hex6(this.#high);
+    this.#low = random.readUIntBE(13, 3);
   }
 
   next(): string {
-    this.#counter = (this.#counter + 1) % counterLimit;
-    return this.#prefix + this.#counter.toString(16).padStart(12, '0');
+    this.#low += 1;
+    if (this.#low === halfLimit) {
+      this.#low = 0;
+      this.#high = (this.#high + 1) % halfLimit;
+      this.#highHex = hex6(this.#high);
+    }
+    return this.#prefix + this.#highHex + hex6(this.#low);
   }
 }
 
-const counterLimit = 2 ** 48;
+const halfLimit = 2 ** 24;
+
+const hex6 = (value: number): string => value.toString(16).padStart(6, '0');
 
 /** The process's source: one prefix for every listener, so ids never repeat between them. */
 export const requestIds = new RequestIdSource();

@@ -106,6 +106,10 @@ const attacks: readonly { name: string; request: (path: string) => string; statu
     name: 'two Host headers',
     request: (p) => `GET ${p} HTTP/1.1\r\nHost: api.test\r\nHost: admin.internal\r\n\r\n`,
   },
+  {
+    name: 'two Host headers, one spelled in capitals',
+    request: (p) => `GET ${p} HTTP/1.1\r\nhost: api.test\r\nHOST: admin.internal\r\n\r\n`,
+  },
 ];
 
 describe.each(['/buffered', '/streamed'])('framing attacks on %s', (path) => {
