@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startBulwark, type RunningBulwark } from '../../src/app.ts';
 import { configSchema } from '../../src/config/index.ts';
 import { createLogger } from '../../src/observability/index.ts';
+import { sendRaw } from '../support/raw-http.ts';
 import { makeSelfSignedCertificate } from '../support/self-signed.ts';
 
 let bulwark: RunningBulwark | undefined;
@@ -35,6 +36,11 @@ async function httpsUpstream(seen: Seen[]): Promise<{ server: Server; port: numb
   const server = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
     seen.push({ host: req.headers.host, serverName: (req.socket as TLSSocket).servername });
     res.end('ok');
+  });
+  // A WebSocket handshake is answered with 101, then the upgraded connection ends at once.
+  server.on('upgrade', (req, socket) => {
+    seen.push({ host: req.headers.host, serverName: (req.socket as TLSSocket).servername });
+    socket.end('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
   });
   server.on('secureConnection', () => (connections += 1));
   server.listen(0, '127.0.0.1');
@@ -68,6 +74,25 @@ describe('an https endpoint', () => {
     expect(seen.map((s) => s.host)).toEqual(hosts);
     expect(seen.every((s) => s.serverName === 'localhost')).toBe(true);
     expect(upstream.connections()).toBe(1);
+  });
+
+  it("takes a WebSocket handshake by its own name too, not the client's Host", async () => {
+    const seen: Seen[] = [];
+    const upstream = await httpsUpstream(seen);
+    bulwark = await gatewayTo(`https://localhost:${upstream.port}`);
+    const handshake = [
+      'GET /socket HTTP/1.1',
+      'Host: api.example.test',
+      'Upgrade: websocket',
+      'Connection: Upgrade',
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+      'Sec-WebSocket-Version: 13',
+      '',
+      '',
+    ].join('\r\n');
+    const reply = await sendRaw(Number(new URL(bulwark.gatewayUrl).port), handshake);
+    expect(reply.status, reply.text).toBe(101);
+    expect(seen).toEqual([{ host: 'api.example.test', serverName: 'localhost' }]);
   });
 
   it('given as an address, is verified against that address', async () => {
