@@ -26,7 +26,9 @@ interface Seen {
 }
 
 /** An https upstream with a certificate for localhost and 127.0.0.1, trusted by this process for the test. */
-async function httpsUpstream(seen: Seen[]): Promise<{ server: Server; port: number; connections: () => number }> {
+async function httpsUpstream(
+  seen: Seen[],
+): Promise<{ server: Server; port: number; connections: () => number }> {
   const cert = await makeSelfSignedCertificate();
   const trusted = getCACertificates('default');
   setDefaultCACertificates([...trusted, cert.certPem]);
@@ -57,7 +59,11 @@ async function gatewayTo(endpointUrl: string): Promise<RunningBulwark> {
     pools: { api: { endpoints: [{ url: endpointUrl }] } },
     routes: [{ match: { path_prefix: '/' }, pool: 'api' }],
   });
-  return startBulwark(config, { configPath: 'inline', watch: false, logger: createLogger({ level: 'silent' }) });
+  return startBulwark(config, {
+    configPath: 'inline',
+    watch: false,
+    logger: createLogger({ level: 'silent' }),
+  });
 }
 
 describe('an https endpoint', () => {
