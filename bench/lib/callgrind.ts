@@ -76,11 +76,13 @@ export async function functionCosts(dumpPath: string, pid: number): Promise<Map<
   return costs;
 }
 
+const gcWork =
+  /Scaveng|MarkCompact|Marking|Sweep|Evacuat|MinorMS|RememberedSet|SlotSet|heap::base::|IterateObjectCache|OnMoveEvent|Heap::|Root(s)?Visitor/;
+
 /** What kind of work a function is, for the table: V8's JIT compilers, its garbage collector, or the rest. */
 export function costKind(name: string): 'compiler' | 'gc' | 'other' {
   if (/v8::internal::(compiler|maglev|turboshaft)::|Turboshaft|Maglev/.test(name)) return 'compiler';
-  if (/Scaveng|MarkCompact|Marking|Sweep|Evacuat|MinorMS|RememberedSet|SlotSet|heap::base::/.test(name))
-    return 'gc';
+  if (gcWork.test(name)) return 'gc';
   return 'other';
 }
 
@@ -88,10 +90,14 @@ export function costKind(name: string): 'compiler' | 'gc' | 'other' {
 function functionName(raw: string, jitNames: JitNames): string {
   const address = /^\?\?\?:0x([0-9a-f]+)/.exec(raw);
   if (address) return jitNames.nameAt(Number.parseInt(address[1]!, 16)) ?? 'JIT code (unnamed)';
-  return raw
-    .replace(/\s*\[[^\]]*\]$/, '')
-    .replace(/^\?\?\?:/, '')
-    .replace(/^.*\/node_modules\//, '');
+  return (
+    raw
+      .replace(/\s*\[[^\]]*\]$/, '')
+      .replace(/^\?\?\?:/, '')
+      .replace(/^.*\/node_modules\//, '')
+      // C++ names without their (long, templated) parameter lists.
+      .replace(/^([^(]*::[^(]*)\(.*\).*$/, '$1')
+  );
 }
 
 interface JitNames {
@@ -99,10 +105,9 @@ interface JitNames {
 }
 
 function readPerfMap(pid: number): JitNames {
-  const path = `/tmp/perf-${pid}.map`;
-  let text = '';
+  let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readFileSync(`/tmp/perf-${pid}.map`, 'utf8');
   } catch {
     return { nameAt: () => undefined };
   }
