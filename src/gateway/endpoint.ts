@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import type { EndpointAdminState, EndpointStatus } from '../core/index.ts';
 import { SlowStartRamp } from './slow-start.ts';
 import type { EndpointSpec } from './spec.ts';
@@ -29,21 +28,19 @@ export class Endpoint {
   ewmaStampMs = 0;
   readonly slowStart = new SlowStartRamp();
   /**
-   * The TLS server name for requests to this endpoint: the SNI its connections send and the name its
-   * certificate must carry, which is the endpoint's own host, as in nginx's `proxy_ssl_name` default. undici
-   * otherwise takes it from each request's Host header, the client's: the upstream was asked for the public
-   * name, and each request whose Host differed from the last closed the connection ("servername changed").
-   * Undefined for an https address given as an IP (RFC 6066 names no address in SNI), where undici's own
-   * choice stays. Plain http never uses it; set there too, it spares undici deriving one per request.
+   * The TLS server name for requests to this endpoint: its own host (as in nginx's `proxy_ssl_name` default),
+   * the name its certificate must carry and, unless it is an address (see Upstreams), the SNI its connections
+   * send. undici otherwise takes it from each request's Host header, the client's: the upstream was asked for
+   * the public name, and each request whose Host differed from the last closed the connection ("servername
+   * changed"). Plain http never uses it; set there too, it spares undici deriving one per request.
    */
-  readonly serverName: string | undefined;
+  readonly serverName: string;
 
   constructor(poolName: string, spec: EndpointSpec) {
     this.poolName = poolName;
     this.url = new URL(spec.url);
     this.id = this.url.host;
-    const isAddress = isIP(this.url.hostname.replace(/^\[(.*)\]$/, '$1')) !== 0;
-    this.serverName = this.url.protocol === 'https:' && isAddress ? undefined : this.url.hostname;
+    this.serverName = this.url.hostname.replace(/^\[(.*)\]$/, '$1');
     this.configuredWeight = spec.weight;
     this.weight = spec.weight;
     this.configuredState = spec.drain ? 'draining' : 'ready';

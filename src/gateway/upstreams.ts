@@ -1,5 +1,6 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { Pool, type Dispatcher } from 'undici';
+import { isIP } from 'node:net';
+import { buildConnector, Pool, type Dispatcher } from 'undici';
 import type { Endpoint } from './endpoint.ts';
 
 export interface UpstreamOptions {
@@ -16,13 +17,14 @@ export class Upstreams {
   readonly #pools = new Map<Endpoint, Pool>();
 
   add(endpoint: Endpoint, options: UpstreamOptions): void {
+    const connectOptions = { timeout: options.connectTimeoutMs };
     const pool = new Pool(endpoint.url.origin, {
       connections: options.maxConnections,
       // undici lowers this further to the upstream's Keep-Alive hint minus 2 s, so we close idle sockets
       // before the upstream does and avoid the keep-alive race (resilience.md, pitfall 7).
       keepAliveTimeout: options.keepAliveTimeoutMs,
       keepAliveMaxTimeout: options.keepAliveTimeoutMs,
-      connect: { timeout: options.connectTimeoutMs },
+      connect: isHttpsAddress(endpoint) ? withoutServerName(buildConnector(connectOptions)) : connectOptions,
       // One request per connection at a time: pipelining lets one slow response stall the next (pitfall 8).
       pipelining: 1,
     });
@@ -38,6 +40,22 @@ export class Upstreams {
   async close(): Promise<void> {
     await Promise.all([...this.#pools.values()].map((pool) => pool.close().catch(() => pool.destroy())));
   }
+}
+
+const isHttpsAddress = (endpoint: Endpoint): boolean =>
+  endpoint.url.protocol === 'https:' && isIP(endpoint.serverName) !== 0;
+
+/**
+ * RFC 6066 puts no address in SNI, and node warns when asked to. Requests to an address still carry its
+ * `serverName` (one name per endpoint, so undici never reconnects for a new one), which this connector drops:
+ * the connection sends no SNI and the certificate is checked against the address.
+ */
+function withoutServerName(connect: buildConnector.connector): buildConnector.connector {
+  return (options, callback) => {
+    const { servername, ...others } = options;
+    void servername;
+    return connect(others, callback);
+  };
 }
 
 /** An attempt that wants to know whether its request went out on a socket that served an earlier one. */

@@ -101,14 +101,17 @@ describe('an https endpoint', () => {
     expect(seen).toEqual([{ host: 'api.example.test', serverName: 'localhost' }]);
   });
 
-  it('given as an address, is verified against that address', async () => {
+  it('given as an address, sends no SNI, is verified against that address and keeps its connection', async () => {
     const seen: Seen[] = [];
     const upstream = await httpsUpstream(seen);
     bulwark = await gatewayTo(`https://127.0.0.1:${upstream.port}`);
-    const response = await request(`${bulwark.gatewayUrl}/`);
-    expect(response.statusCode, await response.body.text()).toBe(200);
-    expect(seen).toHaveLength(1);
-    expect(seen[0]?.host).toBe(new URL(bulwark.gatewayUrl).host);
-    expect(seen[0]?.serverName).toBe(false);
+    const hosts = ['api.example.test', 'www.example.test'];
+    for (const host of hosts) {
+      const response = await request(`${bulwark.gatewayUrl}/`, { headers: { host } });
+      expect(response.statusCode, await response.body.text()).toBe(200);
+    }
+    expect(seen.map((s) => s.host)).toEqual(hosts);
+    expect(seen.every((s) => s.serverName === false)).toBe(true);
+    expect(upstream.connections()).toBe(1);
   });
 });
