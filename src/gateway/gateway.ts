@@ -123,7 +123,8 @@ export class Gateway {
   #track(res: ServerResponse): void {
     if (this.#isDraining) res.shouldKeepAlive = false;
     const slot = this.#openResponses.add(res);
-    res.once('close', () => {
+    // `on`, not `once`: a response closes once, and `once` wraps every listener in another function.
+    res.on('close', () => {
       this.#openResponses.remove(slot);
       if (this.#openResponses.size === 0) this.#onIdle?.();
     });
