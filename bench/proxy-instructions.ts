@@ -34,7 +34,8 @@ import { startNodeScript } from './lib/targets.ts';
  *   npm run bench:proxy-instructions [-- --only "Bulwark,undici floor" --warmup 100000 --window 5000
  *                                        --windows 5 --top 40 --compare-with ../other-checkout]
  *
- * `--top N` lists the N functions that cost Bulwark the most instructions per request beyond the floor.
+ * `--top N` lists the N functions that cost Bulwark the most instructions per request beyond the floor and,
+ * with `--compare-with`, the N that changed most between the two builds.
  */
 
 const { values } = parseArgs({
@@ -185,27 +186,31 @@ function report(results: readonly Result[]): void {
     );
   }
   const bulwark = results.find((r) => r.name === 'Bulwark');
-  if (topCount > 0 && bulwark && floor) printTop(bulwark, floor);
+  if (topCount > 0 && bulwark && floor) printTop(bulwark, floor, 'more');
+  // Before and after: what changed between this checkout and the one given with --compare-with.
+  const other = results.find((r) => r.name.startsWith('Bulwark ('));
+  if (topCount > 0 && bulwark && other) printTop(bulwark, other, 'either');
 }
 
-/** Functions by what they cost Bulwark beyond the floor, per request, as medians of the windows. */
-function printTop(bulwark: Result, floor: Result): void {
+/** Functions by what they cost `a` beyond `b`, per request, as medians of the windows; `b` may spend more. */
+function printTop(a: Result, b: Result, order: 'more' | 'either'): void {
   const medianCost = (r: Result, name: string): number =>
     median(r.windows.map((w) => w.costs.get(name) ?? 0));
-  const names = new Set([...bulwark.windows, ...floor.windows].flatMap((w) => [...w.costs.keys()]));
+  const names = new Set([...a.windows, ...b.windows].flatMap((w) => [...w.costs.keys()]));
   const rows = [...names]
     .filter((name) => costKind(name) === 'other')
-    .map((name) => ({ name, bulwark: medianCost(bulwark, name), floor: medianCost(floor, name) }))
-    .sort((a, b) => b.bulwark - b.floor - (a.bulwark - a.floor))
+    .map((name) => ({ name, a: medianCost(a, name), b: medianCost(b, name) }))
+    .map((row) => ({ ...row, more: row.a - row.b }))
+    .sort((x, y) => (order === 'more' ? y.more - x.more : Math.abs(y.more) - Math.abs(x.more)))
     .slice(0, topCount);
   console.log(
-    `\nWhere Bulwark spends more than the floor (JIT compilers and GC left out), instructions per request:\n`,
+    `\nWhere ${a.name} spends ${order === 'more' ? 'more than' : 'other than'} ${b.name} (JIT compilers and GC left out), instructions per request:\n`,
   );
-  console.log('| more | Bulwark | floor | function |');
+  console.log(`| more | ${a.name} | ${b.name} | function |`);
   console.log('|--:|--:|--:|---|');
   for (const row of rows)
     console.log(
-      `| ${thousands(row.bulwark - row.floor)} | ${thousands(row.bulwark)} | ${thousands(row.floor)} | ${row.name.replaceAll('|', '\\|')} |`,
+      `| ${thousands(row.more)} | ${thousands(row.a)} | ${thousands(row.b)} | ${row.name.replaceAll('|', '\\|')} |`,
     );
 }
 

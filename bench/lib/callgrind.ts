@@ -96,6 +96,7 @@ function functionName(raw: string, jitNames: JitNames): string {
       .replace(/^\?\?\?:/, '')
       .replace(/^.*\/node_modules\//, '')
       // C++ names without their (long, templated) parameter lists.
+      .replaceAll('(anonymous namespace)', '{anonymous}')
       .replace(/^([^(]*::[^(]*)\(.*\).*$/, '$1')
   );
 }
