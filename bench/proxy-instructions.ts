@@ -170,8 +170,8 @@ async function measure(
 function report(results: readonly Result[]): void {
   const floor = results.find((r) => r.name === referenceNames.floor);
   const of = (r: Result, part: (w: Window) => number): number => median(r.windows.map(part));
-  // The request path's own work. Under valgrind, GCs that node times by the clock (50× slower here) land in
-  // some windows and not others, so GC is left out (docs/benchmarks.md measures it natively).
+  // The request path's own work. V8 starts some GCs by the clock, and under valgrind a request takes about 50×
+  // longer, so those land in some windows and not others: GC is left out (docs/benchmarks.md measures it natively).
   const mutator = (w: Window): number => w.perRequest - w.compiler - w.gc;
   // Some windows run slower paths for a while (a V8 object-literal slow path, in either build, seen only
   // under valgrind); they only ever add work, so the lowest window is the request path itself.
