@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { EndpointAdminState, EndpointStatus } from '../core/index.ts';
 import { SlowStartRamp } from './slow-start.ts';
 import type { EndpointSpec } from './spec.ts';
@@ -45,6 +46,11 @@ export class Endpoint {
     this.weight = spec.weight;
     this.configuredState = spec.drain ? 'draining' : 'ready';
     this.adminState = this.configuredState;
+  }
+
+  /** Given as an IP address: its TLS connections send no server name (RFC 6066 has none for addresses). */
+  get isAddress(): boolean {
+    return isIP(this.serverName) !== 0;
   }
 
   get isEjected(): boolean {

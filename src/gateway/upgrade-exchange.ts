@@ -106,7 +106,7 @@ export class UpgradeExchange {
     };
     this.#current = attempt;
     const upgrade = this.#req.headers.upgrade ?? 'websocket';
-    const request = requestUpgrade(endpoint.url, this.#req.url ?? '/', this.#init.headers, upgrade);
+    const request = requestUpgrade(endpoint, this.#req.url ?? '/', this.#init.headers, upgrade);
     this.#abortUpstream = () => request.destroy();
     const { connectMs, firstByteMs } = route.spec.timeouts;
     attempt.cancelTimer = this.#deps.clock.setTimer(connectMs, () => this.#onTimeout(attempt, 'connect'));

@@ -6,9 +6,9 @@ import {
   type OutgoingHttpHeaders,
 } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ErrorCode } from '../core/errors.ts';
+import type { Endpoint } from './endpoint.ts';
 
 /**
  * Two upgraded connections spliced together, bytes streamed both ways with backpressure (pipe). A clean
@@ -49,18 +49,18 @@ export class Tunnel {
  * Connection and Upgrade are this hop's own and make the handshake.
  */
 export function requestUpgrade(
-  url: URL,
+  endpoint: Pick<Endpoint, 'url' | 'serverName' | 'isAddress'>,
   path: string,
   headers: Record<string, string | string[]>,
   upgrade: string,
 ): ClientRequest {
-  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const { url, serverName } = endpoint;
   return (url.protocol === 'https:' ? httpsRequest : httpRequest)({
-    host,
+    host: serverName,
     port: url.port,
     // The endpoint's own name for TLS (see Endpoint.serverName); node would take the client's Host header.
     // '' sends no SNI, for an address.
-    servername: isIP(host) === 0 ? host : '',
+    servername: endpoint.isAddress ? '' : serverName,
     method: 'GET',
     path,
     headers: { ...headers, connection: 'Upgrade', upgrade },

@@ -1,5 +1,4 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { isIP } from 'node:net';
 import { buildConnector, Pool, type Dispatcher } from 'undici';
 import type { Endpoint } from './endpoint.ts';
 
@@ -43,7 +42,7 @@ export class Upstreams {
 }
 
 const isHttpsAddress = (endpoint: Endpoint): boolean =>
-  endpoint.url.protocol === 'https:' && isIP(endpoint.serverName) !== 0;
+  endpoint.url.protocol === 'https:' && endpoint.isAddress;
 
 /**
  * RFC 6066 puts no address in SNI, and node warns when asked to. Requests to an address still carry its
