@@ -126,7 +126,7 @@ async function measure(
     ...callgrindArgs(outPattern),
     nodeBinary,
     ...bulwarkNodeFlags,
-    ...nodeFlagsForCounting,
+    ...nodeFlagsForCounting(dir),
     target.script,
     '--upstream',
     upstreamUrl,

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 /**
@@ -21,8 +22,14 @@ export function callgrindArgs(outFilePattern: string): string[] {
   ];
 }
 
-/** Node flags for counting: JIT-compiled functions named in /tmp/perf-PID.map, read by `functionCosts`. */
-export const nodeFlagsForCounting = ['--perf-basic-prof'];
+/**
+ * Node flags for counting: JIT-compiled functions named in /tmp/perf-PID.map, read by `functionCosts`.
+ * `--perf-basic-prof` also turns on V8's own log, which would land in the working directory as
+ * isolate-*.log; it goes to `logDir` instead.
+ */
+export function nodeFlagsForCounting(logDir: string): string[] {
+  return ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${join(logDir, 'v8.log')}`];
+}
 
 /** A process running under callgrind (see `callgrindArgs`), whose counting this side turns on and off. */
 export class CountedProcess {
