@@ -6,8 +6,10 @@ import type { SocketReuseListener } from './upstreams.ts';
 
 /** What an attempt reports to the exchange that owns it. */
 export interface AttemptOwner {
+  /** `nowMs`: when the headers arrived, as the attempt read the clock (the owner need not read it again). */
   onResponseStart(
     attempt: Attempt,
+    nowMs: number,
     status: number,
     headers: IncomingHttpHeaders,
     statusMessage: string | undefined,
@@ -17,8 +19,11 @@ export interface AttemptOwner {
   onAttemptError(attempt: Attempt, error: Error): void;
   /** The attempt went out on this socket; called synchronously from onRequestStart. */
   trackSocketReuse(attempt: Attempt): void;
-  /** The attempt's deadlineMs may now be earlier than before: it went out, answered, or may read again. */
-  onAttemptDeadline(attempt: Attempt): void;
+  /**
+   * The attempt's deadlineMs may now be earlier than before: it went out, answered, or may read again.
+   * `nowMs` is the time the attempt just read, so that the owner's timer need not read the clock again.
+   */
+  onAttemptDeadline(attempt: Attempt, nowMs: number): void;
 }
 
 /** The route's per-attempt timeouts; 0 turns one off. */
@@ -64,13 +69,20 @@ export class Attempt implements Dispatcher.DispatchHandler, SocketReuseListener 
   /** Our client is not reading, so the upstream's silence is not its fault (the exchange bounds the pause). */
   #isPaused = false;
 
-  constructor(owner: AttemptOwner, endpoint: Endpoint, poolName: string, deps: AttemptDeps) {
+  /** `startedMs`: now, on `deps.clock`; the owner has usually just read it. */
+  constructor(
+    owner: AttemptOwner,
+    endpoint: Endpoint,
+    poolName: string,
+    deps: AttemptDeps,
+    startedMs: number,
+  ) {
     this.#owner = owner;
     this.endpoint = endpoint;
     this.poolName = poolName;
     this.#clock = deps.clock;
     this.#timeouts = deps.timeouts;
-    this.startedMs = deps.clock.nowMs();
+    this.startedMs = startedMs;
   }
 
   /** When this attempt times out unless the upstream sends something first; Infinity while nothing is timed. */
@@ -88,7 +100,7 @@ export class Attempt implements Dispatcher.DispatchHandler, SocketReuseListener 
     if (this.#abortReason) return controller.abort(this.#abortReason);
     this.#sentMs = this.#clock.nowMs();
     this.#owner.trackSocketReuse(this);
-    this.#owner.onAttemptDeadline(this);
+    this.#owner.onAttemptDeadline(this, this.#sentMs);
   }
 
   onResponseStart(
@@ -101,8 +113,8 @@ export class Attempt implements Dispatcher.DispatchHandler, SocketReuseListener 
     if (this.isSettled || status < 200) return;
     this.status = status;
     this.#lastChunkMs = this.#clock.nowMs();
-    this.#owner.onAttemptDeadline(this);
-    this.#owner.onResponseStart(this, status, headers, statusMessage);
+    this.#owner.onAttemptDeadline(this, this.#lastChunkMs);
+    this.#owner.onResponseStart(this, this.#lastChunkMs, status, headers, statusMessage);
   }
 
   onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -129,7 +141,7 @@ export class Attempt implements Dispatcher.DispatchHandler, SocketReuseListener 
   resume(): void {
     this.#isPaused = false;
     this.#lastChunkMs = this.#clock.nowMs();
-    this.#owner.onAttemptDeadline(this);
+    this.#owner.onAttemptDeadline(this, this.#lastChunkMs);
     this.#controller?.resume();
   }
 

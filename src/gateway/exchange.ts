@@ -7,7 +7,7 @@ import type { ExchangeDeps, ExchangeInit, RouteRuntime } from './exchange-deps.t
 import { publishAttempt, publishRequest, publishRetry } from './request-events.ts';
 import { bodyTooLargeRefusal, isBodyTooLarge } from './body-limit.ts';
 import type { Endpoint } from './endpoint.ts';
-import { clientResponseHeaders, isEventStream } from './headers.ts';
+import { clientResponseHeaders, isEventStream, reasonPhrase } from './headers.ts';
 import { decideRetry, type FailureCause } from './layers/retry.ts';
 import type { GateTicket } from './overload/concurrency-gate.ts';
 import { retryAfterMs } from '../core/retry-after.ts';
@@ -89,18 +89,19 @@ export class Exchange implements AttemptOwner {
   }
 
   start(): void {
-    this.#route.budget.recordRequest();
+    // Each clock read is a call into node; the steps of a request that happen at once share one.
+    this.#route.budget.recordRequest(this.#startMs);
     // The client may have left while its body was being buffered; 'close' has fired already then.
     if (this.#res.destroyed) return this.#finish(499, 'GW_CLIENT_CLOSED');
-    this.#watch(this.#startMs + this.#route.shortestTimeoutMs);
+    this.#watch(this.#startMs + this.#route.shortestTimeoutMs, this.#startMs);
     this.#res.on('close', this.#onClientClose);
-    this.#nextAttemptSafely();
+    this.#nextAttemptSafely(this.#startMs);
   }
 
   /** A bug while starting an attempt costs this request a 500, never the process. */
-  #nextAttemptSafely(): void {
+  #nextAttemptSafely(nowMs: number): void {
     try {
-      this.#nextAttempt();
+      this.#nextAttempt(nowMs);
     } catch {
       // Never rethrow: this also runs from a timer, where a throw would end the process. The request
       // event carries GW_INTERNAL, so the failure is logged and counted.
@@ -109,7 +110,7 @@ export class Exchange implements AttemptOwner {
     }
   }
 
-  #nextAttempt(): void {
+  #nextAttempt(nowMs: number): void {
     this.#cancelRetryTimer = undefined;
     if (this.#isDone) return;
     const selection = this.#deps.selector.select(this.#route.spec.pool, this.#hint, this.#triedEndpoints());
@@ -125,7 +126,7 @@ export class Exchange implements AttemptOwner {
     this.#attempts += 1;
     this.#tried?.add(endpoint);
     endpoint.inFlight += 1;
-    const attempt = new Attempt(this, endpoint, pool.name, this.#route.attemptDeps);
+    const attempt = new Attempt(this, endpoint, pool.name, this.#route.attemptDeps, nowMs);
     this.#current = attempt;
     const request: UpstreamRequest = {
       path: this.#req.url ?? '/',
@@ -155,16 +156,16 @@ export class Exchange implements AttemptOwner {
     this.#deps.reuse.expectSendHeaders(attempt);
   }
 
-  onAttemptDeadline(attempt: Attempt): void {
-    if (attempt === this.#current) this.#watch(attempt.deadlineMs);
+  onAttemptDeadline(attempt: Attempt, nowMs: number): void {
+    if (attempt === this.#current) this.#watch(attempt.deadlineMs, nowMs);
   }
 
   /** Makes the timer fire by `atMs`, unless it already does. */
-  #watch(atMs: number): void {
+  #watch(atMs: number, nowMs: number): void {
     if (this.#isDone || atMs >= this.#timerAtMs) return;
     this.#cancelTimer?.();
     this.#timerAtMs = atMs;
-    this.#cancelTimer = this.#deps.clock.setTimer(atMs - this.#deps.clock.nowMs(), this.#onTimer);
+    this.#cancelTimer = this.#deps.clock.setTimer(atMs - nowMs, this.#onTimer);
   }
 
   readonly #onTimer = (): void => {
@@ -177,16 +178,16 @@ export class Exchange implements AttemptOwner {
     if (nowMs >= totalDeadlineMs) return this.#onTotalTimeout();
     const attempt = this.#current;
     if (attempt && nowMs >= attempt.deadlineMs) attempt.expire();
-    this.#watch(Math.min(totalDeadlineMs, this.#current?.deadlineMs ?? Infinity));
+    this.#watch(Math.min(totalDeadlineMs, this.#current?.deadlineMs ?? Infinity), nowMs);
   };
 
   onResponseStart(
     attempt: Attempt,
+    nowMs: number,
     status: number,
     headers: IncomingHttpHeaders,
     statusMessage: string | undefined,
   ): void {
-    const nowMs = this.#deps.clock.nowMs();
     const latencyMs = nowMs - attempt.startedMs;
     const outcome: Outcome =
       status >= 500 || status === 429
@@ -212,7 +213,8 @@ export class Exchange implements AttemptOwner {
     // The timer stops applying `total` to an event stream (see #onTimer).
     if (this.#isEventStream) outgoing['x-accel-buffering'] ??= 'no';
     // HTTP/2 has no reason phrase (RFC 9113 §8.3.2); node's compat response warns when given one.
-    if (statusMessage && this.#req.httpVersionMajor < 2) this.#res.writeHead(status, statusMessage, outgoing);
+    const reason = this.#req.httpVersionMajor < 2 ? reasonPhrase(statusMessage) : undefined;
+    if (reason) this.#res.writeHead(status, reason, outgoing);
     else this.#res.writeHead(status, outgoing);
     if (this.#isEventStream) this.#res.flushHeaders();
   }
@@ -239,7 +241,8 @@ export class Exchange implements AttemptOwner {
   }
 
   onResponseEnd(attempt: Attempt): void {
-    const latencyMs = this.#deps.clock.nowMs() - attempt.startedMs;
+    const nowMs = this.#deps.clock.nowMs();
+    const latencyMs = nowMs - attempt.startedMs;
     const status = attempt.status;
     this.#settle(
       attempt,
@@ -248,7 +251,7 @@ export class Exchange implements AttemptOwner {
         : { kind: 'success', status, latencyMs },
     );
     this.#res.end();
-    this.#finish(status, undefined);
+    this.#finish(status, undefined, nowMs);
   }
 
   onAttemptError(attempt: Attempt, error: Error): void {
@@ -302,7 +305,9 @@ export class Exchange implements AttemptOwner {
         ? `upstream answered ${cause}`
         : `upstream of pool "${attempt.poolName}" failed: ${cause}`;
     this.#lastFailure = { status: 502, code: 'GW_UPSTREAM_FAILED', message };
-    this.#cancelRetryTimer = this.#deps.clock.setTimer(decision.delayMs, () => this.#nextAttemptSafely());
+    this.#cancelRetryTimer = this.#deps.clock.setTimer(decision.delayMs, () =>
+      this.#nextAttemptSafely(this.#deps.clock.nowMs()),
+    );
     return true;
   }
 
@@ -380,14 +385,14 @@ export class Exchange implements AttemptOwner {
     publishAttempt(this.#requestId, attempt, outcome);
   }
 
-  #finish(status: number, errorCode: ErrorCode | undefined): void {
+  #finish(status: number, errorCode: ErrorCode | undefined, nowMs = this.#deps.clock.nowMs()): void {
     if (this.#isDone) return;
     this.#isDone = true;
     this.#cancelTimer?.();
     this.#cancelRetryTimer?.();
     publishRequest(this.#req, this.#requestId, this.#route.index, this.#current, {
       status,
-      durationMs: this.#deps.clock.nowMs() - this.#startMs,
+      durationMs: nowMs - this.#startMs,
       attempts: this.#attempts,
       errorCode,
     });

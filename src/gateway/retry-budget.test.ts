@@ -11,8 +11,9 @@ describe('RetryBudget (Finagle: ratio of recent requests plus a per-second reser
   });
 
   it('adds ratio × requests, so 1,000 requests allow 200 retries beyond the reserve', () => {
-    const budget = new RetryBudget(new FakeClock(), { ratio: 0.2, minPerSecond: 0, ttlMs: 10_000 });
-    for (let i = 0; i < 1000; i++) budget.recordRequest();
+    const clock = new FakeClock();
+    const budget = new RetryBudget(clock, { ratio: 0.2, minPerSecond: 0, ttlMs: 10_000 });
+    for (let i = 0; i < 1000; i++) budget.recordRequest(clock.nowMs());
     let granted = 0;
     while (budget.tryRetry()) granted += 1;
     expect(granted).toBe(200);
@@ -21,7 +22,7 @@ describe('RetryBudget (Finagle: ratio of recent requests plus a per-second reser
   it('forgets requests and retries older than ttl', () => {
     const clock = new FakeClock();
     const budget = new RetryBudget(clock, { ratio: 0.5, minPerSecond: 0, ttlMs: 10_000 });
-    for (let i = 0; i < 100; i++) budget.recordRequest();
+    for (let i = 0; i < 100; i++) budget.recordRequest(clock.nowMs());
     expect(budget.available()).toBe(50);
     clock.advance(5_000);
     expect(budget.available()).toBe(50);
@@ -37,7 +38,7 @@ describe('RetryBudget (Finagle: ratio of recent requests plus a per-second reser
     // 30 s of 1,000 failing requests per second, each wanting a retry.
     for (let second = 0; second < 30; second++) {
       for (let i = 0; i < 1000; i++) {
-        budget.recordRequest();
+        budget.recordRequest(clock.nowMs());
         if (budget.tryRetry()) retries += 1;
       }
       clock.advance(1_000);

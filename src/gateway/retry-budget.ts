@@ -25,21 +25,22 @@ export class RetryBudget {
     this.#bucketStartMs = clock.nowMs();
   }
 
-  recordRequest(): void {
-    this.#rotate();
+  /** `nowMs`: the request's start on this budget's clock, which the caller has read already. */
+  recordRequest(nowMs: number): void {
+    this.#rotate(nowMs);
     this.#requests[this.#current]! += 1;
   }
 
   /** Withdraws one retry if the budget allows it. */
   tryRetry(): boolean {
-    this.#rotate();
+    this.#rotate(this.#clock.nowMs());
     if (this.available() < 1) return false;
     this.#retries[this.#current]! += 1;
     return true;
   }
 
   available(): number {
-    this.#rotate();
+    this.#rotate(this.#clock.nowMs());
     let requests = 0;
     let retries = 0;
     for (let i = 0; i < bucketCount; i++) {
@@ -49,8 +50,8 @@ export class RetryBudget {
     return this.#reserve + this.#ratio * requests - retries;
   }
 
-  #rotate(): void {
-    const elapsedBuckets = Math.floor((this.#clock.nowMs() - this.#bucketStartMs) / this.#bucketMs);
+  #rotate(nowMs: number): void {
+    const elapsedBuckets = Math.floor((nowMs - this.#bucketStartMs) / this.#bucketMs);
     if (elapsedBuckets <= 0) return;
     for (let i = 0; i < Math.min(elapsedBuckets, bucketCount); i++) {
       this.#current = (this.#current + 1) % bucketCount;

@@ -75,7 +75,7 @@ export class UpgradeExchange {
   }
 
   start(): void {
-    this.#init.route.budget.recordRequest();
+    this.#init.route.budget.recordRequest(this.#startMs);
     // node removed its own listeners from the upgraded socket: an unheard 'error' would end the process.
     this.#client.on('error', () => this.#client.destroy());
     this.#client.once('close', this.#onClientClose);
