@@ -14,6 +14,7 @@ import type { Pool } from './pool.ts';
 import { bodyTooLargeRefusal, isBodyTooLarge } from './body-limit.ts';
 import { hasBody, noBody, readRequestBody } from './request-body.ts';
 import { clientIpOf, hashKeyValueOf, protoOf, requestIdOf } from './request-context.ts';
+import { normalizeTarget } from './request-target.ts';
 import { refuse } from './request-guard.ts';
 import { sendError } from './responses.ts';
 import { RetryBudget } from './retry-budget.ts';
@@ -244,6 +245,7 @@ export class Gateway {
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     this.#track(res);
     const requestId = requestIdOf(req);
+    normalizeTarget(req);
     const path = req.url ?? '/';
     const matched = this.#match(req.method ?? 'GET', path, req.headers);
     const route = matched && this.#routes[matched.index];
@@ -294,6 +296,7 @@ export class Gateway {
   /** The listeners' 'upgrade' handler: a WebSocket handshake is routed like a request, then tunnelled. */
   readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const requestId = requestIdOf(req);
+    normalizeTarget(req);
     const path = req.url ?? '/';
     const matched = this.#match(req.method ?? 'GET', path, req.headers);
     const route = matched && this.#routes[matched.index];
