@@ -94,3 +94,18 @@ export function isEventStream(headers: IncomingHttpHeaders): boolean {
     type.slice(0, eventStreamType.length).toLowerCase() === eventStreamType
   );
 }
+
+/**
+ * The upstream's reason phrase when node can write it, else undefined (node then writes the standard one).
+ * undici decodes the phrase as UTF-8, so an obs-text byte, which RFC 9112 §4 allows, arrives as U+FFFD or
+ * a character beyond Latin-1, and node's writeHead throws on either: the response would be lost over a
+ * phrase clients must ignore anyway.
+ */
+export function reasonPhrase(statusMessage: string | undefined): string | undefined {
+  if (!statusMessage) return undefined;
+  for (let i = 0; i < statusMessage.length; i++) {
+    const code = statusMessage.charCodeAt(i);
+    if (code > 0x7e || (code < 0x20 && code !== 0x09)) return undefined;
+  }
+  return statusMessage;
+}

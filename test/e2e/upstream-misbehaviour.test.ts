@@ -4,6 +4,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   startCountingUpstream,
+  sendRaw,
   startLimitedGateway,
   type CountingUpstream,
   type LimitedGateway,
@@ -89,4 +90,24 @@ describe('upstream misbehaviour', () => {
     // Out of rotation: what follows goes to the healthy endpoint only.
     for (let i = 0; i < 4; i++) expect((await request(gateway.url)).statusCode).toBe(200);
   });
+});
+
+describe('legal upstream answers node cannot echo as they came', () => {
+  it.each([
+    ['an obs-text byte', Buffer.from('HTTP/1.1 200 Caf\xe9\r\nContent-Length: 2\r\n\r\nok', 'latin1')],
+    ['UTF-8 beyond Latin-1', Buffer.from('HTTP/1.1 200 Не найдено\r\nContent-Length: 2\r\n\r\nok', 'utf8')],
+  ])(
+    'a reason phrase with %s (RFC 9112 §4) → the response, with the standard phrase',
+    async (_name, answer) => {
+      const url = await brokenUpstream((socket) => socket.end(answer));
+      gateway = await startLimitedGateway({
+        pools: { api: { endpoints: [{ url }], outlier_detection: { consecutive_failures: 1 } } },
+        routes: [{ pool: 'api', retry: { attempts: 1 } }],
+      });
+      const reply = await sendRaw(gateway.port, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+      expect(reply.text).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(reply.text.endsWith('\r\n\r\nok')).toBe(true);
+      expect(gateway.gateway.status()[0]?.endpoints[0]?.isEjected).toBe(false);
+    },
+  );
 });
