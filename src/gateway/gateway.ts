@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Clock } from '../core/clock.ts';
 import type { EndpointAdminState, PoolStatus } from '../core/events.ts';
@@ -310,7 +311,18 @@ export class Gateway {
     const clientIp = clientIpOf(req);
     const headers = upstreamRequestHeaders(req.headers, { requestId, clientIp, proto: protoOf(req) });
     const hint = { hashKey: route.hashKey && hashKeyValueOf(route.hashKey, req, clientIp) };
-    this.#webSockets.proxy(req, socket, head, { route, requestId, headers, hint });
+    const init = { route, requestId, headers, hint, ticket: undefined };
+    if (!route.guards) return this.#webSockets.proxy(req, socket, head, init);
+    // A handshake is a request until it switches: the route's rate limits, throttle and concurrency gate apply,
+    // and answer through node's own response object on the socket, as they would any request.
+    const res = new ServerResponse(req);
+    res.assignSocket(socket as Socket);
+    res.shouldKeepAlive = false;
+    res.once('finish', () => socket.end(() => socket.destroy()));
+    admit(this.#admissionDeps, route.guards, { req, res, requestId, clientIp }, (ticket) => {
+      res.detachSocket(socket as Socket);
+      this.#webSockets.proxy(req, socket, head, { ...init, ticket });
+    });
   };
 
   /** Upgraded (WebSocket) connections open now; they outlive any request, so a drain waits for them too. */

@@ -6,6 +6,7 @@ import { publishAttempt, publishRequest } from './request-events.ts';
 import type { Outcome } from '../core/outcome.ts';
 import type { PickHint } from './balance/balancer.ts';
 import type { Endpoint } from './endpoint.ts';
+import type { GateTicket } from './overload/concurrency-gate.ts';
 import type { ExchangeDeps, RouteRuntime } from './exchange.ts';
 import { clientResponseHeaders } from './headers.ts';
 import { decideRetry, type FailureCause } from './layers/retry.ts';
@@ -20,6 +21,8 @@ export interface UpgradeInit {
   /** End-to-end request headers with X-Forwarded-* and the request id; hop-by-hop ones already dropped. */
   readonly headers: Record<string, string | string[]>;
   readonly hint: PickHint;
+  /** The handshake's slot in its pool's concurrency gate, held until the upstream answers it. */
+  readonly ticket: GateTicket | undefined;
 }
 
 interface UpgradeAttempt {
@@ -129,6 +132,7 @@ export class UpgradeExchange {
     // The client may be gone before its 'close' was heard; that listener then settles the attempt.
     if (attempt.isSettled || this.#isDone || this.#client.destroyed) return void upstream.destroy();
     this.#settle(attempt, this.#outcomeOf(attempt, 101), true);
+    this.#init.ticket?.responded(101, this.#deps.clock.nowMs());
     this.#client.off('close', this.#onClientClose);
     upstream.setNoDelay(true);
     this.#client.write(switchingProtocolsHead(res, this.#init.requestId));
@@ -147,6 +151,7 @@ export class UpgradeExchange {
     if (this.#init.route.spec.retry.on.includes(status) && this.#tryRetry(attempt, status, outcome))
       return void res.destroy();
     this.#settle(attempt, outcome);
+    this.#init.ticket?.responded(status, this.#deps.clock.nowMs());
     this.#client.write(responseHead(status, clientResponseHeaders(res.headers, this.#init.requestId)));
     res.pipe(this.#client);
     res.once('error', () => this.#client.destroy());
@@ -249,6 +254,7 @@ export class UpgradeExchange {
     if (this.#isDone) return;
     this.#isDone = true;
     this.#cancelRetryTimer?.();
+    this.#init.ticket?.release();
     publishRequest(this.#req, this.#init.requestId, this.#init.route.index, this.#current, {
       status,
       durationMs: this.#deps.clock.nowMs() - this.#startMs,

@@ -2,26 +2,44 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Http2SecureServer } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { UpgradeExchange, type UpgradeDeps, type UpgradeInit } from './upgrade-exchange.ts';
-import { Tunnel } from './upgrade-tunnel.ts';
+import { requestIdOf } from './request-context.ts';
+import { hasBody } from './request-body.ts';
+import { publishRefusal, refusalOf } from './request-guard.ts';
+import { rejectUpgrade, Tunnel } from './upgrade-tunnel.ts';
 
-/** Only WebSocket upgrades are proxied; other Upgrade requests (h2c) stay ordinary requests. */
+/**
+ * Only WebSocket handshakes are proxied as upgrades: bodiless GETs, as RFC 6455 §4.1 has them. Other Upgrade
+ * requests (h2c, a POST asking for websocket) stay ordinary requests, whose Upgrade header is dropped as
+ * hop-by-hop; a handshake would send their method as GET and leave their body to the tunnel.
+ */
 export function isWebSocketUpgrade(req: IncomingMessage): boolean {
   const upgrade = req.headers.upgrade;
   return (
-    upgrade !== undefined && upgrade.split(',').some((token) => token.trim().toLowerCase() === 'websocket')
+    req.method === 'GET' &&
+    !hasBody(req) &&
+    upgrade !== undefined &&
+    upgrade.split(',').some((token) => token.trim().toLowerCase() === 'websocket')
   );
 }
 
 /**
- * Sends a listener's WebSocket upgrades to `handleUpgrade`. Without the callback node would hand every
- * Upgrade request (h2c too) to 'upgrade' once a listener exists, and those must stay ordinary requests.
+ * Sends a listener's WebSocket upgrades to `handleUpgrade`, after the checks guardListener makes of every
+ * request (header count, framing, one Host). Without the callback node would hand every Upgrade request
+ * (h2c too) to 'upgrade' once a listener exists, and those must stay ordinary requests.
  */
 export function proxyWebSockets(
   server: Server | Http2SecureServer,
   handleUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void,
+  maxHeaders: number,
 ): void {
   Object.assign(server, { shouldUpgradeCallback: isWebSocketUpgrade });
-  server.on('upgrade', handleUpgrade);
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const refusal = refusalOf(req, maxHeaders);
+    if (!refusal) return handleUpgrade(req, socket, head);
+    const requestId = requestIdOf(req);
+    rejectUpgrade(socket, refusal.status, refusal.code, refusal.message, requestId);
+    publishRefusal(refusal, requestId, req);
+  });
 }
 
 /** Every upgraded connection of one gateway snapshot, so a drain can wait for them or cut them. */

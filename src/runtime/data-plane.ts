@@ -49,13 +49,13 @@ export class DataPlane {
       this.#host.current.handleUpgrade(req, socket, head);
     this.#listeners = new Listeners((address) =>
       startHttpServer(address, this.#host.handle, config.limits).then((running) => {
-        proxyWebSockets(running.server, handleUpgrade);
+        proxyWebSockets(running.server, handleUpgrade, config.limits.maxHeaders);
         return running;
       }),
     );
     this.#tlsListener = new TlsListener((address, pair) =>
       startTlsServer(address, pair, this.#host.handle, config.limits).then((running) => {
-        proxyWebSockets(running.server, handleUpgrade);
+        proxyWebSockets(running.server, handleUpgrade, config.limits.maxHeaders);
         return running;
       }),
     );

@@ -11,6 +11,7 @@ import { startHttpServer, type RunningServer } from '../../src/gateway/server.ts
 import { proxyWebSockets } from '../../src/gateway/websocket.ts';
 import { eventually } from '../support/gateway-harness.ts';
 import { captureChannel } from '../support/pool-fixtures.ts';
+import { sendRaw } from '../support/raw-http.ts';
 import { startTestUpstream } from '../support/test-upstream.ts';
 import { startWebSocketEcho, type WebSocketEcho } from '../support/ws-echo.ts';
 
@@ -42,7 +43,7 @@ async function startGateway(config: Omit<ConfigInput, 'listen'>): Promise<string
   gateway = new Gateway(parsed, { clock: systemClock, random: Math.random, healthProbeFor: httpHealthProbe });
   gateway.start();
   listener = await startHttpServer({ host: '127.0.0.1', port: 0 }, gateway.handle);
-  proxyWebSockets(listener.server, gateway.handleUpgrade);
+  proxyWebSockets(listener.server, gateway.handleUpgrade, parsed.limits.maxHeaders);
   return listener.url.replace('http:', 'ws:');
 }
 
@@ -218,6 +219,103 @@ describe('WebSocket proxying', () => {
       expect(res.statusCode).toBe(200);
       // Upgrade is hop-by-hop: the upstream sees a plain request.
       expect(body).toBe('plain none');
+    } finally {
+      await upstream.close();
+    }
+  });
+});
+
+describe('a handshake is a request until it switches', () => {
+  const rateLimited = (url: string) => ({
+    pools: { ws: { endpoints: [{ url }] } },
+    routes: [{ pool: 'ws', rate_limits: [{ key: 'ip', rate: '1/m' }] }],
+  });
+
+  it("passes the route's rate limits: 429 past the limit, whatever the upstream would answer", async () => {
+    const upstream = await echo();
+    const url = await startGateway(rateLimited(upstream.url));
+    const { socket } = await connect(url);
+    socket.close();
+    const refused = await rawUpgrade(url, '/');
+    expect(refused.status).toBe(429);
+    expect(JSON.parse(refused.body)).toMatchObject({ error: { code: 'GW_RATE_LIMITED' } });
+    expect(upstream.handshakes).toHaveLength(1);
+  });
+
+  it('cannot carry an ordinary request past the limits either (the upstream answers it without switching)', async () => {
+    const upstream = await startTestUpstream((_req, res) => res.end('plain'));
+    try {
+      const url = await startGateway(rateLimited(upstream.url));
+      expect(await rawUpgrade(url, '/')).toEqual({ status: 200, body: 'plain' });
+      expect((await rawUpgrade(url, '/')).status).toBe(429);
+    } finally {
+      await upstream.close();
+    }
+  });
+
+  it("holds a concurrency slot until the upstream answers, not for the tunnel's life", async () => {
+    const upstream = await echo();
+    const url = await startGateway({
+      pools: { ws: { endpoints: [{ url: upstream.url }], concurrency: 1, queue: { max: 0 } } },
+      routes: [{ pool: 'ws' }],
+    });
+    const first = await connect(url);
+    const second = await connect(url);
+    second.socket.send('both open');
+    await eventually(() => second.messages.includes('both open'), 5_000, 'an echo on the second tunnel');
+    expect(first.socket.readyState).toBe(WebSocket.OPEN);
+  });
+
+  it('holds that slot while the upstream has not answered: a second handshake is shed', async () => {
+    const upstream = await startTestUpstream(() => undefined);
+    let pending: Promise<unknown> | undefined;
+    try {
+      const url = await startGateway({
+        pools: { ws: { endpoints: [{ url: upstream.url }], concurrency: 1, queue: { max: 0 } } },
+        routes: [{ pool: 'ws' }],
+      });
+      pending = rawUpgrade(url, '/').catch(() => undefined);
+      await eventually(() => gateway!.status()[0]?.overload?.inFlight === 1, 5_000, 'the first handshake');
+      const shed = await rawUpgrade(url, '/');
+      expect(shed.status).toBe(503);
+      expect(JSON.parse(shed.body)).toMatchObject({ error: { code: 'GW_SHED' } });
+    } finally {
+      await upstream.close();
+    }
+    // The upstream went without answering: the first handshake ends too (502).
+    await pending;
+  });
+
+  it('is refused like any request when its framing is ambiguous (two Host lines)', async () => {
+    const upstream = await echo();
+    const url = await startGateway(onePool([upstream.url]));
+    const { port } = new URL(url);
+    const reply = await sendRaw(
+      Number(port),
+      'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+    expect(reply.status).toBe(400);
+    expect(reply.errorCode).toBe('GW_BAD_REQUEST');
+    expect(upstream.handshakes).toHaveLength(0);
+  });
+
+  it('forwards a POST that asks for websocket as the POST it is, body and all', async () => {
+    const upstream = await startTestUpstream((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += String(chunk)));
+      req.on('end', () => res.end(`${req.method} ${body} ${req.headers.upgrade ?? 'no upgrade'}`));
+    });
+    try {
+      const url = await startGateway(onePool([upstream.url]));
+      const { port } = new URL(url);
+      const reply = await sendRaw(
+        Number(port),
+        'POST / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, close\r\nUpgrade: websocket\r\n' +
+          'Content-Length: 5\r\n\r\nhello',
+      );
+      expect(reply.status).toBe(200);
+      expect(reply.text.endsWith('POST hello no upgrade')).toBe(true);
     } finally {
       await upstream.close();
     }
