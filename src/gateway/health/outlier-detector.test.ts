@@ -150,15 +150,39 @@ describe('OutlierDetector', () => {
   });
 
   it.each([
-    [1, 1.0, 'the last endpoint in is never ejected'],
+    [1, 1.0, 'the last endpoint in rotation is never ejected'],
     [1, 0.5, 'max ejected fraction 0.5 allows 0 of 1'],
-    [2, 1.0, 'the last endpoint in is never ejected'],
+    [2, 1.0, 'the last endpoint in rotation is never ejected'],
   ])('never ejects the last endpoint in (%i endpoints, fraction %d)', (count, fraction, rule) => {
     const { endpoints, detector, failTimes } = setup(count, { ...outlierSpec, maxEjectedFraction: fraction });
     for (const endpoint of endpoints) failTimes(endpoint, 3);
     expect(endpoints.filter((e) => e.isEjected)).toHaveLength(count - 1);
     expect(detector.refusedEjections).toBe(1);
     expect(ejections.events.at(-1)?.reason).toMatch(new RegExp(`^refused: .*, ${rule}$`));
+  });
+
+  it('counts unhealthy, cooling and draining endpoints as out of rotation: the last one serving stays', () => {
+    const { endpoints, detector, failTimes } = setup(4, { ...outlierSpec, maxEjectedFraction: 1 });
+    const [a, b, c, d] = endpoints as [Endpoint, Endpoint, Endpoint, Endpoint];
+    a.isHealthy = false;
+    b.coolingUntilMs = 5_000;
+    c.adminState = 'draining';
+    failTimes(d, 3);
+    expect(d.isEjected).toBe(false);
+    expect(detector.refusedEjections).toBe(1);
+    expect(ejections.events.at(-1)?.reason).toMatch(/the last endpoint in rotation is never ejected$/);
+  });
+
+  it('with a failover pool, ejects every endpoint, so that passive detection alone fails the pool over', () => {
+    const clock = new FakeClock();
+    const endpoints = [1, 2, 3, 4].map(
+      (i) => new Endpoint('api', { url: `http://10.0.0.${i}`, weight: 1, drain: false }),
+    );
+    const spec = { ...outlierSpec, maxEjectedFraction: 0.25 };
+    const detector = new OutlierDetector('api', endpoints, spec, { clock, mayEjectAll: true });
+    for (const endpoint of endpoints) for (let i = 0; i < 3; i++) detector.recordOutcome(endpoint, fail);
+    expect(endpoints.every((endpoint) => endpoint.isEjected)).toBe(true);
+    expect(detector.refusedEjections).toBe(0);
   });
 
   it('uneject() returns an ejected endpoint at once and cancels its timer (active check passed)', () => {

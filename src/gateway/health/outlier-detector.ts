@@ -14,8 +14,9 @@ export interface OutlierDetectorDeps {
   /** An endpoint was ejected or returned. */
   readonly onChange?: (() => void) | undefined;
   /**
-   * The pool has a failover pool: then every endpoint may be ejected. The fraction guard keeps a pool from
-   * ejecting itself into overload, which cannot happen when another pool takes the traffic.
+   * The pool has a failover pool: then every endpoint may be ejected, so that passive detection alone can
+   * fail a dead pool over. The guards keep a pool from ejecting itself into overload or emptiness, and a pool
+   * that ejects below its panic threshold hands its traffic to the failover pool instead.
    */
   readonly mayEjectAll?: boolean | undefined;
 }
@@ -36,7 +37,8 @@ const ejectionChannel = channel(channelNames.ejection);
  * this endpoint's recent ejections, capped at max; k decays by one per `intervalMs` outside ejection,
  * computed lazily when next needed rather than by a sweep timer (same result, no idle timers).
  * Ejections never exceed floor(maxEjectedFraction × pool size) — strict, as Envoy since envoy#27909 —
- * and never take the last endpoint still in: a one-endpoint pool only detects and reports refusals.
+ * and never take the last endpoint still in rotation (ready: healthy, not ejected, cooling or draining):
+ * a one-endpoint pool only detects and reports refusals. A pool with a failover pool has neither guard.
  */
 export class OutlierDetector {
   readonly #poolName: string;
@@ -112,13 +114,15 @@ export class OutlierDetector {
   #tryEject(endpoint: Endpoint, state: OutlierState, cause: string): void {
     const poolSize = this.#states.size;
     const allowedByFraction = Math.floor(this.#spec.maxEjectedFraction * poolSize);
-    const allowed = this.#deps.mayEjectAll ? poolSize : Math.min(allowedByFraction, poolSize - 1);
-    if (this.#ejectedCount + 1 > allowed) {
+    const rule = this.#deps.mayEjectAll
+      ? undefined
+      : this.#ejectedCount + 1 > allowedByFraction
+        ? `max ejected fraction ${this.#spec.maxEjectedFraction} allows ${allowedByFraction} of ${poolSize}`
+        : !this.#hasOtherReady(endpoint)
+          ? 'the last endpoint in rotation is never ejected'
+          : undefined;
+    if (rule) {
       this.#refusedEjections += 1;
-      const rule =
-        allowedByFraction > poolSize - 1
-          ? 'the last endpoint in is never ejected'
-          : `max ejected fraction ${this.#spec.maxEjectedFraction} allows ${allowedByFraction} of ${poolSize}`;
       this.#publish(endpoint, false, 0, `refused: ${cause}; ${this.#ejectedCount} already ejected, ${rule}`);
       return;
     }
@@ -136,6 +140,12 @@ export class OutlierDetector {
     );
     this.#publish(endpoint, true, durationMs, cause);
     this.#deps.onChange?.();
+  }
+
+  /** Unhealthy, cooling and draining endpoints are out of rotation as surely as ejected ones. */
+  #hasOtherReady(endpoint: Endpoint): boolean {
+    for (const other of this.#states.keys()) if (other !== endpoint && other.isReady) return true;
+    return false;
   }
 
   #return(endpoint: Endpoint, state: OutlierState, reason: string): void {
