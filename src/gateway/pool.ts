@@ -157,11 +157,14 @@ export class Pool {
 
   /**
    * The upstream answered 429/503 with Retry-After: it leaves rotation for that long (capped by
-   * `max_cool_down`) and comes back by itself; a later, longer request extends the cool-down.
+   * `max_cool_down`) and comes back by itself; a later, longer request extends the cool-down. The last
+   * endpoint in rotation stays, unless a failover pool takes the traffic (LiteLLM does not cool a single
+   * deployment): a 429 may be about one client's quota, and would otherwise refuse every client.
    */
   coolDown(endpoint: Endpoint, durationMs: number): void {
     const cappedMs = Math.min(durationMs, this.spec.maxCoolDownMs);
     if (endpoint.poolName !== this.name || cappedMs <= 0) return;
+    if (this.spec.failover === undefined && !this.endpoints.some((e) => e !== endpoint && e.isReady)) return;
     const untilMs = this.#clock.nowMs() + cappedMs;
     if (untilMs <= endpoint.coolingUntilMs) return;
     this.#coolDownTimers.get(endpoint)?.();

@@ -341,6 +341,23 @@ describe('upstream back-pressure', () => {
     expect(cooling.coolDownRemainingMs).toBeLessThanOrEqual(30_000);
   });
 
+  it("keeps the last endpoint in rotation: one client's 429 does not refuse every client", async () => {
+    const quota = await countingUpstream((req, res) => {
+      if (req.headers['x-api-key'] !== 'over-quota') return res.end('ok');
+      res.writeHead(429, { 'retry-after': '20' });
+      res.end('your quota is spent');
+    });
+    gateway = await startTestGateway({
+      pools: { api: { endpoints: [{ url: quota.url }] } },
+      routes: [{ pool: 'api' }],
+    });
+    const refused = await send(gateway.url, { 'x-api-key': 'over-quota' });
+    expect(refused.status).toBe(429);
+    expect(refused.headers['retry-after']).toBe('20');
+    expect((await send(gateway.url, { 'x-api-key': 'someone-else' })).status).toBe(200);
+    expect(gateway.gateway.status()[0]!.endpoints[0]!.coolDownRemainingMs).toBe(0);
+  });
+
   it('throttles a pool whose upstream keeps refusing (SRE formula), but never critical requests', async () => {
     const drowning = await countingUpstream((_req, res) => {
       res.writeHead(503);
