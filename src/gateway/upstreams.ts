@@ -1,5 +1,6 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { buildConnector, Pool, type Dispatcher } from 'undici';
+import { buildConnector, errors, Pool, type Dispatcher } from 'undici';
+import type { Duplex } from 'node:stream';
 import type { Endpoint } from './endpoint.ts';
 
 export interface UpstreamOptions {
@@ -16,14 +17,20 @@ export class Upstreams {
   readonly #pools = new Map<Endpoint, Pool>();
 
   add(endpoint: Endpoint, options: UpstreamOptions): void {
-    const connectOptions = { timeout: options.connectTimeoutMs };
+    // undici's own connect timer is off (0): it runs on its coarse clock, which fired a 100 ms timeout after
+    // about a second and a 1 s one after 1.5 s. The connector below times the connect (and TLS) itself.
+    const connector = buildConnector({ timeout: 0 });
+    const connect = withConnectTimeout(
+      isHttpsAddress(endpoint) ? withoutServerName(connector) : connector,
+      options.connectTimeoutMs,
+    );
     const pool = new Pool(endpoint.url.origin, {
       connections: options.maxConnections,
       // undici lowers this further to the upstream's Keep-Alive hint minus 2 s, so we close idle sockets
       // before the upstream does and avoid the keep-alive race (resilience.md, pitfall 7).
       keepAliveTimeout: options.keepAliveTimeoutMs,
       keepAliveMaxTimeout: options.keepAliveTimeoutMs,
-      connect: isHttpsAddress(endpoint) ? withoutServerName(buildConnector(connectOptions)) : connectOptions,
+      connect,
       // One request per connection at a time: pipelining lets one slow response stall the next (pitfall 8).
       pipelining: 1,
     });
@@ -54,6 +61,32 @@ function withoutServerName(connect: buildConnector.connector): buildConnector.co
     const { servername, ...others } = options;
     void servername;
     return connect(others, callback);
+  };
+}
+
+/**
+ * Fails a connection that is not up (TCP and, for https, TLS) within `timeoutMs` with undici's own
+ * ConnectTimeoutError, on a node timer: so `timeouts.connect` means what it says, and the attempt is
+ * classified (and retried) as a connect timeout, as before.
+ */
+function withConnectTimeout(connect: buildConnector.connector, timeoutMs: number): buildConnector.connector {
+  if (timeoutMs <= 0) return connect;
+  return (options, callback) => {
+    let isSettled = false;
+    const timer = setTimeout(() => {
+      isSettled = true;
+      socket?.destroy();
+      const where = `${options.hostname}:${options.port}`;
+      callback(new errors.ConnectTimeoutError(`connect to ${where} timed out after ${timeoutMs} ms`), null);
+    }, timeoutMs);
+    // undici's connector returns the socket it opens, though its types say void.
+    const socket = connect(options, (error, connected) => {
+      clearTimeout(timer);
+      if (isSettled) return void connected?.destroy();
+      isSettled = true;
+      if (error) callback(error, null);
+      else callback(null, connected);
+    }) as unknown as Duplex | undefined;
   };
 }
 
