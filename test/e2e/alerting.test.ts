@@ -115,8 +115,10 @@ describe('alerting in a running Bulwark: monitor → pipeline → outbox → sig
     await eventually(
       async () => (await api<{ alerts: unknown[] }>('/api/v1/alerts')).body.alerts.length === 0,
     );
+    expect((await api('/api/v1/notifications')).status).toBe(401);
     const delivered = await api<{ notifications: { state: string }[] }>(
       '/api/v1/notifications?state=delivered',
+      write('GET'),
     );
     expect(delivered.body.notifications.map((n) => n.state)).toEqual(['delivered', 'delivered']);
   });

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../../observability/index.ts';
 import { ServiceError, type SilenceView } from '../../services/index.ts';
-import { guardedJson } from './guarded.ts';
+import { guardedJson, isAdmitted } from './guarded.ts';
 import { readJsonBody } from './json-body.ts';
 import { sendBadInput, sendError, sendJson, type AdminRoute } from './respond.ts';
 
@@ -53,7 +53,8 @@ const outboxStates = new Set(['pending', 'delivered', 'dead']);
 
 /**
  * /api/v1/alerts (+ ack), /api/v1/silences (Alertmanager's verbs: create, list, delete = expire) and
- * /api/v1/notifications (the outbox: pending, delivered and dead-lettered). Writes need an admin token.
+ * /api/v1/notifications (the outbox: pending, delivered and dead-lettered). Writes, and reads of the
+ * outbox, need an admin token.
  */
 export function alertRoutes(options: AlertRoutesOptions): AdminRoute[] {
   const { alerts } = options;
@@ -106,7 +107,9 @@ export function alertRoutes(options: AlertRoutesOptions): AdminRoute[] {
     {
       method: 'GET',
       path: '/api/v1/notifications',
+      // Unlike alerts and silences, the outbox holds status page subscribers' deliveries: who was written to.
       handle: async (request, response) => {
+        if (!isAdmitted(request, response, options.adminTokens())) return;
         const query = new URL(request.url ?? '/', 'http://admin').searchParams;
         const state = query.get('state') ?? undefined;
         if (state !== undefined && !outboxStates.has(state))

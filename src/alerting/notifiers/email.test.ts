@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSelfSignedCertificate, type SelfSignedCertificate } from '../../../test/support/self-signed.ts';
 import { sampleFiring, sampleResolved } from '../../../test/support/sample-notification.ts';
 import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../../test/support/smtp-sink.ts';
-import { emailNotifier, securityOf, transportOptions, type EmailConfig } from './email.ts';
+import { emailNotifier, maskAddresses, securityOf, transportOptions, type EmailConfig } from './email.ts';
 import { DeliveryError, type NotifierIo } from './notifier.ts';
 
 const user = 'alerts-bot';
@@ -69,6 +69,15 @@ async function withinMs<T>(promise: Promise<T>, ms: number, what: string): Promi
 const addresses = (field: AddressObject | AddressObject[] | undefined) =>
   [field ?? []].flat().flatMap((a) => a.value.map((v) => v.address));
 const referencesOf = (mail: ParsedMail) => [mail.references ?? []].flat();
+
+describe('maskAddresses (errors are stored and logged; recipients may be status page subscribers)', () => {
+  it('keeps the first letter and the domain of each address, and the text around it', () => {
+    expect(maskAddresses('550 <bob2@example.com>: rejected')).toBe('550 <b…@example.com>: rejected');
+    expect(maskAddresses('a@b.io, carol.x+tag@mail.example.org')).toBe('a…@b.io, c…@mail.example.org');
+    expect(maskAddresses('RCPT TO:<dave@x.example> 550')).toBe('RCPT TO:<d…@x.example> 550');
+    expect(maskAddresses('no address here @ all')).toBe('no address here @ all');
+  });
+});
 
 describe('email config', () => {
   it('defaults to port 587 with STARTTLS required, and to implicit TLS on 465', () => {
@@ -317,7 +326,7 @@ describe('email delivery errors', () => {
   });
 
   it('reports a partial delivery without retrying it', async () => {
-    const unknown = { 'gone@acme.example': '550 5.1.1 No such user' };
+    const unknown = { 'gone@acme.example': '550 5.1.1 <gone@acme.example>: No such user' };
     await withSink({ security: 'plain', rcptReplies: unknown }, async (sink) => {
       const config = configOf(
         { port: sink.port, tls: 'none' },
@@ -326,8 +335,9 @@ describe('email delivery errors', () => {
       const error = await failureOf(emailNotifier.send(sampleFiring(), config, ioWith()));
       expect(error).toMatchObject({ isRetryable: false, status: 550 });
       expect(error.message).toContain(
-        'for 1 of 2 recipients; rejected gone@acme.example: 550 5.1.1 No such user',
+        'for 1 of 2 recipients; rejected g…@acme.example: 550 5.1.1 <g…@acme.example>: No such user',
       );
+      expect(error.message).not.toContain('gone@');
       expect((await sink.waitForMails(1))[0]?.envelopeTo).toEqual(['oncall@acme.example']);
     });
   });

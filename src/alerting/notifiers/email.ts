@@ -289,12 +289,21 @@ function partialDelivery(smtp: SmtpSettings, info: SMTPSentMessageInfo): Deliver
   const reply = first?.response === undefined ? '' : `: ${redact(first.response, smtp)}`;
   const message =
     `SMTP ${smtp.host}:${smtp.port} accepted the mail for ${accepted.length} of ` +
-    `${accepted.length + rejected.length} recipients; rejected ${rejected.join(', ')}${reply}`;
+    `${accepted.length + rejected.length} recipients; rejected ${rejected.map(maskAddresses).join(', ')}${reply}`;
   return new DeliveryError(message, { isRetryable: false, status: first?.responseCode });
 }
 
+/**
+ * `bob@example.com` → `b…@example.com`. Errors are kept in the outbox and logged, and the recipients may be
+ * status page subscribers, whose addresses are theirs: the first letter and the domain are enough to tell
+ * which recipient a relay refused.
+ */
+export function maskAddresses(text: string): string {
+  return text.replace(/([^\s<>:;,"@])[^\s<>:;,"@]*@(?=[^\s<>:;,"@]+\.[^\s<>:;,"@]+)/g, '$1…@');
+}
+
 // The server's own words help whoever fixes the config; a server could still echo what we sent, so the
-// credentials, plain and in the base64 forms AUTH PLAIN/LOGIN send, are blanked out.
+// credentials, plain and in the base64 forms AUTH PLAIN/LOGIN send, are blanked out, and addresses masked.
 function redact(text: string, smtp: SmtpSettings): string {
   let clean = text.trim().replace(/\s+/g, ' ');
   const { user, password } = smtp;
@@ -309,5 +318,5 @@ function redact(text: string, smtp: SmtpSettings): string {
     ];
     for (const secret of secrets) clean = clean.replaceAll(secret, '[redacted]');
   }
-  return clean.slice(0, 200);
+  return maskAddresses(clean).slice(0, 200);
 }
