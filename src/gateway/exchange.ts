@@ -13,7 +13,7 @@ import type { GateTicket } from './overload/concurrency-gate.ts';
 import { retryAfterMs } from '../core/retry-after.ts';
 import type { RequestBody } from './request-body.ts';
 import { sendError, sseErrorFrame } from './responses.ts';
-import { isEventBoundary, eventBoundary, sseTail } from './sse.ts';
+import { EventStreamProgress } from './sse.ts';
 import { classifyUpstreamError, describeOutcome } from './upstream-errors.ts';
 import type { UpstreamRequest } from './upstreams.ts';
 
@@ -53,11 +53,10 @@ export class Exchange implements AttemptOwner {
   #attempts = 0;
   #current: Attempt | undefined;
   #isCommitted = false;
-  #isEventStream = false;
   #isDone = false;
   #isPaused = false;
-  /** The last four bytes forwarded of an event stream, to tell whether an event was cut in half. */
-  #sseTail = eventBoundary;
+  /** How far an event stream's events got, to end a broken one without completing a half-sent event. */
+  #eventStream: EventStreamProgress | undefined;
   #lastFailure: GatewayFailure | undefined;
   /**
    * The one timer behind every timeout of this request: the total, and its attempt's first byte and idle.
@@ -174,7 +173,7 @@ export class Exchange implements AttemptOwner {
     if (this.#isDone) return;
     const nowMs = this.#deps.clock.nowMs();
     // `total` bounds ordinary responses only; a stream is bounded by the idle timeout between events.
-    const totalDeadlineMs = this.#isEventStream ? Infinity : this.#deadlineMs;
+    const totalDeadlineMs = this.#eventStream ? Infinity : this.#deadlineMs;
     if (nowMs >= totalDeadlineMs) return this.#onTotalTimeout();
     const attempt = this.#current;
     if (attempt && nowMs >= attempt.deadlineMs) attempt.expire();
@@ -208,19 +207,19 @@ export class Exchange implements AttemptOwner {
 
   #commit(status: number, headers: IncomingHttpHeaders, statusMessage: string | undefined): void {
     this.#isCommitted = true;
-    this.#isEventStream = isEventStream(headers);
+    if (isEventStream(headers)) this.#eventStream = new EventStreamProgress();
     const outgoing = clientResponseHeaders(headers, this.#requestId);
     // The timer stops applying `total` to an event stream (see #onTimer).
-    if (this.#isEventStream) outgoing['x-accel-buffering'] ??= 'no';
+    if (this.#eventStream) outgoing['x-accel-buffering'] ??= 'no';
     // HTTP/2 has no reason phrase (RFC 9113 §8.3.2); node's compat response warns when given one.
     const reason = this.#req.httpVersionMajor < 2 ? reasonPhrase(statusMessage) : undefined;
     if (reason) this.#res.writeHead(status, reason, outgoing);
     else this.#res.writeHead(status, outgoing);
-    if (this.#isEventStream) this.#res.flushHeaders();
+    if (this.#eventStream) this.#res.flushHeaders();
   }
 
   onResponseData(attempt: Attempt, chunk: Buffer): void {
-    if (this.#isEventStream) this.#sseTail = sseTail(this.#sseTail, chunk);
+    this.#eventStream?.observe(chunk);
     if (this.#res.write(chunk) || this.#isPaused) return;
     // Backpressure: a slow client pauses the upstream read instead of growing our buffer. The attempt has no
     // idle deadline while paused, so this timer bounds the pause: a stalled reader must not pin a connection.
@@ -319,11 +318,10 @@ export class Exchange implements AttemptOwner {
         : { kind: 'failure', reason: 'reset', latencyMs };
     this.#settle(attempt, outcome);
     const message = `upstream of pool "${attempt.poolName}" failed mid-response: ${describeOutcome(outcome)}`;
-    if (this.#isEventStream) {
-      // Close a half-written event first, or parsers would glue the error frame onto it as one message.
+    if (this.#eventStream) {
       const frame = sseErrorFrame('GW_UPSTREAM_STREAM_FAILED', message, this.#requestId);
       // The error event must reach the client before the connection goes, so destroy only once it is flushed.
-      this.#res.write(isEventBoundary(this.#sseTail) ? frame : `\n\n${frame}`, () => this.#res.destroy());
+      this.#res.write(this.#eventStream.closingFrame(frame), () => this.#res.destroy());
     } else {
       this.#res.destroy();
     }

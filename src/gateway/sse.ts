@@ -1,16 +1,91 @@
-/** Server-sent events framing, as far as the gateway must understand it to end a broken stream cleanly. */
+/**
+ * Server-sent events, as far as the gateway must follow a forwarded stream to end a broken one honestly
+ * (WHATWG HTML, "Interpreting an event stream"). A stream cut inside an event must not look like it ended
+ * with that event: the client would take a half-sent event for a whole one (truncated JSON from an LLM
+ * token stream), and its lastEventId would name an event it never got whole, so a reconnect with
+ * Last-Event-ID would skip it.
+ */
 
-// "\n\n" as the last bytes: nothing written yet, or a complete event.
-export const eventBoundary = 0x0a0a;
+const lf = 0x0a;
+const cr = 0x0d;
 
-/** Folds the last bytes of `chunk` into the running four-byte tail of what was forwarded. */
-export function sseTail(tail: number, chunk: Buffer): number {
-  let next = tail;
-  for (let i = Math.max(0, chunk.length - 4); i < chunk.length; i++) next = ((next << 8) | chunk[i]!) >>> 0;
-  return next;
-}
+/** What was forwarded of one event stream: where it stands between events, and the id a client holds. */
+export class EventStreamProgress {
+  /** Characters of the current line so far; 0 at the start of a line. */
+  #lineLength = 0;
+  /** The current line while it may still be an `id` line (latin1: byte for byte what the upstream sent). */
+  #idLine = '';
+  #isIdCandidate = true;
+  /** The last byte was CR: an LF now completes a CRLF line ending, not a blank line. */
+  #isAfterCr = false;
+  /** A line of the current event has ended: a blank line now dispatches it. */
+  #isInEvent = false;
+  /** The client's "last event ID buffer": the latest `id` field, whether or not its event completed. */
+  #idBuffer = '';
+  /** The buffer at the last blank line: the lastEventId of a client that received everything whole. */
+  #dispatchedId = '';
 
-/** An SSE event ends with a blank line: LF LF, or CR LF CR LF. */
-export function isEventBoundary(tail: number): boolean {
-  return (tail & 0xffff) === eventBoundary || tail === 0x0d0a0d0a || (tail & 0xffff) === 0x0d0d;
+  /** Follows the bytes of `chunk`, as a client's parser would read them. */
+  observe(chunk: Buffer): void {
+    const text = chunk.toString('latin1');
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (code === lf && this.#isAfterCr) {
+        this.#isAfterCr = false;
+        continue;
+      }
+      this.#isAfterCr = code === cr;
+      if (code === cr || code === lf) {
+        this.#endLine();
+        continue;
+      }
+      this.#lineLength += 1;
+      if (!this.#isIdCandidate) continue;
+      this.#idLine += text[i];
+      // `id` alone is a field too (empty value); anything else of three characters or more is not `id:`.
+      if (this.#idLine.length === 3 && this.#idLine !== 'id:') this.#isIdCandidate = false;
+    }
+  }
+
+  /** Nothing of an event is pending: what was forwarded ended with a blank line (or nothing was). */
+  get isAtEventBoundary(): boolean {
+    return this.#lineLength === 0 && !this.#isInEvent;
+  }
+
+  /**
+   * The bytes that end the stream with `frame`, a whole `error` event. Cut inside an event, the frame is
+   * joined to that event rather than completing it as sent: its type becomes `error`, so no handler of
+   * ordinary events sees the half-sent data, and an `id` field puts back the last id of a whole event. The
+   * joined event's data then begins with the half-sent data lines, before the frame's own.
+   */
+  closingFrame(frame: string): Buffer {
+    const body = Buffer.from(frame);
+    if (this.isAtEventBoundary) return body;
+    // Ending the half line; a line start needs nothing, and a blank line there would dispatch the event.
+    const endOfLine = this.#lineLength > 0 ? '\n' : '';
+    const id = this.#idBuffer === this.#dispatchedId ? '' : `id: ${this.#dispatchedId}\n`;
+    // The id goes back byte for byte as the upstream sent it.
+    return Buffer.concat([Buffer.from(endOfLine + id, 'latin1'), body]);
+  }
+
+  #endLine(): void {
+    if (this.#lineLength === 0) {
+      this.#dispatchedId = this.#idBuffer;
+      this.#isInEvent = false;
+    } else {
+      if (this.#isIdCandidate) this.#applyIdLine(this.#idLine);
+      this.#isInEvent = true;
+    }
+    this.#lineLength = 0;
+    this.#idLine = '';
+    this.#isIdCandidate = true;
+  }
+
+  #applyIdLine(line: string): void {
+    if (line !== 'id' && !line.startsWith('id:')) return;
+    let value = line.slice(3);
+    if (value.startsWith(' ')) value = value.slice(1);
+    // The spec ignores an id containing NUL.
+    if (!value.includes('\0')) this.#idBuffer = value;
+  }
 }

@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseEventStream } from '../support/event-stream-parser.ts';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway-harness.ts';
 import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
 
@@ -43,10 +44,12 @@ describe('upstream quirks and slow clients', () => {
     expect(gateway.gateway.status()[0]?.endpoints[0]?.isEjected).toBe(false);
   });
 
-  it('starts the SSE error frame on an event boundary when the upstream dies mid-event', async () => {
+  it('ends an SSE stream cut mid-event with an error event, never with the half-sent event', async () => {
     const up = await upstream((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write('data: {"token":"Hel"}\n\ndata: {"tok', () => setTimeout(() => res.socket?.destroy(), 20));
+      res.write('id: 1\ndata: {"token":"Hel"}\n\nid: 2\ndata: {"tok', () =>
+        setTimeout(() => res.socket?.destroy(), 20),
+      );
     });
     gateway = await startTestGateway({
       pools: { llm: { endpoints: [{ url: up.url }] } },
@@ -59,8 +62,12 @@ describe('upstream quirks and slow clients', () => {
         for await (const chunk of res.body) text += String(chunk);
       })(),
     ).rejects.toThrow();
-    const events = text.split('\n\n').filter(Boolean);
-    expect(events.at(-1)).toMatch(/^event: error\ndata: \{"error":\{"code":"GW_UPSTREAM_STREAM_FAILED"/);
+    // As an EventSource reads it: the whole event, then an error; a reconnect would ask for event 2 again.
+    const { events, lastEventId } = parseEventStream(text);
+    expect(events.map((event) => event.type)).toEqual(['message', 'error']);
+    expect(events[0]?.data).toBe('{"token":"Hel"}');
+    expect(events[1]?.data).toMatch(/"code":"GW_UPSTREAM_STREAM_FAILED"/);
+    expect(lastEventId).toBe('1');
   });
 
   it('lets go of the upstream when a client stops reading for longer than the idle timeout', async () => {
