@@ -276,7 +276,8 @@ export class Gateway {
     if (!hasBody(req)) return new Exchange(this.#exchangeDeps, route, req, res, init).start();
     // Without retries there is nothing to replay, so the body streams straight through.
     const maxReplayBytes = route.spec.retry.attempts > 1 ? route.spec.maxReplayBodyBytes : 0;
-    readRequestBody(req, maxReplayBytes, route.spec.maxBodyBytes)
+    const goOn = req.headers.expect === undefined ? undefined : () => res.writeContinue();
+    readRequestBody(req, maxReplayBytes, route.spec.maxBodyBytes, goOn)
       // Past max_body: 413 and close. Otherwise the client went away or broke framing (answered by the
       // server's clientError handler): nothing to answer.
       .then(

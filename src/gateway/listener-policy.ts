@@ -44,14 +44,18 @@ export function guardListener(
 ): void {
   // The response under way per connection, so a late parse error or timeout never writes into it.
   const inFlight = new WeakMap<object, ServerResponse>();
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     inFlight.set(req.socket, res);
     const refusal = refusalOf(req, limits.maxHeaders);
     if (!refusal) return handle(req, res);
     const requestId = requestIdOf(req);
     refuse(res, refusal, requestId);
     publishRefusal(refusal, requestId, req);
-  });
+  };
+  server.on('request', onRequest);
+  // `Expect: 100-continue`: node would send 100 at once; the gateway sends it only when it is about to read
+  // the body (see readRequestBody), so a request it refuses (404, 413, 429) is refused before the upload.
+  server.on('checkContinue', onRequest);
   server.on('clientError', (error: Error, socket: Duplex) =>
     answerClientError(error, socket, inFlight.get(socket), limits.maxHeaderBytes),
   );

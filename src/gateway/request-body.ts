@@ -22,16 +22,22 @@ export function hasBody(req: IncomingMessage): boolean {
  */
 export const noBody: RequestBody = { kind: 'none' };
 
-/** Past `maxBodyBytes` (the route's max_body) the read fails with GW_BODY_TOO_LARGE, or the stream does. */
+/**
+ * Past `maxBodyBytes` (the route's max_body) the read fails with GW_BODY_TOO_LARGE, or the stream does.
+ * `onAccepted` runs once the declared length is allowed, before a byte is read: where a client that sent
+ * `Expect: 100-continue` is told to go on.
+ */
 export async function readRequestBody(
   req: IncomingMessage,
   maxReplayBytes: number,
   maxBodyBytes = Number.POSITIVE_INFINITY,
+  onAccepted?: () => void,
 ): Promise<RequestBody> {
   if (!hasBody(req)) return noBody;
   const declaredBytes = Number(req.headers['content-length'] ?? Number.NaN);
   // Refused before a byte of it is read: the client said how much is coming.
   if (declaredBytes > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
+  onAccepted?.();
   if (maxReplayBytes === 0 || declaredBytes > maxReplayBytes)
     return streamed(req, declaredBytes, maxBodyBytes);
   const held: Buffer[] = [];

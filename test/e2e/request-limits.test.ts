@@ -151,3 +151,45 @@ async function writeChunksWhileOpen(socket: Socket, chunkBytes: number, totalByt
   }
   return sentBytes;
 }
+
+describe('Expect: 100-continue', () => {
+  const expecting = (path: string, bytes: number) =>
+    `POST ${path} HTTP/1.1\r\nHost: api.test\r\nContent-Length: ${bytes}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`;
+
+  it('refuses a body over max_body with 413 and no 100 Continue: the client never starts the upload', async () => {
+    const reply = await sendRaw(gateway.port, expecting('/', 5_000_000));
+    expect(reply.text).toMatch(/^HTTP\/1\.1 413 /);
+    expect(reply.text).not.toContain('100 Continue');
+  });
+
+  it('refuses a request no route takes with 404 and no 100 Continue', async () => {
+    const narrow = await startLimitedGateway({
+      pools: { api: { endpoints: [{ url: upstream.url }] } },
+      routes: [{ match: { path_prefix: '/v1/' }, pool: 'api' }],
+    });
+    try {
+      const reply = await sendRaw(narrow.port, expecting('/elsewhere', 100));
+      expect(reply.text).toMatch(/^HTTP\/1\.1 404 /);
+      expect(reply.text).not.toContain('100 Continue');
+    } finally {
+      await narrow.stop();
+    }
+  });
+
+  it.each(['/', '/streamed'])(
+    'says 100 Continue on %s once it will read the body, then forwards it',
+    async (path) => {
+      const before = upstream.seen.completed;
+      const socket = await openSocket(gateway.port);
+      let text = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (data: string) => (text += data));
+      const reply = readUntilClose(socket);
+      socket.write(expecting(path, 10));
+      await eventually(() => text.startsWith('HTTP/1.1 100 Continue\r\n\r\n'), 5_000, 'the 100 Continue');
+      socket.write('b'.repeat(10));
+      expect((await reply).text).toMatch(/HTTP\/1\.1 200 /);
+      expect(upstream.seen.completed).toBe(before + 1);
+    },
+  );
+});
