@@ -222,12 +222,13 @@ export class Gateway {
 
   /**
    * On reload, just before the swap: endpoints that joined a pool which already existed ramp up (slow
-   * start); ramps under way in `previous` continue. A pool new as a whole does not ramp: all would be new.
+   * start); ramps, ejections and cool-downs under way in `previous` continue, so a reload puts no endpoint
+   * back into rotation early. A pool new as a whole does not ramp: all would be new.
    */
-  continueSlowStartFrom(previous: Gateway): void {
+  continueFrom(previous: Gateway): void {
     for (const pool of this.#pools.pools) {
       const before = previous.#pools.get(pool.name);
-      if (before) pool.continueSlowStartFrom(before);
+      if (before) pool.continueFrom(before);
     }
   }
 

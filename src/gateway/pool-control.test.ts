@@ -153,10 +153,33 @@ describe('Pool: slow start', () => {
       random: () => 0.5,
       healthProbeFor: scriptedProbe().healthProbeFor,
     });
-    after.continueSlowStartFrom(before.pool);
+    after.continueFrom(before.pool);
     const weights = after.endpoints.map((endpoint) => endpoint.effectiveWeight(before.clock.nowMs()));
     expect(weights[0]).toBeCloseTo(0.4, 12);
     expect(weights[1]).toBe(1);
     expect(weights[2]).toBeCloseTo(0.1, 12);
+  });
+
+  it('after a reload keeps an ejection and a cool-down under way, to the same end, and the outlier history', () => {
+    const before = setup(poolSpec(3));
+    before.eject(before.at(0));
+    before.pool.coolDown(before.at(1), 20_000);
+    before.clock.advance(5_000);
+    const after = new Pool('api', poolSpec(3), {
+      clock: before.clock,
+      balancer: recordingBalancer(),
+      random: () => 0.5,
+      healthProbeFor: scriptedProbe().healthProbeFor,
+    });
+    after.continueFrom(before.pool);
+    void before.pool.stop();
+    const [ejected, cooling, other] = after.endpoints as [Endpoint, Endpoint, Endpoint];
+    expect([ejected.isReady, cooling.isReady, other.isReady]).toEqual([false, false, true]);
+    expect(after.status().endpoints[0]?.ejections).toBe(1);
+    before.clock.advance(15_000);
+    expect(cooling.isReady).toBe(true);
+    expect(ejected.isEjected).toBe(true);
+    before.clock.advance(10_000);
+    expect(ejected.isReady).toBe(true);
   });
 });

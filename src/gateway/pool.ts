@@ -165,19 +165,23 @@ export class Pool {
     const cappedMs = Math.min(durationMs, this.spec.maxCoolDownMs);
     if (endpoint.poolName !== this.name || cappedMs <= 0) return;
     if (this.spec.failover === undefined && !this.endpoints.some((e) => e !== endpoint && e.isReady)) return;
-    const untilMs = this.#clock.nowMs() + cappedMs;
-    if (untilMs <= endpoint.coolingUntilMs) return;
+    const nowMs = this.#clock.nowMs();
+    if (nowMs + cappedMs <= endpoint.coolingUntilMs) return;
+    this.#coolUntil(endpoint, nowMs + cappedMs, nowMs);
+    this.#changed();
+  }
+
+  #coolUntil(endpoint: Endpoint, untilMs: number, nowMs: number): void {
     this.#coolDownTimers.get(endpoint)?.();
     endpoint.coolingUntilMs = untilMs;
     this.#coolDownTimers.set(
       endpoint,
-      this.#clock.setTimer(cappedMs, () => {
+      this.#clock.setTimer(untilMs - nowMs, () => {
         this.#coolDownTimers.delete(endpoint);
         endpoint.coolingUntilMs = 0;
         this.#changed();
       }),
     );
-    this.#changed();
   }
 
   setDraining(endpoint: Endpoint, isDraining: boolean): void {
@@ -208,15 +212,22 @@ export class Pool {
 
   /**
    * After a reload: endpoints new to this pool ramp up, as the endpoints already serving take the load
-   * (HAProxy and Envoy ramp joiners); endpoints carried over keep a ramp that is under way.
+   * (HAProxy and Envoy ramp joiners); endpoints carried over keep a ramp, an ejection (with its outlier
+   * history) and a cool-down that are under way.
    */
-  continueSlowStartFrom(previous: Pool): void {
+  continueFrom(previous: Pool): void {
     const nowMs = this.#clock.nowMs();
     for (const endpoint of this.endpoints) {
       const before = previous.endpointsWithId(endpoint.id)[0];
-      if (before) endpoint.slowStart.continueFrom(before.slowStart, nowMs, this.spec.slowStartMs);
-      else endpoint.slowStart.begin(nowMs, this.spec.slowStartMs);
+      if (!before) {
+        endpoint.slowStart.begin(nowMs, this.spec.slowStartMs);
+        continue;
+      }
+      endpoint.slowStart.continueFrom(before.slowStart, nowMs, this.spec.slowStartMs);
+      this.#detector.continueFrom(endpoint, previous.#detector, before);
+      if (before.coolingUntilMs > nowMs) this.#coolUntil(endpoint, before.coolingUntilMs, nowMs);
     }
+    this.#changed();
   }
 
   /** Recomputes eligibility after endpoint flags were set from outside, e.g. health inherited on reload. */

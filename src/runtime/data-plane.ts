@@ -101,7 +101,7 @@ export class DataPlane {
       throw error;
     }
     // As app.ts: no await from here to the swap, so nothing changes the old gateway after it was copied.
-    gateway.continueSlowStartFrom(this.#host.current);
+    gateway.continueFrom(this.#host.current);
     prepare(gateway);
     const previous = this.#host.swap(gateway);
     this.#live = next;

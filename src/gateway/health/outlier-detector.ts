@@ -96,6 +96,27 @@ export class OutlierDetector {
     this.#tryEject(endpoint, state, `${this.#spec.consecutiveFailures} consecutive upstream failures`);
   }
 
+  /**
+   * After a reload, `endpoint` takes over the outlier history of `previous` in the detector it replaces, and
+   * stays out for what is left of an ejection under way. Called before `from` stops.
+   */
+  continueFrom(endpoint: Endpoint, from: OutlierDetector, previous: Endpoint): void {
+    const state = this.#states.get(endpoint);
+    const before = from.#states.get(previous);
+    if (!state || !before) return;
+    state.consecutiveFailures = before.consecutiveFailures;
+    state.multiplier = before.multiplier;
+    state.multiplierStampMs = before.multiplierStampMs;
+    state.totalEjections = before.totalEjections;
+    const remainingMs = previous.ejectedUntilMs - this.#deps.clock.nowMs();
+    if (!previous.isEjected || remainingMs <= 0 || endpoint.isEjected) return;
+    this.#ejectedCount += 1;
+    endpoint.ejectedUntilMs = previous.ejectedUntilMs;
+    state.cancelReturn = this.#deps.clock.setTimer(remainingMs, () =>
+      this.#return(endpoint, state, 'ejection time elapsed'),
+    );
+  }
+
   /** Returns an ejected endpoint early, e.g. after a passing active health check. No-op otherwise. */
   uneject(endpoint: Endpoint, reason = 'active health check passed'): void {
     const state = this.#states.get(endpoint);
