@@ -19,6 +19,8 @@ export interface AttemptOwner {
   onAttemptError(attempt: Attempt, error: Error): void;
   /** The attempt went out on this socket; called synchronously from onRequestStart. */
   trackSocketReuse(attempt: Attempt): void;
+  /** The whole request, a streamed body included, went out: when `total` starts for such a body. */
+  onRequestSent(attempt: Attempt, nowMs: number): void;
   /**
    * The attempt's deadlineMs may now be earlier than before: it went out, answered, or may read again.
    * `nowMs` is the time the attempt just read, so that the owner's timer need not read the clock again.
@@ -28,7 +30,7 @@ export interface AttemptOwner {
 
 /** The route's per-attempt timeouts; 0 turns one off. */
 export interface AttemptTimeouts {
-  /** From the request going out on a connection to the response headers. */
+  /** From the whole request going out on a connection (a streamed body's last byte) to the response headers. */
   readonly firstByteMs: number;
   /** The longest gap between body chunks, unless our own client is the one not reading. */
   readonly idleMs: number;
@@ -62,22 +64,31 @@ export class Attempt implements Dispatcher.DispatchHandler, SocketReuseListener 
   readonly #timeouts: AttemptTimeouts;
   #controller: Dispatcher.DispatchController | undefined;
   #abortReason: Error | undefined;
-  /** When the request went out on a connection: the first-byte timeout counts from here. */
+  /** The body streams from the client: the request is sent only when its last byte is (onRequestSent). */
+  readonly #isBodyStreamed: boolean;
+  #isRequestSent = false;
+  /** When the whole request went out on a connection: the first-byte timeout counts from here. */
   #sentMs = 0;
   /** When the upstream last sent anything of its response: the idle timeout counts from here. */
   #lastChunkMs = 0;
   /** Our client is not reading, so the upstream's silence is not its fault (the exchange bounds the pause). */
   #isPaused = false;
 
-  /** `startedMs`: now, on `deps.clock`; the owner has usually just read it. */
+  /**
+   * `startedMs`: now, on `deps.clock`; the owner has usually just read it. `isBodyStreamed`: the body comes
+   * from the client as it is sent, so a slow upload does not count against `first_byte` (Envoy times the
+   * upstream from the end of the request).
+   */
   constructor(
     owner: AttemptOwner,
     endpoint: Endpoint,
     poolName: string,
     deps: AttemptDeps,
     startedMs: number,
+    isBodyStreamed: boolean,
   ) {
     this.#owner = owner;
+    this.#isBodyStreamed = isBodyStreamed;
     this.endpoint = endpoint;
     this.poolName = poolName;
     this.#clock = deps.clock;
@@ -89,7 +100,8 @@ export class Attempt implements Dispatcher.DispatchHandler, SocketReuseListener 
   get deadlineMs(): number {
     if (this.isSettled || !this.isStarted || this.#isPaused) return Infinity;
     const { firstByteMs, idleMs } = this.#timeouts;
-    if (this.status === 0) return firstByteMs > 0 ? this.#sentMs + firstByteMs : Infinity;
+    if (this.status === 0)
+      return firstByteMs > 0 && this.#isRequestSent ? this.#sentMs + firstByteMs : Infinity;
     return idleMs > 0 ? this.#lastChunkMs + idleMs : Infinity;
   }
 
@@ -98,9 +110,19 @@ export class Attempt implements Dispatcher.DispatchHandler, SocketReuseListener 
     this.isStarted = true;
     // Abandoned while still queued in the pool: stop before anything is written.
     if (this.#abortReason) return controller.abort(this.#abortReason);
-    this.#sentMs = this.#clock.nowMs();
     this.#owner.trackSocketReuse(this);
+    if (this.#isBodyStreamed) return;
+    this.#isRequestSent = true;
+    this.#sentMs = this.#clock.nowMs();
     this.#owner.onAttemptDeadline(this, this.#sentMs);
+  }
+
+  /** undici calls it once the request's last byte is written (its types leave it out of DispatchHandler). */
+  onRequestSent(): void {
+    if (this.isSettled || this.#isRequestSent) return;
+    this.#isRequestSent = true;
+    this.#sentMs = this.#clock.nowMs();
+    this.#owner.onRequestSent(this, this.#sentMs);
   }
 
   onResponseStart(

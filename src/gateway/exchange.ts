@@ -14,7 +14,12 @@ import { retryAfterMs } from '../core/retry-after.ts';
 import type { RequestBody } from './request-body.ts';
 import { sendError, sseErrorFrame } from './responses.ts';
 import { EventStreamProgress } from './sse.ts';
-import { classifyUpstreamError, describeOutcome } from './upstream-errors.ts';
+import {
+  classifyUpstreamError,
+  describeOutcome,
+  midStreamOutcome,
+  statusOutcome,
+} from './upstream-errors.ts';
 import type { UpstreamRequest } from './upstreams.ts';
 
 export type { EndpointSelector, ExchangeDeps, ExchangeInit, RouteRuntime } from './exchange-deps.ts';
@@ -47,7 +52,8 @@ export class Exchange implements AttemptOwner {
   /** The request's slot in its pool's concurrency gate, when the pool has one. */
   readonly #ticket: GateTicket | undefined;
   readonly #startMs: number;
-  readonly #deadlineMs: number;
+  /** When `total` runs out; for a body streamed through, unknown (Infinity) until its last byte went out. */
+  #deadlineMs: number;
   /** Endpoints this request already tried; allocated on the first retry, as most requests never retry. */
   #tried: Set<Endpoint> | undefined;
   #attempts = 0;
@@ -84,7 +90,7 @@ export class Exchange implements AttemptOwner {
     this.#hint = init.hint;
     this.#ticket = init.ticket;
     this.#startMs = deps.clock.nowMs();
-    this.#deadlineMs = this.#startMs + route.spec.timeouts.totalMs;
+    this.#deadlineMs = init.body.kind === 'stream' ? Infinity : this.#startMs + route.spec.timeouts.totalMs;
   }
 
   start(): void {
@@ -125,7 +131,8 @@ export class Exchange implements AttemptOwner {
     this.#attempts += 1;
     this.#tried?.add(endpoint);
     endpoint.inFlight += 1;
-    const attempt = new Attempt(this, endpoint, pool.name, this.#route.attemptDeps, nowMs);
+    const isBodyStreamed = this.#body.kind === 'stream';
+    const attempt = new Attempt(this, endpoint, pool.name, this.#route.attemptDeps, nowMs, isBodyStreamed);
     this.#current = attempt;
     const request: UpstreamRequest = {
       path: this.#req.url ?? '/',
@@ -153,6 +160,13 @@ export class Exchange implements AttemptOwner {
 
   trackSocketReuse(attempt: Attempt): void {
     this.#deps.reuse.expectSendHeaders(attempt);
+  }
+
+  /** As Envoy's route timeout, `total` counts from the end of the request, here its last byte sent upstream. */
+  onRequestSent(attempt: Attempt, nowMs: number): void {
+    if (attempt !== this.#current) return;
+    if (this.#deadlineMs === Infinity) this.#deadlineMs = nowMs + this.#route.spec.timeouts.totalMs;
+    this.#watch(Math.min(this.#deadlineMs, attempt.deadlineMs), nowMs);
   }
 
   onAttemptDeadline(attempt: Attempt, nowMs: number): void {
@@ -187,11 +201,7 @@ export class Exchange implements AttemptOwner {
     headers: IncomingHttpHeaders,
     statusMessage: string | undefined,
   ): void {
-    const latencyMs = nowMs - attempt.startedMs;
-    const outcome: Outcome =
-      status >= 500 || status === 429
-        ? { kind: 'failure', reason: 'status', status, latencyMs }
-        : { kind: 'success', status, latencyMs };
+    const outcome = statusOutcome(status, nowMs - attempt.startedMs, true);
     this.#deps.recordLatency(attempt.endpoint, outcome, nowMs);
     if (status === 429 || status === 503) this.#honourRetryAfter(attempt, headers);
     if (this.#route.spec.retry.on.includes(status) && this.#tryRetry(attempt, status, outcome)) return;
@@ -243,12 +253,7 @@ export class Exchange implements AttemptOwner {
     const nowMs = this.#deps.clock.nowMs();
     const latencyMs = nowMs - attempt.startedMs;
     const status = attempt.status;
-    this.#settle(
-      attempt,
-      status >= 500
-        ? { kind: 'failure', reason: 'status', status, latencyMs }
-        : { kind: 'success', status, latencyMs },
-    );
+    this.#settle(attempt, statusOutcome(status, latencyMs, false));
     this.#res.end();
     this.#finish(status, undefined, nowMs);
   }
@@ -311,11 +316,7 @@ export class Exchange implements AttemptOwner {
   }
 
   #failMidStream(attempt: Attempt, error: Error, latencyMs: number): void {
-    const code = (error as { code?: string }).code;
-    const outcome: Outcome =
-      code === 'UND_ERR_BODY_TIMEOUT'
-        ? { kind: 'timeout', phase: 'idle', latencyMs }
-        : { kind: 'failure', reason: 'reset', latencyMs };
+    const outcome = midStreamOutcome(error, latencyMs);
     this.#settle(attempt, outcome);
     const message = `upstream of pool "${attempt.poolName}" failed mid-response: ${describeOutcome(outcome)}`;
     if (this.#eventStream) {

@@ -10,7 +10,7 @@ import type { GateTicket } from './overload/concurrency-gate.ts';
 import type { ExchangeDeps, RouteRuntime } from './exchange.ts';
 import { clientResponseHeaders } from './headers.ts';
 import { decideRetry, type FailureCause } from './layers/retry.ts';
-import { classifyUpstreamError } from './upstream-errors.ts';
+import { classifyUpstreamError, statusOutcome } from './upstream-errors.ts';
 import { rejectUpgrade, requestUpgrade, responseHead, switchingProtocolsHead } from './upgrade-tunnel.ts';
 
 export type UpgradeDeps = Pick<ExchangeDeps, 'clock' | 'random' | 'selector' | 'recordLatency'>;
@@ -224,12 +224,9 @@ export class UpgradeExchange {
   };
 
   #outcomeOf(attempt: UpgradeAttempt, status: number): Outcome {
-    const latencyMs = this.#deps.clock.nowMs() - attempt.startedMs;
-    const outcome: Outcome =
-      status >= 500 || status === 429
-        ? { kind: 'failure', reason: 'status', status, latencyMs }
-        : { kind: 'success', status, latencyMs };
-    this.#deps.recordLatency(attempt.endpoint, outcome, this.#deps.clock.nowMs());
+    const nowMs = this.#deps.clock.nowMs();
+    const outcome = statusOutcome(status, nowMs - attempt.startedMs, true);
+    this.#deps.recordLatency(attempt.endpoint, outcome, nowMs);
     return outcome;
   }
 

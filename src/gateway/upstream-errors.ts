@@ -52,3 +52,21 @@ export function describeOutcome(outcome: Outcome): string {
       return outcome.kind;
   }
 }
+
+/**
+ * An upstream's answer as an outcome. With `isOverloadFailure` a 429 counts as a failure too: for latency
+ * balancing, where a fast refusal must not attract traffic (pitfall 10), but not for outlier detection, as
+ * a 429 speaks of load or a client's quota, not of a broken endpoint.
+ */
+export function statusOutcome(status: number, latencyMs: number, isOverloadFailure: boolean): Outcome {
+  return status >= 500 || (isOverloadFailure && status === 429)
+    ? { kind: 'failure', reason: 'status', status, latencyMs }
+    : { kind: 'success', status, latencyMs };
+}
+
+/** A response broken after it began: silence past the idle timeout, or anything else (a reset). */
+export function midStreamOutcome(error: Error, latencyMs: number): Outcome {
+  return (error as { code?: string }).code === 'UND_ERR_BODY_TIMEOUT'
+    ? { kind: 'timeout', phase: 'idle', latencyMs }
+    : { kind: 'failure', reason: 'reset', latencyMs };
+}

@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseEventStream } from '../support/event-stream-parser.ts';
@@ -112,6 +113,40 @@ describe('upstream quirks and slow clients', () => {
       await res.body.dump();
     }
     expect(receivedBytes).toBe(4 * 100_000);
+  });
+
+  it('times first_byte from the last byte of a streamed body: a slow upload is not a slow upstream', async () => {
+    const up = await upstream((req, res) => {
+      let bytes = 0;
+      req.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      req.on('end', () => res.end(`got ${bytes}`));
+    });
+    gateway = await startTestGateway({
+      pools: { api: { endpoints: [{ url: up.url }] } },
+      routes: [{ pool: 'api', max_replay_body: '1KiB', timeouts: { first_byte: '300ms', total: '400ms' } }],
+    });
+    // A client uploading 4 KiB over about a second, three times first_byte and twice total (input pacing,
+    // not a wait: the slow client is what is being tested).
+    async function* slowly(): AsyncGenerator<Buffer> {
+      for (let i = 0; i < 4; i++) {
+        yield Buffer.alloc(1024, 0x61);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    }
+    const res = await request(gateway.url, { method: 'POST', body: Readable.from(slowly()) });
+    expect(res.statusCode).toBe(200);
+    expect(await res.body.text()).toBe('got 4096');
+  });
+
+  it('still times out an upstream that is silent once the streamed body is in', async () => {
+    const up = await upstream((req) => req.resume());
+    gateway = await startTestGateway({
+      pools: { api: { endpoints: [{ url: up.url }] } },
+      routes: [{ pool: 'api', max_replay_body: '1KiB', timeouts: { first_byte: '200ms' } }],
+    });
+    const res = await request(gateway.url, { method: 'POST', body: Buffer.alloc(8 * 1024) });
+    expect(res.statusCode).toBe(504);
+    expect(await res.body.text()).toContain('GW_UPSTREAM_TIMEOUT');
   });
 
   it('tells the client which pool failed, not the upstream address or library error', async () => {
