@@ -6,6 +6,7 @@ import { ConnectionGuard } from './connection-guard.ts';
 import { requestIdOf } from './request-context.ts';
 import { publishRefusal, refusalOf, refuse } from './request-guard.ts';
 import type { ServerLimits } from './server.ts';
+import { rejectUpgrade } from './upgrade-tunnel.ts';
 
 /**
  * Keep-alive outlives common load balancer idle timeouts (ALB 60 s) so an outer balancer never reuses a
@@ -30,6 +31,8 @@ export function http1Settings(limits: ServerLimits) {
     maxHeaderSize: limits.maxHeaderBytes,
     // node silently drops header lines past this; one over the limit is enough to see that there were more.
     maxHeadersCount: limits.maxHeaders + 1,
+    // A missing Host is refused by refusalOf, as JSON with a request id, like every other refusal.
+    requireHostHeader: false,
   };
 }
 
@@ -56,6 +59,17 @@ export function guardListener(
   // `Expect: 100-continue`: node would send 100 at once; the gateway sends it only when it is about to read
   // the body (see readRequestBody), so a request it refuses (404, 413, 429) is refused before the upload.
   server.on('checkContinue', onRequest);
+  // CONNECT asks for a tunnel to anywhere, which only a forward proxy offers; node would drop the socket.
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    const requestId = requestIdOf(req);
+    const refusal = {
+      status: 501,
+      code: 'GW_METHOD_NOT_SUPPORTED',
+      message: 'CONNECT: not a forward proxy',
+    } as const;
+    rejectUpgrade(socket, refusal.status, refusal.code, refusal.message, requestId);
+    publishRefusal(refusal, requestId, req);
+  });
   server.on('clientError', (error: Error, socket: Duplex) =>
     answerClientError(error, socket, inFlight.get(socket), limits.maxHeaderBytes),
   );

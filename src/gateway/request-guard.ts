@@ -28,8 +28,11 @@ export function refusalOf(req: IncomingMessage, maxHeaders: number): Refusal | u
     if (refusal) return refusal;
   }
   // RFC 9112 §3.2: two Host lines make the target ambiguous; node keeps the first, an upstream may not.
-  if (countHostLines(req.rawHeaders) > 1)
-    return { status: 400, code: 'GW_BAD_REQUEST', message: 'more than one Host header' };
+  const hostLines = countHostLines(req.rawHeaders);
+  if (hostLines > 1) return { status: 400, code: 'GW_BAD_REQUEST', message: 'more than one Host header' };
+  // ... and an HTTP/1.1 request without one gets 400 (node's own answer would be a bare 400, not JSON).
+  if (hostLines === 0 && req.httpVersionMajor === 1 && req.httpVersionMinor >= 1)
+    return { status: 400, code: 'GW_BAD_REQUEST', message: 'an HTTP/1.1 request needs a Host header' };
   return undefined;
 }
 

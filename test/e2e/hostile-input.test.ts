@@ -107,6 +107,10 @@ const attacks: readonly { name: string; request: (path: string) => string; statu
     request: (p) => `GET ${p} HTTP/1.1\r\nHost: api.test\r\nHost: admin.internal\r\n\r\n`,
   },
   {
+    name: 'an HTTP/1.1 request without Host',
+    request: (p) => `GET ${p} HTTP/1.1\r\nX-Note: no host\r\n\r\n`,
+  },
+  {
     name: 'two Host headers, one spelled in capitals',
     request: (p) => `GET ${p} HTTP/1.1\r\nhost: api.test\r\nHOST: admin.internal\r\n\r\n`,
   },
@@ -150,6 +154,24 @@ describe('a framing error after the headers went upstream (streamed body)', () =
       'the upstream request to be cut off',
     );
     expect(upstream.seen.completed).toBe(before.completed);
+  });
+});
+
+describe('requests that are not for a reverse proxy', () => {
+  it('answers CONNECT with 501 as JSON, not a dropped connection, and never forwards it', async () => {
+    const before = { ...upstream.seen };
+    const reply = await sendRaw(
+      gateway.port,
+      'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n',
+    );
+    expect(reply.status).toBe(501);
+    expect(reply.errorCode).toBe('GW_METHOD_NOT_SUPPORTED');
+    expect(upstream.seen).toEqual(before);
+  });
+
+  it('forwards an HTTP/1.0 request without Host, which 1.0 allows', async () => {
+    const reply = await sendRaw(gateway.port, 'GET /buffered HTTP/1.0\r\n\r\n');
+    expect(reply.status).toBe(200);
   });
 });
 
