@@ -3,6 +3,7 @@ import { systemClock } from '../../core/clock.ts';
 import { runCheck } from '../../monitor/checks/registry.ts';
 import { Monitoring } from '../../monitor/monitoring.ts';
 import { exitCodes, stringOption, type Command } from './command.ts';
+import { oneLine } from './terminal-text.ts';
 import { configOption, defaultConfigFile } from './validate-command.ts';
 
 /**
@@ -36,8 +37,9 @@ export const checkCommand: Command = {
   },
 };
 
-/** Left-aligned columns, two spaces apart; the last column is not padded. */
-export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+/** Left-aligned columns, two spaces apart; the last column is not padded. Each cell is kept to one line. */
+export function table(header: readonly string[], cells: readonly (readonly string[])[]): string {
+  const rows = cells.map((row) => row.map(oneLine));
   const widths = header.map((title, i) =>
     Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)),
   );

@@ -13,6 +13,7 @@ import { maintenanceCommand } from './maintenance-command.ts';
 import { subscriberCommand } from './subscriber-command.ts';
 import { startCommand } from './start-command.ts';
 import { statusCommand } from './status-command.ts';
+import { terminalSafe } from './terminal-text.ts';
 import { validateCommand } from './validate-command.ts';
 import { bulwarkVersion } from './version.ts';
 
@@ -36,11 +37,23 @@ const defaultCommand = demoCommand;
 
 /** Runs the CLI and returns the exit code; never throws. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const safe = terminalSafeIo(io);
   try {
-    return await dispatch(argv, io);
+    return await dispatch(argv, safe);
   } catch (error) {
-    return reportFailure(error, io);
+    return reportFailure(error, safe);
   }
+}
+
+/** Every line the CLI prints passes terminalSafe: names and messages from the API can carry escapes. */
+function terminalSafeIo(io: CliIo): CliIo {
+  return {
+    out: (text) => io.out(terminalSafe(text)),
+    err: (text) => io.err(terminalSafe(text)),
+    waitForStop: () => io.waitForStop(),
+    ...(io.onHangup ? { onHangup: io.onHangup.bind(io) } : {}),
+    env: io.env,
+  };
 }
 
 function dispatch(argv: readonly string[], io: CliIo): Promise<number> {

@@ -131,3 +131,62 @@ describe('renderSummary', () => {
     );
   });
 });
+
+describe('bulwark status and incident list print no control characters from the API', () => {
+  const hostile = 'ansi \u001b[2J\u001b]0;pwned\u0007 \u009b31m\rFAKE\nrow';
+  const shown = 'ansi \\u001b[2J\\u001b]0;pwned\\u0007 \\u009b31m\\u000dFAKE\\u000arow';
+  let server: Server;
+  let admin = '';
+  beforeAll(async () => {
+    const incident = {
+      id: 'inc_1',
+      status: 'investigating',
+      impact: 'major',
+      draft: false,
+      name: hostile,
+      created_at: '2030-06-01T10:00:00+02:00',
+      updated_at: '2030-06-01T10:00:00+02:00',
+    };
+    const summary = {
+      page: { name: `Acme${hostile}` },
+      status: { indicator: 'major', description: 'Partial System Outage' },
+      components: [{ id: 'api', name: hostile, status: 'major_outage', group_id: null, group: false }],
+      incidents: [incident],
+      scheduled_maintenances: [],
+    };
+    server = createServer((req, res) => {
+      const body = req.url?.startsWith('/api/v1/status/summary') ? summary : { incidents: [incident] };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    admin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  // C0 but the layout's tab and newline, DEL and C1.
+  const controls = /(?![\t\n])\p{Cc}/u;
+
+  it.each([[['status']], [['incident', 'list']]])(
+    '%j shows them escaped, each name on its own line',
+    async (argv) => {
+      const result = await runCliCaptured(...argv, '--admin', admin);
+      expect(result.code).toBe(0);
+      expect(result.out).not.toMatch(controls);
+      expect(result.out).toContain(shown);
+      expect(result.out.split('\n').filter((line) => line.includes('ansi'))).toHaveLength(
+        argv[0] === 'status' ? 3 : 1,
+      );
+    },
+  );
+
+  it.each([[['status', '--json']], [['incident', 'list', '--json']]])(
+    '%j stays valid JSON with the same values',
+    async (argv) => {
+      const result = await runCliCaptured(...argv, '--admin', admin);
+      expect(result.out).not.toMatch(controls);
+      expect(JSON.stringify(JSON.parse(result.out))).toContain(JSON.stringify(hostile).slice(1, -1));
+    },
+  );
+});

@@ -7,6 +7,7 @@ import { adminOption, adminUrlOf, callAdmin, reportRefusal } from './admin-clien
 import { jsonOption, refuseOtherOptions } from './verb-options.ts';
 import { table } from './check-command.ts';
 import { exitCodes, stringOption, type CliIo, type Command } from './command.ts';
+import { oneLine } from './terminal-text.ts';
 import { configOption } from './validate-command.ts';
 
 /** One public file of the status page as the admin API sends it. */
@@ -63,7 +64,7 @@ async function show(io: CliIo, base: string, asJson: boolean): Promise<number> {
 /** The summary as text: the overall line, components (group children indented), incidents, maintenances. */
 export function renderSummary(summary: SummaryDocument): string {
   const { page, status } = summary;
-  const sections = [`${page.name}: ${status.description} (${status.indicator})\n`];
+  const sections = [`${oneLine(page.name)}: ${oneLine(status.description)} (${oneLine(status.indicator)})\n`];
   const rows = componentRows(summary.components);
   sections.push(rows.length > 0 ? table(['COMPONENT', 'STATUS'], rows) : 'no components\n');
   const incidents = summary.incidents.map((i) => [i.id, i.status, i.impact, i.name, i.updated_at]);
