@@ -34,4 +34,14 @@ describe('buildSite', () => {
       expect(kept.etag, path).toBe(resource.etag);
     }
   });
+
+  it('links history pages only to files of the site, so a static export (no query strings) can follow them', () => {
+    const site = buildSite(sampleView({ components: 3, incidents: 45 }));
+    const hrefs = [...site.files.entries()]
+      .filter(([path]) => path.startsWith('/history'))
+      .flatMap(([, r]) => [...r.body.toString().matchAll(/rel="(?:prev|next)" href="([^"]+)"/g)])
+      .map(([, href]) => href ?? '');
+    expect(new Set(hrefs)).toEqual(new Set(['/history', '/history/2', '/history/3']));
+    for (const href of hrefs) expect(site.files.has(href), href).toBe(true);
+  });
 });

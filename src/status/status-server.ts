@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { closerOf, listenOn } from '../core/listen.ts';
+import { prefersGzip } from './accept-encoding.ts';
 import { pageResource, type Resource, type Site } from './site.ts';
 
 /** A request the site has no file for (subscription forms and links): handled, or false for a 404. */
@@ -73,13 +74,15 @@ async function serve(
   send(request, response, 404, site.notFound, method === 'HEAD');
 }
 
-/** `/history?page=3` (as a form or an old link may ask) is `/history/3`; a trailing slash is ignored. */
+/**
+ * `/history?page=3` (as an old link may ask) is `/history/3`, and `/history/1` (or `?page=1`) is `/history`;
+ * a trailing slash is ignored.
+ */
 function pathOf(url: URL): string {
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
   const page = url.searchParams.get('page');
-  if (path === '/history' && page !== null && /^[0-9]{1,6}$/.test(page) && page !== '1')
-    return `/history/${page}`;
-  return path;
+  const asked = path === '/history' && page !== null && /^[0-9]{1,6}$/.test(page) ? `/history/${page}` : path;
+  return asked === '/history/1' ? '/history' : asked;
 }
 
 /** A page made for this request alone (a form's answer): never cached, with the site's CSP. */
@@ -111,7 +114,7 @@ function send(
     response.writeHead(304, headers).end();
     return;
   }
-  const gzip = resource.gzip && acceptsGzip(request.headers['accept-encoding']) ? resource.gzip : undefined;
+  const gzip = resource.gzip && prefersGzip(request.headers['accept-encoding']) ? resource.gzip : undefined;
   if (gzip) headers['content-encoding'] = 'gzip';
   const body = gzip ?? resource.body;
   headers['content-length'] = String(body.length);
@@ -125,8 +128,4 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
     const trimmed = tag.trim();
     return trimmed === '*' || trimmed === etag || trimmed === `W/${etag}`;
   });
-}
-
-function acceptsGzip(acceptEncoding: string | undefined): boolean {
-  return acceptEncoding !== undefined && /\bgzip\b(?!;q=0(\.0*)?\b)/.test(acceptEncoding);
 }

@@ -35,14 +35,14 @@ describe('renderHistoryPage', () => {
     expect(linkedIds(renderHistoryPage(view, 11).html)).toEqual(expectedOrder.slice(200));
   });
 
-  it('links newer and older pages; page 1 is /history', () => {
+  it('links newer and older pages as /history/N, the files a static export has; page 1 is /history', () => {
     const pager = (page: number): string =>
       between(renderHistoryPage(view, page).html, '<nav class="pager"', '</nav>');
     expect(pager(1)).not.toContain('rel="prev"');
-    expect(pager(1)).toContain('<a rel="next" href="/history?page=2">');
+    expect(pager(1)).toContain('<a rel="next" href="/history/2">');
     expect(pager(2)).toContain('<a rel="prev" href="/history">');
-    expect(pager(2)).toContain('<a rel="next" href="/history?page=3">');
-    expect(pager(3)).toContain('<a rel="prev" href="/history?page=2">');
+    expect(pager(2)).toContain('<a rel="next" href="/history/3">');
+    expect(pager(3)).toContain('<a rel="prev" href="/history/2">');
     expect(pager(11)).not.toContain('rel="next"');
     expect(pager(2)).toContain('Page 2 of 11');
   });

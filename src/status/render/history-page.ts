@@ -69,7 +69,8 @@ function renderMonths(entries: readonly HistoryEntry[], timeZone: string): strin
     .join('');
 }
 
-const historyHref = (page: number): string => (page === 1 ? '/history' : `/history?page=${page}`);
+// A path, not ?page=N: the static export writes history/N/index.html, and a static host ignores queries.
+const historyHref = (page: number): string => (page === 1 ? '/history' : `/history/${page}`);
 
 function renderPager(page: number, pageCount: number): string {
   const newer = page > 1 ? `<a rel="prev" href="${historyHref(page - 1)}">← Newer</a>` : '<span></span>';
@@ -79,7 +80,7 @@ function renderPager(page: number, pageCount: number): string {
 }
 
 /**
- * `/history?page=N` (page 1 is `/history`): incidents and completed maintenances, newest first, by month in
+ * `/history/N` (page 1 is `/history`): incidents and completed maintenances, newest first, by month in
  * the page's zone. A page outside 1..pageCount renders a short "no such page"; the host may answer 404 instead.
  */
 export function renderHistoryPage(view: StatusView, page: number): { html: string; pageCount: number } {
