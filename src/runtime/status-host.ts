@@ -87,6 +87,7 @@ export class StatusHost {
       newToken: newSubscriberToken,
       offersEmail: () => this.#page.subscriberEmail !== undefined,
       components: () => this.#live,
+      componentsWithout: (incidentId) => this.#liveNow(incidentId),
       endpointExists: (target) => {
         const [pool, endpoint] = target.split('/');
         return this.#options
@@ -303,13 +304,14 @@ export class StatusHost {
     await this.#subscribers.componentChanged(c.def.id, oldStatus, c.status, atMs);
   }
 
-  #liveNow(): LiveComponent[] {
+  /** Every component's status now; without `exceptIncidentId`'s statuses when given (its resolution's outcome). */
+  #liveNow(exceptIncidentId?: string): LiveComponent[] {
     const pools = new Map(this.#options.pools().map((p) => [p.name, p]));
     const overrides = new Map<string, ComponentStatus>();
     // Older incidents first, so the most recently updated one speaks last; an API override beats them all.
     const unresolved = this.book
       .incidents()
-      .filter((i) => !i.isDraft && isUnresolved(i))
+      .filter((i) => !i.isDraft && isUnresolved(i) && i.id !== exceptIncidentId)
       .sort((a, b) => a.updatedAtMs - b.updatedAtMs);
     for (const incident of unresolved)
       for (const [id, status] of Object.entries(incident.componentStatuses)) overrides.set(id, status);
@@ -362,6 +364,7 @@ export class StatusHost {
       records: (id) => this.book.record(id),
       incidents: this.book.incidents(),
       maintenances: this.book.maintenances(),
+      changedAtMs: this.book.changedAtMs(),
       history: (id) => this.#history.get(id),
       dayCount,
       nowMs: this.nowMs(),

@@ -72,7 +72,7 @@ export class MaintenanceRunner {
     for (const m of this.#host.book.maintenances()) {
       const due = dueTransition(m, nowMs);
       if (!due) continue;
-      await transitionMaintenance(this.#host.deps, m.id, due.status, due.atMs);
+      await transitionMaintenance(this.#host.deps, m.id, due);
       moved = true;
     }
     if (moved) await this.apply();

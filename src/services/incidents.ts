@@ -6,13 +6,14 @@ import {
   incidentStatuses,
   type AffectedComponent,
   type ComponentStatus,
+  type Impact,
   type Incident,
   type IncidentStatus,
   type TimelineUpdate,
 } from '../status/model.ts';
 import { parseDurationMs } from '../core/units.ts';
 import { ServiceError } from './service-error.ts';
-import { checkComponentIds, parseInput, type StatusDeps } from './status-deps.ts';
+import { checkComponentIds, nameField, parseInput, type StatusDeps } from './status-deps.ts';
 
 /**
  * Incidents in Statuspage's management-API shape (`{"incident": {...}}`), so existing scripts port over.
@@ -31,7 +32,7 @@ const nextUpdateBy = z
   .nullable();
 
 const fields = z.object({
-  name: z.string().trim().min(1, 'name must not be empty').max(200).optional(),
+  name: nameField.optional(),
   status: z.enum(incidentStatuses).optional(),
   impact_override: z.enum(impacts).nullable().optional(),
   body: z.string().max(20_000).optional(),
@@ -134,21 +135,27 @@ export async function updateIncident(deps: StatusDeps, id: string, input: unknow
   const status = f.status ?? current.status;
   const requested = f.components ?? {};
   const isResolving = isClosed(status) && !isClosed(current.status);
-  // On resolution the incident's overrides let go: each overridden component returns to what it is derived as.
+  const isReopening = !isClosed(status) && isClosed(current.status);
+  // On resolution the incident's overrides let go: each overridden component returns to what it is then.
   const changes = isResolving
-    ? releasedChanges(deps, { ...current.componentStatuses, ...requested })
+    ? releasedChanges(deps, current.id, { ...current.componentStatuses, ...requested })
     : changesOf(deps, requested);
-  const componentStatuses = isResolving ? {} : { ...current.componentStatuses, ...requested };
+  // Resolving let go of the components: a reopened incident holds only those it names again.
+  const componentStatuses = isResolving
+    ? {}
+    : isReopening
+      ? { ...requested }
+      : { ...current.componentStatuses, ...requested };
   const impactOverride = f.impact_override === undefined ? current.impactOverride : f.impact_override;
   const next: Incident = {
     ...current,
     name: f.name ?? current.name,
     status,
     impactOverride,
-    impact: impactOverride ?? (isResolving ? current.impact : impactOf(Object.values(componentStatuses))),
+    impact: impactOverride ?? impactAfter(current, componentStatuses, isResolving),
     updatedAtMs: nowMs,
-    monitoringAtMs: current.monitoringAtMs ?? (status === 'monitoring' ? nowMs : null),
-    resolvedAtMs: current.resolvedAtMs ?? (isClosed(status) ? nowMs : null),
+    monitoringAtMs: monitoringAtAfter(current, status, nowMs),
+    resolvedAtMs: isClosed(status) ? (current.resolvedAtMs ?? nowMs) : null,
     postmortemBody: f.postmortem_body === undefined ? current.postmortemBody : f.postmortem_body,
     componentIds: [...new Set([...current.componentIds, ...affectedIds(deps, f)])],
     componentStatuses,
@@ -159,6 +166,37 @@ export async function updateIncident(deps: StatusDeps, id: string, input: unknow
   await deps.book.putIncident(updated);
   await deps.onChange({ kind: 'incident', incident: updated, update, isNew: false });
   return updated;
+}
+
+/**
+ * Without an override, an open incident's impact is that of the statuses it sets. A resolved one keeps its
+ * impact (it was that bad), and so does one holding no status (reopened without components): a reopen
+ * must not read as "no impact" because resolving let its components go.
+ */
+function impactAfter(
+  current: Incident,
+  componentStatuses: Readonly<Record<string, ComponentStatus>>,
+  isResolving: boolean,
+): Impact {
+  if (isResolving) return current.impact;
+  const held = Object.values(componentStatuses);
+  if (held.length > 0) return impactOf(held);
+  // current.impact is an override's when one was set: with it cleared, nothing is left to derive from.
+  return current.impactOverride === null ? current.impact : 'none';
+}
+
+/** When it entered monitoring: kept through resolution, cleared when it goes back before monitoring. */
+function monitoringAtAfter(current: Incident, status: IncidentStatus, nowMs: number): number | null {
+  switch (status) {
+    case 'investigating':
+    case 'identified':
+      return null;
+    case 'monitoring':
+      return current.status === 'monitoring' ? (current.monitoringAtMs ?? nowMs) : nowMs;
+    case 'resolved':
+    case 'postmortem':
+      return current.monitoringAtMs;
+  }
 }
 
 /** A draft goes public: it appears on the page, the API and the feeds, and subscribers hear of it. */
@@ -174,7 +212,7 @@ export async function publishIncident(deps: StatusDeps, id: string): Promise<Inc
 
 export async function deleteIncident(deps: StatusDeps, id: string): Promise<void> {
   findIncident(deps, id);
-  await deps.book.deleteIncident(id);
+  await deps.book.deleteIncident(id, deps.nowMs());
   await deps.onChange({ kind: 'deleted' });
 }
 
@@ -218,14 +256,21 @@ function changesOf(
     }));
 }
 
+/**
+ * Old → new for each component this incident held, new being what the component is once the incident lets go:
+ * its sources and maintenance, or another unresolved incident or an API override that still holds it.
+ */
 function releasedChanges(
   deps: StatusDeps,
+  incidentId: string,
   overridden: Readonly<Record<string, ComponentStatus>>,
 ): AffectedComponent[] {
-  return deps
-    .components()
-    .filter((c) => overridden[c.def.id] !== undefined && c.derived !== c.status)
-    .map((c) => ({ code: c.def.id, name: c.def.name, oldStatus: c.status, newStatus: c.derived }));
+  const after = new Map(deps.componentsWithout(incidentId).map((c) => [c.def.id, c.status]));
+  return deps.components().flatMap((c) => {
+    const newStatus = after.get(c.def.id) ?? c.derived;
+    if (overridden[c.def.id] === undefined || newStatus === c.status) return [];
+    return [{ code: c.def.id, name: c.def.name, oldStatus: c.status, newStatus }];
+  });
 }
 
 function timelineUpdate(

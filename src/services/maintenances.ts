@@ -5,8 +5,9 @@ import {
   type MaintenanceStatus,
   type TimelineUpdate,
 } from '../status/model.ts';
+import type { Transition } from '../status/schedule/maintenance-transitions.ts';
 import { ServiceError } from './service-error.ts';
-import { checkComponentIds, parseInput, type StatusDeps } from './status-deps.ts';
+import { checkComponentIds, nameField, parseInput, type StatusDeps } from './status-deps.ts';
 
 /**
  * Scheduled maintenance through the API: `{"scheduled_maintenance": {...}}`, or Statuspage's own form, an
@@ -15,7 +16,7 @@ import { checkComponentIds, parseInput, type StatusDeps } from './status-deps.ts
 const isoMs = z.iso.datetime({ offset: true }).transform((t) => Date.parse(t));
 
 const fields = z.object({
-  name: z.string().trim().min(1, 'name must not be empty').max(200).optional(),
+  name: nameField.optional(),
   status: z.enum(maintenanceStatuses).optional(),
   body: z.string().max(20_000).optional(),
   component_ids: z.array(z.string()).optional(),
@@ -123,7 +124,7 @@ export async function updateMaintenance(deps: StatusDeps, id: string, input: unk
 export async function cancelMaintenance(deps: StatusDeps, id: string): Promise<Maintenance | undefined> {
   const current = findMaintenance(deps, id);
   if (current.status === 'scheduled') {
-    await deps.book.deleteMaintenance(id);
+    await deps.book.deleteMaintenance(id, deps.nowMs());
     await deps.onChange({ kind: 'deleted' });
     return undefined;
   }
@@ -133,14 +134,14 @@ export async function cancelMaintenance(deps: StatusDeps, id: string): Promise<M
   });
 }
 
-/** The host's own move at the window's start or end (no person involved). */
+/** The host's own move at the window's start or end (no person involved), dated as dueTransition says. */
 export async function transitionMaintenance(
   deps: StatusDeps,
   id: string,
-  status: MaintenanceStatus,
-  atMs: number,
+  transition: Transition,
 ): Promise<Maintenance> {
   const current = findMaintenance(deps, id);
+  const { status, atMs } = transition;
   const body =
     status === 'in_progress'
       ? 'Scheduled maintenance is in progress.'
@@ -149,8 +150,9 @@ export async function transitionMaintenance(
   const moved: Maintenance = {
     ...current,
     status,
-    updatedAtMs: atMs,
-    startedAtMs: current.startedAtMs ?? atMs,
+    // A move dated in the past (the process was down) must not make the document look older than it was.
+    updatedAtMs: Math.max(current.updatedAtMs, atMs),
+    startedAtMs: current.startedAtMs ?? transition.startedAtMs,
     completedAtMs: status === 'completed' ? atMs : current.completedAtMs,
     updates: [update, ...current.updates],
   };

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { StatusEvent } from '../status/events.ts';
 import type { LiveComponent } from '../status/live-components.ts';
 import type { StatusBook } from '../status/status-book.ts';
@@ -17,22 +17,50 @@ export interface StatusDeps {
   /** Whether the page offers email subscriptions (status_page.subscribers.email is set). */
   readonly offersEmail: () => boolean;
   readonly components: () => readonly LiveComponent[];
+  /** The components as they would be without this incident's statuses: what resolving it leaves. */
+  readonly componentsWithout: (incidentId: string) => readonly LiveComponent[];
   /** Whether `pool/endpoint` names a gateway endpoint (maintenance drains). */
   readonly endpointExists: (target: string) => boolean;
   /** Awaited: the page is rebuilt before the verb answers, so a client reading it next sees the change. */
   readonly onChange: (event: StatusEvent) => Promise<void>;
 }
 
+/**
+ * An incident's or maintenance's name: one line without control characters (Cc: C0, DEL, C1). Names go
+ * into titles, mail subjects and terminal tables, where an ESC is a command and a newline a forged line.
+ * Checked only when a name is given, so documents stored before keep working.
+ */
+export const nameField = z
+  .string()
+  .trim()
+  .min(1, 'name must not be empty')
+  .max(200)
+  .refine((name) => !/\p{Cc}/u.test(name), 'name must be one line, without control characters');
+
 /** zod's first issue as a 400-worthy ServiceError naming the field (`incident.components.api`). */
 export function parseInput<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
+  const issue = firstIssueOf(parsed.error.issues);
   throw new ServiceError(
     'SVC_INVALID',
     issue?.message ?? `invalid ${what}`,
     issue?.path.join('.') || undefined,
   );
+}
+
+/**
+ * A union (`{"scheduled_maintenance"}` or `{"incident"}`) reports "Invalid input" at the root; the branch
+ * that got deepest into the input is the one the client meant, and its issue names the field.
+ */
+function firstIssueOf(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue | undefined {
+  const issue = issues[0];
+  if (issue?.code !== 'invalid_union') return issue;
+  const deepest = issue.errors
+    .map((branch) => firstIssueOf(branch))
+    .filter((i) => i !== undefined)
+    .sort((a, b) => b.path.length - a.path.length)[0];
+  return deepest ?? issue;
 }
 
 /** Every id names a component of the page (groups excluded: their status is their children's). */

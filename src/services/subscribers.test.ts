@@ -47,6 +47,7 @@ describe('subscriber verbs on a real SQLite store', () => {
       // Core (API, Web) and Docs.
       components: () =>
         fixtureView().components.map((def) => ({ def, status: def.status, derived: def.status })),
+      componentsWithout: () => deps.components(),
       endpointExists: () => false,
       onChange: (event) => {
         events.push(event);

@@ -71,6 +71,7 @@ function apiViewOf(histories: Readonly<Record<string, MonitorHistory>>): Compone
         completedAtMs: yesterdayMs + 3 * hourMs,
       }),
     ],
+    changedAtMs: 0,
     history: (id) => histories[id],
     dayCount,
     nowMs,
@@ -174,5 +175,39 @@ describe('buildStatusView: uptime with maintenance', () => {
     expect(dayOf(view, yesterdayMs)?.uptime).toBe(21 / 22);
     expect(dayOf(view, todayMs)?.uptime).toBe(1);
     expect(view.uptime90d).toBe((21 * hourMs + nowMs - todayMs) / (22 * hourMs + nowMs - todayMs));
+  });
+});
+
+describe('buildStatusView: page.updated_at', () => {
+  const inputsWith = (changedAtMs: number): ViewInputs => ({
+    page: {
+      id: page.id,
+      name: page.name,
+      url: page.url,
+      timeZone: page.timeZone,
+      offersEmail: page.offersEmail,
+    },
+    live: [leaf('api', [])],
+    records: (id) => ({
+      id,
+      createdAtMs: yesterdayMs,
+      status: 'operational',
+      updatedAtMs: yesterdayMs + hourMs,
+      override: null,
+    }),
+    incidents: [],
+    maintenances: [maintenance({ id: 'upgrade', updatedAtMs: yesterdayMs + 2 * hourMs })],
+    changedAtMs,
+    history: () => undefined,
+    dayCount,
+    nowMs,
+  });
+
+  it('is the last change when that is later than every document left (a deletion is a change)', () => {
+    expect(buildStatusView(inputsWith(nowMs - minuteMs)).page.updatedAtMs).toBe(nowMs - minuteMs);
+  });
+
+  it('is the newest document when nothing later changed', () => {
+    expect(buildStatusView(inputsWith(0)).page.updatedAtMs).toBe(yesterdayMs + 2 * hourMs);
   });
 });

@@ -23,6 +23,8 @@ export interface ViewInputs {
   /** Every incident, drafts included (they are left out here). */
   readonly incidents: readonly Incident[];
   readonly maintenances: readonly Maintenance[];
+  /** When the page last changed, deletions included (StatusBook.changedAtMs): updated_at never goes back. */
+  readonly changedAtMs: number;
   readonly history: (monitorId: string) => MonitorHistory | undefined;
   readonly dayCount: number;
   readonly nowMs: number;
@@ -54,7 +56,7 @@ export function buildStatusView(inputs: ViewInputs): StatusView {
     };
   });
   const updatedAtMs = Math.max(
-    0,
+    inputs.changedAtMs,
     ...components.map((c) => c.updatedAtMs),
     ...incidents.map((i) => i.updatedAtMs),
     ...inputs.maintenances.map((m) => m.updatedAtMs),

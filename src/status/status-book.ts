@@ -12,6 +12,7 @@ export class StatusBook {
   readonly #maintenances = new Map<string, Maintenance>();
   readonly #records = new Map<string, ComponentRecord>();
   readonly #subscribers = new Map<string, Subscriber>();
+  #changedAtMs = 0;
 
   private constructor(store: StatusStore) {
     this.#store = store;
@@ -23,7 +24,23 @@ export class StatusBook {
     for (const m of await store.maintenances()) book.#maintenances.set(m.id, m);
     for (const r of await store.componentRecords()) book.#records.set(r.id, r);
     for (const s of await store.subscribers()) book.#subscribers.set(s.id, s);
+    const published = [...book.#incidents.values()].filter((i) => !i.isDraft);
+    for (const d of [...published, ...book.#maintenances.values(), ...book.#records.values()])
+      book.#changed(d.updatedAtMs);
     return book;
+  }
+
+  /**
+   * When the public page last changed: raised by every write it shows and by every removal, never lowered
+   * (the newest remaining document is older than a deletion). A removal just before a restart is forgotten:
+   * the store keeps documents, not the time one disappeared.
+   */
+  changedAtMs(): number {
+    return this.#changedAtMs;
+  }
+
+  #changed(atMs: number): void {
+    this.#changedAtMs = Math.max(this.#changedAtMs, atMs);
   }
 
   /** Newest first by createdAt, drafts included. */
@@ -38,11 +55,15 @@ export class StatusBook {
   async putIncident(incident: Incident): Promise<void> {
     await this.#store.putIncident(incident);
     this.#incidents.set(incident.id, incident);
+    if (!incident.isDraft) this.#changed(incident.updatedAtMs);
   }
 
-  async deleteIncident(id: string): Promise<void> {
+  /** `atMs`: when it was deleted, the page's change time if it was public. */
+  async deleteIncident(id: string, atMs: number): Promise<void> {
     await this.#store.deleteIncident(id);
+    const gone = this.#incidents.get(id);
     this.#incidents.delete(id);
+    if (gone && !gone.isDraft) this.#changed(atMs);
   }
 
   /** Newest first by scheduledFor. */
@@ -59,11 +80,14 @@ export class StatusBook {
   async putMaintenance(maintenance: Maintenance): Promise<void> {
     await this.#store.putMaintenance(maintenance);
     this.#maintenances.set(maintenance.id, maintenance);
+    this.#changed(maintenance.updatedAtMs);
   }
 
-  async deleteMaintenance(id: string): Promise<void> {
+  /** `atMs`: when it was deleted (cancelled before it began), the page's change time. */
+  async deleteMaintenance(id: string, atMs: number): Promise<void> {
     await this.#store.deleteMaintenance(id);
     this.#maintenances.delete(id);
+    this.#changed(atMs);
   }
 
   record(id: string): ComponentRecord | undefined {
@@ -73,6 +97,7 @@ export class StatusBook {
   async putRecord(record: ComponentRecord): Promise<void> {
     await this.#store.putComponentRecord(record);
     this.#records.set(record.id, record);
+    this.#changed(record.updatedAtMs);
   }
 
   subscribers(): Subscriber[] {

@@ -207,4 +207,13 @@ describe('bulwark incident | maintenance | subscriber | status against a running
     expect(unknownComponent.err).toContain('cannot open the incident');
     expect(printed.join('')).not.toContain(adminToken);
   });
+
+  it('refuses a name with control characters (they would reach every operator’s terminal)', async () => {
+    const refused = await cli('incident', 'open', '--name', 'ansi \u001b[2J\u001b]0;pwned\u0007 test');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toBe(
+      'bulwark: cannot open the incident: name must be one line, without control characters (field: incident.name)\n',
+    );
+    expect((await cli('incident', 'list')).out).not.toContain('ansi');
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Maintenance, MaintenanceStatus } from '../model.ts';
+import type { Maintenance, MaintenanceStatus, TimelineUpdate } from '../model.ts';
 import { dueTransition, type Transition } from './maintenance-transitions.ts';
 
 const forMs = Date.parse('2026-05-10T02:00:00Z');
@@ -26,30 +26,97 @@ function maintenance(over: Partial<Maintenance> = {}): Maintenance {
   };
 }
 
+function update(atMs: number, status: MaintenanceStatus = 'scheduled'): TimelineUpdate {
+  return {
+    id: `u${atMs}`,
+    status,
+    body: '',
+    createdAtMs: atMs,
+    displayAtMs: atMs,
+    affectedComponents: null,
+    nextUpdateByMs: null,
+    deliverNotifications: true,
+  };
+}
+
 describe('dueTransition', () => {
   it.each<[string, MaintenanceStatus, number, Transition | undefined]>([
     ['scheduled, before its start', 'scheduled', forMs - 1, undefined],
-    ['scheduled, at its start', 'scheduled', forMs, { status: 'in_progress', atMs: forMs }],
+    [
+      'scheduled, at its start',
+      'scheduled',
+      forMs,
+      { status: 'in_progress', atMs: forMs, startedAtMs: forMs },
+    ],
     [
       'scheduled, late (atMs is still the planned start)',
       'scheduled',
       forMs + 30 * minuteMs,
-      { status: 'in_progress', atMs: forMs },
+      { status: 'in_progress', atMs: forMs, startedAtMs: forMs },
     ],
     [
-      'scheduled, the process down for the whole window',
+      'scheduled, the process down for the whole window (begun at its start, not at its end)',
       'scheduled',
       untilMs + 5 * minuteMs,
-      { status: 'completed', atMs: untilMs },
+      { status: 'completed', atMs: untilMs, startedAtMs: forMs },
     ],
-    ['scheduled, exactly at the end', 'scheduled', untilMs, { status: 'completed', atMs: untilMs }],
+    [
+      'scheduled, exactly at the end',
+      'scheduled',
+      untilMs,
+      { status: 'completed', atMs: untilMs, startedAtMs: forMs },
+    ],
     ['in progress, before the end', 'in_progress', untilMs - 1, undefined],
-    ['in progress, at the end', 'in_progress', untilMs, { status: 'completed', atMs: untilMs }],
+    [
+      'in progress, at the end',
+      'in_progress',
+      untilMs,
+      { status: 'completed', atMs: untilMs, startedAtMs: forMs },
+    ],
     ['verifying, before the end', 'verifying', untilMs - 1, undefined],
-    ['verifying, after the end', 'verifying', untilMs + minuteMs, { status: 'completed', atMs: untilMs }],
+    [
+      'verifying, after the end',
+      'verifying',
+      untilMs + minuteMs,
+      { status: 'completed', atMs: untilMs, startedAtMs: forMs },
+    ],
     ['completed', 'completed', untilMs + minuteMs, undefined],
   ])('%s', (_name, status, nowMs, expected) => {
     expect(dueTransition(maintenance({ status }), nowMs)).toEqual(expected);
+  });
+
+  it('dates nothing before the maintenance existed: one entered 10 minutes into its window starts when entered', () => {
+    const createdAtMs = forMs + 10 * minuteMs;
+    const late = maintenance({ createdAtMs, updatedAtMs: createdAtMs, updates: [update(createdAtMs)] });
+    expect(dueTransition(late, createdAtMs + 1_000)).toEqual({
+      status: 'in_progress',
+      atMs: createdAtMs,
+      startedAtMs: createdAtMs,
+    });
+  });
+
+  it('completes a window entered after it ended when entered, not at its end (before it existed)', () => {
+    const createdAtMs = untilMs + 10 * minuteMs;
+    const past = maintenance({ createdAtMs, updatedAtMs: createdAtMs, updates: [update(createdAtMs)] });
+    expect(dueTransition(past, createdAtMs + 1_000)).toEqual({
+      status: 'completed',
+      atMs: createdAtMs,
+      startedAtMs: createdAtMs,
+    });
+  });
+
+  it('dates a completion after the newest update, so the timeline stays newest first', () => {
+    const postedAtMs = untilMs + 5 * minuteMs;
+    const verifying = maintenance({
+      status: 'verifying',
+      startedAtMs: forMs,
+      updates: [update(postedAtMs, 'verifying'), update(forMs, 'in_progress')],
+    });
+    expect(dueTransition(verifying, postedAtMs + minuteMs)).toEqual({
+      status: 'completed',
+      atMs: postedAtMs,
+      startedAtMs: forMs,
+    });
   });
 
   it.each<MaintenanceStatus>(['scheduled', 'in_progress', 'verifying'])(
