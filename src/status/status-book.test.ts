@@ -61,4 +61,12 @@ describe('StatusBook.changedAtMs: when the public page last changed', () => {
     });
     expect((await load()).changedAtMs()).toBe(t0 + 30);
   });
+
+  it('remembers a deletion across a restart: the removed document cannot date the change any more', async () => {
+    const book = await load();
+    await book.putIncident(sampleIncident('a', { updatedAtMs: t0 + 10 }));
+    await book.putIncident(sampleIncident('b', { updatedAtMs: t0 + 20 }));
+    await book.deleteIncident('b', t0 + 60);
+    expect((await load()).changedAtMs()).toBe(t0 + 60);
+  });
 });

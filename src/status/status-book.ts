@@ -27,13 +27,14 @@ export class StatusBook {
     const published = [...book.#incidents.values()].filter((i) => !i.isDraft);
     for (const d of [...published, ...book.#maintenances.values(), ...book.#records.values()])
       book.#changed(d.updatedAtMs);
+    book.#changed(await store.pageRemovedAtMs());
     return book;
   }
 
   /**
    * When the public page last changed: raised by every write it shows and by every removal, never lowered
-   * (the newest remaining document is older than a deletion). A removal just before a restart is forgotten:
-   * the store keeps documents, not the time one disappeared.
+   * (the newest remaining document is older than a deletion). Removals are stored with their time, so this
+   * holds across restarts too.
    */
   changedAtMs(): number {
     return this.#changedAtMs;
@@ -41,6 +42,11 @@ export class StatusBook {
 
   #changed(atMs: number): void {
     this.#changedAtMs = Math.max(this.#changedAtMs, atMs);
+  }
+
+  async #removed(atMs: number): Promise<void> {
+    await this.#store.putPageRemovedAt(atMs);
+    this.#changed(atMs);
   }
 
   /** Newest first by createdAt, drafts included. */
@@ -63,7 +69,7 @@ export class StatusBook {
     await this.#store.deleteIncident(id);
     const gone = this.#incidents.get(id);
     this.#incidents.delete(id);
-    if (gone && !gone.isDraft) this.#changed(atMs);
+    if (gone && !gone.isDraft) await this.#removed(atMs);
   }
 
   /** Newest first by scheduledFor. */
@@ -87,7 +93,7 @@ export class StatusBook {
   async deleteMaintenance(id: string, atMs: number): Promise<void> {
     await this.#store.deleteMaintenance(id);
     this.#maintenances.delete(id);
-    this.#changed(atMs);
+    await this.#removed(atMs);
   }
 
   record(id: string): ComponentRecord | undefined {

@@ -85,6 +85,14 @@ export function describeStatusStore(
       expect((await store.incidents()).map((i) => i.id)).toEqual(['b']);
     });
 
+    it('keeps when something last left the page (0 before anything did), the latest time written', async () => {
+      expect(await store.pageRemovedAtMs()).toBe(0);
+      await store.putPageRemovedAt(t0 + 5);
+      await store.putPageRemovedAt(t0 + 9);
+      expect(await store.pageRemovedAtMs()).toBe(t0 + 9);
+      expect(await store.incidents()).toEqual([]);
+    });
+
     it('stores maintenances apart from incidents with the same id', async () => {
       await store.putIncident(sampleIncident('x'));
       const m = sampleMaintenance('x');

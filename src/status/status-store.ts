@@ -21,6 +21,13 @@ export interface StatusStore {
   subscribers(): Promise<Subscriber[]>;
   putSubscriber(subscriber: Subscriber): Promise<void>;
   deleteSubscriber(id: string): Promise<void>;
+
+  /**
+   * When something last left the public page (a deleted incident, a maintenance cancelled before it began);
+   * 0 if nothing has. The documents that remain date every other change, but not a removal.
+   */
+  pageRemovedAtMs(): Promise<number>;
+  putPageRemovedAt(atMs: number): Promise<void>;
 }
 
 /** What outlives a restart of a component: when it first appeared, its last status change, and an override. */

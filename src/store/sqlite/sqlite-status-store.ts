@@ -3,7 +3,12 @@ import type { Incident, Maintenance } from '../../status/model.ts';
 import type { ComponentRecord, StatusStore, Subscriber } from '../../status/status-store.ts';
 import type { Schema } from '../schema.ts';
 
-type Kind = 'incident' | 'maintenance' | 'component' | 'subscriber';
+type Kind = 'incident' | 'maintenance' | 'component' | 'subscriber' | 'page';
+
+/** The page's own document (kind 'page', id 'removal'): when something last left it. */
+interface PageRemoval {
+  readonly atMs: number;
+}
 
 /**
  * StatusStore on Kysely: documents as JSON text in status_documents, dialect-neutral. It borrows the handle
@@ -31,6 +36,13 @@ export class SqliteStatusStore implements StatusStore {
   subscribers = (): Promise<Subscriber[]> => this.#all<Subscriber>('subscriber');
   putSubscriber = (s: Subscriber): Promise<void> => this.#put('subscriber', s.id, s.createdAtMs, s);
   deleteSubscriber = (id: string): Promise<void> => this.#delete('subscriber', id);
+
+  async pageRemovedAtMs(): Promise<number> {
+    const [removal] = await this.#all<PageRemoval>('page');
+    return removal?.atMs ?? 0;
+  }
+
+  putPageRemovedAt = (atMs: number): Promise<void> => this.#put('page', 'removal', atMs, { atMs });
 
   /** Oldest first (then by id), so callers see a stable order. */
   async #all<T>(kind: Kind): Promise<T[]> {
