@@ -19,7 +19,7 @@ s.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
 });`;
   const child = spawn(nodeBinary, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+  const [line] = (await once(child.stdout, 'data')) as [Buffer];
   const port = Number(String(line).trim());
   const fillers = [0, 1].map(() => connect(port, '127.0.0.1').on('error', () => undefined));
   await Promise.all(fillers.map((filler) => once(filler, 'connect')));
