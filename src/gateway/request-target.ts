@@ -1,11 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 
 /**
- * Rewrites `req.url` into the target the request is routed by and forwarded with. Matching the raw target would let
- * `/public/../internal` match a `/public/` route and reach `/internal` at any upstream that resolves dot
- * segments (WHATWG URL parsers, Go's path.Clean, servlet containers), past every rule of the route it
- * was matched by. nginx resolves dot segments before matching locations, and Envoy's `normalize_path` does
- * so and forwards the result; Bulwark always does both.
+ * Rewrites `req.url` into the target the request is routed by and forwarded with. Matching the raw target
+ * would let `/public/../internal` match a `/public/` route and reach `/internal` at any upstream that
+ * resolves dot segments (WHATWG URL parsers, Go's path.Clean, servlet containers), past every rule of the
+ * route it was matched by. nginx resolves dot segments before matching locations, and Envoy's
+ * `normalize_path` does so and forwards the result; Bulwark always does both. Encoded slashes (`%2F`) are
+ * left as they are, as Envoy leaves them by default.
  */
 export function normalizeTarget(req: IncomingMessage): void {
   const target = req.url ?? '/';
