@@ -101,3 +101,13 @@ export class Endpoint {
     };
   }
 }
+
+/**
+ * Whether `endpoint` is the only one of `endpoints` still in rotation: the others are unhealthy, ejected,
+ * cooling down or draining. Outlier ejection and Retry-After cool-down both leave such an endpoint serving
+ * (unless a failover pool takes the traffic): taking it out would leave the pool nothing but panic.
+ */
+export function isLastInRotation(endpoint: Endpoint, endpoints: Iterable<Endpoint>): boolean {
+  for (const other of endpoints) if (other !== endpoint && other.isReady) return false;
+  return true;
+}

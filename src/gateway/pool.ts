@@ -9,7 +9,7 @@ import {
   type PoolStatus,
 } from '../core/index.ts';
 import type { Balancer, PickHint } from './balance/balancer.ts';
-import { Endpoint } from './endpoint.ts';
+import { Endpoint, isLastInRotation } from './endpoint.ts';
 import { ActiveChecker } from './health/active-checker.ts';
 import type { HealthProbe, HealthProbeFactory } from './health/health-probe.ts';
 import { OutlierDetector } from './health/outlier-detector.ts';
@@ -164,7 +164,7 @@ export class Pool {
   coolDown(endpoint: Endpoint, durationMs: number): void {
     const cappedMs = Math.min(durationMs, this.spec.maxCoolDownMs);
     if (endpoint.poolName !== this.name || cappedMs <= 0) return;
-    if (this.spec.failover === undefined && !this.endpoints.some((e) => e !== endpoint && e.isReady)) return;
+    if (this.spec.failover === undefined && isLastInRotation(endpoint, this.endpoints)) return;
     const nowMs = this.#clock.nowMs();
     if (nowMs + cappedMs <= endpoint.coolingUntilMs) return;
     this.#coolUntil(endpoint, nowMs + cappedMs, nowMs);

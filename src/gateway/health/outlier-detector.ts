@@ -6,7 +6,7 @@ import {
   type EjectionEvent,
   type Outcome,
 } from '../../core/index.ts';
-import type { Endpoint } from '../endpoint.ts';
+import { isLastInRotation, type Endpoint } from '../endpoint.ts';
 import type { OutlierDetectionSpec } from '../spec.ts';
 
 export interface OutlierDetectorDeps {
@@ -139,7 +139,7 @@ export class OutlierDetector {
       ? undefined
       : this.#ejectedCount + 1 > allowedByFraction
         ? `max ejected fraction ${this.#spec.maxEjectedFraction} allows ${allowedByFraction} of ${poolSize}`
-        : !this.#hasOtherReady(endpoint)
+        : isLastInRotation(endpoint, this.#states.keys())
           ? 'the last endpoint in rotation is never ejected'
           : undefined;
     if (rule) {
@@ -161,12 +161,6 @@ export class OutlierDetector {
     );
     this.#publish(endpoint, true, durationMs, cause);
     this.#deps.onChange?.();
-  }
-
-  /** Unhealthy, cooling and draining endpoints are out of rotation as surely as ejected ones. */
-  #hasOtherReady(endpoint: Endpoint): boolean {
-    for (const other of this.#states.keys()) if (other !== endpoint && other.isReady) return true;
-    return false;
   }
 
   #return(endpoint: Endpoint, state: OutlierState, reason: string): void {
