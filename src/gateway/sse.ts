@@ -11,7 +11,7 @@ const cr = 0x0d;
 
 /** What was forwarded of one event stream: where it stands between events, and the id a client holds. */
 export class EventStreamProgress {
-  /** Characters of the current line so far; 0 at the start of a line. */
+  /** Bytes of the current line so far; 0 at the start of a line. */
   #lineLength = 0;
   /** The current line while it may still be an `id` line (latin1: byte for byte what the upstream sent). */
   #idLine = '';
@@ -25,11 +25,13 @@ export class EventStreamProgress {
   /** The buffer at the last blank line: the lastEventId of a client that received everything whole. */
   #dispatchedId = '';
 
-  /** Follows the bytes of `chunk`, as a client's parser would read them. */
+  /**
+   * Follows the bytes of `chunk`, as a client's parser would read them. Byte by byte from the buffer, so that
+   * a stream's chunks cost no string each; only a line that may be an `id` is kept as text.
+   */
   observe(chunk: Buffer): void {
-    const text = chunk.toString('latin1');
-    for (let i = 0; i < text.length; i++) {
-      const code = text.charCodeAt(i);
+    for (let i = 0; i < chunk.length; i++) {
+      const code = chunk[i]!;
       if (code === lf && this.#isAfterCr) {
         this.#isAfterCr = false;
         continue;
@@ -41,8 +43,8 @@ export class EventStreamProgress {
       }
       this.#lineLength += 1;
       if (!this.#isIdCandidate) continue;
-      this.#idLine += text[i];
-      // `id` alone is a field too (empty value); anything else of three characters or more is not `id:`.
+      this.#idLine += String.fromCharCode(code);
+      // `id` alone is a field too (empty value); anything else of three bytes or more is not `id:`.
       if (this.#idLine.length === 3 && this.#idLine !== 'id:') this.#isIdCandidate = false;
     }
   }
