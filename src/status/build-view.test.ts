@@ -45,16 +45,19 @@ function leaf(id: string, monitors: readonly string[]): LiveComponent {
   };
 }
 
+/** The page as build-view's inputs name it: the fixture's, without the updated_at the view works out. */
+const pageInputs: ViewInputs['page'] = {
+  id: page.id,
+  name: page.name,
+  url: page.url,
+  timeZone: page.timeZone,
+  offersEmail: page.offersEmail,
+};
+
 /** The view of one component "api" watched by `histories`' monitors. */
 function apiViewOf(histories: Readonly<Record<string, MonitorHistory>>): ComponentView {
   const inputs: ViewInputs = {
-    page: {
-      id: page.id,
-      name: page.name,
-      url: page.url,
-      timeZone: page.timeZone,
-      offersEmail: page.offersEmail,
-    },
+    page: pageInputs,
     live: [leaf('api', Object.keys(histories))],
     records: () => undefined,
     incidents: [],
@@ -180,13 +183,7 @@ describe('buildStatusView: uptime with maintenance', () => {
 
 describe('buildStatusView: page.updated_at', () => {
   const inputsWith = (changedAtMs: number): ViewInputs => ({
-    page: {
-      id: page.id,
-      name: page.name,
-      url: page.url,
-      timeZone: page.timeZone,
-      offersEmail: page.offersEmail,
-    },
+    page: pageInputs,
     live: [leaf('api', [])],
     records: (id) => ({
       id,

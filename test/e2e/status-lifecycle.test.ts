@@ -177,14 +177,20 @@ describe('status page lifecycles in a running Bulwark', () => {
     expect(times).toEqual([...times].sort((x, y) => y - x));
   };
 
+  /** The maintenance as the public API shows it once the clock has moved it to `status`. */
+  const maintenanceReaching = async (id: string, status: string): Promise<V2Incident> => {
+    let reached: V2Incident | undefined;
+    await eventually(async () => {
+      reached = (await maintenances()).find((m) => m.id === id && m.status === status);
+      return reached !== undefined;
+    }, 10_000);
+    if (!reached) throw new Error(`maintenance ${id} never reached ${status}`);
+    return reached;
+  };
+
   it('a maintenance entered after its start begins when entered, not before it existed', async () => {
     const created = await schedule('Late entry', Date.now() - 10 * minuteMs, Date.now() + 60 * minuteMs);
-    let started: V2Incident | undefined;
-    await eventually(async () => {
-      started = (await maintenances()).find((m) => m.id === created.id && m.status === 'in_progress');
-      return started !== undefined;
-    }, 10_000);
-    if (!started) throw new Error('never started');
+    const started = await maintenanceReaching(created.id, 'in_progress');
     expect(started.incident_updates.map((u) => u.status)).toEqual(['in_progress', 'scheduled']);
     expectNothingBeforeCreation(started);
     const html = await (await fetchPage(`/incidents/${created.id}`)).text();
@@ -196,12 +202,7 @@ describe('status page lifecycles in a running Bulwark', () => {
   it('a maintenance entered after its whole window completes when entered: no start or end before it existed', async () => {
     const untilMs = Date.now() - 10 * minuteMs;
     const created = await schedule('Past window', untilMs - 10 * minuteMs, untilMs);
-    let completed: V2Incident | undefined;
-    await eventually(async () => {
-      completed = (await maintenances()).find((m) => m.id === created.id && m.status === 'completed');
-      return completed !== undefined;
-    }, 10_000);
-    if (!completed) throw new Error('never completed');
+    const completed = await maintenanceReaching(created.id, 'completed');
     expect(completed.incident_updates.map((u) => u.status)).toEqual(['completed', 'scheduled']);
     expectNothingBeforeCreation(completed);
     expect(ms(completed.resolved_at)).toBeGreaterThanOrEqual(ms(completed.created_at));
