@@ -4,9 +4,8 @@ import type { Duplex } from 'node:stream';
 import { answerClientError } from './client-errors.ts';
 import { ConnectionGuard } from './connection-guard.ts';
 import { requestIdOf } from './request-context.ts';
-import { publishRefusal, refusalOf, refuse } from './request-guard.ts';
+import { publishRefusal, refusalOf, refuse, refuseOnSocket } from './request-guard.ts';
 import type { ServerLimits } from './server.ts';
-import { rejectUpgrade } from './upgrade-tunnel.ts';
 
 /**
  * Keep-alive outlives common load balancer idle timeouts (ALB 60 s) so an outer balancer never reuses a
@@ -60,16 +59,13 @@ export function guardListener(
   // the body (see readRequestBody), so a request it refuses (404, 413, 429) is refused before the upload.
   server.on('checkContinue', onRequest);
   // CONNECT asks for a tunnel to anywhere, which only a forward proxy offers; node would drop the socket.
-  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
-    const requestId = requestIdOf(req);
-    const refusal = {
+  server.on('connect', (req: IncomingMessage, socket: Duplex) =>
+    refuseOnSocket(req, socket, {
       status: 501,
       code: 'GW_METHOD_NOT_SUPPORTED',
       message: 'CONNECT: not a forward proxy',
-    } as const;
-    rejectUpgrade(socket, refusal.status, refusal.code, refusal.message, requestId);
-    publishRefusal(refusal, requestId, req);
-  });
+    }),
+  );
   server.on('clientError', (error: Error, socket: Duplex) =>
     answerClientError(error, socket, inFlight.get(socket), limits.maxHeaderBytes),
   );

@@ -1,7 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { ErrorCode } from '../core/errors.ts';
+import { requestIdOf } from './request-context.ts';
 import { publishLocalAnswer } from './request-events.ts';
 import { sendError } from './responses.ts';
+import { rejectUpgrade } from './upgrade-tunnel.ts';
 
 export interface Refusal {
   readonly status: number;
@@ -72,6 +75,16 @@ function countHostLines(rawHeaders: readonly string[]): number {
 export function refuse(res: ServerResponse, refusal: Refusal, requestId: string): void {
   res.shouldKeepAlive = false;
   sendError(res, refusal.status, refusal.code, refusal.message, requestId);
+}
+
+/**
+ * As `refuse`, on a socket node handed over without a response (an upgrade, CONNECT): the JSON answer is
+ * written raw and the socket closed, and the refusal is published like any other.
+ */
+export function refuseOnSocket(req: IncomingMessage, socket: Duplex, refusal: Refusal): void {
+  const requestId = requestIdOf(req);
+  rejectUpgrade(socket, refusal.status, refusal.code, refusal.message, requestId);
+  publishRefusal(refusal, requestId, req);
 }
 
 /** A refused request still shows in metrics and logs, unrouted (route -1) like a 404; `req` when parsed. */

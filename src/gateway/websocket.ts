@@ -2,10 +2,9 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Http2SecureServer } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { UpgradeExchange, type UpgradeDeps, type UpgradeInit } from './upgrade-exchange.ts';
-import { requestIdOf } from './request-context.ts';
 import { hasBody } from './request-body.ts';
-import { publishRefusal, refusalOf } from './request-guard.ts';
-import { rejectUpgrade, Tunnel } from './upgrade-tunnel.ts';
+import { refusalOf, refuseOnSocket } from './request-guard.ts';
+import { Tunnel } from './upgrade-tunnel.ts';
 
 /**
  * Only WebSocket handshakes are proxied as upgrades: bodiless GETs, as RFC 6455 §4.1 has them. Other Upgrade
@@ -36,9 +35,7 @@ export function proxyWebSockets(
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refusal = refusalOf(req, maxHeaders);
     if (!refusal) return handleUpgrade(req, socket, head);
-    const requestId = requestIdOf(req);
-    rejectUpgrade(socket, refusal.status, refusal.code, refusal.message, requestId);
-    publishRefusal(refusal, requestId, req);
+    refuseOnSocket(req, socket, refusal);
   });
 }
 
