@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../core/errors.ts';
 import type { Outcome } from '../core/outcome.ts';
 import type { FailureCause } from './layers/retry.ts';
 
@@ -69,4 +70,41 @@ export function midStreamOutcome(error: Error, latencyMs: number): Outcome {
   return (error as { code?: string }).code === 'UND_ERR_BODY_TIMEOUT'
     ? { kind: 'timeout', phase: 'idle', latencyMs }
     : { kind: 'failure', reason: 'reset', latencyMs };
+}
+
+/** What the client is told when the gateway ends a request itself, before any response went out. */
+export interface GatewayFailure {
+  readonly status: number;
+  readonly code: ErrorCode;
+  /** Clients learn the pool and the kind of failure; addresses and library errors stay in logs and metrics. */
+  readonly message: string;
+}
+
+export function noEndpointFailure(poolName: string): GatewayFailure {
+  const message = `no endpoint of pool "${poolName}" can take requests`;
+  return { status: 503, code: 'GW_NO_HEALTHY_ENDPOINT', message };
+}
+
+/** The last attempt failed without an answer: 504 when it timed out, else 502. */
+export function attemptFailure(poolName: string, outcome: Outcome): GatewayFailure {
+  const isTimeout = outcome.kind === 'timeout';
+  return {
+    status: isTimeout ? 504 : 502,
+    code: isTimeout ? 'GW_UPSTREAM_TIMEOUT' : 'GW_UPSTREAM_FAILED',
+    message: `upstream of pool "${poolName}" failed: ${describeOutcome(outcome)}`,
+  };
+}
+
+/** An attempt that was discarded for a retry, in case no retry can be made after all. */
+export function retriedFailure(poolName: string, cause: FailureCause): GatewayFailure {
+  const message =
+    typeof cause === 'number'
+      ? `upstream answered ${cause}`
+      : `upstream of pool "${poolName}" failed: ${cause}`;
+  return { status: 502, code: 'GW_UPSTREAM_FAILED', message };
+}
+
+export function totalTimeoutFailure(totalMs: number): GatewayFailure {
+  const message = `no complete response within the route's total timeout of ${totalMs} ms`;
+  return { status: 504, code: 'GW_UPSTREAM_TIMEOUT', message };
 }
