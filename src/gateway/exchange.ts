@@ -15,20 +15,19 @@ import type { RequestBody } from './request-body.ts';
 import { sendError, sseErrorFrame } from './responses.ts';
 import { EventStreamProgress } from './sse.ts';
 import {
+  attemptFailure,
   classifyUpstreamError,
   describeOutcome,
   midStreamOutcome,
+  noEndpointFailure,
+  retriedFailure,
   statusOutcome,
+  totalTimeoutFailure,
+  type GatewayFailure,
 } from './upstream-errors.ts';
 import type { UpstreamRequest } from './upstreams.ts';
 
 export type { EndpointSelector, ExchangeDeps, ExchangeInit, RouteRuntime } from './exchange-deps.ts';
-
-interface GatewayFailure {
-  readonly status: number;
-  readonly code: ErrorCode;
-  readonly message: string;
-}
 
 const noneTried: ReadonlySet<Endpoint> = new Set();
 const clientStalled = new Error('client stopped reading for longer than the idle timeout');
@@ -120,12 +119,7 @@ export class Exchange implements AttemptOwner {
     if (this.#isDone) return;
     const selection = this.#deps.selector.select(this.#route.spec.pool, this.#hint, this.#triedEndpoints());
     if (!selection) {
-      const noEndpoint = {
-        status: 503,
-        code: 'GW_NO_HEALTHY_ENDPOINT',
-        message: `no endpoint of pool "${this.#route.spec.pool}" can take requests`,
-      } as const;
-      return this.#fail(this.#lastFailure ?? noEndpoint);
+      return this.#fail(this.#lastFailure ?? noEndpointFailure(this.#route.spec.pool));
     }
     const { endpoint, pool } = selection;
     this.#attempts += 1;
@@ -233,9 +227,10 @@ export class Exchange implements AttemptOwner {
     if (this.#res.write(chunk) || this.#isPaused) return;
     // Backpressure: a slow client pauses the upstream read instead of growing our buffer. The attempt has no
     // idle deadline while paused, so this timer bounds the pause: a stalled reader must not pin a connection.
+    // With `idle` off (0) nothing bounds it, as nothing bounds a quiet upstream.
     this.#isPaused = true;
     attempt.pause();
-    const cancelStallTimer = this.#deps.clock.setTimer(this.#route.spec.timeouts.idleMs, () => {
+    const cancelStallTimer = this.#afterIdle(() => {
       if (!this.#isPaused || this.#isDone) return;
       this.#settle(attempt, undefined);
       attempt.abort(clientStalled);
@@ -243,7 +238,7 @@ export class Exchange implements AttemptOwner {
       this.#finish(attempt.status, 'GW_CLIENT_STALLED');
     });
     this.#res.once('drain', () => {
-      cancelStallTimer();
+      cancelStallTimer?.();
       this.#isPaused = false;
       attempt.resume();
     });
@@ -268,13 +263,7 @@ export class Exchange implements AttemptOwner {
     this.#deps.recordLatency(attempt.endpoint, outcome, this.#deps.clock.nowMs());
     if (cause !== undefined && this.#tryRetry(attempt, cause, outcome)) return;
     this.#settle(attempt, outcome);
-    const isTimeout = outcome.kind === 'timeout';
-    this.#fail({
-      status: isTimeout ? 504 : 502,
-      code: isTimeout ? 'GW_UPSTREAM_TIMEOUT' : 'GW_UPSTREAM_FAILED',
-      // Clients learn the pool and the kind of failure; addresses and library errors stay in logs and metrics.
-      message: `upstream of pool "${attempt.poolName}" failed: ${describeOutcome(outcome)}`,
-    });
+    this.#fail(attemptFailure(attempt.poolName, outcome));
   }
 
   /** Settles `attempt` and schedules the next one if the retry policy allows; false when it does not. */
@@ -304,11 +293,7 @@ export class Exchange implements AttemptOwner {
     if (!decision.retry) return false;
     this.#settle(attempt, outcome);
     attempt.abort(retrying);
-    const message =
-      typeof cause === 'number'
-        ? `upstream answered ${cause}`
-        : `upstream of pool "${attempt.poolName}" failed: ${cause}`;
-    this.#lastFailure = { status: 502, code: 'GW_UPSTREAM_FAILED', message };
+    this.#lastFailure = retriedFailure(attempt.poolName, cause);
     this.#cancelRetryTimer = this.#deps.clock.setTimer(decision.delayMs, () =>
       this.#nextAttemptSafely(this.#deps.clock.nowMs()),
     );
@@ -321,12 +306,23 @@ export class Exchange implements AttemptOwner {
     const message = `upstream of pool "${attempt.poolName}" failed mid-response: ${describeOutcome(outcome)}`;
     if (this.#eventStream) {
       const frame = sseErrorFrame('GW_UPSTREAM_STREAM_FAILED', message, this.#requestId);
-      // The error event must reach the client before the connection goes, so destroy only once it is flushed.
-      this.#res.write(this.#eventStream.closingFrame(frame), () => this.#res.destroy());
+      // The error event must reach the client before the connection goes, so destroy only once it is flushed,
+      // or when a client that stopped reading has not taken it within the idle timeout.
+      const cancelFlushTimer = this.#afterIdle(() => this.#res.destroy());
+      this.#res.write(this.#eventStream.closingFrame(frame), () => {
+        cancelFlushTimer?.();
+        this.#res.destroy();
+      });
     } else {
       this.#res.destroy();
     }
     this.#finish(attempt.status, 'GW_UPSTREAM_STREAM_FAILED');
+  }
+
+  /** Runs `fn` once the route's idle timeout passes; undefined, and never runs, when `idle` is off (0). */
+  #afterIdle(fn: () => void): (() => void) | undefined {
+    const { idleMs } = this.#route.spec.timeouts;
+    return idleMs > 0 ? this.#deps.clock.setTimer(idleMs, fn) : undefined;
   }
 
   #fail(failure: GatewayFailure): void {
@@ -357,11 +353,7 @@ export class Exchange implements AttemptOwner {
       this.#res.destroy();
       return this.#finish(attempt?.status ?? 0, 'GW_UPSTREAM_TIMEOUT');
     }
-    this.#fail({
-      status: 504,
-      code: 'GW_UPSTREAM_TIMEOUT',
-      message: `no complete response within the route's total timeout of ${this.#route.spec.timeouts.totalMs} ms`,
-    });
+    this.#fail(totalTimeoutFailure(this.#route.spec.timeouts.totalMs));
   }
 
   readonly #onClientClose = (): void => {

@@ -7,6 +7,8 @@ import { startHttpServer } from '../../src/gateway/server.ts';
 export interface TestGateway {
   readonly url: string;
   readonly gateway: Gateway;
+  /** Client connections the listener holds open now. */
+  openConnections(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -26,6 +28,10 @@ export async function startTestGateway(
   return {
     url: server.url,
     gateway,
+    openConnections: () =>
+      new Promise((resolve, reject) =>
+        server.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+      ),
     async stop() {
       server.server.closeAllConnections();
       await server.close();
