@@ -116,8 +116,10 @@ function demoMonitors(
     name: `Upstream ${i + 1}`,
     type: 'http' as const,
     url: `${url}/healthz`,
-    interval: '5s',
-    timeout: '2s',
+    // Two failed 2 s checks: a crashed upstream turns on the page within about 4 s, a visible demo.
+    interval: '2s',
+    timeout: '1s',
+    failure_threshold: 2,
     assert: ['status == 200'],
     degraded_when: ['response_time > 300ms'],
   }));

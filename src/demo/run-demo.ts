@@ -15,6 +15,8 @@ export interface RunningDemo {
 export interface DemoOptions {
   /** Gateway port; 0 picks a free one (tests). Default 8080. */
   readonly gatewayPort?: number | undefined;
+  /** Status page port; default 8081, or a free one when the gateway's port is 0. */
+  readonly statusPort?: number | undefined;
   readonly adminPort?: number | undefined;
   /** Monitor history; default ./data/demo (tests pass a temporary directory). */
   readonly dataDir?: string | undefined;
@@ -39,6 +41,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<RunningDemo> {
     const ports = {
       gatewayPort: options.gatewayPort ?? 8080,
       adminPort: options.adminPort ?? 8082,
+      statusPort: options.statusPort,
       dataDir: options.dataDir ?? join('data', 'demo'),
       alertSinkUrl: sink.url,
     };

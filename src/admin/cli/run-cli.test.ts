@@ -74,6 +74,7 @@ describe('runCli', () => {
     [['validate', 'file.yaml'], "validate: Unexpected argument 'file.yaml'"],
     [['demo', '--port', 'eighty'], '--port expects a number from 0 to 65535, got "eighty"'],
     [['--port', '70000'], '--port expects a number from 0 to 65535, got "70000"'],
+    [['demo', '--status-port', '8o81'], '--status-port expects a number from 0 to 65535, got "8o81"'],
     [['silence'], 'silence: expected add, list, expire'],
     [
       ['silence', 'add', '--admin', 'http://127.0.0.1:9', '--duration', '1h'],
