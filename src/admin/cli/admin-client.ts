@@ -1,4 +1,4 @@
-import { loadConfigFile } from '../../config/index.ts';
+import { ConfigError, loadConfigFile } from '../../config/index.ts';
 import { BulwarkError } from '../../core/errors.ts';
 import { table } from './check-command.ts';
 import {
@@ -22,7 +22,15 @@ export const adminOption: CommandOption = {
 export async function adminUrlOf(values: OptionValues, io: CliIo): Promise<string> {
   const explicit = stringOption(values, 'admin');
   if (explicit) return explicit.replace(/\/$/, '');
-  const config = await loadConfigFile(stringOption(values, 'config') ?? defaultConfigFile, { env: io.env });
+  const configFile = stringOption(values, 'config');
+  const config = await loadConfigFile(configFile ?? defaultConfigFile, { env: io.env }).catch(
+    (error: unknown) => {
+      if (configFile !== undefined || !(error instanceof ConfigError) || error.code !== 'CFG_NOT_FOUND')
+        throw error;
+      const message = `no --admin URL, and no ${defaultConfigFile} here to read listen.admin from; pass --admin URL (e.g. http://127.0.0.1:8082) or -c FILE`;
+      throw new BulwarkError('CLI_USAGE', message, { cause: error });
+    },
+  );
   const { host, port } = config.listen.admin;
   if (port === 0)
     throw new BulwarkError('CLI_USAGE', 'the config binds the admin listener to port 0; pass --admin URL');
@@ -73,9 +81,18 @@ export async function callAdmin(
 
 /** Prints why the API said no; exit 1. A 401 hints at the token, which is never printed. */
 export function reportRefusal(io: CliIo, what: string, response: { status: number; body: unknown }): number {
-  const hint = response.status === 401 ? '; set BULWARK_ADMIN_TOKEN to one of admin.tokens' : '';
-  io.err(`bulwark: ${what}: ${errorMessageOf(response)}${hint}\n`);
+  io.err(`bulwark: ${what}: ${errorMessageOf(response)}${hintFor(response)}\n`);
   return exitCodes.failure;
+}
+
+function hintFor(response: { status: number; body: unknown }): string {
+  if (response.status === 401) return '; set BULWARK_ADMIN_TOKEN to one of admin.tokens';
+  // The gateway and the status page answer 404 too, with other codes (or none): the URL is the likely mistake.
+  const code = (response.body as { error?: { code?: unknown } } | undefined)?.error?.code;
+  const isAdminAnswer = typeof code === 'string' && code.startsWith('ADMIN_');
+  if (response.status === 404 && !isAdminAnswer)
+    return '; is --admin the admin listener (listen.admin, default http://127.0.0.1:8082)?';
+  return '';
 }
 
 /** The admin API's error message, or the status when there is none. */

@@ -16,7 +16,7 @@ describe('refuseWrite', () => {
       expect(refuseWrite(header, tokens)).toEqual({
         status: 401,
         code: 'ADMIN_UNAUTHORIZED',
-        message: 'this request changes state and needs an Authorization: Bearer <token> header',
+        message: 'this request needs an Authorization: Bearer <token> header',
         headers: { 'www-authenticate': 'Bearer realm="bulwark-admin"' },
       });
     }

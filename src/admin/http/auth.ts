@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
-/** Why a write is refused, in HTTP terms; the transport sends it as a JSON error. */
+/** Why a write (or a read of private data) is refused, in HTTP terms; the transport sends it as a JSON error. */
 export interface WriteRefusal {
   readonly status: 401 | 403;
   readonly code: 'ADMIN_UNAUTHORIZED' | 'ADMIN_WRITES_DISABLED';
@@ -25,7 +25,7 @@ export function refuseWrite(
       status: 403,
       code: 'ADMIN_WRITES_DISABLED',
       message:
-        'the admin write API is off because no admin token is configured; set admin.tokens in the config ' +
+        'this request needs an admin token, and none is configured; set admin.tokens in the config ' +
         '(e.g. tokens: ["${BULWARK_ADMIN_TOKEN}"]) and reload',
       headers: {},
     };
@@ -35,7 +35,7 @@ export function refuseWrite(
     return {
       status: 401,
       code: 'ADMIN_UNAUTHORIZED',
-      message: 'this request changes state and needs an Authorization: Bearer <token> header',
+      message: 'this request needs an Authorization: Bearer <token> header',
       headers: { 'www-authenticate': realm },
     };
   }

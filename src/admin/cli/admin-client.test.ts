@@ -1,0 +1,42 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCliCaptured } from '../../../test/support/cli-run.ts';
+import { startTestUpstream, type TestUpstream } from '../../../test/support/test-upstream.ts';
+
+let server: TestUpstream | undefined;
+
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+describe('admin client messages', () => {
+  it('asks for --admin when neither it nor a config file says where the admin listener is', async () => {
+    // The tests run from the repository root, which has no bulwark.yaml.
+    const result = await runCliCaptured('incident', 'list');
+    expect(result.code).toBe(2);
+    expect(result.err).toContain('no --admin URL, and no bulwark.yaml here to read listen.admin from');
+  });
+
+  it.each([
+    ['the gateway', { error: { code: 'GW_NO_ROUTE', message: 'no route matches GET /api/v1/incidents' } }],
+    ['the status page', 'Not found'],
+  ])('hints that --admin may be wrong when %s answers 404', async (_name, body) => {
+    server = await startTestUpstream((_req, res) => {
+      res.writeHead(404, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json' });
+      res.end(typeof body === 'string' ? body : JSON.stringify(body));
+    });
+    const result = await runCliCaptured('incident', 'list', '--admin', server.url);
+    expect(result.code).toBe(1);
+    expect(result.err).toContain('is --admin the admin listener (listen.admin');
+  });
+
+  it("gives no such hint for the admin API's own 404", async () => {
+    server = await startTestUpstream((_req, res) => {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'ADMIN_NOT_FOUND', message: 'no incident with id "x"' } }));
+    });
+    const result = await runCliCaptured('incident', 'resolve', 'x', '--admin', server.url);
+    expect(result.err).toContain('no incident with id "x"');
+    expect(result.err).not.toContain('is --admin');
+  });
+});
