@@ -1,8 +1,9 @@
 import { firingAlert, type Alert } from '../alerting/alert.ts';
 import type { Logger } from '../observability/index.ts';
 import { openDraftIncident } from '../services/incidents.ts';
+import { groupStatus } from '../status/component-status.ts';
 import { leavesTouchedBy } from '../status/coverage.ts';
-import { isUnresolved, type ComponentStatus } from '../status/model.ts';
+import { isUnresolved, type ComponentStatus, type Incident } from '../status/model.ts';
 import type { StatusHost } from './status-host.ts';
 
 interface AlertSink {
@@ -11,6 +12,9 @@ interface AlertSink {
 }
 
 const reminderName = 'incident-update-due';
+// Long enough for the alerts of one outage to arrive (a pool rule waits out its `for:`), short enough that a
+// draft nobody acted on does not swallow the next outage.
+const draftStaleAfterMs = 60 * 60_000;
 const statusWords: Readonly<Record<ComponentStatus, string>> = {
   operational: 'operational',
   degraded_performance: 'degraded performance',
@@ -43,20 +47,15 @@ export class IncidentWatch {
     const touched = new Set(leavesTouchedBy(this.#host.page.components, alert.labels).map((d) => d.id));
     const live = this.#host.live().filter((c) => touched.has(c.def.id));
     if (live.length === 0) return;
-    const open = this.#host.book.incidents().filter(isUnresolved);
-    // One incident per outage: an open one (draft or published) for any of these components already speaks.
-    if (
-      open.some(
-        (i) =>
-          i.alertFingerprint === alert.fingerprint ||
-          i.componentIds.some((id) => live.some((c) => c.def.id === id)),
-      )
-    )
-      return;
+    const nowMs = this.#host.nowMs();
+    const ids = new Set(live.map((c) => c.def.id));
+    // One incident per outage: an open one for any of these components already speaks.
+    if (this.#host.book.incidents().some((i) => speaksFor(i, alert, ids, nowMs))) return;
     const componentStatuses = Object.fromEntries(
       live.map((c) => [c.def.id, c.status === 'operational' ? 'major_outage' : c.status] as const),
     );
-    const worst = Object.values(componentStatuses)[0] ?? 'major_outage';
+    // The worst of them names the draft, ranked as a group ranks its children.
+    const worst = groupStatus(Object.values(componentStatuses));
     const names = live.map((c) => c.def.name).join(', ');
     const incident = await openDraftIncident(this.#host.deps, {
       name: `${names}: ${statusWords[worst]}`,
@@ -109,4 +108,22 @@ export class IncidentWatch {
         this.#reminding.delete(id);
       }
   }
+}
+
+/**
+ * Whether an open incident already speaks for this alert's outage: a published one covering its components or
+ * opened by it does. A draft stands for the alert episode that opened it: the same alert firing anew (a later
+ * start) is another outage, and a draft left untouched for draftStaleAfterMs no longer holds back others.
+ */
+function speaksFor(
+  incident: Incident,
+  alert: Alert,
+  componentIds: ReadonlySet<string>,
+  nowMs: number,
+): boolean {
+  if (!isUnresolved(incident)) return false;
+  const covers = incident.componentIds.some((id) => componentIds.has(id));
+  if (!incident.isDraft) return covers || incident.alertFingerprint === alert.fingerprint;
+  if (incident.alertFingerprint === alert.fingerprint) return incident.startedAtMs >= alert.startsAtMs;
+  return covers && nowMs - incident.updatedAtMs < draftStaleAfterMs;
 }

@@ -1,0 +1,74 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfigText } from '../config/index.ts';
+import { createLogger } from '../observability/index.ts';
+import type { MonitorState } from '../status/component-status.ts';
+import { FakeClock } from '../../test/support/fake-clock.ts';
+import { StatusHost } from './status-host.ts';
+
+/** A status host on a real SQLite file and a real listener, its time on a fake clock; monitors are set by hand. */
+export interface StatusHostHarness {
+  readonly host: StatusHost;
+  readonly clock: FakeClock;
+  readonly monitorStates: Map<string, MonitorState>;
+  /** A public document from the listener, parsed. */
+  page<T>(path: string): Promise<T>;
+  /** Moves the clock a second at a time, letting each tick's work (queued on the host) finish. */
+  advanceSeconds(seconds: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** `yaml` is the config after `listen`, `data_dir`, `pools` and `routes`, which the harness supplies. */
+export async function startStatusHost(yaml: readonly string[], startMs: number): Promise<StatusHostHarness> {
+  const dir = await mkdtemp(join(tmpdir(), 'bulwark-status-host-'));
+  const config = parseConfigText(
+    [
+      'listen: { gateway: 127.0.0.1:0, admin: 127.0.0.1:0, status: 127.0.0.1:0 }',
+      `data_dir: ${join(dir, 'data')}`,
+      'pools: { api: { endpoints: [{ url: "http://127.0.0.1:9" }] } }',
+      'routes: [{ pool: api }]',
+      ...yaml,
+    ].join('\n'),
+  );
+  const clock = new FakeClock(startMs);
+  const monitorStates = new Map<string, MonitorState>();
+  const host = await StatusHost.start(config, {
+    logger: createLogger({ level: 'silent' }),
+    clock,
+    monitorState: (id) => monitorStates.get(id),
+    monitorHistory: () => Promise.resolve(undefined),
+    setMonitorMaintenance: () => undefined,
+    pools: () => [],
+    drain: () => undefined,
+    alertSink: () => undefined,
+    outbox: () => undefined,
+  });
+  const settle = async () => {
+    // A tick's task queues its steps on the host one after another; a few empty turns let them all run.
+    for (let i = 0; i < 3; i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      await host.serially(() => Promise.resolve());
+    }
+  };
+  return {
+    host,
+    clock,
+    monitorStates,
+    async page<T>(path: string): Promise<T> {
+      const res = await fetch(`${host.url}${path}`);
+      if (res.status !== 200) throw new Error(`${path}: ${res.status}`);
+      return (await res.json()) as T;
+    },
+    async advanceSeconds(seconds) {
+      for (let i = 0; i < seconds; i++) {
+        clock.advance(1_000);
+        await settle();
+      }
+    },
+    async stop() {
+      await host.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
