@@ -211,17 +211,19 @@ describe('dailyHistoryOf', () => {
       excludedMs: 2 * hour,
     });
     expect(dayOf(fromHoursAndResults, yesterdayMs)).toEqual(rolled);
-    // Raw results do not tell degraded apart: it counts as up (documented on MonitorDay).
-    expect(dayOf(fromResults, yesterdayMs)).toEqual({ ...rolled, upMs: 20.5 * hour, degradedMs: 0 });
+    expect(dayOf(fromResults, yesterdayMs)).toEqual(rolled);
   });
 
   it('gives today the same from hours, the minute rollups after them and results, as from hours and results', () => {
-    // 14:05:30 now; hours up to 13:00, then minutes up to 14:05; an outage and failing maintenance in between.
+    // 14:05:30 now; hours up to 13:00, then minutes up to 14:05; an outage, failing maintenance and a slow
+    // spell in between.
     const results = [
       ...checks(todayMs, todayMs + 13 * hour + 20 * minute, 'up'),
       ...checks(todayMs + 13 * hour + 20 * minute, todayMs + 13 * hour + 35 * minute, 'down'),
       ...checks(todayMs + 13 * hour + 35 * minute, todayMs + 13 * hour + 50 * minute, 'maintenance', false),
-      ...checks(todayMs + 13 * hour + 50 * minute, nowMs, 'up'),
+      ...checks(todayMs + 13 * hour + 50 * minute, todayMs + 14 * hour, 'up'),
+      ...checks(todayMs + 14 * hour, todayMs + 14 * hour + 4 * minute, 'degraded'),
+      ...checks(todayMs + 14 * hour + 4 * minute, nowMs, 'up'),
     ];
     const hours = hourRollupsOf(results, runningSinceBefore, todayMs, todayMs + 13 * hour);
     const minutes: Rollup[] = [];
@@ -231,7 +233,7 @@ describe('dailyHistoryOf', () => {
     const fromMinutes = historyOf(results, { hours, minutes, rawFromMs: todayMs + 14 * hour + 5 * minute });
     const fromHours = historyOf(results, { hours, rawFromMs: todayMs + 13 * hour });
     const today = dayOf(fromHours, todayMs);
-    expect(today).toMatchObject({ downMs: 15 * minute, excludedMs: 15 * minute });
+    expect(today).toMatchObject({ downMs: 15 * minute, excludedMs: 15 * minute, degradedMs: 4 * minute });
     expect(dayOf(fromMinutes, todayMs)).toEqual(today);
   });
 });

@@ -6,7 +6,7 @@ import { uptimeOf, type AliveInterval } from './uptime.ts';
 const dayMs = resolutionMs.day;
 const hourMs = resolutionMs.hour;
 
-/** One UTC day of one monitor, time-weighted; degraded counts as up where only raw results tell. */
+/** One UTC day of one monitor, time-weighted; degraded apart from up, from rollups and results alike. */
 export interface MonitorDay {
   /** The day's start (UTC midnight). */
   readonly startMs: number;
@@ -92,8 +92,8 @@ export function dailyHistoryOf(
     const fromRollups = timesOf(rows);
     days.push({
       startMs,
-      upMs: fromRollups.upMs + (raw?.upMs ?? 0),
-      degradedMs: fromRollups.degradedMs,
+      upMs: fromRollups.upMs + (raw ? raw.upMs - raw.degradedMs : 0),
+      degradedMs: fromRollups.degradedMs + (raw?.degradedMs ?? 0),
       downMs: fromRollups.downMs + (raw?.downMs ?? 0),
       excludedMs: fromRollups.excludedMs + (raw?.excludedMs ?? 0),
     });

@@ -154,6 +154,7 @@ describe('RollupJob', () => {
           monitor.maxHoldMs,
         );
         expect(row.upMs + row.degradedMs).toBe(raw.upMs);
+        expect(row.degradedMs).toBe(raw.degradedMs);
         expect(row.downMs).toBe(raw.downMs);
         expect(row.noDataMs).toBe(raw.noDataMs);
         expect(uptimeOfRollups([row])).toBe(raw.ratio);

@@ -53,6 +53,17 @@ describe('uptimeOf (time-weighted)', () => {
     expect(uptime).toMatchObject({ upMs: 50 * minute, excludedMs: 10 * minute, noDataMs: 0, ratio: 1 });
   });
 
+  it('counts degraded time as up, and says how much of it was degraded', () => {
+    const samples = [
+      { atMs: 0, state: 'up' },
+      { atMs: 30 * minute, state: 'degraded' },
+      { atMs: 40 * minute, state: 'down' },
+    ];
+    const uptime = uptimeOf(samples, aliveAllHour, window, 60 * minute);
+    expect(uptime).toMatchObject({ upMs: 40 * minute, degradedMs: 10 * minute, downMs: 20 * minute });
+    expect(uptime.ratio).toBeCloseTo(2 / 3, 9);
+  });
+
   it('has no ratio without observed time', () => {
     expect(uptimeOf([], aliveAllHour, window, minute).ratio).toBeUndefined();
   });

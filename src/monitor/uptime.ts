@@ -14,7 +14,10 @@ export interface AliveInterval {
 export interface Uptime {
   /** Share (0..1) of observed time the monitor was up or degraded; undefined with no observed time. */
   readonly ratio: number | undefined;
+  /** Up or degraded: degraded counts as up. */
   readonly upMs: number;
+  /** The part of upMs spent degraded. */
+  readonly degradedMs: number;
   readonly downMs: number;
   /** Observed time excluded from the ratio: paused, maintenance, or not yet known. */
   readonly excludedMs: number;
@@ -40,6 +43,7 @@ export function uptimeOf(
   maxHoldMs: number,
 ): Uptime {
   let upMs = 0;
+  let degradedMs = 0;
   let downMs = 0;
   let excludedMs = 0;
   for (let i = 0; i < samples.length; i++) {
@@ -53,11 +57,13 @@ export function uptimeOf(
     if (sample.state === 'up' || sample.state === 'degraded') upMs += heldMs;
     else if (sample.state === 'down') downMs += heldMs;
     else excludedMs += heldMs;
+    if (sample.state === 'degraded') degradedMs += heldMs;
   }
   const observedMs = upMs + downMs;
   return {
     ratio: observedMs > 0 ? upMs / observedMs : undefined,
     upMs,
+    degradedMs,
     downMs,
     excludedMs,
     noDataMs: Math.max(0, window.toMs - window.fromMs - observedMs - excludedMs),
