@@ -26,16 +26,21 @@ export interface StatusDeps {
 }
 
 /**
- * An incident's or maintenance's name: one line without control characters (Cc: C0, DEL, C1). Names go
- * into titles, mail subjects and terminal tables, where an ESC is a command and a newline a forged line.
- * Checked only when a name is given, so documents stored before keep working.
+ * An incident's or maintenance's name: one line without control characters (Cc: C0, DEL, C1) or bidi
+ * overrides and isolates. Names go into titles, mail subjects and terminal tables, where an ESC is a command,
+ * a newline a forged line, and an override reorders what follows (Trojan Source, CVE-2021-42574). Checked
+ * only when a name is given, so documents stored before keep working.
  */
 export const nameField = z
   .string()
   .trim()
   .min(1, 'name must not be empty')
   .max(200)
-  .refine((name) => !/\p{Cc}/u.test(name), 'name must be one line, without control characters');
+  .refine((name) => !/\p{Cc}/u.test(name), 'name must be one line, without control characters')
+  .refine(
+    (name) => !/[\u202A-\u202E\u2066-\u2069]/u.test(name),
+    'name must not contain bidirectional overrides or isolates (U+202A–U+202E, U+2066–U+2069)',
+  );
 
 /** zod's first issue as a 400-worthy ServiceError naming the field (`incident.components.api`). */
 export function parseInput<T>(schema: z.ZodType<T>, input: unknown, what: string): T {

@@ -241,20 +241,34 @@ describe('status page lifecycles in a running Bulwark', () => {
     await eventually(async () => (await readFile(copy, 'utf8').catch(() => '')).includes('Page 2 of'));
   });
 
-  it('refuses control characters in a name with a 400 naming the field', async () => {
-    const incident = await admin<{ error: { field: string } }>('POST', '/api/v1/incidents', {
-      incident: { name: 'ansi \u001b[2J test', body: 'x' },
+  it('refuses control characters and bidi overrides in a name with a 400 naming the field', async () => {
+    // With U+202E (right-to-left override) "API \u202edevloseR" reads "API Resolved": the Trojan Source trick.
+    for (const name of ['ansi \u001b[2J test', 'API \u202edevloseR', 'isolated \u2067x\u2069']) {
+      const incident = await admin<{ error: { field: string } }>('POST', '/api/v1/incidents', {
+        incident: { name, body: 'x' },
+      });
+      expect(incident.status, name).toBe(400);
+      expect(incident.body.error.field).toBe('incident.name');
+    }
+    for (const name of ['two\nlines', 'window \u202dx']) {
+      const maintenance = await admin<{ error: { field: string } }>(
+        'POST',
+        '/api/v1/scheduled-maintenances',
+        {
+          scheduled_maintenance: {
+            name,
+            scheduled_for: new Date(Date.now() + 60 * minuteMs).toISOString(),
+            scheduled_until: new Date(Date.now() + 120 * minuteMs).toISOString(),
+          },
+        },
+      );
+      expect(maintenance.status, name).toBe(400);
+      expect(maintenance.body.error.field).toBe('scheduled_maintenance.name');
+    }
+    // Right-to-left text itself is welcome: its direction comes from the letters, not from overrides.
+    const hebrew = await admin('POST', '/api/v1/incidents', {
+      incident: { name: 'תקלה ב-API', status: 'resolved' },
     });
-    expect(incident.status).toBe(400);
-    expect(incident.body.error.field).toBe('incident.name');
-    const maintenance = await admin<{ error: { field: string } }>('POST', '/api/v1/scheduled-maintenances', {
-      scheduled_maintenance: {
-        name: 'two\nlines',
-        scheduled_for: new Date(Date.now() + 60 * minuteMs).toISOString(),
-        scheduled_until: new Date(Date.now() + 120 * minuteMs).toISOString(),
-      },
-    });
-    expect(maintenance.status).toBe(400);
-    expect(maintenance.body.error.field).toBe('scheduled_maintenance.name');
+    expect(hebrew.status).toBe(201);
   });
 });
