@@ -86,7 +86,7 @@ describe('bulwark incident | maintenance | subscriber | status against a running
     expect(shown.code).toBe(0);
     expect(shown.out).toContain('Acme Status: ');
     expect(shown.out).toMatch(/API\s+major_outage/);
-    expect(shown.out).toMatch(/\nPlatform\n {2}Dashboard\s+operational\n/);
+    expect(shown.out).toMatch(/\nPlatform\s+operational\n {2}Dashboard\s+operational\n/);
     expect(shown.out).toContain('Elevated API errors');
 
     const updated = await cli('incident', 'update', id, '--status', 'identified', '--body', 'A bad deploy.');

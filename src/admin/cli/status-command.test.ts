@@ -96,8 +96,9 @@ describe('renderSummary', () => {
     status: { indicator: 'major', description: 'Partial System Outage' },
     components: [
       component('api', 'API', 'major_outage'),
-      component('platform', 'Platform', 'operational', { group: true, components: ['dashboard'] }),
+      component('platform', 'Platform', 'major_outage', { group: true, components: ['dashboard', 'db'] }),
       component('dashboard', 'Dashboard', 'operational', { group_id: 'platform' }),
+      component('db', 'Database', 'major_outage', { group_id: 'platform' }),
     ],
     incidents: [
       {
@@ -111,15 +112,16 @@ describe('renderSummary', () => {
     scheduled_maintenances: [],
   } as unknown as SummaryDocument;
 
-  it('prints the overall line, components with group children indented, incidents and maintenance', () => {
+  it('prints the overall line, components (a group with its status, its children indented), incidents and maintenance', () => {
     expect(renderSummary(summary)).toBe(
       [
         'Acme Status: Partial System Outage (major)',
         '',
         'COMPONENT    STATUS',
         'API          major_outage',
-        'Platform',
+        'Platform     major_outage',
         '  Dashboard  operational',
+        '  Database   major_outage',
         '',
         'Unresolved incidents:',
         '  ID     STATUS         IMPACT  NAME        UPDATED',

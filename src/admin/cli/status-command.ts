@@ -88,11 +88,14 @@ export function renderSummary(summary: SummaryDocument): string {
   return sections.join('\n');
 }
 
-/** Top-level components in page order, each group followed by its children, indented. */
+/**
+ * Top-level components in page order, each group followed by its children, indented. A group shows its
+ * status too (its worst child's), as the page and the API do.
+ */
 function componentRows(components: readonly V2Component[]): string[][] {
   const rows: string[][] = [];
   for (const c of components.filter((c) => c.group_id === null)) {
-    rows.push([c.name, c.group ? '' : c.status]);
+    rows.push([c.name, c.status]);
     if (c.group)
       for (const child of components.filter((x) => x.group_id === c.id))
         rows.push([`  ${child.name}`, child.status]);
