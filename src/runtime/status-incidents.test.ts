@@ -59,7 +59,47 @@ describe('draft incidents from critical alerts', () => {
     const [draft] = drafts(h);
     expect(draft?.componentStatuses).toEqual({ api: 'partial_outage', web: 'major_outage' });
     expect(draft?.name).toBe('API, Web: major outage');
-    expect(draft?.updates[0]?.body).toBe('We are investigating major outage of API, Web.');
+    expect(draft?.updates[0]?.body).toBe('We are investigating a major outage of API, Web.');
+  });
+
+  it("keeps the alert's detail (addresses, ports, check errors) off the public text", async () => {
+    harness = await startStatusHost([...yaml, '  auto_publish: true'], startMs);
+    const h = harness;
+    setMonitors(h, { 'api-check': 'up', 'web-check': 'up', shared: 'up' });
+    setMonitors(h, { 'api-check': 'down' });
+    const detail = 'API check is down: connect ECONNREFUSED 127.0.0.1:42317';
+    await fire(h, { ...monitorDown('api-check', h.clock.nowMs()), annotations: { summary: detail } });
+    const [incident] = h.host.book.incidents();
+    expect(incident?.isDraft).toBe(false);
+    expect(incident?.updates[0]?.body).toBe('We are investigating a partial outage of API.');
+    const published = JSON.stringify(await h.page('/api/v2/incidents.json'));
+    expect(published).toContain('We are investigating a partial outage of API.');
+    const front = await (await fetch(`${h.host.url}/`)).text();
+    for (const text of [published, front]) expect(text).not.toMatch(/ECONNREFUSED|42317/);
+  });
+
+  it('proposes no status for components the alert leaves operational, and such a draft waits for a person', async () => {
+    harness = await startStatusHost([...yaml, '  auto_publish: true'], startMs);
+    const h = harness;
+    setMonitors(h, { 'api-check': 'up', 'web-check': 'up', shared: 'up' });
+    // A certificate close to expiry: critical for the operator, invisible to the page's readers so far.
+    const certExpiry = firingAlert(
+      { alertname: 'cert-expiry', monitor: 'api-check', severity: 'critical', source: 'monitor' },
+      { summary: 'API check: certificate expires in 2 days' },
+      h.clock.nowMs(),
+    );
+    await fire(h, certExpiry);
+    const [draft] = h.host.book.incidents();
+    expect(draft).toMatchObject({
+      isDraft: true,
+      name: 'API: investigating',
+      componentIds: ['api'],
+      impact: 'none',
+    });
+    expect(draft?.componentStatuses).toEqual({});
+    expect(draft?.updates[0]?.body).toBe('We are investigating a possible issue affecting API.');
+    expect(draft?.updates[0]?.affectedComponents).toBeNull();
+    expect(h.host.live().find((c) => c.def.id === 'api')?.status).toBe('operational');
   });
 
   it('opens one draft per alert episode: the same alert firing on opens none, firing anew opens another', async () => {

@@ -1,8 +1,8 @@
 import { firingAlert, type Alert } from '../alerting/alert.ts';
 import type { Logger } from '../observability/index.ts';
 import { openDraftIncident } from '../services/incidents.ts';
-import { groupStatus } from '../status/component-status.ts';
 import { leavesTouchedBy } from '../status/coverage.ts';
+import type { LiveComponent } from '../status/live-components.ts';
 import { isUnresolved, type ComponentStatus, type Incident } from '../status/model.ts';
 import type { StatusHost } from './status-host.ts';
 
@@ -15,13 +15,13 @@ const reminderName = 'incident-update-due';
 // Long enough for the alerts of one outage to arrive (a pool rule waits out its `for:`), short enough that a
 // draft nobody acted on does not swallow the next outage.
 const draftStaleAfterMs = 60 * 60_000;
-const statusWords: Readonly<Record<ComponentStatus, string>> = {
-  operational: 'operational',
-  degraded_performance: 'degraded performance',
-  partial_outage: 'partial outage',
-  major_outage: 'major outage',
-  under_maintenance: 'under maintenance',
-};
+
+/** The statuses a draft proposes, worst first, as the page's readers would put them. */
+const impairments = [
+  { status: 'major_outage', title: 'major outage', body: 'a major outage' },
+  { status: 'partial_outage', title: 'partial outage', body: 'a partial outage' },
+  { status: 'degraded_performance', title: 'degraded performance', body: 'degraded performance' },
+] as const satisfies readonly { status: ComponentStatus; title: string; body: string }[];
 
 /**
  * The incident side of alerting: a critical alert on a component opens a draft incident (published at once
@@ -44,6 +44,8 @@ export class IncidentWatch {
   async alertChanged(alert: Alert): Promise<void> {
     if (alert.status !== 'firing' || alert.labels['severity'] !== 'critical') return;
     if (alert.labels['alertname'] === reminderName) return;
+    // Statuses first: a pool's alert can arrive before the host's next look at the pools.
+    this.#host.recompute();
     const touched = new Set(leavesTouchedBy(this.#host.page.components, alert.labels).map((d) => d.id));
     const live = this.#host.live().filter((c) => touched.has(c.def.id));
     if (live.length === 0) return;
@@ -51,25 +53,21 @@ export class IncidentWatch {
     const ids = new Set(live.map((c) => c.def.id));
     // One incident per outage: an open one for any of these components already speaks.
     if (this.#host.book.incidents().some((i) => speaksFor(i, alert, ids, nowMs))) return;
-    const componentStatuses = Object.fromEntries(
-      live.map((c) => [c.def.id, c.status === 'operational' ? 'major_outage' : c.status] as const),
-    );
-    // The worst of them names the draft, ranked as a group ranks its children.
-    const worst = groupStatus(Object.values(componentStatuses));
-    const names = live.map((c) => c.def.name).join(', ');
+    const { isPublishable, ...draft } = draftFor(live);
     const incident = await openDraftIncident(this.#host.deps, {
-      name: `${names}: ${statusWords[worst]}`,
-      body: `We are investigating ${statusWords[worst]} of ${names}. ${alert.annotations['summary'] ?? ''}`.trim(),
-      componentStatuses,
+      ...draft,
       alertFingerprint: alert.fingerprint,
       startedAtMs: alert.startsAtMs,
-      publish: this.#host.page.autoPublish,
+      publish: isPublishable && this.#host.page.autoPublish,
     });
     this.#options.logger.info(
       {
         event: incident.isDraft ? 'incident-draft-opened' : 'incident-opened',
         incident: incident.id,
         alert: alert.fingerprint,
+        alertname: alert.labels['alertname'],
+        // The alert's detail (addresses, check errors) stays with operators: here and on the alert itself.
+        summary: alert.annotations['summary'],
       },
       incident.isDraft ? 'a draft incident awaits publishing' : 'an incident was opened from an alert',
     );
@@ -108,6 +106,41 @@ export class IncidentWatch {
         this.#reminding.delete(id);
       }
   }
+}
+
+/**
+ * What a draft says, in words for the page's readers: only what the page already shows, never the alert's
+ * detail (its summary names addresses, ports and check errors). It proposes for each component the status
+ * the monitors and pools give it now; when the alert leaves them all operational (a certificate close to
+ * expiry, an error-rate rule) it proposes none and is never published on its own: a person judges it.
+ */
+function draftFor(live: readonly LiveComponent[]): {
+  name: string;
+  body: string;
+  componentIds: string[];
+  componentStatuses: Record<string, ComponentStatus>;
+  isPublishable: boolean;
+} {
+  const worst = impairments.find((i) => live.some((c) => c.status === i.status));
+  if (!worst) {
+    const names = live.map((c) => c.def.name).join(', ');
+    return {
+      name: `${names}: investigating`,
+      body: `We are investigating a possible issue affecting ${names}.`,
+      componentIds: live.map((c) => c.def.id),
+      componentStatuses: {},
+      isPublishable: false,
+    };
+  }
+  const impaired = live.filter((c) => impairments.some((i) => i.status === c.status));
+  const names = impaired.map((c) => c.def.name).join(', ');
+  return {
+    name: `${names}: ${worst.title}`,
+    body: `We are investigating ${worst.body} of ${names}.`,
+    componentIds: impaired.map((c) => c.def.id),
+    componentStatuses: Object.fromEntries(impaired.map((c) => [c.def.id, c.status])),
+    isPublishable: true,
+  };
 }
 
 /**
