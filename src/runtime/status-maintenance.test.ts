@@ -1,4 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { cancelMaintenance } from '../services/maintenances.ts';
+import type { StatusEvent } from '../status/events.ts';
 import { startStatusHost, type StatusHostHarness } from './status-host.test-support.ts';
 
 interface V2Maintenance {
@@ -9,6 +11,7 @@ interface V2Maintenance {
 
 let harness: StatusHostHarness | undefined;
 afterEach(async () => {
+  vi.restoreAllMocks();
   await harness?.stop();
   harness = undefined;
 });
@@ -37,5 +40,45 @@ describe('recurring maintenance on the public API', () => {
     expect(started?.status).toBe('in_progress');
     expect(Date.parse(started?.scheduled_for ?? '')).toBe(startMs);
     expect(Date.parse(started?.incident_updates[0]?.created_at ?? '')).toBe(startMs);
+  });
+});
+
+describe('cancelling an occurrence of a recurring maintenance', () => {
+  it('skips it for good, across a restart too; the next one is scheduled as usual and announced once', async () => {
+    const hourMs = 3_600_000;
+    const firstMs = Date.UTC(2026, 10, 20, 1);
+    const h = (harness = await startStatusHost(
+      [
+        'status_page:',
+        '  title: Acme',
+        '  components: [{ name: API }]',
+        '  maintenance: [{ name: Backups, cron: "0 * * * *", duration: 30m, components: [api] }]',
+      ],
+      firstMs - 10 * 60_000,
+    ));
+    const starts = () => h.host.book.maintenances().map((m) => m.scheduledForMs);
+    const [occurrence] = h.host.book.maintenances();
+    expect(occurrence?.scheduledForMs).toBe(firstMs);
+    const announced: number[] = [];
+    const tell = (event: StatusEvent) => {
+      if (event.kind === 'maintenance' && event.isNew) announced.push(event.maintenance.scheduledForMs);
+      return Promise.resolve();
+    };
+    vi.spyOn(h.host, 'tellSubscribers').mockImplementation(tell);
+
+    await h.host.serially(() => cancelMaintenance(h.host.deps, occurrence?.id ?? ''));
+    expect(starts()).toEqual([firstMs + hourMs]);
+    await h.advanceSeconds(11 * 60);
+    expect(starts()).toEqual([firstMs + hourMs]);
+    expect(announced).toEqual([firstMs + hourMs]);
+
+    // Within the skipped window, after a restart, the next one is cancelled too: the skipped one stays skipped.
+    await h.restart();
+    vi.spyOn(h.host, 'tellSubscribers').mockImplementation(tell);
+    const [next] = h.host.book.maintenances();
+    await h.host.serially(() => cancelMaintenance(h.host.deps, next?.id ?? ''));
+    await h.advanceSeconds(2);
+    expect(starts()).toEqual([firstMs + 2 * hourMs]);
+    expect(announced).toEqual([firstMs + hourMs, firstMs + 2 * hourMs]);
   });
 });

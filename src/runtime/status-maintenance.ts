@@ -87,7 +87,10 @@ export class MaintenanceRunner {
         .some((m) => m.seriesId === window.id && m.status !== 'completed');
       if (open) continue;
       const current = occurrenceAt(window.recurrence, window.durationMs, nowMs, page.timeZone);
-      const startMs = current?.startMs ?? nextOccurrenceStartMs(window.recurrence, nowMs, page.timeZone);
+      let startMs = current?.startMs ?? nextOccurrenceStartMs(window.recurrence, nowMs, page.timeZone);
+      // A cancelled occurrence is passed over: the one after it is scheduled as usual.
+      while (startMs !== undefined && this.#host.book.isSkipped(window.id, startMs))
+        startMs = nextOccurrenceStartMs(window.recurrence, startMs, page.timeZone);
       if (startMs === undefined) continue;
       const done = this.#host.book
         .maintenances()

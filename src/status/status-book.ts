@@ -10,6 +10,7 @@ export class StatusBook {
   readonly #store: StatusStore;
   readonly #incidents = new Map<string, Incident>();
   readonly #maintenances = new Map<string, Maintenance>();
+  readonly #skipped = new Set<string>();
   readonly #records = new Map<string, ComponentRecord>();
   readonly #subscribers = new Map<string, Subscriber>();
   #changedAtMs = 0;
@@ -22,6 +23,7 @@ export class StatusBook {
     const book = new StatusBook(store);
     for (const i of await store.incidents()) book.#incidents.set(i.id, i);
     for (const m of await store.maintenances()) book.#maintenances.set(m.id, m);
+    for (const o of await store.skippedOccurrences()) book.#skipped.add(occurrenceKey(o.seriesId, o.startMs));
     for (const r of await store.componentRecords()) book.#records.set(r.id, r);
     for (const s of await store.subscribers()) book.#subscribers.set(s.id, s);
     const published = [...book.#incidents.values()].filter((i) => !i.isDraft);
@@ -96,6 +98,25 @@ export class StatusBook {
     await this.#removed(atMs);
   }
 
+  /** Whether this occurrence of a recurring window was cancelled before it began. */
+  isSkipped(seriesId: string, startMs: number): boolean {
+    return this.#skipped.has(occurrenceKey(seriesId, startMs));
+  }
+
+  /**
+   * Cancels an occurrence of a recurring window that has not begun: it leaves the page, and is remembered so
+   * that the scheduler does not schedule it again (the next one is scheduled as usual).
+   */
+  async skipOccurrence(
+    maintenance: Maintenance & { readonly seriesId: string },
+    atMs: number,
+  ): Promise<void> {
+    const { seriesId, scheduledForMs: startMs } = maintenance;
+    await this.#store.putSkippedOccurrence({ seriesId, startMs, skippedAtMs: atMs });
+    this.#skipped.add(occurrenceKey(seriesId, startMs));
+    await this.deleteMaintenance(maintenance.id, atMs);
+  }
+
   record(id: string): ComponentRecord | undefined {
     return this.#records.get(id);
   }
@@ -125,4 +146,5 @@ export class StatusBook {
   }
 }
 
+const occurrenceKey = (seriesId: string, startMs: number): string => `${seriesId}@${startMs}`;
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

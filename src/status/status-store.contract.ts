@@ -103,6 +103,16 @@ export function describeStatusStore(
       expect(await store.incidents()).toHaveLength(1);
     });
 
+    it('keeps the skipped occurrences of recurring windows, once each', async () => {
+      expect(await store.skippedOccurrences()).toEqual([]);
+      const skipped = { seriesId: 'backups', startMs: t0 + 3_600_000, skippedAtMs: t0 };
+      await store.putSkippedOccurrence(skipped);
+      await store.putSkippedOccurrence(skipped);
+      await store.putSkippedOccurrence({ ...skipped, seriesId: 'deploys' });
+      expect(await store.skippedOccurrences()).toStrictEqual([skipped, { ...skipped, seriesId: 'deploys' }]);
+      expect(await store.maintenances()).toEqual([]);
+    });
+
     it('stores component records and subscribers', async () => {
       const record: ComponentRecord = {
         id: 'api',

@@ -15,6 +15,10 @@ export interface StatusStore {
   putMaintenance(maintenance: Maintenance): Promise<void>;
   deleteMaintenance(id: string): Promise<void>;
 
+  /** Occurrences of recurring windows cancelled before they began: the scheduler passes over them. */
+  skippedOccurrences(): Promise<SkippedOccurrence[]>;
+  putSkippedOccurrence(skipped: SkippedOccurrence): Promise<void>;
+
   componentRecords(): Promise<ComponentRecord[]>;
   putComponentRecord(record: ComponentRecord): Promise<void>;
 
@@ -28,6 +32,16 @@ export interface StatusStore {
    */
   pageRemovedAtMs(): Promise<number>;
   putPageRemovedAt(atMs: number): Promise<void>;
+}
+
+/** One occurrence of a recurring maintenance window (status_page.maintenance) that is not to happen. */
+export interface SkippedOccurrence {
+  /** The window's id in config (a maintenance's seriesId). */
+  readonly seriesId: string;
+  /** The occurrence's planned start. */
+  readonly startMs: number;
+  /** When it was cancelled. */
+  readonly skippedAtMs: number;
 }
 
 /** What outlives a restart of a component: when it first appeared, its last status change, and an override. */

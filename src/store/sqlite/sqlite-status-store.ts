@@ -1,9 +1,14 @@
 import type { Kysely } from 'kysely';
 import type { Incident, Maintenance } from '../../status/model.ts';
-import type { ComponentRecord, StatusStore, Subscriber } from '../../status/status-store.ts';
+import type {
+  ComponentRecord,
+  SkippedOccurrence,
+  StatusStore,
+  Subscriber,
+} from '../../status/status-store.ts';
 import type { Schema } from '../schema.ts';
 
-type Kind = 'incident' | 'maintenance' | 'component' | 'subscriber' | 'page';
+type Kind = 'incident' | 'maintenance' | 'skip' | 'component' | 'subscriber' | 'page';
 
 /** The page's own document (kind 'page', id 'removal'): when something last left it. */
 interface PageRemoval {
@@ -29,6 +34,10 @@ export class SqliteStatusStore implements StatusStore {
   maintenances = (): Promise<Maintenance[]> => this.#all<Maintenance>('maintenance');
   putMaintenance = (m: Maintenance): Promise<void> => this.#put('maintenance', m.id, m.createdAtMs, m);
   deleteMaintenance = (id: string): Promise<void> => this.#delete('maintenance', id);
+
+  skippedOccurrences = (): Promise<SkippedOccurrence[]> => this.#all<SkippedOccurrence>('skip');
+  putSkippedOccurrence = (s: SkippedOccurrence): Promise<void> =>
+    this.#put('skip', `${s.seriesId}@${s.startMs}`, s.skippedAtMs, s);
 
   componentRecords = (): Promise<ComponentRecord[]> => this.#all<ComponentRecord>('component');
   putComponentRecord = (r: ComponentRecord): Promise<void> => this.#put('component', r.id, r.createdAtMs, r);
