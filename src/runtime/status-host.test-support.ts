@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfigText } from '../config/index.ts';
+import { parseConfigText, type Config } from '../config/index.ts';
 import { createLogger } from '../observability/index.ts';
 import type { MonitorState } from '../status/component-status.ts';
 import { FakeClock } from '../../test/support/fake-clock.ts';
@@ -9,6 +9,7 @@ import { StatusHost } from './status-host.ts';
 
 /** A status host on a real SQLite file and a real listener, its time on a fake clock; monitors are set by hand. */
 export interface StatusHostHarness {
+  /** The running host; a new one after restart(). */
   readonly host: StatusHost;
   readonly clock: FakeClock;
   readonly monitorStates: Map<string, MonitorState>;
@@ -16,13 +17,14 @@ export interface StatusHostHarness {
   page<T>(path: string): Promise<T>;
   /** Moves the clock a second at a time, letting each tick's work (queued on the host) finish. */
   advanceSeconds(seconds: number): Promise<void>;
+  /** Stops the host and starts another on the same data directory and clock, as a process restart does. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** `yaml` is the config after `listen`, `data_dir`, `pools` and `routes`, which the harness supplies. */
-export async function startStatusHost(yaml: readonly string[], startMs: number): Promise<StatusHostHarness> {
-  const dir = await mkdtemp(join(tmpdir(), 'bulwark-status-host-'));
-  const config = parseConfigText(
+/** The config of a harness: `yaml` after `listen`, `data_dir`, `pools` and `routes`, which it supplies. */
+export function harnessConfig(dir: string, yaml: readonly string[]): Config {
+  return parseConfigText(
     [
       'listen: { gateway: 127.0.0.1:0, admin: 127.0.0.1:0, status: 127.0.0.1:0 }',
       `data_dir: ${join(dir, 'data')}`,
@@ -31,19 +33,26 @@ export async function startStatusHost(yaml: readonly string[], startMs: number):
       ...yaml,
     ].join('\n'),
   );
+}
+
+export async function startStatusHost(yaml: readonly string[], startMs: number): Promise<StatusHostHarness> {
+  const dir = await mkdtemp(join(tmpdir(), 'bulwark-status-host-'));
+  const config = harnessConfig(dir, yaml);
   const clock = new FakeClock(startMs);
   const monitorStates = new Map<string, MonitorState>();
-  const host = await StatusHost.start(config, {
-    logger: createLogger({ level: 'silent' }),
-    clock,
-    monitorState: (id) => monitorStates.get(id),
-    monitorHistory: () => Promise.resolve(undefined),
-    setMonitorMaintenance: () => undefined,
-    pools: () => [],
-    drain: () => undefined,
-    alertSink: () => undefined,
-    outbox: () => undefined,
-  });
+  const start = () =>
+    StatusHost.start(config, {
+      logger: createLogger({ level: 'silent' }),
+      clock,
+      monitorState: (id) => monitorStates.get(id),
+      monitorHistory: () => Promise.resolve(undefined),
+      setMonitorMaintenance: () => undefined,
+      pools: () => [],
+      drain: () => undefined,
+      alertSink: () => undefined,
+      outbox: () => undefined,
+    });
+  let host = await start();
   const settle = async () => {
     // A tick's task queues its steps on the host one after another; a few empty turns let them all run.
     for (let i = 0; i < 3; i++) {
@@ -52,7 +61,9 @@ export async function startStatusHost(yaml: readonly string[], startMs: number):
     }
   };
   return {
-    host,
+    get host() {
+      return host;
+    },
     clock,
     monitorStates,
     async page<T>(path: string): Promise<T> {
@@ -65,6 +76,10 @@ export async function startStatusHost(yaml: readonly string[], startMs: number):
         clock.advance(1_000);
         await settle();
       }
+    },
+    async restart() {
+      await host.stop();
+      host = await start();
     },
     async stop() {
       await host.stop();

@@ -18,6 +18,7 @@ import { StatusBook } from '../status/status-book.ts';
 import { startStatusServer, type DynamicHandler, type RunningStatusServer } from '../status/status-server.ts';
 import { openSqlite, SqliteStatusStore, type SqliteHandle } from '../store/index.ts';
 import { repeatEvery } from './repeat.ts';
+import { recordStatuses, statusChangesOf, type StatusChange } from './status-changes.ts';
 import { MaintenanceRunner } from './status-maintenance.ts';
 import { StatusPublisher } from './status-publisher.ts';
 import { IncidentWatch } from './status-incidents.ts';
@@ -206,31 +207,28 @@ export class StatusHost {
     return this.#maintenance.mutingOf(labels);
   }
 
-  /** Derives every status again; records and announces the changes, then rebuilds the page. */
+  /** Derives every status again; records and announces the changes (queued), then rebuilds the page. */
   recompute(): void {
-    const before = new Map(this.#live.map((c) => [c.def.id, c.status]));
-    this.#live = this.#liveNow();
-    const nowMs = this.nowMs();
-    for (const c of this.#live) {
-      const old = before.get(c.def.id) ?? this.book.record(c.def.id)?.status;
-      if (old === c.status && this.book.record(c.def.id)) continue;
-      this.#queue(() => this.#recordStatus(c, old ?? c.status, nowMs));
-    }
+    const changes = this.#rederive();
+    if (changes.length > 0) this.#queue(() => this.#recordStatuses(changes));
     this.#publisher.schedule();
   }
 
-  /** Runs after every change queued before it: the documents change one at a time. */
+  /**
+   * Runs after every change queued before it: the documents change one at a time. A failure is the caller's
+   * to answer: an admin request's refusal is a 4xx (the client's mistake, not an error of Bulwark's).
+   */
   serially<T>(task: () => Promise<T>): Promise<T> {
     const run = this.#serial.then(task, task);
-    this.#serial = run.catch((error: unknown) =>
-      this.#options.logger.error({ event: 'status-task-failed', err: error }, 'a status page task failed'),
-    );
+    this.#serial = run.catch(() => undefined);
     return run;
   }
 
-  /** As serially, for callers that do not wait: the chain has logged a failure already. */
+  /** As serially, for callers that do not wait: nobody else hears of a failure, so it is logged here. */
   #queue(task: () => Promise<unknown>): void {
-    this.serially(task).catch(() => undefined);
+    this.serially(task).catch((error: unknown) =>
+      this.#options.logger.error({ event: 'status-task-failed', err: error }, 'a status page task failed'),
+    );
   }
 
   async stop(): Promise<void> {
@@ -277,31 +275,40 @@ export class StatusHost {
   }
 
   async #changed(event: StatusEvent): Promise<void> {
-    if (event.kind !== 'subscription-requested') {
-      if (event.kind === 'maintenance' || event.kind === 'deleted') await this.#maintenance.apply();
-      this.recompute();
-      // Awaited, so the verb's caller (an admin API request) finds its change on the page.
-      await this.#publisher.publish();
-    }
+    if (event.kind === 'subscription-requested') return this.#subscribers.eventHappened(event);
+    if (event.kind === 'maintenance' || event.kind === 'deleted') await this.#maintenance.apply();
+    // Recorded within the verb's turn, not queued after it: its answer shows each component's new updated_at.
+    const changes = this.#rederive();
+    await recordStatuses(this.book, changes);
+    // Awaited, so the verb's caller (an admin API request) finds its change on the page.
+    await this.#publisher.publish();
     await this.#subscribers.eventHappened(event);
+    await this.#announce(changes);
   }
 
-  async #recordStatus(c: LiveComponent, oldStatus: ComponentStatus, atMs: number): Promise<void> {
-    const record = this.book.record(c.def.id);
-    await this.book.putRecord({
-      id: c.def.id,
-      createdAtMs: record?.createdAtMs ?? atMs,
-      status: c.status,
-      updatedAtMs: record && record.status === c.status ? record.updatedAtMs : atMs,
-      override: record?.override ?? null,
-    });
+  /** The live components anew, and what moved. */
+  #rederive(): StatusChange[] {
+    const before = this.#live;
+    this.#live = this.#liveNow();
+    return statusChangesOf(before, this.#live, this.book, this.nowMs());
+  }
+
+  async #recordStatuses(changes: readonly StatusChange[]): Promise<void> {
+    await recordStatuses(this.book, changes);
     this.#publisher.schedule();
-    if (oldStatus === c.status) return;
-    this.#options.logger.info(
-      { event: 'component-status', component: c.def.id, from: oldStatus, to: c.status },
-      'component status changed',
-    );
-    await this.#subscribers.componentChanged(c.def.id, oldStatus, c.status, atMs);
+    await this.#announce(changes);
+  }
+
+  /** Logs each change of status and tells webhook subscribers. */
+  async #announce(changes: readonly StatusChange[]): Promise<void> {
+    for (const { component: c, oldStatus, atMs } of changes) {
+      if (oldStatus === c.status) continue;
+      this.#options.logger.info(
+        { event: 'component-status', component: c.def.id, from: oldStatus, to: c.status },
+        'component status changed',
+      );
+      await this.#subscribers.componentChanged(c.def.id, oldStatus, c.status, atMs);
+    }
   }
 
   /** Every component's status now; without `exceptIncidentId`'s statuses when given (its resolution's outcome). */

@@ -13,22 +13,26 @@ import {
 } from '../status/model.ts';
 import { parseDurationMs } from '../core/units.ts';
 import { ServiceError } from './service-error.ts';
-import { checkComponentIds, nameField, parseInput, type StatusDeps } from './status-deps.ts';
+import { checkComponentIds, isoTimeField, nameField, parseInput, type StatusDeps } from './status-deps.ts';
 
 /**
  * Incidents in Statuspage's management-API shape (`{"incident": {...}}`), so existing scripts port over.
  * Unknown fields inside `incident` are ignored, as Statuspage clients send many we do not model.
  */
 const nextUpdateBy = z
-  .union([
-    z.iso.datetime({ offset: true }).transform((t) => ({ atMs: Date.parse(t) })),
-    z
-      .string()
-      .regex(/^\d+(ms|s|m|h)$/, 'expected an ISO time or a duration like 30m')
-      .transform((t) => ({
-        inMs: parseDurationMs(t) ?? 0,
-      })),
-  ])
+  .union(
+    [
+      isoTimeField.transform((t) => ({ atMs: Date.parse(t) })),
+      z
+        .string()
+        .regex(/^\d+(ms|s|m|h)$/)
+        .transform((t) => ({ inMs: parseDurationMs(t) ?? 0 })),
+    ],
+    {
+      error:
+        'expected an ISO 8601 time with an offset (2026-11-22T02:00:00+01:00), a duration from now (30m, 2h, 90s), or null',
+    },
+  )
   .nullable();
 
 const fields = z.object({
@@ -70,6 +74,7 @@ export async function openDraftIncident(
   draft: {
     name: string;
     body: string;
+    componentIds: readonly string[];
     componentStatuses: Record<string, ComponentStatus>;
     alertFingerprint: string;
     startedAtMs: number;
@@ -80,7 +85,7 @@ export async function openDraftIncident(
     name: draft.name,
     status: 'investigating',
     impactOverride: null,
-    componentIds: Object.keys(draft.componentStatuses),
+    componentIds: draft.componentIds,
     componentStatuses: draft.componentStatuses,
     postmortemBody: null,
     isDraft: !draft.publish,
@@ -199,12 +204,17 @@ function monitoringAtAfter(current: Incident, status: IncidentStatus, nowMs: num
   }
 }
 
-/** A draft goes public: it appears on the page, the API and the feeds, and subscribers hear of it. */
+/**
+ * A draft goes public: it appears on the page, the API and the feeds, and subscribers hear of it. Readers
+ * first see it now, so it and the updates written while it was a draft are dated now (created_at is never
+ * after its updates, as on Statuspage); started_at keeps when the outage began.
+ */
 export async function publishIncident(deps: StatusDeps, id: string): Promise<Incident> {
   const current = findIncident(deps, id);
   if (!current.isDraft) return current;
   const nowMs = deps.nowMs();
-  const published = { ...current, isDraft: false, createdAtMs: nowMs, updatedAtMs: nowMs };
+  const updates = current.updates.map((u) => ({ ...u, createdAtMs: nowMs, displayAtMs: nowMs }));
+  const published = { ...current, isDraft: false, createdAtMs: nowMs, updatedAtMs: nowMs, updates };
   await deps.book.putIncident(published);
   await deps.onChange({ kind: 'incident', incident: published, update: published.updates[0], isNew: true });
   return published;
@@ -235,8 +245,8 @@ export function findIncident(deps: StatusDeps, id: string): Incident {
 
 function affectedIds(deps: StatusDeps, f: Fields): string[] {
   const ids = [...new Set([...(f.component_ids ?? []), ...Object.keys(f.components ?? {})])];
-  checkComponentIds(deps, f.component_ids ?? [], 'incident.component_ids');
-  checkComponentIds(deps, Object.keys(f.components ?? {}), 'incident.components');
+  checkComponentIds(deps, f.component_ids ?? [], (_, i) => `incident.component_ids.${i}`);
+  checkComponentIds(deps, Object.keys(f.components ?? {}), (id) => `incident.components.${id}`);
   return ids;
 }
 

@@ -7,13 +7,13 @@ import {
 } from '../status/model.ts';
 import type { Transition } from '../status/schedule/maintenance-transitions.ts';
 import { ServiceError } from './service-error.ts';
-import { checkComponentIds, nameField, parseInput, type StatusDeps } from './status-deps.ts';
+import { checkComponentIds, isoTimeField, nameField, parseInput, type StatusDeps } from './status-deps.ts';
 
 /**
  * Scheduled maintenance through the API: `{"scheduled_maintenance": {...}}`, or Statuspage's own form, an
  * `incident` with scheduled_for/scheduled_until. Recurring windows come from config (status_page.maintenance).
  */
-const isoMs = z.iso.datetime({ offset: true }).transform((t) => Date.parse(t));
+const isoMs = isoTimeField.transform((t) => Date.parse(t));
 
 const fields = z.object({
   name: nameField.optional(),
@@ -27,10 +27,13 @@ const fields = z.object({
   deliver_notifications: z.boolean().optional(),
 });
 
-const envelope = z.union([
-  z.strictObject({ scheduled_maintenance: fields }).transform((e) => e.scheduled_maintenance),
-  z.strictObject({ incident: fields }).transform((e) => e.incident),
-]);
+const envelope = z.union(
+  [
+    z.strictObject({ scheduled_maintenance: fields }).transform((e) => e.scheduled_maintenance),
+    z.strictObject({ incident: fields }).transform((e) => e.incident),
+  ],
+  { error: 'expected {"scheduled_maintenance": {...}} (or Statuspage\'s {"incident": {...}})' },
+);
 type Fields = z.output<typeof fields>;
 
 export async function scheduleMaintenance(deps: StatusDeps, input: unknown): Promise<Maintenance> {
@@ -118,13 +121,16 @@ export async function updateMaintenance(deps: StatusDeps, id: string, input: unk
 }
 
 /**
- * Cancels: a maintenance that has not started disappears (as Statuspage deletes it); one under way is
- * completed now, so its record and the time excluded from uptime stay true.
+ * Cancels: a maintenance that has not started disappears (as Statuspage deletes it), and an occurrence of a
+ * recurring window is skipped for good; one under way is completed now, so its record and the time excluded
+ * from uptime stay true.
  */
 export async function cancelMaintenance(deps: StatusDeps, id: string): Promise<Maintenance | undefined> {
   const current = findMaintenance(deps, id);
   if (current.status === 'scheduled') {
-    await deps.book.deleteMaintenance(id, deps.nowMs());
+    const { seriesId } = current;
+    if (seriesId === null) await deps.book.deleteMaintenance(id, deps.nowMs());
+    else await deps.book.skipOccurrence({ ...current, seriesId }, deps.nowMs());
     await deps.onChange({ kind: 'deleted' });
     return undefined;
   }
@@ -172,7 +178,7 @@ export function findMaintenance(deps: StatusDeps, id: string): Maintenance {
 }
 
 function checkTargets(deps: StatusDeps, f: Fields): void {
-  checkComponentIds(deps, f.component_ids ?? [], 'scheduled_maintenance.component_ids');
+  checkComponentIds(deps, f.component_ids ?? [], (_, i) => `scheduled_maintenance.component_ids.${i}`);
   (f.drain ?? []).forEach((target, i) => {
     if (!deps.endpointExists(target))
       throw new ServiceError(

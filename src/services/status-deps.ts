@@ -42,34 +42,61 @@ export const nameField = z
     'name must not contain bidirectional overrides or isolates (U+202A–U+202E, U+2066–U+2069)',
   );
 
-/** zod's first issue as a 400-worthy ServiceError naming the field (`incident.components.api`). */
+/**
+ * zod's first issue as a 400-worthy ServiceError naming the field (`incident.components.api`); an issue
+ * about the input as a whole (an array where an object belongs) names `what`.
+ */
 export function parseInput<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issue = firstIssueOf(parsed.error.issues);
-  throw new ServiceError(
-    'SVC_INVALID',
-    issue?.message ?? `invalid ${what}`,
-    issue?.path.join('.') || undefined,
-  );
+  const fault = faultOf(parsed.error.issues, []);
+  throw new ServiceError('SVC_INVALID', fault?.message ?? `invalid ${what}`, fault?.path.join('.') || what);
+}
+
+interface Fault {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
 }
 
 /**
- * A union (`{"scheduled_maintenance"}` or `{"incident"}`) reports "Invalid input" at the root; the branch
- * that got deepest into the input is the one the client meant, and its issue names the field.
+ * The first issue, its path from the root. A union reports "Invalid input" at its own path, and its branches'
+ * issues relative to it: the branch that got deepest into the input is the one the client meant; when none
+ * got past the union's value itself (a number where a time or a duration belongs), the union's own message,
+ * which says what it accepts, is the one to give.
  */
-function firstIssueOf(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue | undefined {
+function faultOf(issues: readonly z.core.$ZodIssue[], at: readonly PropertyKey[]): Fault | undefined {
   const issue = issues[0];
-  if (issue?.code !== 'invalid_union') return issue;
+  if (!issue) return undefined;
+  const path = [...at, ...issue.path];
+  // An unknown key is reported at the object holding it; the key itself is the field at fault.
+  if (issue.code === 'unrecognized_keys')
+    return { path: [...path, ...issue.keys.slice(0, 1)], message: issue.message };
+  if (issue.code !== 'invalid_union') return { path, message: issue.message };
   const deepest = issue.errors
-    .map((branch) => firstIssueOf(branch))
-    .filter((i) => i !== undefined)
+    .map((branch) => faultOf(branch, path))
+    .filter((f) => f !== undefined)
     .sort((a, b) => b.path.length - a.path.length)[0];
-  return deepest ?? issue;
+  return deepest && deepest.path.length > path.length ? deepest : { path, message: issue.message };
 }
 
-/** Every id names a component of the page (groups excluded: their status is their children's). */
-export function checkComponentIds(deps: StatusDeps, ids: readonly string[], field: string): void {
+/**
+ * An ISO 8601 time with its offset (`2026-11-22T02:00:00+01:00`, `…Z`): an instant, wherever the client is.
+ * zod's own message ("Invalid ISO datetime") does not say that the offset is required.
+ */
+export const isoTimeField = z.iso.datetime({
+  offset: true,
+  error: 'expected an ISO 8601 time with an offset, like 2026-11-22T02:00:00+01:00 or 2026-11-22T01:00:00Z',
+});
+
+/**
+ * Every id names a component of the page (groups excluded: their status is their children's). `field`
+ * names the one at fault: `incident.component_ids.1` in a list, `incident.components.nope` in a map.
+ */
+export function checkComponentIds(
+  deps: StatusDeps,
+  ids: readonly string[],
+  field: (id: string, index: number) => string,
+): void {
   const known = new Map(deps.components().map((c) => [c.def.id, c.def]));
   ids.forEach((id, i) => {
     const def = known.get(id);
@@ -80,7 +107,7 @@ export function checkComponentIds(deps: StatusDeps, ids: readonly string[], fiel
           .filter((d) => !d.isGroup)
           .map((d) => d.id)
           .join(', ')}`,
-        `${field}.${i}`,
+        field(id, i),
       );
   });
 }

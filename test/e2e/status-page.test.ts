@@ -176,7 +176,7 @@ describe('the status page in a running Bulwark', () => {
       incident: { components: { nope: 'major_outage' } },
     });
     expect(bad.status).toBe(400);
-    expect(bad.body.error.field).toBe('incident.components.0');
+    expect(bad.body.error.field).toBe('incident.components.nope');
 
     const resolved = await admin<V2Incident>('PATCH', `/api/v1/incidents/${created.body.id}`, {
       incident: { status: 'resolved', body: 'All good.' },
