@@ -1,4 +1,8 @@
+import { createHash } from 'node:crypto';
+import type { NotificationLogEntry } from './alert-store.ts';
 import type { Alert, Labels } from './alert.ts';
+import type { Decision } from './dedup.ts';
+import type { Notification } from './notification.ts';
 import type { RouteNode } from './route-tree.ts';
 
 /** An alert in one firing episode: the identity dedup, acks and notification ids use. */
@@ -21,6 +25,10 @@ export class AlertGroup {
   nextFlushAtMs: number | undefined;
   /** Flushes of one group run one after another, never interleaved. */
   pending: Promise<void> = Promise.resolve();
+  /** Episodes of firing alerts that were muted at the last flush: one unmuted since is told again. */
+  mutedAtLastFlush: ReadonlySet<string> = new Set();
+  /** Episodes resolved for the receivers told they fire only (resolveUnreported): muted for the rest. */
+  readonly toldOnly = new Set<string>();
 
   constructor(key: string, route: RouteNode, labels: Labels) {
     this.key = key;
@@ -31,9 +39,49 @@ export class AlertGroup {
   /** Drops the resolved alerts a flush has just reported. */
   forgetReported(reported: ReadonlySet<string>): void {
     for (const [fingerprint, alert] of this.alerts) {
-      if (alert.status === 'resolved' && reported.has(episodeOf(alert))) this.alerts.delete(fingerprint);
+      if (alert.status !== 'resolved' || !reported.has(episodeOf(alert))) continue;
+      this.alerts.delete(fingerprint);
+      this.toldOnly.delete(episodeOf(alert));
     }
   }
+}
+
+/** What the group tells one receiver now: `alerts` as shown to it, decided from its `log`. */
+export function notificationOf(
+  group: AlertGroup,
+  told: {
+    readonly receiver: string;
+    readonly decision: NonNullable<Decision>;
+    readonly alerts: readonly Alert[];
+    readonly log: NotificationLogEntry | undefined;
+  },
+  links: Notification['links'],
+  nowMs: number,
+): Notification {
+  const { receiver, alerts, log } = told;
+  const firing = alerts.filter((a) => a.status === 'firing');
+  const episodes = alerts.map((a) => `${episodeOf(a)}:${a.status}`).sort();
+  // The log entry it follows tells a new notification (a repeat, a re-send once a silence ended) from the
+  // same one decided again (after a crash between queueing and logging, or a failed flush).
+  const follows = log === undefined ? '' : String(log.atMs);
+  const id = createHash('sha256')
+    .update([receiver, group.key, ...episodes, follows].join('\n'))
+    .digest('hex')
+    .slice(0, 32);
+  return {
+    id: `ntf_${id}`,
+    receiver,
+    groupKey: group.key,
+    status: firing.length > 0 ? 'firing' : 'resolved',
+    reason: told.decision,
+    groupLabels: group.labels,
+    commonLabels: commonOf(alerts.map((a) => a.labels)),
+    commonAnnotations: commonOf(alerts.map((a) => a.annotations)),
+    alerts,
+    severity: highestSeverity(firing.length > 0 ? firing : alerts),
+    links,
+    createdAtMs: nowMs,
+  };
 }
 
 /** Labels every alert of the list shares with the same value (Alertmanager's commonLabels). */

@@ -1,9 +1,11 @@
+import { episodeOf } from './alert-group.ts';
 import type { NotificationLogEntry } from './alert-store.ts';
+import type { Alert } from './alert.ts';
 
 export interface GroupSnapshot {
   readonly firing: ReadonlySet<string>;
   readonly resolved: ReadonlySet<string>;
-  /** Firing alerts someone acknowledged in their current episode. */
+  /** Firing alerts that send no reminders: acknowledged in their current episode, or muted. */
   readonly acked: ReadonlySet<string>;
 }
 
@@ -39,4 +41,55 @@ export function decide(
 function isSubset(subset: ReadonlySet<string>, superset: ReadonlySet<string>): boolean {
   for (const item of subset) if (!superset.has(item)) return false;
   return true;
+}
+
+/** What one receiver is shown of a group now, and how `decide` must read its log. */
+export interface ReceiverView {
+  /** Firing alerts nothing mutes. */
+  readonly firing: readonly Alert[];
+  /** Resolved alerts nothing mutes, and muted ones the receiver was told fire: it hears how they ended. */
+  readonly resolved: readonly Alert[];
+  readonly snapshot: GroupSnapshot;
+  /** The log without the alerts unmuted since the last flush: those are told again. */
+  readonly log: NotificationLogEntry | undefined;
+}
+
+/**
+ * Muting (silence, inhibition, maintenance) hides an alert but does not change what the receiver knows: a
+ * muted alert it was told fires stays in its log as firing, never reminds, and its resolution is still sent,
+ * so an incident opened on the receiver's side is closed. Alertmanager drops such resolutions.
+ */
+export function receiverView(
+  alerts: readonly Alert[],
+  muted: { readonly now: ReadonlySet<string>; readonly atLastFlush: ReadonlySet<string> },
+  log: NotificationLogEntry | undefined,
+  isAcked: (episode: string) => boolean,
+): ReceiverView {
+  const told = new Set(log?.firingFingerprints ?? []);
+  const firing: Alert[] = [];
+  const resolved: Alert[] = [];
+  const held: string[] = [];
+  for (const alert of alerts) {
+    const episode = episodeOf(alert);
+    const isMuted = muted.now.has(episode);
+    if (alert.status === 'resolved') {
+      if (!isMuted || told.has(episode)) resolved.push(alert);
+    } else if (!isMuted) firing.push(alert);
+    else if (told.has(episode)) held.push(episode);
+  }
+  const shown = firing.map(episodeOf);
+  const unmuted = new Set(shown.filter((episode) => told.has(episode) && muted.atLastFlush.has(episode)));
+  return {
+    firing,
+    resolved,
+    snapshot: {
+      firing: new Set([...shown, ...held]),
+      resolved: new Set(resolved.map(episodeOf)),
+      acked: new Set([...shown.filter(isAcked), ...held]),
+    },
+    log:
+      log && unmuted.size > 0
+        ? { ...log, firingFingerprints: log.firingFingerprints.filter((e) => !unmuted.has(e)) }
+        : log,
+  };
 }

@@ -14,15 +14,25 @@ export function parseMatcher(text: string): LabelMatcher | { error: string } {
   if (!match) return { error: `expected NAME=VALUE, NAME!=VALUE, NAME=~REGEX or NAME!~REGEX, got "${text}"` };
   const [, name = '', operator = '', rawValue = ''] = match;
   const value = /^".*"$/.test(rawValue) ? rawValue.slice(1, -1) : rawValue;
-  const isRegex = operator === '=~' || operator === '!~';
-  if (isRegex) {
-    try {
-      new RegExp(`^(?:${value})$`);
-    } catch {
-      return { error: `"${value}" is not a valid regular expression` };
-    }
+  const matcher = {
+    name,
+    value,
+    isRegex: operator === '=~' || operator === '!~',
+    isEqual: operator[0] === '=',
+  };
+  const problem = matcherProblem(matcher);
+  return problem === undefined ? matcher : { error: problem };
+}
+
+/** Why a matcher cannot be evaluated (a regex that does not compile), or undefined when it can. */
+export function matcherProblem(matcher: LabelMatcher): string | undefined {
+  if (!matcher.isRegex) return undefined;
+  try {
+    regexOf(matcher.value);
+    return undefined;
+  } catch {
+    return `"${matcher.value}" is not a valid regular expression`;
   }
-  return { name, value, isRegex, isEqual: operator === '=' || operator === '=~' };
 }
 
 /** The matcher as written: round-trips through parseMatcher. */

@@ -1,128 +1,20 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../test/support/fake-clock.ts';
-import { openSqlite, SqliteAlertStore, type SqliteHandle } from '../store/index.ts';
-import { firingAlert, type Alert, type Labels } from './alert.ts';
-import { poolInhibitRule } from './inhibit.ts';
-import { equalityMatchers } from './matchers.ts';
-import { isPrepared, type Notification } from './notification.ts';
-import { AlertPipeline, resolutionBatchMs, type PipelineDeps } from './pipeline.ts';
-import type { RouteNode } from './route-tree.ts';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { firingAlert } from './alert.ts';
+import {
+  Harnesses,
+  minuteMs,
+  monitorDown,
+  secondMs,
+  startMs,
+  type Harness,
+} from '../../test/support/pipeline-harness.ts';
+import { resolutionBatchMs, type PipelineDeps } from './pipeline.ts';
 
-const secondMs = 1_000;
-const minuteMs = 60 * secondMs;
-const startMs = Date.UTC(2026, 10, 21, 9, 0, 0);
-
-let dir: string;
-let handle: SqliteHandle | undefined;
-let fileCount = 0;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'bulwark-pipeline-'));
-});
-afterAll(() => rm(dir, { recursive: true, force: true }));
-afterEach(async () => {
-  await handle?.close();
-  handle = undefined;
-});
-
-function route(partial: Partial<RouteNode> & Pick<RouteNode, 'id'>): RouteNode {
-  return {
-    matchers: [],
-    receivers: [],
-    groupBy: ['component'],
-    groupWaitMs: 10 * secondMs,
-    groupIntervalMs: minuteMs,
-    repeatIntervalMs: 4 * 60 * minuteMs,
-    continue: false,
-    children: [],
-    ...partial,
-  };
-}
-
-const defaultRoot = route({
-  id: 'root',
-  children: [
-    route({
-      id: '0',
-      matchers: equalityMatchers({ severity: 'critical' }),
-      receivers: ['oncall'],
-      continue: true,
-    }),
-    route({ id: '1', receivers: ['chat'] }),
-  ],
-});
-
-interface Harness {
-  readonly clock: FakeClock;
-  readonly pipeline: AlertPipeline;
-  readonly store: SqliteAlertStore;
-  /** Notifications queued so far, oldest first. */
-  queued(receiver?: string): Promise<Notification[]>;
-  /** Moves the clock and lets every flush it started finish. */
-  advance(ms: number): Promise<void>;
-  readonly silences: Map<string, Labels>;
-  readonly acked: Set<string>;
-}
-
-async function harness(overrides: Partial<PipelineDeps> = {}, path?: string): Promise<Harness> {
-  handle = await openSqlite(path ?? join(dir, `pipeline-${++fileCount}.db`));
-  const store = new SqliteAlertStore(handle.db);
-  const clock = new FakeClock(startMs);
-  const silences = new Map<string, Labels>();
-  const acked = new Set<string>();
-  const pipeline = new AlertPipeline({
-    clock,
-    store,
-    root: defaultRoot,
-    inhibitRules: [poolInhibitRule],
-    sendsResolved: (receiver) => (receiver === 'oncall' || receiver === 'chat' ? true : undefined),
-    silencedBy: (labels) =>
-      [...silences]
-        .filter(([, match]) => Object.entries(match).every(([k, v]) => labels[k] === v))
-        .map(([id]) => id),
-    isAcked: (episode) => acked.has(episode),
-    links: { admin: 'http://127.0.0.1:8082' },
-    onQueued: () => undefined,
-    onError: (error) => {
-      throw error;
-    },
-    ...overrides,
-  });
-  await pipeline.start();
-  return {
-    clock,
-    pipeline,
-    store,
-    silences,
-    acked,
-    async queued(receiver) {
-      const entries = await store.listOutbox({ limit: 1_000 });
-      return entries
-        .map((e) => e.notification)
-        .filter((n): n is Notification => !isPrepared(n))
-        .filter((n) => receiver === undefined || n.receiver === receiver)
-        .sort((a, b) => a.createdAtMs - b.createdAtMs || a.id.localeCompare(b.id));
-    },
-    async advance(ms) {
-      clock.advance(ms);
-      await pipeline.idle();
-    },
-  };
-}
-
-function monitorDown(monitor: string, atMs: number, extra: Labels = {}): Alert {
-  const labels = {
-    alertname: 'monitor-down',
-    monitor,
-    component: 'API',
-    severity: 'critical',
-    source: 'monitor',
-    ...extra,
-  };
-  return firingAlert(labels, { summary: `${monitor} is down` }, atMs);
-}
+const harnesses = new Harnesses();
+afterEach(() => harnesses.closeAll());
+afterAll(() => harnesses.remove());
+const harness = (overrides: Partial<PipelineDeps> = {}, path?: string): Promise<Harness> =>
+  harnesses.harness(overrides, path);
 
 describe('AlertPipeline', () => {
   it('waits group_wait, then sends one notification per receiver for the whole group', async () => {
@@ -290,13 +182,12 @@ describe('AlertPipeline', () => {
   });
 
   it('does not notify again after a restart for alerts receivers already heard about', async () => {
-    const path = join(dir, `restart-${++fileCount}.db`);
+    const path = await harnesses.path();
     const first = await harness({}, path);
     const alert = monitorDown('api', startMs);
     first.pipeline.fire(alert);
     await first.advance(10 * secondMs);
-    await first.pipeline.stop();
-    await handle?.close();
+    await first.stop();
 
     const second = await harness({}, path);
     second.clock.advance(5 * minuteMs);
@@ -307,6 +198,37 @@ describe('AlertPipeline', () => {
     second.pipeline.resolve(alert.fingerprint, second.clock.nowMs());
     await second.advance(resolutionBatchMs);
     expect((await second.queued('chat')).map((n) => n.reason)).toEqual(['first', 'resolved']);
+  });
+
+  it('keeps a group ticking after a failed flush: the next group_interval retries it, on one timer', async () => {
+    const errors: unknown[] = [];
+    let failures = 2;
+    const h = await harnesses.harness((store) => ({
+      // The store refuses a write per group, as SQLite does when another connection holds the lock too long.
+      store: new Proxy(store, {
+        get: (target, key: keyof typeof store) =>
+          key === 'enqueue'
+            ? async (...args: Parameters<typeof store.enqueue>) => {
+                if (failures-- > 0) throw new Error('SQLITE_BUSY: database is locked');
+                return target.enqueue(...args);
+              }
+            : (target[key] as (...args: unknown[]) => unknown).bind(target),
+      }),
+      onError: (error) => errors.push(error),
+    }));
+    h.pipeline.fire(monitorDown('api', startMs));
+    await h.advance(10 * secondMs);
+    expect(errors).toHaveLength(2);
+    expect(await h.queued()).toEqual([]);
+    expect(h.clock.pendingTimers).toBe(2); // one per group: critical → oncall, everything → chat
+    await h.advance(minuteMs);
+    expect((await h.queued()).map((n) => `${n.receiver} ${n.reason}`).sort()).toEqual([
+      'chat first',
+      'oncall first',
+    ]);
+    await h.advance(10 * minuteMs);
+    expect(await h.queued()).toHaveLength(2);
+    expect(h.clock.pendingTimers).toBe(2);
   });
 
   it('gives a notification an id derived from its content, so a replayed decision is queued once', async () => {

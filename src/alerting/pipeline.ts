@@ -1,12 +1,12 @@
-import { createHash } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
 import type { NotificationLogEntry, NotificationLogStore, OutboxStore } from './alert-store.ts';
-import { AlertGroup, commonOf, episodeOf, highestSeverity } from './alert-group.ts';
+import { AlertGroup, episodeOf, notificationOf } from './alert-group.ts';
 import type { Alert, Labels } from './alert.ts';
-import { decide, type Decision } from './dedup.ts';
+import { decide, receiverView } from './dedup.ts';
 import { isInhibited, type InhibitRule } from './inhibit.ts';
 import type { Notification } from './notification.ts';
 import { groupKeyOf, groupLabelsOf, matchRoutes, type RouteNode } from './route-tree.ts';
+import { labelsOfGroupKey, parseEpisode, routeOfGroupKey, toldByGroup, toldFiring } from './told-alerts.ts';
 
 /**
  * A resolution is sent this soon, not at the next group_interval tick; resolutions arriving meanwhile join
@@ -43,13 +43,16 @@ export interface PipelineDeps {
 /**
  * route → group (group_wait, group_interval) → inhibit → silence → maintenance → dedup → outbox.
  * Alerts live in memory and are re-created by their sources after a restart; the notification log and the
- * outbox are durable, so a restart neither repeats a notification nor loses one.
+ * outbox are durable, so a restart neither repeats a notification nor loses one, and what the log says
+ * receivers were told fires but no source re-creates is resolved (resolveUnreported).
  */
 export class AlertPipeline {
   readonly #deps: PipelineDeps;
   readonly #alerts = new Map<string, Alert>();
   readonly #groups = new Map<string, AlertGroup>();
   readonly #log = new Map<string, NotificationLogEntry>();
+  /** Since start: alerts receivers were told fire (fingerprint → episode start) that no source re-fired yet. */
+  readonly #toldAtStart = new Map<string, number>();
   #isStopped = false;
 
   constructor(deps: PipelineDeps) {
@@ -61,20 +64,32 @@ export class AlertPipeline {
     for (const entry of await this.#deps.store.allNotificationLogs()) {
       this.#log.set(logKey(entry.receiver, entry.groupKey), entry);
     }
+    const configured = [...this.#log.values()].filter(
+      (e) => this.#deps.sendsResolved(e.receiver) !== undefined,
+    );
+    for (const [fingerprint, startsAtMs] of toldFiring(configured))
+      this.#toldAtStart.set(fingerprint, startsAtMs);
   }
 
-  /** A new or still firing alert; a known one keeps its start unless a new episode began. */
+  /**
+   * A new or still firing alert. A firing one keeps its episode until it resolves (Alertmanager merges
+   * overlapping alerts so too), and one receivers were told fires before a restart continues that episode,
+   * although its source, which keeps no state, re-created it with a new start.
+   */
   fire(alert: Alert): void {
     if (this.#isStopped) return;
-    const known = this.#alerts.get(alert.fingerprint);
-    if (known?.status === 'firing' && known.startsAtMs === alert.startsAtMs) {
-      this.#alerts.set(alert.fingerprint, alert);
-      for (const group of this.#groupsOf(alert)) group.alerts.set(alert.fingerprint, alert);
+    const { fingerprint } = alert;
+    const known = this.#alerts.get(fingerprint);
+    const startsAtMs = known?.startsAtMs ?? this.#toldAtStart.get(fingerprint) ?? alert.startsAtMs;
+    this.#toldAtStart.delete(fingerprint);
+    const current = startsAtMs === alert.startsAtMs ? alert : { ...alert, startsAtMs };
+    this.#alerts.set(fingerprint, current);
+    if (known) {
+      for (const group of this.#groupsOf(current)) group.alerts.set(fingerprint, current);
       return;
     }
-    this.#alerts.set(alert.fingerprint, alert);
-    for (const route of matchRoutes(this.#deps.root, alert.labels)) {
-      const labels = groupLabelsOf(route, alert.labels);
+    for (const route of matchRoutes(this.#deps.root, current.labels)) {
+      const labels = groupLabelsOf(route, current.labels);
       const key = groupKeyOf(route, labels);
       let group = this.#groups.get(key);
       if (!group) {
@@ -82,7 +97,7 @@ export class AlertPipeline {
         this.#groups.set(key, group);
         this.#schedule(group, route.groupWaitMs);
       }
-      group.alerts.set(alert.fingerprint, alert);
+      group.alerts.set(fingerprint, current);
     }
   }
 
@@ -91,13 +106,53 @@ export class AlertPipeline {
     const known = this.#alerts.get(fingerprint);
     if (this.#isStopped || known?.status !== 'firing') return;
     const resolved: Alert = { ...known, status: 'resolved', endsAtMs };
+    const groups = this.#groupsOf(known);
     this.#alerts.delete(fingerprint);
-    const nowMs = this.#deps.clock.nowMs();
-    for (const group of this.#groupsOf(known)) {
+    for (const group of groups) {
       group.alerts.set(fingerprint, resolved);
-      // A flush already due within the batch window carries this resolution too; never postpone one.
-      if (group.nextFlushAtMs === undefined || group.nextFlushAtMs > nowMs + resolutionBatchMs)
-        this.#schedule(group, resolutionBatchMs);
+      this.#flushSoon(group);
+    }
+  }
+
+  /**
+   * Called once every source has had time to report after a start (the host's grace period), and after a
+   * reload: an alert a receiver was told fires that is not firing in that group now (no source re-fired it,
+   * or a reload moved it to another group) is resolved there, for the receivers that were told. Alertmanager
+   * likewise resolves an alert its source stopped sending, after resolve_timeout.
+   */
+  resolveUnreported(): void {
+    if (this.#isStopped) return;
+    this.#toldAtStart.clear();
+    const nowMs = this.#deps.clock.nowMs();
+    for (const [groupKey, entries] of toldByGroup(this.#log.values(), this.#deps.sendsResolved)) {
+      const existing = this.#groups.get(groupKey);
+      const stale = [...new Set(entries.flatMap((e) => e.firingFingerprints))]
+        .map(parseEpisode)
+        .filter((e): e is NonNullable<typeof e> => e !== undefined && !existing?.alerts.has(e.fingerprint));
+      if (stale.length === 0) continue;
+      const receivers = entries.map((e) => e.receiver);
+      const group =
+        existing ??
+        new AlertGroup(
+          groupKey,
+          routeOfGroupKey(this.#deps.root, groupKey, receivers),
+          labelsOfGroupKey(groupKey),
+        );
+      this.#groups.set(groupKey, group);
+      for (const { fingerprint, startsAtMs } of stale) {
+        const live = this.#alerts.get(fingerprint);
+        const resolved: Alert = {
+          fingerprint,
+          labels: live?.labels ?? group.labels,
+          annotations: live?.annotations ?? { summary: 'not reported again after a restart' },
+          status: 'resolved',
+          startsAtMs,
+          endsAtMs: nowMs,
+        };
+        group.alerts.set(fingerprint, resolved);
+        group.toldOnly.add(episodeOf(resolved));
+      }
+      this.#flushSoon(group);
     }
   }
 
@@ -127,8 +182,16 @@ export class AlertPipeline {
     await Promise.all([...this.#groups.values()].map((g) => g.pending));
   }
 
+  /** The groups the alert fires in (a group may also hold it resolved, waiting to report it). */
   #groupsOf(alert: Alert): AlertGroup[] {
-    return [...this.#groups.values()].filter((g) => g.alerts.has(alert.fingerprint));
+    return [...this.#groups.values()].filter((g) => g.alerts.get(alert.fingerprint)?.status === 'firing');
+  }
+
+  /** A flush already due within the batch window carries a resolution too; never postpone one. */
+  #flushSoon(group: AlertGroup): void {
+    const nowMs = this.#deps.clock.nowMs();
+    if (group.nextFlushAtMs === undefined || group.nextFlushAtMs > nowMs + resolutionBatchMs)
+      this.#schedule(group, resolutionBatchMs);
   }
 
   #schedule(group: AlertGroup, delayMs: number): void {
@@ -136,39 +199,53 @@ export class AlertPipeline {
     group.nextFlushAtMs = this.#deps.clock.nowMs() + delayMs;
     group.cancelTimer = this.#deps.clock.setTimer(delayMs, () => {
       group.nextFlushAtMs = undefined;
-      group.pending = group.pending.then(() => this.#flush(group)).catch(this.#deps.onError);
+      group.cancelTimer = () => undefined;
+      group.pending = group.pending
+        .then(() => this.#flush(group))
+        .catch(this.#deps.onError)
+        .finally(() => this.#tickOn(group));
     });
+  }
+
+  /**
+   * After every flush, failed or not: the group ticks again at group_interval (Alertmanager's group timer),
+   * so a failed flush is retried then. A sooner flush set meanwhile (a resolution) stands, and ticks on itself.
+   */
+  #tickOn(group: AlertGroup): void {
+    if (this.#isStopped || this.#groups.get(group.key) !== group) return;
+    if (group.nextFlushAtMs === undefined) this.#schedule(group, group.route.groupIntervalMs);
   }
 
   async #flush(group: AlertGroup): Promise<void> {
     if (this.#isStopped) return;
     const nowMs = this.#deps.clock.nowMs();
     const alerts = [...group.alerts.values()];
-    const visible = alerts.filter((alert) => this.#suppressionOf(alert, nowMs) === undefined);
-    const firing = visible.filter((a) => a.status === 'firing');
-    const resolved = visible.filter((a) => a.status === 'resolved');
-    const snapshot = {
-      firing: new Set(firing.map(episodeOf)),
-      resolved: new Set(resolved.map(episodeOf)),
-      acked: new Set(firing.map(episodeOf).filter((episode) => this.#deps.isAcked(episode))),
-    };
+    const mutedNow = new Set(
+      alerts
+        .filter((alert) => group.toldOnly.has(episodeOf(alert)) || this.#suppressionOf(alert, nowMs))
+        .map(episodeOf),
+    );
+    const muted = { now: mutedNow, atLastFlush: group.mutedAtLastFlush };
     const queued: Notification[] = [];
     const logs: NotificationLogEntry[] = [];
     for (const receiver of group.route.receivers) {
       const sendResolved = this.#deps.sendsResolved(receiver);
       if (sendResolved === undefined) continue;
-      const key = logKey(receiver, group.key);
-      const log = this.#log.get(key);
+      const log = this.#log.get(logKey(receiver, group.key));
+      const view = receiverView(alerts, muted, log, this.#deps.isAcked);
       const { repeatIntervalMs } = group.route;
-      const decision = decide(log, snapshot, { sendResolved, repeatIntervalMs, nowMs });
+      const decision = decide(view.log, view.snapshot, { sendResolved, repeatIntervalMs, nowMs });
       if (!decision) continue;
-      const shown = sendResolved ? [...firing, ...resolved] : firing;
-      if (shown.length > 0) queued.push(this.#notification(group, receiver, decision, shown, log, nowMs));
+      const shown = sendResolved ? [...view.firing, ...view.resolved] : view.firing;
+      if (shown.length > 0)
+        queued.push(
+          notificationOf(group, { receiver, decision, alerts: shown, log }, this.#deps.links, nowMs),
+        );
       logs.push({
         receiver,
         groupKey: group.key,
-        firingFingerprints: [...snapshot.firing],
-        resolvedFingerprints: [...snapshot.resolved],
+        firingFingerprints: [...view.snapshot.firing],
+        resolvedFingerprints: [...view.snapshot.resolved],
         atMs: nowMs,
       });
     }
@@ -180,44 +257,14 @@ export class AlertPipeline {
       this.#log.set(logKey(entry.receiver, entry.groupKey), entry);
     }
     if (queued.length > 0) this.#deps.onQueued();
+    group.mutedAtLastFlush = new Set(
+      alerts.filter((a) => a.status === 'firing' && mutedNow.has(episodeOf(a))).map(episodeOf),
+    );
     group.forgetReported(new Set(alerts.filter((a) => a.status === 'resolved').map(episodeOf)));
     if (group.alerts.size === 0) {
       group.cancelTimer();
       this.#groups.delete(group.key);
-    } else {
-      this.#schedule(group, group.route.groupIntervalMs);
     }
-  }
-
-  #notification(
-    group: AlertGroup,
-    receiver: string,
-    decision: NonNullable<Decision>,
-    alerts: readonly Alert[],
-    log: NotificationLogEntry | undefined,
-    nowMs: number,
-  ): Notification {
-    const firing = alerts.filter((a) => a.status === 'firing');
-    const episodes = alerts.map((a) => `${episodeOf(a)}:${a.status}`).sort();
-    const repeatOf = decision === 'repeat' ? String(log?.atMs ?? '') : '';
-    const id = createHash('sha256')
-      .update([receiver, group.key, ...episodes, repeatOf].join('\n'))
-      .digest('hex')
-      .slice(0, 32);
-    return {
-      id: `ntf_${id}`,
-      receiver,
-      groupKey: group.key,
-      status: firing.length > 0 ? 'firing' : 'resolved',
-      reason: decision,
-      groupLabels: group.labels,
-      commonLabels: commonOf(alerts.map((a) => a.labels)),
-      commonAnnotations: commonOf(alerts.map((a) => a.annotations)),
-      alerts,
-      severity: highestSeverity(firing.length > 0 ? firing : alerts),
-      links: this.#deps.links,
-      createdAtMs: nowMs,
-    };
   }
 
   #suppressionOf(alert: Alert, nowMs: number): Suppression | undefined {

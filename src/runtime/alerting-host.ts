@@ -7,7 +7,7 @@ import {
   type DeliveryRecord,
   type ReceiverTarget,
 } from '../alerting/dispatcher.ts';
-import { matchesAll } from '../alerting/matchers.ts';
+import { matcherProblem, matchesAll } from '../alerting/matchers.ts';
 import type { PreparedMessage } from '../alerting/notification.ts';
 import { notifierOf } from '../alerting/notifiers/registry.ts';
 import { AlertPipeline } from '../alerting/pipeline.ts';
@@ -39,12 +39,15 @@ export interface AlertingHostOptions {
 const evaluateEveryMs = 5_000;
 // Silences start and end on their own; the cache is re-read this often besides after every change.
 const refreshEveryMs = 30_000;
+// Alertmanager's resolve_timeout default: an alert its source stopped sending resolves after this long.
+const resolveTimeoutMs = 5 * 60_000;
 
 /**
  * Alerting for one control plane: opens its store beside monitoring's, turns monitor states and pool readings
  * into alerts, runs them through the pipeline into the outbox, and delivers from there. A reload builds a new
  * pipeline and dispatcher and swaps them in; the alerts standing in the sources are fired into the new one,
- * and the durable notification log keeps receivers from hearing them twice.
+ * and the durable notification log keeps receivers from hearing them twice. Once every source has reported
+ * after the start (reportGraceMs), what receivers were told fires and nothing re-fired is resolved.
  */
 export class AlertingHost {
   readonly store: SqliteAlertStore;
@@ -56,8 +59,12 @@ export class AlertingHost {
   #pipeline: AlertPipeline;
   #dispatcher: Dispatcher;
   #silences: readonly Silence[] = [];
+  /** Stored silences whose matchers cannot be evaluated, already reported. */
+  readonly #unusableSilences = new Set<string>();
   #acks = new Map<string, Ack>();
   readonly #stopTimers: (() => void)[] = [];
+  /** When every source has reported since start: alerts told before it and not re-fired then resolve. */
+  #reportedByMs = 0;
 
   private constructor(config: Config, handle: SqliteHandle, options: AlertingHostOptions) {
     this.#handle = handle;
@@ -67,7 +74,8 @@ export class AlertingHost {
     const sink = {
       fire: (a: Alert) => {
         this.#pipeline.fire(a);
-        options.onAlert?.(a);
+        // As the pipeline keeps it: a source re-creating an alert after a restart gets the told episode's start.
+        options.onAlert?.(this.#pipeline.alert(a.fingerprint) ?? a);
       },
       resolve: (f: string, at?: number) => this.#pipeline.resolve(f, at),
     };
@@ -81,7 +89,7 @@ export class AlertingHost {
     const handle = await openSqlite(join(config.dataDir, 'bulwark.db'));
     try {
       const host = new AlertingHost(config, handle, options);
-      await host.#start();
+      await host.#start(config);
       return host;
     } catch (error) {
       await handle.close();
@@ -118,6 +126,9 @@ export class AlertingHost {
     for (const { alert } of old.pipeline.firing()) this.#pipeline.fire(alert);
     this.#poolRules.setRules(config.alerting.rules, this.#clock.nowMs());
     this.#monitorAlerts.retain(new Set(config.monitors.map((m) => m.id)), this.#clock.nowMs());
+    // Past the grace period every standing alert was just re-fired: what receivers were told beyond that (a
+    // resolution the old pipeline had not sent yet, a group the new routes no longer form) resolves now.
+    if (this.#clock.nowMs() >= this.#reportedByMs) this.#pipeline.resolveUnreported();
     this.#dispatcher = this.#buildDispatcher(config);
     this.#dispatcher.start();
   }
@@ -131,7 +142,7 @@ export class AlertingHost {
   /** Re-reads silences and acks after a verb changed them, so the next flush sees them. */
   async refresh(): Promise<void> {
     const nowMs = this.#clock.nowMs();
-    this.#silences = await this.store.listSilences(nowMs);
+    this.#silences = (await this.store.listSilences(nowMs)).filter((s) => this.#isUsable(s));
     this.#acks = new Map(
       (await this.store.listAcks()).map((ack) => [`${ack.fingerprint}@${ack.episodeStartMs}`, ack]),
     );
@@ -142,10 +153,30 @@ export class AlertingHost {
     return alert ? this.#acks.get(`${fingerprint}@${alert.startsAtMs}`) : undefined;
   }
 
-  async #start(): Promise<void> {
+  /**
+   * A silence stored by an older version that did not check its regexes matches nothing (what it means cannot
+   * be known), and is reported once, rather than failing every flush and the alerts API.
+   */
+  #isUsable(silence: Silence): boolean {
+    const problem = silence.matchers.map(matcherProblem).find((p) => p !== undefined);
+    if (problem === undefined) return true;
+    if (!this.#unusableSilences.has(silence.id)) {
+      this.#unusableSilences.add(silence.id);
+      this.#options.logger.warn(
+        { event: 'silence-unusable', silence: silence.id, problem },
+        'a stored silence has a matcher that cannot be evaluated; it silences nothing (expire it and create it anew)',
+      );
+    }
+    return false;
+  }
+
+  async #start(config: Config): Promise<void> {
     await this.refresh();
     await this.#pipeline.start();
     this.#dispatcher.start();
+    const graceMs = reportGraceMs(config);
+    this.#reportedByMs = this.#clock.nowMs() + graceMs;
+    this.#stopTimers.push(this.#clock.setTimer(graceMs, () => this.#pipeline.resolveUnreported()));
     this.#every(evaluateEveryMs, async () =>
       this.#poolRules.observe(await this.#options.poolSamples(), this.#clock.nowMs()),
     );
@@ -237,4 +268,17 @@ export class AlertingHost {
       this.#options.logger.warn(fields, 'notification failed; it will be retried');
     else this.#options.logger.error(fields, 'notification dead-lettered');
   }
+}
+
+/**
+ * How long after a start every source has reported what still fires: each monitor has had a result (its
+ * interval, timeout and rechecks) and each pool rule its `for` and two readings; doubled for slack, and never
+ * under Alertmanager's resolve_timeout.
+ */
+export function reportGraceMs(config: Config): number {
+  const monitorMs = config.monitors.map(
+    (m) => m.intervalMs + m.timeoutMs + m.recheck.attempts * (m.recheck.delayMs + m.timeoutMs),
+  );
+  const ruleMs = config.alerting.rules.map((r) => r.forMs + 2 * evaluateEveryMs);
+  return Math.max(resolveTimeoutMs, 2 * Math.max(0, ...monitorMs, ...ruleMs));
 }

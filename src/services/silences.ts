@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Silence, SilenceStore } from '../alerting/alert-store.ts';
-import { formatMatcher, parseMatcher, type LabelMatcher } from '../alerting/matchers.ts';
+import {
+  formatMatcher,
+  matcherProblem,
+  matchesLabel,
+  parseMatcher,
+  type LabelMatcher,
+} from '../alerting/matchers.ts';
 import { parseDurationMs } from '../core/units.ts';
 import { ServiceError } from './service-error.ts';
 
@@ -37,12 +43,18 @@ const matcherInput = z.union([
     }
     return parsed;
   }),
-  z.strictObject({
-    name: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/),
-    value: z.string(),
-    isRegex: z.boolean().default(false),
-    isEqual: z.boolean().default(true),
-  }),
+  z
+    .strictObject({
+      name: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'a label name: letters, digits and _'),
+      value: z.string(),
+      isRegex: z.boolean().default(false),
+      isEqual: z.boolean().default(true),
+    })
+    .superRefine((matcher, ctx) => {
+      // Checked here, not when a flush evaluates it: a regex that does not compile would fail every flush.
+      const problem = matcherProblem(matcher);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, path: ['value'] });
+    }),
 ]);
 
 const isoTime = z.iso.datetime({ offset: true }).transform((text) => Date.parse(text));
@@ -57,22 +69,19 @@ const silenceInput = z.strictObject({
   comment: z.string().trim().min(1, 'say why (comment)').max(2_000),
 });
 
-/** Creates a silence; 400-worthy input becomes SVC_INVALID naming the field. */
+/** Creates a silence; 400-worthy input becomes SVC_INVALID naming the field (`matchers.0.value`). */
 export async function createSilence(deps: SilenceDeps, input: unknown): Promise<SilenceView> {
   const parsed = silenceInput.safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ServiceError(
-      'SVC_INVALID',
-      issue?.message ?? 'invalid silence',
-      issue?.path.join('.') || undefined,
-    );
+    const issue = issueOf(parsed.error.issues);
+    throw new ServiceError('SVC_INVALID', issue?.message ?? 'invalid silence', issue?.path || undefined);
   }
+  const { data } = parsed;
   const nowMs = deps.nowMs();
-  const startsAtMs = parsed.data.startsAt ?? nowMs;
-  const endsAtMs = endOf(parsed.data, startsAtMs);
+  const startsAtMs = data.startsAt ?? nowMs;
+  const endsAtMs = endOf(data, startsAtMs);
   // An always-matching silence (every matcher accepts the empty value) would mute everything.
-  if (parsed.data.matchers.every((m) => matchesEmpty(m)))
+  if (data.matchers.every((m) => matchesLabel(m, {})))
     throw new ServiceError(
       'SVC_INVALID',
       'at least one matcher must need a non-empty label value',
@@ -80,11 +89,11 @@ export async function createSilence(deps: SilenceDeps, input: unknown): Promise<
     );
   const silence: Silence = {
     id: randomUUID(),
-    matchers: parsed.data.matchers,
+    matchers: data.matchers,
     startsAtMs,
     endsAtMs,
-    createdBy: parsed.data.createdBy,
-    comment: parsed.data.comment,
+    createdBy: data.createdBy,
+    comment: data.comment,
     updatedAtMs: nowMs,
   };
   await deps.store.putSilence(silence);
@@ -140,9 +149,19 @@ function endOf(
   return endsAtMs;
 }
 
-function matchesEmpty(matcher: LabelMatcher): boolean {
-  const isMatch = matcher.isRegex ? new RegExp(`^(?:${matcher.value})$`).test('') : matcher.value === '';
-  return isMatch === matcher.isEqual;
+/**
+ * zod's first issue with its path (`matchers.0.value`). A matcher is text or an object; when it is neither
+ * valid, the issue of the form the client wrote is the one to show, not the union's "Invalid input".
+ */
+function issueOf(issues: readonly z.core.$ZodIssue[]): { message: string; path: string } | undefined {
+  const issue = issues[0];
+  if (!issue) return undefined;
+  const branches = issue.code === 'invalid_union' ? issue.errors.map((branch) => branch[0]) : [];
+  const written = branches.find((b) => b !== undefined && b.code !== 'invalid_type');
+  if (written) return { message: written.message, path: [...issue.path, ...written.path].join('.') };
+  const message =
+    branches.length > 0 ? 'a matcher is text (NAME=VALUE) or {name, value, isRegex, isEqual}' : issue.message;
+  return { message, path: issue.path.join('.') };
 }
 
 function viewOf(silence: Silence, nowMs: number): SilenceView {

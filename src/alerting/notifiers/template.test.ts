@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { firingAlert } from '../alert.ts';
 import { sampleFiring, sampleResolved } from '../../../test/support/sample-notification.ts';
+import { composeEmail, emailNotifier } from './email.ts';
 import {
   chatMessage,
   fitText,
@@ -86,6 +87,24 @@ describe('renderTemplate', () => {
     const sneaky = sampleFiring({ receiver: '{{admin_url}}' });
     expect(renderTemplate('to {{receiver}}', sneaky, shouty)).toBe('to {{ADMIN_URL}}');
     expect(renderTemplate('to {{receiver}}', sneaky, plain)).toBe('to {{admin_url}}');
+  });
+
+  it('lists {{alerts}} with the channel markup between alerts and escapes only the alert texts (email HTML)', () => {
+    const [api, login] = sampleFiring().alerts;
+    const alerts = [{ ...api!, annotations: { summary: 'API is down: <b>503</b> & more' } }, login!];
+    const config = emailNotifier.config.parse({
+      type: 'email',
+      smtp: { host: '127.0.0.1' },
+      from: 'alerts@acme.example',
+      to: ['oncall@acme.example'],
+      template: { text: 'Alerts:\n{{alerts}}' },
+    });
+    const { html } = composeEmail(sampleFiring({ alerts }), config);
+    expect(html).toContain(
+      '&bull; API is down: &lt;b&gt;503&lt;/b&gt; &amp; more (since 2026-11-21T09:30:00Z)<br>&bull; Login is down',
+    );
+    expect(html).not.toContain('&amp;bull;');
+    expect(html).not.toContain('&lt;br&gt;');
   });
 
   it('leaves a placeholder that never went through validation as written', () => {

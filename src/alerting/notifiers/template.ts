@@ -88,11 +88,18 @@ export function chatMessage(
   return { title, body, footer };
 }
 
-/** Replaces each placeholder with its value, escaped for the channel; an unknown one (not validated) stays. */
+/**
+ * Replaces each placeholder with its value, escaped for the channel; an unknown one (not validated) stays.
+ * `{{alerts}}` is a list: its lines are escaped one by one and joined with the channel's own markup.
+ */
 export function renderTemplate(source: string, notification: Notification, markup: Markup): string {
-  return source.replace(placeholder, (match, name: string) =>
-    isKnownPlaceholder(name) ? markup.escape(placeholderValue(name, notification, markup)) : match,
-  );
+  return source.replace(placeholder, (match, name: string) => {
+    if (name === 'alerts')
+      return defaultMessage(notification)
+        .lines.map((line) => markup.bullet + markup.escape(line))
+        .join(markup.lineBreak);
+    return isKnownPlaceholder(name) ? markup.escape(placeholderValue(name, notification)) : match;
+  });
 }
 
 /**
@@ -131,7 +138,7 @@ function isKnownPlaceholder(name: string): boolean {
   return (fixedPlaceholders as readonly string[]).includes(name) || keyedPlaceholder.test(name);
 }
 
-function placeholderValue(name: string, notification: Notification, markup: Markup): string {
+function placeholderValue(name: string, notification: Notification): string {
   const keyed = keyedPlaceholder.exec(name);
   if (keyed !== null) {
     const source = keyed[1] === 'labels' ? notification.commonLabels : notification.commonAnnotations;
@@ -152,8 +159,7 @@ function placeholderValue(name: string, notification: Notification, markup: Mark
     case 'summary':
       return summaryOf(notification) ?? message.title;
     case 'alerts':
-      // Escaped as a whole by the caller; bullets and line breaks are markup the escape leaves alone.
-      return message.lines.map((line) => markup.bullet + line).join(markup.lineBreak);
+      return message.lines.join('\n');
     case 'count':
       return String(notification.alerts.length);
     case 'group':
