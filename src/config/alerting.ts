@@ -41,8 +41,10 @@ const condition = z
 const timers = {
   group_by: z.array(z.union([labelName, z.literal('...')])).optional(),
   group_wait: duration().optional(),
-  group_interval: duration().optional(),
-  repeat_interval: duration().optional(),
+  // Alertmanager refuses 0 for both: a group would flush (and repeat) in a loop.
+  group_interval: duration({ isZeroAllowed: false }).optional(),
+  // Compared with the last send, never a timer.
+  repeat_interval: duration({ isZeroAllowed: false, maxMs: Infinity }).optional(),
 };
 
 interface RouteInput {
@@ -73,7 +75,8 @@ const rule = z.strictObject({
   pool: z.string().min(1),
   when: condition,
   for: duration().prefault('0s'),
-  window: duration().prefault('5m'),
+  // A 0 window has no reading to difference against: the rule would never fire.
+  window: duration({ isZeroAllowed: false }).prefault('5m'),
   severity: z.string().min(1).default('warning'),
   labels: labels.default({}),
 });
@@ -104,17 +107,20 @@ export const alerting = z
     defaults: z
       .strictObject({
         group_by: timers.group_by.unwrap().default(['component']),
-        group_wait: duration().prefault('10s'),
-        group_interval: duration().prefault('1m'),
-        repeat_interval: duration().prefault('4h'),
+        group_wait: timers.group_wait.unwrap().prefault('10s'),
+        group_interval: timers.group_interval.unwrap().prefault('1m'),
+        repeat_interval: timers.repeat_interval.unwrap().prefault('4h'),
         /** Unset: each notifier's own default (Alertmanager: email and Slack false, the rest true). */
         send_resolved: z.boolean().optional(),
       })
       .prefault({}),
     /** A notification still undelivered after this long is dead-lettered instead of sent late. */
-    max_delivery_age: duration().prefault('1h'),
+    max_delivery_age: duration({ isZeroAllowed: false, maxMs: Infinity }).prefault('1h'),
     cert_expiry: z
-      .strictObject({ warning: duration().prefault('14d'), critical: duration().prefault('7d') })
+      .strictObject({
+        warning: duration({ maxMs: Infinity }).prefault('14d'),
+        critical: duration({ maxMs: Infinity }).prefault('7d'),
+      })
       .prefault({}),
     rules: z.array(rule).default([]),
     routes: z.array(route).default([]),

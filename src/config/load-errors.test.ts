@@ -157,6 +157,104 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'a total timeout of 0, which would fail every request at once',
+    text: lines(...pool, ...route, '    timeouts: { total: 0s }'),
+    issue: {
+      path: 'routes[0].timeouts.total',
+      line: 7,
+      column: 24,
+      message: 'expected a duration above 0, found "0s"',
+    },
+  },
+  {
+    name: 'a health check interval of 0, which would check in a loop',
+    text: lines(...pool, '    health_check: { interval: 0s }', ...route),
+    issue: {
+      path: 'pools.app.health_check.interval',
+      line: 5,
+      column: 31,
+      message: 'expected a duration above 0, found "0s"',
+    },
+  },
+  {
+    name: 'a keep-alive timeout of 0, which undici refuses',
+    text: lines(...pool, '    keep_alive_timeout: 0ms', ...route),
+    issue: {
+      path: 'pools.app.keep_alive_timeout',
+      line: 5,
+      column: 25,
+      message: 'expected a duration above 0, found "0ms"',
+    },
+  },
+  {
+    name: 'a monitor interval longer than a node timer can wait',
+    text: lines(
+      ...pool,
+      ...route,
+      'monitors:',
+      '  - { name: m, type: tcp, host: a, port: 1, interval: 30d }',
+    ),
+    issue: {
+      path: 'monitors[0].interval',
+      line: 8,
+      column: 55,
+      message: 'expected a duration of at most 24d, found "30d"',
+    },
+  },
+  {
+    name: 'a group_interval of 0 in a nested alerting route',
+    text: lines(
+      ...pool,
+      ...route,
+      'alerting:',
+      '  routes:',
+      '    - { match: { team: db }, routes: [{ group_interval: 0s }] }',
+    ),
+    issue: {
+      path: 'alerting.routes[0].routes[0].group_interval',
+      line: 9,
+      column: 57,
+      message: 'expected a duration above 0, found "0s"',
+    },
+  },
+  {
+    name: 'a maintenance window of 0, which the status page cannot schedule',
+    text: lines(
+      ...pool,
+      ...route,
+      'status_page:',
+      '  title: Status',
+      '  maintenance:',
+      '    - { name: w, weekly: { days: [sun], at: "02:00" }, duration: 0s }',
+    ),
+    issue: {
+      path: 'status_page.maintenance[0].duration',
+      line: 10,
+      column: 66,
+      message: 'expected a duration above 0, found "0s"',
+    },
+  },
+  {
+    name: 'max_header_bytes of 0, which node reads as its own default',
+    text: lines('limits: { max_header_bytes: 0 }', ...pool, ...route),
+    issue: {
+      path: 'limits.max_header_bytes',
+      line: 1,
+      column: 29,
+      message: 'expected a size from 1 to 4294967295 bytes, found 0',
+    },
+  },
+  {
+    name: 'max_header_bytes past what HTTP/2 can carry',
+    text: lines('limits: { max_header_bytes: 4GiB }', ...pool, ...route),
+    issue: {
+      path: 'limits.max_header_bytes',
+      line: 1,
+      column: 29,
+      message: 'expected a size from 1 to 4294967295 bytes, found "4GiB"',
+    },
+  },
+  {
     name: 'retry condition neither keyword nor status',
     text: lines(...pool, ...route, '    retry: { on: [timeout] }'),
     issue: {

@@ -117,6 +117,27 @@ describe('parseConfigText', () => {
     });
   });
 
+  it('keeps 0 where it turns a setting off, and long durations that never reach a timer', () => {
+    const text = `${minimal}    timeouts: { connect: 0s, first_byte: 0s, idle: 0s, total: 24d }
+limits: { header_timeout: 0s, request_timeout: 0s }
+retention: { raw: 1000d, rollups: 1000d }
+monitors: [{ name: backup, type: heartbeat, expect_every: 31d, grace: 30d }]
+alerting: { defaults: { repeat_interval: 365d }, cert_expiry: { warning: 30d, critical: 0s } }
+`;
+    const config = parseConfigText(text, { env: {} });
+    expect(config.routes[0]?.timeouts).toEqual({
+      connectMs: 0,
+      firstByteMs: 0,
+      idleMs: 0,
+      totalMs: 24 * 86_400_000,
+    });
+    expect(config.limits).toMatchObject({ headerTimeoutMs: 0, requestTimeoutMs: 0 });
+    expect(config.retention).toEqual({ rawMs: 1000 * 86_400_000, rollupsMs: 1000 * 86_400_000 });
+    expect(config.monitors[0]?.check).toMatchObject({ expectEveryMs: 31 * 86_400_000 });
+    expect(config.alerting.root.repeatIntervalMs).toBe(365 * 86_400_000);
+    expect(config.alerting.certExpiryDays).toEqual({ warning: 30, critical: 0 });
+  });
+
   it('interpolates environment variables into values, typed like YAML', () => {
     const text =
       'pools:\n  app:\n    endpoints:\n      - url: ${URL}\n        weight: ${WEIGHT:-3}\nroutes:\n  - pool: app\n';

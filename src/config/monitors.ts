@@ -29,8 +29,8 @@ const common = {
     .regex(/^[a-z0-9][a-z0-9-]*$/, 'ids use lower-case letters, digits and -')
     .max(100)
     .optional(),
-  interval: duration().prefault('60s'),
-  timeout: duration().prefault('10s'),
+  interval: duration({ isZeroAllowed: false }).prefault('60s'),
+  timeout: duration({ isZeroAllowed: false }).prefault('10s'),
   assert: z.array(assertion).default([]),
   degraded_when: z.array(assertion).default([]),
   failure_threshold: z.int().min(1).max(100).default(3),
@@ -52,8 +52,9 @@ const pulled = checks.map((check) =>
 const heartbeat = z.strictObject({
   ...common,
   type: z.literal('heartbeat'),
-  expect_every: duration(),
-  grace: duration().prefault('0s'),
+  // Only compared with the time since the last beat, never a timer: a monthly job may say 31d.
+  expect_every: duration({ isZeroAllowed: false, maxMs: Infinity }),
+  grace: duration({ maxMs: Infinity }).prefault('0s'),
 });
 
 // Pull kinds first, as users meet them in errors ("expected 'http' | 'tcp' | …"); the cast only restores the
@@ -96,7 +97,7 @@ export const monitors = z
         ctx.addIssue({
           code: 'custom',
           path: [i, 'timeout'],
-          message: 'expected a timeout shorter than the interval',
+          message: 'expected a timeout shorter than the interval (timeout defaults to 10s)',
         });
     });
   });
@@ -106,7 +107,10 @@ export const dataDir = z.string().min(1).default('./data');
 
 /** How long history is kept: raw results, then per-minute/hour/day rollups. */
 export const retention = z
-  .strictObject({ raw: duration().prefault('7d'), rollups: duration().prefault('400d') })
+  .strictObject({
+    raw: duration({ isZeroAllowed: false, maxMs: Infinity }).prefault('7d'),
+    rollups: duration({ isZeroAllowed: false, maxMs: Infinity }).prefault('400d'),
+  })
   .prefault({})
   .transform((r) => ({ rawMs: r.raw, rollupsMs: r.rollups }));
 

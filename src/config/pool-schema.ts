@@ -38,8 +38,9 @@ const endpoint = z
 const healthCheck = z
   .strictObject({
     path: z.string().startsWith('/').default('/healthz'),
-    interval: duration().prefault('2s'),
-    timeout: duration().prefault('1s'),
+    // Checks are spread ±10%: 20d × 1.1 still fits a node timer (24.8 days).
+    interval: duration({ isZeroAllowed: false, maxMs: 20 * 86_400_000 }).prefault('2s'),
+    timeout: duration({ isZeroAllowed: false }).prefault('1s'),
     unhealthy_threshold: z.int().min(1).default(2),
     healthy_threshold: z.int().min(1).default(2),
   })
@@ -54,10 +55,10 @@ const healthCheck = z
 const outlierDetection = z
   .strictObject({
     consecutive_failures: z.int().min(1).default(5),
-    base_ejection: duration().prefault('30s'),
+    base_ejection: duration({ isZeroAllowed: false }).prefault('30s'),
     max_ejection: duration().prefault('300s'),
     max_ejected_percent: percent().prefault('50%'),
-    interval: duration().prefault('10s'),
+    interval: duration({ isZeroAllowed: false }).prefault('10s'),
   })
   .transform((c) => ({
     consecutiveFailures: c.consecutive_failures,
@@ -73,8 +74,9 @@ const adaptiveConcurrency = z
     min_limit: z.int().min(1).default(3),
     max_limit: z.int().min(1).default(1000),
     buffer: percent().prefault('25%'),
-    sample_interval: duration().prefault('100ms'),
-    min_rtt_interval: duration().prefault('30s'),
+    sample_interval: duration({ isZeroAllowed: false }).prefault('100ms'),
+    // 0 would measure min RTT again after every measurement, pinning the limit to min_limit.
+    min_rtt_interval: duration({ isZeroAllowed: false }).prefault('30s'),
     min_rtt_samples: z.int().min(1).default(50),
   })
   .meta({
@@ -90,8 +92,8 @@ const adaptiveConcurrency = z
     minLimit: a.min_limit,
     maxLimit: a.max_limit,
     buffer: a.buffer,
-    sampleIntervalMs: Math.max(1, a.sample_interval),
-    minRttIntervalMs: Math.max(1, a.min_rtt_interval),
+    sampleIntervalMs: a.sample_interval,
+    minRttIntervalMs: a.min_rtt_interval,
     minRttSamples: a.min_rtt_samples,
   }));
 
@@ -121,7 +123,8 @@ export const pool = z
     panic_threshold: percent().prefault('50%'),
     failover: z.string().optional(),
     max_connections_per_endpoint: z.int().min(1).default(128),
-    keep_alive_timeout: duration().prefault('4s'),
+    // undici refuses 0, which failed every request to the pool with 502.
+    keep_alive_timeout: duration({ isZeroAllowed: false }).prefault('4s'),
     slow_start: duration().optional(),
     concurrency: z
       .union([z.int().min(1), z.literal('adaptive')])

@@ -20,7 +20,8 @@ const retry = z
       .strictObject({
         ratio: percent().prefault('20%'),
         min_per_second: z.number().min(0).default(10),
-        ttl: duration().prefault('10s'),
+        // The budget's buckets are ttl / 10 long: 0 divides by zero and it never forgets a request.
+        ttl: duration({ isZeroAllowed: false }).prefault('10s'),
       })
       .prefault({}),
   })
@@ -38,7 +39,8 @@ const timeouts = z
     connect: duration().prefault('2s'),
     first_byte: duration().prefault('30s'),
     idle: duration().prefault('60s'),
-    total: duration().prefault('120s'),
+    // connect, first_byte and idle take 0 as off; total is always on, so 0 would fail every request.
+    total: duration({ isZeroAllowed: false }).prefault('120s'),
   })
   .transform((t) => ({ connectMs: t.connect, firstByteMs: t.first_byte, idleMs: t.idle, totalMs: t.total }));
 

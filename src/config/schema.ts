@@ -48,7 +48,8 @@ const gateway = z
 
 const limits = z
   .strictObject({
-    max_header_bytes: size().prefault('16KiB'),
+    // node reads 0 as its default (16KiB); HTTP/2 sends it in 32 bits, and 4GiB crashed the TLS listener.
+    max_header_bytes: size({ isZeroAllowed: false, maxBytes: 2 ** 32 - 1 }).prefault('16KiB'),
     max_headers: z.int().min(1).max(2000).default(100),
     header_timeout: duration().prefault('10s'),
     request_timeout: duration().prefault('60s'),

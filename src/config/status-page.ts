@@ -53,7 +53,7 @@ const recurringWindow = z
         at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24 h)'),
       })
       .optional(),
-    duration: duration(),
+    duration: duration({ isZeroAllowed: false }),
     body: z.string().max(10_000).optional(),
   })
   .superRefine((w, ctx) => {

@@ -113,6 +113,41 @@ describe('bulwark CLI (real process)', () => {
     expect(result.stderr).toContain('found "least-requests" (did you mean "least-request"?)');
   });
 
+  it('validate and start refuse values that would break the running program, naming each', async () => {
+    const file = join(dir, 'zero.yaml');
+    await writeFile(
+      file,
+      [
+        'pools:',
+        '  api:',
+        '    endpoints: [{ url: http://127.0.0.1:9001 }]',
+        '    health_check: { interval: 0s }',
+        'routes:',
+        '  - pool: api',
+        '    timeouts: { total: 0s, idle: 0s }',
+        'monitors:',
+        '  - { name: api, type: tcp, host: 127.0.0.1, port: 9001, interval: 100000d }',
+        'status_page:',
+        '  title: Status',
+        '  maintenance: [{ name: nightly, weekly: { days: [sun], at: "02:00" }, duration: 0s }]',
+        '',
+      ].join('\n'),
+    );
+    const expected = [
+      `${file}:4:31 pools.api.health_check.interval: expected a duration above 0, found "0s"`,
+      `${file}:7:24 routes[0].timeouts.total: expected a duration above 0, found "0s"`,
+      `${file}:9:68 monitors[0].interval: expected a duration of at most 24d, found "100000d"`,
+      `${file}:12:82 status_page.maintenance[0].duration: expected a duration above 0, found "0s"`,
+    ];
+    const validated = await bulwark(['validate', '-c', file]);
+    expect(validated.code).toBe(2);
+    // Before these were refused, start ran a health check loop and threw on the maintenance window.
+    const started = await bulwark(['start', '-c', file]);
+    expect(started.code).toBe(2);
+    for (const result of [validated, started])
+      for (const line of expected) expect(result.stderr).toContain(line);
+  });
+
   it('an unknown command exits 2', async () => {
     const result = await bulwark(['deploy']);
     expect(result.code).toBe(2);
