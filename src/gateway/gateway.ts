@@ -362,7 +362,9 @@ function connectTimeoutForPool(poolName: string, spec: GatewaySpec): number {
   const reaching = spec.routes.filter((route) => failoverChain(route, spec).includes(poolName));
   // A pool no route reaches takes no requests, so its connect timeout is never used; any value does.
   if (reaching.length === 0) return unreachedPoolConnectMs;
-  return Math.min(...reaching.map((route) => route.timeouts.connectMs));
+  // 0 is off: a route that turns it off must not take the timeout away from the pool's other routes.
+  const timed = reaching.map((route) => route.timeouts.connectMs).filter((ms) => ms > 0);
+  return timed.length > 0 ? Math.min(...timed) : 0;
 }
 
 function failoverChain(route: RouteSpec, spec: GatewaySpec): string[] {

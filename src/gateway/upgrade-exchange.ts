@@ -112,13 +112,11 @@ export class UpgradeExchange {
     const request = requestUpgrade(endpoint, this.#req.url ?? '/', this.#init.headers, upgrade);
     this.#abortUpstream = () => request.destroy();
     const { connectMs, firstByteMs } = route.spec.timeouts;
-    attempt.cancelTimer = this.#deps.clock.setTimer(connectMs, () => this.#onTimeout(attempt, 'connect'));
+    attempt.cancelTimer = this.#timeoutAfter(connectMs, attempt, 'connect');
     request.once('socket', (socket) =>
       socket.once('connect', () => {
         attempt.cancelTimer?.();
-        attempt.cancelTimer = this.#deps.clock.setTimer(firstByteMs, () =>
-          this.#onTimeout(attempt, 'first_byte'),
-        );
+        attempt.cancelTimer = this.#timeoutAfter(firstByteMs, attempt, 'first_byte');
       }),
     );
     request.on('error', (error) => this.#onError(attempt, error));
@@ -169,6 +167,15 @@ export class UpgradeExchange {
       code: 'GW_UPSTREAM_FAILED',
       message: `upstream ${attempt.endpoint.id} of pool "${attempt.poolName}" failed: ${error.message}`,
     });
+  }
+
+  /** Times `phase` out after `ms`; undefined, and no timer, when the route turns it off (0). */
+  #timeoutAfter(
+    ms: number,
+    attempt: UpgradeAttempt,
+    phase: 'connect' | 'first_byte',
+  ): (() => void) | undefined {
+    return ms > 0 ? this.#deps.clock.setTimer(ms, () => this.#onTimeout(attempt, phase)) : undefined;
   }
 
   #onTimeout(attempt: UpgradeAttempt, phase: 'connect' | 'first_byte'): void {

@@ -54,6 +54,25 @@ describe('timeouts.connect', () => {
     // undici's own timer fired this one after about a second (measured 1,008 ms); a generous bound.
     expect(elapsedMs).toBeLessThan(800);
   });
+
+  it("keeps a route's timeout when another route of the pool turns its own off (0s)", async () => {
+    blackhole = await startBlackhole();
+    gateway = await startLimitedGateway({
+      pools: {
+        api: { endpoints: [{ url: blackhole.url }], outlier_detection: { consecutive_failures: 100 } },
+      },
+      routes: [
+        { match: { path_prefix: '/untimed/' }, pool: 'api', timeouts: { connect: '0s', total: '2s' } },
+        { pool: 'api', timeouts: { connect: '100ms' }, retry: { attempts: 1 } },
+      ],
+    });
+    const startedMs = performance.now();
+    const res = await request(gateway.url);
+    await res.body.dump();
+    expect(res.statusCode).toBe(504);
+    // Without the fix the pool's connect has no timeout and only the 120 s total would end this.
+    expect(performance.now() - startedMs).toBeLessThan(800);
+  });
 });
 
 describe('a connect timeout is a connect failure', () => {

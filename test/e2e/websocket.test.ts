@@ -194,6 +194,18 @@ describe('WebSocket proxying', () => {
     }
   });
 
+  it('takes connect and first_byte of 0s as off, as ordinary requests do, instead of timing out at once', async () => {
+    const upstream = await echo({ answerAfterMs: 50 });
+    const url = await startGateway({
+      ...onePool([upstream.url]),
+      routes: [{ pool: 'ws', timeouts: { connect: '0s', first_byte: '0s' } }],
+    });
+    const { socket, messages } = await connect(`${url}/`);
+    socket.send('through');
+    await eventually(() => messages.length === 1, 5_000, 'the echo');
+    expect(messages).toEqual(['through']);
+  });
+
   it("relays the upstream's refusal of an upgrade", async () => {
     const upstream = await echo({ rejectStatus: 403 });
     const url = await startGateway(onePool([upstream.url]));

@@ -21,6 +21,8 @@ export interface WebSocketEcho {
 export interface WebSocketEchoOptions {
   /** Answer upgrades with this status and a short body instead of 101. */
   readonly rejectStatus?: number;
+  /** Answer the handshake this long after it arrived, as a busy upstream would. */
+  readonly answerAfterMs?: number;
 }
 
 const handshakeGuid = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
@@ -47,9 +49,9 @@ export async function startWebSocketEcho(options: WebSocketEchoOptions = {}): Pr
     const accept = createHash('sha1')
       .update(`${String(req.headers['sec-websocket-key'])}${handshakeGuid}`)
       .digest('base64');
-    socket.write(
-      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
-    );
+    const switching = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`;
+    if (options.answerAfterMs === undefined) socket.write(switching);
+    else setTimeout(() => socket.writable && socket.write(switching), options.answerAfterMs);
     const state = { isClosing: false };
     open.set(socket, state);
     socket.on('close', () => open.delete(socket));
