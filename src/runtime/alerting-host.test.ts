@@ -143,3 +143,18 @@ describe('AlertingHost', () => {
     expect(second.host.pipeline.firing().map((f) => f.alert.startsAtMs)).toEqual([told?.alert.startsAtMs]);
   });
 });
+
+describe('reportGraceMs', () => {
+  it('never exceeds what a node timer can wait, however slow the slowest monitor', () => {
+    const config = parseConfigText(
+      [
+        'pools: { api: { endpoints: [{ url: "http://127.0.0.1:9" }] } }',
+        'routes: [{ pool: api }]',
+        'monitors: [{ name: monthly, type: http, url: "http://127.0.0.1:9/", interval: 24d }]',
+      ].join('\n'),
+    );
+    // Twice 24 days is past 2^31 − 1 ms, which node fires after 1 ms: resolving everything at start.
+    expect(reportGraceMs(config)).toBeLessThanOrEqual(2 ** 31 - 1);
+    expect(reportGraceMs(config)).toBeGreaterThan(20 * 86_400_000);
+  });
+});

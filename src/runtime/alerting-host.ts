@@ -14,6 +14,7 @@ import { AlertPipeline } from '../alerting/pipeline.ts';
 import { MonitorAlerts, type MonitorSignal } from '../alerting/sources/monitor-alerts.ts';
 import { PoolRules, type PoolSample } from '../alerting/sources/pool-rules.ts';
 import type { Config } from '../config/index.ts';
+import { maxTimerMs } from '../config/units.ts';
 import { wallClock, type Clock } from '../core/clock.ts';
 import type { AlertingMetrics, Logger } from '../observability/index.ts';
 import { openSqlite, SqliteAlertStore, type SqliteHandle } from '../store/index.ts';
@@ -273,12 +274,13 @@ export class AlertingHost {
 /**
  * How long after a start every source has reported what still fires: each monitor has had a result (its
  * interval, timeout and rechecks) and each pool rule its `for` and two readings; doubled for slack, and never
- * under Alertmanager's resolve_timeout.
+ * under Alertmanager's resolve_timeout; never past what a timer can wait.
  */
 export function reportGraceMs(config: Config): number {
   const monitorMs = config.monitors.map(
     (m) => m.intervalMs + m.timeoutMs + m.recheck.attempts * (m.recheck.delayMs + m.timeoutMs),
   );
   const ruleMs = config.alerting.rules.map((r) => r.forMs + 2 * evaluateEveryMs);
-  return Math.max(resolveTimeoutMs, 2 * Math.max(0, ...monitorMs, ...ruleMs));
+  // A monitor may run every 24 days; twice that would overflow node's timer, which then fires after 1 ms.
+  return Math.min(maxTimerMs, Math.max(resolveTimeoutMs, 2 * Math.max(0, ...monitorMs, ...ruleMs)));
 }
