@@ -30,7 +30,7 @@ export interface AlertingHostOptions {
   readonly clock?: Clock | undefined;
   /** The maintenance window muting these labels now (the status page's), if any. */
   readonly maintenanceOf?: ((labels: Labels, nowMs: number) => string | undefined) | undefined;
-  /** Every alert the sources fire (the status page opens draft incidents from critical ones). */
+  /** Every alert the sources fire, and each resolution (the status page opens and withdraws draft incidents). */
   readonly onAlert?: ((alert: Alert) => void) | undefined;
   /** Senders for receivers that are not configured notifiers (the status page's `status:…` ones). */
   readonly preparedTarget?: ((receiver: string) => ReceiverTarget | undefined) | undefined;
@@ -78,7 +78,13 @@ export class AlertingHost {
         // As the pipeline keeps it: a source re-creating an alert after a restart gets the told episode's start.
         options.onAlert?.(this.#pipeline.alert(a.fingerprint) ?? a);
       },
-      resolve: (f: string, at?: number) => this.#pipeline.resolve(f, at),
+      resolve: (f: string, at?: number) => {
+        const firing = this.#pipeline.alert(f);
+        this.#pipeline.resolve(f, at);
+        // The status page withdraws a draft its alert opened, if nobody published or edited it.
+        if (firing?.status === 'firing')
+          options.onAlert?.({ ...firing, status: 'resolved', endsAtMs: at ?? this.#clock.nowMs() });
+      },
     };
     this.#monitorAlerts = new MonitorAlerts(sink, config.alerting.certExpiryDays);
     this.#poolRules = new PoolRules(sink, config.alerting.rules);

@@ -143,4 +143,26 @@ describe('draft incidents from critical alerts', () => {
     await fire(h, monitorDown('shared', h.clock.nowMs()));
     expect(drafts(h)).toHaveLength(2);
   });
+
+  it('withdraws an untouched draft when its alert resolves, and leaves one someone edited', async () => {
+    const h = await started();
+    setMonitors(h, { 'api-check': 'down', 'web-check': 'down' });
+    const apiDown = monitorDown('api-check', h.clock.nowMs());
+    const webDown = monitorDown('web-check', h.clock.nowMs());
+    await fire(h, apiDown);
+    await fire(h, webDown);
+    const webDraft = drafts(h).find((d) => d.componentIds.includes('web'));
+    if (!webDraft) throw new Error('no draft for Web');
+    h.clock.advance(minuteMs);
+    await h.host.serially(() =>
+      updateIncident(h.host.deps, webDraft.id, { incident: { body: 'Checking.' } }),
+    );
+
+    // Both recover before anyone publishes: publishing API's draft now would announce an outage that is over.
+    setMonitors(h, { 'api-check': 'up', 'web-check': 'up' });
+    const endsAtMs = h.clock.nowMs();
+    await fire(h, { ...apiDown, status: 'resolved', endsAtMs });
+    await fire(h, { ...webDown, status: 'resolved', endsAtMs });
+    expect(drafts(h).map((d) => d.id)).toEqual([webDraft.id]);
+  });
 });

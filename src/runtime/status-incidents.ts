@@ -1,6 +1,6 @@
 import { firingAlert, type Alert } from '../alerting/alert.ts';
 import type { Logger } from '../observability/index.ts';
-import { openDraftIncident } from '../services/incidents.ts';
+import { deleteIncident, openDraftIncident } from '../services/incidents.ts';
 import { leavesTouchedBy } from '../status/coverage.ts';
 import type { LiveComponent } from '../status/live-components.ts';
 import { isUnresolved, type ComponentStatus, type Incident } from '../status/model.ts';
@@ -42,7 +42,8 @@ export class IncidentWatch {
   }
 
   async alertChanged(alert: Alert): Promise<void> {
-    if (alert.status !== 'firing' || alert.labels['severity'] !== 'critical') return;
+    if (alert.status === 'resolved') return this.#withdrawDraftsOf(alert);
+    if (alert.labels['severity'] !== 'critical') return;
     if (alert.labels['alertname'] === reminderName) return;
     // Statuses first: a pool's alert can arrive before the host's next look at the pools.
     this.#host.recompute();
@@ -71,6 +72,31 @@ export class IncidentWatch {
       },
       incident.isDraft ? 'a draft incident awaits publishing' : 'an incident was opened from an alert',
     );
+  }
+
+  /**
+   * The alert that opened a draft resolved before anyone published it: the draft would announce an outage
+   * that is over, so an untouched one is withdrawn (incident.io declines an untriaged alert that resolves).
+   * A draft someone edited is theirs and stays.
+   */
+  async #withdrawDraftsOf(alert: Alert): Promise<void> {
+    const untouched = this.#host.book
+      .incidents()
+      .filter(
+        (i) =>
+          i.isDraft &&
+          isUnresolved(i) &&
+          i.alertFingerprint === alert.fingerprint &&
+          i.startedAtMs === alert.startsAtMs &&
+          i.updatedAtMs === i.createdAtMs,
+      );
+    for (const draft of untouched) {
+      await deleteIncident(this.#host.deps, draft.id);
+      this.#options.logger.info(
+        { event: 'incident-draft-withdrawn', incident: draft.id, alert: alert.fingerprint },
+        'the alert behind a draft incident resolved before it was published; the draft is withdrawn',
+      );
+    }
   }
 
   /** Raises or clears the "next update due" reminder of each published, unresolved incident. */

@@ -155,6 +155,19 @@ describe('the status page in a running Bulwark', () => {
     await eventually(async () => (await componentStatus('api')) === 'operational', 10_000);
   });
 
+  it('withdraws a draft nobody published when the outage behind it ends', async () => {
+    const draftIds = async (): Promise<string[]> => {
+      const { body } = await admin<{ incidents: V2Incident[] }>('GET', '/api/v1/incidents');
+      return body.incidents.filter((i) => i.draft && i.status !== 'resolved').map((i) => i.id);
+    };
+    isApiHealthy = false;
+    await eventually(async () => (await draftIds()).length === 1, 10_000, 'a draft');
+    isApiHealthy = true;
+    // Published now, it would tell readers of an outage that is over.
+    await eventually(async () => (await draftIds()).length === 0, 10_000, 'the draft to be withdrawn');
+    expect(await componentStatus('api')).toBe('operational');
+  });
+
   it('runs an incident through the Statuspage-shaped write API, with overrides and a sanitized body', async () => {
     const created = await admin<V2Incident>('POST', '/api/v1/incidents', {
       incident: {
