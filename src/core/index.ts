@@ -6,7 +6,7 @@ export type { HealthState, HealthThresholds, HealthTrackerOptions, Transition } 
 export { HealthTracker } from './health-tracker.ts';
 export type { Outcome, FailureReason, TimeoutPhase, RejectReason } from './outcome.ts';
 export { isUpstreamFailure } from './outcome.ts';
-export { parseDurationMs, parseSizeBytes, parsePercent } from './units.ts';
+export { formatUptimePercent, parseDurationMs, parseSizeBytes, parsePercent } from './units.ts';
 export { channelNames } from './events.ts';
 export type * from './events.ts';
 export type { Observation } from './observation.ts';

@@ -60,3 +60,12 @@ export function parseRate(text: string): { readonly count: number; readonly perM
   if (perMs === undefined || perMs <= 0 || !(count > 0)) return undefined;
   return { count, perMs };
 }
+
+/**
+ * An uptime ratio as people read it, floored to hundredths so that any downtime reads below 100%
+ * (0.99996 → "99.99%"). The epsilon undoes binary error: 57 / 100 × 10000 is 5699.999…, not 5700.
+ */
+export function formatUptimePercent(ratio: number): string {
+  if (ratio >= 1) return '100%';
+  return `${(Math.floor(ratio * 10_000 + 1e-6) / 100).toFixed(2)}%`;
+}

@@ -1,3 +1,4 @@
+import { formatUptimePercent } from '../../core/units.ts';
 import { adminOption, adminUrlOf } from './admin-client.ts';
 import { table } from './check-command.ts';
 import { exitCodes, type Command } from './command.ts';
@@ -38,7 +39,7 @@ export const monitorsCommand: Command = {
       return exitCodes.ok;
     }
     const percent = (ratio: number | null | undefined): string =>
-      ratio === null || ratio === undefined ? '-' : `${(ratio * 100).toFixed(2)}%`;
+      ratio === null || ratio === undefined ? '-' : formatUptimePercent(ratio);
     const rows = body.monitors.map((m) => [
       m.id,
       m.type,

@@ -1,7 +1,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import type { ComponentStatus } from '../model.ts';
-import { formatUptime, statusBadge, uptimeBadge } from './badges.ts';
+import { statusBadge, uptimeBadge } from './badges.ts';
 import { componentView } from './fixture.test-support.ts';
 
 interface Svg {
@@ -75,15 +75,4 @@ describe('uptimeBadge', () => {
       messageColour(parseSvg(uptimeBadge(componentView({ id: 'a', name: 'A', uptime90d: uptime })))),
     ).toBe(colour);
   });
-});
-
-describe('formatUptime', () => {
-  it.each([
-    [1, '100%'],
-    [0.99999, '99.99%'],
-    [0.9995, '99.95%'],
-    [0.999, '99.90%'],
-    [0.5, '50.00%'],
-    [0, '0.00%'],
-  ])('%d is %s', (ratio, text) => expect(formatUptime(ratio)).toBe(text));
 });

@@ -1,3 +1,4 @@
+import { formatUptimePercent } from '../../core/units.ts';
 import type { ComponentStatus } from '../model.ts';
 import type { ComponentView } from '../view.ts';
 import { escapeXml } from './escape-xml.ts';
@@ -20,15 +21,8 @@ export function statusBadge(component: ComponentView): string {
 /** `API uptime | 99.95%` over the 90 days, or `no data`. */
 export function uptimeBadge(component: ComponentView): string {
   const uptime = component.uptime90d;
-  const message = uptime === null ? 'no data' : formatUptime(uptime);
+  const message = uptime === null ? 'no data' : formatUptimePercent(uptime);
   return badge(`${component.name} uptime`, message, uptimeColour(uptime));
-}
-
-/** Floored to hundredths, never rounded: 99.996% must not read as 100%. */
-export function formatUptime(ratio: number): string {
-  if (ratio >= 1) return '100%';
-  // The epsilon undoes binary error: 0.9995 * 10000 is 9994.999…, which would floor to 99.94%.
-  return `${(Math.floor(ratio * 10_000 + 1e-6) / 100).toFixed(2)}%`;
 }
 
 function uptimeColour(uptime: number | null): string {

@@ -51,7 +51,10 @@ describe('numbers', () => {
     [1, '100%'],
     [0.99999, '99.99%'],
     [0.9995, '99.95%'],
+    [0.999, '99.90%'],
     [0.5, '50.00%'],
+    [57 / 100, '57.00%'],
+    [0.99996, '99.99%'],
     [0, '0.00%'],
   ])('uptime %f reads %s (floored: any downtime is below 100%)', (ratio, expected) => {
     expect(formatUptimePercent(ratio)).toBe(expected);

@@ -73,8 +73,5 @@ export function formatDurationMs(durationMs: number): string {
   return `${minutes} min`;
 }
 
-/** Floored, so a day with any downtime never reads "100%": 0.99999 → "99.99%". */
-export function formatUptimePercent(ratio: number): string {
-  if (ratio >= 1) return '100%';
-  return `${(Math.floor(ratio * 10_000) / 100).toFixed(2)}%`;
-}
+// One rounding for the page, the badges and the CLI.
+export { formatUptimePercent } from '../../core/units.ts';
