@@ -4,6 +4,8 @@ import { equalityMatchers, parseMatcher, type LabelMatcher } from '../alerting/m
 import { notifiers } from '../alerting/notifiers/registry.ts';
 import type { RouteNode } from '../alerting/route-tree.ts';
 import { parsePoolCondition, type PoolCondition, type PoolRule } from '../alerting/sources/pool-rule.ts';
+import { always, PartlyParsed } from './partly-parsed.ts';
+import { referenceCheck, type Referent } from './reference-check.ts';
 import { duration } from './units.ts';
 
 /**
@@ -97,6 +99,8 @@ const notifierEntry = z.discriminatedUnion(
   }) as unknown as [z.ZodObject, ...z.ZodObject[]],
 );
 
+const notifierReferent: Referent = { noun: 'the name of a notifier', section: 'alerting.notifiers' };
+
 export type NotifierEntry = {
   readonly type: string;
   readonly send_resolved?: boolean | undefined;
@@ -134,25 +138,28 @@ export const alerting = z
     /** Link to Bulwark's admin in messages; defaults to the admin listener's address. */
     external_url: z.url().optional(),
   })
+  // Runs on whatever parsed: an unknown notifier is reported beside an error in a notifier's own fields.
   .superRefine((a, ctx) => {
-    const names = Object.keys(a.notifiers);
-    const expected = `expected the name of a notifier (${names.join(' | ') || 'none defined under alerting.notifiers'})`;
-    const visit = (list: readonly RouteInput[], path: (string | number)[]) =>
-      list.forEach((r, i) => {
-        r.notify?.forEach((name, j) => {
-          if (!Object.hasOwn(a.notifiers, name))
-            ctx.addIssue({ code: 'custom', path: [...path, i, 'notify', j], message: expected });
-        });
-        if (r.routes) visit(r.routes, [...path, i, 'routes']);
-      });
-    visit(a.routes, ['routes']);
+    const read = new PartlyParsed(a, ctx.issues);
+    const names = read.keys(['notifiers']);
+    const check = referenceCheck(read, ctx);
+    const known = names && new Set(names);
+    const visit = (path: (string | number)[]): void => {
+      for (const i of read.indexes(path)) {
+        for (const j of read.indexes([...path, i, 'notify']))
+          check([...path, i, 'notify', j], known, notifierReferent);
+        visit([...path, i, 'routes']);
+      }
+    };
+    visit(['routes']);
     const seen = new Set<string>();
-    a.rules.forEach((r, i) => {
-      if (seen.has(r.name))
+    for (const i of read.indexes(['rules'])) {
+      const name = read.string(['rules', i, 'name']);
+      if (name !== undefined && seen.has(name))
         ctx.addIssue({ code: 'custom', path: ['rules', i, 'name'], message: 'rule names must be unique' });
-      seen.add(r.name);
-    });
-  })
+      if (name !== undefined) seen.add(name);
+    }
+  }, always)
   .prefault({})
   .transform((a) => ({
     root: routeTree(a),

@@ -26,7 +26,7 @@ export function expectedPhrase(issue: Issue): string | undefined {
     case 'invalid_type':
       return `expected ${typeNames[issue.expected] ?? issue.expected}`;
     case 'invalid_value':
-      return `expected ${issue.values.length === 1 ? String(issue.values[0]) : `one of ${issue.values.join(' | ')}`}`;
+      return expectedValue(issue.values);
     case 'too_small':
       return `expected ${bound(issue.origin, issue.minimum, issue.inclusive !== false, 'at least', '>=', '>')}`;
     case 'too_big':
@@ -65,8 +65,14 @@ function formatPhrase(issue: z.core.$ZodIssueInvalidStringFormat): string {
   return issue.format === 'url' ? 'a URL' : `a valid ${issue.format}`;
 }
 
+function expectedValue(values: readonly unknown[]): string {
+  return `expected ${values.length === 1 ? String(values[0]) : `one of ${values.join(' | ')}`}`;
+}
+
 /** "one of a | b or a number": each union branch that failed on the value's type names what it wanted. */
 function unionPhrase(issue: z.core.$ZodIssueInvalidUnion): string | undefined {
+  // A discriminated union whose tag matched no option (`type: https`) lists the tags.
+  if ('options' in issue && issue.options?.length) return expectedValue(issue.options);
   const wanted = issue.errors.map((branch) =>
     branch.length === 1 && branch[0]?.path.length === 0
       ? expectedPhrase(branch[0])?.replace(/^expected /, '')

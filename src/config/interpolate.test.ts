@@ -54,7 +54,9 @@ describe('interpolateDocument', () => {
   it('remembers the source text of interpolated nodes and reports every problem with its path', () => {
     const document = parseDocument('a:\n  - ${TOKEN}\n  - ${NOPE}\nb: ${ALSO_NOPE}\n');
     const { sourceByNode, problems } = interpolateDocument(document.contents, env);
-    expect([...sourceByNode.values()]).toEqual(['${TOKEN}']);
+    expect([...sourceByNode.values()]).toEqual(['${TOKEN}', '${NOPE}', '${ALSO_NOPE}']);
     expect(problems.map((p) => p.path)).toEqual([['a', 1], ['b']]);
+    // An unset reference stays as written, a placeholder, so the loader can check the rest of the file.
+    expect(document.toJS()).toEqual({ a: ['s3cret', '${NOPE}'], b: '${ALSO_NOPE}' });
   });
 });

@@ -16,6 +16,7 @@ export interface InterpolationProblem {
 export interface InterpolatedDocument {
   /** Source text of every scalar whose value came from the environment, so errors show `${VAR}`, not a secret. */
   readonly sourceByNode: ReadonlyMap<Node, string>;
+  /** References that could not be expanded; their scalars keep the `${NAME}` text as a placeholder. */
   readonly problems: readonly InterpolationProblem[];
 }
 
@@ -78,8 +79,11 @@ export function interpolateDocument(root: Node | null, env: Env): InterpolatedDo
     else if (isScalar(node) && typeof node.value === 'string') {
       const source = node.value;
       const result = interpolateText(source, env);
-      if (!result.isOk) problems.push({ path, node, message: result.message });
-      else {
+      if (!result.isOk) {
+        // The text stays as a placeholder, so the rest of the file is still checked; it shows as its source.
+        problems.push({ path, node, message: result.message });
+        sourceByNode.set(node, source);
+      } else {
         node.value =
           node.type === 'PLAIN' && wholeReference.test(source) ? plainScalar(result.value) : result.value;
         if (result.isFromEnv) sourceByNode.set(node, source);

@@ -18,13 +18,33 @@ export interface IssueContext {
   readonly sourceByNode: ReadonlyMap<Node, string>;
 }
 
-/** Maps zod issues to ConfigIssues in file order. */
-export function toConfigIssues(issues: readonly z.core.$ZodIssue[], context: IssueContext): ConfigIssue[] {
-  return issues
-    .flatMap((issue) =>
-      issue.code === 'unrecognized_keys' ? unknownKeyIssues(issue, context) : [valueIssue(issue, context)],
-    )
-    .sort((a, b) => a.line - b.line || a.column - b.column);
+/** Maps zod issues to ConfigIssues in file order, leaving out those at or under a path `isSkipped` names. */
+export function toConfigIssues(
+  issues: readonly z.core.$ZodIssue[],
+  context: IssueContext,
+  isSkipped: (path: YamlPath) => boolean = () => false,
+): ConfigIssue[] {
+  const issuesOf = (issue: z.core.$ZodIssue): ConfigIssue[] => {
+    if (isSkipped(issue.path)) return [];
+    if (issue.code === 'unrecognized_keys') return unknownKeyIssues(issue, context);
+    const branch = closestBranch(issue);
+    return branch ? branch.flatMap(issuesOf) : [valueIssue(issue, context)];
+  };
+  return issues.flatMap(issuesOf).sort(byPosition);
+}
+
+/**
+ * A mapping that fits no option of a union (a status page component or group) is reported as the option it
+ * came closest to, with that option's own issues, instead of a bare "invalid input".
+ */
+function closestBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] | undefined {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0 || expectedPhrase(issue)) return undefined;
+  const [closest] = [...issue.errors].sort((a, b) => a.length - b.length);
+  return closest?.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] }));
+}
+
+export function byPosition(a: ConfigIssue, b: ConfigIssue): number {
+  return a.line - b.line || a.column - b.column;
 }
 
 /** A ConfigIssue at a path; a missing path points at the nearest existing parent. */
@@ -41,7 +61,7 @@ export function issueAt(
 }
 
 function unknownKeyIssues(issue: z.core.$ZodIssueUnrecognizedKeys, context: IssueContext): ConfigIssue[] {
-  const allowed = allowedKeys(schemaAt(context.schema, issue.path));
+  const allowed = allowedKeys(schemaAt(context.schema, issue.path), valueAt(context.input, issue.path));
   return issue.keys.map((key) => {
     const suggestion = closestMatch(key, allowed);
     const hint = suggestion
@@ -61,7 +81,7 @@ function valueIssue(issue: z.core.$ZodIssue, context: IssueContext): ConfigIssue
   }
   if (issue.code === 'invalid_key') return issueAt(context, issue.path, keyMessage(issue), true);
   const source = located.node ? context.sourceByNode.get(located.node) : undefined;
-  const found = source === undefined ? foundValue(issue, context) : `${quote(source)} (from the environment)`;
+  const found = source === undefined ? foundValue(issue, context) : fromEnvironment(issue, context, source);
   return issueAt(context, issue.path, valueMessage(issue, context, found, source));
 }
 
@@ -71,16 +91,30 @@ function valueMessage(
   found: string,
   source?: string,
 ): string {
+  // A suggestion would hint at a value from the environment, which may be a secret.
+  const hint = source === undefined ? suggestion(issue, context) : '';
   if (hasAuthoredMessage(issue)) {
     // The value is appended below as `found`; strip it from authored text in case it came from a secret.
+    // A reference's message lists the names it may take and never the value: scrubbing would mangle a name.
     const authored =
-      source === undefined ? issue.message : scrub(issue.message, valueAt(context.input, issue.path), source);
-    return authored.startsWith('expected') ? `${authored}, found ${found}` : authored;
+      source === undefined || candidatesOf(issue)
+        ? issue.message
+        : scrub(issue.message, valueAt(context.input, issue.path), source);
+    // A value from the environment is shown as its ${NAME}, so saying where it came from never leaks it.
+    return authored.startsWith('expected') || source !== undefined
+      ? `${authored}, found ${found}${hint}`
+      : authored;
   }
   const description = scalarDescription(schemaAt(context.schema, issue.path));
   const expected = description ? `expected ${lowerFirst(description)}` : expectedPhrase(issue);
   if (expected === undefined) return issue.message;
-  return `${expected}, found ${found}${source === undefined ? suggestion(issue, context) : ''}`;
+  return `${expected}, found ${found}${hint}`;
+}
+
+/** `"${TOKEN}" (from the environment)`: the reference, never the value, though an empty value is named. */
+function fromEnvironment(issue: z.core.$ZodIssue, context: IssueContext, source: string): string {
+  const isEmpty = valueAt(context.input, issue.path) === '';
+  return `${quote(source)} (from the environment${isEmpty ? ', where it is empty' : ''})`;
 }
 
 function foundValue(issue: z.core.$ZodIssue, context: IssueContext): string {
@@ -92,9 +126,18 @@ function foundValue(issue: z.core.$ZodIssue, context: IssueContext): string {
 
 function suggestion(issue: z.core.$ZodIssue, context: IssueContext): string {
   const value = valueAt(context.input, issue.path);
-  if (issue.code !== 'invalid_value' || typeof value !== 'string') return '';
-  const match = closestMatch(value, issue.values.map(String));
+  const candidates = candidatesOf(issue);
+  if (typeof value !== 'string' || candidates === undefined) return '';
+  const match = closestMatch(value, candidates);
   return match ? ` (did you mean "${match}"?)` : '';
+}
+
+/** The words a value could have meant: an enum's values, a union's tags, or the names a reference may take. */
+function candidatesOf(issue: z.core.$ZodIssue): readonly string[] | undefined {
+  if (issue.code === 'invalid_value') return issue.values.map(String);
+  if (issue.code === 'invalid_union') return 'options' in issue ? issue.options?.map(String) : undefined;
+  const candidates: unknown = issue.code === 'custom' ? issue.params?.candidates : undefined;
+  return Array.isArray(candidates) ? candidates.map(String) : undefined;
 }
 
 function keyMessage(issue: z.core.$ZodIssueInvalidKey): string {

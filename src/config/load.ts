@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { ConfigError, type ConfigIssue } from './config-error.ts';
 import { interpolateDocument, type Env } from './interpolate.ts';
-import { issueAt, toConfigIssues, type IssueContext } from './issues.ts';
+import { byPosition, issueAt, toConfigIssues, type IssueContext } from './issues.ts';
 import { positionAt } from './locate.ts';
 import { configSchema, type Config } from './schema.ts';
 
@@ -50,19 +50,19 @@ export function parseConfigText(text: string, options: ParseOptions = {}): Confi
   }
   // Interpolating parsed scalars, never raw text, means a variable's value cannot add keys or structure.
   const { sourceByNode, problems } = interpolateDocument(document.contents, options.env ?? process.env);
-  const located = { file, document, lineCounter, sourceByNode, schema: configSchema };
-  if (problems.length > 0) {
-    const context: IssueContext = { ...located, input: undefined };
-    throw new ConfigError(
-      'CFG_INVALID',
-      problems.map((p) => issueAt(context, p.path, p.message)),
-    );
-  }
   const input: unknown = document.toJS();
   // reportInput lets zod's default messages be recognised (and replaced) exactly; the input itself is never printed.
   const result = configSchema.safeParse(input, { reportInput: true });
-  if (!result.success)
-    throw new ConfigError('CFG_INVALID', toConfigIssues(result.error.issues, { ...located, input }));
+  const context: IssueContext = { file, document, lineCounter, sourceByNode, schema: configSchema, input };
+  // An unset variable left its `${NAME}` text in place so the rest could be checked; what that text itself
+  // breaks is the same problem, already reported.
+  const isPlaceholder = (path: readonly PropertyKey[]) =>
+    problems.some((p) => p.path.every((segment, i) => path[i] === segment));
+  const issues = [
+    ...problems.map((p) => issueAt(context, p.path, p.message)),
+    ...(result.success ? [] : toConfigIssues(result.error.issues, context, isPlaceholder)),
+  ];
+  if (issues.length > 0 || !result.success) throw new ConfigError('CFG_INVALID', issues.sort(byPosition));
   return result.data;
 }
 

@@ -110,6 +110,27 @@ monitors:
   - { name: Other, type: ping, host: c }
 `);
     expect(issues).toHaveLength(1);
-    expect(issues[0]).toMatch(/^6:monitors\[0\]\.type: .*'http' \| 'tcp' \| 'tls' \| 'dns' \| 'heartbeat'/);
+    expect(issues[0]).toBe(
+      '6:monitors[0].type: expected one of http | tcp | tls | dns | heartbeat, found "ping"',
+    );
+  });
+
+  it('reads an http max_body as a size, as routes do, or as a number of bytes', () => {
+    const maxBodyOf = (value: string) =>
+      parseConfigText(
+        `${base}monitors: [{ name: a, type: http, url: "http://127.0.0.1:1/", max_body: ${value} }]\n`,
+      ).monitors[0]?.check;
+    expect(maxBodyOf('64KiB')).toMatchObject({ maxBodyBytes: 65_536 });
+    expect(maxBodyOf('1MB')).toMatchObject({ maxBodyBytes: 1_000_000 });
+    expect(maxBodyOf('4096')).toMatchObject({ maxBodyBytes: 4_096 });
+    expect(
+      parseConfigText(`${base}monitors: [{ name: a, type: http, url: "http://127.0.0.1:1/" }]\n`).monitors[0]
+        ?.check,
+    ).toMatchObject({ maxBodyBytes: 65_536 });
+    expect(
+      issuesOf(
+        `${base}monitors: [{ name: a, type: http, url: "http://127.0.0.1:1/", max_body: 64 kilobytes }]\n`,
+      ),
+    ).toEqual(['4:monitors[0].max_body: expected a size like 64KiB or 1MiB, found "64 kilobytes"']);
   });
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseAssertion, type Assertion } from '../core/assertion.ts';
 import { checks, checkSpecOf } from '../monitor/checks/registry.ts';
 import type { MonitorSpec } from '../monitor/spec.ts';
+import { always, isMapping, PartlyParsed, whenParsed } from './partly-parsed.ts';
 import { duration } from './units.ts';
 
 /**
@@ -46,7 +47,17 @@ const common = {
 
 // Each pull kind's own keys come from its check (src/monitor/checks): a new kind is its file and a registry line.
 const pulled = checks.map((check) =>
-  z.strictObject({ ...common, type: z.literal(check.kind), ...check.configFields }),
+  z.strictObject({ ...common, type: z.literal(check.kind), ...check.configFields }).superRefine(
+    (m, ctx) => {
+      if (m.timeout >= m.interval)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['timeout'],
+          message: 'expected a timeout shorter than the interval (timeout defaults to 10s)',
+        });
+    },
+    whenParsed('interval', 'timeout'),
+  ),
 );
 
 const heartbeat = z.strictObject({
@@ -57,7 +68,7 @@ const heartbeat = z.strictObject({
   grace: duration({ maxMs: Infinity }).prefault('0s'),
 });
 
-// Pull kinds first, as users meet them in errors ("expected 'http' | 'tcp' | …"); the cast only restores the
+// Pull kinds first, as users meet them in errors ("expected one of http | tcp | …"); the cast only restores the
 // non-empty tuple type that `checks.map` forgets (the registry is never empty).
 const kinds = [...pulled, heartbeat] as unknown as [typeof heartbeat, ...typeof pulled];
 
@@ -83,24 +94,33 @@ export const monitors = z
   .array(monitor)
   .default([])
   .superRefine((list, ctx) => {
+    // Entries that failed are read too: an id used twice is reported beside whatever else is wrong.
+    const read = new PartlyParsed(list, ctx.issues);
     const seen = new Map<string, number>();
-    list.forEach((m, i) => {
-      const first = seen.get(m.id);
+    for (const i of read.indexes([])) {
+      const id = monitorIdAt(read, [i]);
+      if (typeof id !== 'string') continue;
+      const first = seen.get(id);
       if (first !== undefined)
         ctx.addIssue({
           code: 'custom',
           path: [i, 'id'],
-          message: `monitor id "${m.id}" is already used by monitors[${first}]; give one an explicit id`,
+          message: `monitor id "${id}" is already used by monitors[${first}]; give one an explicit id`,
         });
-      else seen.set(m.id, i);
-      if (m.check.kind !== 'heartbeat' && m.timeoutMs >= m.intervalMs)
-        ctx.addIssue({
-          code: 'custom',
-          path: [i, 'timeout'],
-          message: 'expected a timeout shorter than the interval (timeout defaults to 10s)',
-        });
-    });
-  });
+      else seen.set(id, i);
+    }
+  }, always);
+
+/**
+ * A monitor's id, written or slugged from its name, from an entry that may have failed: undefined when it
+ * cannot be told (its id or name failed), null when the entry is no mapping and so has none.
+ */
+export function monitorIdAt(read: PartlyParsed, at: readonly (string | number)[]): string | null | undefined {
+  if (!isMapping(read.raw(at))) return null;
+  if (read.raw([...at, 'id']) !== undefined) return read.string([...at, 'id']);
+  const name = read.string([...at, 'name']);
+  return name === undefined ? undefined : slugOf(name);
+}
 
 /** Where the embedded SQLite database lives. */
 export const dataDir = z.string().min(1).default('./data');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isValid, whenParsed } from './partly-parsed.ts';
 import { duration, percent } from './units.ts';
 
 /** `pools.NAME`: endpoints, balancing, health, failover and overload protection (a part of schema.ts). */
@@ -26,10 +27,14 @@ const hashKey = z
 const endpoint = z
   .strictObject({
     // Only scheme, host and port are used: a path, query or credentials would be silently dropped.
-    url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).refine((text) => {
-      const url = new URL(text);
-      return (url.pathname === '/' || url.pathname === '') && !url.search && !url.username && !url.password;
-    }, 'expected scheme://host:port only (no path, query or credentials)'),
+    url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).refine(
+      (text) => {
+        const url = new URL(text);
+        return (url.pathname === '/' || url.pathname === '') && !url.search && !url.username && !url.password;
+      },
+      // zod would run this on a value z.url refused too: `new URL('127.0.0.1:9001')` threw.
+      { error: 'expected scheme://host:port only (no path, query or credentials)', when: isValid },
+    ),
     weight: z.int().min(1).max(1000).default(1),
     drain: z.boolean().default(false),
   })
@@ -82,10 +87,13 @@ const adaptiveConcurrency = z
   .meta({
     description: 'Tuning for concurrency: adaptive (Envoy gradient controller); the defaults suit most pools',
   })
-  .superRefine((a, ctx) => {
-    if (a.min_limit > a.max_limit)
-      ctx.addIssue({ code: 'custom', path: ['min_limit'], message: 'expected min_limit ≤ max_limit' });
-  })
+  .superRefine(
+    (a, ctx) => {
+      if (a.min_limit > a.max_limit)
+        ctx.addIssue({ code: 'custom', path: ['min_limit'], message: 'expected min_limit ≤ max_limit' });
+    },
+    whenParsed('min_limit', 'max_limit'),
+  )
   .transform((a) => ({
     kind: 'adaptive' as const,
     initialLimit: Math.min(Math.max(a.initial_limit, a.min_limit), a.max_limit),
@@ -138,20 +146,28 @@ export const pool = z
     upstream_throttle: upstreamThrottle.optional(),
     max_cool_down: duration().prefault('60s'),
   })
-  .superRefine((p, ctx) => {
-    if (p.adaptive_concurrency && p.concurrency !== 'adaptive')
-      ctx.addIssue({
-        code: 'custom',
-        path: ['adaptive_concurrency'],
-        message: 'adaptive_concurrency tunes concurrency: adaptive, which this pool does not set',
-      });
-    if (p.balancer === 'consistent-hash' && !p.hash_key)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['hash_key'],
-        message: 'consistent-hash needs hash_key (header:NAME, cookie:NAME or ip)',
-      });
-  })
+  .superRefine(
+    (p, ctx) => {
+      if (p.adaptive_concurrency && p.concurrency !== 'adaptive')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['adaptive_concurrency'],
+          message: 'adaptive_concurrency tunes concurrency: adaptive, which this pool does not set',
+        });
+    },
+    whenParsed('adaptive_concurrency', 'concurrency'),
+  )
+  .superRefine(
+    (p, ctx) => {
+      if (p.balancer === 'consistent-hash' && !p.hash_key)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['hash_key'],
+          message: 'consistent-hash needs hash_key (header:NAME, cookie:NAME or ip)',
+        });
+    },
+    whenParsed('balancer', 'hash_key'),
+  )
   .transform((p) => ({
     balancer: p.balancer,
     hashKey: p.hash_key,

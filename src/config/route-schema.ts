@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { whenParsed } from './partly-parsed.ts';
 import { duration, percent, rate, size } from './units.ts';
 
 /** `routes[]`: matching, timeouts, retries, priority and rate limits (a part of schema.ts). */
@@ -124,7 +125,7 @@ export const route = z
           message: `two rate limits of this route are both named "${name}"; give one a distinct name`,
         });
     });
-  })
+  }, whenParsed('rate_limits'))
   .transform((r) => ({
     match: r.match,
     pool: r.pool,

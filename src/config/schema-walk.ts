@@ -44,11 +44,28 @@ export function schemaAt(schema: Schema, path: YamlPath): Schema | undefined {
   return undefined;
 }
 
-/** The keys a mapping at this schema position may hold; empty when it is not a fixed-key object. */
-export function allowedKeys(schema: Schema | undefined): string[] {
+/**
+ * The keys a mapping at this schema position may hold; empty when it is not a fixed-key object. In a union
+ * (a monitor, a notifier) they are those of the options whose literal keys (`type: tcp`) the value matches.
+ */
+export function allowedKeys(schema: Schema | undefined, value?: unknown): string[] {
   if (!schema) return [];
   const def = defOf(unwrap(schema));
-  return def.type === 'object' ? Object.keys(def.shape) : [];
+  if (def.type === 'object') return Object.keys(def.shape);
+  if (def.type !== 'union') return [];
+  const options = def.options.map(unwrap).filter((option) => defOf(option).type === 'object');
+  const matching = options.filter((option) => isTaggedAs(option, value));
+  return [...new Set((matching.length > 0 ? matching : options).flatMap((option) => allowedKeys(option)))];
+}
+
+function isTaggedAs(option: Schema, value: unknown): boolean {
+  const def = defOf(option);
+  if (def.type !== 'object' || typeof value !== 'object' || value === null) return false;
+  return Object.entries(def.shape).some(([key, field]) => {
+    const fieldDef = defOf(unwrap(field));
+    const tag = (value as Record<string, unknown>)[key];
+    return fieldDef.type === 'literal' && (fieldDef.values as readonly unknown[]).includes(tag);
+  });
 }
 
 /** The `.meta({ description })` of a scalar (e.g. durations), looked up through its wrappers. */

@@ -3,7 +3,9 @@ import { alerting } from './alerting.ts';
 import { dataDir, monitors, retention } from './monitors.ts';
 import { pool } from './pool-schema.ts';
 import { route } from './route-schema.ts';
-import { checkStatusPage, statusPage } from './status-page.ts';
+import { always } from './partly-parsed.ts';
+import { checkReferences } from './references.ts';
+import { statusPage, statusPageConfigOf } from './status-page.ts';
 import { duration, size } from './units.ts';
 
 /**
@@ -92,51 +94,13 @@ export const configSchema = z
     alerting,
     status_page: statusPage,
   })
-  .superRefine((config, ctx) => {
-    const poolNames = Object.keys(config.pools);
-    if (poolNames.length === 0)
-      ctx.addIssue({ code: 'custom', path: ['pools'], message: 'at least one pool is needed' });
-    // Messages name the allowed pools but not the value: the loader appends what was found, hiding env secrets.
-    const unknownPool = `expected the name of a pool (${poolNames.join(' | ')})`;
-    config.routes.forEach((r, i) => {
-      if (!Object.hasOwn(config.pools, r.pool))
-        ctx.addIssue({ code: 'custom', path: ['routes', i, 'pool'], message: unknownPool });
-    });
-    config.alerting.rules.forEach((r, i) => {
-      if (!Object.hasOwn(config.pools, r.pool))
-        ctx.addIssue({ code: 'custom', path: ['alerting', 'rules', i, 'pool'], message: unknownPool });
-    });
-    checkStatusPage(config, ctx);
-    for (const [name, p] of Object.entries(config.pools)) {
-      if (p.failover === undefined) continue;
-      if (!Object.hasOwn(config.pools, p.failover)) {
-        ctx.addIssue({ code: 'custom', path: ['pools', name, 'failover'], message: unknownPool });
-        continue;
-      }
-      // A failover chain must end; a cycle would bounce traffic between two dead pools forever.
-      const seen = new Set([name]);
-      for (
-        let next: string | undefined = p.failover;
-        next !== undefined;
-        next = config.pools[next]?.failover
-      ) {
-        if (seen.has(next)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['pools', name, 'failover'],
-            message: `failover chain loops back to "${next}"`,
-          });
-          break;
-        }
-        seen.add(next);
-      }
-    }
-  })
-  // The one snake_case key at the top level; the output is camelCase like everything else.
+  // Runs on whatever parsed, so a reference is checked beside the file's other errors.
+  .superRefine(checkReferences, always)
+  // camelCase like everything else; the status page is shaped here, as the references above read it as written.
   .transform(({ data_dir, status_page, ...rest }) => ({
     ...rest,
     dataDir: data_dir,
-    statusPage: status_page,
+    statusPage: status_page && statusPageConfigOf(status_page),
   }));
 
 export type Config = z.output<typeof configSchema>;

@@ -3,12 +3,14 @@ import { mailbox, smtpSettings } from '../alerting/notifiers/email.ts';
 import type { ComponentDef } from '../status/model.ts';
 import { recurrenceError } from '../status/schedule/recurrence.ts';
 import { slugOf } from './monitors.ts';
+import { whenParsed } from './partly-parsed.ts';
 import { duration } from './units.ts';
 
 /**
  * The `status_page:` section: the page's identity, its components (status derived from monitors and pools),
  * recurring maintenance windows, and where a static copy goes. Absent: no status page and no status listener.
- * The output flattens components into ComponentDefs with positions and stable ids.
+ * Its names are checked against the rest of the file in status-page-references.ts; statusPageConfigOf then
+ * flattens components into ComponentDefs with positions and stable ids.
  */
 
 const componentId = z
@@ -56,17 +58,20 @@ const recurringWindow = z
     duration: duration({ isZeroAllowed: false }),
     body: z.string().max(10_000).optional(),
   })
-  .superRefine((w, ctx) => {
-    if ((w.cron === undefined) === (w.weekly === undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'set exactly one of cron or weekly' });
-      return;
-    }
-    const error = recurrenceError(
-      w.cron !== undefined ? { cron: w.cron } : { weekly: w.weekly ?? { days: [], at: '' } },
-    );
-    if (error !== undefined)
-      ctx.addIssue({ code: 'custom', path: [w.cron !== undefined ? 'cron' : 'weekly'], message: error });
-  });
+  .superRefine(
+    (w, ctx) => {
+      if ((w.cron === undefined) === (w.weekly === undefined)) {
+        ctx.addIssue({ code: 'custom', message: 'set exactly one of cron or weekly' });
+        return;
+      }
+      const error = recurrenceError(
+        w.cron !== undefined ? { cron: w.cron } : { weekly: w.weekly ?? { days: [], at: '' } },
+      );
+      if (error !== undefined)
+        ctx.addIssue({ code: 'custom', path: [w.cron !== undefined ? 'cron' : 'weekly'], message: error });
+    },
+    whenParsed('cron', 'weekly'),
+  );
 
 const subscribers = z
   .strictObject({
@@ -83,47 +88,45 @@ const timeZone = z
   .refine(isTimeZone, 'expected an IANA time zone such as Europe/Berlin or UTC')
   .meta({ description: 'IANA time zone: times are shown and recurrences computed in it' });
 
-export const statusPage = z
-  .strictObject({
-    title: z.string().min(1).max(200),
-    url: z
-      .url({ protocol: /^https?$/ })
-      .optional()
-      .meta({ description: 'The public URL of the page' }),
-    time_zone: timeZone.default('UTC'),
-    components: z.array(z.union([group, component])).default([]),
-    export_dir: z.string().min(1).optional(),
-    auto_publish: z.boolean().default(false),
-    maintenance: z.array(recurringWindow).default([]),
-    subscribers: subscribers.prefault({}),
-  })
-  .optional()
-  .transform((page) => {
-    if (!page) return undefined;
-    return {
-      title: page.title,
-      url: page.url?.replace(/\/+$/, ''),
-      timeZone: page.time_zone,
-      components: componentDefsOf(page.components),
-      // For the cross-checks in schema.ts, which see only this output: each component's place in the file.
-      componentPaths: componentPathsOf(page.components),
-      exportDir: page.export_dir,
-      autoPublish: page.auto_publish,
-      recurringMaintenance: page.maintenance.map((w) => ({
-        id: slugOf(w.name),
-        name: w.name,
-        componentIds: w.components,
-        drain: w.drain,
-        recurrence:
-          w.cron !== undefined ? { cron: w.cron } : { weekly: w.weekly ?? { days: [], at: '00:00' } },
-        durationMs: w.duration,
-        body: w.body ?? null,
-      })),
-      subscriberEmail: page.subscribers.email,
-    };
-  });
+const statusPageFields = z.strictObject({
+  title: z.string().min(1).max(200),
+  url: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .meta({ description: 'The public URL of the page' }),
+  time_zone: timeZone.default('UTC'),
+  components: z.array(z.union([group, component])).default([]),
+  export_dir: z.string().min(1).optional(),
+  auto_publish: z.boolean().default(false),
+  maintenance: z.array(recurringWindow).default([]),
+  subscribers: subscribers.prefault({}),
+});
 
-export type StatusPageConfig = NonNullable<z.output<typeof statusPage>>;
+export const statusPage = statusPageFields.optional();
+
+/** The runtime shape of a validated status_page: components flattened into ComponentDefs with stable ids. */
+export function statusPageConfigOf(page: z.output<typeof statusPageFields>) {
+  return {
+    title: page.title,
+    url: page.url?.replace(/\/+$/, ''),
+    timeZone: page.time_zone,
+    components: componentDefsOf(page.components),
+    exportDir: page.export_dir,
+    autoPublish: page.auto_publish,
+    recurringMaintenance: page.maintenance.map((w) => ({
+      id: slugOf(w.name),
+      name: w.name,
+      componentIds: w.components,
+      drain: w.drain,
+      recurrence: w.cron !== undefined ? { cron: w.cron } : { weekly: w.weekly ?? { days: [], at: '00:00' } },
+      durationMs: w.duration,
+      body: w.body ?? null,
+    })),
+    subscriberEmail: page.subscribers.email,
+  };
+}
+
+export type StatusPageConfig = ReturnType<typeof statusPageConfigOf>;
 
 type ComponentInput = z.output<typeof component>;
 type GroupInput = z.output<typeof group>;
@@ -164,21 +167,6 @@ function leafOf(c: ComponentInput & { id: string }, groupId: string | null): Omi
   };
 }
 
-function componentPathsOf(
-  entries: readonly (ComponentInput | GroupInput)[],
-): Map<string, (string | number)[]> {
-  const paths = new Map<string, (string | number)[]>();
-  entries.forEach((entry, i) => {
-    if ('group' in entry) {
-      paths.set(entry.id ?? slugOf(entry.group), ['status_page', 'components', i]);
-      entry.components.forEach((c, j) =>
-        paths.set(c.id ?? slugOf(c.name), ['status_page', 'components', i, 'components', j]),
-      );
-    } else paths.set(entry.id ?? slugOf(entry.name), ['status_page', 'components', i]);
-  });
-  return paths;
-}
-
 function isTimeZone(name: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: name });
@@ -186,64 +174,4 @@ function isTimeZone(name: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** What checkStatusPage needs of the whole config (its output shape, before the final transform). */
-interface CrossCheckInput {
-  readonly pools: Readonly<Record<string, { readonly endpoints: readonly { readonly url: URL | string }[] }>>;
-  readonly monitors: readonly { readonly id: string }[];
-  readonly status_page: z.output<typeof statusPage>;
-}
-
-/** Names in status_page must point at things that exist: monitors, pools, components, endpoints. */
-export function checkStatusPage(config: CrossCheckInput, ctx: z.RefinementCtx): void {
-  const page = config.status_page;
-  // zod still runs the top-level refinement when the section itself failed; then it is not transformed yet.
-  if (!page || !(page.componentPaths instanceof Map)) return;
-  const issue = (path: (string | number)[], message: string) =>
-    ctx.addIssue({ code: 'custom', path, message });
-  const monitorIds = new Set(config.monitors.map((m) => m.id));
-  const poolNames = Object.keys(config.pools);
-  const seen = new Set<string>();
-  for (const def of page.components) {
-    const at = page.componentPaths.get(def.id) ?? ['status_page', 'components'];
-    if (seen.has(def.id))
-      issue(
-        at,
-        `component id "${def.id}" is used twice: set a distinct id (ids are slugs of names by default)`,
-      );
-    seen.add(def.id);
-    def.monitors.forEach((m, i) => {
-      if (!monitorIds.has(m))
-        issue(
-          [...at, 'from', 'monitors', i],
-          `expected the id of a monitor (${[...monitorIds].join(' | ')})`,
-        );
-    });
-    def.pools.forEach((p, i) => {
-      if (!Object.hasOwn(config.pools, p))
-        issue([...at, 'from', 'pools', i], `expected the name of a pool (${poolNames.join(' | ')})`);
-    });
-  }
-  page.recurringMaintenance.forEach((w, i) => {
-    w.componentIds.forEach((id, j) => {
-      if (!seen.has(id))
-        issue(
-          ['status_page', 'maintenance', i, 'components', j],
-          `expected a component id (${[...seen].join(' | ')})`,
-        );
-    });
-    w.drain.forEach((target, j) => {
-      if (!endpointExists(config.pools, target))
-        issue(
-          ['status_page', 'maintenance', i, 'drain', j],
-          'expected POOL/ENDPOINT naming a configured endpoint (its host:port)',
-        );
-    });
-  });
-}
-
-function endpointExists(pools: CrossCheckInput['pools'], target: string): boolean {
-  const [pool, endpoint] = target.split('/');
-  return (pools[pool ?? '']?.endpoints ?? []).some((e) => new URL(String(e.url)).host === endpoint);
 }

@@ -31,8 +31,13 @@ export function closestMatch(word: string, candidates: Iterable<string>): string
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
-    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    const distance = editDistance(comparable(word), comparable(candidate));
     if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
   }
   return bestDistance <= limit ? best : undefined;
+}
+
+/** Case, and `_` against `-`, are never what tells two names apart to the person who typed one. */
+function comparable(word: string): string {
+  return word.toLowerCase().replaceAll('_', '-');
 }

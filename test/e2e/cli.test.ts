@@ -26,8 +26,13 @@ interface Exit {
 function spawnBulwark(
   args: readonly string[],
   script = mainScript,
+  env: NodeJS.ProcessEnv = process.env,
 ): { child: ChildProcess; exit: Promise<Exit> } {
-  const child = spawn(nodeBinary, [script, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(nodeBinary, [script, ...args], {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -39,8 +44,8 @@ function spawnBulwark(
   return { child, exit };
 }
 
-function bulwark(args: readonly string[], script = mainScript): Promise<Exit> {
-  return spawnBulwark(args, script).exit;
+function bulwark(args: readonly string[], script = mainScript, env = process.env): Promise<Exit> {
+  return spawnBulwark(args, script, env).exit;
 }
 
 /** Resolves when the child's stderr has printed text matching `pattern` (a listener, so the pipe stays open). */
@@ -146,6 +151,77 @@ describe('bulwark CLI (real process)', () => {
     expect(started.code).toBe(2);
     for (const result of [validated, started])
       for (const line of expected) expect(result.stderr).toContain(line);
+  });
+
+  it('validate and start name a URL without a scheme, from the file or the environment (exit 2)', async () => {
+    const file = join(dir, 'no-scheme.yaml');
+    await writeFile(
+      file,
+      [
+        'pools:',
+        '  api:',
+        '    endpoints:',
+        '      - url: http://127.0.0.1:18101',
+        '      - url: 127.0.0.1:18102',
+        '      - url: ${BACKUP_URL}',
+        '      - url: localhost:18102',
+        'routes:',
+        '  - pool: api',
+        'monitors:',
+        '  - { name: a, type: http, url: "127.0.0.1:18102/healthz" }',
+        '  - { name: b, type: http, url: "htp://127.0.0.1:18102/healthz" }',
+        '',
+      ].join('\n'),
+    );
+    const url = 'expected an http:// or https:// URL';
+    const expected = [
+      `${file}:5:14 pools.api.endpoints[1].url: ${url}, found "127.0.0.1:18102"`,
+      `${file}:6:14 pools.api.endpoints[2].url: ${url}, found "\${BACKUP_URL}" (from the environment)`,
+      `${file}:7:14 pools.api.endpoints[3].url: ${url}, found "localhost:18102"`,
+      `${file}:11:33 monitors[0].url: ${url}, found "127.0.0.1:18102/healthz"`,
+      `${file}:12:33 monitors[1].url: ${url}, found "htp://127.0.0.1:18102/healthz"`,
+      '',
+    ].join('\n');
+    const env = { ...process.env, BACKUP_URL: '127.0.0.1:18103' };
+    for (const command of ['validate', 'start'])
+      expect(await bulwark([command, '-c', file], mainScript, env)).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: expected,
+      });
+  });
+
+  it('validate reports every problem in one run, an unset variable among them', async () => {
+    const file = join(dir, 'many.yaml');
+    await writeFile(
+      file,
+      [
+        'admin: { tokens: ["${BULWARK_ADMIN_TOKEN}"] }',
+        'pools:',
+        '  api:',
+        '    balancer: least-requests',
+        '    endpoints: [{ url: http://127.0.0.1:9001 }]',
+        'routes:',
+        '  - pool: apii',
+        'monitors:',
+        '  - { name: api, type: tcp, host: 127.0.0.1, port: 9001, interval: 0s }',
+        'alerting:',
+        '  routes: [{ notify: [slack] }]',
+        '  notifiers: { hooks: { type: webhook, url: 42 } }',
+        '',
+      ].join('\n'),
+    );
+    const { BULWARK_ADMIN_TOKEN: _unset, ...env } = process.env;
+    const result = await bulwark(['validate', '-c', file], mainScript, env);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trimEnd().split('\n')).toEqual([
+      `${file}:1:19 admin.tokens[0]: environment variable BULWARK_ADMIN_TOKEN is not set (write \${BULWARK_ADMIN_TOKEN:-default} to give a default)`,
+      expect.stringMatching(/:4:15 pools\.api\.balancer: expected one of .*, found "least-requests"/),
+      `${file}:7:11 routes[0].pool: expected the name of a pool (api), found "apii" (did you mean "api"?)`,
+      `${file}:9:68 monitors[0].interval: expected a duration above 0, found "0s"`,
+      `${file}:11:23 alerting.routes[0].notify[0]: expected the name of a notifier (hooks), found "slack"`,
+      `${file}:12:45 alerting.notifiers.hooks.url: expected an http:// or https:// URL, found 42`,
+    ]);
   });
 
   it('an unknown command exits 2', async () => {

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import { Agent, buildConnector, interceptors, request, type Dispatcher } from 'undici';
 import { z } from 'zod';
-import type { Observation } from '../../core/index.ts';
+import { parseSizeBytes, type Observation } from '../../core/index.ts';
 import type { Check, CheckContext } from './check.ts';
 import { inspectPeer } from './inspect-peer.ts';
 import { startRun } from './run-bounds.ts';
@@ -35,7 +35,19 @@ const configFields = {
   headers: z.record(z.string(), z.string()).default({}),
   body: z.string().optional(),
   follow_redirects: z.boolean().default(true),
-  max_body: z.int().min(0).default(65_536),
+  max_body: z
+    .union([z.int().min(0), z.string()])
+    .meta({ description: 'A size in bytes, or with a unit: 512B, 64KiB, 1MiB, 10MB' })
+    // config/units.ts's size(), which monitor/ may not import (it imports core/ only).
+    .transform((value, ctx) => {
+      const bytes = typeof value === 'number' ? value : parseSizeBytes(value);
+      if (bytes === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'expected a size like 64KiB or 1MiB' });
+        return z.NEVER;
+      }
+      return bytes;
+    })
+    .prefault('64KiB'),
   /** false for an internal service with a self-signed certificate; its days left are still reported. */
   verify_tls: z.boolean().default(true),
 };
