@@ -110,6 +110,19 @@ describe('PoolRules', () => {
     expect(r.events).toEqual([]);
   });
 
+  it('keeps a firing alert firing while too few requests come to judge, and resolves on a good window', () => {
+    const r = recorder();
+    const rules = new PoolRules(r.sink, [rule('api-errors', 'error_ratio > 5%', 0, 60_000)]);
+    rules.observe([sample({ requests: 0, errors: 0 })], 0);
+    rules.observe([sample({ requests: 100, errors: 50 })], 60_000);
+    expect(r.events).toEqual(['fire api-errors @60000']);
+    // The failing pool drove its clients away: three requests in a minute say nothing about recovery.
+    rules.observe([sample({ requests: 103, errors: 53 })], 120_000);
+    expect(r.events).toEqual(['fire api-errors @60000']);
+    rules.observe([sample({ requests: 203, errors: 53 })], 180_000);
+    expect(r.events).toEqual(['fire api-errors @60000', 'resolve api-errors @180000']);
+  });
+
   it('takes the p99 from the histogram buckets of the window', () => {
     const r = recorder();
     const rules = new PoolRules(r.sink, [rule('api-slow', 'p99_latency > 800ms')]);

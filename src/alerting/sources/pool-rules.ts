@@ -62,8 +62,13 @@ export class PoolRules {
   #evaluate(rule: PoolRule, now: Reading): void {
     const value = this.#valueOf(rule, now);
     const state = this.#pending.get(rule.name);
-    const holds = value !== undefined && isBreached(rule.condition, value);
-    if (!holds) {
+    if (value === undefined) {
+      // Too few requests to judge. A firing alert stays firing: an outage that drove the clients away is not
+      // over. A pending one starts over, as `for` needs the condition seen throughout.
+      if (!state?.fingerprint) this.#pending.delete(rule.name);
+      return;
+    }
+    if (!isBreached(rule.condition, value)) {
       if (state?.fingerprint) this.#sink.resolve(state.fingerprint, now.atMs);
       this.#pending.delete(rule.name);
       return;
