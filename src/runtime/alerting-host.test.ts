@@ -9,7 +9,8 @@ import { isPrepared, type Notification } from '../alerting/notification.ts';
 import type { PoolSample } from '../alerting/sources/pool-rules.ts';
 import { parseConfigText, type Config } from '../config/index.ts';
 import { AlertingMetrics, createLogger } from '../observability/index.ts';
-import { AlertingHost, reportGraceMs } from './alerting-host.ts';
+import { AlertingHost, alertRetentionMs, reportGraceMs } from './alerting-host.ts';
+import { eventually } from '../../test/support/gateway-harness.ts';
 
 const startMs = Date.UTC(2026, 10, 21, 9, 0, 0);
 let receiver: RecordingReceiver;
@@ -141,6 +142,29 @@ describe('AlertingHost', () => {
     await second.advance(reportGraceMs(config) + 60_000, 5_000);
     expect(await second.queued()).toEqual(['first/firing']);
     expect(second.host.pipeline.firing().map((f) => f.alert.startsAtMs)).toEqual([told?.alert.startsAtMs]);
+  });
+});
+
+describe('alert retention', () => {
+  it('forgets deliveries and resolved groups older than the retention, hourly, and keeps what still fires', async () => {
+    const config = await configIn();
+    const clock = new FakeClock(startMs);
+    let share = 0;
+    const { host, advance } = await startHost(config, clock, () => share);
+    await advance(20_000);
+    share = 1;
+    await advance(20_000);
+    await eventually(
+      async () => (await host.store.outboxCounts()).delivered === 2,
+      5_000,
+      'the firing and resolved notifications to be delivered',
+    );
+    expect(await host.store.allNotificationLogs()).toHaveLength(1);
+    await advance(alertRetentionMs - 3_600_000, 3_600_000);
+    expect((await host.store.outboxCounts()).delivered).toBe(2);
+    await advance(2 * 3_600_000, 3_600_000);
+    expect((await host.store.outboxCounts()).delivered).toBe(0);
+    expect(await host.store.allNotificationLogs()).toEqual([]);
   });
 });
 

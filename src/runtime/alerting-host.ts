@@ -42,6 +42,10 @@ const evaluateEveryMs = 5_000;
 const refreshEveryMs = 30_000;
 // Alertmanager's resolve_timeout default: an alert its source stopped sending resolves after this long.
 const resolveTimeoutMs = 5 * 60_000;
+// Alertmanager's --data.retention default: finished deliveries and fully resolved groups are kept this long,
+// for GET /api/v1/notifications and so a late duplicate is still recognised; then the tables forget them.
+export const alertRetentionMs = 120 * 3_600_000;
+const pruneEveryMs = 3_600_000;
 
 /**
  * Alerting for one control plane: opens its store beside monitoring's, turns monitor states and pool readings
@@ -189,6 +193,7 @@ export class AlertingHost {
     );
     this.#every(refreshEveryMs, () => this.refresh());
     this.#every(refreshEveryMs, async () => this.#options.metrics.setOutbox(await this.store.outboxCounts()));
+    this.#every(pruneEveryMs, () => this.prune());
     this.#options.metrics.source = {
       firing: () =>
         this.#pipeline.firing().map(({ alert, suppression }) => ({
@@ -196,6 +201,13 @@ export class AlertingHost {
           isSuppressed: suppression !== undefined,
         })),
     };
+  }
+
+  /** Forgets deliveries finished and groups resolved longer than alertRetentionMs ago (run hourly). */
+  async prune(): Promise<void> {
+    const beforeMs = this.#clock.nowMs() - alertRetentionMs;
+    await this.store.pruneOutboxBefore(beforeMs);
+    await this.store.pruneNotificationLogBefore(beforeMs);
   }
 
   #every(intervalMs: number, task: () => Promise<unknown>): void {
