@@ -97,7 +97,7 @@ describe('monitors in a running Bulwark, with history on SQLite', () => {
     const { code, out } = await runCliCaptured('monitors', '--admin', bulwark.adminUrl);
     expect(code).toBe(0);
     expect(out.split('\n')[0]).toMatch(/^MONITOR\s+TYPE\s+STATE\s+SINCE\s+UP 24H\s+UP 30D\s+P95 24H\s+LAST$/);
-    expect(out).toMatch(/\nupstream-api\s+http\s+up\s+\S+ \S+\s+100\.00%/);
+    expect(out).toMatch(/\nupstream-api\s+http\s+up\s+\S+ \S+\s+100%\s/);
   });
 
   it('takes a failing target down after the threshold, with the failed assertion as the reason', async () => {

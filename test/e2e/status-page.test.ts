@@ -165,7 +165,7 @@ describe('the status page in a running Bulwark', () => {
     isApiHealthy = true;
     // Published now, it would tell readers of an outage that is over.
     await eventually(async () => (await draftIds()).length === 0, 10_000, 'the draft to be withdrawn');
-    expect(await componentStatus('api')).toBe('operational');
+    await eventually(async () => (await componentStatus('api')) === 'operational', 10_000, 'API to recover');
   });
 
   it('runs an incident through the Statuspage-shaped write API, with overrides and a sanitized body', async () => {
