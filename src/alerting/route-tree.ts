@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { Labels } from './alert.ts';
-import { matchesAll, type LabelMatcher } from './matchers.ts';
+import { formatMatcher, matchesAll, type LabelMatcher } from './matchers.ts';
 
 /** One node of the routing tree, with inherited settings already resolved (the config builds it). */
 export interface RouteNode {
-  /** Position in the tree (`root`, `0`, `0.1`): part of every group key, so stable across reloads. */
+  /** `root`, or from routeIdOf: part of every group key, so it must stay the same across reloads. */
   readonly id: string;
   readonly matchers: readonly LabelMatcher[];
   readonly receivers: readonly string[];
@@ -52,4 +53,16 @@ export function groupKeyOf(route: RouteNode, groupLabels: Labels): string {
     .sort()
     .map((name) => `${name}=${JSON.stringify(groupLabels[name] ?? '')}`);
   return `${route.id}:{${pairs.join(',')}}`;
+}
+
+/**
+ * A route's id, part of every group key (and so of PagerDuty's dedup_key and Opsgenie's alias). Like
+ * Alertmanager's route key it comes from the route's matchers and its parent's, not its position: inserting
+ * or reordering routes on a reload leaves the other routes' groups, and the incidents they opened, as they
+ * were. Siblings with the same matchers are told apart by their order among themselves.
+ */
+export function routeIdOf(parentId: string, matchers: readonly LabelMatcher[], twinsBefore: number): string {
+  const text = matchers.map(formatMatcher).sort().join(',');
+  const digest = createHash('sha256').update(`${parentId}/{${text}}`).digest('hex').slice(0, 12);
+  return twinsBefore === 0 ? `r${digest}` : `r${digest}.${twinsBefore}`;
 }

@@ -42,9 +42,9 @@ export function labelsOfGroupKey(groupKey: string): Labels {
 }
 
 /**
- * The route a group key was made on, to resolve in that group what its receivers were told. Route ids are
- * tree positions, so after a reload the id may name another route or none: the timers then come from the
- * root, and the receivers are always at least those the log says were told.
+ * The route a group key was made on, to resolve in that group what its receivers were told. After a reload
+ * that changed its matchers the id names no route: the timers then come from the root, and the receivers are
+ * always at least those the log says were told.
  */
 export function routeOfGroupKey(root: RouteNode, groupKey: string, told: readonly string[]): RouteNode {
   const id = groupKey.slice(0, groupKey.indexOf(':{'));

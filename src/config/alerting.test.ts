@@ -54,8 +54,8 @@ describe('alerting config', () => {
     expect(
       alerting.root.children.map((r) => ({ id: r.id, receivers: r.receivers, continue: r.continue })),
     ).toEqual([
-      { id: '0', receivers: ['oncall', 'team-chat'], continue: true },
-      { id: '1', receivers: ['team-chat'], continue: false },
+      { id: expect.stringMatching(/^r[0-9a-f]{12}$/), receivers: ['oncall', 'team-chat'], continue: true },
+      { id: expect.stringMatching(/^r[0-9a-f]{12}$/), receivers: ['team-chat'], continue: false },
     ]);
     expect(alerting.root.children[0]).toMatchObject({
       groupBy: ['component'],
@@ -80,6 +80,28 @@ describe('alerting config', () => {
     expect(alerting.defaultSendResolved).toBe(true);
   });
 
+  it('names routes after their matchers, not their places, so a reload that inserts one renames no group', () => {
+    const routes = [
+      '    - { match: { severity: critical }, notify: [a] }',
+      '    - { match: { team: db }, notify: [b], routes: [{ matchers: ["env=prod"] }] }',
+      '    - { match: { team: db }, notify: [a] }',
+    ];
+    const idsOf = (lines: string[]) => {
+      const { alerting } = parse([
+        'alerting:',
+        '  notifiers: { a: { type: ntfy, topic: t }, b: { type: ntfy, topic: u } }',
+        '  routes:',
+        ...lines,
+      ]);
+      return alerting.root.children.map((r) => [r.id, ...r.children.map((c) => c.id)]);
+    };
+    const before = idsOf(routes);
+    const after = idsOf(['    - { match: { pool: api }, notify: [b] }', ...routes]);
+    expect(after.slice(1)).toEqual(before);
+    // Two siblings with the same matchers are told apart by their order among themselves.
+    expect(new Set(before.flat()).size).toBe(4);
+  });
+
   it('has sensible defaults when the section is absent', () => {
     const { alerting } = parse([]);
     expect(alerting.root).toMatchObject({ receivers: [], groupWaitMs: 10_000, children: [] });
@@ -98,7 +120,7 @@ describe('alerting config', () => {
       '      routes: [{ matchers: ["severity=~critical|error"], notify: [b] }]',
     ]);
     const child = alerting.root.children[0]?.children[0];
-    expect(child).toMatchObject({ id: '0.0', receivers: ['b'], groupWaitMs: 1_000 });
+    expect(child).toMatchObject({ receivers: ['b'], groupWaitMs: 1_000 });
     expect(child?.matchers).toEqual([
       { name: 'severity', value: 'critical|error', isRegex: true, isEqual: true },
     ]);

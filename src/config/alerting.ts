@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { poolInhibitRule, type InhibitRule } from '../alerting/inhibit.ts';
 import { equalityMatchers, parseMatcher, type LabelMatcher } from '../alerting/matchers.ts';
 import { notifiers } from '../alerting/notifiers/registry.ts';
-import type { RouteNode } from '../alerting/route-tree.ts';
+import { routeIdOf, type RouteNode } from '../alerting/route-tree.ts';
 import { parsePoolCondition, type PoolCondition, type PoolRule } from '../alerting/sources/pool-rule.ts';
 import { always, PartlyParsed } from './partly-parsed.ts';
 import { referenceCheck, type Referent } from './reference-check.ts';
@@ -209,14 +209,30 @@ function routeTree(a: {
     continue: false,
     children: [],
   };
-  return { ...root, children: a.routes.map((r, i) => node(r, String(i), root)) };
+  return { ...root, children: childrenOf(a.routes, root) };
+}
+
+function childrenOf(inputs: readonly RouteInput[], parent: RouteNode): RouteNode[] {
+  const seen = new Map<string, number>();
+  return inputs.map((input) => {
+    const matchers = [...equalityMatchers(input.match ?? {}), ...(input.matchers ?? [])];
+    const twin = routeIdOf(parent.id, matchers, 0);
+    const twinsBefore = seen.get(twin) ?? 0;
+    seen.set(twin, twinsBefore + 1);
+    return node(input, routeIdOf(parent.id, matchers, twinsBefore), matchers, parent);
+  });
 }
 
 // Children inherit every unset setting from their parent (Alertmanager's rule).
-function node(input: RouteInput, id: string, parent: RouteNode): RouteNode {
+function node(
+  input: RouteInput,
+  id: string,
+  matchers: readonly LabelMatcher[],
+  parent: RouteNode,
+): RouteNode {
   const self: RouteNode = {
     id,
-    matchers: [...equalityMatchers(input.match ?? {}), ...(input.matchers ?? [])],
+    matchers,
     receivers: input.notify ?? parent.receivers,
     groupBy: input.group_by ?? parent.groupBy,
     groupWaitMs: input.group_wait ?? parent.groupWaitMs,
@@ -225,5 +241,5 @@ function node(input: RouteInput, id: string, parent: RouteNode): RouteNode {
     continue: input.continue ?? false,
     children: [],
   };
-  return { ...self, children: (input.routes ?? []).map((child, i) => node(child, `${id}.${i}`, self)) };
+  return { ...self, children: childrenOf(input.routes ?? [], self) };
 }
