@@ -11,7 +11,7 @@ import {
 import type { RateDecision, RateLimitStore } from './overload/rate-limit-store.ts';
 import type { UpstreamThrottle } from './overload/upstream-throttle.ts';
 import { publishLocalAnswer } from './request-events.ts';
-import { sendError } from './responses.ts';
+import { isClientGone, sendError } from './responses.ts';
 import type { Priority } from './spec.ts';
 
 /** A route's overload policies; a route with none of them skips admission entirely. */
@@ -63,7 +63,7 @@ export function admit(
   });
 
   const afterRateLimits = (): void => {
-    if (res.destroyed) return;
+    if (isClientGone(res)) return;
     const priority = priorityOf(route, req);
     if (route.throttle && priority !== 'critical' && isThrottled(deps, route.throttle)) {
       const message = `pool "${route.pool}" is refusing most requests; sending fewer for now`;
@@ -74,7 +74,7 @@ export function admit(
       admit(admitted) {
         queued = undefined;
         ticket = admitted;
-        if (res.destroyed) return admitted.release();
+        if (isClientGone(res)) return admitted.release();
         // This runs inside another request's 'close' or a timer: a throw here would end the process.
         try {
           proceed(admitted);
@@ -166,7 +166,7 @@ function refuse(
   message: string,
   retryAfterS: number,
 ): void {
-  if (request.res.destroyed) return;
+  if (isClientGone(request.res)) return;
   if (!request.res.headersSent) request.res.setHeader('retry-after', String(retryAfterS));
   sendError(request.res, status, code, message, request.requestId);
   publishLocalAnswer(request.req, request.requestId, route.index, status, code);

@@ -12,7 +12,7 @@ import { decideRetry, type FailureCause } from './layers/retry.ts';
 import type { GateTicket } from './overload/concurrency-gate.ts';
 import { retryAfterMs } from '../core/retry-after.ts';
 import type { RequestBody } from './request-body.ts';
-import { sendError, sseErrorFrame } from './responses.ts';
+import { isClientGone, sendError, sseErrorFrame } from './responses.ts';
 import { EventStreamProgress } from './sse.ts';
 import {
   attemptFailure,
@@ -96,7 +96,7 @@ export class Exchange implements AttemptOwner {
     // Each clock read is a call into node; the steps of a request that happen at once share one.
     this.#route.budget.recordRequest(this.#startMs);
     // The client may have left while its body was being buffered; 'close' has fired already then.
-    if (this.#res.destroyed) return this.#finish(499, 'GW_CLIENT_CLOSED');
+    if (isClientGone(this.#res)) return this.#finish(499, 'GW_CLIENT_CLOSED');
     this.#watch(this.#startMs + this.#route.shortestTimeoutMs, this.#startMs);
     this.#res.on('close', this.#onClientClose);
     this.#nextAttemptSafely(this.#startMs);
@@ -255,7 +255,7 @@ export class Exchange implements AttemptOwner {
 
   onAttemptError(attempt: Attempt, error: Error): void {
     const latencyMs = this.#deps.clock.nowMs() - attempt.startedMs;
-    if (this.#res.destroyed && !this.#res.writableFinished) return this.#onClientClose();
+    if (isClientGone(this.#res) && !this.#res.writableFinished) return this.#onClientClose();
     // The client's chunked body outgrew max_body: its fault, so nothing counts against the endpoint.
     if (isBodyTooLarge(error)) return this.#refuseBody(attempt, error);
     if (this.#isCommitted) return this.#failMidStream(attempt, error, latencyMs);

@@ -1,6 +1,16 @@
 import type { ServerResponse } from 'node:http';
 import type { ErrorCode } from '../core/errors.ts';
 
+/**
+ * Whether the client's side of `res` is gone (it left, or its connection broke). node's HTTP/2 compatibility
+ * response has no `destroyed` (reading it gives undefined), so its stream is asked: `res.destroyed` alone
+ * never notices an HTTP/2 client that cancelled its stream.
+ */
+export function isClientGone(res: ServerResponse): boolean {
+  const { stream } = res as { stream?: { readonly destroyed: boolean } };
+  return stream === undefined ? res.destroyed : stream.destroyed;
+}
+
 /** Gateway-made errors reach clients as JSON with a stable code and the request id to quote in a report. */
 export function sendError(
   res: ServerResponse,

@@ -9,6 +9,8 @@ export interface BulwarkProcess {
   readonly child: ChildProcess;
   readonly gatewayUrl: string;
   readonly adminUrl: string;
+  /** The HTTPS listener's URL when the config has `listen.gateway_tls`. */
+  readonly gatewayTlsUrl: string | undefined;
   /** Everything the process wrote to stderr so far. */
   stderr(): string;
   exited(): Promise<number | null>;
@@ -21,12 +23,13 @@ export async function startBulwarkProcess(configFile: string): Promise<BulwarkPr
   });
   let stderr = '';
   const exit = once(child, 'exit').then(([code]) => code as number | null);
-  const started = new Promise<{ gatewayUrl: string; adminUrl: string }>((resolve, reject) => {
+  type Urls = { gatewayUrl: string; adminUrl: string; gatewayTlsUrl: string | undefined };
+  const started = new Promise<Urls>((resolve, reject) => {
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (text: string) => {
       stderr += text;
-      const match = /gateway (\S+), admin (\S+)/.exec(stderr);
-      if (match) resolve({ gatewayUrl: match[1]!, adminUrl: match[2]! });
+      const match = /gateway (\S+), admin (\S+?)(?:, gateway_tls (\S+))? \(config/.exec(stderr);
+      if (match) resolve({ gatewayUrl: match[1]!, adminUrl: match[2]!, gatewayTlsUrl: match[3] });
     });
     void exit.then((code) => reject(new Error(`bulwark exited with ${code} before listening: ${stderr}`)));
   });

@@ -20,8 +20,10 @@ export const startCommand: Command = {
         ? await startBulwarkCluster(config, { configPath: file, workers, notify: (line) => io.err(line) })
         : await startBulwark(config, { configPath: file });
     // stderr: stdout carries the JSON log lines, which stay machine-readable.
+    // With port 0 in the config this line is the only place the bound addresses show.
+    const tls = running.gatewayTlsUrl === undefined ? '' : `, gateway_tls ${running.gatewayTlsUrl}`;
     io.err(
-      `bulwark: gateway ${running.gatewayUrl}, admin ${running.adminUrl} (config ${file}); Ctrl-C stops\n`,
+      `bulwark: gateway ${running.gatewayUrl}, admin ${running.adminUrl}${tls} (config ${file}); Ctrl-C stops\n`,
     );
     const stopHangup = io.onHangup?.(() => {
       io.err('bulwark: SIGHUP, reloading the config\n');
