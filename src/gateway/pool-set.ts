@@ -93,7 +93,6 @@ export class PoolSet {
     }
     const endpoint = serving.pick(hint, tried, mode === 'panic');
     if (!endpoint) return undefined;
-    serving.recordAttempt();
     return { pool: serving, endpoint, mode };
   }
 
@@ -118,7 +117,6 @@ export class PoolSet {
       if (pool.readyEndpoints.some((endpoint) => !tried.has(endpoint))) {
         const endpoint = pool.pick(hint, tried);
         if (!endpoint) return undefined;
-        pool.recordAttempt();
         return { pool, endpoint, mode: 'failover' };
       }
       name = pool.spec.failover;

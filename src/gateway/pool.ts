@@ -143,16 +143,16 @@ export class Pool {
     return (isPanic ? panic : ready).some((endpoint) => endpoint.inFlight < cap);
   }
 
-  /** An attempt is about to go to one of this pool's endpoints. */
-  recordAttempt(): void {
-    this.throttle?.recordRequest(this.#clock.nowMs());
-  }
-
   recordOutcome(endpoint: Endpoint, outcome: Outcome): void {
     this.#detector.recordOutcome(endpoint, outcome);
-    // SRE "accepts": the upstream took the request and answered; overload answers and failures do not count.
-    if (this.throttle && outcome.kind !== 'timeout' && isAccepted(outcome))
-      this.throttle.recordAccept(this.#clock.nowMs());
+    if (!this.throttle) return;
+    // SRE requests and accepts, counted together once the attempt's outcome is known: a request still in
+    // flight (a long stream) or one its client abandoned says nothing about the upstream, and counted
+    // before its answer it made a healthy pool look as if it refused (7 of 10 concurrent slow requests).
+    // Accepts are answers other than 429/503; failures and timeouts are requests the upstream did not take.
+    const nowMs = this.#clock.nowMs();
+    this.throttle.recordRequest(nowMs);
+    if (outcome.kind !== 'timeout' && isAccepted(outcome)) this.throttle.recordAccept(nowMs);
   }
 
   /**

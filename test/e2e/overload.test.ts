@@ -383,4 +383,30 @@ describe('upstream back-pressure', () => {
     for (let i = 0; i < 20; i++) expect((await send(gateway.url, {}, '/critical')).status).toBe(503);
     expect(drowning.served() - before).toBe(20);
   });
+
+  it('never throttles a healthy pool: not slow requests in flight, nor streams their clients leave', async () => {
+    const healthy = await countingUpstream((req, res) => {
+      if (req.url !== '/events') return void setTimeout(() => res.end('ok'), 300);
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: first\n\n');
+    });
+    gateway = await startTestGateway({
+      pools: { api: { endpoints: [{ url: healthy.url }], upstream_throttle: { k: 2 } } },
+      routes: [{ pool: 'api' }],
+    });
+    // Ten slow requests at once on a fresh start: none has been answered when the last is admitted.
+    const slow = await Promise.all(Array.from({ length: 10 }, () => send(gateway!.url)));
+    expect(slow.map((a) => a.status)).toEqual(Array.from({ length: 10 }, () => 200));
+    // Clients that read an event and leave, as SSE clients stop: their upstream said yes.
+    for (let i = 0; i < 5; i++) {
+      const controller = new AbortController();
+      const res = await fetch(`${gateway.url}/events`, { signal: controller.signal });
+      const reader = res.body!.getReader();
+      await reader.read();
+      controller.abort();
+    }
+    const after = await Promise.all(Array.from({ length: 10 }, () => send(gateway!.url)));
+    expect(after.map((a) => a.status)).toEqual(Array.from({ length: 10 }, () => 200));
+    expect(overload()?.throttleProbability ?? 0).toBe(0);
+  });
 });

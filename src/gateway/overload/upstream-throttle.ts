@@ -5,8 +5,8 @@ const slotCount = 60;
 /**
  * Google SRE client-side adaptive throttling for one pool: when upstreams keep refusing (429/503) or failing
  * to answer, reject locally with P = max(0, (requests − k·accepts) / (requests + 1)) over the last window.
- * Requests count when attempted, including those rejected here, so the ratio keeps tracking the upstream;
- * accepts count only real answers. Counters live in 60 slots of window/60 each, so memory is fixed.
+ * Requests count when their outcome is known (answered, failed or timed out), and those rejected here when
+ * rejected, so the ratio keeps tracking the upstream; accepts count only real answers. Counters live in 60 slots of window/60 each, so memory is fixed.
  */
 export class UpstreamThrottle {
   readonly #k: number;
