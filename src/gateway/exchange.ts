@@ -125,6 +125,7 @@ export class Exchange implements AttemptOwner {
     this.#attempts += 1;
     this.#tried?.add(endpoint);
     endpoint.inFlight += 1;
+    this.#ticket?.dispatched();
     const isBodyStreamed = this.#body.kind === 'stream';
     const attempt = new Attempt(this, endpoint, pool.name, this.#route.attemptDeps, nowMs, isBodyStreamed);
     this.#current = attempt;

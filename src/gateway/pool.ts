@@ -135,12 +135,14 @@ export class Pool {
     return this.#balancer.pick(untried.length > 0 ? untried : eligible, hint);
   }
 
-  /** Whether some endpoint the pool would serve from is below `endpoint_max_in_flight`. */
-  hasEndpointRoom(isPanic = false): boolean {
+  /** Free places below `endpoint_max_in_flight` on the endpoints the pool would serve from; Infinity uncapped. */
+  endpointRoom(isPanic = false): number {
     const cap = this.spec.endpointMaxInFlight;
-    if (cap === undefined) return true;
+    if (cap === undefined) return Number.POSITIVE_INFINITY;
     const { ready, panic } = this.#current();
-    return (isPanic ? panic : ready).some((endpoint) => endpoint.inFlight < cap);
+    let room = 0;
+    for (const endpoint of isPanic ? panic : ready) room += Math.max(0, cap - endpoint.inFlight);
+    return room;
   }
 
   recordOutcome(endpoint: Endpoint, outcome: Outcome): void {

@@ -100,6 +100,7 @@ export class UpgradeExchange {
     this.#attempts += 1;
     this.#tried.add(endpoint);
     endpoint.inFlight += 1;
+    this.#init.ticket?.dispatched();
     const attempt: UpgradeAttempt = {
       endpoint,
       poolName: pool.name,

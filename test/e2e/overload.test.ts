@@ -256,6 +256,38 @@ describe('concurrency limit and queue', () => {
     expect((await Promise.all([...first, third])).map((x) => x.status)).toEqual([200, 200, 200]);
   });
 
+  it('queues requests with bodies too: admission keeps a place for a body still arriving', async () => {
+    const slow = await countingUpstream((req, res) => {
+      req.resume();
+      req.on('end', () => setTimeout(() => res.end('ok'), 100));
+    });
+    const other = await countingUpstream((req, res) => {
+      req.resume();
+      req.on('end', () => setTimeout(() => res.end('ok'), 100));
+    });
+    gateway = await startTestGateway({
+      pools: {
+        api: {
+          endpoints: [{ url: slow.url }, { url: other.url }],
+          endpoint_max_in_flight: 1,
+          queue: { max: 20, timeout: '10s' },
+        },
+      },
+      routes: [{ pool: 'api' }],
+    });
+    // Each body is read before the request takes an endpoint: until then the endpoints look free.
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        request(gateway!.url, { method: 'POST', body: `payload ${i}` }).then(async (res) => {
+          await res.body.dump();
+          return res.statusCode;
+        }),
+      ),
+    );
+    expect(answers).toEqual(Array.from({ length: 12 }, () => 200));
+    expect(slow.served() + other.served()).toBe(12);
+  });
+
   it('frees the slot of a client that leaves while queued or while in flight', async () => {
     const upstream = await heldUpstream();
     gateway = await startTestGateway({

@@ -271,3 +271,37 @@ describe('ConcurrencyGate', () => {
     expect(admitted).toEqual(['b', 'c']);
   });
 });
+
+describe('room outside the gate (endpoint caps)', () => {
+  it('tells the room test how many admitted requests no endpoint holds yet, until dispatched or released', () => {
+    const clock = new FakeClock(0);
+    const endpointRoom = 2;
+    const seen: number[] = [];
+    const gate = new ConcurrencyGate(
+      { limit: Number.POSITIVE_INFINITY },
+      { maxLength: 10, timeoutMs: 1_000 },
+      {
+        clock,
+        hasRoom: (pending) => {
+          seen.push(pending);
+          return endpointRoom > pending;
+        },
+      },
+    );
+    const waiter: GateWaiter = { admit: () => undefined, refuse: () => undefined };
+    const first = gate.enter('default', waiter);
+    const second = gate.enter('default', waiter);
+    // Two admitted with bodies still arriving: the endpoints' two free places are spoken for.
+    expect(gate.enter('default', waiter)).toBeInstanceOf(QueuedEntry);
+    expect(seen).toEqual([0, 1, 2]);
+    if (!(first instanceof GateTicket) || !(second instanceof GateTicket)) throw new Error('not admitted');
+    // The first reaches its endpoint (whose own count holds it now); the second's client leaves.
+    first.dispatched();
+    first.dispatched();
+    second.release();
+    // Nothing is pending any more, so the waiter goes: the first and the third are in flight.
+    expect(seen.at(-1)).toBe(0);
+    expect(gate.inFlight).toBe(2);
+    expect(gate.queued).toBe(0);
+  });
+});

@@ -23,6 +23,8 @@ export class GateTicket {
   readonly admittedMs: number;
   readonly #gate: ConcurrencyGate;
   #isReleased = false;
+  /** Admitted, and not at an endpoint yet (a body still arriving): a place the endpoints' room must keep. */
+  #isPending = true;
 
   constructor(gate: ConcurrencyGate, admittedMs: number) {
     this.#gate = gate;
@@ -35,11 +37,18 @@ export class GateTicket {
     this.#gate.sample(nowMs - this.admittedMs, nowMs);
   }
 
+  /** The request's first attempt took an endpoint: from now on the endpoint's in-flight count holds it. */
+  dispatched(): void {
+    if (!this.#isPending || this.#isReleased) return;
+    this.#isPending = false;
+    this.#gate.dispatched();
+  }
+
   /** Idempotent: the response's 'close' and an early refusal may both call it. */
   readonly release = (): void => {
     if (this.#isReleased) return;
     this.#isReleased = true;
-    this.#gate.leave();
+    this.#gate.leave(this.#isPending);
   };
 }
 
@@ -81,12 +90,16 @@ export class ConcurrencyGate {
   readonly #limit: ConcurrencyLimit;
   readonly #queue: QueueSpec;
   readonly #clock: Clock;
-  /** Extra room test, e.g. "some endpoint is below its own cap"; re-checked on `pump`. */
-  readonly #hasRoom: () => boolean;
+  /**
+   * Extra room test, e.g. "the endpoints have room below their own caps"; re-checked on `pump`. `pending`
+   * counts requests admitted that no endpoint holds yet (their bodies still arriving): room they will take.
+   */
+  readonly #hasRoom: (pending: number) => boolean;
   /** One FIFO per class; entries leave lazily (timed out or abandoned ones are skipped). */
   readonly #classes: Entry[][] = [[], [], []];
   readonly #heads = [0, 0, 0];
   #inFlight = 0;
+  #pending = 0;
   #queued = 0;
   /** CoDel's interval (see above): when the current one began, and how long the queue was busy in it. */
   #intervalStartMs: number;
@@ -101,7 +114,7 @@ export class ConcurrencyGate {
   constructor(
     limit: ConcurrencyLimit,
     queue: QueueSpec,
-    deps: { readonly clock: Clock; readonly hasRoom?: (() => boolean) | undefined },
+    deps: { readonly clock: Clock; readonly hasRoom?: ((pending: number) => boolean) | undefined },
   ) {
     this.#limit = limit;
     this.#queue = queue;
@@ -174,9 +187,15 @@ export class ConcurrencyGate {
   }
 
   /** @internal GateTicket.release */
-  leave(): void {
+  leave(wasPending: boolean): void {
     this.#inFlight -= 1;
+    if (wasPending) this.#pending -= 1;
     this.pump();
+  }
+
+  /** @internal GateTicket.dispatched */
+  dispatched(): void {
+    this.#pending -= 1;
   }
 
   /** @internal GateTicket.responded */
@@ -232,11 +251,12 @@ export class ConcurrencyGate {
   }
 
   #isRoom(): boolean {
-    return this.#inFlight < this.#limit.limit && this.#hasRoom();
+    return this.#inFlight < this.#limit.limit && this.#hasRoom(this.#pending);
   }
 
   #admit(): GateTicket {
     this.#inFlight += 1;
+    this.#pending += 1;
     return new GateTicket(this, this.#clock.nowMs());
   }
 

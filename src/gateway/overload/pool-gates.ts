@@ -32,13 +32,14 @@ export function buildGates(
     const limit: ConcurrencyLimit = adaptive ?? {
       limit: concurrency?.kind === 'fixed' ? concurrency.maxInFlight : Number.POSITIVE_INFINITY,
     };
-    // Per-endpoint caps: room exists while some endpoint the pool serves from (or fails over to) has some.
+    // Per-endpoint caps: room exists while the endpoints the pool serves from (or fails over to) have more
+    // free places than the requests admitted and not at an endpoint yet will take.
     const hasRoom =
       endpointMaxInFlight === undefined
         ? undefined
-        : () => {
+        : (pending: number) => {
             const serving = pools.resolution(name);
-            return serving === undefined || serving.pool.hasEndpointRoom(serving.mode === 'panic');
+            return serving === undefined || serving.pool.endpointRoom(serving.mode === 'panic') > pending;
           };
     const gate = new ConcurrencyGate(limit, poolSpec.queue, { clock: deps.clock, hasRoom });
     gates.set(name, { gate, hasPoolLimit: concurrency !== undefined, adaptive });
