@@ -169,5 +169,5 @@ function refuse(
   if (isClientGone(request.res)) return;
   if (!request.res.headersSent) request.res.setHeader('retry-after', String(retryAfterS));
   sendError(request.res, status, code, message, request.requestId);
-  publishLocalAnswer(request.req, request.requestId, route.index, status, code);
+  publishLocalAnswer(request.req, request.requestId, route.index, status, code, route.pool);
 }

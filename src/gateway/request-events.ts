@@ -68,6 +68,8 @@ export function publishLocalAnswer(
   route: number,
   status: number,
   errorCode: ErrorCode,
+  /** The route's pool, when the answer is about it (an overload refusal): per-pool dashboards count it. */
+  pool = '',
 ): void {
   if (!requestChannel.hasSubscribers) return;
   const event: RequestEvent = {
@@ -75,7 +77,7 @@ export function publishLocalAnswer(
     method: req?.method ?? '',
     path: req?.url ?? '',
     route,
-    pool: '',
+    pool,
     endpoint: '',
     status,
     durationMs: 0,

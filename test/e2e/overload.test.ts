@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
+import { channelNames, type RequestEvent } from '../../src/core/events.ts';
+import { captureChannel } from '../support/pool-fixtures.ts';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway-harness.ts';
 import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
 
@@ -95,8 +97,17 @@ describe('rate limits', () => {
     });
     const alice = { 'x-api-key': 'sk-alice-secret' };
     const answers = [];
+    const finished = captureChannel<RequestEvent>(channelNames.request);
     for (let i = 0; i < 4; i++) answers.push(await send(gateway.url, alice));
+    finished.stop();
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429]);
+    // The refusal is the pool's too: per-pool dashboards of bulwark_gateway_requests_total count it.
+    expect(finished.events.map((e) => [e.status, e.pool])).toEqual([
+      [200, 'api'],
+      [200, 'api'],
+      [200, 'api'],
+      [429, 'api'],
+    ]);
     expect(answers[0]!.headers['ratelimit-policy']).toBe('"header:x-api-key";q=3;w=180, "ip";q=100;w=3600');
     expect(answers.map((a) => a.headers['ratelimit'])).toEqual([
       '"header:x-api-key";r=2;t=60, "ip";r=99;t=36',
