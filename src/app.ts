@@ -66,9 +66,16 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
   const reloader = new Reloader(options.configPath, {
     load: () => loadConfigFile(options.configPath ?? ''),
     async apply(next) {
-      // Control plane first: a store that cannot open refuses the reload before the gateway swaps.
-      await controlPlane.apply(next);
-      await dataPlane.swapTo(next, (gateway) => {
+      // What can fail in the data plane (an address, a certificate) fails before the control plane changes;
+      // the gateway swaps only once the control plane took the config too (a store may not open).
+      const swap = await dataPlane.prepare(next);
+      try {
+        await controlPlane.apply(next);
+      } catch (error) {
+        await swap.abort();
+        throw error;
+      }
+      swap.commit((gateway) => {
         const { dropped } = endpointOverrides.applyTo(gateway);
         if (dropped.length > 0)
           logger.warn(
@@ -142,12 +149,14 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
       // Readiness fails first, so an outer balancer stops sending before the listener goes.
       isReady = false;
       stopWatching();
-      const { cutOff } = await dataPlane.stop();
+      // A reload under way finishes first (it is short: it never waits for connections); queued ones are skipped.
+      await reloader.close();
+      const drained = await dataPlane.stop();
       await controlPlane.stop();
       await admin.close();
       metrics.close();
       unsubscribeLogs();
-      logger.info({ event: 'stopped', cutOff }, 'bulwark stopped');
+      logger.info({ event: 'stopped', ...drained }, 'bulwark stopped');
     },
   };
 }

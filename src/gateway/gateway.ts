@@ -138,9 +138,16 @@ export class Gateway {
 
   /**
    * Stops keep-alive on every response not yet started, so clients reconnect elsewhere, and resolves when
-   * every open request has finished or `timeoutMs` has passed (then remaining ones are cut off).
+   * every open request has finished or `timeoutMs` has passed (then remaining ones are cut off). WebSockets
+   * are closed then: they never end on their own, so on a stop waiting for them would only hold it until the
+   * deadline. The old config of a reload passes `waitForWebSockets`: its WebSockets keep working until they
+   * close or the deadline comes (nginx's old workers do the same), so a reload does not drop every client.
+   * `cutOff` counts the requests cut, `webSocketsClosed` the WebSockets.
    */
-  async drain(timeoutMs: number): Promise<{ readonly cutOff: number }> {
+  async drain(
+    timeoutMs: number,
+    { waitForWebSockets = false }: { readonly waitForWebSockets?: boolean } = {},
+  ): Promise<{ readonly cutOff: number; readonly webSocketsClosed: number }> {
     this.#isDraining = true;
     this.#openResponses.forEach((res) => {
       if (!res.headersSent) res.shouldKeepAlive = false;
@@ -149,16 +156,16 @@ export class Gateway {
       this.#openResponses.size === 0
         ? Promise.resolve()
         : new Promise<void>((resolve) => (this.#onIdle = resolve));
-    // WebSockets drain like requests (nginx's old workers do the same): they get the same deadline.
-    const everythingDone = Promise.all([requestsDone, this.#webSockets.allClosed()]);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-    await Promise.race([everythingDone, deadline]);
+    const done = waitForWebSockets ? Promise.all([requestsDone, this.#webSockets.allClosed()]) : requestsDone;
+    await Promise.race([done, deadline]);
     clearTimeout(timer);
-    const cutOff = this.#openResponses.size + this.openUpgrades;
+    const cutOff = this.#openResponses.size;
+    const webSocketsClosed = this.openUpgrades;
     this.#openResponses.forEach((res) => res.destroy());
     this.closeUpgrades();
-    return { cutOff };
+    return { cutOff, webSocketsClosed };
   }
 
   /** Endpoint health verdicts of a previous snapshot, for endpoints that still exist: a reload must not flap. */
@@ -327,7 +334,7 @@ export class Gateway {
     });
   };
 
-  /** Upgraded (WebSocket) connections open now; they outlive any request, so a drain waits for them too. */
+  /** Upgraded (WebSocket) connections open now; they outlive any request, so a drain closes them. */
   get openUpgrades(): number {
     return this.#webSockets.openCount;
   }

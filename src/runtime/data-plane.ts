@@ -8,7 +8,8 @@ import { startTlsServer } from '../gateway/tls-server.ts';
 import { proxyWebSockets } from '../gateway/websocket.ts';
 import type { Logger } from '../observability/index.ts';
 import { GatewayHost } from './gateway-host.ts';
-import { Listeners } from './listeners.ts';
+import { Listeners, type ListenerChange } from './listeners.ts';
+import { ServedListener } from './served-listener.ts';
 import { TlsListener } from './tls-listener.ts';
 
 export interface DataPlaneOptions {
@@ -21,6 +22,14 @@ export interface DataPlaneOptions {
   readonly rateLimitStore?: RateLimitStore | undefined;
 }
 
+/** A swap whose every step that can fail is done: listeners bound, certificates read, the new graph built. */
+export interface PreparedSwap {
+  /** Makes the new graph live; `prepare` runs on it just before (e.g. applying pushed health). Cannot fail. */
+  commit(prepare?: (gateway: Gateway) => void): void;
+  /** Drops the new graph and the listeners it bound; what is live never changed. */
+  abort(): Promise<void>;
+}
+
 /**
  * The gateway side of one process: the live snapshot and the listeners that feed it, swapped whole on
  * reload. A cluster worker is exactly this; the single process adds the admin listener and reloader.
@@ -31,7 +40,12 @@ export class DataPlane {
   readonly #tlsListener: TlsListener;
   readonly #options: DataPlaneOptions;
   readonly #gatewayDeps: GatewayDeps;
+  /** Old graphs and listeners a reload replaced, finishing in the background (each within its drain_timeout). */
+  readonly #retiring = new Set<Promise<void>>();
+  /** Old graphs of recent reloads, whose WebSockets a stop closes at once rather than at their deadline. */
+  readonly #retiringGateways = new Set<Gateway>();
   #live: Config;
+  #isStopping = false;
 
   constructor(config: Config, options: DataPlaneOptions) {
     this.#options = options;
@@ -47,17 +61,20 @@ export class DataPlane {
     this.#host = new GatewayHost(new Gateway(config, this.#gatewayDeps));
     const handleUpgrade: Gateway['handleUpgrade'] = (req, socket, head) =>
       this.#host.current.handleUpgrade(req, socket, head);
+    const { limits } = config;
     this.#listeners = new Listeners((address) =>
-      startHttpServer(address, this.#host.handle, config.limits).then((running) => {
-        proxyWebSockets(running.server, handleUpgrade, config.limits.maxHeaders);
+      ServedListener.open(async (handle) => {
+        const running = await startHttpServer(address, handle, limits);
+        proxyWebSockets(running.server, handleUpgrade, limits.maxHeaders);
         return running;
-      }),
+      }, this.#host.handle),
     );
     this.#tlsListener = new TlsListener((address, pair) =>
-      startTlsServer(address, pair, this.#host.handle, config.limits).then((running) => {
-        proxyWebSockets(running.server, handleUpgrade, config.limits.maxHeaders);
+      ServedListener.open(async (handle) => {
+        const running = await startTlsServer(address, pair, handle, limits);
+        proxyWebSockets(running.server, handleUpgrade, limits.maxHeaders);
         return running;
-      }),
+      }, this.#host.handle),
     );
   }
 
@@ -76,55 +93,112 @@ export class DataPlane {
   async start(): Promise<void> {
     this.#host.current.start({ activeHealthChecks: this.#options.activeHealthChecks });
     try {
-      await this.#listeners.sync([this.#live.listen.gateway]);
-      await this.#tlsListener.sync(this.#live.listen.gatewayTls);
+      for (const change of await this.#prepareListeners(this.#live)) change.commit();
     } catch (error) {
-      await Promise.all([this.#host.current.stop(), this.#listeners.closeAll().closed]);
+      await this.#host.current.stop();
       throw error;
     }
   }
 
   /**
-   * Builds the new graph, carries health and slow-start ramps over, opens changed listeners, swaps, and
-   * drains the old graph in the background. Throws with the old graph still live when that is impossible.
-   * `prepare` runs on the new gateway before it goes live (e.g. applying pushed health).
+   * Builds the new graph and binds changed listeners, but changes nothing live: the caller commits, e.g.
+   * once the control plane accepted the same config, or aborts. Throws, having changed nothing, when a
+   * certificate or an address is unusable.
    */
-  async swapTo(next: Config, prepare: (gateway: Gateway) => void = () => undefined): Promise<void> {
+  async prepare(next: Config): Promise<PreparedSwap> {
+    if (this.#isStopping) throw new Error('the gateway is stopping');
     const gateway = new Gateway(next, this.#gatewayDeps);
     gateway.inheritHealthFrom(this.#host.current);
     gateway.start({ activeHealthChecks: this.#options.activeHealthChecks });
-    try {
-      await this.#listeners.sync([next.listen.gateway]);
-      await this.#tlsListener.sync(next.listen.gatewayTls);
-    } catch (error) {
+    const changes = await this.#prepareListeners(next).catch(async (error: unknown) => {
       await gateway.stop();
       throw error;
-    }
-    // As app.ts: no await from here to the swap, so nothing changes the old gateway after it was copied.
-    gateway.continueFrom(this.#host.current);
-    prepare(gateway);
-    const previous = this.#host.swap(gateway);
-    this.#live = next;
-    // The old graph finishes its requests in the background; the new one already takes all new ones.
-    void previous
-      .drain(next.gateway.drainTimeoutMs)
-      .then(() => previous.stop())
-      .catch((error: unknown) =>
-        this.#options.logger.error({ event: 'drain-failed', err: error }, 'old config did not stop cleanly'),
-      );
+    });
+    return {
+      commit: (prepare = () => undefined) => {
+        // Synchronous up to the swap, so nothing changes the old gateway after it was copied.
+        gateway.continueFrom(this.#host.current);
+        prepare(gateway);
+        const previous = this.#host.swap(gateway);
+        this.#live = next;
+        this.#retire(
+          previous,
+          changes.flatMap((change) => change.commit()),
+          next.gateway.drainTimeoutMs,
+        );
+      },
+      abort: async () => {
+        await Promise.all(changes.map((change) => change.abort()));
+        await gateway.stop();
+      },
+    };
+  }
+
+  /** prepare and commit in one: what a cluster worker does with the config its primary accepted. */
+  async swapTo(next: Config, prepare: (gateway: Gateway) => void = () => undefined): Promise<void> {
+    (await this.prepare(next)).commit(prepare);
   }
 
   /** The single-process drain: stop accepting, finish open requests within drain_timeout, cut the rest. */
-  async stop(): Promise<{ readonly cutOff: number }> {
-    const listening = this.#listeners.closeAll();
-    const tlsListening = this.#tlsListener.closeAll();
-    const { cutOff } = await this.#host.current.drain(this.#live.gateway.drainTimeoutMs);
-    // An upgraded (WebSocket) connection holds its listener open, and closeAllConnections skips it.
-    this.#host.current.closeUpgrades();
-    listening.cutOff();
-    tlsListening.cutOff();
-    await Promise.all([listening.closed, tlsListening.closed]);
+  async stop(): Promise<{ readonly cutOff: number; readonly webSocketsClosed: number }> {
+    this.#isStopping = true;
+    const listeners = [...this.#listeners.takeAll(), ...this.#tlsListener.takeAll()];
+    const closed = Promise.all(listeners.map((listener) => listener.close()));
+    // A graph replaced by a recent reload may still be finishing requests on the same listeners, and holding
+    // WebSockets until its deadline: on a stop they close as the current graph's do.
+    for (const old of this.#retiringGateways) old.closeUpgrades();
+    const [drained] = await Promise.all([
+      this.#host.current.drain(this.#live.gateway.drainTimeoutMs),
+      ...this.#retiring,
+    ]);
+    for (const listener of listeners) listener.cutOff();
+    await closed;
     await this.#host.current.stop();
-    return { cutOff };
+    return drained;
   }
+
+  /** TLS first: its certificate files are read and checked before any address is bound. */
+  async #prepareListeners(config: Config): Promise<ListenerChange[]> {
+    const tls = await this.#tlsListener.prepare(config.listen.gatewayTls);
+    const plain = await this.#listeners.prepare([config.listen.gateway]).catch(async (error: unknown) => {
+      await tls.abort();
+      throw error;
+    });
+    return [tls, plain];
+  }
+
+  /**
+   * The old graph finishes its requests and the listeners no longer wanted finish their connections, in the
+   * background and within `timeoutMs`; new requests already go to the new graph. What is left is cut then.
+   */
+  #retire(previous: Gateway, listeners: readonly ServedListener[], timeoutMs: number): void {
+    this.#retiringGateways.add(previous);
+    const graphDone = previous.drain(timeoutMs, { waitForWebSockets: true }).then(() => {
+      // Keep-alive connections whose response began before the swap are idle now.
+      for (const listener of listeners) listener.closeIdle();
+      return previous.stop();
+    });
+    const done = Promise.all([graphDone, closeWithin(listeners, timeoutMs)])
+      .then(() => undefined)
+      .catch((error: unknown) =>
+        this.#options.logger.error({ event: 'drain-failed', err: error }, 'old config did not stop cleanly'),
+      )
+      .finally(() => {
+        this.#retiring.delete(done);
+        this.#retiringGateways.delete(previous);
+      });
+    this.#retiring.add(done);
+  }
+}
+
+/** Closes `listeners`, letting their connections finish for up to `timeoutMs`, then cutting the rest. */
+async function closeWithin(listeners: readonly ServedListener[], timeoutMs: number): Promise<void> {
+  if (listeners.length === 0) return;
+  const closed = Promise.all(listeners.map((listener) => listener.close()));
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+  await Promise.race([closed, deadline]);
+  clearTimeout(timer);
+  for (const listener of listeners) listener.cutOff();
+  await closed;
 }

@@ -1,16 +1,28 @@
-import type { ListenAddress, RunningServer } from '../gateway/server.ts';
+import type { ListenAddress } from '../gateway/server.ts';
+import { closeNow, type ServedListener } from './served-listener.ts';
 
 const keyOf = (address: ListenAddress): string => `${address.host}:${address.port}`;
 
 /**
- * The gateway's listening sockets, keyed by address. A reload keeps a listener whose address did not
- * change (so no connection is refused), opens new addresses before it closes the ones no longer wanted.
+ * A listener change prepared for a start or a reload. Everything that can fail (binding, reading
+ * certificates) happened while preparing it, so committing cannot fail and aborting leaves things as they were.
+ */
+export interface ListenerChange {
+  /** Makes the change live; returns the listeners no longer wanted, still open, for the caller to close. */
+  commit(): ServedListener[];
+  /** Closes what the preparation opened; the live listeners stay as they were. */
+  abort(): Promise<void>;
+}
+
+/**
+ * The gateway's plain listening sockets, keyed by address. A reload keeps a listener whose address did not
+ * change (so no connection is refused) and binds new addresses before the old ones are given up.
  */
 export class Listeners {
-  readonly #open = new Map<string, RunningServer>();
-  readonly #start: (address: ListenAddress) => Promise<RunningServer>;
+  readonly #open = new Map<string, ServedListener>();
+  readonly #start: (address: ListenAddress) => Promise<ServedListener>;
 
-  constructor(start: (address: ListenAddress) => Promise<RunningServer>) {
+  constructor(start: (address: ListenAddress) => Promise<ServedListener>) {
     this.#start = start;
   }
 
@@ -18,33 +30,34 @@ export class Listeners {
     return [...this.#open.values()].map((listener) => listener.url);
   }
 
-  /** Opens what is missing first; only when every new address is bound are the unwanted ones closed. */
-  async sync(wanted: readonly ListenAddress[]): Promise<void> {
-    const wantedKeys = new Set(wanted.map(keyOf));
-    const opened: [string, RunningServer][] = [];
+  /** Binds every wanted address not open yet; if one cannot be bound, those bound so far are closed. */
+  async prepare(wanted: readonly ListenAddress[]): Promise<ListenerChange> {
+    const opened = new Map<string, ServedListener>();
     try {
       for (const address of wanted) {
-        if (this.#open.has(keyOf(address))) continue;
-        opened.push([keyOf(address), await this.#start(address)]);
+        const key = keyOf(address);
+        if (!this.#open.has(key) && !opened.has(key)) opened.set(key, await this.#start(address));
       }
     } catch (error) {
-      await Promise.all(opened.map(([, listener]) => listener.close()));
+      await closeNow([...opened.values()]);
       throw error;
     }
-    for (const [key, listener] of opened) this.#open.set(key, listener);
-    const unwanted = [...this.#open].filter(([key]) => !wantedKeys.has(key));
-    for (const [key] of unwanted) this.#open.delete(key);
-    await Promise.all(unwanted.map(([, listener]) => listener.close()));
+    const wantedKeys = new Set(wanted.map(keyOf));
+    return {
+      commit: () => {
+        const unwanted = [...this.#open].filter(([key]) => !wantedKeys.has(key));
+        for (const [key] of unwanted) this.#open.delete(key);
+        for (const [key, listener] of opened) this.#open.set(key, listener);
+        return unwanted.map(([, listener]) => listener);
+      },
+      abort: () => closeNow([...opened.values()]),
+    };
   }
 
-  /**
-   * Stops accepting on every listener; idle keep-alive sockets close now, busy ones when their request ends.
-   * Resolves when every connection is gone; `cutOff()` ends the stragglers.
-   */
-  closeAll(): { readonly closed: Promise<void>; cutOff(): void } {
+  /** Hands every listener over to the caller (the stop), which closes them. */
+  takeAll(): ServedListener[] {
     const listeners = [...this.#open.values()];
     this.#open.clear();
-    const closed = Promise.all(listeners.map((listener) => listener.close())).then(() => undefined);
-    return { closed, cutOff: () => listeners.forEach((listener) => listener.server.closeAllConnections()) };
+    return listeners;
   }
 }

@@ -13,6 +13,8 @@ export interface ConfigStatus {
 export type ReloadOutcome =
   { readonly ok: true; readonly generation: number } | { readonly ok: false; readonly error: string };
 
+const skipped: ReloadOutcome = { ok: false, error: 'skipped: the process is stopping' };
+
 export interface ReloadSteps {
   readonly load: () => Promise<Config>;
   /** Builds and switches to the new graph; throws, leaving the old one live, when that is impossible. */
@@ -22,13 +24,15 @@ export interface ReloadSteps {
 
 /**
  * Runs reloads one at a time (a burst of SIGHUPs and file events must not build graphs in parallel) and
- * remembers the outcome. A failed reload changes nothing: the running config stays.
+ * remembers the outcome. A failed reload changes nothing: the running config stays. Once closed (the
+ * process is stopping) reloads still queued are skipped, so none builds a graph after the stop.
  */
 export class Reloader {
   readonly #steps: ReloadSteps;
   readonly #file: string | undefined;
   #status: ConfigStatus;
   #queue: Promise<unknown> = Promise.resolve();
+  #isClosed = false;
 
   constructor(file: string | undefined, steps: ReloadSteps) {
     this.#file = file;
@@ -41,9 +45,15 @@ export class Reloader {
   }
 
   reload(): Promise<ReloadOutcome> {
-    const run = this.#queue.then(() => this.#reloadOnce());
+    const run = this.#queue.then(() => (this.#isClosed ? skipped : this.#reloadOnce()));
     this.#queue = run;
     return run;
+  }
+
+  /** Skips every reload not yet begun; resolves when the one under way, if any, has finished. */
+  async close(): Promise<void> {
+    this.#isClosed = true;
+    await this.#queue;
   }
 
   async #reloadOnce(): Promise<ReloadOutcome> {

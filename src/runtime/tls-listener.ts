@@ -3,6 +3,8 @@ import { createSecureContext } from 'node:tls';
 import { ConfigError } from '../config/config-error.ts';
 import type { ListenAddress } from '../gateway/server.ts';
 import type { CertificatePair, RunningTlsServer } from '../gateway/tls-server.ts';
+import type { ListenerChange } from './listeners.ts';
+import { closeNow, type ServedListener } from './served-listener.ts';
 
 /** `config.listen.gatewayTls`: where to listen and the PEM files to serve. */
 export interface TlsListenConfig {
@@ -11,7 +13,14 @@ export interface TlsListenConfig {
   readonly key: string;
 }
 
+const nothingToUndo = (): Promise<void> => Promise.resolve();
+
 const keyOf = (address: ListenAddress): string => `${address.host}:${address.port}`;
+
+interface RunningTls {
+  readonly key: string;
+  readonly listener: ServedListener<RunningTlsServer>;
+}
 
 /**
  * The optional TLS listener across reloads: opened, moved, re-certified or closed to match the config.
@@ -19,36 +28,51 @@ const keyOf = (address: ListenAddress): string => `${address.host}:${address.por
  * changes; on an unchanged address only the secure context is swapped and no connection is dropped.
  */
 export class TlsListener {
-  readonly #start: (address: ListenAddress, pair: CertificatePair) => Promise<RunningTlsServer>;
-  #running: { readonly key: string; readonly server: RunningTlsServer } | undefined;
+  readonly #start: (
+    address: ListenAddress,
+    pair: CertificatePair,
+  ) => Promise<ServedListener<RunningTlsServer>>;
+  #running: RunningTls | undefined;
 
-  constructor(start: (address: ListenAddress, pair: CertificatePair) => Promise<RunningTlsServer>) {
+  constructor(
+    start: (address: ListenAddress, pair: CertificatePair) => Promise<ServedListener<RunningTlsServer>>,
+  ) {
     this.#start = start;
   }
 
   get url(): string | undefined {
-    return this.#running?.server.url;
+    return this.#running?.listener.url;
   }
 
-  async sync(wanted: TlsListenConfig | undefined): Promise<void> {
+  /** Reads and checks the certificate pair, then binds a new address; nothing live changes until commit. */
+  async prepare(wanted: TlsListenConfig | undefined): Promise<ListenerChange> {
     const previous = this.#running;
-    if (!wanted) {
-      this.#running = undefined;
-      return previous?.server.close();
-    }
+    const retired = previous ? [previous.listener] : [];
+    if (!wanted) return { commit: () => this.#replace(undefined, retired), abort: nothingToUndo };
     const pair = await readCertificatePair(wanted);
     const key = keyOf(wanted.address);
-    if (previous?.key === key) return previous.server.setCertificate(pair);
-    // A new address opens before the old one closes, as for the plain listeners.
-    this.#running = { key, server: await this.#start(wanted.address, pair) };
-    await previous?.server.close();
+    if (previous?.key === key) {
+      const commit = (): ServedListener[] => {
+        previous.listener.started.setCertificate(pair);
+        return [];
+      };
+      return { commit, abort: nothingToUndo };
+    }
+    const listener = await this.#start(wanted.address, pair);
+    return {
+      commit: () => this.#replace({ key, listener }, retired),
+      abort: () => closeNow([listener]),
+    };
   }
 
-  /** Same contract as Listeners.closeAll: stop accepting now, `cutOff()` ends the stragglers. */
-  closeAll(): { readonly closed: Promise<void>; cutOff(): void } {
-    const running = this.#running?.server;
-    this.#running = undefined;
-    return { closed: running?.close() ?? Promise.resolve(), cutOff: () => running?.closeAllConnections() };
+  /** Hands the listener over to the caller (the stop), which closes it. */
+  takeAll(): ServedListener[] {
+    return this.#replace(undefined, this.#running ? [this.#running.listener] : []);
+  }
+
+  #replace(next: RunningTls | undefined, retired: ServedListener[]): ServedListener[] {
+    this.#running = next;
+    return retired;
   }
 }
 

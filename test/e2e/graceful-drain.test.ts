@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -7,8 +8,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startBulwarkProcess } from '../support/bulwark-process.ts';
 import { eventually } from '../support/gateway-harness.ts';
 import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
+import { within } from '../support/within.ts';
+import { startWebSocketEcho, type WebSocketEcho } from '../support/ws-echo.ts';
 
-const upstreams: TestUpstream[] = [];
+const upstreams: (TestUpstream | WebSocketEcho)[] = [];
 afterAll(async () => Promise.all(upstreams.map((u) => u.close())));
 
 const requestCount = 200;
@@ -81,4 +84,51 @@ describe('SIGTERM drains before exiting', () => {
     expect(await bulwark.exited()).toBe(0);
     await client.close();
   }, 60_000);
+
+  it('closes open WebSockets once the other requests are done, well before drain_timeout', async () => {
+    const held: ServerResponse[] = [];
+    const [upstream, echo] = [
+      await startTestUpstream((_req, res) => held.push(res)),
+      await startWebSocketEcho(),
+    ];
+    upstreams.push(upstream, echo);
+    const dir = await mkdtemp(join(tmpdir(), 'bulwark-drain-ws-'));
+    const configFile = join(dir, 'bulwark.yaml');
+    await writeFile(
+      configFile,
+      [
+        'listen: { gateway: 127.0.0.1:0, admin: 127.0.0.1:0 }',
+        'logging: { level: warn }',
+        'gateway: { drain_timeout: 20s }',
+        `pools: { api: { endpoints: [{ url: "${upstream.url}" }] }, ws: { endpoints: [{ url: "${echo.url}" }] } }`,
+        'routes: [{ match: { path_prefix: /ws }, pool: ws }, { pool: api }]',
+      ].join('\n'),
+    );
+    const bulwark = await startBulwarkProcess(configFile);
+    try {
+      const socket = new WebSocket(`${bulwark.gatewayUrl.replace('http:', 'ws:')}/ws`);
+      const echoed: unknown[] = [];
+      socket.addEventListener('message', (event: MessageEvent) => echoed.push(event.data));
+      await once(socket, 'open');
+      const closed = once(socket, 'close');
+      const pending = request(`${bulwark.gatewayUrl}/slow`).then((res) => res.body.text());
+      await eventually(() => held.length === 1, 5_000, 'the request to reach the upstream');
+
+      bulwark.child.kill('SIGTERM');
+      await eventually(
+        async () => (await request(`${bulwark.adminUrl}/readyz`)).statusCode === 503,
+        5_000,
+        'readyz 503',
+      );
+      // While a request is still draining, the WebSocket keeps working.
+      socket.send('still here');
+      await eventually(() => echoed.includes('still here'), 5_000, 'an echo during the drain');
+      held[0]!.end('done');
+      expect(await pending).toBe('done');
+      await within(closed, 5_000, 'the WebSocket to close');
+      expect(await within(bulwark.exited(), 5_000, 'the exit')).toBe(0);
+    } finally {
+      bulwark.child.kill('SIGKILL');
+    }
+  }, 30_000);
 });

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configSchema, type ConfigInput } from '../../src/config/index.ts';
@@ -343,12 +343,12 @@ async function deadUrl(): Promise<string> {
 }
 
 describe('WebSocket drain', () => {
-  it('keeps open WebSockets working, refuses new upgrades with 503, and ends when they close', async () => {
+  it("keeps an old config's WebSockets working through a reload's drain, and ends when they close", async () => {
     const upstream = await echo();
     const url = await startGateway(onePool([upstream.url]));
     const { socket, messages } = await connect(url);
     let isDrained = false;
-    const draining = gateway!.drain(30_000).then((result) => {
+    const draining = gateway!.drain(30_000, { waitForWebSockets: true }).then((result) => {
       isDrained = true;
       return result;
     });
@@ -357,6 +357,33 @@ describe('WebSocket drain', () => {
     expect(isDrained).toBe(false);
     expect((await rawUpgrade(url, '/')).status).toBe(503);
     socket.close(1000);
-    expect(await draining).toEqual({ cutOff: 0 });
+    expect(await draining).toEqual({ cutOff: 0, webSocketsClosed: 0 });
+  });
+
+  it('keeps WebSockets working while requests drain, refuses new upgrades with 503, then closes them', async () => {
+    const upstream = await echo();
+    let held: ServerResponse | undefined;
+    const slow = await startTestUpstream((_req, res) => (held = res));
+    try {
+      const url = await startGateway({
+        pools: { ws: { endpoints: [{ url: upstream.url }] }, slow: { endpoints: [{ url: slow.url }] } },
+        routes: [{ match: { path_prefix: '/slow' }, pool: 'slow' }, { pool: 'ws' }],
+      });
+      const { socket, messages } = await connect(url);
+      const closed = once(socket, 'close');
+      const pending = fetch(`${url.replace('ws:', 'http:')}/slow`);
+      await eventually(() => held !== undefined, 5_000, 'the request to reach the upstream');
+      const draining = gateway!.drain(30_000);
+      socket.send('still here');
+      await eventually(() => messages.includes('still here'), 5_000, 'an echo during the drain');
+      expect((await rawUpgrade(url, '/')).status).toBe(503);
+      held!.end('done');
+      expect(await (await pending).text()).toBe('done');
+      // The last request is done: the WebSocket is closed then, not held until the 30 s deadline.
+      expect(await draining).toEqual({ cutOff: 0, webSocketsClosed: 1 });
+      await closed;
+    } finally {
+      await slow.close();
+    }
   });
 });

@@ -1,11 +1,15 @@
+import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBulwarkProcess, type BulwarkProcess } from '../support/bulwark-process.ts';
 import { eventually } from '../support/gateway-harness.ts';
-import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
+import { startTestUpstream } from '../support/test-upstream.ts';
+import { within } from '../support/within.ts';
+import { startWebSocketEcho } from '../support/ws-echo.ts';
 
 interface Named {
   readonly url: string;
@@ -13,7 +17,7 @@ interface Named {
   isHealthy: boolean;
 }
 
-const upstreams: TestUpstream[] = [];
+const upstreams: { close(): Promise<void> }[] = [];
 const adminToken = 'workers-test-token-0123456789';
 
 async function namedUpstream(name: string): Promise<Named> {
@@ -271,3 +275,60 @@ describe('gateway.workers: 2', () => {
     expect(pids.filter(isAlive)).toEqual([]);
   });
 });
+
+describe('gateway.workers: 2, a reload that moves the port', () => {
+  afterAll(async () => Promise.all(upstreams.splice(0).map((u) => u.close())));
+
+  it('completes in every worker while a WebSocket is open on the old port', async () => {
+    const [a, b, echo] = [await namedUpstream('a'), await namedUpstream('b'), await startWebSocketEcho()];
+    upstreams.push(echo);
+    const text = (endpoint: Named, port: number): string =>
+      [
+        'gateway: { workers: 2, drain_timeout: 20s }',
+        `listen: { gateway: 127.0.0.1:${port}, admin: 127.0.0.1:0 }`,
+        'logging: { level: silent }',
+        `pools: { api: { endpoints: [{ url: "${endpoint.url}" }] }, ws: { endpoints: [{ url: "${echo.url}" }] } }`,
+        'routes: [{ match: { path_prefix: /ws }, pool: ws }, { pool: api }]',
+      ].join('\n');
+    const file = join(await mkdtemp(join(tmpdir(), 'bulwark-workers-move-')), 'bulwark.yaml');
+    await writeFile(file, text(a, 0));
+    const bulwark = await startBulwarkProcess(file);
+    try {
+      const socket = new WebSocket(`${bulwark.gatewayUrl.replace('http:', 'ws:')}/ws`);
+      await once(socket, 'open');
+      const closed = once(socket, 'close');
+      const port = await freePort();
+      await writeFile(file, text(b, port));
+      // A worker that waited for the WebSocket would not answer, and the primary would report it after 15 s.
+      await eventually(
+        async () => {
+          const status = (await (await fetch(`${bulwark.adminUrl}/api/v1/config/status`)).json()) as {
+            generation: number;
+          };
+          return status.generation === 2;
+        },
+        5_000,
+        'the reload',
+      );
+      expect((await sendFresh(`http://127.0.0.1:${port}`, 20)).filter((s) => s !== 200)).toEqual([]);
+      expect(a.served).toBe(0);
+      // The old config keeps its WebSocket working until drain_timeout; a stop closes it without waiting.
+      const echoed = once(socket, 'message');
+      socket.send('still here');
+      expect(String(((await within(echoed, 5_000, 'an echo')) as [MessageEvent])[0].data)).toBe('still here');
+      bulwark.child.kill('SIGTERM');
+      expect(await within(bulwark.exited(), 5_000, 'the exit')).toBe(0);
+      await within(closed, 5_000, 'the old WebSocket to close');
+    } finally {
+      bulwark.child.kill('SIGKILL');
+    }
+  }, 30_000);
+});
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}

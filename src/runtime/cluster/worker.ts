@@ -50,6 +50,8 @@ export function runWorker(channel: WorkerChannel, exit: (code: number) => void):
 
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      // A swap under way finishes first (it never waits for connections); queued ones see `stopping` and skip.
+      await swapping;
       const { cutOff } = plane ? await plane.stop() : { cutOff: 0 };
       metrics?.close();
       channel.send({ type: 'stopped', cutOff }, () => exit(0));
@@ -67,9 +69,10 @@ export function runWorker(channel: WorkerChannel, exit: (code: number) => void):
         const { reloadId, snapshot } = message;
         if (!plane || stopping) return channel.send({ type: 'reloaded', reloadId, error: 'not running' });
         const live = plane;
-        const swap = swapping.then(() =>
-          live.swapTo(message.config, (gateway) => applySnapshot(gateway, snapshot)),
-        );
+        const swap = swapping.then(() => {
+          if (stopping) throw new Error('not running');
+          return live.swapTo(message.config, (gateway) => applySnapshot(gateway, snapshot));
+        });
         swapping = swap.catch(() => undefined);
         return swap.then(
           () => channel.send({ type: 'reloaded', reloadId }),
