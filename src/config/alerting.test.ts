@@ -51,12 +51,11 @@ function issuesOf(lines: string[]) {
 describe('alerting config', () => {
   it('reads the contract into a routing tree, pool rules and notifiers', () => {
     const { alerting } = parse(contract);
-    expect(
-      alerting.root.children.map((r) => ({ id: r.id, receivers: r.receivers, continue: r.continue })),
-    ).toEqual([
-      { id: expect.stringMatching(/^r[0-9a-f]{12}$/), receivers: ['oncall', 'team-chat'], continue: true },
-      { id: expect.stringMatching(/^r[0-9a-f]{12}$/), receivers: ['team-chat'], continue: false },
+    expect(alerting.root.children.map((r) => ({ receivers: r.receivers, continue: r.continue }))).toEqual([
+      { receivers: ['oncall', 'team-chat'], continue: true },
+      { receivers: ['team-chat'], continue: false },
     ]);
+    for (const route of alerting.root.children) expect(route.id).toMatch(/^r[0-9a-f]{12}$/);
     expect(alerting.root.children[0]).toMatchObject({
       groupBy: ['component'],
       groupWaitMs: 10_000,
