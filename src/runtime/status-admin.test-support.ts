@@ -6,7 +6,7 @@ import { createLogger } from '../observability/index.ts';
 import type { MonitorState } from '../status/component-status.ts';
 import { adminJson, type AdminJson } from '../../test/support/admin-json.ts';
 import { FakeClock } from '../../test/support/fake-clock.ts';
-import { harnessConfig } from './status-host.test-support.ts';
+import { harnessConfig, quietStatusDeps } from './status-host.test-support.ts';
 import type { StatusHost } from './status-host.ts';
 import { StatusSupervisor } from './status-supervisor.ts';
 
@@ -44,16 +44,7 @@ export async function startStatusAdmin(
   });
   const clock = new FakeClock(startMs);
   const monitorStates = new Map<string, MonitorState>();
-  const supervisor = new StatusSupervisor(logger, {
-    clock,
-    monitorState: (id) => monitorStates.get(id),
-    monitorHistory: () => Promise.resolve(undefined),
-    setMonitorMaintenance: () => undefined,
-    pools: () => [],
-    drain: () => undefined,
-    alertSink: () => undefined,
-    outbox: () => undefined,
-  });
+  const supervisor = new StatusSupervisor(logger, quietStatusDeps(clock, monitorStates));
   await supervisor.apply(harnessConfig(dir, yaml));
   const host = supervisor.host;
   if (!host) throw new Error('the status page did not start');

@@ -23,6 +23,20 @@ export interface StatusHostHarness {
 }
 
 /** The config of a harness: `yaml` after `listen`, `data_dir`, `pools` and `routes`, which it supplies. */
+/** What a status host needs from the rest of Bulwark, with monitor states set by the test and nothing else. */
+export function quietStatusDeps(clock: FakeClock, monitorStates: ReadonlyMap<string, MonitorState>) {
+  return {
+    clock,
+    monitorState: (id: string) => monitorStates.get(id),
+    monitorHistory: () => Promise.resolve(undefined),
+    setMonitorMaintenance: () => undefined,
+    pools: () => [],
+    drain: () => undefined,
+    alertSink: () => undefined,
+    outbox: () => undefined,
+  };
+}
+
 export function harnessConfig(dir: string, yaml: readonly string[]): Config {
   return parseConfigText(
     [
@@ -43,14 +57,7 @@ export async function startStatusHost(yaml: readonly string[], startMs: number):
   const start = () =>
     StatusHost.start(config, {
       logger: createLogger({ level: 'silent' }),
-      clock,
-      monitorState: (id) => monitorStates.get(id),
-      monitorHistory: () => Promise.resolve(undefined),
-      setMonitorMaintenance: () => undefined,
-      pools: () => [],
-      drain: () => undefined,
-      alertSink: () => undefined,
-      outbox: () => undefined,
+      ...quietStatusDeps(clock, monitorStates),
     });
   let host = await start();
   const settle = async () => {

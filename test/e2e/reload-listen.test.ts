@@ -12,6 +12,7 @@ import { makeSelfSignedCertificate, type SelfSignedCertificate } from '../suppor
 import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
 import { within } from '../support/within.ts';
 import { startWebSocketEcho, type WebSocketEcho } from '../support/ws-echo.ts';
+import { freePort } from '../support/free-port.ts';
 
 // Reloads that move `listen.gateway`: the swap never waits for connections on the old address, and a
 // reload that fails (an address in use, a bad certificate) changes nothing, listeners and monitors included.
@@ -42,15 +43,6 @@ async function wsEcho(): Promise<WebSocketEcho> {
   const echo = await startWebSocketEcho();
   closers.push(() => echo.close());
   return echo;
-}
-
-/** A port free now: bound and released. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 async function squat(): Promise<{ server: Server; port: number }> {

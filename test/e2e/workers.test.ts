@@ -1,6 +1,5 @@
 import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, request } from 'undici';
@@ -10,6 +9,7 @@ import { eventually } from '../support/gateway-harness.ts';
 import { startTestUpstream } from '../support/test-upstream.ts';
 import { within } from '../support/within.ts';
 import { startWebSocketEcho } from '../support/ws-echo.ts';
+import { freePort } from '../support/free-port.ts';
 
 interface Named {
   readonly url: string;
@@ -324,11 +324,3 @@ describe('gateway.workers: 2, a reload that moves the port', () => {
     }
   }, 30_000);
 });
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
