@@ -85,7 +85,7 @@ export function notificationOf(
 }
 
 /** Labels every alert of the list shares with the same value (Alertmanager's commonLabels). */
-export function commonOf(maps: readonly Labels[]): Labels {
+function commonOf(maps: readonly Labels[]): Labels {
   const [first, ...rest] = maps;
   if (!first) return {};
   const common: Record<string, string> = {};
@@ -98,7 +98,7 @@ export function commonOf(maps: readonly Labels[]): Labels {
 const severityRank: Readonly<Record<string, number>> = { critical: 3, error: 2, warning: 1, info: 0 };
 
 /** The most severe `severity` label among the alerts (`critical` > `error` > `warning` > `info`). */
-export function highestSeverity(alerts: readonly Alert[]): string {
+function highestSeverity(alerts: readonly Alert[]): string {
   let best = 'info';
   for (const alert of alerts) {
     const severity = alert.labels['severity'] ?? 'info';

@@ -1,11 +1,9 @@
 import { once } from 'node:events';
-import { mkdtemp, writeFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startBulwarkProcess } from '../support/bulwark-process.ts';
+import { writeTempConfig } from '../support/config-file.ts';
 import { eventually } from '../support/gateway-harness.ts';
 import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
 import { within } from '../support/within.ts';
@@ -30,10 +28,7 @@ describe('SIGTERM drains before exiting', () => {
       } else held.push(res);
     });
     upstreams.push(upstream);
-    const dir = await mkdtemp(join(tmpdir(), 'bulwark-drain-'));
-    const configFile = join(dir, 'bulwark.yaml');
-    await writeFile(
-      configFile,
+    const { file: configFile } = await writeTempConfig('bulwark-drain-', () =>
       [
         'listen: { gateway: 127.0.0.1:0, admin: 127.0.0.1:0 }',
         'logging: { level: warn }',
@@ -92,10 +87,7 @@ describe('SIGTERM drains before exiting', () => {
       await startWebSocketEcho(),
     ];
     upstreams.push(upstream, echo);
-    const dir = await mkdtemp(join(tmpdir(), 'bulwark-drain-ws-'));
-    const configFile = join(dir, 'bulwark.yaml');
-    await writeFile(
-      configFile,
+    const { file: configFile } = await writeTempConfig('bulwark-drain-ws-', () =>
       [
         'listen: { gateway: 127.0.0.1:0, admin: 127.0.0.1:0 }',
         'logging: { level: warn }',

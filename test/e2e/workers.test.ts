@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Client, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBulwarkProcess, type BulwarkProcess } from '../support/bulwark-process.ts';
+import { writeTempConfig } from '../support/config-file.ts';
 import { eventually } from '../support/gateway-harness.ts';
 import { startTestUpstream } from '../support/test-upstream.ts';
 import { within } from '../support/within.ts';
@@ -290,8 +291,7 @@ describe('gateway.workers: 2, a reload that moves the port', () => {
         `pools: { api: { endpoints: [{ url: "${endpoint.url}" }] }, ws: { endpoints: [{ url: "${echo.url}" }] } }`,
         'routes: [{ match: { path_prefix: /ws }, pool: ws }, { pool: api }]',
       ].join('\n');
-    const file = join(await mkdtemp(join(tmpdir(), 'bulwark-workers-move-')), 'bulwark.yaml');
-    await writeFile(file, text(a, 0));
+    const { file } = await writeTempConfig('bulwark-workers-move-', () => text(a, 0));
     const bulwark = await startBulwarkProcess(file);
     try {
       const socket = new WebSocket(`${bulwark.gatewayUrl.replace('http:', 'ws:')}/ws`);
