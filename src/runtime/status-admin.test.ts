@@ -146,4 +146,35 @@ describe('the status admin API: what a write answers', () => {
     expect(ms(first?.display_at)).toBe(ms(published.body.created_at));
     expect(ms(published.body.started_at)).toBe(startMs);
   });
+
+  it('keeps a draft\'s "next update in 30m" thirty minutes from publishing, and a promise still ahead as written', async () => {
+    const h = await started();
+    h.monitorStates.set('api-check', 'down');
+    h.host.monitorChanged();
+    const alert = firingAlert(
+      { alertname: 'monitor-down', monitor: 'api-check', severity: 'critical', source: 'monitor' },
+      { summary: 'API check is down' },
+      h.clock.nowMs(),
+    );
+    h.host.alertChanged(alert);
+    await h.host.serially(() => Promise.resolve());
+    const [draft] = h.host.book.incidents();
+    if (!draft) throw new Error('no draft');
+    const laterIso = new Date(startMs + 3 * 60 * minuteMs).toISOString();
+    await h.admin('PATCH', `/api/v1/incidents/${draft.id}`, {
+      incident: { body: 'Looking', next_update_by: '30m' },
+    });
+    await h.admin('PATCH', `/api/v1/incidents/${draft.id}`, {
+      incident: { body: 'Found it', next_update_by: laterIso },
+    });
+
+    h.clock.advance(60 * minuteMs);
+    expect((await h.admin('POST', `/api/v1/incidents/${draft.id}/publish`)).status).toBe(200);
+    const published = h.host.book.incidents().find((i) => i.id === draft.id);
+    expect(published?.updates.map((u) => u.nextUpdateByMs)).toEqual([
+      startMs + 3 * 60 * minuteMs,
+      startMs + 90 * minuteMs,
+      null,
+    ]);
+  });
 });

@@ -207,13 +207,22 @@ function monitoringAtAfter(current: Incident, status: IncidentStatus, nowMs: num
 /**
  * A draft goes public: it appears on the page, the API and the feeds, and subscribers hear of it. Readers
  * first see it now, so it and the updates written while it was a draft are dated now (created_at is never
- * after its updates, as on Statuspage); started_at keeps when the outage began.
+ * after its updates, as on Statuspage); started_at keeps when the outage began. A "next update by" that
+ * has passed while it was a draft keeps its interval from now: readers never see a promise already broken.
  */
 export async function publishIncident(deps: StatusDeps, id: string): Promise<Incident> {
   const current = findIncident(deps, id);
   if (!current.isDraft) return current;
   const nowMs = deps.nowMs();
-  const updates = current.updates.map((u) => ({ ...u, createdAtMs: nowMs, displayAtMs: nowMs }));
+  const updates = current.updates.map((u) => ({
+    ...u,
+    createdAtMs: nowMs,
+    displayAtMs: nowMs,
+    nextUpdateByMs:
+      u.nextUpdateByMs === null || u.nextUpdateByMs > nowMs
+        ? u.nextUpdateByMs
+        : nowMs + (u.nextUpdateByMs - u.createdAtMs),
+  }));
   const published = { ...current, isDraft: false, createdAtMs: nowMs, updatedAtMs: nowMs, updates };
   await deps.book.putIncident(published);
   await deps.onChange({ kind: 'incident', incident: published, update: published.updates[0], isNew: true });
