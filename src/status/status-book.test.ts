@@ -8,7 +8,7 @@ import { sampleIncident, sampleMaintenance } from './status-store.contract.ts';
 
 const t0 = 1_700_000_000_000;
 
-describe('StatusBook.changedAtMs: when the public page last changed', () => {
+describe('StatusBook: when the public page last changed, and what a restart loads', () => {
   let dir: string;
   let handle: SqliteHandle;
   const load = () => StatusBook.load(new SqliteStatusStore(handle.db));
@@ -68,5 +68,23 @@ describe('StatusBook.changedAtMs: when the public page last changed', () => {
     await book.putIncident(sampleIncident('b', { updatedAtMs: t0 + 20 }));
     await book.deleteIncident('b', t0 + 60);
     expect((await load()).changedAtMs()).toBe(t0 + 60);
+  });
+
+  it("finishes a cancelled occurrence's removal that a stop interrupted after the skip was recorded", async () => {
+    const store = new SqliteStatusStore(handle.db);
+    const occurrence = sampleMaintenance('weekly-1', { seriesId: 'weekly' });
+    await store.putMaintenance(occurrence);
+    await store.putMaintenance(
+      sampleMaintenance('weekly-2', { seriesId: 'weekly', scheduledForMs: t0 + 9e8 }),
+    );
+    await store.putSkippedOccurrence({
+      seriesId: 'weekly',
+      startMs: occurrence.scheduledForMs,
+      skippedAtMs: t0,
+    });
+
+    const book = await load();
+    expect(book.maintenances().map((m) => m.id)).toEqual(['weekly-2']);
+    expect((await store.maintenances()).map((m) => m.id)).toEqual(['weekly-2']);
   });
 });

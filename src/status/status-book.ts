@@ -22,8 +22,13 @@ export class StatusBook {
   static async load(store: StatusStore): Promise<StatusBook> {
     const book = new StatusBook(store);
     for (const i of await store.incidents()) book.#incidents.set(i.id, i);
-    for (const m of await store.maintenances()) book.#maintenances.set(m.id, m);
     for (const o of await store.skippedOccurrences()) book.#skipped.add(occurrenceKey(o.seriesId, o.startMs));
+    for (const m of await store.maintenances()) {
+      // skipOccurrence records the skip, then deletes: a stop between the two left a cancelled occurrence.
+      if (m.status === 'scheduled' && m.seriesId !== null && book.isSkipped(m.seriesId, m.scheduledForMs))
+        await store.deleteMaintenance(m.id);
+      else book.#maintenances.set(m.id, m);
+    }
     for (const r of await store.componentRecords()) book.#records.set(r.id, r);
     for (const s of await store.subscribers()) book.#subscribers.set(s.id, s);
     const published = [...book.#incidents.values()].filter((i) => !i.isDraft);
