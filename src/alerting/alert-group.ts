@@ -18,6 +18,7 @@ export class AlertGroup {
   readonly key: string;
   readonly route: RouteNode;
   readonly labels: Labels;
+  /** By episode: an alert that resolves and fires again holds both until its resolution is reported. */
   readonly alerts = new Map<string, Alert>();
   /** Cancels the pending group_wait or group_interval timer. */
   cancelTimer: () => void = () => undefined;
@@ -25,8 +26,6 @@ export class AlertGroup {
   nextFlushAtMs: number | undefined;
   /** Flushes of one group run one after another, never interleaved. */
   pending: Promise<void> = Promise.resolve();
-  /** Episodes of firing alerts that were muted at the last flush: one unmuted since is told again. */
-  mutedAtLastFlush: ReadonlySet<string> = new Set();
   /** Episodes resolved for the receivers told they fire only (resolveUnreported): muted for the rest. */
   readonly toldOnly = new Set<string>();
 
@@ -38,10 +37,10 @@ export class AlertGroup {
 
   /** Drops the resolved alerts a flush has just reported. */
   forgetReported(reported: ReadonlySet<string>): void {
-    for (const [fingerprint, alert] of this.alerts) {
-      if (alert.status !== 'resolved' || !reported.has(episodeOf(alert))) continue;
-      this.alerts.delete(fingerprint);
-      this.toldOnly.delete(episodeOf(alert));
+    for (const [episode, alert] of this.alerts) {
+      if (alert.status !== 'resolved' || !reported.has(episode)) continue;
+      this.alerts.delete(episode);
+      this.toldOnly.delete(episode);
     }
   }
 }

@@ -41,8 +41,10 @@ function logEntry(groupKey: string, overrides: Partial<NotificationLogEntry> = {
   return {
     receiver: 'team-chat',
     groupKey,
-    firingFingerprints: ['aaaa', 'bbbb'],
+    firingFingerprints: ['aaaa@1', 'bbbb@2'],
     resolvedFingerprints: [],
+    firingAlerts: [],
+    mutedFingerprints: [],
     atMs: t0,
     ...overrides,
   };
@@ -240,7 +242,7 @@ export function describeAlertStore(
         await store.putNotificationLog(logEntry('g1', { receiver: 'pager', atMs: t0 + 1 }));
         const resolved = logEntry('g1', {
           firingFingerprints: [],
-          resolvedFingerprints: ['aaaa'],
+          resolvedFingerprints: ['aaaa@1'],
           atMs: t0 + 2,
         });
         await store.putNotificationLog(resolved);
@@ -251,6 +253,23 @@ export function describeAlertStore(
           ['pager', t0 + 1],
           ['team-chat', t0 + 2],
         ]);
+      });
+
+      it('round-trips the told alerts with their labels and annotations, and which are muted', async () => {
+        const shown = firingAlert(
+          { alertname: 'monitor-down', monitor: 'api' },
+          { summary: 'API is down' },
+          t0,
+        );
+        const entry = logEntry('g1', {
+          firingFingerprints: [`${shown.fingerprint}@${t0}`, 'bbbb@2'],
+          firingAlerts: [shown],
+          mutedFingerprints: ['bbbb@2'],
+        });
+        await store.putNotificationLog(logEntry('g1'));
+        await store.putNotificationLog(entry);
+        expect(await store.notificationLog('team-chat', 'g1')).toStrictEqual(entry);
+        expect(await store.allNotificationLogs()).toStrictEqual([entry]);
       });
 
       it('prunes only fully resolved groups last notified before a time', async () => {

@@ -1,4 +1,4 @@
-import type { Labels } from './alert.ts';
+import type { Alert, Labels } from './alert.ts';
 import type { OutboxMessage } from './notification.ts';
 
 /**
@@ -55,8 +55,17 @@ export interface OutboxStore {
 export interface NotificationLogEntry {
   readonly receiver: string;
   readonly groupKey: string;
+  /** Episodes (`fingerprint@startsAtMs`) the receiver was told fire, the muted ones among them included. */
   readonly firingFingerprints: readonly string[];
   readonly resolvedFingerprints: readonly string[];
+  /**
+   * The alerts of firingFingerprints with their labels and annotations, so a resolution the pipeline infers
+   * after a restart says what the firing message said. Empty in entries logged before migration 0006.
+   */
+  readonly firingAlerts: readonly Alert[];
+  /** Episodes of firingFingerprints muted at the group's last flush: one unmuted since is told again. */
+  readonly mutedFingerprints: readonly string[];
+  /** When the receiver was last notified: repeat_interval counts from it; a muting change keeps it. */
   readonly atMs: number;
 }
 

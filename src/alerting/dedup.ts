@@ -52,44 +52,60 @@ export interface ReceiverView {
   readonly snapshot: GroupSnapshot;
   /** The log without the alerts unmuted since the last flush: those are told again. */
   readonly log: NotificationLogEntry | undefined;
+  /** Episodes the receiver was told fire that are muted now, for the log (mutedFingerprints). */
+  readonly muted: readonly string[];
 }
 
 /**
  * Muting (silence, inhibition, maintenance) hides an alert but does not change what the receiver knows: a
  * muted alert it was told fires stays in its log as firing, never reminds, and its resolution is still sent,
- * so an incident opened on the receiver's side is closed. Alertmanager drops such resolutions.
+ * so an incident opened on the receiver's side is closed. Alertmanager drops such resolutions. An alert it
+ * was told fires that is in no group now (after a start or a reload, until its source re-fires it or
+ * resolveUnreported resolves it) is held the same way, keeping whether it was muted.
  */
 export function receiverView(
   alerts: readonly Alert[],
-  muted: { readonly now: ReadonlySet<string>; readonly atLastFlush: ReadonlySet<string> },
   log: NotificationLogEntry | undefined,
-  isAcked: (episode: string) => boolean,
+  context: {
+    readonly mutedNow: ReadonlySet<string>;
+    /**
+     * Until resolveUnreported. After it, a told alert in no group is one whose resolution a receiver without
+     * send_resolved did not log; holding it would keep that log firing for good.
+     */
+    readonly holdsAbsent: boolean;
+    readonly isAcked: (episode: string) => boolean;
+  },
 ): ReceiverView {
+  const { mutedNow, isAcked } = context;
   const told = new Set(log?.firingFingerprints ?? []);
+  const mutedBefore = new Set(log?.mutedFingerprints ?? []);
+  const absent = new Set(context.holdsAbsent ? told : []);
   const firing: Alert[] = [];
   const resolved: Alert[] = [];
   const held: string[] = [];
   for (const alert of alerts) {
     const episode = episodeOf(alert);
-    const isMuted = muted.now.has(episode);
+    absent.delete(episode);
+    const isMuted = mutedNow.has(episode);
     if (alert.status === 'resolved') {
       if (!isMuted || told.has(episode)) resolved.push(alert);
     } else if (!isMuted) firing.push(alert);
     else if (told.has(episode)) held.push(episode);
   }
   const shown = firing.map(episodeOf);
-  const unmuted = new Set(shown.filter((episode) => told.has(episode) && muted.atLastFlush.has(episode)));
+  const unmuted = new Set(shown.filter((episode) => told.has(episode) && mutedBefore.has(episode)));
   return {
     firing,
     resolved,
     snapshot: {
-      firing: new Set([...shown, ...held]),
+      firing: new Set([...shown, ...held, ...absent]),
       resolved: new Set(resolved.map(episodeOf)),
-      acked: new Set([...shown.filter(isAcked), ...held]),
+      acked: new Set([...shown.filter(isAcked), ...held, ...absent]),
     },
     log:
       log && unmuted.size > 0
         ? { ...log, firingFingerprints: log.firingFingerprints.filter((e) => !unmuted.has(e)) }
         : log,
+    muted: [...held, ...[...absent].filter((episode) => mutedBefore.has(episode))],
   };
 }

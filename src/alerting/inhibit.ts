@@ -24,9 +24,10 @@ export const poolInhibitRule: InhibitRule = {
 
 /**
  * Whether `target` is muted by a firing source alert (Alertmanager's inhibitor): an alert matching both
- * sides of a rule cannot be inhibited by another that also matches both.
+ * sides of a rule cannot be inhibited by another that also matches both. `firing` is an array: each rule
+ * walks it again, and a Map's values() iterator walks once (later rules then saw no source at all).
  */
-export function isInhibited(target: Alert, firing: Iterable<Alert>, rules: readonly InhibitRule[]): boolean {
+export function isInhibited(target: Alert, firing: readonly Alert[], rules: readonly InhibitRule[]): boolean {
   for (const rule of rules) {
     if (!matchesAll(rule.targetMatchers, target.labels)) continue;
     const targetIsSource = matchesAll(rule.sourceMatchers, target.labels);

@@ -2,7 +2,16 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { firingAlert, type Labels } from './alert.ts';
 import type { NotificationLogEntry } from './alert-store.ts';
 import { Harnesses, minuteMs, monitorDown, secondMs, startMs } from '../../test/support/pipeline-harness.ts';
+import { poolInhibitRule, type InhibitRule } from './inhibit.ts';
+import { equalityMatchers } from './matchers.ts';
 import { resolutionBatchMs } from './pipeline.ts';
+
+// The example in docs/alerting.md: a critical alert mutes the warnings of its component.
+const criticalMutesWarning: InhibitRule = {
+  sourceMatchers: equalityMatchers({ severity: 'critical' }),
+  targetMatchers: equalityMatchers({ severity: 'warning' }),
+  equal: ['component'],
+};
 
 const harnesses = new Harnesses();
 afterEach(() => harnesses.closeAll());
@@ -74,6 +83,23 @@ describe('muting an alert the receiver was told about', () => {
     h.pipeline.resolve(alert.fingerprint, h.clock.nowMs());
     await h.advance(resolutionBatchMs);
     expect(await reasons(h)).toEqual(['first/firing', 'resolved/resolved']);
+  });
+
+  it('inhibits by a configured rule listed after the built-in pool rule', async () => {
+    const h = await harnesses.harness({ inhibitRules: [poolInhibitRule, criticalMutesWarning] });
+    h.pipeline.fire(monitorDown('db', startMs));
+    // A warning the built-in rule looks at first (it names a pool) but that no pool alert mutes.
+    const slow = firingAlert(
+      { alertname: 'monitor-degraded', monitor: 'api', pool: 'api', component: 'API', severity: 'warning' },
+      { summary: 'api is slow' },
+      startMs,
+    );
+    h.pipeline.fire(slow);
+    await h.advance(10 * secondMs);
+    expect((await h.queued('chat')).map((n) => n.alerts.map((a) => a.labels['monitor']))).toEqual([['db']]);
+    expect(h.pipeline.firing().find((f) => f.alert.fingerprint === slow.fingerprint)?.suppression).toEqual({
+      by: 'inhibition',
+    });
   });
 
   it('tells nothing of an alert muted all along, even when it resolves', async () => {

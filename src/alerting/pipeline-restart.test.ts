@@ -9,6 +9,10 @@ import {
   secondMs,
   startMs,
 } from '../../test/support/pipeline-harness.ts';
+import { defaultMessage } from './notifiers/message.ts';
+import { opsgenieCloseBody } from './notifiers/opsgenie.ts';
+import { pagerdutyEvent } from './notifiers/pagerduty.ts';
+import { slackPayload } from './notifiers/slack.ts';
 import { resolutionBatchMs } from './pipeline.ts';
 import { MonitorAlerts, type MonitorSignal } from './sources/monitor-alerts.ts';
 import { PoolRules, type PoolSample } from './sources/pool-rules.ts';
@@ -120,8 +124,57 @@ describe('after a restart', () => {
     expect(sent.map((n) => n.reason)).toEqual(['first', 'state-change']);
     expect(sent[1]?.alerts.map((a) => `${a.labels['monitor'] ?? ''} ${a.status}`)).toEqual([
       'api firing',
-      ' resolved',
+      'login resolved',
     ]);
+  });
+
+  it('resolves an unreported alert with the labels, annotations and start its firing message had', async () => {
+    const { before, after } = await restartable();
+    before.pipeline.fire(monitorDown('api', startMs));
+    before.pipeline.fire(monitorDown('login', startMs + secondMs));
+    await before.advance(10 * secondMs);
+    await before.stop();
+    const h = await after();
+    h.pipeline.fire(monitorDown('api', startMs));
+    await h.advance(minuteMs);
+    h.pipeline.resolveUnreported();
+    await h.advance(resolutionBatchMs);
+    for (const receiver of ['oncall', 'chat']) {
+      const [firing, resolved] = await h.queued(receiver);
+      const told = firing?.alerts.find((a) => a.labels['monitor'] === 'login');
+      expect(resolved?.alerts.find((a) => a.status === 'resolved')).toStrictEqual({
+        ...told,
+        status: 'resolved',
+        endsAtMs: startMs + 10 * secondMs + minuteMs,
+      });
+      const slack = JSON.stringify(
+        slackPayload(resolved!, { type: 'slack', webhook_url: 'https://hooks.example' }),
+      );
+      expect(slack).toContain('login is down: resolved after 1m 9s');
+    }
+  });
+
+  it('closes the incident its trigger opened, naming the alerts, when a whole group was not reported again', async () => {
+    const { before, after } = await restartable();
+    new PoolRules(before.pipeline, [poolDown]).observe(reading(0), before.clock.nowMs());
+    await before.advance(10 * secondMs);
+    await before.stop();
+    const h = await after();
+    h.pipeline.resolveUnreported();
+    await h.advance(resolutionBatchMs);
+    const [firing, resolved] = await h.queued('oncall');
+    expect(resolved?.commonLabels).toStrictEqual(firing?.commonLabels);
+    expect(resolved?.commonAnnotations).toStrictEqual(firing?.commonAnnotations);
+    const pagerduty = { type: 'pagerduty', routing_key: 'key', url: 'https://events.example' } as const;
+    expect(pagerdutyEvent(resolved!, pagerduty)).toStrictEqual({
+      routing_key: 'key',
+      dedup_key: pagerdutyEvent(firing!, pagerduty)['dedup_key'],
+      event_action: 'resolve',
+    });
+    expect(defaultMessage(resolved!).lines).toEqual([
+      'pool api: 0% of endpoints healthy (rule: healthy_share < 50%): resolved after 10s (since 2026-11-21T09:00:00Z)',
+    ]);
+    expect(opsgenieCloseBody(resolved!)).toMatchObject({ note: 'RESOLVED: API' });
   });
 });
 

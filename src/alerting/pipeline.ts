@@ -6,7 +6,15 @@ import { decide, receiverView } from './dedup.ts';
 import { isInhibited, type InhibitRule } from './inhibit.ts';
 import type { Notification } from './notification.ts';
 import { groupKeyOf, groupLabelsOf, matchRoutes, type RouteNode } from './route-tree.ts';
-import { labelsOfGroupKey, parseEpisode, routeOfGroupKey, toldByGroup, toldFiring } from './told-alerts.ts';
+import {
+  labelsOfGroupKey,
+  parseEpisode,
+  routeOfGroupKey,
+  toldAlerts,
+  toldByGroup,
+  toldFiring,
+  type ToldEpisode,
+} from './told-alerts.ts';
 
 /**
  * A resolution is sent this soon, not at the next group_interval tick; resolutions arriving meanwhile join
@@ -51,8 +59,12 @@ export class AlertPipeline {
   readonly #alerts = new Map<string, Alert>();
   readonly #groups = new Map<string, AlertGroup>();
   readonly #log = new Map<string, NotificationLogEntry>();
-  /** Since start: alerts receivers were told fire (fingerprint → episode start) that no source re-fired yet. */
-  readonly #toldAtStart = new Map<string, number>();
+  /**
+   * Since start: alerts receivers were told fire that no source re-fired yet. Until resolveUnreported they
+   * count as firing: they still inhibit, and receivers' logs keep them.
+   */
+  readonly #toldAtStart = new Map<string, ToldEpisode>();
+  #awaitsSources = true;
   #isStopped = false;
 
   constructor(deps: PipelineDeps) {
@@ -67,8 +79,7 @@ export class AlertPipeline {
     const configured = [...this.#log.values()].filter(
       (e) => this.#deps.sendsResolved(e.receiver) !== undefined,
     );
-    for (const [fingerprint, startsAtMs] of toldFiring(configured))
-      this.#toldAtStart.set(fingerprint, startsAtMs);
+    for (const [fingerprint, told] of toldFiring(configured)) this.#toldAtStart.set(fingerprint, told);
   }
 
   /**
@@ -80,12 +91,14 @@ export class AlertPipeline {
     if (this.#isStopped) return;
     const { fingerprint } = alert;
     const known = this.#alerts.get(fingerprint);
-    const startsAtMs = known?.startsAtMs ?? this.#toldAtStart.get(fingerprint) ?? alert.startsAtMs;
+    const startsAtMs =
+      known?.startsAtMs ?? this.#toldAtStart.get(fingerprint)?.startsAtMs ?? alert.startsAtMs;
     this.#toldAtStart.delete(fingerprint);
     const current = startsAtMs === alert.startsAtMs ? alert : { ...alert, startsAtMs };
+    const episode = episodeOf(current);
     this.#alerts.set(fingerprint, current);
     if (known) {
-      for (const group of this.#groupsOf(current)) group.alerts.set(fingerprint, current);
+      for (const group of this.#groupsOf(current)) group.alerts.set(episode, current);
       return;
     }
     for (const route of matchRoutes(this.#deps.root, current.labels)) {
@@ -97,7 +110,9 @@ export class AlertPipeline {
         this.#groups.set(key, group);
         this.#schedule(group, route.groupWaitMs);
       }
-      group.alerts.set(fingerprint, current);
+      // Keyed by episode: a resolution of this fingerprint not reported yet stays beside the new episode.
+      group.alerts.set(episode, current);
+      group.toldOnly.delete(episode);
     }
   }
 
@@ -109,7 +124,7 @@ export class AlertPipeline {
     const groups = this.#groupsOf(known);
     this.#alerts.delete(fingerprint);
     for (const group of groups) {
-      group.alerts.set(fingerprint, resolved);
+      group.alerts.set(episodeOf(known), resolved);
       this.#flushSoon(group);
     }
   }
@@ -123,12 +138,13 @@ export class AlertPipeline {
   resolveUnreported(): void {
     if (this.#isStopped) return;
     this.#toldAtStart.clear();
+    this.#awaitsSources = false;
     const nowMs = this.#deps.clock.nowMs();
     for (const [groupKey, entries] of toldByGroup(this.#log.values(), this.#deps.sendsResolved)) {
       const existing = this.#groups.get(groupKey);
-      const stale = [...new Set(entries.flatMap((e) => e.firingFingerprints))]
-        .map(parseEpisode)
-        .filter((e): e is NonNullable<typeof e> => e !== undefined && !existing?.alerts.has(e.fingerprint));
+      const stale = [...new Set(entries.flatMap((e) => e.firingFingerprints))].filter(
+        (episode) => parseEpisode(episode) !== undefined && !existing?.alerts.has(episode),
+      );
       if (stale.length === 0) continue;
       const receivers = entries.map((e) => e.receiver);
       const group =
@@ -139,29 +155,40 @@ export class AlertPipeline {
           labelsOfGroupKey(groupKey),
         );
       this.#groups.set(groupKey, group);
-      for (const { fingerprint, startsAtMs } of stale) {
-        const live = this.#alerts.get(fingerprint);
+      const shown = toldAlerts(entries);
+      for (const episode of stale) {
         const resolved: Alert = {
-          fingerprint,
-          labels: live?.labels ?? group.labels,
-          annotations: live?.annotations ?? { summary: 'not reported again after a restart' },
+          ...(shown.get(episode) ?? this.#alertWithoutDetails(episode, group)),
           status: 'resolved',
-          startsAtMs,
           endsAtMs: nowMs,
         };
-        group.alerts.set(fingerprint, resolved);
-        group.toldOnly.add(episodeOf(resolved));
+        group.alerts.set(episode, resolved);
+        group.toldOnly.add(episode);
       }
       this.#flushSoon(group);
     }
   }
 
+  /** A told alert whose log entry predates migration 0006: its episode, and the group's labels. */
+  #alertWithoutDetails(episode: string, group: AlertGroup): Alert {
+    const { fingerprint = '', startsAtMs = 0 } = parseEpisode(episode) ?? {};
+    const live = this.#alerts.get(fingerprint);
+    return {
+      fingerprint,
+      labels: live?.labels ?? group.labels,
+      annotations: live?.annotations ?? { summary: 'not reported again after a restart' },
+      status: 'firing',
+      startsAtMs,
+    };
+  }
+
   /** Every firing alert, with what mutes it. */
   firing(): { alert: Alert; suppression: Suppression | undefined; groups: string[] }[] {
     const nowMs = this.#deps.clock.nowMs();
+    const inhibitors = this.#inhibitors();
     return [...this.#alerts.values()].map((alert) => ({
       alert,
-      suppression: this.#suppressionOf(alert, nowMs),
+      suppression: this.#suppressionOf(alert, nowMs, inhibitors),
       groups: this.#groupsOf(alert).map((g) => g.key),
     }));
   }
@@ -184,7 +211,8 @@ export class AlertPipeline {
 
   /** The groups the alert fires in (a group may also hold it resolved, waiting to report it). */
   #groupsOf(alert: Alert): AlertGroup[] {
-    return [...this.#groups.values()].filter((g) => g.alerts.get(alert.fingerprint)?.status === 'firing');
+    const episode = episodeOf(alert);
+    return [...this.#groups.values()].filter((g) => g.alerts.get(episode)?.status === 'firing');
   }
 
   /** A flush already due within the batch window carries a resolution too; never postpone one. */
@@ -220,22 +248,30 @@ export class AlertPipeline {
     if (this.#isStopped) return;
     const nowMs = this.#deps.clock.nowMs();
     const alerts = [...group.alerts.values()];
+    const inhibitors = this.#inhibitors();
     const mutedNow = new Set(
       alerts
-        .filter((alert) => group.toldOnly.has(episodeOf(alert)) || this.#suppressionOf(alert, nowMs))
+        .filter(
+          (alert) => group.toldOnly.has(episodeOf(alert)) || this.#suppressionOf(alert, nowMs, inhibitors),
+        )
         .map(episodeOf),
     );
-    const muted = { now: mutedNow, atLastFlush: group.mutedAtLastFlush };
+    const context = { mutedNow, holdsAbsent: this.#awaitsSources, isAcked: this.#deps.isAcked };
     const queued: Notification[] = [];
     const logs: NotificationLogEntry[] = [];
     for (const receiver of group.route.receivers) {
       const sendResolved = this.#deps.sendsResolved(receiver);
       if (sendResolved === undefined) continue;
       const log = this.#log.get(logKey(receiver, group.key));
-      const view = receiverView(alerts, muted, log, this.#deps.isAcked);
+      const view = receiverView(alerts, log, context);
       const { repeatIntervalMs } = group.route;
       const decision = decide(view.log, view.snapshot, { sendResolved, repeatIntervalMs, nowMs });
-      if (!decision) continue;
+      if (!decision) {
+        // Which told alerts are muted outlives a restart: one whose muting ended meanwhile is told again.
+        if (log && !isSameSet(view.muted, log.mutedFingerprints))
+          logs.push({ ...log, mutedFingerprints: view.muted });
+        continue;
+      }
       const shown = sendResolved ? [...view.firing, ...view.resolved] : view.firing;
       if (shown.length > 0)
         queued.push(
@@ -246,6 +282,8 @@ export class AlertPipeline {
         groupKey: group.key,
         firingFingerprints: [...view.snapshot.firing],
         resolvedFingerprints: [...view.snapshot.resolved],
+        firingAlerts: firingAlertsOf(alerts, view.snapshot.firing, log),
+        mutedFingerprints: view.muted,
         atMs: nowMs,
       });
     }
@@ -257,9 +295,6 @@ export class AlertPipeline {
       this.#log.set(logKey(entry.receiver, entry.groupKey), entry);
     }
     if (queued.length > 0) this.#deps.onQueued();
-    group.mutedAtLastFlush = new Set(
-      alerts.filter((a) => a.status === 'firing' && mutedNow.has(episodeOf(a))).map(episodeOf),
-    );
     group.forgetReported(new Set(alerts.filter((a) => a.status === 'resolved').map(episodeOf)));
     if (group.alerts.size === 0) {
       group.cancelTimer();
@@ -267,13 +302,39 @@ export class AlertPipeline {
     }
   }
 
-  #suppressionOf(alert: Alert, nowMs: number): Suppression | undefined {
+  /**
+   * What may inhibit: the firing alerts and, until resolveUnreported, those receivers were told fire that no
+   * source re-fired yet. A pool rule re-fires only after its `for`: without them, the alerts it muted before a
+   * restart would be sent meanwhile.
+   */
+  #inhibitors(): Alert[] {
+    const told = [...this.#toldAtStart.values()].flatMap(({ alert }) => alert ?? []);
+    return [...this.#alerts.values(), ...told];
+  }
+
+  #suppressionOf(alert: Alert, nowMs: number, inhibitors: readonly Alert[]): Suppression | undefined {
     const silences = this.#deps.silencedBy(alert.labels, nowMs);
     if (silences.length > 0) return { by: 'silence', ids: silences };
-    if (isInhibited(alert, this.#alerts.values(), this.#deps.inhibitRules)) return { by: 'inhibition' };
+    if (isInhibited(alert, inhibitors, this.#deps.inhibitRules)) return { by: 'inhibition' };
     const maintenance = this.#deps.maintenanceOf?.(alert.labels, nowMs);
     return maintenance === undefined ? undefined : { by: 'maintenance', id: maintenance };
   }
+}
+
+/** The firing alerts a receiver's log lists, as shown now or, for one in no group yet, as shown before. */
+function firingAlertsOf(
+  alerts: readonly Alert[],
+  firing: ReadonlySet<string>,
+  log: NotificationLogEntry | undefined,
+): Alert[] {
+  const byEpisode = new Map(alerts.filter((a) => a.status === 'firing').map((a) => [episodeOf(a), a]));
+  const before = log ? toldAlerts([log]) : new Map<string, Alert>();
+  return [...firing].flatMap((episode) => byEpisode.get(episode) ?? before.get(episode) ?? []);
+}
+
+function isSameSet(a: readonly string[], b: readonly string[]): boolean {
+  const set = new Set(a);
+  return set.size === new Set(b).size && b.every((item) => set.has(item));
 }
 
 function logKey(receiver: string, groupKey: string): string {

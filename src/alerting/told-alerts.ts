@@ -1,24 +1,45 @@
+import { episodeOf } from './alert-group.ts';
 import type { NotificationLogEntry } from './alert-store.ts';
-import type { Labels } from './alert.ts';
+import type { Alert, Labels } from './alert.ts';
 import type { RouteNode } from './route-tree.ts';
 
 /**
- * What the notification log says receivers were told is firing, read back after a restart. The log keeps
- * episodes (`fingerprint@startsAtMs`) and group keys, not labels: alerts come back from their sources, and
- * one that does not is resolved from what the log knows.
+ * What the notification log says receivers were told is firing, read back after a restart: the episodes
+ * (`fingerprint@startsAtMs`) and group keys, and the alerts as they were shown. Alerts come back from their
+ * sources; one that does not is resolved from what the log knows.
  */
 
-/** Fingerprint → start of the episode receivers were last told fires (the latest, should two logs differ). */
-export function toldFiring(logs: Iterable<NotificationLogEntry>): Map<string, number> {
-  const told = new Map<string, number>();
+/** An episode receivers were told fires; `alert` is unknown in a log written before migration 0006. */
+export interface ToldEpisode {
+  readonly startsAtMs: number;
+  readonly alert: Alert | undefined;
+}
+
+/** Fingerprint → the episode receivers were last told fires (the latest, should two logs differ). */
+export function toldFiring(logs: Iterable<NotificationLogEntry>): Map<string, ToldEpisode> {
+  const told = new Map<string, ToldEpisode>();
   for (const entry of logs) {
+    const shown = toldAlerts([entry]);
     for (const episode of entry.firingFingerprints) {
       const parsed = parseEpisode(episode);
-      if (parsed && parsed.startsAtMs > (told.get(parsed.fingerprint) ?? -Infinity))
-        told.set(parsed.fingerprint, parsed.startsAtMs);
+      if (!parsed) continue;
+      const known = told.get(parsed.fingerprint);
+      const isKnown =
+        known !== undefined &&
+        (known.startsAtMs > parsed.startsAtMs ||
+          (known.startsAtMs === parsed.startsAtMs && known.alert !== undefined));
+      if (!isKnown)
+        told.set(parsed.fingerprint, { startsAtMs: parsed.startsAtMs, alert: shown.get(episode) });
     }
   }
   return told;
+}
+
+/** Episode → the firing alert as these log entries showed it. */
+export function toldAlerts(entries: Iterable<NotificationLogEntry>): Map<string, Alert> {
+  const alerts = new Map<string, Alert>();
+  for (const entry of entries) for (const alert of entry.firingAlerts) alerts.set(episodeOf(alert), alert);
+  return alerts;
 }
 
 /** The inverse of episodeOf. */

@@ -93,12 +93,17 @@ export interface AlertOutboxTable {
   finished_ms: number | null;
 }
 
-/** `firing` and `resolved` are JSON arrays of alert fingerprints. */
+/**
+ * `firing`, `resolved` and `muted` are JSON arrays of alert episodes (`fingerprint@startsAtMs`);
+ * `firing_alerts` a JSON array of the firing alerts (labels, annotations, start).
+ */
 export interface AlertNotificationLogTable {
   receiver: string;
   group_key: string;
   firing: string;
   resolved: string;
+  firing_alerts: Generated<string>;
+  muted: Generated<string>;
   at_ms: number;
 }
 

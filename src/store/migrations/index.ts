@@ -5,6 +5,7 @@ import { rollups } from './0002-rollups.ts';
 import { traffic } from './0003-traffic.ts';
 import { alerting } from './0004-alerting.ts';
 import { status } from './0005-status.ts';
+import { alertLogDetails } from './0006-alert-log-details.ts';
 
 // Applied in name order and recorded by name in kysely_migration; append, never rename or edit a shipped one.
 const migrations: Readonly<Record<string, Migration>> = {
@@ -13,6 +14,7 @@ const migrations: Readonly<Record<string, Migration>> = {
   '0003-traffic': traffic,
   '0004-alerting': alerting,
   '0005-status': status,
+  '0006-alert-log-details': alertLogDetails,
 };
 
 const staticProvider: MigrationProvider = { getMigrations: () => Promise.resolve({ ...migrations }) };

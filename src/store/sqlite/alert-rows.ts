@@ -1,5 +1,6 @@
-import type { Selectable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import type { NotificationLogEntry, OutboxEntry, OutboxState, Silence } from '../../alerting/alert-store.ts';
+import type { Alert } from '../../alerting/alert.ts';
 import type { OutboxMessage } from '../../alerting/notification.ts';
 import type { AlertNotificationLogTable, AlertOutboxTable, AlertSilencesTable } from '../schema.ts';
 
@@ -38,12 +39,26 @@ export function fromOutboxRow(row: Selectable<AlertOutboxTable>): OutboxEntry {
   };
 }
 
+export function toLogRow(entry: NotificationLogEntry): Insertable<AlertNotificationLogTable> {
+  return {
+    receiver: entry.receiver,
+    group_key: entry.groupKey,
+    firing: JSON.stringify(entry.firingFingerprints),
+    resolved: JSON.stringify(entry.resolvedFingerprints),
+    firing_alerts: JSON.stringify(entry.firingAlerts),
+    muted: JSON.stringify(entry.mutedFingerprints),
+    at_ms: entry.atMs,
+  };
+}
+
 export function fromLogRow(row: Selectable<AlertNotificationLogTable>): NotificationLogEntry {
   return {
     receiver: row.receiver,
     groupKey: row.group_key,
     firingFingerprints: JSON.parse(row.firing) as string[],
     resolvedFingerprints: JSON.parse(row.resolved) as string[],
+    firingAlerts: JSON.parse(row.firing_alerts) as Alert[],
+    mutedFingerprints: JSON.parse(row.muted) as string[],
     atMs: Number(row.at_ms),
   };
 }

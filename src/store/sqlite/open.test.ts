@@ -55,6 +55,7 @@ describe('openSqlite', () => {
       '0003-traffic',
       '0004-alerting',
       '0005-status',
+      '0006-alert-log-details',
     ]);
     expect(rows.at(-1)?.name).toBe(latestSchemaVersion);
     await second.close();

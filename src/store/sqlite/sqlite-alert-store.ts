@@ -9,7 +9,14 @@ import type {
 } from '../../alerting/alert-store.ts';
 import type { OutboxMessage } from '../../alerting/notification.ts';
 import type { AlertOutboxTable, Schema } from '../schema.ts';
-import { fromLogRow, fromOutboxRow, fromSilenceRow, toOutboxRow, toSilenceRow } from './alert-rows.ts';
+import {
+  fromLogRow,
+  fromOutboxRow,
+  fromSilenceRow,
+  toLogRow,
+  toOutboxRow,
+  toSilenceRow,
+} from './alert-rows.ts';
 
 // 200 rows × 11 columns = 2,200 bound parameters per statement: far under SQLite's and PostgreSQL's limits.
 const rowsPerInsert = 200;
@@ -162,17 +169,13 @@ export class SqliteAlertStore implements AlertStore {
   async putNotificationLog(entry: NotificationLogEntry): Promise<void> {
     await this.#db
       .insertInto('alert_notification_log')
-      .values({
-        receiver: entry.receiver,
-        group_key: entry.groupKey,
-        firing: JSON.stringify(entry.firingFingerprints),
-        resolved: JSON.stringify(entry.resolvedFingerprints),
-        at_ms: entry.atMs,
-      })
+      .values(toLogRow(entry))
       .onConflict((oc) =>
         oc.columns(['receiver', 'group_key']).doUpdateSet((eb) => ({
           firing: eb.ref('excluded.firing'),
           resolved: eb.ref('excluded.resolved'),
+          firing_alerts: eb.ref('excluded.firing_alerts'),
+          muted: eb.ref('excluded.muted'),
           at_ms: eb.ref('excluded.at_ms'),
         })),
       )
