@@ -14,6 +14,8 @@ export interface AttemptOwner {
     headers: IncomingHttpHeaders,
     statusMessage: string | undefined,
   ): void;
+  /** A 1xx interim response (103 Early Hints) before the final one. */
+  onInterimResponse(attempt: Attempt, status: number, headers: IncomingHttpHeaders): void;
   onResponseData(attempt: Attempt, chunk: Buffer): void;
   onResponseEnd(attempt: Attempt): void;
   onAttemptError(attempt: Attempt, error: Error): void;
@@ -58,8 +60,13 @@ export class Attempt implements Dispatcher.DispatchHandler, SocketReuseListener 
   /** onRequestStart ran: a connection exists and undici may have begun reading the request body. */
   isStarted = false;
   isSettled = false;
+  /**
+   * Its place at the endpoint was given back and its outcome recorded; as a rule together with isSettled, but
+   * a held answer (HeldResponse) is counted while it is still read.
+   */
+  isCounted = false;
   status = 0;
-  readonly #owner: AttemptOwner;
+  #owner: AttemptOwner;
   readonly #clock: Clock;
   readonly #timeouts: AttemptTimeouts;
   #controller: Dispatcher.DispatchController | undefined;
@@ -131,8 +138,9 @@ export class Attempt implements Dispatcher.DispatchHandler, SocketReuseListener 
     headers: IncomingHttpHeaders,
     statusMessage?: string,
   ): void {
+    if (this.isSettled) return;
     // 1xx interim responses (103 Early Hints) are not the response; undici reports the final one next.
-    if (this.isSettled || status < 200) return;
+    if (status < 200) return this.#owner.onInterimResponse(this, status, headers);
     this.status = status;
     this.#lastChunkMs = this.#clock.nowMs();
     this.#owner.onAttemptDeadline(this, this.#lastChunkMs);
@@ -152,6 +160,11 @@ export class Attempt implements Dispatcher.DispatchHandler, SocketReuseListener 
 
   onResponseError(_c: Dispatcher.DispatchController, error: Error): void {
     if (!this.isSettled) this.#owner.onAttemptError(this, error);
+  }
+
+  /** From now on the attempt reports to `owner`: a held answer takes it over, then hands it back. */
+  relayTo(owner: AttemptOwner): void {
+    this.#owner = owner;
   }
 
   /** Our client is not reading: the upstream is not idle by its own fault (the exchange bounds the pause). */

@@ -7,13 +7,13 @@ import type { ExchangeDeps, ExchangeInit, RouteRuntime } from './exchange-deps.t
 import { publishAttempt, publishRequest, publishRetry } from './request-events.ts';
 import { bodyTooLargeRefusal, isBodyTooLarge } from './body-limit.ts';
 import type { Endpoint } from './endpoint.ts';
-import { clientResponseHeaders, isEventStream, reasonPhrase } from './headers.ts';
 import { decideRetry, type FailureCause } from './layers/retry.ts';
 import type { GateTicket } from './overload/concurrency-gate.ts';
 import { retryAfterMs } from '../core/retry-after.ts';
 import type { RequestBody } from './request-body.ts';
-import { isClientGone, sendError, sseErrorFrame } from './responses.ts';
-import { EventStreamProgress } from './sse.ts';
+import { endEventStream, isClientGone, relayEarlyHints, sendError, startResponse } from './responses.ts';
+import type { EventStreamProgress } from './sse.ts';
+import { HeldResponse } from './held-response.ts';
 import {
   attemptFailure,
   classifyUpstreamError,
@@ -25,7 +25,7 @@ import {
   totalTimeoutFailure,
   type GatewayFailure,
 } from './upstream-errors.ts';
-import type { UpstreamRequest } from './upstreams.ts';
+import { upstreamRequest } from './upstreams.ts';
 
 export type { EndpointSelector, ExchangeDeps, ExchangeInit, RouteRuntime } from './exchange-deps.ts';
 
@@ -63,6 +63,8 @@ export class Exchange implements AttemptOwner {
   /** How far an event stream's events got, to end a broken one without completing a half-sent event. */
   #eventStream: EventStreamProgress | undefined;
   #lastFailure: GatewayFailure | undefined;
+  /** A retriable answer kept, paused, through the backoff: the client's if no retry can go out after all. */
+  #held: HeldResponse | undefined;
   /**
    * The one timer behind every timeout of this request: the total, and its attempt's first byte and idle.
    * It is set for the earliest deadline known and re-checks when it fires; a deadline that moves later (each
@@ -118,9 +120,15 @@ export class Exchange implements AttemptOwner {
     this.#cancelRetryTimer = undefined;
     if (this.#isDone) return;
     const selection = this.#deps.selector.select(this.#route.spec.pool, this.#hint, this.#triedEndpoints());
-    if (!selection) {
-      return this.#fail(this.#lastFailure ?? noEndpointFailure(this.#route.spec.pool));
+    const held = this.#held;
+    if (held) {
+      this.#held = undefined;
+      // As Envoy, a response that cannot be retried is forwarded, not replaced by a gateway error.
+      if (!selection && !held.isBroken) return this.#forwardHeld(held, nowMs);
+      this.#settle(held.attempt, undefined);
+      held.attempt.abort(retrying);
     }
+    if (!selection) return this.#fail(this.#lastFailure ?? noEndpointFailure(this.#route.spec.pool));
     const { endpoint, pool } = selection;
     this.#attempts += 1;
     this.#tried?.add(endpoint);
@@ -129,21 +137,7 @@ export class Exchange implements AttemptOwner {
     const isBodyStreamed = this.#body.kind === 'stream';
     const attempt = new Attempt(this, endpoint, pool.name, this.#route.attemptDeps, nowMs, isBodyStreamed);
     this.#current = attempt;
-    const request: UpstreamRequest = {
-      path: this.#req.url ?? '/',
-      method: this.#req.method ?? 'GET',
-      headers: this.#headers,
-      servername: endpoint.serverName,
-      body:
-        this.#body.kind === 'none'
-          ? null
-          : this.#body.kind === 'buffered'
-            ? this.#body.bytes
-            : this.#body.readable,
-      // The attempt times these itself (see Attempt): 0 turns undici's timers off.
-      headersTimeout: 0,
-      bodyTimeout: 0,
-    };
+    const request = upstreamRequest(this.#req, this.#headers, this.#body, endpoint);
     this.#deps.upstreams.get(endpoint).dispatch(request, attempt);
   }
 
@@ -199,9 +193,18 @@ export class Exchange implements AttemptOwner {
     const outcome = statusOutcome(status, nowMs - attempt.startedMs, true);
     this.#deps.recordLatency(attempt.endpoint, outcome, nowMs);
     if (status === 429 || status === 503) this.#honourRetryAfter(attempt, headers);
-    if (this.#route.spec.retry.on.includes(status) && this.#tryRetry(attempt, status, outcome)) return;
-    this.#ticket?.responded(status, nowMs);
-    this.#commit(status, headers, statusMessage);
+    if (this.#route.spec.retry.on.includes(status) && this.#tryRetry(attempt, status)) {
+      // Counted now, as a retried attempt is, but only held: whether a retry goes out is known when the
+      // backoff ends, and until then this answer is the one the client may get.
+      this.#count(attempt, outcome);
+      this.#held = new HeldResponse(attempt, status, headers, statusMessage);
+      return;
+    }
+    this.#commit(nowMs, status, headers, statusMessage);
+  }
+
+  onInterimResponse(_attempt: Attempt, status: number, headers: IncomingHttpHeaders): void {
+    if (status === 103) relayEarlyHints(this.#req, this.#res, headers);
   }
 
   /** Pitfall 10: a fast 429/503 would attract more traffic; its Retry-After takes the endpoint out instead. */
@@ -210,17 +213,20 @@ export class Exchange implements AttemptOwner {
     if (durationMs !== undefined) this.#deps.selector.coolDown(attempt.endpoint, durationMs);
   }
 
-  #commit(status: number, headers: IncomingHttpHeaders, statusMessage: string | undefined): void {
+  /** This answer is the client's: nothing is retried from here on. */
+  #commit(nowMs: number, status: number, headers: IncomingHttpHeaders, message: string | undefined): void {
     this.#isCommitted = true;
-    if (isEventStream(headers)) this.#eventStream = new EventStreamProgress();
-    const outgoing = clientResponseHeaders(headers, this.#requestId);
-    // The timer stops applying `total` to an event stream (see #onTimer).
-    if (this.#eventStream) outgoing['x-accel-buffering'] ??= 'no';
-    // HTTP/2 has no reason phrase (RFC 9113 §8.3.2); node's compat response warns when given one.
-    const reason = this.#req.httpVersionMajor < 2 ? reasonPhrase(statusMessage) : undefined;
-    if (reason) this.#res.writeHead(status, reason, outgoing);
-    else this.#res.writeHead(status, outgoing);
-    if (this.#eventStream) this.#res.flushHeaders();
+    this.#ticket?.responded(status, nowMs);
+    // With an event stream the timer stops applying `total` (see #onTimer).
+    this.#eventStream = startResponse(this.#req, this.#res, this.#requestId, status, headers, message);
+  }
+
+  /** The held answer goes out as if it had just come: what arrived of it meanwhile, then the rest. */
+  #forwardHeld(held: HeldResponse, nowMs: number): void {
+    this.#commit(nowMs, held.status, held.headers, held.statusMessage);
+    held.replayTo(this);
+    // A client already slow to take the replayed chunks resumes the attempt on 'drain'.
+    if (!held.isEnded && !this.#isPaused) held.attempt.resume();
   }
 
   onResponseData(attempt: Attempt, chunk: Buffer): void {
@@ -262,13 +268,16 @@ export class Exchange implements AttemptOwner {
     if (this.#isCommitted) return this.#failMidStream(attempt, error, latencyMs);
     const { cause, outcome } = classifyUpstreamError(error, latencyMs);
     this.#deps.recordLatency(attempt.endpoint, outcome, this.#deps.clock.nowMs());
-    if (cause !== undefined && this.#tryRetry(attempt, cause, outcome)) return;
+    if (cause !== undefined && this.#tryRetry(attempt, cause)) {
+      this.#settle(attempt, outcome);
+      return attempt.abort(retrying);
+    }
     this.#settle(attempt, outcome);
     this.#fail(attemptFailure(attempt.poolName, outcome));
   }
 
-  /** Settles `attempt` and schedules the next one if the retry policy allows; false when it does not. */
-  #tryRetry(attempt: Attempt, cause: FailureCause, outcome: Outcome): boolean {
+  /** Schedules the next attempt if the retry policy allows; the caller then lets go of `attempt`. */
+  #tryRetry(attempt: Attempt, cause: FailureCause): boolean {
     const decision = decideRetry({
       spec: this.#route.spec.retry,
       method: this.#req.method ?? 'GET',
@@ -283,17 +292,8 @@ export class Exchange implements AttemptOwner {
       deadlineMs: this.#deadlineMs,
       random: this.#deps.random,
     });
-    if (decision.retry || decision.denial)
-      publishRetry(
-        this.#requestId,
-        this.#route.index,
-        attempt,
-        cause,
-        decision.retry ? 'retried' : decision.denial!,
-      );
+    publishRetry(this.#requestId, this.#route.index, attempt, cause, decision);
     if (!decision.retry) return false;
-    this.#settle(attempt, outcome);
-    attempt.abort(retrying);
     this.#lastFailure = retriedFailure(attempt.poolName, cause);
     this.#cancelRetryTimer = this.#deps.clock.setTimer(decision.delayMs, () =>
       this.#nextAttemptSafely(this.#deps.clock.nowMs()),
@@ -305,18 +305,9 @@ export class Exchange implements AttemptOwner {
     const outcome = midStreamOutcome(error, latencyMs);
     this.#settle(attempt, outcome);
     const message = `upstream of pool "${attempt.poolName}" failed mid-response: ${describeOutcome(outcome)}`;
-    if (this.#eventStream) {
-      const frame = sseErrorFrame('GW_UPSTREAM_STREAM_FAILED', message, this.#requestId);
-      // The error event must reach the client before the connection goes, so destroy only once it is flushed,
-      // or when a client that stopped reading has not taken it within the idle timeout.
-      const cancelFlushTimer = this.#afterIdle(() => this.#res.destroy());
-      this.#res.write(this.#eventStream.closingFrame(frame), () => {
-        cancelFlushTimer?.();
-        this.#res.destroy();
-      });
-    } else {
-      this.#res.destroy();
-    }
+    if (this.#eventStream)
+      endEventStream(this.#res, this.#eventStream, message, this.#requestId, this.#afterIdle.bind(this));
+    else this.#res.destroy();
     this.#finish(attempt.status, 'GW_UPSTREAM_STREAM_FAILED');
   }
 
@@ -371,6 +362,13 @@ export class Exchange implements AttemptOwner {
   #settle(attempt: Attempt, outcome: Outcome | undefined): void {
     if (attempt.isSettled) return;
     attempt.isSettled = true;
+    this.#count(attempt, outcome);
+  }
+
+  /** Gives back the attempt's place at its endpoint and records its outcome, once per attempt. */
+  #count(attempt: Attempt, outcome: Outcome | undefined): void {
+    if (attempt.isCounted) return;
+    attempt.isCounted = true;
     attempt.endpoint.inFlight -= 1;
     if (!outcome) return;
     this.#deps.selector.recordOutcome(attempt.endpoint, outcome);

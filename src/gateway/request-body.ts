@@ -9,9 +9,13 @@ export type RequestBody =
   | { readonly kind: 'stream'; readonly readable: Readable };
 
 export function hasBody(req: IncomingMessage): boolean {
-  // HTTP/2 frames bodies itself, so a body may come without Content-Length; END_STREAM on the headers says none will.
-  if (req.httpVersionMajor === 2)
-    return !(req as unknown as { stream: { endAfterHeaders: boolean } }).stream.endAfterHeaders;
+  // HTTP/2 frames bodies itself, so a body may come without Content-Length; END_STREAM on the headers says none
+  // will. An HTTP/1 request line may claim 2.0 too: it has no stream, and its framing is HTTP/1's (refusalOf
+  // answers it 505, but node asks this of an Upgrade request before that).
+  if (req.httpVersionMajor === 2) {
+    const { stream } = req as { stream?: { readonly endAfterHeaders: boolean } };
+    if (stream !== undefined) return !stream.endAfterHeaders;
+  }
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ErrorCode } from '../core/errors.ts';
+import { isValidHost } from './host-syntax.ts';
 import { requestIdOf } from './request-context.ts';
 import { publishLocalAnswer } from './request-events.ts';
 import { sendError } from './responses.ts';
@@ -25,18 +26,43 @@ export function refusalOf(req: IncomingMessage, maxHeaders: number): Refusal | u
       code: 'GW_HEADERS_TOO_LARGE',
       message: `more header lines than limits.max_headers (${maxHeaders})`,
     };
+  if (req.httpVersionMajor !== 1) {
+    const refusal = versionRefusal(req);
+    if (refusal) return refusal;
+  }
   const transferEncoding = req.headers['transfer-encoding'];
   if (transferEncoding !== undefined) {
     const refusal = transferCodingRefusal(req, transferEncoding);
     if (refusal) return refusal;
   }
-  // RFC 9112 §3.2: two Host lines make the target ambiguous; node keeps the first, an upstream may not.
-  const hostLines = countHostLines(req.rawHeaders);
-  if (hostLines > 1) return { status: 400, code: 'GW_BAD_REQUEST', message: 'more than one Host header' };
-  // ... and an HTTP/1.1 request without one gets 400 (node's own answer would be a bare 400, not JSON).
-  if (hostLines === 0 && req.httpVersionMajor === 1 && req.httpVersionMinor >= 1)
-    return { status: 400, code: 'GW_BAD_REQUEST', message: 'an HTTP/1.1 request needs a Host header' };
-  return undefined;
+  const hostRefusal = hostRefusalOf(req);
+  if (hostRefusal) return hostRefusal;
+  return targetRefusalOf(req.url ?? '/');
+}
+
+/**
+ * llhttp reads `HTTP/2.0` and `HTTP/0.9` in an HTTP/1 request line, and node then reports that major version:
+ * such a request is no HTTP/2 (that comes by ALPN on the TLS listener, with a stream of its own). As HTTP/2 it
+ * was read as if it had a stream, which threw and ended the process (RFC 9110 §15.6.6: 505).
+ */
+function versionRefusal(req: IncomingMessage): Refusal | undefined {
+  const { stream } = req as { stream?: object };
+  if (req.httpVersionMajor === 2 && stream !== undefined) return authorityRefusal(req);
+  return {
+    status: 505,
+    code: 'GW_BAD_REQUEST',
+    message: `HTTP/${req.httpVersion} is not served: HTTP/1.x here, HTTP/2 by ALPN over TLS`,
+  };
+}
+
+/** RFC 9113 §8.3.1: a Host naming another authority than `:authority` makes the target ambiguous. */
+function authorityRefusal(req: IncomingMessage): Refusal | undefined {
+  const { host } = req.headers;
+  const authority = req.headers[':authority'];
+  if (host === undefined || typeof authority !== 'string' || host === authority) return undefined;
+  // Host names are case-insensitive (RFC 3986 §3.2.2).
+  if (host.toLowerCase() === authority.toLowerCase()) return undefined;
+  return { status: 400, code: 'GW_BAD_REQUEST', message: 'Host differs from :authority' };
 }
 
 function transferCodingRefusal(req: IncomingMessage, value: string): Refusal | undefined {
@@ -57,15 +83,43 @@ function transferCodingRefusal(req: IncomingMessage, value: string): Refusal | u
   return undefined;
 }
 
-function countHostLines(rawHeaders: readonly string[]): number {
+/**
+ * RFC 9112 §3.2: two Host lines make the target ambiguous (node keeps the first, an upstream may not), and
+ * a Host that is no `host[:port]` must be refused too; an HTTP/1.1 request without one gets 400 (node's own
+ * answer would be a bare 400, not JSON).
+ */
+function hostRefusalOf(req: IncomingMessage): Refusal | undefined {
+  const { rawHeaders } = req;
   let count = 0;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
     // The usual spellings first: toLowerCase on every request's Host line was a measurable cost.
-    if (name.length === 4 && (name === 'Host' || name === 'host' || name.toLowerCase() === 'host'))
-      count += 1;
+    if (name.length !== 4 || (name !== 'Host' && name !== 'host' && name.toLowerCase() !== 'host')) continue;
+    count += 1;
+    if (!isValidHost(rawHeaders[i + 1]!))
+      return { status: 400, code: 'GW_BAD_REQUEST', message: 'Host is not a valid host[:port]' };
   }
-  return count;
+  if (count > 1) return { status: 400, code: 'GW_BAD_REQUEST', message: 'more than one Host header' };
+  if (count === 0 && req.httpVersionMajor === 1 && req.httpVersionMinor >= 1)
+    return { status: 400, code: 'GW_BAD_REQUEST', message: 'an HTTP/1.1 request needs a Host header' };
+  return undefined;
+}
+
+/**
+ * A target the upstream could read as another path than the one routed: `#` has no place in a request
+ * target (RFC 9112 §3.2; Envoy refuses it), and WHATWG URL parsers, as most JavaScript upstreams use, end
+ * the path there and read `\` in it as `/`. `/public/..\admin` matched a `/public/` route and reached
+ * `/admin`, `/public/..#` reached `/`.
+ */
+function targetRefusalOf(target: string): Refusal | undefined {
+  if (target.includes('#'))
+    return { status: 400, code: 'GW_BAD_REQUEST', message: 'a fragment (#) in the request target' };
+  const backslashAt = target.indexOf('\\');
+  if (backslashAt === -1) return undefined;
+  // In the query a backslash is only a character: WHATWG reads it as a slash in the path alone.
+  const queryAt = target.indexOf('?');
+  if (queryAt !== -1 && queryAt < backslashAt) return undefined;
+  return { status: 400, code: 'GW_BAD_REQUEST', message: 'a backslash in the request path' };
 }
 
 /**

@@ -1,5 +1,7 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorCode } from '../core/errors.ts';
+import { clientResponseHeaders, isEventStream, reasonPhrase } from './headers.ts';
+import { EventStreamProgress } from './sse.ts';
 
 /**
  * Whether the client's side of `res` is gone (it left, or its connection broke). node's HTTP/2 compatibility
@@ -33,7 +35,74 @@ export function sendError(
   res.end(body);
 }
 
+/**
+ * Ends an event stream whose upstream failed with an error event (see EventStreamProgress.closingFrame). It
+ * must reach the client before the connection goes, so that is destroyed once the event is flushed, or when
+ * `afterIdle` gives up on a client that stopped reading.
+ */
+export function endEventStream(
+  res: ServerResponse,
+  progress: EventStreamProgress,
+  message: string,
+  requestId: string,
+  afterIdle: (fn: () => void) => (() => void) | undefined,
+): void {
+  const frame = sseErrorFrame('GW_UPSTREAM_STREAM_FAILED', message, requestId);
+  const cancelFlushTimer = afterIdle(() => res.destroy());
+  res.write(progress.closingFrame(frame), () => {
+    cancelFlushTimer?.();
+    res.destroy();
+  });
+}
+
 /** The last SSE frame of a stream whose upstream failed: parsers see an error, never a clean end. */
 export function sseErrorFrame(code: ErrorCode, message: string, requestId: string): string {
   return `event: error\ndata: ${JSON.stringify({ error: { code, message, request_id: requestId } })}\n\n`;
+}
+
+/**
+ * Writes the upstream's status and end-to-end headers to the client. For an event stream the headers go out
+ * at once (its first event may be long in coming) and its progress tracker is returned.
+ */
+export function startResponse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  status: number,
+  headers: IncomingHttpHeaders,
+  statusMessage: string | undefined,
+): EventStreamProgress | undefined {
+  const eventStream = isEventStream(headers) ? new EventStreamProgress() : undefined;
+  const outgoing = clientResponseHeaders(headers, requestId);
+  // RFC 9110 §8.6: a 204 has no Content-Length. An upstream's would reach the client as sent (node writes
+  // what it is given), and an HTTP/2 client resets the stream over it, an HTTP/1.1 intermediary may read
+  // that many bytes of the next response as this one's body.
+  if (status === 204) delete outgoing['content-length'];
+  if (eventStream) outgoing['x-accel-buffering'] ??= 'no';
+  // HTTP/2 has no reason phrase (RFC 9113 §8.3.2); node's compat response warns when given one.
+  const reason = req.httpVersionMajor < 2 ? reasonPhrase(statusMessage) : undefined;
+  if (reason) res.writeHead(status, reason, outgoing);
+  else res.writeHead(status, outgoing);
+  if (eventStream) res.flushHeaders();
+  return eventStream;
+}
+
+/**
+ * Forwards an upstream's 103 Early Hints (RFC 8297), as RFC 9110 §15.2 asks of a proxy for every 1xx it did
+ * not ask for itself; node can write no other (102 is obsolete, 100 answers our own Expect). Never to an
+ * HTTP/1.0 client, which knows no 1xx. node writes the Link field only, and throws on one it cannot parse:
+ * a hint is advisory, so such a one is dropped.
+ */
+export function relayEarlyHints(
+  req: IncomingMessage,
+  res: ServerResponse,
+  headers: IncomingHttpHeaders,
+): void {
+  const { link } = headers;
+  if (link === undefined || (req.httpVersionMajor === 1 && req.httpVersionMinor === 0)) return;
+  try {
+    res.writeEarlyHints({ link });
+  } catch {
+    return;
+  }
 }

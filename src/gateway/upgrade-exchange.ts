@@ -10,7 +10,7 @@ import type { GateTicket } from './overload/concurrency-gate.ts';
 import type { ExchangeDeps, RouteRuntime } from './exchange.ts';
 import { clientResponseHeaders } from './headers.ts';
 import { decideRetry, type FailureCause } from './layers/retry.ts';
-import { classifyUpstreamError, statusOutcome } from './upstream-errors.ts';
+import { attemptFailure, classifyUpstreamError, retriedFailure, statusOutcome } from './upstream-errors.ts';
 import { rejectUpgrade, requestUpgrade, responseHead, switchingProtocolsHead } from './upgrade-tunnel.ts';
 
 export type UpgradeDeps = Pick<ExchangeDeps, 'clock' | 'random' | 'selector' | 'recordLatency'>;
@@ -57,6 +57,8 @@ export class UpgradeExchange {
   #abortUpstream: (() => void) | undefined;
   #cancelRetryTimer: (() => void) | undefined;
   #lastFailure: Failure | undefined;
+  /** A refusal the route retries on, kept unread through the backoff: the client's if no retry can go out. */
+  #held: IncomingMessage | undefined;
   #attempts = 0;
   #isDone = false;
 
@@ -88,6 +90,11 @@ export class UpgradeExchange {
   #nextAttempt(): void {
     const { route, hint } = this.#init;
     const selection = this.#deps.selector.select(route.spec.pool, hint, this.#tried);
+    const held = this.#held;
+    this.#held = undefined;
+    // As Envoy, a refusal that cannot be retried is relayed, not replaced by a gateway error.
+    if (held && !selection) return this.#relayRefusal(held);
+    this.#abortUpstream?.();
     if (!selection)
       return this.#fail(
         this.#lastFailure ?? {
@@ -147,9 +154,20 @@ export class UpgradeExchange {
     if (attempt.isSettled || this.#isDone) return void res.destroy();
     const status = res.statusCode ?? 502;
     const outcome = this.#outcomeOf(attempt, status);
-    if (this.#init.route.spec.retry.on.includes(status) && this.#tryRetry(attempt, status, outcome))
-      return void res.destroy();
+    if (this.#init.route.spec.retry.on.includes(status) && this.#tryRetry(attempt, status, outcome)) {
+      this.#held = res;
+      // Broken while held: the retry goes ahead, and if none can, the client gets the gateway's 502.
+      res.once('error', () => {
+        if (this.#held === res) this.#held = undefined;
+      });
+      return;
+    }
     this.#settle(attempt, outcome);
+    this.#relayRefusal(res);
+  }
+
+  #relayRefusal(res: IncomingMessage): void {
+    const status = res.statusCode ?? 502;
     this.#init.ticket?.responded(status, this.#deps.clock.nowMs());
     this.#client.write(responseHead(status, clientResponseHeaders(res.headers, this.#init.requestId)));
     res.pipe(this.#client);
@@ -161,13 +179,10 @@ export class UpgradeExchange {
   #onError(attempt: UpgradeAttempt, error: Error): void {
     if (attempt.isSettled || this.#isDone) return;
     const { cause, outcome } = classifyUpstreamError(error, this.#deps.clock.nowMs() - attempt.startedMs);
-    if (cause !== undefined && this.#tryRetry(attempt, cause, outcome)) return;
+    if (cause !== undefined && this.#tryRetry(attempt, cause, outcome)) return this.#abortUpstream?.();
     this.#settle(attempt, outcome);
-    this.#fail({
-      status: 502,
-      code: 'GW_UPSTREAM_FAILED',
-      message: `upstream ${attempt.endpoint.id} of pool "${attempt.poolName}" failed: ${error.message}`,
-    });
+    // As for requests: the pool and the kind of failure, never the address or the library's message.
+    this.#fail(attemptFailure(attempt.poolName, outcome));
   }
 
   /** Times `phase` out after `ms`; undefined, and no timer, when the route turns it off (0). */
@@ -189,11 +204,7 @@ export class UpgradeExchange {
     this.#abortUpstream?.();
     if (phase === 'connect' && this.#tryRetry(attempt, 'connect-failure', outcome)) return;
     this.#settle(attempt, outcome);
-    this.#fail({
-      status: 504,
-      code: 'GW_UPSTREAM_TIMEOUT',
-      message: `upstream ${attempt.endpoint.id} of pool "${attempt.poolName}" did not complete the upgrade: ${phase} timeout`,
-    });
+    this.#fail(attemptFailure(attempt.poolName, outcome));
   }
 
   #tryRetry(attempt: UpgradeAttempt, cause: FailureCause, outcome: Outcome): boolean {
@@ -211,13 +222,9 @@ export class UpgradeExchange {
       random: this.#deps.random,
     });
     if (!decision.retry) return false;
+    // The caller lets go of the upstream request: at once, or a held refusal when the next attempt starts.
     this.#settle(attempt, outcome);
-    this.#abortUpstream?.();
-    this.#lastFailure = {
-      status: 502,
-      code: 'GW_UPSTREAM_FAILED',
-      message: `upstream ${attempt.endpoint.id}: ${String(cause)}`,
-    };
+    this.#lastFailure = retriedFailure(attempt.poolName, cause);
     this.#cancelRetryTimer = this.#deps.clock.setTimer(decision.delayMs, () => this.#nextAttempt());
     return true;
   }

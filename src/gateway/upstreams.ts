@@ -1,7 +1,9 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { buildConnector, errors, Pool, type Dispatcher } from 'undici';
 import type { Duplex } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
 import type { Endpoint } from './endpoint.ts';
+import type { RequestBody } from './request-body.ts';
 
 export interface UpstreamOptions {
   readonly maxConnections: number;
@@ -11,6 +13,25 @@ export interface UpstreamOptions {
 
 /** undici reads `servername` from dispatch options (lib/core/request.js), though its types leave it out. */
 export type UpstreamRequest = Dispatcher.DispatchOptions & { readonly servername?: string | undefined };
+
+/** One attempt's request to `endpoint`: the client's method and target with the forwarded headers. */
+export function upstreamRequest(
+  req: IncomingMessage,
+  headers: Record<string, string | string[]>,
+  body: RequestBody,
+  endpoint: Endpoint,
+): UpstreamRequest {
+  return {
+    path: req.url ?? '/',
+    method: req.method ?? 'GET',
+    headers,
+    servername: endpoint.serverName,
+    body: body.kind === 'none' ? null : body.kind === 'buffered' ? body.bytes : body.readable,
+    // The attempt times these itself (see Attempt): 0 turns undici's timers off.
+    headersTimeout: 0,
+    bodyTimeout: 0,
+  };
+}
 
 /** One keep-alive undici Pool per endpoint; the gateway balances across them itself. */
 export class Upstreams {

@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendRaw, startLimitedGateway, type LimitedGateway } from '../support/raw-http.ts';
+import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
+
+/**
+ * What a route matched is what the upstream serves. The upstream here reads its path the way most
+ * JavaScript servers do, with the WHATWG URL parser, which ends the path at `#` and takes `\` for `/`; and
+ * it echoes the Host it was given, as an upstream building links from it would use it.
+ */
+
+let upstream: TestUpstream;
+let gateway: LimitedGateway;
+const served: { path: string; host: string | undefined }[] = [];
+
+beforeAll(async () => {
+  upstream = await startTestUpstream((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://upstream.internal').pathname;
+    served.push({ path, host: req.headers.host });
+    res.end(`served ${path}`);
+  });
+  gateway = await startLimitedGateway({
+    pools: { api: { endpoints: [{ url: upstream.url }] } },
+    routes: [{ match: { path_prefix: '/public/' }, pool: 'api' }],
+  });
+});
+
+afterAll(async () => {
+  await gateway.stop();
+  await upstream.close();
+});
+
+const get = (target: string, host = 'api.test') =>
+  sendRaw(gateway.port, `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+
+describe('a request target the upstream would read as another path', () => {
+  it.each(['/public/..\\admin', '/public/x/..\\..\\admin', '/public/.\\..\\admin'])(
+    '%s (a backslash in the path) is refused with 400 and the upstream serves nothing; one in the query is forwarded',
+    async (target) => {
+      const before = served.length;
+      const reply = await get(target);
+      expect(reply.status, reply.text).toBe(400);
+      expect(reply.errorCode).toBe('GW_BAD_REQUEST');
+      expect(served.length).toBe(before);
+      // In the query a backslash is only a character.
+      const inQuery = await get(`/public/search?q=${target}`);
+      expect(inQuery.status, inQuery.text).toBe(200);
+      expect(served.at(-1)?.path).toBe('/public/search');
+    },
+  );
+
+  it.each(['/public/..#', '/public/%2e%2e#x', '/public/item#top'])(
+    '%s (a fragment, which no request target has) is refused with 400, as Envoy does',
+    async (target) => {
+      const before = served.length;
+      const reply = await get(target);
+      expect(reply.status, reply.text).toBe(400);
+      expect(reply.errorCode).toBe('GW_BAD_REQUEST');
+      expect(served.length).toBe(before);
+    },
+  );
+});
+
+const validHosts = ['api.test', 'api.test:8080', '127.0.0.1:80', '[::1]:8443', ''];
+
+describe('the Host header', () => {
+  it.each(['evil.example/reset?x=', 'evil.example good.example', 'user@evil.example', 'a"b'])(
+    'Host: %s (not a host[:port]) is refused with 400 (RFC 9112 §3.2); every valid one is forwarded as it came',
+    async (host) => {
+      const before = served.length;
+      const reply = await get('/public/x', host);
+      expect(reply.status, reply.text).toBe(400);
+      expect(reply.errorCode).toBe('GW_BAD_REQUEST');
+      expect(served.length).toBe(before);
+      for (const valid of validHosts) {
+        const forwarded = await get('/public/x', valid);
+        expect(forwarded.status, forwarded.text).toBe(200);
+        expect(served.at(-1)?.host).toBe(valid);
+      }
+    },
+  );
+});

@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import { channelNames, type RetryEvent } from '../../src/core/events.ts';
+import { eventually, startTestGateway, type TestGateway } from '../support/gateway-harness.ts';
+import { FakeClock } from '../support/fake-clock.ts';
+import { captureChannel } from '../support/pool-fixtures.ts';
+import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
+
+/**
+ * A retriable answer (a status listed in `retry.on`) whose retry cannot go out after all reaches the client
+ * as the upstream sent it, as Envoy forwards the last response it cannot retry: never a 502 in its place.
+ */
+
+let gateway: TestGateway | undefined;
+const upstreams: TestUpstream[] = [];
+
+afterEach(async () => {
+  await gateway?.stop();
+  gateway = undefined;
+  await Promise.all(upstreams.splice(0).map((u) => u.close()));
+});
+
+async function upstream(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
+  const started = await startTestUpstream(handler);
+  upstreams.push(started);
+  return started.url;
+}
+
+/** Larger than the socket buffers on both sides: the held answer must stream, not fit in one read. */
+const busyBody = Buffer.alloc(512 * 1024, 'busy ');
+const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
+function answerBusy(req: IncomingMessage, res: ServerResponse): void {
+  req.resume();
+  res.writeHead(503, 'Busy Now', {
+    'retry-after': '30',
+    'x-upstream': 'main',
+    'content-length': busyBody.length,
+  });
+  res.end(req.method === 'HEAD' ? undefined : busyBody);
+}
+
+describe('a retry that finds no endpoint', () => {
+  it.each(['GET', 'HEAD'] as const)(
+    '%s: the client gets the upstream 503 with its Retry-After and body, not a 502',
+    async (method) => {
+      let calls = 0;
+      const main = await upstream((req, res) => {
+        calls += 1;
+        answerBusy(req, res);
+      });
+      const spare = await upstream((_req, res) => res.end('spare'));
+      // The 503's Retry-After cools main's only endpoint (a failover pool exists), and the failover pool's
+      // only endpoint is draining: the retry has nowhere to go.
+      gateway = await startTestGateway({
+        pools: {
+          main: { endpoints: [{ url: main }], failover: 'backup' },
+          backup: { endpoints: [{ url: spare, drain: true }] },
+        },
+        routes: [{ pool: 'main', retry: { attempts: 3, on: [503] } }],
+      });
+      const res = await request(gateway.url, { method });
+      const body = Buffer.from(await res.body.arrayBuffer());
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBe('30');
+      expect(res.headers['x-upstream']).toBe('main');
+      expect(res.headers['content-length']).toBe(String(busyBody.length));
+      expect(sha256(body)).toBe(sha256(method === 'HEAD' ? Buffer.alloc(0) : busyBody));
+      expect(calls).toBe(1);
+    },
+  );
+
+  it('with every endpoint at endpoint_max_in_flight when the backoff ends: the upstream 503', async () => {
+    const clock = new FakeClock();
+    const held: ServerResponse[] = [];
+    const only = await upstream((req, res) => {
+      if (req.headers['x-name'] === 'slow') return void held.push(res);
+      answerBusy(req, res);
+    });
+    gateway = await startTestGateway(
+      {
+        pools: { api: { endpoints: [{ url: only }], endpoint_max_in_flight: 1 } },
+        routes: [{ pool: 'api', retry: { attempts: 2, on: [503] } }],
+      },
+      { clock },
+    );
+    const retries = captureChannel<RetryEvent>(channelNames.retry);
+    try {
+      const first = request(gateway.url, { headers: { 'x-name': 'first' } });
+      await eventually(() => retries.events.length === 1, 5_000, 'the 503 to be taken for a retry');
+      // During the backoff another request takes the endpoint's one place.
+      const slow = request(gateway.url, { headers: { 'x-name': 'slow' } });
+      await eventually(() => held.length === 1, 5_000, 'the slow request at the upstream');
+      clock.advance(1_000);
+      const res = await first;
+      const body = Buffer.from(await res.body.arrayBuffer());
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBe('30');
+      expect(sha256(body)).toBe(sha256(busyBody));
+      held[0]!.end('slow done');
+      expect(await (await slow).body.text()).toBe('slow done');
+    } finally {
+      retries.stop();
+    }
+  });
+});
