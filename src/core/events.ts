@@ -66,7 +66,9 @@ export interface EjectionEvent {
   readonly pool: string;
   readonly endpoint: string;
   readonly isEjected: boolean;
-  /** How long this ejection lasts; 0 when the endpoint returns. */
+  /** Outlier detection wanted to eject it but a rule (max_ejected_percent, the last endpoint) said no. */
+  readonly isRefused: boolean;
+  /** How long this ejection lasts; 0 when the endpoint returns or stays. */
   readonly durationMs: number;
   readonly reason: string;
 }

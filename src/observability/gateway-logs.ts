@@ -46,6 +46,8 @@ function logEjection(log: Logger, event: EjectionEvent): void {
   const fields = { event: 'ejection', pool: event.pool, endpoint: event.endpoint, reason: event.reason };
   if (event.isEjected)
     log.warn({ ...fields, ejectionMs: event.durationMs }, 'endpoint ejected by outlier detection');
+  else if (event.isRefused)
+    log.warn(fields, 'endpoint keeps taking traffic though outlier detection would eject it');
   else log.info(fields, 'endpoint returned from ejection');
 }
 

@@ -68,10 +68,18 @@ describe('subscribeGatewayLogs', () => {
     channel(channelNames.ejection).publish({
       ...ep,
       isEjected: true,
+      isRefused: false,
       durationMs: 30_000,
       reason: '5 failures',
     });
-    channel(channelNames.ejection).publish({ ...ep, isEjected: false, durationMs: 0, reason: 'expired' });
+    const stay = { isEjected: false, durationMs: 0 };
+    channel(channelNames.ejection).publish({ ...ep, ...stay, isRefused: false, reason: 'expired' });
+    channel(channelNames.ejection).publish({
+      ...ep,
+      ...stay,
+      isRefused: true,
+      reason: 'refused: 5 failures',
+    });
     channel(channelNames.poolMode).publish({ pool: 'api', mode: 'panic', healthyShare: 0.2 });
     channel(channelNames.poolMode).publish({
       pool: 'api',
@@ -86,6 +94,7 @@ describe('subscribeGatewayLogs', () => {
       ['health', 'info'],
       ['ejection', 'warn'],
       ['ejection', 'info'],
+      ['ejection', 'warn'],
       ['pool-mode', 'error'],
       ['pool-mode', 'warn'],
       ['pool-mode', 'info'],
@@ -96,7 +105,10 @@ describe('subscribeGatewayLogs', () => {
       endpoint: 'a:80',
       ejectionMs: 30_000,
     });
-    expect(records()[5]).toMatchObject({ failoverTo: 'dr' });
+    expect(records()[4]).toMatchObject({
+      msg: 'endpoint keeps taking traffic though outlier detection would eject it',
+    });
+    expect(records()[6]).toMatchObject({ failoverTo: 'dr' });
   });
 
   it('logs failed requests only, unless the access log is on', () => {

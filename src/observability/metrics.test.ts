@@ -134,8 +134,14 @@ describe('GatewayMetrics', () => {
   it('counts ejections, health transitions and pool mode changes', async () => {
     const metrics = gatewayMetrics({ processMetrics: false });
     const ep = { pool: 'api', endpoint: 'a:80' };
-    publish.ejection({ ...ep, isEjected: true, durationMs: 30_000, reason: '5 consecutive failures' });
-    publish.ejection({ ...ep, isEjected: false, durationMs: 0, reason: 'ejection over' });
+    publish.ejection({
+      ...ep,
+      isEjected: true,
+      isRefused: false,
+      durationMs: 30_000,
+      reason: '5 consecutive failures',
+    });
+    publish.ejection({ ...ep, isEjected: false, isRefused: false, durationMs: 0, reason: 'ejection over' });
     publish.health({ ...ep, isHealthy: false, detail: 'GET /healthz: 500' });
     publish.health({ ...ep, isHealthy: true, detail: 'GET /healthz: 200' });
     publish.health({ ...ep, isHealthy: false, detail: 'connect refused' });

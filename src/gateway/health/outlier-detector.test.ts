@@ -48,6 +48,7 @@ describe('OutlierDetector', () => {
         pool: 'api',
         endpoint: '10.0.0.1',
         isEjected: true,
+        isRefused: false,
         durationMs: 30_000,
         reason: '3 consecutive upstream failures',
       },
@@ -136,6 +137,7 @@ describe('OutlierDetector', () => {
       pool: 'api',
       endpoint: '10.0.0.3',
       isEjected: false,
+      isRefused: true,
       durationMs: 0,
       reason:
         'refused: 3 consecutive upstream failures; 2 already ejected, max ejected fraction 0.5 allows 2 of 5',

@@ -144,7 +144,13 @@ export class OutlierDetector {
           : undefined;
     if (rule) {
       this.#refusedEjections += 1;
-      this.#publish(endpoint, false, 0, `refused: ${cause}; ${this.#ejectedCount} already ejected, ${rule}`);
+      this.#publish(
+        endpoint,
+        false,
+        0,
+        `refused: ${cause}; ${this.#ejectedCount} already ejected, ${rule}`,
+        true,
+      );
       return;
     }
     const nowMs = this.#deps.clock.nowMs();
@@ -183,12 +189,19 @@ export class OutlierDetector {
     return Math.max(0, state.multiplier - intervals);
   }
 
-  #publish(endpoint: Endpoint, isEjected: boolean, durationMs: number, reason: string): void {
+  #publish(
+    endpoint: Endpoint,
+    isEjected: boolean,
+    durationMs: number,
+    reason: string,
+    isRefused = false,
+  ): void {
     if (!ejectionChannel.hasSubscribers) return;
     const event: EjectionEvent = {
       pool: this.#poolName,
       endpoint: endpoint.id,
       isEjected,
+      isRefused,
       durationMs,
       reason,
     };
