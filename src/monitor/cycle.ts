@@ -26,8 +26,7 @@ export async function runCycle(
   monitor: MonitorSpec & { readonly check: CheckSpec },
   deps: CycleDeps,
 ): Promise<CycleOutcome> {
-  const facts = factsNeeded([...monitor.assertions, ...monitor.degradedWhen]);
-  const needs = { body: facts.body, cert: facts.cert };
+  const needs = { body: factsNeeded([...monitor.assertions, ...monitor.degradedWhen]).body };
   for (let run = 1; ; run++) {
     // The check bounds itself by timeoutMs with a timer it clears; AbortSignal.timeout could not be
     // cleared and made an error object for every run, 5% of the CPU at 10,000 monitors.

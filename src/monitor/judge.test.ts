@@ -18,12 +18,13 @@ const http = (assert: string[] = [], degraded: string[] = []) => ({
 
 describe('judge', () => {
   it('is down with the transport error when nothing was observed', () => {
-    expect(
-      judge(http(['status == 200']), { responseTimeMs: 3, error: 'connect ECONNREFUSED 127.0.0.1:9' }),
-    ).toEqual({
+    const refused = { responseTimeMs: 3, error: 'connect ECONNREFUSED 127.0.0.1:9' };
+    expect(judge(http(['status == 200']), refused)).toEqual({
       verdict: 'down',
       message: 'connect ECONNREFUSED 127.0.0.1:9',
     });
+    // response_time is observed even on a failure: only a connected assertion may excuse the error.
+    expect(judge(http(['response_time < 800ms']), refused).verdict).toBe('down');
   });
 
   it('is down with the first failed assertion', () => {
@@ -49,8 +50,28 @@ describe('judge', () => {
   it('is degraded when it passes but a degraded_when condition holds', () => {
     const monitor = http(['status == 200'], ['response_time > 300ms']);
     expect(judge(monitor, { responseTimeMs: 120, status: 200 })).toEqual({ verdict: 'up', message: 'ok' });
-    const slow = judge(monitor, { responseTimeMs: 412, status: 200 });
-    expect(slow.verdict).toBe('degraded');
-    expect(slow.message).toContain('response_time > 300ms');
+    expect(judge(monitor, { responseTimeMs: 412, status: 200 })).toEqual({
+      verdict: 'degraded',
+      message: 'degraded: response_time > 300ms (got 412ms)',
+    });
+  });
+
+  it('is up when an assertion expects the connection to fail (upside down), and down when it connects', () => {
+    const upsideDown = { kind: 'tcp', assertions: assertions('connected == false'), degradedWhen: [] };
+    const refused = { responseTimeMs: 1, connected: false, error: 'connect ECONNREFUSED 127.0.0.1:9' };
+    expect(judge(upsideDown, refused)).toEqual({ verdict: 'up', message: 'ok' });
+    expect(judge(upsideDown, { responseTimeMs: 1, connected: true })).toEqual({
+      verdict: 'down',
+      message: 'expected connected == false, got true',
+    });
+  });
+
+  it('keeps the transport error in the message of a failed connected assertion', () => {
+    const monitor = { kind: 'tcp', assertions: assertions('connected == true'), degradedWhen: [] };
+    const refused = { responseTimeMs: 1, connected: false, error: 'connect ECONNREFUSED 127.0.0.1:9' };
+    expect(judge(monitor, refused)).toEqual({
+      verdict: 'down',
+      message: 'expected connected == true, got false (connect ECONNREFUSED 127.0.0.1:9)',
+    });
   });
 });

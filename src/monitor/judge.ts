@@ -18,13 +18,19 @@ export interface JudgedMonitor {
 /**
  * One observation against a monitor's assertions. Without assertions each kind has the obvious rule (an
  * HTTP answer below 400, a connection, a non-empty DNS answer), each check's own `defaultFailure`.
+ * A transport error is down, unless an assertion on `connected` says whether connecting should work: then
+ * the assertions decide (Uptime Kuma's upside-down mode: `connected == false` is up while nothing listens).
  * A passing observation that meets any `degraded_when` condition is degraded.
  */
 export function judge(monitor: JudgedMonitor, observation: Observation): Judgement {
-  if (observation.error !== undefined) return { verdict: 'down', message: observation.error };
+  const { error } = observation;
+  const isErrorJudged = monitor.assertions.some((assertion) => assertion.fact === 'connected');
+  if (error !== undefined && !isErrorJudged) return { verdict: 'down', message: error };
   for (const assertion of monitor.assertions) {
     const result = evaluateAssertion(assertion, observation);
-    if (!result.ok) return { verdict: 'down', message: result.message };
+    // A fact the check never saw already names the error ("got nothing (connect ECONNREFUSED …)").
+    const cause = error === undefined || result.message.includes(error) ? '' : ` (${error})`;
+    if (!result.ok) return { verdict: 'down', message: `${result.message}${cause}` };
   }
   if (monitor.assertions.length === 0) {
     const failure = defaultFailureOf(monitor.kind, observation);
@@ -32,7 +38,8 @@ export function judge(monitor: JudgedMonitor, observation: Observation): Judgeme
   }
   for (const condition of monitor.degradedWhen) {
     const result = evaluateAssertion(condition, observation);
-    if (result.ok) return { verdict: 'degraded', message: `degraded: ${condition.text} (${result.message})` };
+    // A holding condition's message is already `response_time > 1000ms (got 1502ms)`.
+    if (result.ok) return { verdict: 'degraded', message: `degraded: ${result.message}` };
   }
   return { verdict: 'up', message: 'ok' };
 }

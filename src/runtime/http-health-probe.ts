@@ -37,7 +37,7 @@ export function httpHealthProbe(spec: HealthCheckSpec): HealthProbe {
         followRedirects: false,
         maxBodyBytes: 0,
       };
-      const needs = { body: false, cert: false };
+      const needs = { body: false };
       const dispatcher = clientFor(endpoint);
       const observation = await httpCheck.run(check, {
         signal,

@@ -5,8 +5,8 @@ export interface CheckContext {
   readonly signal: AbortSignal;
   /** The whole run's budget, connect to last byte read, in ms. */
   readonly timeoutMs: number;
-  /** What the assertions need, so the check can skip work (reading a body, inspecting a certificate). */
-  readonly needs: { readonly body: boolean; readonly cert: boolean };
+  /** What the assertions need, so the check can skip work: a body nobody reads is not kept. */
+  readonly needs: { readonly body: boolean };
 }
 
 /**

@@ -10,7 +10,7 @@ import { dnsCheck, type DnsCheckSpec } from './dns.ts';
 const context = (timeoutMs = 2_000): CheckContext => ({
   signal: new AbortController().signal,
   timeoutMs,
-  needs: { body: false, cert: false },
+  needs: { body: false },
 });
 
 describe('dnsCheck', () => {

@@ -10,7 +10,7 @@ import { httpCheck, type HttpCheckContext, type HttpCheckSpec } from './http.ts'
 const context = (overrides: Partial<HttpCheckContext> = {}): HttpCheckContext => ({
   signal: new AbortController().signal,
   timeoutMs: 2_000,
-  needs: { body: true, cert: false },
+  needs: { body: true },
   ...overrides,
 });
 
@@ -54,6 +54,9 @@ describe('httpCheck', () => {
         res.writeHead(200, { 'content-length': '100' }).write('partial', () => req.socket.destroy());
       } else if (url.pathname === '/silent') {
         // Never answers.
+      } else if (['/loop', '/ping', '/pong'].includes(url.pathname)) {
+        const next = { '/loop': '/loop', '/ping': '/pong', '/pong': '/ping' }[url.pathname];
+        res.writeHead(302, { location: next }).end();
       } else if (hop) {
         // /hop/n redirects to /hop/n+1 until n = 3, which answers; /hop/10 and above redirect forever.
         const n = Number(hop[1]);
@@ -99,13 +102,16 @@ describe('httpCheck', () => {
     });
   });
 
-  it('skips the body when no assertion needs it', async () => {
+  it('keeps no body when no assertion needs it, and a body past maxBodyBytes is no failure', async () => {
     const observation = await httpCheck.run(
-      get(`${upstream.url}/json`),
-      context({ needs: { body: false, cert: false } }),
+      get(`${upstream.url}/endless`, { maxBodyBytes: 1001 }),
+      context({ needs: { body: false } }),
     );
-    expect(observation.status).toBe(200);
+    expect(observation).toMatchObject({ connected: true, status: 200 });
     expect(observation.body).toBeUndefined();
+    expect(observation.error).toBeUndefined();
+    const [socket] = connections;
+    if (socket) await closed(socket); // the check hung up, leaving nothing open
   });
 
   it('reads at most maxBodyBytes, never splitting a character, then hangs up', async () => {
@@ -146,7 +152,7 @@ describe('httpCheck', () => {
   it("sends through a caller's dispatcher, leaving it open with its connection reused", async () => {
     const client = new Client(upstream.url);
     try {
-      const withClient = context({ needs: { body: false, cert: false }, dispatcher: client });
+      const withClient = context({ needs: { body: false }, dispatcher: client });
       const first = await httpCheck.run(get(`${upstream.url}/json`), withClient);
       const second = await httpCheck.run(get(`${upstream.url}/unavailable`), withClient);
       expect([first.status, second.status]).toEqual([200, 503]);
@@ -166,9 +172,45 @@ describe('httpCheck', () => {
     if (socket) await closed(socket); // the check hung up, leaving nothing open
   });
 
-  it('reports a connection lost in the middle of the body', async () => {
-    const observation = await httpCheck.run(get(`${upstream.url}/reset`), context());
-    expect(observation).toMatchObject({ connected: true, error: 'connection lost: other side closed' });
+  it('fails a body cut short, even when no assertion reads the body', async () => {
+    for (const needs of [{ body: true }, { body: false }]) {
+      const observation = await httpCheck.run(get(`${upstream.url}/reset`), context({ needs }));
+      expect(observation).toMatchObject({
+        connected: true,
+        status: 200,
+        error: 'body cut short after 7 of 100 bytes (connection lost: other side closed)',
+      });
+    }
+  });
+
+  it('names the URLs of a redirect loop', async () => {
+    const toItself = await httpCheck.run(get(`${upstream.url}/loop`), context());
+    expect(toItself.error).toBe(`redirect loop: ${upstream.url}/loop redirects to itself`);
+    const pingPong = await httpCheck.run(get(`${upstream.url}/ping`), context());
+    expect(pingPong.error).toBe(
+      `redirect loop: ${upstream.url}/pong redirects back to a URL already visited (1 redirect after ${upstream.url}/ping)`,
+    );
+  });
+
+  it('bounds a TLS handshake that never completes by the timeout, and hangs up', async () => {
+    const accepted: Socket[] = [];
+    // Reads and never answers, so the client's hang-up reaches the socket as an end.
+    const silent = createTcpServer((socket) => accepted.push(socket.resume())).listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    try {
+      const startedMs = performance.now();
+      const observation = await httpCheck.run(
+        get(`https://127.0.0.1:${(silent.address() as AddressInfo).port}/`),
+        context({ timeoutMs: 300 }),
+      );
+      // undici's own connect timer fired ~500 ms late; the run's deadline must stop the handshake itself.
+      expect(performance.now() - startedMs).toBeLessThan(300 + 200);
+      expect(observation).toMatchObject({ connected: false, error: 'timed out after 300 ms' });
+      await Promise.all(accepted.map(closed));
+    } finally {
+      for (const socket of accepted) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('reports a refused connection on a closed port', async () => {
@@ -196,13 +238,16 @@ describe('httpCheck over https', () => {
   let url: string;
   let plain: TestUpstream;
   let close: () => Promise<void>;
+  let handshakes = 0;
 
   beforeAll(async () => {
     certificate = await makeSelfSignedCertificate();
     const server = createHttpsServer({ cert: certificate.certPem, key: certificate.keyPem }, (req, res) => {
       if (req.url === '/to-plain') res.writeHead(302, { location: plain.url }).end();
+      else if (req.url === '/to-self') res.writeHead(302, { location: '/' }).end();
       else res.end('secure');
     });
+    server.on('secureConnection', () => handshakes++);
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
@@ -220,16 +265,14 @@ describe('httpCheck over https', () => {
     await certificate.remove();
   });
 
-  const needsCert = context({ needs: { body: true, cert: true } });
-
   it('reports days left on the certificate of the connection it used', async () => {
     // The shared helper's certificates are valid for one day from now: 0 whole days are left.
-    const observation = await httpCheck.run(get(url, { verifyTls: false }), needsCert);
+    const observation = await httpCheck.run(get(url, { verifyTls: false }), context());
     expect(observation).toMatchObject({ connected: true, status: 200, body: 'secure', certDaysLeft: 0 });
   });
 
   it('refuses a self-signed certificate by default, still reporting its days left', async () => {
-    const observation = await httpCheck.run(get(url), needsCert);
+    const observation = await httpCheck.run(get(url), context());
     expect(observation).toEqual({
       responseTimeMs: expect.any(Number) as unknown,
       connected: false,
@@ -239,17 +282,26 @@ describe('httpCheck over https', () => {
   });
 
   it('reports the certificate of the final origin after redirects', async () => {
-    const secured = await httpCheck.run(get(`${plain.url}/to-secure`, { verifyTls: false }), needsCert);
+    const secured = await httpCheck.run(get(`${plain.url}/to-secure`, { verifyTls: false }), context());
     expect(secured).toMatchObject({ status: 200, body: 'secure', certDaysLeft: 0 });
-    const downgraded = await httpCheck.run(get(`${url}to-plain`, { verifyTls: false }), needsCert);
+    const downgraded = await httpCheck.run(get(`${url}to-plain`, { verifyTls: false }), context());
     expect(downgraded).toMatchObject({ status: 200, body: 'plain' });
     expect(downgraded.certDaysLeft).toBeUndefined();
   });
 
-  it('leaves certDaysLeft out when no assertion needs it', async () => {
-    const observation = await httpCheck.run(get(url, { verifyTls: false }), context());
-    expect(observation.status).toBe(200);
-    expect(observation.certDaysLeft).toBeUndefined();
+  it('reports days left when no assertion names them, for cert-expiry alerts and metrics', async () => {
+    const observation = await httpCheck.run(
+      get(url, { verifyTls: false }),
+      context({ needs: { body: false } }),
+    );
+    expect(observation).toMatchObject({ connected: true, status: 200, certDaysLeft: 0 });
+  });
+
+  it('reports the certificate after a same-origin redirect over the kept-alive connection', async () => {
+    handshakes = 0;
+    const observation = await httpCheck.run(get(`${url}to-self`, { verifyTls: false }), context());
+    expect(observation).toMatchObject({ status: 200, body: 'secure', certDaysLeft: 0 });
+    expect(handshakes).toBe(1);
   });
 });
 

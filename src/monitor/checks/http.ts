@@ -1,11 +1,11 @@
 import type { Readable } from 'node:stream';
-import { TLSSocket } from 'node:tls';
-import { Agent, buildConnector, interceptors, request, type Dispatcher } from 'undici';
+import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { parseSizeBytes, type Observation } from '../../core/index.ts';
 import type { Check, CheckContext } from './check.ts';
-import { inspectPeer } from './inspect-peer.ts';
-import { startRun } from './run-bounds.ts';
+import { recordingConnector, type Connection } from './http-connector.ts';
+import { describeRedirectLoop, recordRedirects } from './redirect-trail.ts';
+import { startRun, type RunBounds } from './run-bounds.ts';
 
 export interface HttpCheckSpec {
   readonly kind: 'http';
@@ -56,17 +56,12 @@ const maxRedirections = 5;
 // Enough for any readiness answer; past it undici destroys the socket instead of reading further.
 const maxDrainBytes = 64 * 1024;
 
-/** What connecting to one origin saw during a run. */
-interface Connection {
-  readonly isConnected: boolean;
-  readonly certDaysLeft: number | undefined;
-}
-
 /**
  * One request over a fresh Agent that is destroyed after the run: a monitor exists to see connect and TLS
  * failures, which a pooled keep-alive connection would hide. The certificate is read in the Agent's connect
- * hook, from the very socket the request then uses, so no second handshake is made to learn it. A caller
- * that wants reuse instead (the gateway's health checks) hands over its own dispatcher in the context.
+ * hook, from the very socket the request then uses, so no second handshake is made to learn it; a redirect
+ * to the same origin reuses that socket and keeps its certificate. A caller that wants reuse across runs
+ * instead (the gateway's health checks) hands over its own dispatcher in the context.
  */
 export const httpCheck = {
   kind: 'http',
@@ -86,20 +81,29 @@ export const httpCheck = {
     return observation.status < 400 ? undefined : `expected a status below 400, got ${observation.status}`;
   },
   async run(spec: HttpCheckSpec, context: HttpCheckContext) {
-    if (context.dispatcher) return observe(spec, context, context.dispatcher, undefined);
-    const connections = new Map<string, Connection>();
-    const agent = new Agent({
-      // One connection per origin makes the Agent build a Client, not a Pool with its 2,048-slot queue:
-      // at 10,000 monitors that queue was three quarters of the garbage surviving into the old space.
-      connections: 1,
-      connect: recordingConnector(spec, context, connections),
-      headersTimeout: context.timeoutMs,
-      bodyTimeout: context.timeoutMs,
-    });
+    const bounds = startRun(context);
     try {
-      return await observe(spec, context, agent, connections);
+      if (context.dispatcher) return await observe(spec, context, bounds, context.dispatcher, undefined);
+      const connections = new Map<string, Connection>();
+      const { timeoutMs } = context;
+      const agent = new Agent({
+        // One connection per origin makes the Agent build a Client, not a Pool with its 2,048-slot queue:
+        // at 10,000 monitors that queue was three quarters of the garbage surviving into the old space.
+        connections: 1,
+        connect: recordingConnector(
+          { verifyTls: spec.verifyTls ?? true, timeoutMs, signal: bounds.signal },
+          connections,
+        ),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      try {
+        return await observe(spec, context, bounds, agent, connections);
+      } finally {
+        await agent.destroy();
+      }
     } finally {
-      await agent.destroy();
+      bounds.end();
     }
   },
 } satisfies Check<HttpCheckSpec, z.output<z.ZodObject<typeof configFields>>>;
@@ -108,84 +112,62 @@ export const httpCheck = {
 async function observe(
   spec: HttpCheckSpec,
   context: CheckContext,
+  bounds: RunBounds,
   dispatcher: Dispatcher,
   connections: ReadonlyMap<string, Connection> | undefined,
 ): Promise<Observation> {
-  const bounds = startRun(context);
-  let final: Connection | undefined;
+  const requestedUrls: string[] = [];
+  const progress = { bodyBytes: 0 };
+  let answer: Pick<Observation, 'connected' | 'certDaysLeft' | 'status' | 'headers'> | undefined;
   try {
-    const response = await request(spec.url, {
-      dispatcher: spec.followRedirects
-        ? dispatcher.compose(interceptors.redirect({ maxRedirections }))
-        : dispatcher,
-      method: spec.method,
-      headers: withUserAgent(spec.headers),
-      body: spec.body ?? null,
-      signal: bounds.signal,
-    });
-    final = connections?.get(finalOrigin(response.context, spec.url));
-    const facts = {
+    const response = await bounds.race(
+      request(spec.url, {
+        dispatcher: spec.followRedirects
+          ? dispatcher.compose(recordRedirects(requestedUrls), interceptors.redirect({ maxRedirections }))
+          : dispatcher,
+        method: spec.method,
+        headers: withUserAgent(spec.headers),
+        body: spec.body ?? null,
+        signal: bounds.signal,
+      }),
+    );
+    answer = {
       connected: true,
-      certDaysLeft: final?.certDaysLeft,
+      certDaysLeft: connections?.get(finalOrigin(response.context, spec.url))?.certDaysLeft,
       status: response.statusCode,
       headers: flattenHeaders(response.headers),
     };
-    if (!context.needs.body) {
-      // Reading to the end is what returns a kept-alive socket; an Agent of our own is destroyed anyway.
-      if (connections) discard(response.body);
-      else await response.body.dump({ limit: maxDrainBytes, signal: bounds.signal });
-      return { responseTimeMs: bounds.elapsedMs(), ...facts } satisfies Observation;
+    if (!connections && !context.needs.body) {
+      // Only a drained socket goes back to the caller's pool. dump() ignores a body cut short: the gateway's
+      // health checks judge the status alone.
+      await response.body.dump({ limit: maxDrainBytes, signal: bounds.signal });
+      return { responseTimeMs: bounds.elapsedMs(), ...answer };
     }
-    const body = await readText(response.body, spec.maxBodyBytes);
-    return { responseTimeMs: bounds.elapsedMs(), ...facts, body };
+    const body = await readBody(
+      response.body,
+      { maxBodyBytes: spec.maxBodyBytes, isKept: context.needs.body },
+      progress,
+    );
+    return { responseTimeMs: bounds.elapsedMs(), ...answer, ...(body === undefined ? {} : { body }) };
   } catch (error) {
     // Without a response, the last origin connected to is where the run stopped.
-    final ??= connections && [...connections.values()].at(-1);
+    const last = connections && [...connections.values()].at(-1);
+    const reason = describeRedirectLoop(error, requestedUrls) ?? bounds.describe(error);
     return {
       responseTimeMs: bounds.elapsedMs(),
-      connected: connections ? (final?.isConnected ?? false) : undefined,
-      certDaysLeft: final?.certDaysLeft,
-      error: bounds.describe(error),
+      connected: connections ? (last?.isConnected ?? false) : undefined,
+      certDaysLeft: last?.certDaysLeft,
+      ...answer,
+      error: answer && !bounds.isStopped(error) ? cutShort(reason, progress.bodyBytes, answer) : reason,
     };
-  } finally {
-    bounds.end();
   }
 }
 
-/** undici's own connector, wrapped to note each origin's outcome and to judge the peer certificate itself. */
-function recordingConnector(
-  spec: HttpCheckSpec,
-  context: CheckContext,
-  connections: Map<string, Connection>,
-): buildConnector.connector {
-  // Node would destroy an untrusted socket before we could read its expiry; inspectPeer applies `verifyTls`.
-  const connect = buildConnector({ timeout: context.timeoutMs, rejectUnauthorized: false });
-  return (options, callback) => {
-    const origin = `${options.protocol}//${options.host ?? options.hostname}`;
-    const note = (isConnected: boolean, certDaysLeft?: number) => {
-      connections.delete(origin); // re-inserted last, so the Map's order is the order of connects
-      connections.set(origin, { isConnected, certDaysLeft });
-    };
-    connect(options, (error, socket) => {
-      if (error !== null) {
-        note(false);
-        callback(error, null);
-      } else if (socket instanceof TLSSocket) {
-        const peer = inspectPeer(socket, {
-          hostname: options.servername ?? options.hostname,
-          verify: spec.verifyTls ?? true,
-          wantsDaysLeft: context.needs.cert,
-        });
-        note(!peer.rejection, peer.certDaysLeft);
-        if (!peer.rejection) return callback(null, socket);
-        socket.destroy();
-        callback(peer.rejection, null);
-      } else {
-        note(true);
-        callback(null, socket);
-      }
-    });
-  };
+/** A body that broke off before its end (or the max_body cap) fails the run, whatever the assertions read. */
+function cutShort(reason: string, bodyBytes: number, answer: Pick<Observation, 'headers'>): string {
+  const declaredBytes = Number(answer.headers?.['content-length'] ?? Number.NaN);
+  const of = Number.isInteger(declaredBytes) ? ` of ${declaredBytes}` : '';
+  return `body cut short after ${bodyBytes}${of} bytes (${reason})`;
 }
 
 function finalOrigin(context: unknown, url: string): string {
@@ -209,24 +191,28 @@ function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<str
   return flat;
 }
 
-/** Reads at most maxBodyBytes as UTF-8, then stops: leaving the loop early destroys the body and its socket. */
-async function readText(body: Readable, maxBodyBytes: number): Promise<string> {
+/**
+ * Reads the body to its end, or to maxBodyBytes and then stops (leaving the loop early destroys the body and
+ * its socket: the cap is no failure). The text, as UTF-8, when `isKept`. An error before either rejects, with
+ * `progress` saying how far the body got.
+ */
+async function readBody(
+  body: Readable,
+  options: { readonly maxBodyBytes: number; readonly isKept: boolean },
+  progress: { bodyBytes: number },
+): Promise<string | undefined> {
   const decoder = new TextDecoder();
   let text = '';
-  let bytesLeft = maxBodyBytes;
   body.on('error', ignore); // errors reach the loop below; this only keeps a late one from going unhandled
   for await (const chunk of body as AsyncIterable<Buffer>) {
-    const piece = chunk.subarray(0, bytesLeft);
-    bytesLeft -= piece.length;
+    const piece = chunk.subarray(0, options.maxBodyBytes - progress.bodyBytes);
+    progress.bodyBytes += piece.length;
     // `stream: true` holds back a multi-byte character cut at the limit instead of mangling it.
-    text += decoder.decode(piece, { stream: true });
-    if (bytesLeft === 0) return text;
+    if (options.isKept) text += decoder.decode(piece, { stream: true });
+    if (progress.bodyBytes === options.maxBodyBytes) break;
   }
-  return text + decoder.decode();
-}
-
-function discard(body: Readable): void {
-  body.on('error', ignore).destroy();
+  if (!options.isKept) return undefined;
+  return progress.bodyBytes === options.maxBodyBytes ? text : text + decoder.decode();
 }
 
 function ignore(): void {}

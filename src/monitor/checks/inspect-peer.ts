@@ -2,7 +2,7 @@ import type { TLSSocket } from 'node:tls';
 import { describeVerifyCode } from './run-bounds.ts';
 
 export interface PeerInspection {
-  /** Whole days until the peer certificate's notAfter, negative once expired; undefined when not asked. */
+  /** Whole days until the peer certificate's notAfter, negative once expired; undefined without one. */
   readonly certDaysLeft: number | undefined;
   /** Why the peer is not trusted, when verification was asked for and failed. */
   readonly rejection: Error | undefined;
@@ -17,9 +17,9 @@ const dayMs = 86_400_000;
  */
 export function inspectPeer(
   socket: TLSSocket,
-  options: { readonly hostname: string; readonly verify: boolean; readonly wantsDaysLeft: boolean },
+  options: { readonly hostname: string; readonly verify: boolean },
 ): PeerInspection {
-  const validTo = options.wantsDaysLeft ? socket.getPeerX509Certificate()?.validToDate : undefined;
+  const validTo = socket.getPeerX509Certificate()?.validToDate;
   const certDaysLeft = validTo ? Math.floor((validTo.getTime() - Date.now()) / dayMs) : undefined;
   if (!options.verify || socket.authorized) return { certDaysLeft, rejection: undefined };
   // At run time authorizationError is the verify code (a string), whatever @types/node says.

@@ -7,7 +7,7 @@ import { checks, runCheck } from './registry.ts';
 const context = {
   signal: new AbortController().signal,
   timeoutMs: 2_000,
-  needs: { body: false, cert: false },
+  needs: { body: false },
 };
 
 describe('check registry', () => {

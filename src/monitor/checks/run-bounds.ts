@@ -8,6 +8,8 @@ export interface RunBounds {
   race<T>(work: Promise<T>): Promise<T>;
   /** A short, human reason for a failure; a timeout reads the same whichever timer noticed it first. */
   describe(error: unknown): string;
+  /** Whether the run's deadline or its caller ended it, rather than something the target did. */
+  isStopped(error: unknown): boolean;
   /** Clears the deadline timer; call once the run is over. */
   end(): void;
 }
@@ -61,6 +63,9 @@ export function startRun(context: CheckContext): RunBounds {
       if (didTimeOut || timeoutCodes.has(codeOf(error))) return `timed out after ${context.timeoutMs} ms`;
       if (context.signal.aborted) return 'aborted';
       return describeError(error);
+    },
+    isStopped(error) {
+      return didTimeOut || timeoutCodes.has(codeOf(error)) || context.signal.aborted;
     },
     end() {
       clearTimeout(timer);

@@ -7,7 +7,7 @@ import { tcpCheck } from './tcp.ts';
 const context = (signal = new AbortController().signal): CheckContext => ({
   signal,
   timeoutMs: 2_000,
-  needs: { body: false, cert: false },
+  needs: { body: false },
 });
 
 async function listen(server: Server): Promise<number> {

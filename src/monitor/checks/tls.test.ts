@@ -10,7 +10,7 @@ import { tlsCheck, type TlsCheckSpec } from './tls.ts';
 const context: CheckContext = {
   signal: new AbortController().signal,
   timeoutMs: 2_000,
-  needs: { body: false, cert: true },
+  needs: { body: false },
 };
 
 async function listen(server: Server): Promise<number> {

@@ -23,10 +23,7 @@ const configFields = {
   verify: z.boolean().default(true),
 };
 
-/**
- * A TLS handshake and nothing more: `responseTimeMs` is connect plus handshake. The days left are always
- * reported, whatever `needs.cert` says: they are this check's main fact and cost nothing once handshaken.
- */
+/** A TLS handshake and nothing more: `responseTimeMs` is connect plus handshake. */
 export const tlsCheck: Check<TlsCheckSpec, z.output<z.ZodObject<typeof configFields>>> = {
   kind: 'tls',
   configFields,
@@ -49,11 +46,7 @@ export const tlsCheck: Check<TlsCheckSpec, z.output<z.ZodObject<typeof configFie
         }),
       );
       const responseTimeMs = bounds.elapsedMs();
-      const peer = inspectPeer(socket, {
-        hostname: servername ?? spec.host,
-        verify: spec.verify,
-        wantsDaysLeft: true,
-      });
+      const peer = inspectPeer(socket, { hostname: servername ?? spec.host, verify: spec.verify });
       const observation: Observation = { responseTimeMs, connected: true, certDaysLeft: peer.certDaysLeft };
       if (!peer.rejection) return observation;
       return { ...observation, connected: false, error: bounds.describe(peer.rejection) };
