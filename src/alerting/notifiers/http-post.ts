@@ -70,7 +70,8 @@ async function callService(
   const { statusCode } = response;
   if (statusCode >= 200 && statusCode < 300) return { status: statusCode, body: responseText };
   const isRetryable = statusCode === 429 || statusCode === 408 || statusCode >= 500;
-  throw new DeliveryError(`${where} answered ${statusCode}${excerpt(responseText, options.secrets ?? [])}`, {
+  const secrets = [...(options.secrets ?? []), ...secretsOfUrl(url)];
+  throw new DeliveryError(`${where} answered ${statusCode}${excerpt(responseText, secrets)}`, {
     isRetryable,
     status: statusCode,
     retryAfterMs:
@@ -104,11 +105,40 @@ async function readBounded(
   return Buffer.concat(chunks).toString('utf8').slice(0, maxBytes);
 }
 
+/**
+ * The parts of a service URL that may be its credential: Slack, Discord, Teams and most webhooks carry their
+ * key in the path or query, and a service answering 404 ("Cannot POST /services/T0/B0/KEY") echoes it back.
+ * Segments under 6 characters (`api`, `v1`) are names, not keys, and redacting them would garble the text.
+ */
+export function secretsOfUrl(url: string): string[] {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return [url];
+  }
+  const { pathname, search, username, password } = parsed;
+  const parts = [pathname + search, pathname, search.slice(1), username, password];
+  for (const segment of pathname.split('/')) parts.push(segment, safeDecode(segment));
+  for (const value of parsed.searchParams.values()) parts.push(value, encodeURIComponent(value));
+  return parts.filter((part) => part.length >= 6);
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 // A service's error text helps whoever fixes the config; 200 characters is enough and keeps records small.
-// It is the service's own words, never our request URL; `secrets` covers a service echoing a key back.
+// It is the service's own words, never our request URL; `secrets` covers a service echoing a key or its URL back.
 function excerpt(text: string, secrets: readonly string[]): string {
   let trimmed = text.trim().replace(/\s+/g, ' ');
-  for (const secret of secrets) if (secret !== '') trimmed = trimmed.replaceAll(secret, '[redacted]');
+  // Longest first: a whole path is redacted as one, not left in pieces around its redacted segments.
+  const longestFirst = [...secrets].sort((a, b) => b.length - a.length);
+  for (const secret of longestFirst) if (secret !== '') trimmed = trimmed.replaceAll(secret, '[redacted]');
   return trimmed === '' ? '' : `: ${trimmed.slice(0, 200)}`;
 }
 

@@ -82,6 +82,17 @@ export function describeDeliveryContract<C extends { readonly type: string }>(
       }
     });
 
+    it('a service echoing the request path in its error (an Express 404) leaks no part of the URL', async () => {
+      receiver.script({ status: 204 });
+      await send();
+      const target = receiver.requests.at(-1)?.url ?? '';
+      const echo = `<pre>Cannot POST ${target}</pre> (${decodeURIComponent(target)})`;
+      receiver.script({ status: 404, body: echo });
+      const error = await deliveryErrorOf(send());
+      for (const part of secret.split('/')) expect(error.message).not.toContain(part);
+      expect(error.message).toContain('answered 404');
+    });
+
     it('a refused connection is retryable and names no secret', async () => {
       const closed = await startRecordingReceiver();
       await closed.close();
