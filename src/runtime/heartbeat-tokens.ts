@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -13,20 +13,29 @@ export class HeartbeatTokens {
     this.#secret = secret;
   }
 
-  /** Reads data_dir/heartbeat.key, creating it on first start. */
+  /**
+   * Reads data_dir/heartbeat.key, creating it on first start. A key that is not 32 bytes of hex (an empty
+   * file, say) stops the start: heartbeat URLs made from it could be computed by anyone.
+   */
   static async load(dataDir: string): Promise<HeartbeatTokens> {
     const path = join(dataDir, 'heartbeat.key');
-    const read = async () => new HeartbeatTokens(Buffer.from((await readFile(path, 'utf8')).trim(), 'hex'));
+    const text = await readFile(path, 'utf8').catch((error: unknown) => {
+      if (isMissing(error)) return undefined;
+      throw error;
+    });
+    if (text !== undefined) return new HeartbeatTokens(parseKey(text, path));
+    const fresh = join(dataDir, `heartbeat.key.${process.pid}.${randomBytes(4).toString('hex')}`);
+    await writeFile(fresh, `${randomBytes(keyBytes).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
     try {
-      return await read();
-    } catch {
-      const secret = randomBytes(32);
-      // 'wx': two processes starting at once keep the first key written; both read that one back.
-      await writeFile(path, `${secret.toString('hex')}\n`, { mode: 0o600, flag: 'wx' }).catch(
-        () => undefined,
-      );
-      return read();
+      // A link appears whole or not at all, and fails if the key exists: two processes starting at once
+      // both read back the first key linked, and a crash leaves no empty key behind.
+      await link(fresh, path).catch((error: unknown) => {
+        if (!isExisting(error)) throw error;
+      });
+    } finally {
+      await unlink(fresh).catch(() => undefined);
     }
+    return new HeartbeatTokens(parseKey(await readFile(path, 'utf8'), path));
   }
 
   tokenOf(monitorId: string): string {
@@ -45,4 +54,22 @@ export class HeartbeatTokens {
     }
     return undefined;
   }
+}
+
+const keyBytes = 32;
+
+function parseKey(text: string, path: string): Buffer {
+  const hex = text.trim();
+  if (/^[0-9a-f]+$/i.test(hex) && hex.length === keyBytes * 2) return Buffer.from(hex, 'hex');
+  throw new Error(
+    `${path} is not a heartbeat key (${keyBytes} bytes in hex); delete it to make a new one (every heartbeat URL changes)`,
+  );
+}
+
+function isMissing(error: unknown): boolean {
+  return error instanceof Error && 'code' in error && error.code === 'ENOENT';
+}
+
+function isExisting(error: unknown): boolean {
+  return error instanceof Error && 'code' in error && error.code === 'EEXIST';
 }

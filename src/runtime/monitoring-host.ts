@@ -136,7 +136,7 @@ export class MonitoringHost {
     logger: Logger,
     options: HostOptions = {},
   ): Promise<MonitoringHost> {
-    await mkdir(config.dataDir, { recursive: true });
+    await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
     // One database handle for every store: node:sqlite is synchronous, one connection is all there is to share.
     const { db, close } = await openSqlite(join(config.dataDir, 'bulwark.db'));
     const stores = {

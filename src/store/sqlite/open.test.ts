@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,15 @@ describe('openSqlite', () => {
     const { close } = await openSqlite(path);
     await close();
     expect(existsSync(path)).toBe(true);
+  });
+
+  it('keeps what it creates private to its owner: the directory, the database and its WAL', async () => {
+    const path = join(dir, 'private', 'bulwark.db');
+    const { db, close } = await openSqlite(path);
+    await sql`CREATE TABLE IF NOT EXISTS t (x)`.execute(db);
+    expect(statSync(join(dir, 'private')).mode & 0o777).toBe(0o700);
+    for (const file of [path, `${path}-wal`]) expect(statSync(file).mode & 0o077).toBe(0);
+    await close();
   });
 
   it('applies the pragmas', async () => {

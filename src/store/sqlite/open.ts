@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Kysely } from 'kysely';
@@ -68,7 +68,12 @@ export async function openSqlite(path: string): Promise<SqliteHandle> {
 
 async function openConnection(path: string): Promise<Kysely<Schema>> {
   const inMemory = path === ':memory:';
-  if (!inMemory) mkdirSync(dirname(path), { recursive: true });
+  if (!inMemory) {
+    // Subscriber addresses and tokens, notifier URLs and the outbox are in here: readable by its owner only.
+    // SQLite gives the -wal and -shm files the database file's mode.
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    closeSync(openSync(path, 'a', 0o600));
+  }
   const database = new DatabaseSync(path);
   try {
     applyPragmas(database, inMemory);
