@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCliCaptured } from '../../../test/support/cli-run.ts';
+import { runCliCaptured, runCliWithEnv } from '../../../test/support/cli-run.ts';
 import { startTestUpstream, type TestUpstream } from '../../../test/support/test-upstream.ts';
 
 let server: TestUpstream | undefined;
@@ -10,6 +10,36 @@ afterEach(async () => {
 });
 
 describe('admin client messages', () => {
+  it("never prints a token that holds a line break, and takes one with a file's line end", async () => {
+    let authorization: string | undefined;
+    server = await startTestUpstream((req, res) => {
+      authorization = req.headers.authorization;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('[]');
+    });
+    const token = 'admintoken-SECRET-0123456789';
+    const broken = await runCliWithEnv(
+      { BULWARK_ADMIN_TOKEN: `${token}\nold-SECRET` },
+      'incident',
+      'list',
+      '--admin',
+      server.url,
+    );
+    expect(broken.code).toBe(2);
+    expect(broken.err).toContain('BULWARK_ADMIN_TOKEN holds a control character');
+    expect(broken.err + broken.out).not.toContain('SECRET');
+
+    const fromFile = await runCliWithEnv(
+      { BULWARK_ADMIN_TOKEN: `${token}\r\n` },
+      'incident',
+      'list',
+      '--admin',
+      server.url,
+    );
+    expect(fromFile.code).toBe(0);
+    expect(authorization).toBe(`Bearer ${token}`);
+  });
+
   it('asks for --admin when neither it nor a config file says where the admin listener is', async () => {
     // The tests run from the repository root, which has no bulwark.yaml.
     const result = await runCliCaptured('incident', 'list');

@@ -54,7 +54,12 @@ export async function callAdmin(
       cause: error,
     });
   }
-  const token = io.env?.BULWARK_ADMIN_TOKEN ?? process.env.BULWARK_ADMIN_TOKEN;
+  // A token read from a file keeps its line end: the ends are trimmed, as fetch itself would.
+  const token = (io.env?.BULWARK_ADMIN_TOKEN ?? process.env.BULWARK_ADMIN_TOKEN)?.trim();
+  // fetch would refuse it with the header, token included, in its message, and that ends up in CI logs.
+  // eslint-disable-next-line no-control-regex -- control characters are what is looked for
+  if (token !== undefined && /[\u0000-\u001f\u007f]/.test(token))
+    throw new BulwarkError('CLI_USAGE', 'BULWARK_ADMIN_TOKEN holds a control character (a line break?)');
   let res: Response;
   try {
     res = await fetch(url, {
