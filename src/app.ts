@@ -12,6 +12,7 @@ import { DataPlane } from './runtime/data-plane.ts';
 import { httpHealthProbe } from './runtime/http-health-probe.ts';
 import { metricsNamed, trafficMetricNames, trafficReadingOf } from './runtime/traffic-reader.ts';
 import { Reloader, type ConfigStatus, type ReloadOutcome } from './runtime/reloader.ts';
+import { warnOfRestartSettings } from './runtime/restart-settings.ts';
 import { EndpointOverrides } from './services/index.ts';
 
 /** A running Bulwark: addresses it bound (ports resolved when 0 was asked) and how to steer it. */
@@ -86,6 +87,7 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
       live = next;
       logger.level = next.logging.level;
       logger.info({ event: 'config-reloaded', config: options.configPath }, 'config reloaded');
+      warnOfRestartSettings(logger, config, next);
     },
     onFailure(error) {
       reloadFailures.inc();

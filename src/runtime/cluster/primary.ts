@@ -23,6 +23,7 @@ import { LocalRateLimitStore } from '../../gateway/overload/rate-limit-store.ts'
 import { workerShareOf } from './share-limits.ts';
 import { ControlPlane } from '../control-plane.ts';
 import { trafficReadingOf } from '../traffic-reader.ts';
+import { warnOfRestartSettings } from '../restart-settings.ts';
 
 export interface ClusterStartOptions extends StartOptions {
   /** Gateway worker processes, > 1 (config gateway.workers resolved). */
@@ -143,6 +144,7 @@ export async function startBulwarkCluster(
       if (errors.length > 0)
         throw new Error(`gateway workers could not apply the config: ${errors.join('; ')}`);
       logger.info({ event: 'config-reloaded', config: options.configPath }, 'config reloaded');
+      warnOfRestartSettings(logger, config, next);
     },
     onFailure(error) {
       reloadFailures.inc();
