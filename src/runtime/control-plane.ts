@@ -55,6 +55,7 @@ export class ControlPlane {
       monitorHistory: async (id, dayCount) => this.#monitoring.host?.dailyHistory(id, dayCount),
       setMonitorMaintenance: (id, isOn) => this.#monitoring.host?.monitoring.setMaintenance(id, isOn),
       pools: deps.poolStatus,
+      poolSamples: async () => poolSamplesOf(deps.poolStatus(), await deps.readTraffic()),
       drain: (target, isDrained) => {
         const [pool = '', endpoint = ''] = target.split('/');
         if (isDrained) drainEndpoint(deps.endpointControl, pool, endpoint);

@@ -5,7 +5,7 @@ import { parseConfigText, type Config } from '../config/index.ts';
 import { createLogger } from '../observability/index.ts';
 import type { MonitorState } from '../status/component-status.ts';
 import { FakeClock } from '../../test/support/fake-clock.ts';
-import { StatusHost } from './status-host.ts';
+import { StatusHost, type StatusHostOptions } from './status-host.ts';
 
 /** A status host on a real SQLite file and a real listener, its time on a fake clock; monitors are set by hand. */
 export interface StatusHostHarness {
@@ -49,7 +49,12 @@ export function harnessConfig(dir: string, yaml: readonly string[]): Config {
   );
 }
 
-export async function startStatusHost(yaml: readonly string[], startMs: number): Promise<StatusHostHarness> {
+/** `gateway` stands in for the gateway's pools and counters (none by default). */
+export async function startStatusHost(
+  yaml: readonly string[],
+  startMs: number,
+  gateway: Partial<Pick<StatusHostOptions, 'pools' | 'poolSamples'>> = {},
+): Promise<StatusHostHarness> {
   const dir = await mkdtemp(join(tmpdir(), 'bulwark-status-host-'));
   const config = harnessConfig(dir, yaml);
   const clock = new FakeClock(startMs);
@@ -58,6 +63,7 @@ export async function startStatusHost(yaml: readonly string[], startMs: number):
     StatusHost.start(config, {
       logger: createLogger({ level: 'silent' }),
       ...quietStatusDeps(clock, monitorStates),
+      ...gateway,
     });
   let host = await start();
   const settle = async () => {

@@ -4,11 +4,13 @@ import type { Config } from '../config/index.ts';
 import type { StatusPageConfig } from '../config/status-page.ts';
 import { wallClock, type Clock } from '../core/clock.ts';
 import type { PoolStatus } from '../core/index.ts';
+import type { PoolSample } from '../alerting/sources/pool-rules.ts';
 import type { Logger } from '../observability/index.ts';
 import type { StatusDeps } from '../services/status-deps.ts';
 import { buildStatusView, type MonitorHistory } from '../status/build-view.ts';
 import type { MonitorState } from '../status/component-status.ts';
 import type { StatusEvent } from '../status/events.ts';
+import { heldStatusesOf } from '../status/incident-holds.ts';
 import { liveComponentsOf, type LiveComponent } from '../status/live-components.ts';
 import { isUnresolved, type ComponentStatus } from '../status/model.ts';
 import { newStatusId, newSubscriberToken, pageIdOf } from '../status/ids.ts';
@@ -18,6 +20,7 @@ import { StatusBook } from '../status/status-book.ts';
 import { startStatusServer, type DynamicHandler, type RunningStatusServer } from '../status/status-server.ts';
 import { openSqlite, SqliteStatusStore, type SqliteHandle } from '../store/index.ts';
 import { repeatEvery } from './repeat.ts';
+import { StatusSignals } from './status-signals.ts';
 import { recordStatuses, statusChangesOf, type StatusChange } from './status-changes.ts';
 import { MaintenanceRunner } from './status-maintenance.ts';
 import { StatusPublisher } from './status-publisher.ts';
@@ -32,6 +35,8 @@ export interface StatusHostOptions {
   readonly monitorHistory: (id: string, dayCount: number) => Promise<MonitorHistory | undefined>;
   readonly setMonitorMaintenance: (id: string, isOn: boolean) => void;
   readonly pools: () => readonly PoolStatus[];
+  /** The gateway's counters per pool, so a pool's component sees the failures its users get. */
+  readonly poolSamples?: (() => Promise<readonly PoolSample[]>) | undefined;
   readonly drain: (target: string, isDrained: boolean) => void;
   /** The alert route, for "next update due" reminders; undefined while alerting is off. */
   readonly alertSink: () => { fire(alert: Alert): void; resolve(fingerprint: string): void } | undefined;
@@ -42,6 +47,8 @@ export interface StatusHostOptions {
 
 const dayCount = 90;
 const tickEveryMs = 1_000;
+// As often as the pool rules read the gateway: in a cluster each reading asks every worker.
+const trafficEveryMs = 5_000;
 const historyEveryMs = 60_000;
 
 /**
@@ -57,6 +64,7 @@ export class StatusHost {
   readonly #maintenance: MaintenanceRunner;
   readonly #incidents: IncidentWatch;
   readonly #subscribers: SubscriberNotifier;
+  readonly #signals: StatusSignals;
   #config: Config;
   #page: StatusPageConfig;
   #live: LiveComponent[] = [];
@@ -81,6 +89,7 @@ export class StatusHost {
     this.book = book;
     this.#options = options;
     this.#clock = options.clock ?? wallClock;
+    this.#signals = new StatusSignals(config, options);
     this.#deps = {
       book,
       nowMs: () => this.nowMs(),
@@ -173,6 +182,7 @@ export class StatusHost {
       status.host !== this.#config.listen.status.host || status.port !== this.#config.listen.status.port;
     this.#config = config;
     this.#page = page;
+    this.#signals.apply(config, this.nowMs());
     if (moved) {
       await this.#server?.close();
       this.#server = await this.#listen();
@@ -252,6 +262,10 @@ export class StatusHost {
       await this.serially(() => this.#maintenance.tick());
       await this.serially(() => Promise.resolve(this.#incidents.tick()));
     });
+    if (this.#signals.readsTraffic)
+      this.#every(trafficEveryMs, async () => {
+        if (await this.#signals.readTraffic(this.nowMs())) this.recompute();
+      });
     this.#every(historyEveryMs, async () => {
       await this.#refreshHistory();
       this.#publisher.schedule();
@@ -313,7 +327,6 @@ export class StatusHost {
 
   /** Every component's status now; without `exceptIncidentId`'s statuses when given (its resolution's outcome). */
   #liveNow(exceptIncidentId?: string): LiveComponent[] {
-    const pools = new Map(this.#options.pools().map((p) => [p.name, p]));
     const overrides = new Map<string, ComponentStatus>();
     // Older incidents first, so the most recently updated one speaks last; an API override beats them all.
     const unresolved = this.book
@@ -321,27 +334,19 @@ export class StatusHost {
       .filter((i) => !i.isDraft && isUnresolved(i) && i.id !== exceptIncidentId)
       .sort((a, b) => a.updatedAtMs - b.updatedAtMs);
     for (const incident of unresolved)
-      for (const [id, status] of Object.entries(incident.componentStatuses)) overrides.set(id, status);
+      for (const [id, status] of Object.entries(heldStatusesOf(incident))) overrides.set(id, status);
     for (const def of this.#page.components) {
       const override = this.book.record(def.id)?.override;
       if (override) overrides.set(def.id, override);
     }
-    return liveComponentsOf(this.#page.components, {
-      monitorState: (id) => this.#options.monitorState(id),
-      pool: (name) => {
-        const pool = pools.get(name);
-        return pool && { healthyShare: pool.healthyShare, endpoints: pool.endpoints.length };
-      },
-      inMaintenance: this.#maintenance.componentsInMaintenance(),
-      overrides,
-    });
+    return liveComponentsOf(
+      this.#page.components,
+      this.#signals.signals(this.#maintenance.componentsInMaintenance(), overrides),
+    );
   }
 
   #pollPools(): void {
-    const signature = this.#options
-      .pools()
-      .map((p) => `${p.name}:${p.healthyShare}`)
-      .join(',');
+    const signature = this.#signals.poolSignature();
     if (signature === this.#poolSignature) return;
     this.#poolSignature = signature;
     this.recompute();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { impactOf } from '../status/component-status.ts';
+import { heldStatusesOf } from '../status/incident-holds.ts';
 import {
   componentStatuses,
   impacts,
@@ -143,7 +144,7 @@ export async function updateIncident(deps: StatusDeps, id: string, input: unknow
   const isReopening = !isClosed(status) && isClosed(current.status);
   // On resolution the incident's overrides let go: each overridden component returns to what it is then.
   const changes = isResolving
-    ? releasedChanges(deps, current.id, { ...current.componentStatuses, ...requested })
+    ? releasedChanges(deps, current.id, { ...heldStatusesOf(current), ...requested })
     : changesOf(deps, requested);
   // Resolving let go of the components: a reopened incident holds only those it names again.
   const componentStatuses = isResolving
@@ -259,7 +260,10 @@ function affectedIds(deps: StatusDeps, f: Fields): string[] {
   return ids;
 }
 
-/** Old → new for each requested status that differs from the component's status now. */
+/**
+ * Old → new for each requested status that differs from the component's status now. Only these are held
+ * (heldStatusesOf): a status the component already had is what the incident says, not an override.
+ */
 function changesOf(
   deps: StatusDeps,
   requested: Readonly<Record<string, ComponentStatus>>,

@@ -6,6 +6,7 @@ import {
   resolveComponentStatus,
   type MonitorState,
   type SourceSignal,
+  type TrafficVerdict,
 } from './component-status.ts';
 import type { ComponentStatus, Impact } from './model.ts';
 
@@ -14,6 +15,22 @@ const pool = (healthyShare: number, endpoints = 4): SourceSignal => ({
   kind: 'pool',
   healthyShare,
   endpoints,
+  isProbed: true,
+});
+/** A pool without health checks: its endpoints stay healthy whatever they answer. */
+const unprobed = (traffic?: TrafficVerdict, healthyShare = 1): SourceSignal => ({
+  kind: 'pool',
+  healthyShare,
+  endpoints: 1,
+  isProbed: false,
+  traffic,
+});
+const probed = (healthyShare: number, traffic: TrafficVerdict): SourceSignal => ({
+  kind: 'pool',
+  healthyShare,
+  endpoints: 4,
+  isProbed: true,
+  traffic,
 });
 
 describe('deriveComponentStatus', () => {
@@ -51,6 +68,16 @@ describe('deriveComponentStatus', () => {
     ],
     ['an empty pool does not dilute an outage', [monitor('down'), pool(0, 0)], 'major_outage'],
   ])('%s', (_name, sources, expected) => {
+    expect(deriveComponentStatus(sources)).toBe(expected);
+  });
+
+  // A pool without health_check keeps a healthy share of 1 while every request through it fails.
+  it.each<[string, SourceSignal[], ComponentStatus]>([
+    ['an unprobed pool whose every request fails', [unprobed('down')], 'major_outage'],
+    ['an unprobed pool with 10% or more failing', [unprobed('failing')], 'partial_outage'],
+    ['an unprobed pool says nothing beside a down monitor', [monitor('down'), unprobed()], 'major_outage'],
+    ['a probed pool all healthy whose requests all fail', [probed(1, 'down')], 'major_outage'],
+  ])('traffic: %s', (_name, sources, expected) => {
     expect(deriveComponentStatus(sources)).toBe(expected);
   });
 });

@@ -1,19 +1,36 @@
 import type { ComponentStatus, Impact } from './model.ts';
 
-/** What a component's status is derived from: its monitors' states and its pools' endpoint health. */
+/** What a component's status is derived from: its monitors' states, its pools' endpoint health and traffic. */
 export type SourceSignal =
-  | { readonly kind: 'monitor'; readonly state: MonitorState }
-  | { readonly kind: 'pool'; readonly healthyShare: number; readonly endpoints: number };
+  { readonly kind: 'monitor'; readonly state: MonitorState } | ({ readonly kind: 'pool' } & PoolSignal);
+
+export interface PoolSignal {
+  readonly healthyShare: number;
+  readonly endpoints: number;
+  /**
+   * Whether active health checks probe the endpoints. Without them every endpoint stays healthy while every
+   * request fails (passive ejection spares the last ones): a full healthy share then proves nothing.
+   */
+  readonly isProbed: boolean;
+  /** What its live traffic says (its 5xx share over the last minute); undefined with too little to judge. */
+  readonly traffic?: TrafficVerdict | undefined;
+}
 
 export type MonitorState = 'up' | 'degraded' | 'down' | 'paused' | 'maintenance' | 'unknown';
 
-/** One source's verdict; `failing` is a pool with some endpoints unhealthy (a partial outage on its own). */
+/** A pool's traffic: under 10% of requests failing, 10% or more, or all of them. */
+export type TrafficVerdict = 'up' | 'failing' | 'down';
+
+/** One source's verdict; `failing` is a pool partly out of service (a partial outage on its own). */
 type Verdict = 'up' | 'degraded' | 'failing' | 'down';
+
+const verdictSeverity: Readonly<Record<Verdict, number>> = { up: 0, degraded: 1, failing: 2, down: 3 };
 
 /**
  * All sources down → major_outage; some down or failing → partial_outage; any degraded → degraded_performance.
- * Sources without a signal (paused, unknown, maintenance monitors; empty pools) are left out, and a component
- * left with none is operational: no evidence of trouble is not an outage.
+ * Sources without a signal (unknown and maintenance monitors, paused ones the host knows nothing of; empty
+ * pools, unprobed pools without enough traffic) are left out, and a component left with none is operational:
+ * no evidence of trouble is not an outage.
  */
 export function deriveComponentStatus(sources: readonly SourceSignal[]): ComponentStatus {
   const verdicts = sources.map(verdictOf).filter((v) => v !== undefined);
@@ -25,12 +42,7 @@ export function deriveComponentStatus(sources: readonly SourceSignal[]): Compone
 }
 
 function verdictOf(source: SourceSignal): Verdict | undefined {
-  if (source.kind === 'pool') {
-    // A pool without endpoints has nothing to judge (e.g. all drained for maintenance); NaN likewise.
-    if (source.endpoints <= 0 || Number.isNaN(source.healthyShare)) return undefined;
-    if (source.healthyShare <= 0) return 'down';
-    return source.healthyShare >= 1 ? 'up' : 'failing';
-  }
+  if (source.kind === 'pool') return poolVerdictOf(source);
   switch (source.state) {
     case 'up':
     case 'degraded':
@@ -41,6 +53,16 @@ function verdictOf(source: SourceSignal): Verdict | undefined {
     case 'unknown':
       return undefined;
   }
+}
+
+/** The worse of what its endpoints' health and its traffic say: users see the failures a probe misses. */
+function poolVerdictOf(pool: PoolSignal): Verdict | undefined {
+  // A pool without endpoints has nothing to judge (e.g. all drained for maintenance); NaN likewise.
+  if (pool.endpoints <= 0 || Number.isNaN(pool.healthyShare)) return undefined;
+  const byHealth =
+    pool.healthyShare <= 0 ? 'down' : pool.healthyShare < 1 ? 'failing' : pool.isProbed ? 'up' : undefined;
+  if (byHealth === undefined || pool.traffic === undefined) return byHealth ?? pool.traffic;
+  return verdictSeverity[pool.traffic] > verdictSeverity[byHealth] ? pool.traffic : byHealth;
 }
 
 export interface StatusInputs {

@@ -3,6 +3,7 @@ import {
   groupStatus,
   resolveComponentStatus,
   type MonitorState,
+  type PoolSignal,
   type SourceSignal,
 } from './component-status.ts';
 import type { ComponentDef, ComponentStatus } from './model.ts';
@@ -11,7 +12,7 @@ import type { ComponentDef, ComponentStatus } from './model.ts';
 export interface LiveSignals {
   /** undefined for a monitor that is not running (yet): no signal. */
   readonly monitorState: (id: string) => MonitorState | undefined;
-  readonly pool: (name: string) => { readonly healthyShare: number; readonly endpoints: number } | undefined;
+  readonly pool: (name: string) => PoolSignal | undefined;
   /** Components under an active maintenance. */
   readonly inMaintenance: ReadonlySet<string>;
   /** A person's word, from an unresolved incident or the API; it wins. */

@@ -94,7 +94,10 @@ export interface Incident {
   readonly resolvedAtMs: number | null;
   readonly postmortemBody: string | null;
   readonly componentIds: readonly string[];
-  /** The component statuses this incident sets while unresolved (an override of the derived status). */
+  /**
+   * The component statuses this incident gives (its impact derives from them). While unresolved it holds, as
+   * an override of the derived status, only those its timeline records it setting (heldStatusesOf).
+   */
   readonly componentStatuses: Readonly<Record<string, ComponentStatus>>;
   /** Newest first. */
   readonly updates: readonly TimelineUpdate[];
@@ -129,3 +132,24 @@ export const isUnresolved = (incident: Incident): boolean =>
 
 export const isActiveMaintenance = (m: Maintenance): boolean =>
   m.status === 'in_progress' || m.status === 'verifying';
+
+const readingRank: Readonly<Record<MaintenanceStatus, number>> = {
+  in_progress: 0,
+  verifying: 0,
+  scheduled: 1,
+  completed: 2,
+};
+
+/**
+ * The order readers (and widgets taking the first entry as "next") expect: windows running now, then the
+ * next to come, soonest first, then the past ones, the most recently ended first.
+ */
+export function maintenanceReadingOrder(a: Maintenance, b: Maintenance): number {
+  const byRank = readingRank[a.status] - readingRank[b.status];
+  if (byRank !== 0) return byRank;
+  const byTime =
+    a.status === 'completed'
+      ? (b.completedAtMs ?? b.scheduledUntilMs) - (a.completedAtMs ?? a.scheduledUntilMs)
+      : a.scheduledForMs - b.scheduledForMs;
+  return byTime !== 0 ? byTime : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}

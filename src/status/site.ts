@@ -89,6 +89,11 @@ export function pageResource(text: string): Resource {
   return resourceOf(html, text);
 }
 
+/** A JSON answer made for one request (an API path the site has no document for). */
+export function jsonResource(document: unknown): Resource {
+  return resourceOf(json, JSON.stringify(document));
+}
+
 function resourceOf(contentType: string, text: string, previous?: Resource): Resource {
   const body = Buffer.from(text);
   if (previous && previous.contentType === contentType && previous.body.equals(body)) return previous;

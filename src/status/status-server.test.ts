@@ -70,6 +70,21 @@ describe('the status listener on a real socket', () => {
     expect((await get('/history/4')).status).toBe(404);
   });
 
+  it('answers an unknown path under /api/v2 with a JSON 404, and any other with the HTML page', async () => {
+    for (const path of ['/api/v2/nope.json', '/api/v2', '/api/v2/incidents/abc.json']) {
+      const res = await fetch(`${server.url}${path}`);
+      expect(res.status).toBe(404);
+      expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('STATUS_NOT_FOUND');
+      expect(body.error.message).toContain('/api/v2/summary.json');
+    }
+    const page = await fetch(`${server.url}/nope`);
+    expect(page.status).toBe(404);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+  });
+
   it('keeps old /history?page=N links working', async () => {
     expect(pageOf((await get('/history?page=2')).text)).toBe('2');
     expect(pageOf((await get('/history?page=1')).text)).toBe('1');

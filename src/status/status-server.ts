@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { closerOf, listenOn } from '../core/listen.ts';
 import { prefersGzip } from './accept-encoding.ts';
-import { pageResource, type Resource, type Site } from './site.ts';
+import { jsonResource, pageResource, type Resource, type Site } from './site.ts';
 
 /** A request the site has no file for (subscription forms and links): handled, or false for a 404. */
 export type DynamicHandler = (
@@ -71,7 +71,22 @@ async function serve(
     response.writeHead(405, { allow: 'GET, HEAD, OPTIONS' }).end();
     return;
   }
-  send(request, response, 404, site.notFound, method === 'HEAD');
+  const path = pathOf(url);
+  const notFound = path === apiPrefix || path.startsWith(`${apiPrefix}/`) ? apiNotFound(site) : site.notFound;
+  send(request, response, 404, notFound, method === 'HEAD');
+}
+
+const apiPrefix = '/api/v2';
+
+/** A client of the JSON API parses what it gets: an HTML page there would read as a parse error, not a 404. */
+function apiNotFound(site: Site): Resource {
+  const documents = [...site.files.keys()].filter((p) => p.startsWith(`${apiPrefix}/`)).sort();
+  return jsonResource({
+    error: {
+      code: 'STATUS_NOT_FOUND',
+      message: `no such document; the Statuspage v2 API serves ${documents.join(', ')}`,
+    },
+  });
 }
 
 /**

@@ -93,6 +93,21 @@ describe('MonitorAlerts', () => {
     expect([...r.firing.values()]).toEqual([]);
   });
 
+  // A pause stops the checks; the target may still be failing, and "resolved" would close the page's incident.
+  it('leaves what a monitor raised standing while it is paused: no resolution until it is checked up', () => {
+    const r = recorder();
+    const alerts = new MonitorAlerts(r.sink, { warning: 14, critical: 7 });
+    alerts.update({ ...base, state: 'down', sinceMs: 100, message: 'got 503' }, 100);
+    alerts.update({ ...base, state: 'paused', sinceMs: 200 }, 200);
+    expect(r.events).toEqual(['fire monitor-down @100']);
+    expect([...r.firing.values()].map((a) => a.status)).toEqual(['firing']);
+    // Resumed and still down: the same episode goes on, from when it began (not from the resume).
+    alerts.update({ ...base, state: 'down', sinceMs: 300, message: 'got 503' }, 300);
+    expect([...r.firing.values()].map((a) => a.startsAtMs)).toEqual([100]);
+    alerts.update({ ...base, state: 'up', sinceMs: 400 }, 400);
+    expect(r.events).toEqual(['fire monitor-down @100', 'resolve monitor-down @400']);
+  });
+
   it('resolves the alerts of monitors removed by a reload', () => {
     const r = recorder();
     const alerts = new MonitorAlerts(r.sink, { warning: 14, critical: 7 });

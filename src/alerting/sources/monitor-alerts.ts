@@ -31,6 +31,8 @@ export interface AlertSink {
  * wanted alerts are computed from its state and compared with the ones it has. A restart (state restored
  * with its `since`) therefore re-creates the same alerts with the same start, and the notification log
  * recognises them. While a monitor flaps only the flapping alert stands — its down/up churn stays quiet.
+ * A pause changes nothing: the monitor stops checking, which says nothing of its target, so what it raised
+ * stands (no "resolved" a receiver would take for a recovery) until it is resumed and checked, or removed.
  */
 export class MonitorAlerts {
   readonly #sink: AlertSink;
@@ -43,6 +45,7 @@ export class MonitorAlerts {
   }
 
   update(monitor: MonitorSignal, nowMs: number): void {
+    if (monitor.state === 'paused') return;
     const active = this.#active.get(monitor.id) ?? new Map<string, Alert>();
     const wanted = new Map(this.#wanted(monitor, active, nowMs).map((alert) => [alert.fingerprint, alert]));
     for (const [fingerprint] of active) {
@@ -63,16 +66,18 @@ export class MonitorAlerts {
   }
 
   #wanted(monitor: MonitorSignal, active: ReadonlyMap<string, Alert>, nowMs: number): Alert[] {
-    // Flapping and certificate alerts have no state `since`: they start when first wanted, and keep that.
-    const firstSeen = (alert: Alert): Alert => {
+    return this.#fresh(monitor, nowMs).map((alert) => {
+      // An alert still standing keeps its start: flapping and certificate alerts have no state `since`, and a
+      // monitor resumed after a pause is down `since` the resume, yet it is the episode receivers were told.
       const startedMs = active.get(alert.fingerprint)?.startsAtMs;
       return startedMs === undefined ? alert : { ...alert, startsAtMs: startedMs };
-    };
+    });
+  }
+
+  #fresh(monitor: MonitorSignal, nowMs: number): Alert[] {
     const wanted: Alert[] = [];
     if (monitor.isFlapping) {
-      wanted.push(
-        firstSeen(this.#alert(monitor, 'monitor-flapping', 'warning', `${monitor.name} is flapping`, nowMs)),
-      );
+      wanted.push(this.#alert(monitor, 'monitor-flapping', 'warning', `${monitor.name} is flapping`, nowMs));
     } else if (monitor.state === 'down') {
       const why = monitor.message ? `: ${monitor.message}` : '';
       const severity = monitor.labels['severity'] ?? 'critical';
@@ -87,7 +92,7 @@ export class MonitorAlerts {
     if (daysLeft !== undefined && daysLeft < this.#certDays.warning) {
       const severity = daysLeft < this.#certDays.critical ? 'critical' : 'warning';
       const summary = `${monitor.name}: certificate expires in ${daysLeft} days`;
-      wanted.push(firstSeen(this.#alert(monitor, 'cert-expiry', severity, summary, nowMs)));
+      wanted.push(this.#alert(monitor, 'cert-expiry', severity, summary, nowMs));
     }
     return wanted;
   }

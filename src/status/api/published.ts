@@ -1,4 +1,4 @@
-import type { Incident, Maintenance } from '../model.ts';
+import { maintenanceReadingOrder, type Incident, type Maintenance } from '../model.ts';
 import type { PageInfo, StatusView } from '../view.ts';
 
 // The view promises these orders and no drafts; the public surfaces enforce both again because a draft
@@ -8,9 +8,13 @@ import type { PageInfo, StatusView } from '../view.ts';
 export const publishedIncidents = (view: StatusView): Incident[] =>
   view.incidents.filter((incident) => !incident.isDraft).sort((a, b) => b.createdAtMs - a.createdAtMs);
 
-/** Maintenances, newest first by scheduledFor. */
+/** Maintenances, newest first by scheduledFor: the feeds' order, and how "the most recent" are chosen. */
 export const sortedMaintenances = (view: StatusView): Maintenance[] =>
   [...view.maintenances].sort((a, b) => b.scheduledForMs - a.scheduledForMs);
+
+/** Running first, then upcoming soonest first, then completed: the JSON lists' order (and the page's). */
+export const maintenancesForReaders = (maintenances: readonly Maintenance[]): Maintenance[] =>
+  [...maintenances].sort(maintenanceReadingOrder);
 
 /** Statuspage serves incidents and maintenances alike under `/incidents/<id>`. */
 export const incidentUrl = (page: PageInfo, id: string): string =>

@@ -3,6 +3,7 @@ import type { StatusView } from '../view.ts';
 import {
   baseMs,
   componentView,
+  dayMs,
   fixtureView,
   incident,
   maintenance,
@@ -114,30 +115,30 @@ describe('drafts', () => {
 });
 
 describe('maintenances', () => {
-  it('summary holds scheduled, in_progress and verifying, not completed', () => {
+  it('summary holds in_progress and verifying, then scheduled, not completed', () => {
     const { scheduled_maintenances } = summaryDocument(view);
     expect(scheduled_maintenances.map((m) => [m.id, m.status])).toEqual([
-      ['upcoming', 'scheduled'],
-      ['verifying', 'verifying'],
       ['running', 'in_progress'],
+      ['verifying', 'verifying'],
+      ['upcoming', 'scheduled'],
     ]);
-    expect(scheduled_maintenances[2]?.components.map((c) => c.id)).toEqual(['web']);
+    expect(scheduled_maintenances[0]?.components.map((c) => c.id)).toEqual(['web']);
   });
 
   it('summary holds unresolved incidents only', () => {
     expect(summaryDocument(view).incidents.map((i) => i.id)).toEqual(['open', 'monitoring']);
   });
 
-  it('scheduled-maintenances holds all four, newest scheduled first', () => {
+  it('scheduled-maintenances holds all four: running, then upcoming, then completed', () => {
     expect(maintenancesDocument(view).scheduled_maintenances.map((m) => m.id)).toEqual([
-      'upcoming',
-      'verifying',
       'running',
+      'verifying',
+      'upcoming',
       'done',
     ]);
   });
 
-  it('scheduled-maintenances keeps the 50 most recent', () => {
+  it('scheduled-maintenances keeps the 50 most recent, soonest first', () => {
     const many = Array.from({ length: 55 }, (_, n) =>
       maintenance({ id: `m${n}`, scheduledForMs: baseMs + n * minuteMs }),
     );
@@ -145,14 +146,63 @@ describe('maintenances', () => {
       (m) => m.id,
     );
     expect(ids).toHaveLength(50);
-    expect([ids[0], ids[49]]).toEqual(['m54', 'm5']);
+    expect([ids[0], ids[49]]).toEqual(['m5', 'm54']);
   });
 
   it('upcoming is scheduled only; active is in_progress and verifying', () => {
     expect(upcomingMaintenancesDocument(view).scheduled_maintenances.map((m) => m.id)).toEqual(['upcoming']);
     expect(activeMaintenancesDocument(view).scheduled_maintenances.map((m) => m.id)).toEqual([
-      'verifying',
       'running',
+      'verifying',
+    ]);
+  });
+
+  // A widget showing scheduled_maintenances[0] as "next" must get the window that is next, not the farthest.
+  it('lists the running window first, then upcoming ones soonest first, in summary and upcoming alike', () => {
+    const windows = statusView({
+      maintenances: [
+        maintenance({ id: 'march', scheduledForMs: baseMs + 120 * dayMs }),
+        maintenance({ id: 'in-two-days', scheduledForMs: baseMs + 2 * dayMs }),
+        maintenance({ id: 'tomorrow', scheduledForMs: baseMs + dayMs }),
+        maintenance({
+          id: 'now',
+          status: 'in_progress',
+          scheduledForMs: baseMs - 10 * minuteMs,
+          startedAtMs: baseMs - 10 * minuteMs,
+        }),
+        maintenance({
+          id: 'last-week',
+          status: 'completed',
+          scheduledForMs: baseMs - 7 * dayMs,
+          completedAtMs: baseMs - 7 * dayMs + minuteMs,
+        }),
+        maintenance({
+          id: 'yesterday',
+          status: 'completed',
+          scheduledForMs: baseMs - dayMs,
+          completedAtMs: baseMs - dayMs + minuteMs,
+        }),
+      ],
+    });
+    const ids = (list: readonly { id: string }[]) => list.map((m) => m.id);
+    expect(ids(summaryDocument(windows).scheduled_maintenances)).toEqual([
+      'now',
+      'tomorrow',
+      'in-two-days',
+      'march',
+    ]);
+    expect(ids(upcomingMaintenancesDocument(windows).scheduled_maintenances)).toEqual([
+      'tomorrow',
+      'in-two-days',
+      'march',
+    ]);
+    expect(ids(maintenancesDocument(windows).scheduled_maintenances)).toEqual([
+      'now',
+      'tomorrow',
+      'in-two-days',
+      'march',
+      'yesterday',
+      'last-week',
     ]);
   });
 });

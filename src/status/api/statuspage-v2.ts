@@ -1,6 +1,6 @@
 import { isActiveMaintenance, isUnresolved, type Indicator } from '../model.ts';
 import type { StatusView } from '../view.ts';
-import { publishedIncidents, sortedMaintenances } from './published.ts';
+import { maintenancesForReaders, publishedIncidents, sortedMaintenances } from './published.ts';
 import {
   componentObject,
   incidentObject,
@@ -49,7 +49,7 @@ const unresolvedIncidents = (view: StatusView): V2Incident[] =>
 
 /** summary.json shows what is coming and what is running: scheduled, in_progress and verifying. */
 const openMaintenances = (view: StatusView): V2Maintenance[] =>
-  sortedMaintenances(view)
+  maintenancesForReaders(view.maintenances)
     .filter((m) => m.status === 'scheduled' || isActiveMaintenance(m))
     .map((m) => maintenanceObject(m, view));
 
@@ -84,7 +84,7 @@ export function unresolvedIncidentsDocument(view: StatusView): IncidentsDocument
 }
 
 export function maintenancesDocument(view: StatusView): MaintenancesDocument {
-  const maintenances = sortedMaintenances(view).slice(0, mostRecentCount);
+  const maintenances = maintenancesForReaders(sortedMaintenances(view).slice(0, mostRecentCount));
   return {
     page: pageObject(view.page),
     scheduled_maintenances: maintenances.map((m) => maintenanceObject(m, view)),
@@ -92,7 +92,7 @@ export function maintenancesDocument(view: StatusView): MaintenancesDocument {
 }
 
 export function upcomingMaintenancesDocument(view: StatusView): MaintenancesDocument {
-  const upcoming = sortedMaintenances(view).filter((m) => m.status === 'scheduled');
+  const upcoming = maintenancesForReaders(view.maintenances).filter((m) => m.status === 'scheduled');
   return {
     page: pageObject(view.page),
     scheduled_maintenances: upcoming.map((m) => maintenanceObject(m, view)),
@@ -100,7 +100,7 @@ export function upcomingMaintenancesDocument(view: StatusView): MaintenancesDocu
 }
 
 export function activeMaintenancesDocument(view: StatusView): MaintenancesDocument {
-  const active = sortedMaintenances(view).filter(isActiveMaintenance);
+  const active = maintenancesForReaders(view.maintenances).filter(isActiveMaintenance);
   return {
     page: pageObject(view.page),
     scheduled_maintenances: active.map((m) => maintenanceObject(m, view)),

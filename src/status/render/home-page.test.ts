@@ -186,6 +186,16 @@ describe('renderHomePage: incidents and maintenance', () => {
     expect(recent).toContain(`(${thisWeek.length - recentHistoryLimit} more this week)`);
   });
 
+  it('says no incident was resolved this week, not that there were none, under an active incident', () => {
+    const quiet = sampleView({ components: 4, incidents: 0, activeIncidents: 1 });
+    const recent = between(renderHomePage(quiet), '<h2 id="recent">', '</section>');
+    expect(recent).toContain('<p>No incidents resolved in the last 7 days.</p>');
+    const calm = sampleView({ components: 4, incidents: 0, activeIncidents: 0 });
+    expect(between(renderHomePage(calm), '<h2 id="recent">', '</section>')).toContain(
+      '<p>No incidents in the last 7 days.</p>',
+    );
+  });
+
   it('never shows a draft', () => {
     const withDrafts = sampleView({ components: 14, incidents: 30, activeIncidents: 3, drafts: 2 });
     const page = renderHomePage(withDrafts);

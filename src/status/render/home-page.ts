@@ -1,4 +1,4 @@
-import { isActiveMaintenance, isUnresolved } from '../model.ts';
+import { isActiveMaintenance, isUnresolved, maintenanceReadingOrder } from '../model.ts';
 import type { Incident } from '../model.ts';
 import type { StatusView } from '../view.ts';
 import { renderComponentList } from './component-list.ts';
@@ -28,11 +28,10 @@ function renderActive(view: StatusView): string {
 }
 
 function renderMaintenances(view: StatusView): string {
-  const inProgress = view.maintenances.filter(isActiveMaintenance);
-  // The view lists maintenances newest first; upcoming ones read soonest first.
-  const upcoming = view.maintenances
-    .filter((maintenance) => maintenance.status === 'scheduled')
-    .sort((a, b) => a.scheduledForMs - b.scheduledForMs);
+  // The view lists maintenances newest first; the page reads in the JSON lists' order, soonest first.
+  const ordered = [...view.maintenances].sort(maintenanceReadingOrder);
+  const inProgress = ordered.filter(isActiveMaintenance);
+  const upcoming = ordered.filter((maintenance) => maintenance.status === 'scheduled');
   const cards = (list: typeof inProgress): string => list.map((m) => renderMaintenanceCard(m, view)).join('');
   const inProgressSection = renderSection('maintenance', 'Maintenance in progress', cards(inProgress));
   const upcomingSection = renderSection('upcoming', 'Upcoming maintenance', cards(upcoming));
@@ -55,9 +54,12 @@ function renderRecentHistory(view: StatusView): string {
     .filter((incident) => incident.resolvedAtMs !== null && incident.resolvedAtMs >= sinceMs)
     .sort((a, b) => (b.resolvedAtMs ?? 0) - (a.resolvedAtMs ?? 0));
   const shown = resolved.slice(0, recentHistoryLimit);
+  // Under an active incident "no incidents" would contradict the card above: this list is the resolved ones.
+  const isAnyActive = view.incidents.some((incident) => !incident.isDraft && isUnresolved(incident));
+  const none = isAnyActive ? 'No incidents resolved in the last 7 days.' : 'No incidents in the last 7 days.';
   const list =
     shown.length === 0
-      ? '<p>No incidents in the last 7 days.</p>'
+      ? `<p>${none}</p>`
       : `<ul>${shown.map((incident) => renderRecentItem(incident, view.page.timeZone)).join('')}</ul>`;
   const more = resolved.length - shown.length;
   const link =

@@ -59,7 +59,8 @@ function runsOf(days: readonly DayUptime[]): Run[] {
 function renderRun(run: Run): string {
   const first = run.days[0]?.date ?? '';
   const last = run.days.at(-1)?.date ?? '';
-  const dates = run.days.length > 1 ? `${first} to ${last}` : first;
+  // The days are UTC days (the rollups are), whatever zone the footer names: the tooltip says so.
+  const dates = run.days.length > 1 ? `${first} to ${last} (UTC)` : `${first} (UTC)`;
   const classAttribute = run.barClass === '' ? '' : ` class="${run.barClass}"`;
   const lengthUnits = run.days.length * dayPitch - 1;
   return (
@@ -75,7 +76,7 @@ function summaryOf(name: string, days: readonly DayUptime[], uptime90d: number |
   const uptime = uptime90d === null ? 'no data' : formatUptimePercent(uptime90d);
   const plural = (count: number): string => (count === 1 ? 'day' : 'days');
   return (
-    `${name}, uptime over the last ${days.length} days: ${uptime}; ${downDays} ${plural(downDays)} with downtime` +
+    `${name}, uptime over the last ${days.length} UTC days: ${uptime}; ${downDays} ${plural(downDays)} with downtime` +
     (noDataDays > 0 ? `, ${noDataDays} ${plural(noDataDays)} without data` : '') +
     (notCountedDays > 0
       ? `, ${notCountedDays} ${plural(notCountedDays)} not counted (maintenance or paused)`
