@@ -73,6 +73,13 @@ describe('config messages say what was expected, what was found and what was mea
     ]);
   });
 
+  it('a short value from the environment does not mangle the words of the message it is scrubbed from', () => {
+    const token = ['admin: { tokens: ["${BULWARK_ADMIN_TOKEN}"] }'];
+    expect(messagesOf(token, { BULWARK_ADMIN_TOKEN: 's' })).toEqual([
+      'admin.tokens[0]: admin tokens need at least 16 characters, found "${BULWARK_ADMIN_TOKEN}" (from the environment)',
+    ]);
+  });
+
   it('a token written in the file is not echoed', () => {
     expect(messagesOf(['admin: { tokens: [hunter2] }'])).toEqual([
       'admin.tokens[0]: admin tokens need at least 16 characters',

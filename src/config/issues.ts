@@ -156,8 +156,14 @@ function valueAt(input: unknown, path: YamlPath): unknown {
   return current;
 }
 
+/**
+ * Replaces the value, where the message quotes it, with its `${NAME}`. Only where it stands alone: a short
+ * value (`s`) inside words would otherwise turn "a secret of at least" into "a ${HOOK}ecret of at lea${HOOK}t".
+ */
 function scrub(message: string, value: unknown, source: string): string {
-  return typeof value === 'string' && value !== '' ? message.replaceAll(value, source) : message;
+  if (typeof value !== 'string' || value === '') return message;
+  const escaped = value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return message.replace(new RegExp(`(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`, 'gu'), () => source);
 }
 
 function lowerFirst(text: string): string {
