@@ -11,6 +11,8 @@ export interface BulwarkProcess {
   readonly adminUrl: string;
   /** The HTTPS listener's URL when the config has `listen.gateway_tls`. */
   readonly gatewayTlsUrl: string | undefined;
+  /** The status page's URL when the config has `status_page`. */
+  readonly statusUrl: string | undefined;
   /** Everything the process wrote to stderr so far. */
   stderr(): string;
   exited(): Promise<number | null>;
@@ -23,13 +25,15 @@ export async function startBulwarkProcess(configFile: string): Promise<BulwarkPr
   });
   let stderr = '';
   const exit = once(child, 'exit').then(([code]) => code as number | null);
-  type Urls = { gatewayUrl: string; adminUrl: string; gatewayTlsUrl: string | undefined };
+  type Urls = Pick<BulwarkProcess, 'gatewayUrl' | 'adminUrl' | 'gatewayTlsUrl' | 'statusUrl'>;
   const started = new Promise<Urls>((resolve, reject) => {
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (text: string) => {
       stderr += text;
-      const match = /gateway (\S+), admin (\S+?)(?:, gateway_tls (\S+))? \(config/.exec(stderr);
-      if (match) resolve({ gatewayUrl: match[1]!, adminUrl: match[2]!, gatewayTlsUrl: match[3] });
+      const match =
+        /gateway (\S+), admin (\S+?)(?:, gateway_tls (\S+?))?(?:, status page (\S+))? \(config/.exec(stderr);
+      if (match)
+        resolve({ gatewayUrl: match[1]!, adminUrl: match[2]!, gatewayTlsUrl: match[3], statusUrl: match[4] });
     });
     void exit.then((code) => reject(new Error(`bulwark exited with ${code} before listening: ${stderr}`)));
   });

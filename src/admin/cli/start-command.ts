@@ -22,8 +22,9 @@ export const startCommand: Command = {
     // stderr: stdout carries the JSON log lines, which stay machine-readable.
     // With port 0 in the config this line is the only place the bound addresses show.
     const tls = running.gatewayTlsUrl === undefined ? '' : `, gateway_tls ${running.gatewayTlsUrl}`;
+    const status = running.statusUrl === undefined ? '' : `, status page ${running.statusUrl}`;
     io.err(
-      `bulwark: gateway ${running.gatewayUrl}, admin ${running.adminUrl}${tls} (config ${file}); Ctrl-C stops\n`,
+      `bulwark: gateway ${running.gatewayUrl}, admin ${running.adminUrl}${tls}${status} (config ${file}); Ctrl-C stops\n`,
     );
     const stopHangup = io.onHangup?.(() => {
       io.err('bulwark: SIGHUP, reloading the config\n');
