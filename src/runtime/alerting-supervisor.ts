@@ -118,7 +118,7 @@ export class AlertingSupervisor {
     if (!this.#host)
       throw new ServiceError(
         'SVC_NOT_FOUND',
-        'alerting is not running: configure at least one notifier under alerting.notifiers',
+        'alerting is not running: configure a notifier under alerting.notifiers, or a status_page (which starts it too)',
       );
     return this.#host;
   }
