@@ -104,6 +104,49 @@ monitors:
     ]);
   });
 
+  it('refuses on a heartbeat every key it would ignore, each with why, beside the other problems', () => {
+    const text = `${base}
+monitors:
+  - name: Nightly backup
+    type: heartbeat
+    expect_every: 24h
+    grace: 10x
+    interval: 1m
+    timeout: 5s
+    assert: [ status == 200 ]
+    degraded_when: [ response_time > 300ms ]
+    failure_threshold: 3
+    success_threshold: 2
+    recheck: { attempts: 1 }
+  - { name: Cron, type: heartbeat, expect_every: 1h, failure_threshold: ~ }
+`;
+    let error: unknown;
+    try {
+      parseConfigText(text, { file: 'bulwark.yaml' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const lines = (error as ConfigError).message.split('\n');
+    const refused = (at: string, key: string, why: string) =>
+      `bulwark.yaml:${at} monitors[0].${key}: heartbeat monitors do not use ${key}: ${why}`;
+    expect(lines).toEqual([
+      'bulwark.yaml:9:12 monitors[0].grace: expected a duration like 250ms, 2s or 5m, found "10x"',
+      refused(
+        '10:15',
+        'interval',
+        'lateness is checked every quarter of expect_every (1 s to 1 min); set expect_every',
+      ),
+      refused('11:14', 'timeout', 'nothing is run, the job calls in; set expect_every and grace'),
+      refused('12:13', 'assert', 'a call is up, a call with ?status=down is down'),
+      refused('13:20', 'degraded_when', 'a heartbeat is up or down, never degraded'),
+      refused('14:24', 'failure_threshold', 'one late check takes them down; raise grace to wait longer'),
+      refused('15:24', 'success_threshold', 'one call brings them back up'),
+      refused('16:14', 'recheck', 'nothing is run to check again; raise grace to wait longer'),
+      'bulwark.yaml:17:73 monitors[1].failure_threshold: heartbeat monitors do not use failure_threshold: one late check takes them down; raise grace to wait longer',
+    ]);
+  });
+
   it('names the monitor types when the type is unknown', () => {
     const issues = issuesOf(`${base}
 monitors:

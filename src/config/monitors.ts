@@ -22,7 +22,7 @@ const assertion = z
     return parsed.assertion;
   });
 
-const common = {
+const identity = {
   name: z.string().min(1).max(200),
   /** Defaults to a slug of the name; stable across reloads, it keys history. */
   id: z
@@ -30,6 +30,15 @@ const common = {
     .regex(/^[a-z0-9][a-z0-9-]*$/, 'ids use lower-case letters, digits and -')
     .max(100)
     .optional(),
+};
+
+/** Added to this monitor's alerts: `component` groups them, `pool` lets a pool alert mute them. */
+const labels = z
+  .record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'label names use letters, digits and _'), z.string())
+  .default({});
+
+/** How a pulled check's cycle runs and is judged. */
+const cycle = {
   interval: duration({ isZeroAllowed: false }).prefault('60s'),
   timeout: duration({ isZeroAllowed: false }).prefault('10s'),
   assert: z.array(assertion).default([]),
@@ -39,43 +48,82 @@ const common = {
   recheck: z
     .strictObject({ attempts: z.int().min(0).max(5).default(0), delay: duration().prefault('2s') })
     .prefault({}),
-  /** Added to this monitor's alerts: `component` groups them, `pool` lets a pool alert mute them. */
-  labels: z
-    .record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'label names use letters, digits and _'), z.string())
-    .default({}),
 };
 
 // Each pull kind's own keys come from its check (src/monitor/checks): a new kind is its file and a registry line.
 const pulled = checks.map((check) =>
-  z.strictObject({ ...common, type: z.literal(check.kind), ...check.configFields }).superRefine(
-    (m, ctx) => {
-      if (m.timeout >= m.interval)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['timeout'],
-          message: 'expected a timeout shorter than the interval (timeout defaults to 10s)',
-        });
-    },
-    whenParsed('interval', 'timeout'),
-  ),
+  z
+    .strictObject({ ...identity, ...cycle, labels, type: z.literal(check.kind), ...check.configFields })
+    .superRefine(
+      (m, ctx) => {
+        if (m.timeout >= m.interval)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['timeout'],
+            message: 'expected a timeout shorter than the interval (timeout defaults to 10s)',
+          });
+      },
+      whenParsed('interval', 'timeout'),
+    ),
 );
 
+/**
+ * A cycle key on a heartbeat, refused with the reason: accepted and ignored, a `failure_threshold: 3` meant
+ * to ride out one missed run would silently do nothing.
+ */
+function notForHeartbeats(key: keyof typeof cycle, reason: string) {
+  const message = `heartbeat monitors do not use ${key}: ${reason}`;
+  return z.never({ error: message }).optional().meta({ description: message });
+}
+
 const heartbeat = z.strictObject({
-  ...common,
+  ...identity,
+  labels,
   type: z.literal('heartbeat'),
   // Only compared with the time since the last beat, never a timer: a monthly job may say 31d.
   expect_every: duration({ isZeroAllowed: false, maxMs: Infinity }),
   grace: duration({ maxMs: Infinity }).prefault('0s'),
+  interval: notForHeartbeats(
+    'interval',
+    'lateness is checked every quarter of expect_every (1 s to 1 min); set expect_every',
+  ),
+  timeout: notForHeartbeats('timeout', 'nothing is run, the job calls in; set expect_every and grace'),
+  assert: notForHeartbeats('assert', 'a call is up, a call with ?status=down is down'),
+  degraded_when: notForHeartbeats('degraded_when', 'a heartbeat is up or down, never degraded'),
+  failure_threshold: notForHeartbeats(
+    'failure_threshold',
+    'one late check takes them down; raise grace to wait longer',
+  ),
+  success_threshold: notForHeartbeats('success_threshold', 'one call brings them back up'),
+  recheck: notForHeartbeats('recheck', 'nothing is run to check again; raise grace to wait longer'),
 });
+
+// What the rest of Bulwark reads of a heartbeat's cycle: one late check or one call decides; the uptime hold
+// and alerting's start grace read the interval, 60 s as every heartbeat without an `interval` always had.
+const heartbeatCycle = {
+  intervalMs: 60_000,
+  timeoutMs: 10_000,
+  assertions: [],
+  degradedWhen: [],
+  failureThreshold: 1,
+  successThreshold: 1,
+  recheck: { attempts: 0, delayMs: 0 },
+} as const satisfies Partial<MonitorSpec>;
 
 // Pull kinds first, as users meet them in errors ("expected one of http | tcp | …"); the cast only restores the
 // non-empty tuple type that `checks.map` forgets (the registry is never empty).
 const kinds = [...pulled, heartbeat] as unknown as [typeof heartbeat, ...typeof pulled];
 
 const monitor = z.discriminatedUnion('type', kinds).transform((m): MonitorSpec => {
-  const base = {
-    id: m.id ?? slugOf(m.name),
-    name: m.name,
+  const base = { id: m.id ?? slugOf(m.name), name: m.name, labels: m.labels };
+  if (m.type === 'heartbeat')
+    return {
+      ...base,
+      ...heartbeatCycle,
+      check: { kind: 'heartbeat', expectEveryMs: m.expect_every, graceMs: m.grace },
+    };
+  return {
+    ...base,
     intervalMs: m.interval,
     timeoutMs: m.timeout,
     assertions: m.assert,
@@ -83,11 +131,8 @@ const monitor = z.discriminatedUnion('type', kinds).transform((m): MonitorSpec =
     failureThreshold: m.failure_threshold,
     successThreshold: m.success_threshold,
     recheck: { attempts: m.recheck.attempts, delayMs: m.recheck.delay },
-    labels: m.labels,
+    check: checkSpecOf(m),
   };
-  if (m.type === 'heartbeat')
-    return { ...base, check: { kind: 'heartbeat', expectEveryMs: m.expect_every, graceMs: m.grace } };
-  return { ...base, check: checkSpecOf(m) };
 });
 
 export const monitors = z

@@ -200,6 +200,56 @@ describe('Monitoring', () => {
     monitoring.stop();
   });
 
+  it('reports each heartbeat call to be kept, and nothing for the lateness checks in between', async () => {
+    const clock = new FakeClock(0);
+    const calls: string[] = [];
+    const monitoring = new Monitoring({
+      clock,
+      epochNowMs: () => clock.nowMs(),
+      runCheck: () => Promise.reject(new Error('a heartbeat runs no check')),
+      maxConcurrent: 1,
+      onHeartbeatCall: (id, atMs) => calls.push(`${id}@${atMs}`),
+    });
+    monitoring.set([
+      { ...httpMonitor('backup'), check: { kind: 'heartbeat', expectEveryMs: 4_000, graceMs: 0 } },
+    ]);
+    monitoring.heartbeat('backup', { isDown: false });
+    for (let t = 0; t < 20_000; t += 500) {
+      clock.advance(500);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(monitoring.get('backup')?.state).toBe('down');
+    monitoring.heartbeat('backup', { isDown: true });
+    expect(calls).toEqual(['backup@0', 'backup@20000']);
+    monitoring.stop();
+  });
+
+  it('runs a heartbeat deadline from its stored last call, never from one stamped ahead of now', async () => {
+    const { monitoring, advance } = setup(new Map());
+    const beat = (id: string): MonitorSpec => ({
+      ...httpMonitor(id),
+      check: { kind: 'heartbeat', expectEveryMs: 10_000, graceMs: 0 },
+    });
+    const nowMs = 1_700_000_000_000;
+    monitoring.set(
+      [beat('backup'), beat('ahead')],
+      new Map([
+        ['backup', { state: 'up', sinceMs: nowMs - 60_000 }],
+        ['ahead', { state: 'up', sinceMs: nowMs - 60_000 }],
+      ]),
+      new Map([
+        ['backup', nowMs - 8_000],
+        ['ahead', nowMs + 3_600_000],
+      ]),
+    );
+    await advance(6_000);
+    expect(monitoring.get('backup')?.state).toBe('down');
+    expect(monitoring.get('ahead')?.state).toBe('up');
+    await advance(8_000);
+    expect(monitoring.get('ahead')?.state).toBe('down');
+    monitoring.stop();
+  });
+
   it('keeps state across a reload and seeds new monitors from stored state', async () => {
     const answers = new Map<string, Observation>([
       ['http://127.0.0.1/api', { responseTimeMs: 12, status: 200 }],

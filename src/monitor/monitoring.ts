@@ -46,6 +46,8 @@ export interface MonitoringDeps {
   readonly maxConcurrent: number;
   readonly onResult?: ((result: MonitorResult) => void) | undefined;
   readonly onStateChange?: ((monitor: MonitorSpec, change: StateChange) => void) | undefined;
+  /** Each heartbeat call's time (epoch ms), to be kept: after a restart the deadline still runs from it. */
+  readonly onHeartbeatCall?: ((monitorId: string, atMs: number) => void) | undefined;
   /** Start time of each check run vs its slot, for the scheduler-lateness metric and benchmark. */
   readonly onLateness?: ((latenessMs: number) => void) | undefined;
 }
@@ -54,7 +56,7 @@ interface Entry {
   spec: MonitorSpec;
   status: MonitorStatus;
   lastResult: MonitorResult | undefined;
-  /** Heartbeats: when the last one arrived (epoch ms), or when watching began. */
+  /** Heartbeats: when the last one arrived (epoch ms), or when this process began watching one never called. */
   lastBeatMs: number;
 }
 
@@ -78,9 +80,14 @@ export class Monitoring {
 
   /**
    * The monitors to run from now on (start and reload). Known ids keep their state; `restored` seeds the
-   * state of monitors this process has not seen yet (from the store after a restart).
+   * state of monitors this process has not seen yet, and `lastCallsMs` their heartbeats' last calls (epoch ms),
+   * both from the store after a restart.
    */
-  set(specs: readonly MonitorSpec[], restored: ReadonlyMap<string, StoredState> = new Map()): void {
+  set(
+    specs: readonly MonitorSpec[],
+    restored: ReadonlyMap<string, StoredState> = new Map(),
+    lastCallsMs: ReadonlyMap<string, number> = new Map(),
+  ): void {
     const nowMs = this.#deps.epochNowMs();
     const keep = new Set(specs.map((spec) => spec.id));
     for (const id of this.#entries.keys()) if (!keep.has(id)) this.#entries.delete(id);
@@ -97,7 +104,8 @@ export class Monitoring {
         spec,
         status: new MonitorStatus(thresholdsOf(spec), seed ?? { nowMs }),
         lastResult: entry?.lastResult,
-        lastBeatMs: entry?.lastBeatMs ?? nowMs,
+        // A call stamped ahead of now (the wall clock was set back) must not postpone the deadline.
+        lastBeatMs: entry?.lastBeatMs ?? Math.min(lastCallsMs.get(spec.id) ?? nowMs, nowMs),
       });
     }
     this.#scheduler.set(
@@ -159,6 +167,7 @@ export class Monitoring {
     if (!entry || entry.spec.check.kind !== 'heartbeat') return false;
     const nowMs = this.#deps.epochNowMs();
     entry.lastBeatMs = nowMs;
+    this.#deps.onHeartbeatCall?.(id, nowMs);
     if (entry.status.state === 'paused') return true;
     const message =
       report.message ?? (report.isDown ? 'the sender reported a failure' : 'heartbeat received');

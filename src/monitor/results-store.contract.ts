@@ -153,6 +153,23 @@ export function describeResultsStore(name: string, open: () => Promise<ResultsSt
       });
     });
 
+    describe('heartbeat calls', () => {
+      it('loads nothing from an empty store', async () => {
+        expect(await store.loadHeartbeatCalls()).toEqual([]);
+      });
+
+      it('keeps the last call of each heartbeat, the newest write replacing the one before', async () => {
+        await store.saveHeartbeatCall({ monitorId: 'backup', lastCallMs: t0 });
+        await store.saveHeartbeatCall({ monitorId: 'cron', lastCallMs: t0 + 5 });
+        await store.saveHeartbeatCall({ monitorId: 'backup', lastCallMs: t0 + 86_400_000 });
+        const loaded = await store.loadHeartbeatCalls();
+        expect([...loaded].sort((a, b) => a.monitorId.localeCompare(b.monitorId))).toStrictEqual([
+          { monitorId: 'backup', lastCallMs: t0 + 86_400_000 },
+          { monitorId: 'cron', lastCallMs: t0 + 5 },
+        ]);
+      });
+    });
+
     describe('runtime intervals', () => {
       it('starts intervals with distinct ids and records touches', async () => {
         const first = await store.startRuntime(t0);

@@ -38,6 +38,12 @@ export interface MonitorStateRow {
   readonly paused: boolean;
 }
 
+/** When a heartbeat monitor was last called (epoch ms): its deadline runs from there, across restarts. */
+export interface HeartbeatCallRow {
+  readonly monitorId: string;
+  readonly lastCallMs: number;
+}
+
 /** When Bulwark ran: uptime counts only inside these intervals. */
 export type RuntimeInterval = AliveInterval;
 
@@ -51,6 +57,9 @@ export interface ResultsStore {
   /** Inserts or replaces each monitor's row. */
   saveStates(states: readonly MonitorStateRow[]): Promise<void>;
   loadStates(): Promise<MonitorStateRow[]>;
+  /** Inserts or replaces the monitor's row: one write per call, never one per lateness check. */
+  saveHeartbeatCall(call: HeartbeatCallRow): Promise<void>;
+  loadHeartbeatCalls(): Promise<HeartbeatCallRow[]>;
   /** Results with fromMs <= atMs < toMs, oldest first; `limit` keeps the oldest `limit` of them. */
   results(monitorId: string, fromMs: number, toMs: number, limit?: number): Promise<StoredResult[]>;
   /** Deletes results with atMs < atMs; returns how many. */

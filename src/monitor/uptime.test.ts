@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { noDataGapsOf, uptimeOf } from './uptime.ts';
+import { maxHoldOfMonitor, noDataGapsOf, uptimeOf } from './uptime.ts';
 
 const minute = 60_000;
 const window = { fromMs: 0, toMs: 60 * minute };
@@ -85,5 +85,22 @@ describe('noDataGapsOf', () => {
       { fromMs: 25 * minute, toMs: 30 * minute },
     ]);
     expect(noDataGapsOf([], 0, minute)).toEqual([{ fromMs: 0, toMs: minute }]);
+  });
+});
+
+describe('maxHoldOfMonitor', () => {
+  it('holds a heartbeat call until it is late, so a daily job called once is up all day, not 3 minutes', () => {
+    const hour = 60 * minute;
+    const daily = {
+      intervalMs: 60_000,
+      check: { kind: 'heartbeat', expectEveryMs: 24 * hour, graceMs: hour },
+    } as const;
+    const day = { fromMs: 0, toMs: 24 * hour };
+    const alive = [{ startedMs: 0, lastAliveMs: 24 * hour }];
+    const uptime = uptimeOf([{ atMs: 0, state: 'up' }], alive, day, maxHoldOfMonitor(daily));
+    expect(uptime.noDataMs).toBe(0);
+    expect(maxHoldOfMonitor({ intervalMs: 30_000, check: { kind: 'tcp', host: '127.0.0.1', port: 9 } })).toBe(
+      90_000,
+    );
   });
 });

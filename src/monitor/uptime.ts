@@ -1,3 +1,5 @@
+import type { MonitorSpec } from './spec.ts';
+
 /** A stored result reduced to what uptime needs. */
 export interface StateSample {
   readonly atMs: number;
@@ -28,6 +30,16 @@ export interface Uptime {
 /** A state holds until the next result, or three check intervals at most: a silent monitor stops counting. */
 export function maxHoldOf(intervalMs: number): number {
   return 3 * intervalMs;
+}
+
+/**
+ * How long one of this monitor's results counts: a few check intervals, or for a heartbeat until its call is
+ * late (its results come per call, a day apart for a daily job, and a call holds until expect_every + grace).
+ */
+export function maxHoldOfMonitor(spec: Pick<MonitorSpec, 'intervalMs' | 'check'>): number {
+  return spec.check.kind === 'heartbeat'
+    ? spec.check.expectEveryMs + spec.check.graceMs
+    : maxHoldOf(spec.intervalMs);
 }
 
 /**

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../config/index.ts';
 import type { TrafficReading } from '../monitor/traffic.ts';
 import { createLogger } from '../observability/index.ts';
+import { FakeClock } from '../../test/support/fake-clock.ts';
 import { eventually } from '../../test/support/gateway-harness.ts';
 import { MonitoringHost } from './monitoring-host.ts';
 
@@ -28,6 +29,70 @@ function reading(requests: number): TrafficReading {
     ],
   };
 }
+
+/**
+ * Hosts on one data_dir, one after another as restarts, on a fake clock: scheduling and wall time both move
+ * only when the test advances it, yielding so lateness sweeps and store writes run.
+ */
+async function restartingHost(yamlMonitors: string) {
+  const dir = await mkdtemp(join(tmpdir(), 'bulwark-host-'));
+  const { monitors } = parseConfigText(
+    [
+      'pools: { api: { endpoints: [{ url: "http://127.0.0.1:9" }] } }',
+      'routes: [{ pool: api }]',
+      `monitors: [${yamlMonitors}]`,
+    ].join('\n'),
+  );
+  const clock = new FakeClock(0);
+  let host: MonitoringHost | undefined;
+  cleanups.push(async () => {
+    await host?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const start = async (): Promise<MonitoringHost> => {
+    await host?.stop();
+    host = await MonitoringHost.start(
+      { monitors, dataDir: dir, retention: { rawMs: 86_400_000, rollupsMs: 86_400_000 } },
+      createLogger({ level: 'silent' }),
+      { clock, epochNowMs: () => 1_700_000_000_000 + clock.nowMs() },
+    );
+    return host;
+  };
+  const advance = async (ms: number): Promise<void> => {
+    for (let doneMs = 0; doneMs < ms; doneMs += 100) {
+      clock.advance(Math.min(100, ms - doneMs));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  return { start, advance };
+}
+
+describe('MonitoringHost heartbeats across a restart', () => {
+  it('keeps the deadline at last call + expect_every + grace when Bulwark restarts in between', async () => {
+    const { start, advance } = await restartingHost('{ name: Backup, type: heartbeat, expect_every: 8s }');
+    const first = await start();
+    expect(first.monitoring.heartbeat('backup', { isDown: false })).toBe(true);
+    await advance(7_000);
+    // Restarted 7 s after the call, 1 s before its deadline: late at 8 s, seen by a sweep (every 2 s) by 10 s.
+    const second = await start();
+    expect(second.monitoring.get('backup')?.state).toBe('up');
+    await advance(3_000);
+    const view = second.monitoring.get('backup');
+    expect(view?.state).toBe('down');
+    expect(view?.lastResult?.message).toMatch(/^no heartbeat for ([89]|10) s \(expected every 8 s\)$/);
+  });
+
+  it('waits from the start for a heartbeat never called, as it did before calls were kept', async () => {
+    const { start, advance } = await restartingHost('{ name: Backup, type: heartbeat, expect_every: 8s }');
+    await start();
+    await advance(6_000);
+    const second = await start();
+    await advance(7_900);
+    expect(second.monitoring.get('backup')?.state).toBe('unknown');
+    await advance(2_200);
+    expect(second.monitoring.get('backup')?.state).toBe('down');
+  });
+});
 
 describe('MonitoringHost', () => {
   it('records live traffic per pool and route from successive readings of the gateway counters', async () => {

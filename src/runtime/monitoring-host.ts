@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { systemClock } from '../core/clock.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
 import { runCheck } from '../monitor/checks/registry.ts';
 import { readDailyHistory, type DailyHistory } from '../monitor/daily-history.ts';
 import type { MonitorState } from '../monitor/monitor-state.ts';
@@ -8,7 +8,7 @@ import { Monitoring, type MonitorResult, type MonitorView, type StoredState } fr
 import type { MonitorSpec } from '../monitor/spec.ts';
 import { summarizeMonitor, type HistorySummary } from '../monitor/history-summary.ts';
 import { storedResultOf, type StoredResult } from '../monitor/results-store.ts';
-import { maxHoldOf, noDataGapsOf } from '../monitor/uptime.ts';
+import { maxHoldOf, maxHoldOfMonitor, noDataGapsOf } from '../monitor/uptime.ts';
 import type { Logger } from '../observability/index.ts';
 import { RollupJob } from '../monitor/rollup-job.ts';
 import { TrafficRecorder, type TrafficReading, type TrafficRow } from '../monitor/traffic.ts';
@@ -40,6 +40,8 @@ export interface HostOptions {
   readonly readTraffic?: (() => Promise<TrafficReading>) | undefined;
   /** How often traffic is read: a minute, shorter in tests. */
   readonly trafficEveryMs?: number | undefined;
+  /** Schedules checks and heartbeat lateness (monotonic): the system clock, fake in tests. */
+  readonly clock?: Clock | undefined;
   /** Wall time (epoch ms) of results, reports and housekeeping: Date.now, fixed in tests. */
   readonly epochNowMs?: (() => number) | undefined;
   /** After each result and state change, the monitor as it now stands (alerting listens here). */
@@ -72,6 +74,8 @@ export class MonitoringHost {
   readonly #logger: Logger;
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #nowMs: () => number;
+  /** State and heartbeat-call saves under way: stop() waits for them before closing the database. */
+  readonly #saving = new Set<Promise<void>>();
   #runtimeId = 0;
   #config: MonitoringConfig;
 
@@ -115,7 +119,7 @@ export class MonitoringHost {
         ),
     });
     this.monitoring = new Monitoring({
-      clock: systemClock,
+      clock: options.clock ?? systemClock,
       epochNowMs: this.#nowMs,
       runCheck,
       maxConcurrent: maxConcurrentChecks,
@@ -127,6 +131,8 @@ export class MonitoringHost {
         this.#onStateChange(monitor, change.to, change.atMs);
         this.#announce(monitor.id);
       },
+      onHeartbeatCall: (monitorId, atMs) =>
+        this.#save(this.#store.saveHeartbeatCall({ monitorId, lastCallMs: atMs }), 'a heartbeat call'),
       onLateness: options.onLateness,
     });
   }
@@ -211,6 +217,7 @@ export class MonitoringHost {
   async stop(): Promise<void> {
     this.monitoring.stop();
     for (const timer of this.#timers) clearInterval(timer);
+    await Promise.all(this.#saving);
     await this.#store.touchRuntime(this.#runtimeId, this.#nowMs()).catch(() => undefined);
     await this.#writer
       .close()
@@ -226,7 +233,12 @@ export class MonitoringHost {
     const restored = new Map<string, StoredState>();
     for (const row of await this.#store.loadStates())
       restored.set(row.monitorId, { state: row.state as MonitorState, sinceMs: row.sinceMs });
-    this.monitoring.set(this.#config.monitors, restored);
+    const calls = await this.#store.loadHeartbeatCalls();
+    this.monitoring.set(
+      this.#config.monitors,
+      restored,
+      new Map(calls.map((call) => [call.monitorId, call.lastCallMs])),
+    );
     const every = (ms: number, task: () => Promise<unknown>): void => {
       const timer = setInterval(() => {
         task().catch((error: unknown) => this.#logger.error({ err: error }, 'monitor housekeeping failed'));
@@ -275,19 +287,24 @@ export class MonitoringHost {
       `monitor ${state}`,
     );
     const view = this.monitoring.get(monitor.id);
-    void this.#store
-      .saveStates([
-        {
-          monitorId: monitor.id,
-          state,
-          sinceMs: atMs,
-          updatedMs: atMs,
-          consecutiveFailures: 0,
-          consecutiveSuccesses: 0,
-          paused: view?.state === 'paused',
-        },
-      ])
-      .catch((error: unknown) => this.#logger.error({ err: error }, 'could not save a monitor state'));
+    const row = {
+      monitorId: monitor.id,
+      state,
+      sinceMs: atMs,
+      updatedMs: atMs,
+      consecutiveFailures: 0,
+      consecutiveSuccesses: 0,
+      paused: view?.state === 'paused',
+    };
+    this.#save(this.#store.saveStates([row]), 'a monitor state');
+  }
+
+  #save(write: Promise<void>, what: string): void {
+    const saving = write.catch((error: unknown) =>
+      this.#logger.error({ err: error }, `could not save ${what}`),
+    );
+    this.#saving.add(saving);
+    void saving.finally(() => this.#saving.delete(saving));
   }
 
   async #report(view: MonitorView): Promise<MonitorReport> {
@@ -311,5 +328,5 @@ export class MonitoringHost {
 }
 
 function maxHoldOfSpec(spec: MonitorSpec | undefined): number {
-  return maxHoldOf(spec?.intervalMs ?? 60_000);
+  return spec ? maxHoldOfMonitor(spec) : maxHoldOf(60_000);
 }

@@ -8,6 +8,7 @@ export interface Schema {
   monitor_results: MonitorResultsTable;
   monitor_states: MonitorStatesTable;
   runtime_intervals: RuntimeIntervalsTable;
+  heartbeat_calls: HeartbeatCallsTable;
   monitor_rollups: MonitorRollupsTable;
   traffic_minutes: TrafficMinutesTable;
   alert_outbox: AlertOutboxTable;
@@ -45,6 +46,11 @@ export interface MonitorStatesTable {
   consecutive_failures: number;
   consecutive_successes: number;
   paused: number;
+}
+
+export interface HeartbeatCallsTable {
+  monitor_id: string;
+  last_call_ms: number;
 }
 
 export interface RuntimeIntervalsTable {

@@ -6,6 +6,7 @@ import { traffic } from './0003-traffic.ts';
 import { alerting } from './0004-alerting.ts';
 import { status } from './0005-status.ts';
 import { alertLogDetails } from './0006-alert-log-details.ts';
+import { heartbeatCalls } from './0007-heartbeat-calls.ts';
 
 // Applied in name order and recorded by name in kysely_migration; append, never rename or edit a shipped one.
 const migrations: Readonly<Record<string, Migration>> = {
@@ -15,6 +16,7 @@ const migrations: Readonly<Record<string, Migration>> = {
   '0004-alerting': alerting,
   '0005-status': status,
   '0006-alert-log-details': alertLogDetails,
+  '0007-heartbeat-calls': heartbeatCalls,
 };
 
 const staticProvider: MigrationProvider = { getMigrations: () => Promise.resolve({ ...migrations }) };

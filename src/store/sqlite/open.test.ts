@@ -65,6 +65,7 @@ describe('openSqlite', () => {
       '0004-alerting',
       '0005-status',
       '0006-alert-log-details',
+      '0007-heartbeat-calls',
     ]);
     expect(rows.at(-1)?.name).toBe(latestSchemaVersion);
     await second.close();
@@ -83,6 +84,7 @@ describe('openSqlite', () => {
       { type: 'index', name: 'alert_outbox_state_due' },
       { type: 'table', name: 'alert_silences' },
       { type: 'index', name: 'alert_silences_ends' },
+      { type: 'table', name: 'heartbeat_calls' },
       { type: 'table', name: 'monitor_results' },
       { type: 'index', name: 'monitor_results_monitor_at' },
       { type: 'table', name: 'monitor_rollups' },

@@ -17,7 +17,7 @@ afterAll(async () => {
 describeResultsStore('SQLite file', () => SqliteResultsStore.open(join(dir, `contract-${++fileCount}.db`)));
 
 describe('SqliteResultsStore', () => {
-  it('keeps results, states and runtimes across a reopen', async () => {
+  it('keeps results, states, heartbeat calls and runtimes across a reopen', async () => {
     const path = join(dir, 'nested', 'reopen.db');
     const first = await SqliteResultsStore.open(path);
     await first.append([
@@ -34,6 +34,7 @@ describe('SqliteResultsStore', () => {
         paused: false,
       },
     ]);
+    await first.saveHeartbeatCall({ monitorId: 'backup', lastCallMs: 7 });
     await first.startRuntime(1);
     await first.close();
 
@@ -41,6 +42,7 @@ describe('SqliteResultsStore', () => {
     expect(await second.results('api', 0, 100)).toHaveLength(1);
     expect(await second.loadStates()).toHaveLength(1);
     expect(await second.runtimes(0, 100)).toHaveLength(1);
+    expect(await second.loadHeartbeatCalls()).toEqual([{ monitorId: 'backup', lastCallMs: 7 }]);
     await second.close();
   });
 });

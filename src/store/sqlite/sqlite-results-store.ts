@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { MonitorResultsTable, MonitorStatesTable, Schema } from '../schema.ts';
 import type {
+  HeartbeatCallRow,
   MonitorStateRow,
   ResultsStore,
   RuntimeInterval,
@@ -61,6 +62,21 @@ export class SqliteResultsStore implements ResultsStore {
   async loadStates(): Promise<MonitorStateRow[]> {
     const rows = await this.#db.selectFrom('monitor_states').selectAll().orderBy('monitor_id').execute();
     return rows.map(fromStateRow);
+  }
+
+  async saveHeartbeatCall(call: HeartbeatCallRow): Promise<void> {
+    await this.#db
+      .insertInto('heartbeat_calls')
+      .values({ monitor_id: call.monitorId, last_call_ms: call.lastCallMs })
+      .onConflict((oc) =>
+        oc.column('monitor_id').doUpdateSet((eb) => ({ last_call_ms: eb.ref('excluded.last_call_ms') })),
+      )
+      .execute();
+  }
+
+  async loadHeartbeatCalls(): Promise<HeartbeatCallRow[]> {
+    const rows = await this.#db.selectFrom('heartbeat_calls').selectAll().orderBy('monitor_id').execute();
+    return rows.map((row) => ({ monitorId: row.monitor_id, lastCallMs: row.last_call_ms }));
   }
 
   async results(monitorId: string, fromMs: number, toMs: number, limit?: number): Promise<StoredResult[]> {
