@@ -147,6 +147,17 @@ monitors:
     ]);
   });
 
+  it('lists for an unknown heartbeat key only the keys a heartbeat takes, not the ones it refuses', () => {
+    expect(
+      issuesOf(`${base}
+monitors:
+  - { name: Nightly, type: heartbeat, expect_every: 1d, foo: 1 }
+`),
+    ).toEqual([
+      '6:monitors[0].foo: unknown key "foo"; allowed keys: name, id, labels, type, expect_every, grace',
+    ]);
+  });
+
   it('names the monitor types when the type is unknown', () => {
     const issues = issuesOf(`${base}
 monitors:

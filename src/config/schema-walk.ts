@@ -51,7 +51,11 @@ export function schemaAt(schema: Schema, path: YamlPath): Schema | undefined {
 export function allowedKeys(schema: Schema | undefined, value?: unknown): string[] {
   if (!schema) return [];
   const def = defOf(unwrap(schema));
-  if (def.type === 'object') return Object.keys(def.shape);
+  // A key the schema forbids (z.never, as heartbeats do for the cycle keys) is no suggestion.
+  if (def.type === 'object')
+    return Object.entries(def.shape)
+      .filter(([, field]) => defOf(unwrap(field)).type !== 'never')
+      .map(([key]) => key);
   if (def.type !== 'union') return [];
   const options = def.options.map(unwrap).filter((option) => defOf(option).type === 'object');
   const matching = options.filter((option) => isTaggedAs(option, value));
