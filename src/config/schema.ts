@@ -66,12 +66,47 @@ const limits = z
     maxConnectionsPerIp: l.max_connections_per_ip,
   }));
 
+/** A control listener's caps (admin, status_page): absent takes the listener's default. */
+const listenerCaps = {
+  max_connections: z.int().min(1).max(1_000_000).optional(),
+  // 0 turns it off: behind a proxy every client has the proxy's address.
+  max_connections_per_ip: z.int().min(0).max(1_000_000).optional(),
+};
+
+/** Only the caps written: the listener owns the defaults, and an address without caps reads as before. */
+function capsOf(section: {
+  max_connections?: number | undefined;
+  max_connections_per_ip?: number | undefined;
+}) {
+  return {
+    ...(section.max_connections === undefined ? {} : { maxConnections: section.max_connections }),
+    ...(section.max_connections_per_ip === undefined
+      ? {}
+      : { maxConnectionsPerIp: section.max_connections_per_ip }),
+  };
+}
+
+const hostName = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/,
+    'expected a host name such as bulwark.internal (no scheme, no port)',
+  );
+
 const admin = z
   .strictObject({
     // Bearer tokens for the admin write API; put them in the environment: tokens: ["${BULWARK_ADMIN_TOKEN}"].
     tokens: z.array(z.string().min(16, 'admin tokens need at least 16 characters')).default([]),
+    // Names the admin listener answers to besides IP addresses, localhost and its own (DNS rebinding).
+    allowed_hosts: z.array(hostName).optional(),
+    ...listenerCaps,
   })
-  .prefault({});
+  .prefault({})
+  .transform((a) => ({
+    tokens: a.tokens,
+    ...(a.allowed_hosts === undefined ? {} : { allowedHosts: a.allowed_hosts }),
+    ...capsOf(a),
+  }));
 
 const logging = z
   .strictObject({
@@ -97,11 +132,24 @@ export const configSchema = z
   // Runs on whatever parsed, so a reference is checked beside the file's other errors.
   .superRefine(checkReferences, always)
   // camelCase like everything else; the status page is shaped here, as the references above read it as written.
-  .transform(({ data_dir, status_page, ...rest }) => ({
+  .transform(({ data_dir, status_page, listen, ...rest }) => ({
     ...rest,
+    // Each control listener takes its settings with its address, which is what starts it.
+    listen: {
+      ...listen,
+      admin: { ...listen.admin, ...withoutTokens(rest.admin) },
+      status: { ...listen.status, ...(status_page && capsOf(status_page)) },
+    },
     dataDir: data_dir,
     statusPage: status_page && statusPageConfigOf(status_page),
   }));
+
+function withoutTokens<T extends { readonly tokens: unknown }>({
+  tokens: _tokens,
+  ...rest
+}: T): Omit<T, 'tokens'> {
+  return rest;
+}
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

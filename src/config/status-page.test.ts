@@ -95,6 +95,12 @@ describe('status_page config', () => {
     expect(config.statusPage?.subscriberEmail).toMatchObject({
       from: 'Acme <status@acme.example>',
       smtp: { host: 'smtp.acme.example', port: 587, tls: 'auto' },
+      maxSubscribers: 10_000,
+    });
+    const capped = parse(page('{ from: a@b.example, smtp: { host: h }, max_subscribers: 500 }'));
+    expect(capped.statusPage?.subscriberEmail?.maxSubscribers).toBe(500);
+    expect(issueOf(page('{ from: a@b.example, smtp: { host: h }, max_subscribers: 0 }'))).toMatchObject({
+      path: 'status_page.subscribers.email.max_subscribers',
     });
     expect(parse(['status_page:', '  title: X']).statusPage?.subscriberEmail).toBeUndefined();
     expect(issueOf(page('{ smtp: { host: smtp.acme.example } }'))).toMatchObject({

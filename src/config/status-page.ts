@@ -75,9 +75,19 @@ const recurringWindow = z
 
 const subscribers = z
   .strictObject({
-    email: z.strictObject({ from: mailbox, smtp: smtpSettings }).optional().meta({
-      description: 'Offer email subscriptions on the page (double opt-in) and send them through this relay',
-    }),
+    email: z
+      .strictObject({
+        from: mailbox,
+        smtp: smtpSettings,
+        max_subscribers: z.int().min(1).max(1_000_000).default(10_000).meta({
+          description:
+            'Confirmed email subscribers at which the public form takes no new ones (every mail goes through one relay, one at a time)',
+        }),
+      })
+      .optional()
+      .meta({
+        description: 'Offer email subscriptions on the page (double opt-in) and send them through this relay',
+      }),
   })
   .meta({
     description: 'Who hears of incidents and maintenance; webhook subscribers are added by the admin API',
@@ -100,6 +110,9 @@ const statusPageFields = z.strictObject({
   auto_publish: z.boolean().default(false),
   maintenance: z.array(recurringWindow).default([]),
   subscribers: subscribers.prefault({}),
+  // The status listener's caps; the schema passes them to listen.status.
+  max_connections: z.int().min(1).max(1_000_000).optional(),
+  max_connections_per_ip: z.int().min(0).max(1_000_000).optional(),
 });
 
 export const statusPage = statusPageFields.optional();
@@ -122,7 +135,11 @@ export function statusPageConfigOf(page: z.output<typeof statusPageFields>) {
       durationMs: w.duration,
       body: w.body ?? null,
     })),
-    subscriberEmail: page.subscribers.email,
+    subscriberEmail: page.subscribers.email && {
+      from: page.subscribers.email.from,
+      smtp: page.subscribers.email.smtp,
+      maxSubscribers: page.subscribers.email.max_subscribers,
+    },
   };
 }
 

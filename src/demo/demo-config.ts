@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { configSchema, type Config, type ConfigInput } from '../config/schema.ts';
 
 /**
@@ -14,11 +15,18 @@ export interface DemoPorts {
   readonly dataDir: string;
   /** A webhook that receives the alerts (the demo prints them); without it alerting stays off. */
   readonly alertSinkUrl?: string | undefined;
+  /** For the admin writes and incident reads; the guide prints it (newDemoAdminToken). */
+  readonly adminToken: string;
 }
 
 export const demoPoolName = 'llm';
-/** Known, so the guide can show the incident verbs; the demo listens on loopback only. */
-export const demoAdminToken = 'bulwark-demo-admin-token';
+/**
+ * New for every run and printed in the guide. A fixed one was public: any web page the user visited while the
+ * demo ran could send it to the loopback admin listener and write through it.
+ */
+export function newDemoAdminToken(): string {
+  return `demo-${randomBytes(24).toString('base64url')}`;
+}
 
 export function demoConfigInput(upstreamUrls: readonly string[], ports: DemoPorts): ConfigInput {
   return {
@@ -27,7 +35,7 @@ export function demoConfigInput(upstreamUrls: readonly string[], ports: DemoPort
       admin: `127.0.0.1:${ports.adminPort}`,
       status: `127.0.0.1:${ports.statusPort ?? (ports.gatewayPort === 0 ? 0 : 8081)}`,
     },
-    admin: { tokens: [demoAdminToken] },
+    admin: { tokens: [ports.adminToken] },
     pools: {
       [demoPoolName]: {
         // Streams hold an upstream for seconds; least-request keeps a slow upstream from piling them up.

@@ -1,4 +1,3 @@
-import { demoAdminToken } from './demo-config.ts';
 /** The text the demo prints: copy-paste commands built from the addresses actually bound. */
 
 export interface GuideUpstream {
@@ -12,9 +11,17 @@ export interface GuideAddresses {
   readonly adminUrl: string;
   readonly statusUrl: string;
   readonly upstreams: readonly GuideUpstream[];
+  /** This run's admin token (shell-safe: base64url). */
+  readonly adminToken: string;
 }
 
-export function demoGuide({ gatewayUrl, adminUrl, statusUrl, upstreams }: GuideAddresses): string {
+export function demoGuide({
+  gatewayUrl,
+  adminUrl,
+  statusUrl,
+  upstreams,
+  adminToken,
+}: GuideAddresses): string {
   const chatUrl = `${gatewayUrl}/v1/chat/completions`;
   const ask = `{"model":"bulwark-sim-1","messages":[{"role":"user","content":"hi"}]}`;
   const askStream = `{"model":"bulwark-sim-1","stream":true,"messages":[{"role":"user","content":"hi"}]}`;
@@ -61,7 +68,7 @@ export function demoGuide({ gatewayUrl, adminUrl, statusUrl, upstreams }: GuideA
     "   partial outage within about 2 s (the pool's health checks) and its own component turn after two failed",
     '   checks (about 4 s); the critical alert prints here and opens a draft incident that waits for a person',
     '   to read and publish it:',
-    `   export BULWARK_ADMIN_TOKEN=${demoAdminToken}`,
+    `   export BULWARK_ADMIN_TOKEN=${adminToken}     # this run's; a new one each run`,
     `   npm run bulwark -- incident list --admin ${adminUrl}`,
     `   npm run bulwark -- incident publish ID --admin ${adminUrl}`,
     `   npm run bulwark -- status --admin ${adminUrl}              # the summary in the terminal`,

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { startBulwark, type RunningBulwark } from '../app.ts';
 import { startAlertSink } from './alert-sink.ts';
-import { demoConfig } from './demo-config.ts';
+import { demoConfig, newDemoAdminToken } from './demo-config.ts';
 import { demoGuide } from './guide.ts';
 import { startUpstream, type RunningUpstream } from './upstream.ts';
 
@@ -9,6 +9,8 @@ export interface RunningDemo {
   readonly bulwark: RunningBulwark;
   /** Base URLs of the simulated upstreams, in order. */
   readonly upstreamUrls: readonly string[];
+  /** The admin token of this run, as the guide prints it. */
+  readonly adminToken: string;
   stop(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<RunningDemo> {
   const sink = await startAlertSink((line) => {
     if (options.printGuide === true) process.stdout.write(`${line}\n`);
   });
+  const adminToken = newDemoAdminToken();
   let bulwark: RunningBulwark;
   try {
     const ports = {
@@ -44,6 +47,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<RunningDemo> {
       statusPort: options.statusPort,
       dataDir: options.dataDir ?? join('data', 'demo'),
       alertSinkUrl: sink.url,
+      adminToken,
     };
     bulwark = await startBulwark(demoConfig(upstreamUrls, ports), { configPath: '(built-in demo config)' });
   } catch (error) {
@@ -57,12 +61,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<RunningDemo> {
       adminUrl: bulwark.adminUrl,
       statusUrl: bulwark.statusUrl ?? '',
       upstreams,
+      adminToken,
     };
     process.stdout.write(demoGuide(addresses));
   }
   return {
     bulwark,
     upstreamUrls,
+    adminToken,
     stop: async () => {
       await bulwark.stop();
       await Promise.all([closeAll(upstreams), sink.close()]);

@@ -1,9 +1,11 @@
 import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { answerClientError } from './client-errors.ts';
-import { ConnectionGuard } from './connection-guard.ts';
+import { ConnectionGuard } from '../core/connection-guard.ts';
+import { answerClientError, rawErrorResponse } from './client-errors.ts';
 import { requestIdOf } from './request-context.ts';
+import { requestIds } from './request-id.ts';
 import { publishRefusal, refusalOf, refuse, refuseOnSocket } from './request-guard.ts';
 import type { ServerLimits } from './server.ts';
 
@@ -69,6 +71,27 @@ export function guardListener(
   server.on('clientError', (error: Error, socket: Duplex) =>
     answerClientError(error, socket, inFlight.get(socket), limits.maxHeaderBytes),
   );
-  if (limits.maxConnectionsPerIp > 0)
-    server.on('connection', new ConnectionGuard(limits.maxConnectionsPerIp).admit);
+  const maxPerIp = limits.maxConnectionsPerIp;
+  if (maxPerIp > 0)
+    server.on(
+      'connection',
+      new ConnectionGuard(maxPerIp, (socket: Socket) => refuseConnection(socket, maxPerIp)).admit,
+    );
+}
+
+/**
+ * A 503 the client can read if it looks, then the socket goes in the same tick, before node's parser can
+ * read a request from it. As node does for its own parse errors: write (it leaves at once on a fresh
+ * socket), then destroy.
+ */
+function refuseConnection(socket: Socket, maxPerIp: number): void {
+  socket.write(
+    rawErrorResponse(
+      503,
+      'GW_TOO_MANY_CONNECTIONS',
+      `too many open connections from this address (limits.max_connections_per_ip: ${maxPerIp})`,
+      requestIds.next(),
+    ),
+  );
+  socket.destroy();
 }

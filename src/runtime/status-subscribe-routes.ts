@@ -1,6 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isIPv4, isIPv6 } from 'node:net';
+import { KeyedTokenBuckets, type BucketPolicy } from '../gateway/overload/token-buckets.ts';
 import { ServiceError } from '../services/index.ts';
-import { confirmSubscription, requestSubscription, unsubscribe } from '../services/subscribers.ts';
+import {
+  confirmSubscription,
+  defaultSubscriptionLimits,
+  requestSubscription,
+  unsubscribe,
+  type SubscriptionLimits,
+} from '../services/subscribers.ts';
 import {
   renderConfirmPage,
   renderNoticePage,
@@ -12,6 +20,10 @@ import type { StatusHost } from './status-host.ts';
 
 // A form with an address and a few hundred component ids fits easily; anything larger is not our form.
 const maxFormBytes = 16_384;
+// Per client: a person subscribing, mistyping and trying again stays well within; a script does not.
+const clientPolicy: BucketPolicy = { ratePerSecond: 5 / 60, burst: 10 };
+// Past this many clients the table starts afresh: memory stays bounded whatever the sender addresses.
+const maxTrackedClients = 100_000;
 
 /**
  * The public subscription flow on the status listener: POST /subscribe (the form), GET and POST
@@ -19,36 +31,46 @@ const maxFormBytes = 16_384;
  * that mail clients send to the List-Unsubscribe URL). Everything else is left to the site (404).
  */
 export function subscribeRoutes(host: StatusHost): DynamicHandler {
+  const limiter = new ClientLimiter(clientPolicy, maxTrackedClients, host.nowMs());
+  // Answers 429 itself and returns false when the client is past its limit.
+  const admits: Admits = (request, response) => {
+    const retryAfterMs = limiter.take(clientKeyOf(request.socket.remoteAddress), host.nowMs());
+    if (retryAfterMs === 0) return true;
+    tooMany(host, request, response, retryAfterMs);
+    return false;
+  };
   return async (request, response, url) => {
     const path = url.pathname.replace(/\/+$/, '');
     const method = request.method ?? 'GET';
     const isRead = method === 'GET' || method === 'HEAD';
-    if (path === '/subscribe' && method === 'POST') await subscribe(host, request, response);
+    if (path === '/subscribe' && method === 'POST') await subscribe(host, admits, request, response);
     else if (path === '/subscribe/confirm' && isRead) showConfirm(host, request, response, url);
-    else if (path === '/subscribe/confirm' && method === 'POST') await confirm(host, request, response, url);
+    else if (path === '/subscribe/confirm' && method === 'POST')
+      await confirm(host, admits, request, response, url);
     else if (path === '/unsubscribe' && isRead) showUnsubscribe(host, request, response, url);
-    else if (path === '/unsubscribe' && method === 'POST') await leave(host, request, response, url);
+    else if (path === '/unsubscribe' && method === 'POST') await leave(host, admits, request, response, url);
     else return false;
     return true;
   };
 }
 
+type Admits = (request: IncomingMessage, response: ServerResponse) => boolean;
+
 async function subscribe(
   host: StatusHost,
+  admits: Admits,
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
+  // Before the body is read: the answer cannot depend on the address.
+  if (!admits(request, response)) return;
   const form = await readForm(request, response);
   if (!form) return;
   const email = form.get('email') ?? '';
   const componentIds = form.getAll('component_ids');
   try {
-    await host.serially(() =>
-      requestSubscription(host.deps, {
-        email,
-        ...(componentIds.length > 0 ? { component_ids: componentIds } : {}),
-      }),
-    );
+    const input = { email, ...(componentIds.length > 0 ? { component_ids: componentIds } : {}) };
+    await host.serially(() => requestSubscription(host.deps, input, limitsOf(host)));
   } catch (error) {
     if (!(error instanceof ServiceError)) throw error;
     if (error.code === 'SVC_INVALID')
@@ -78,6 +100,7 @@ function showConfirm(host: StatusHost, request: IncomingMessage, response: Serve
 
 async function confirm(
   host: StatusHost,
+  admits: Admits,
   request: IncomingMessage,
   response: ServerResponse,
   url: URL,
@@ -85,11 +108,14 @@ async function confirm(
   const form = await readForm(request, response);
   if (!form) return;
   const token = form.get('token') ?? url.searchParams.get('token') ?? '';
+  if (!isKnownOrAdmitted(host, admits, token, request, response)) return;
   try {
-    await host.serially(() => confirmSubscription(host.deps, token));
+    await host.serially(() => confirmSubscription(host.deps, token, limitsOf(host)));
   } catch (error) {
-    if (error instanceof ServiceError) return expired(host, request, response);
-    throw error;
+    if (!(error instanceof ServiceError)) throw error;
+    if (error.code !== 'SVC_BUSY') return expired(host, request, response);
+    const text = `${host.page.title} takes no new subscribers at the moment. The link stays valid for 48 hours after you asked: try again later.`;
+    return sendPage(request, response, 503, renderNoticePage(host.servedView(), 'Subscriptions full', text));
   }
   const text = `You will receive updates from ${host.page.title}. Every mail has a link to unsubscribe.`;
   sendPage(request, response, 200, renderNoticePage(host.servedView(), 'Subscription confirmed', text));
@@ -108,6 +134,7 @@ function showUnsubscribe(
 
 async function leave(
   host: StatusHost,
+  admits: Admits,
   request: IncomingMessage,
   response: ServerResponse,
   url: URL,
@@ -116,8 +143,40 @@ async function leave(
   const form = await readForm(request, response, { isAnyBodyAccepted: true });
   if (!form) return;
   const token = form.get('token') ?? url.searchParams.get('token') ?? '';
+  if (!isKnownOrAdmitted(host, admits, token, request, response)) return;
   await host.serially(() => unsubscribe(host.deps, token));
   unsubscribed(host, request, response);
+}
+
+/**
+ * A token from one of our mails passes: mail providers send RFC 8058's one-click POSTs from a few shared
+ * addresses, and a limit there would stop unsubscribing for everyone on them. Guesses are charged.
+ */
+function isKnownOrAdmitted(
+  host: StatusHost,
+  admits: Admits,
+  token: string,
+  request: IncomingMessage,
+  response: ServerResponse,
+): boolean {
+  return host.book.subscriberByToken(token) !== undefined || admits(request, response);
+}
+
+const limitsOf = (host: StatusHost): SubscriptionLimits =>
+  host.page.subscriberEmail ?? defaultSubscriptionLimits;
+
+function tooMany(
+  host: StatusHost,
+  request: IncomingMessage,
+  response: ServerResponse,
+  retryAfterMs: number,
+): void {
+  const retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1_000));
+  response.setHeader('retry-after', String(retryAfterSeconds));
+  // The body is left unread: the socket goes after the answer rather than read whatever was sent.
+  response.setHeader('connection', 'close');
+  const text = `Too many requests from your network. Try again in ${retryAfterSeconds} seconds.`;
+  sendPage(request, response, 429, renderNoticePage(host.servedView(), 'Too many requests', text));
 }
 
 function expired(host: StatusHost, request: IncomingMessage, response: ServerResponse): void {
@@ -176,4 +235,50 @@ function readBounded(request: IncomingMessage, maxBytes: number): Promise<Buffer
     request.once('end', () => resolve(Buffer.concat(chunks)));
     request.once('error', reject);
   });
+}
+
+/**
+ * Token buckets per client, bounded: KeyedTokenBuckets forgets clients idle for two refill times, and a
+ * table past `maxClients` (a sweep from that many addresses) starts afresh.
+ */
+export class ClientLimiter {
+  readonly #policy: BucketPolicy;
+  readonly #maxClients: number;
+  #buckets: KeyedTokenBuckets;
+
+  constructor(policy: BucketPolicy, maxClients: number, nowMs: number) {
+    this.#policy = policy;
+    this.#maxClients = maxClients;
+    this.#buckets = new KeyedTokenBuckets(policy, nowMs);
+  }
+
+  get size(): number {
+    return this.#buckets.size;
+  }
+
+  /** 0 when the client may go ahead (its token is taken), else how long until it may. */
+  take(client: string, nowMs: number): number {
+    if (this.#buckets.size >= this.#maxClients) this.#buckets = new KeyedTokenBuckets(this.#policy, nowMs);
+    return this.#buckets.take(client, nowMs).retryAfterMs;
+  }
+}
+
+/**
+ * Whom a limit is charged to: the IPv4 address, or the /64 of an IPv6 one, since a single host is given a
+ * whole /64 and may send from any address in it.
+ */
+export function clientKeyOf(address: string | undefined): string {
+  const plain = (address ?? '').replace(/%.*$/, '');
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(plain)?.[1];
+  if (mapped !== undefined) return mapped;
+  if (isIPv4(plain) || !isIPv6(plain)) return plain;
+  const [head = '', tail = ''] = plain.toLowerCase().split('::');
+  const headGroups = head === '' ? [] : head.split(':');
+  const tailGroups = tail === '' ? [] : tail.split(':');
+  const missing = plain.includes('::') ? 8 - headGroups.length - tailGroups.length : 0;
+  const groups = [...headGroups, ...Array<string>(Math.max(0, missing)).fill('0'), ...tailGroups];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }

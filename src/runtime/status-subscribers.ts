@@ -5,11 +5,12 @@ import { sendMail, type SmtpSettings } from '../alerting/notifiers/email.ts';
 import { postToService } from '../alerting/notifiers/http-post.ts';
 import { DeliveryError, type NotifierIo } from '../alerting/notifiers/notifier.ts';
 import type { Logger } from '../observability/index.ts';
-import { expireUnconfirmed } from '../services/subscribers.ts';
+import { expireUnconfirmed, maxUnconfirmed, subscriptionCounts } from '../services/subscribers.ts';
 import type { StatusEvent } from '../status/events.ts';
 import type { ComponentStatus } from '../status/model.ts';
 import {
   confirmationMessage,
+  confirmationReceiver,
   emailReceiver,
   noticeMessages,
   webhookReceiverPrefix,
@@ -37,6 +38,8 @@ export interface SubscriberEffects {
 export class SubscriberNotifier {
   readonly #host: StatusHost;
   readonly #effects: SubscriberEffects;
+  #isFull = false;
+  #isWaitingFull = false;
 
   constructor(host: StatusHost, effects: SubscriberEffects) {
     this.#host = host;
@@ -63,7 +66,7 @@ export class SubscriberNotifier {
     await this.#tell({ kind: 'component', componentId, oldStatus, newStatus, atMs });
   }
 
-  /** Drops requests nobody confirmed in time. */
+  /** Drops requests nobody confirmed in time; says when the list fills up or has room again. */
   async expire(): Promise<void> {
     const count = await expireUnconfirmed(this.#host.deps);
     if (count > 0)
@@ -71,13 +74,43 @@ export class SubscriberNotifier {
         { event: 'subscriptions-expired', count },
         'unconfirmed subscriptions expired',
       );
+    this.#reportFullness();
   }
 
-  /** The outbox's sender for `status:email` and `status:webhook:ID`; undefined for any other name. */
+  /** The outbox's sender for `status:email`, `status:confirm` and `status:webhook:ID`; else undefined. */
   target(receiver: string): ReceiverTarget | undefined {
-    if (receiver === emailReceiver) return { send: (m, io) => this.#sendMail(m, io) };
+    if (receiver === emailReceiver || receiver === confirmationReceiver)
+      return { send: (m, io) => this.#sendMail(m, io) };
     if (receiver.startsWith(webhookReceiverPrefix)) return { send: (m, io) => this.#post(m, io) };
     return undefined;
+  }
+
+  // Logged on the change only (this runs every minute): a full list refuses every newcomer, so an operator
+  // must hear of it; a full waiting list means requests are dropped unconfirmed (a flood, most likely).
+  #reportFullness(): void {
+    const maxSubscribers = this.#host.page.subscriberEmail?.maxSubscribers;
+    if (maxSubscribers === undefined) return;
+    const { confirmed, unconfirmed } = subscriptionCounts(this.#host.deps);
+    const { logger } = this.#effects;
+    const isFull = confirmed >= maxSubscribers;
+    if (isFull && !this.#isFull)
+      logger.warn(
+        { event: 'subscribers-full', confirmed, maxSubscribers },
+        'the subscription form takes no new subscribers: status_page.subscribers.email.max_subscribers is reached',
+      );
+    if (!isFull && this.#isFull)
+      logger.info(
+        { event: 'subscribers-not-full', confirmed, maxSubscribers },
+        'the subscription form takes new subscribers again',
+      );
+    const isWaitingFull = unconfirmed >= maxUnconfirmed;
+    if (isWaitingFull && !this.#isWaitingFull)
+      logger.warn(
+        { event: 'subscriptions-waiting-full', unconfirmed, maxUnconfirmed },
+        'unconfirmed subscriptions are at their limit: each new request drops the oldest',
+      );
+    this.#isFull = isFull;
+    this.#isWaitingFull = isWaitingFull;
   }
 
   async #tell(notice: Notice): Promise<void> {
@@ -125,7 +158,10 @@ export class SubscriberNotifier {
       throw new DeliveryError(`not a subscriber ${channel} message`, { isRetryable: false });
     // Someone who unsubscribed after this was queued must not get it: a dead letter records why.
     if (!this.#host.book.subscribers().some((s) => s.id === content.subscriberId))
-      throw new DeliveryError('the subscriber unsubscribed before this was sent', { isRetryable: false });
+      throw new DeliveryError(
+        'the subscriber is gone (unsubscribed, or a request that expired or made room) before this was sent',
+        { isRetryable: false },
+      );
     return { prepared: message, content: content as Extract<SubscriberContent, { channel: C }> };
   }
 }

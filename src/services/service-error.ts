@@ -1,5 +1,5 @@
 /** Why a verb refused: transports map the code to their own answer (HTTP 404 / 400 / 503, a CLI exit code). */
-/** SVC_BUSY: a bounded resource is full (too many unconfirmed subscriptions); try again later. */
+/** SVC_BUSY: try again later (the status page is starting; the public form is at max_subscribers). */
 export type ServiceErrorCode = 'SVC_NOT_FOUND' | 'SVC_INVALID' | 'SVC_BUSY';
 
 export class ServiceError extends Error {

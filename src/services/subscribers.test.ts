@@ -13,6 +13,8 @@ import {
   confirmSubscription,
   expireUnconfirmed,
   listSubscribers,
+  maxUnconfirmed,
+  removeSubscriber,
   requestSubscription,
   unconfirmedLifetimeMs,
   unsubscribe,
@@ -93,6 +95,66 @@ describe('subscriber verbs on a real SQLite store', () => {
     await requestSubscription(deps, { email: 'ada@example.com', component_ids: ['docs'] });
     expect(events).toHaveLength(2);
     expect(deps.book.subscribers()[0]?.componentIds).toBeNull();
+  });
+
+  it('mails an inbox once per 10 minutes however its address is spelled, and to the address as written', async () => {
+    for (const email of ['victim+1@example.com', 'victim+2@Example.COM', 'VICTIM@example.com'])
+      await requestSubscription(deps, { email });
+    expect(events).toHaveLength(1);
+    expect(deps.book.subscribers().map((s) => s.email)).toEqual(['victim+1@example.com']);
+    nowMs += 10 * minuteMs;
+    await requestSubscription(deps, { email: 'victim+2@Example.COM' });
+    expect(events.map((e) => (e.kind === 'subscription-requested' ? e.subscriber.email : ''))).toEqual([
+      'victim+1@example.com',
+      'victim+2@Example.COM',
+    ]);
+  });
+
+  it('at the limit of waiting requests answers every address alike, and a newcomer drops the oldest request', async () => {
+    await addSubscriber(deps, { subscriber: { email: 'subscribed@example.com' } });
+    for (let i = 0; i < maxUnconfirmed; i++)
+      await deps.book.putSubscriber({
+        id: `w${i}`,
+        mode: 'email',
+        email: `waiting${i}@example.com`,
+        endpoint: null,
+        componentIds: null,
+        confirmedAtMs: null,
+        token: `wt${i}`,
+        createdAtMs: t0 + i,
+      });
+    nowMs += 60 * minuteMs;
+    const answers: string[] = [];
+    for (const email of ['subscribed@example.com', 'waiting5@example.com', 'unknown@example.com'])
+      answers.push(
+        await requestSubscription(deps, { email }).then(
+          () => 'ok',
+          (e: unknown) => (e instanceof ServiceError ? e.code : 'thrown'),
+        ),
+      );
+    expect(answers).toEqual(['ok', 'ok', 'ok']);
+    const waiting = deps.book.subscribers().filter((s) => s.confirmedAtMs === null);
+    expect(waiting).toHaveLength(maxUnconfirmed);
+    expect(waiting.some((s) => s.email === 'unknown@example.com')).toBe(true);
+    expect(waiting.some((s) => s.id === 'w0')).toBe(false);
+  });
+
+  it('at max_subscribers refuses every address alike, and confirms no more until there is room', async () => {
+    const limits = { maxSubscribers: 2 };
+    await requestSubscription(deps, { email: 'waiting@example.com' }, limits);
+    const [waiting] = deps.book.subscribers();
+    const first = await addSubscriber(deps, { subscriber: { email: 'one@example.com' } });
+    await addSubscriber(deps, { subscriber: { email: 'two@example.com' } });
+    nowMs += 60 * minuteMs;
+    for (const email of ['one@example.com', 'waiting@example.com', 'new@example.com'])
+      expect(await refusal(() => requestSubscription(deps, { email }, limits))).toMatchObject({
+        code: 'SVC_BUSY',
+        message: 'this status page takes no new subscribers at the moment',
+      });
+    const token = waiting?.token ?? '';
+    expect((await refusal(() => confirmSubscription(deps, token, limits))).code).toBe('SVC_BUSY');
+    await removeSubscriber(deps, first.id);
+    expect((await confirmSubscription(deps, token, limits)).confirmedAtMs).toBe(nowMs);
   });
 
   it('forgets requests nobody confirmed in time; the link then no longer works', async () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Subscriber } from '../status/status-store.ts';
+import { mailboxOf } from '../status/subscribers/mailbox.ts';
 import { ServiceError } from './service-error.ts';
 import { parseInput, type StatusDeps } from './status-deps.ts';
 
@@ -11,11 +12,18 @@ import { parseInput, type StatusDeps } from './status-deps.ts';
 
 /** Unconfirmed requests are forgotten after this long (the confirm link stops working). */
 export const unconfirmedLifetimeMs = 48 * 3_600_000;
-// A repeated request for the same unconfirmed address within this time sends no second mail: the form must not
-// become a way to flood someone's inbox.
+// A repeated request for the same inbox within this time sends no second mail, however the address is spelled
+// (ada+1@, ADA@): the form must not become a way to flood someone's inbox.
 const resendAfterMs = 10 * 60_000;
-// Bounds what an anonymous visitor can make the store hold.
-const maxUnconfirmed = 10_000;
+// Bounds what an anonymous visitor can make the store hold; at the bound the oldest request makes room.
+export const maxUnconfirmed = 10_000;
+
+/** What the public form admits (`status_page.subscribers.email.max_subscribers`). */
+export interface SubscriptionLimits {
+  /** Confirmed email subscribers at which the form takes no new ones. */
+  readonly maxSubscribers: number;
+}
+export const defaultSubscriptionLimits: SubscriptionLimits = { maxSubscribers: 10_000 };
 
 const email = z
   .string()
@@ -36,22 +44,28 @@ const adminEnvelope = z.strictObject({
 
 /**
  * The public form: records an unconfirmed subscriber and owes it the confirmation mail. The answer is the
- * same whether the address is new, waiting or already confirmed, so the form reveals nobody's subscription.
+ * same whether the address is new, waiting or already confirmed, so the form reveals nobody's subscription:
+ * the one refusal (the list is full) is decided before the address is looked up.
  */
-export async function requestSubscription(deps: StatusDeps, input: unknown): Promise<void> {
+export async function requestSubscription(
+  deps: StatusDeps,
+  input: unknown,
+  limits: SubscriptionLimits = defaultSubscriptionLimits,
+): Promise<void> {
   if (!deps.offersEmail())
     throw new ServiceError('SVC_NOT_FOUND', 'this status page does not offer email subscriptions');
   const f = parseInput(request, input, 'subscription');
   const ids = chosenComponents(deps, f.component_ids, 'component_ids');
+  refuseWhenFull(deps, limits);
   const existing = byEmail(deps, f.email);
   const nowMs = deps.nowMs();
   if (existing && existing.confirmedAtMs !== null) return;
-  if (existing && nowMs - existing.createdAtMs < resendAfterMs) return;
-  if (!existing && unconfirmed(deps).length >= maxUnconfirmed)
-    throw new ServiceError(
-      'SVC_BUSY',
-      'too many subscriptions are waiting for confirmation; try again later',
-    );
+  const mailbox = mailboxOf(f.email);
+  const isMailedRecently = unconfirmed(deps).some(
+    (s) => nowMs - s.createdAtMs < resendAfterMs && mailboxOf(s.email ?? '') === mailbox,
+  );
+  if (isMailedRecently) return;
+  if (!existing) await makeRoomForOne(deps);
   const subscriber: Subscriber = {
     id: existing?.id ?? deps.newId(),
     mode: 'email',
@@ -67,7 +81,11 @@ export async function requestSubscription(deps: StatusDeps, input: unknown): Pro
 }
 
 /** The confirm link's POST: from now on the address receives updates. Using it twice is harmless. */
-export async function confirmSubscription(deps: StatusDeps, token: string): Promise<Subscriber> {
+export async function confirmSubscription(
+  deps: StatusDeps,
+  token: string,
+  limits: SubscriptionLimits = defaultSubscriptionLimits,
+): Promise<Subscriber> {
   const subscriber = deps.book.subscriberByToken(token);
   if (!subscriber)
     throw new ServiceError(
@@ -75,6 +93,8 @@ export async function confirmSubscription(deps: StatusDeps, token: string): Prom
       'this link is not valid any more: it may have expired after 48 hours, or the subscription was ended',
     );
   if (subscriber.confirmedAtMs !== null) return subscriber;
+  // Else a catch-all mailbox confirming request after request would grow the list without bound.
+  refuseWhenFull(deps, limits);
   const confirmed = { ...subscriber, confirmedAtMs: deps.nowMs() };
   await deps.book.putSubscriber(confirmed);
   return confirmed;
@@ -153,8 +173,29 @@ function chosenComponents(
   return [...new Set(ids)];
 }
 
+/** How full the public list is, for the host's log. */
+export function subscriptionCounts(deps: StatusDeps): { confirmed: number; unconfirmed: number } {
+  return { confirmed: confirmedEmail(deps).length, unconfirmed: unconfirmed(deps).length };
+}
+
+function refuseWhenFull(deps: StatusDeps, limits: SubscriptionLimits): void {
+  if (confirmedEmail(deps).length >= limits.maxSubscribers)
+    throw new ServiceError('SVC_BUSY', 'this status page takes no new subscribers at the moment');
+}
+
+// Dropping the oldest rather than refusing the newest: a flood then pushes out its own requests, instead of
+// closing the form to everyone until its requests expire.
+async function makeRoomForOne(deps: StatusDeps): Promise<void> {
+  const waiting = unconfirmed(deps).sort((a, b) => a.createdAtMs - b.createdAtMs);
+  for (const s of waiting.slice(0, Math.max(0, waiting.length - maxUnconfirmed + 1)))
+    await deps.book.deleteSubscriber(s.id);
+}
+
 const byEmail = (deps: StatusDeps, address: string): Subscriber | undefined =>
   deps.book.subscribers().find((s) => s.email !== null && s.email.toLowerCase() === address.toLowerCase());
 
 const unconfirmed = (deps: StatusDeps): Subscriber[] =>
   deps.book.subscribers().filter((s) => s.mode === 'email' && s.confirmedAtMs === null);
+
+const confirmedEmail = (deps: StatusDeps): Subscriber[] =>
+  deps.book.subscribers().filter((s) => s.mode === 'email' && s.confirmedAtMs !== null);

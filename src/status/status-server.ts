@@ -1,5 +1,15 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Clock } from '../core/clock.ts';
 import { closerOf, listenOn } from '../core/listen.ts';
+import {
+  describeRefusals,
+  guardListener,
+  httpSettingsOf,
+  limitsOf,
+  type ListenerLimits,
+  type ListenerSettings,
+  type RefusedConnections,
+} from '../core/listener-guard.ts';
 import { prefersGzip } from './accept-encoding.ts';
 import { jsonResource, pageResource, type Resource, type Site } from './site.ts';
 
@@ -10,14 +20,35 @@ export type DynamicHandler = (
   url: URL,
 ) => Promise<boolean>;
 
-export interface StatusServerOptions {
+/** Limits not given (status_page.max_connections and max_connections_per_ip) take statusListenerDefaults. */
+export interface StatusServerOptions extends ListenerSettings {
   readonly host: string;
   readonly port: number;
   /** The current site; swapped whole on every change. */
   readonly site: () => Site;
   readonly dynamic?: DynamicHandler | undefined;
   readonly onError?: (error: unknown) => void;
+  /** Connections refused over the caps, summed per period; without it they go to onError, never unsaid. */
+  readonly onRefused?: ((refused: RefusedConnections, summary: string) => void) | undefined;
+  /** For the refusal report's period; tests pass a fake. */
+  readonly clock?: Clock | undefined;
 }
+
+/**
+ * The listener faces the internet and shares the process's file descriptors with the gateway: node's
+ * defaults (headers 60 s, checked every 30 s; no cap) let idle sockets take them all.
+ */
+export const statusListenerDefaults: ListenerLimits = {
+  headerTimeoutMs: 10_000,
+  // Bodies here are a subscription form's few hundred bytes.
+  requestTimeoutMs: 30_000,
+  // As before; the caps, not this, bound what idle sockets hold. A balancer in front must drop them sooner.
+  keepAliveTimeoutMs: 30_000,
+  // Half of a 1024-descriptor limit at most, so the gateway keeps the rest however many addresses flood.
+  maxConnections: 512,
+  // Browsers open up to 6 each, a NAT puts many behind one address, and a proxy in front pools its own.
+  maxConnectionsPerIp: 128,
+};
 
 export interface RunningStatusServer {
   readonly url: string;
@@ -32,17 +63,36 @@ const cacheControl = 'public, max-age=10, stale-while-revalidate=30';
  * asked, and CORS for embedding. It touches no database and no gateway state per request.
  */
 export async function startStatusServer(options: StatusServerOptions): Promise<RunningStatusServer> {
-  const server = createServer((request, response) => {
+  const limits = limitsOf(statusListenerDefaults, options);
+  const server = createServer(httpSettingsOf(limits), (request, response) => {
     serve(options, request, response).catch((error: unknown) => {
       options.onError?.(error);
       if (!response.headersSent) response.writeHead(500).end();
       else response.destroy();
     });
   });
-  server.keepAliveTimeout = 30_000;
+  const stopGuard = guardListener(server, limits, {
+    refusal: {
+      code: 'STATUS_TOO_MANY_CONNECTIONS',
+      message: `too many open connections from this address (status_page.max_connections_per_ip: ${limits.maxConnectionsPerIp})`,
+    },
+    report: (refused) => {
+      const summary = describeRefusals('the status listener', refused, limits);
+      if (options.onRefused) options.onRefused(refused, summary);
+      else options.onError?.(new ConnectionsRefused(summary));
+    },
+    clock: options.clock,
+  });
   const url = await listenOn(server, options.host, options.port);
   server.on('error', (error) => options.onError?.(error));
-  return { url, close: closerOf(server) };
+  const close = closerOf(server);
+  return {
+    url,
+    close: () => {
+      stopGuard();
+      return close();
+    },
+  };
 }
 
 async function serve(
@@ -74,6 +124,15 @@ async function serve(
   const path = pathOf(url);
   const notFound = path === apiPrefix || path.startsWith(`${apiPrefix}/`) ? apiNotFound(site) : site.notFound;
   send(request, response, 404, notFound, method === 'HEAD');
+}
+
+/** A flood told as an error: its stack would only show node's accept path, so it carries none. */
+class ConnectionsRefused extends Error {
+  constructor(summary: string) {
+    super(summary);
+    this.name = 'ConnectionsRefused';
+    this.stack = `${this.name}: ${summary}`;
+  }
 }
 
 const apiPrefix = '/api/v2';

@@ -93,4 +93,12 @@ describe('confirmationMessage', () => {
     expect(mail.unsubscribeUrl).toBeNull();
     expect(confirmationMessage(view, defs, hook)).toBeUndefined();
   });
+
+  it('goes on a receiver of its own, in a few groups however many are waiting', () => {
+    const messages = Array.from({ length: 200 }, (_, i) =>
+      confirmationMessage(view, defs, subscriber({ id: `s${i}`, confirmedAtMs: null })),
+    );
+    expect(new Set(messages.map((m) => m?.receiver))).toEqual(new Set(['status:confirm']));
+    expect(new Set(messages.map((m) => m?.groupKey)).size).toBeLessThanOrEqual(4);
+  });
 });

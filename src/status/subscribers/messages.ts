@@ -8,8 +8,17 @@ import { componentsOf, type Notice } from './notices.ts';
 
 /** Every receiver of the status page's messages starts so (configured notifier names cannot hold a colon). */
 export const statusReceiverPrefix = 'status:';
-/** The outbox receiver that sends every subscriber mail, one at a time, through the configured relay. */
+/** The outbox receiver that sends incident and maintenance mail, one at a time, through the configured relay. */
 export const emailReceiver = 'status:email';
+/**
+ * Confirmation mails have a receiver of their own, so the dispatcher sends them in a lane apart: a backlog
+ * of them (a flood of sign-ups) never stands between an incident and the people subscribed to it.
+ */
+export const confirmationReceiver = 'status:confirm';
+// Confirmations share this many outbox groups. The dispatcher reads a batch of the oldest group heads; with
+// a group per mail a backlog would fill every batch and keep newer incident mail from being read at all.
+// More than one, so a mail the relay keeps deferring (a 4xx) holds up only its own share.
+const confirmationGroupCount = 4;
 /** Each webhook subscriber is its own receiver: one slow endpoint holds up no one else. */
 export const webhookReceiverPrefix = 'status:webhook:';
 
@@ -144,8 +153,8 @@ export function confirmationMessage(
   return {
     // A new request (a re-subscribe after the last one lapsed) is a new mail, hence its time in the id.
     id: `${subscriber.id}.confirm-${subscriber.createdAtMs.toString(36)}`,
-    receiver: emailReceiver,
-    groupKey: `${subscriber.id}:confirm`,
+    receiver: confirmationReceiver,
+    groupKey: `confirm:${confirmationGroupOf(subscriber.id)}`,
     createdAtMs: subscriber.createdAtMs,
     summary: 'subscription confirmation',
     content: {
@@ -179,4 +188,10 @@ function scopeOf(defs: readonly ComponentDef[], componentIds: readonly string[] 
   if (componentIds === null) return 'all components';
   const names = defs.filter((d) => componentIds.includes(d.id)).map((d) => d.name);
   return names.length === 0 ? 'all components' : names.join(', ');
+}
+
+function confirmationGroupOf(subscriberId: string): number {
+  let sum = 0;
+  for (const char of subscriberId) sum = (sum * 31 + char.charCodeAt(0)) % 65_521;
+  return sum % confirmationGroupCount;
 }
