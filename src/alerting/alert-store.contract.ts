@@ -126,6 +126,19 @@ export function describeAlertStore(
         expect((await store.dueEntries(t0 + 5_000, 10)).map((e) => e.id)).toEqual(['mid', 'late']);
       });
 
+      it("reads at most 20 entries of one notifier, so a backlog on one never hides another's page", async () => {
+        const mail = Array.from({ length: 150 }, (_, i) =>
+          notification(`mail-${i}`, {
+            receiver: 'status:email',
+            groupKey: `subscriber-${i}`,
+            createdAtMs: t0 + i,
+          }),
+        );
+        await store.enqueue([...mail, notification('page', { receiver: 'pager', createdAtMs: t0 + 500 })]);
+        const due = (await store.dueEntries(t0 + 1_000, 100)).map((e) => e.id);
+        expect(due).toEqual([...mail.slice(0, 20).map((m) => m.id), 'page']);
+      });
+
       it('returns only the oldest pending entry of each (notifier, group)', async () => {
         await store.enqueue([
           notification('g1-firing', { groupKey: 'g1' }),

@@ -30,7 +30,8 @@ export interface OutboxStore {
   enqueue(notifications: readonly OutboxMessage[]): Promise<void>;
   /**
    * Pending entries due at `nowMs`, oldest first, at most one per (notifier, groupKey) — the oldest — so a
-   * group's resolved message never overtakes its firing one. Oldest: by createdAtMs, then enqueue order.
+   * group's resolved message never overtakes its firing one, and at most 20 per notifier, so a backlog on one
+   * never fills the read. Oldest: by createdAtMs, then enqueue order.
    */
   dueEntries(nowMs: number, limit: number): Promise<OutboxEntry[]>;
   /**

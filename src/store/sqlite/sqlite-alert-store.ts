@@ -1,4 +1,4 @@
-import type { ExpressionBuilder, Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type {
   Ack,
   AlertStore,
@@ -56,14 +56,21 @@ export class SqliteAlertStore implements AlertStore {
   }
 
   async dueEntries(nowMs: number, limit: number): Promise<OutboxEntry[]> {
-    const rows = await this.#db
+    const heads = this.#db
       .selectFrom('alert_outbox as o')
       .selectAll('o')
+      .select(
+        sql<number>`row_number() over (partition by o.notifier order by o.created_ms, o.seq)`.as('rank'),
+      )
       .where('o.state', '=', 'pending')
       .where('o.next_attempt_ms', '<=', nowMs)
-      .where(isGroupHead)
-      .orderBy('o.created_ms')
-      .orderBy('o.seq')
+      .where(isGroupHead);
+    const rows = await this.#db
+      .selectFrom(heads.as('h'))
+      .selectAll('h')
+      .where('h.rank', '<=', maxDuePerNotifier)
+      .orderBy('h.created_ms')
+      .orderBy('h.seq')
       .limit(limit)
       .execute();
     return rows.map(fromOutboxRow);
@@ -262,6 +269,13 @@ export class SqliteAlertStore implements AlertStore {
 }
 
 // True when no older entry of the same (notifier, group) is still pending: a group goes out in order.
+/**
+ * A notifier sends one message at a time, so more of its due entries per read buy nothing, while a backlog
+ * on one (a status page's mail to thousands of subscribers, one group each) would fill every read and hold
+ * back the pages of every other notifier until it drained.
+ */
+const maxDuePerNotifier = 20;
+
 function isGroupHead(eb: ExpressionBuilder<Schema & { o: AlertOutboxTable }, 'o'>) {
   return eb.not(
     eb.exists(
