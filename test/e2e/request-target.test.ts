@@ -4,16 +4,20 @@ import { startTestUpstream, type TestUpstream } from '../support/test-upstream.t
 
 /**
  * A route's prefix bounds what reaches the upstream through it: dot segments, in any spelling, are resolved
- * before matching and the resolved path is what the upstream gets (nginx, Envoy's normalize_path).
+ * before matching and the resolved path is what the upstream gets (nginx, Envoy's normalize_path). The
+ * upstream reads its path the way most JavaScript servers do, with the WHATWG URL parser, which ends the path
+ * at `#` and takes `\` for `/`; and it echoes the Host it was given, as an upstream building links from it
+ * would use it.
  */
 
 let upstream: TestUpstream;
 let gateway: LimitedGateway;
-const seen: { url: string; host: string | undefined }[] = [];
+const seen: { url: string; path: string; host: string | undefined }[] = [];
 
 beforeAll(async () => {
   upstream = await startTestUpstream((req, res) => {
-    seen.push({ url: req.url!, host: req.headers.host });
+    const path = new URL(req.url ?? '/', 'http://upstream.internal').pathname;
+    seen.push({ url: req.url!, path, host: req.headers.host });
     res.end('ok');
   });
   gateway = await startLimitedGateway({
@@ -45,12 +49,60 @@ describe('request targets', () => {
   it('forwards the resolved path, query unchanged', async () => {
     const reply = await get('/public/a/%2e%2e/./b?next=/../x');
     expect(reply.status).toBe(200);
-    expect(seen.at(-1)).toEqual({ url: '/public/b?next=/../x', host: 'api.test' });
+    expect(seen.at(-1)).toEqual({ url: '/public/b?next=/../x', path: '/public/b', host: 'api.test' });
   });
 
   it('takes an absolute-form target, with its authority as the Host', async () => {
     const reply = await get('http://shop.example/public/item?id=1', 'ignored.example');
     expect(reply.status).toBe(200);
-    expect(seen.at(-1)).toEqual({ url: '/public/item?id=1', host: 'shop.example' });
+    expect(seen.at(-1)).toEqual({ url: '/public/item?id=1', path: '/public/item', host: 'shop.example' });
   });
+});
+
+describe('a request target the upstream would read as another path', () => {
+  it.each(['/public/..\\admin', '/public/x/..\\..\\admin', '/public/.\\..\\admin'])(
+    '%s (a backslash in the path) is refused with 400 and the upstream serves nothing; one in the query is forwarded',
+    async (target) => {
+      const before = seen.length;
+      const reply = await get(target);
+      expect(reply.status, reply.text).toBe(400);
+      expect(reply.errorCode).toBe('GW_BAD_REQUEST');
+      expect(seen.length).toBe(before);
+      // In the query a backslash is only a character.
+      const inQuery = await get(`/public/search?q=${target}`);
+      expect(inQuery.status, inQuery.text).toBe(200);
+      expect(seen.at(-1)?.path).toBe('/public/search');
+    },
+  );
+
+  it.each(['/public/..#', '/public/%2e%2e#x', '/public/item#top'])(
+    '%s (a fragment, which no request target has) is refused with 400, as Envoy does',
+    async (target) => {
+      const before = seen.length;
+      const reply = await get(target);
+      expect(reply.status, reply.text).toBe(400);
+      expect(reply.errorCode).toBe('GW_BAD_REQUEST');
+      expect(seen.length).toBe(before);
+    },
+  );
+});
+
+const validHosts = ['api.test', 'api.test:8080', '127.0.0.1:80', '[::1]:8443', ''];
+
+describe('the Host header', () => {
+  it.each(['evil.example/reset?x=', 'evil.example good.example', 'user@evil.example', 'a"b'])(
+    'Host: %s (not a host[:port]) is refused with 400 (RFC 9112 §3.2); every valid one is forwarded as it came',
+    async (host) => {
+      const before = seen.length;
+      const reply = await get('/public/x', host);
+      expect(reply.status, reply.text).toBe(400);
+      expect(reply.errorCode).toBe('GW_BAD_REQUEST');
+      expect(seen.length).toBe(before);
+      for (const valid of validHosts) {
+        const forwarded = await get('/public/x', valid);
+        expect(forwarded.status, forwarded.text).toBe(200);
+        expect(seen.at(-1)?.host).toBe(valid);
+      }
+    },
+  );
 });
