@@ -48,6 +48,23 @@ async function started(): Promise<StatusAdminHarness> {
   return harness;
 }
 
+/** API check goes down and its critical alert opens a draft incident, not yet published. */
+async function startedWithDraft(): Promise<{ h: StatusAdminHarness; draft: { readonly id: string } }> {
+  const h = await started();
+  h.monitorStates.set('api-check', 'down');
+  h.host.monitorChanged();
+  const alert = firingAlert(
+    { alertname: 'monitor-down', monitor: 'api-check', severity: 'critical', source: 'monitor' },
+    { summary: 'API check is down' },
+    h.clock.nowMs(),
+  );
+  h.host.alertChanged(alert);
+  await h.host.serially(() => Promise.resolve());
+  const [draft] = h.host.book.incidents();
+  if (!draft) throw new Error('no draft');
+  return { h, draft };
+}
+
 describe('the status admin API: bad input', () => {
   it.each([
     ['a phrase', '30 minutes'],
@@ -124,18 +141,7 @@ describe('the status admin API: what a write answers', () => {
   });
 
   it('dates a published draft and its first update when it is published; started_at keeps the outage start', async () => {
-    const h = await started();
-    h.monitorStates.set('api-check', 'down');
-    h.host.monitorChanged();
-    const alert = firingAlert(
-      { alertname: 'monitor-down', monitor: 'api-check', severity: 'critical', source: 'monitor' },
-      { summary: 'API check is down' },
-      h.clock.nowMs(),
-    );
-    h.host.alertChanged(alert);
-    await h.host.serially(() => Promise.resolve());
-    const [draft] = h.host.book.incidents();
-    if (!draft) throw new Error('no draft');
+    const { h, draft } = await startedWithDraft();
 
     h.clock.advance(20 * minuteMs);
     const published = await h.admin<V2Incident>('POST', `/api/v1/incidents/${draft.id}/publish`);
@@ -148,18 +154,7 @@ describe('the status admin API: what a write answers', () => {
   });
 
   it('keeps a draft\'s "next update in 30m" thirty minutes from publishing, and a promise still ahead as written', async () => {
-    const h = await started();
-    h.monitorStates.set('api-check', 'down');
-    h.host.monitorChanged();
-    const alert = firingAlert(
-      { alertname: 'monitor-down', monitor: 'api-check', severity: 'critical', source: 'monitor' },
-      { summary: 'API check is down' },
-      h.clock.nowMs(),
-    );
-    h.host.alertChanged(alert);
-    await h.host.serially(() => Promise.resolve());
-    const [draft] = h.host.book.incidents();
-    if (!draft) throw new Error('no draft');
+    const { h, draft } = await startedWithDraft();
     const laterIso = new Date(startMs + 3 * 60 * minuteMs).toISOString();
     await h.admin('PATCH', `/api/v1/incidents/${draft.id}`, {
       incident: { body: 'Looking', next_update_by: '30m' },
