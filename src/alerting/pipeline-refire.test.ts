@@ -12,16 +12,22 @@ afterAll(() => harnesses.remove());
 const told = (sent: readonly Notification[]) =>
   sent.map((n) => n.alerts.map((a) => `${a.labels['monitor'] ?? ''}@${a.startsAtMs - startMs} ${a.status}`));
 
+/** `api` fires at the start, resolves `firingMs` later, and fires again a third of the batch window after that. */
+async function refiredAfter(firingMs: number) {
+  const h = await harnesses.harness();
+  const first = monitorDown('api', startMs);
+  h.pipeline.fire(first);
+  await h.advance(firingMs);
+  h.pipeline.resolve(first.fingerprint, h.clock.nowMs());
+  await h.advance(resolutionBatchMs / 3);
+  const again = monitorDown('api', h.clock.nowMs());
+  h.pipeline.fire(again);
+  return { h, first, again };
+}
+
 describe('an alert that resolves and fires again before its resolution is sent', () => {
   it('tells the old episode resolved and the new one firing, in one notification', async () => {
-    const h = await harnesses.harness();
-    const first = monitorDown('api', startMs);
-    h.pipeline.fire(first);
-    await h.advance(10 * secondMs);
-    h.pipeline.resolve(first.fingerprint, h.clock.nowMs());
-    await h.advance(resolutionBatchMs / 3);
-    const again = monitorDown('api', h.clock.nowMs());
-    h.pipeline.fire(again);
+    const { h, first, again } = await refiredAfter(10 * secondMs);
     await h.advance(resolutionBatchMs);
     const sent = await h.queued('oncall');
     expect(sent.map((n) => `${n.reason}/${n.status}`)).toEqual(['first/firing', 'new-alerts/firing']);
@@ -36,14 +42,7 @@ describe('an alert that resolves and fires again before its resolution is sent',
   });
 
   it('then closes the new episode when it resolves, so no episode a receiver heard of stays open', async () => {
-    const h = await harnesses.harness();
-    const first = monitorDown('api', startMs);
-    h.pipeline.fire(first);
-    await h.advance(10 * secondMs);
-    h.pipeline.resolve(first.fingerprint, h.clock.nowMs());
-    await h.advance(resolutionBatchMs / 3);
-    const again = monitorDown('api', h.clock.nowMs());
-    h.pipeline.fire(again);
+    const { h, first, again } = await refiredAfter(10 * secondMs);
     await h.advance(resolutionBatchMs);
     await h.advance(5 * secondMs);
     h.pipeline.resolve(again.fingerprint, h.clock.nowMs());
@@ -63,13 +62,7 @@ describe('an alert that resolves and fires again before its resolution is sent',
   });
 
   it('inside group_wait, reports the brief first episode with the new one', async () => {
-    const h = await harnesses.harness();
-    const first = monitorDown('api', startMs);
-    h.pipeline.fire(first);
-    await h.advance(3 * secondMs);
-    h.pipeline.resolve(first.fingerprint, h.clock.nowMs());
-    await h.advance(resolutionBatchMs / 3);
-    h.pipeline.fire(monitorDown('api', h.clock.nowMs()));
+    const { h } = await refiredAfter(3 * secondMs);
     await h.advance(10 * secondMs);
     const refiredAtMs = 3 * secondMs + resolutionBatchMs / 3;
     expect(told(await h.queued('chat'))).toEqual([[`api@${refiredAtMs} firing`, 'api@0 resolved']]);
