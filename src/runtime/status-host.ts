@@ -182,7 +182,7 @@ export class StatusHost {
       status.host !== this.#config.listen.status.host || status.port !== this.#config.listen.status.port;
     this.#config = config;
     this.#page = page;
-    this.#signals.apply(config, this.nowMs());
+    this.#signals.apply(config);
     if (moved) {
       await this.#server?.close();
       this.#server = await this.#listen();

@@ -37,8 +37,8 @@ export class StatusSignals {
     return this.#options.poolSamples !== undefined;
   }
 
-  apply(config: Config, nowMs: number): void {
-    this.#traffic.setPools(poolsReadBy(config), nowMs);
+  apply(config: Config): void {
+    this.#traffic.setPools(poolsReadBy(config));
     this.#probed = probedPools(config);
   }
 

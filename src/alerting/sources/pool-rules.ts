@@ -1,5 +1,6 @@
 import { firingAlert } from '../alert.ts';
 import type { AlertSink } from './monitor-alerts.ts';
+import { PoolReadings } from './pool-readings.ts';
 import { isBreached, type PoolRule } from './pool-rule.ts';
 
 /** One reading of a pool, taken by the control plane from the gateway's status and counters. */
@@ -13,14 +14,6 @@ export interface PoolSample {
   readonly latencyBuckets: readonly { readonly leMs: number; readonly count: number }[];
 }
 
-interface Reading {
-  readonly atMs: number;
-  readonly byPool: ReadonlyMap<string, PoolSample>;
-}
-
-/** Fewer requests than this in a window say nothing about a ratio or a p99 (SRE Workbook: low traffic). */
-const minRequestsPerWindow = 10;
-
 /**
  * Evaluates the pool rules on each reading: healthy_share now, error_ratio and p99_latency over the rule's
  * window from the difference of two cumulative readings. A rule fires after its condition held for `for`
@@ -29,7 +22,7 @@ const minRequestsPerWindow = 10;
 export class PoolRules {
   readonly #sink: AlertSink;
   #rules: readonly PoolRule[];
-  readonly #readings: Reading[] = [];
+  readonly #readings = new PoolReadings();
   /** Per rule: since when its condition holds, and whether it fired. */
   readonly #pending = new Map<string, { sinceMs: number; fingerprint?: string }>();
 
@@ -50,17 +43,12 @@ export class PoolRules {
   }
 
   observe(samples: readonly PoolSample[], nowMs: number): void {
-    const reading = { atMs: nowMs, byPool: new Map(samples.map((s) => [s.pool, s])) };
-    this.#readings.push(reading);
-    const longestMs = Math.max(0, ...this.#rules.map((r) => r.windowMs));
-    while (this.#readings.length > 2 && (this.#readings[1]?.atMs ?? nowMs) <= nowMs - longestMs) {
-      this.#readings.shift();
-    }
-    for (const rule of this.#rules) this.#evaluate(rule, reading);
+    this.#readings.add(samples, nowMs, Math.max(0, ...this.#rules.map((r) => r.windowMs)));
+    for (const rule of this.#rules) this.#evaluate(rule, nowMs);
   }
 
-  #evaluate(rule: PoolRule, now: Reading): void {
-    const value = this.#valueOf(rule, now);
+  #evaluate(rule: PoolRule, nowMs: number): void {
+    const value = this.#valueOf(rule);
     const state = this.#pending.get(rule.name);
     if (value === undefined) {
       // Too few requests to judge. A firing alert stays firing: an outage that drove the clients away is not
@@ -69,12 +57,12 @@ export class PoolRules {
       return;
     }
     if (!isBreached(rule.condition, value)) {
-      if (state?.fingerprint) this.#sink.resolve(state.fingerprint, now.atMs);
+      if (state?.fingerprint) this.#sink.resolve(state.fingerprint, nowMs);
       this.#pending.delete(rule.name);
       return;
     }
-    const sinceMs = state?.sinceMs ?? now.atMs;
-    if (now.atMs - sinceMs < rule.forMs) {
+    const sinceMs = state?.sinceMs ?? nowMs;
+    if (nowMs - sinceMs < rule.forMs) {
       this.#pending.set(rule.name, { sinceMs });
       return;
     }
@@ -91,31 +79,11 @@ export class PoolRules {
     this.#pending.set(rule.name, { sinceMs, fingerprint: alert.fingerprint });
   }
 
-  #valueOf(rule: PoolRule, now: Reading): number | undefined {
-    const sample = now.byPool.get(rule.pool);
-    if (!sample) return undefined;
-    if (rule.condition.signal === 'healthy_share') return sample.healthyShare;
-    // The first reading has nothing to difference against: cumulative totals are not a window.
-    const base = this.#baseFor(rule, now.atMs)?.byPool.get(rule.pool);
-    if (!base) return undefined;
-    // Counters that went backwards (a worker restarted) count from zero, as Prometheus' increase() does.
-    const requests = sample.requests >= base.requests ? sample.requests - base.requests : sample.requests;
-    if (requests < minRequestsPerWindow) return undefined;
-    if (rule.condition.signal === 'error_ratio') {
-      const errors = sample.errors >= base.errors ? sample.errors - base.errors : sample.errors;
-      return errors / requests;
-    }
-    return p99Ms(sample, base);
-  }
-
-  /** The newest reading at least `windowMs` old, else the oldest there is. */
-  #baseFor(rule: PoolRule, nowMs: number): Reading | undefined {
-    let base: Reading | undefined;
-    for (const reading of this.#readings) {
-      if (reading.atMs > nowMs - rule.windowMs) break;
-      base = reading;
-    }
-    return base ?? (this.#readings[0]?.atMs === nowMs ? undefined : this.#readings[0]);
+  #valueOf(rule: PoolRule): number | undefined {
+    if (rule.condition.signal === 'healthy_share') return this.#readings.latest(rule.pool)?.healthyShare;
+    const window = this.#readings.window(rule.pool, rule.windowMs);
+    if (!window) return undefined;
+    return rule.condition.signal === 'error_ratio' ? window.errorRatio : p99Ms(window.sample, window.base);
   }
 }
 
