@@ -20,7 +20,7 @@ export class HeartbeatTokens {
   static async load(dataDir: string): Promise<HeartbeatTokens> {
     const path = join(dataDir, 'heartbeat.key');
     const text = await readFile(path, 'utf8').catch((error: unknown) => {
-      if (isMissing(error)) return undefined;
+      if (hasCode(error, 'ENOENT')) return undefined;
       throw error;
     });
     if (text !== undefined) return new HeartbeatTokens(parseKey(text, path));
@@ -30,7 +30,7 @@ export class HeartbeatTokens {
       // A link appears whole or not at all, and fails if the key exists: two processes starting at once
       // both read back the first key linked, and a crash leaves no empty key behind.
       await link(fresh, path).catch((error: unknown) => {
-        if (!isExisting(error)) throw error;
+        if (!hasCode(error, 'EEXIST')) throw error;
       });
     } finally {
       await unlink(fresh).catch(() => undefined);
@@ -66,10 +66,6 @@ function parseKey(text: string, path: string): Buffer {
   );
 }
 
-function isMissing(error: unknown): boolean {
-  return error instanceof Error && 'code' in error && error.code === 'ENOENT';
-}
-
-function isExisting(error: unknown): boolean {
-  return error instanceof Error && 'code' in error && error.code === 'EEXIST';
+function hasCode(error: unknown, code: 'ENOENT' | 'EEXIST'): boolean {
+  return error instanceof Error && 'code' in error && error.code === code;
 }
