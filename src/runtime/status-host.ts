@@ -283,6 +283,9 @@ export class StatusHost {
           { event: 'status-request-failed', err: error },
           'a status page request failed',
         ),
+      // Refusals are the caps doing their job: a warning, like the admin listener's, not a failure.
+      onRefused: (refused, summary) =>
+        this.#options.logger.warn({ event: 'connections-refused', ...refused }, summary),
     });
     this.#options.logger.info({ url: server.url }, 'status page listening');
     return server;

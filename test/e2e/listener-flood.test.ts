@@ -157,6 +157,7 @@ describe('the status and admin listeners beside the gateway, flooded', () => {
       .split('\n')
       .filter((line) => line.includes('the status listener refused'));
     expect(lines.length).toBeLessThanOrEqual(3);
+    for (const line of lines) expect(line).toMatch(/"level":"?(warn|40)"?.*"event":"connections-refused"/);
     expect(lines.join('\n')).toMatch(/\d+ over max_connections \(40\)/);
   });
 });
