@@ -42,7 +42,7 @@ describe('an alert that resolves and fires again before its resolution is sent',
   });
 
   it('then closes the new episode when it resolves, so no episode a receiver heard of stays open', async () => {
-    const { h, first, again } = await refiredAfter(10 * secondMs);
+    const { h, again } = await refiredAfter(10 * secondMs);
     await h.advance(resolutionBatchMs);
     await h.advance(5 * secondMs);
     h.pipeline.resolve(again.fingerprint, h.clock.nowMs());
