@@ -9,6 +9,7 @@ import {
 } from './observability/index.ts';
 import { ControlPlane } from './runtime/control-plane.ts';
 import { DataPlane } from './runtime/data-plane.ts';
+import { descriptorDemandOf, readOpenFileLimit, warnOfDescriptorLimit } from './runtime/descriptor-budget.ts';
 import { httpHealthProbe } from './runtime/http-health-probe.ts';
 import { metricsNamed, trafficMetricNames, trafficReadingOf } from './runtime/traffic-reader.ts';
 import { Reloader, type ConfigStatus, type ReloadOutcome } from './runtime/reloader.ts';
@@ -43,6 +44,7 @@ export interface StartOptions {
 /** The composition root: the only place where concrete classes meet. */
 export async function startBulwark(config: Config, options: StartOptions = {}): Promise<RunningBulwark> {
   const logger = options.logger ?? createLogger({ level: config.logging.level });
+  warnOfDescriptorLimit(logger, descriptorDemandOf(config, 1), await readOpenFileLimit());
   const unsubscribeLogs = subscribeGatewayLogs(logger);
   const dataPlane = new DataPlane(config, {
     activeHealthChecks: true,

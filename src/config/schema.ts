@@ -55,6 +55,8 @@ const limits = z
     max_headers: z.int().min(1).max(2000).default(100),
     header_timeout: duration().prefault('10s'),
     request_timeout: duration().prefault('60s'),
+    // Per listener and worker process: what a flood can hold of the descriptors the upstreams and admin need.
+    max_connections: z.int().min(1).max(1_000_000).default(10_000),
     max_connections_per_ip: z.int().min(0).default(512),
   })
   .prefault({})
@@ -63,6 +65,7 @@ const limits = z
     maxHeaders: l.max_headers,
     headerTimeoutMs: l.header_timeout,
     requestTimeoutMs: l.request_timeout,
+    maxConnections: l.max_connections,
     maxConnectionsPerIp: l.max_connections_per_ip,
   }));
 

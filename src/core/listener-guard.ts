@@ -14,7 +14,7 @@ export interface ListenerLimits {
   readonly keepAliveTimeoutMs: number;
   /** Open connections on the listener; node closes any further one as it is accepted. */
   readonly maxConnections: number;
-  /** Open connections per client address; 0 is off. */
+  /** Open connections per client (an IPv4 address, an IPv6 /64: see clientKeyOf); 0 is off. */
   readonly maxConnectionsPerIp: number;
 }
 
@@ -54,20 +54,28 @@ export interface RefusedConnections {
 
 /** What a socket over a cap needs: a last word, then gone. */
 export interface RefusableSocket extends AddressedSocket {
-  write(text: string): unknown;
+  write(data: string | Uint8Array): unknown;
   destroy(): unknown;
 }
 
 /** The parts of a node server the guard sets and listens to, written out so core imports no node module. */
 export interface GuardableServer<S> {
   maxConnections: number;
+  /** node ≥ 22.12; absent from @types/node. */
+  dropMaxConnection?: boolean;
   on(event: 'connection', listener: (socket: S) => void): unknown;
   on(event: 'drop', listener: () => void): unknown;
 }
 
+/** What guardListener enforces: a listener's own limits, or the gateway's. */
+export type ListenerCaps = Pick<ListenerLimits, 'maxConnections' | 'maxConnectionsPerIp'>;
+
 export interface ListenerGuardOptions {
-  /** The JSON error a client over the per-address cap reads, as `{"error":{"code","message"}}`. */
-  readonly refusal: { readonly code: string; readonly message: string };
+  /**
+   * What a client over the per-address cap reads: the JSON error `{"error":{"code","message"}}`, or the whole
+   * response, made afresh for each refusal (the gateway's carries a request id).
+   */
+  readonly refusal: { readonly code: string; readonly message: string } | (() => string | Uint8Array);
   /** At once for the first refusal after a quiet spell, then at most once per `reportEveryMs`. */
   readonly report: (refused: RefusedConnections) => void;
   readonly reportEveryMs?: number | undefined;
@@ -75,12 +83,12 @@ export interface ListenerGuardOptions {
 }
 
 /**
- * Caps `server`'s connections in total and per client address. Per connection, never per request: the
- * status page's request path costs nothing more. Returns the function that stops it, reporting what is left.
+ * Caps `server`'s connections in total and per client (an IPv4 address, an IPv6 /64). Per connection, never
+ * per request: no request path costs anything more. Returns the function that stops it, reporting what is left.
  */
 export function guardListener<S extends RefusableSocket>(
   server: GuardableServer<S>,
-  limits: ListenerLimits,
+  limits: ListenerCaps,
   options: ListenerGuardOptions,
 ): () => void {
   const tally = new RefusalTally(
@@ -89,13 +97,17 @@ export function guardListener<S extends RefusableSocket>(
     options.clock ?? systemClock,
   );
   server.maxConnections = limits.maxConnections;
+  // In a cluster worker a full server otherwise declines the connection, and the primary offers it to the next
+  // worker, round and round while all are full; this way the worker takes it and drops it as a lone server does.
+  server.dropMaxConnection = true;
   server.on('drop', () => tally.count('overTotal'));
   if (limits.maxConnectionsPerIp > 0) {
-    const bytes = refusalResponse(options.refusal.code, options.refusal.message);
+    const { refusal } = options;
+    const fixed = typeof refusal === 'function' ? '' : refusalResponse(refusal.code, refusal.message);
     const refuse = (socket: S): void => {
       tally.count('overPerIp');
       // Written on a fresh socket it leaves at once; destroyed in the same tick, before node's parser reads.
-      socket.write(bytes);
+      socket.write(typeof refusal === 'function' ? refusal() : fixed);
       socket.destroy();
     };
     server.on('connection', new ConnectionGuard<S>(limits.maxConnectionsPerIp, refuse).admit);
@@ -165,7 +177,7 @@ class RefusalTally {
 export function describeRefusals(
   listener: string,
   refused: RefusedConnections,
-  limits: ListenerLimits,
+  limits: ListenerCaps,
 ): string {
   const parts = [
     refused.overPerIp > 0

@@ -1,8 +1,7 @@
-import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { ConnectionGuard } from '../core/connection-guard.ts';
+import { guardListener as capConnections, type RefusedConnections } from '../core/listener-guard.ts';
 import { answerClientError, rawErrorResponse } from './client-errors.ts';
 import { requestIdOf } from './request-context.ts';
 import { requestIds } from './request-id.ts';
@@ -37,15 +36,20 @@ export function http1Settings(limits: ServerLimits) {
   };
 }
 
+/** Connections a gateway listener refused over its caps, summed per period (see core's guardListener). */
+export type ConnectionRefusalReport = (refused: RefusedConnections) => void;
+
 /**
  * What every gateway listener does before a request reaches the gateway: refuse what the parser let
- * through but must not be forwarded, answer parse errors and timeouts as JSON, cap connections per address.
+ * through but must not be forwarded, answer parse errors and timeouts as JSON, cap connections in total and
+ * per client. Returns the function that stops the refusal reports, telling the last period's.
  */
 export function guardListener(
-  server: EventEmitter,
+  server: Server,
   handle: (req: IncomingMessage, res: ServerResponse) => void,
   limits: ServerLimits,
-): void {
+  reportRefusals: ConnectionRefusalReport = () => undefined,
+): () => void {
   // The response under way per connection, so a late parse error or timeout never writes into it.
   const inFlight = new WeakMap<object, ServerResponse>();
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -71,27 +75,19 @@ export function guardListener(
   server.on('clientError', (error: Error, socket: Duplex) =>
     answerClientError(error, socket, inFlight.get(socket), limits.maxHeaderBytes),
   );
-  const maxPerIp = limits.maxConnectionsPerIp;
-  if (maxPerIp > 0)
-    server.on(
-      'connection',
-      new ConnectionGuard(maxPerIp, (socket: Socket) => refuseConnection(socket, maxPerIp)).admit,
-    );
+  // Per connection as it is accepted, never per request: the request path stays as it was.
+  return capConnections<Socket>(server, limits, {
+    refusal: () => tooManyConnections(limits.maxConnectionsPerIp),
+    report: reportRefusals,
+  });
 }
 
-/**
- * A 503 the client can read if it looks, then the socket goes in the same tick, before node's parser can
- * read a request from it. As node does for its own parse errors: write (it leaves at once on a fresh
- * socket), then destroy.
- */
-function refuseConnection(socket: Socket, maxPerIp: number): void {
-  socket.write(
-    rawErrorResponse(
-      503,
-      'GW_TOO_MANY_CONNECTIONS',
-      `too many open connections from this address (limits.max_connections_per_ip: ${maxPerIp})`,
-      requestIds.next(),
-    ),
+/** The 503 a client over the per-address cap can read if it looks, before its socket goes. */
+function tooManyConnections(maxPerIp: number): Buffer {
+  return rawErrorResponse(
+    503,
+    'GW_TOO_MANY_CONNECTIONS',
+    `too many open connections from this address (limits.max_connections_per_ip: ${maxPerIp})`,
+    requestIds.next(),
   );
-  socket.destroy();
 }

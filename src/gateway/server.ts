@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { guardListener, http1Settings } from './listener-policy.ts';
+import { guardListener, http1Settings, type ConnectionRefusalReport } from './listener-policy.ts';
 
 export interface ListenAddress {
   readonly host: string;
@@ -23,7 +23,9 @@ export interface ServerLimits {
   readonly headerTimeoutMs: number;
   /** From the request's first byte to the end of its body; 0 is off. */
   readonly requestTimeoutMs: number;
-  /** Open connections per client address; 0 is off. */
+  /** Open connections on the listener (per worker process); node closes any further one as it is accepted. */
+  readonly maxConnections: number;
+  /** Open connections per client (an IPv4 address, an IPv6 /64); 0 is off. */
   readonly maxConnectionsPerIp: number;
 }
 
@@ -33,6 +35,7 @@ export const defaultServerLimits: ServerLimits = {
   maxHeaders: 100,
   headerTimeoutMs: 10_000,
   requestTimeoutMs: 60_000,
+  maxConnections: 10_000,
   maxConnectionsPerIp: 512,
 };
 
@@ -40,16 +43,17 @@ export function startHttpServer(
   address: ListenAddress,
   handle: (req: IncomingMessage, res: ServerResponse) => void,
   limits: ServerLimits = defaultServerLimits,
+  reportRefusals?: ConnectionRefusalReport,
 ): Promise<RunningServer> {
   // Settings go in at construction: node reads connectionsCheckingInterval only there.
   const { maxHeadersCount, ...settings } = http1Settings(limits);
   const server = createServer({ ...settings, noDelay: true });
   server.maxHeadersCount = maxHeadersCount;
-  guardListener(server, handle, limits);
-  return listen(server, address);
+  const stopGuard = guardListener(server, handle, limits, reportRefusals);
+  return listen(server, address, stopGuard);
 }
 
-function listen(server: Server, address: ListenAddress): Promise<RunningServer> {
+function listen(server: Server, address: ListenAddress, stopGuard: () => void): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(address.port, address.host, () => {
@@ -61,6 +65,7 @@ function listen(server: Server, address: ListenAddress): Promise<RunningServer> 
         server,
         close: () =>
           new Promise<void>((done) => {
+            stopGuard();
             server.close(() => done());
             server.closeIdleConnections();
           }),

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
-import { guardListener, http1Settings } from './listener-policy.ts';
+import { guardListener, http1Settings, type ConnectionRefusalReport } from './listener-policy.ts';
 import { defaultServerLimits, type ListenAddress, type ServerLimits } from './server.ts';
 
 /** PEM contents (not paths): the gateway never touches the disk, so the caller reads the files. */
@@ -35,6 +35,7 @@ export function startTlsServer(
   pair: CertificatePair,
   handle: Handler,
   limits: ServerLimits = defaultServerLimits,
+  reportRefusals?: ConnectionRefusalReport,
 ): Promise<RunningTlsServer> {
   const server = createSecureServer({
     allowHTTP1: true,
@@ -47,19 +48,20 @@ export function startTlsServer(
   });
   // The HTTP/1.1 fallback is node:http's parser and timers, which read these from the server object.
   Object.assign(server, http1Settings(limits));
-  guardListener(server, handle, limits);
+  const stopGuard = guardListener(server, handle, limits, reportRefusals);
   const connections = new Set<Socket>();
   server.on('secureConnection', (socket: Socket) => {
     connections.add(socket);
     socket.once('close', () => connections.delete(socket));
   });
-  return listen(server, address, connections);
+  return listen(server, address, connections, stopGuard);
 }
 
 function listen(
   server: Http2SecureServer,
   address: ListenAddress,
   connections: ReadonlySet<Socket>,
+  stopGuard: () => void,
 ): Promise<RunningTlsServer> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -71,7 +73,11 @@ function listen(
         url: `https://${host}:${bound.port}`,
         server,
         setCertificate: (next) => server.setSecureContext({ cert: next.cert, key: next.key }),
-        close: () => new Promise<void>((done) => server.close(() => done())),
+        close: () =>
+          new Promise<void>((done) => {
+            stopGuard();
+            server.close(() => done());
+          }),
         closeAllConnections: () => {
           for (const socket of connections) socket.destroy();
         },

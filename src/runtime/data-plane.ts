@@ -1,5 +1,6 @@
 import type { Config } from '../config/index.ts';
 import { systemClock } from '../core/clock.ts';
+import { describeRefusals, type RefusedConnections } from '../core/listener-guard.ts';
 import { Gateway, type GatewayDeps } from '../gateway/gateway.ts';
 import type { HealthProbeFactory } from '../gateway/health/health-probe.ts';
 import { LocalRateLimitStore, type RateLimitStore } from '../gateway/overload/rate-limit-store.ts';
@@ -62,16 +63,21 @@ export class DataPlane {
     const handleUpgrade: Gateway['handleUpgrade'] = (req, socket, head) =>
       this.#host.current.handleUpgrade(req, socket, head);
     const { limits } = config;
+    const log = options.logger.child({ component: 'gateway' });
+    const reportRefusals = (listener: string) => (refused: RefusedConnections) =>
+      log.warn({ event: 'connections-refused', ...refused }, describeRefusals(listener, refused, limits));
     this.#listeners = new Listeners((address) =>
       ServedListener.open(async (handle) => {
-        const running = await startHttpServer(address, handle, limits);
+        const report = reportRefusals('the gateway listener');
+        const running = await startHttpServer(address, handle, limits, report);
         proxyWebSockets(running.server, handleUpgrade, limits.maxHeaders);
         return running;
       }, this.#host.handle),
     );
     this.#tlsListener = new TlsListener((address, pair) =>
       ServedListener.open(async (handle) => {
-        const running = await startTlsServer(address, pair, handle, limits);
+        const report = reportRefusals('the gateway TLS listener');
+        const running = await startTlsServer(address, pair, handle, limits, report);
         proxyWebSockets(running.server, handleUpgrade, limits.maxHeaders);
         return running;
       }, this.#host.handle),

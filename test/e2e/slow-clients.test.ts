@@ -132,3 +132,27 @@ describe('per-address connection cap', () => {
     );
   });
 });
+
+describe('total connection cap', () => {
+  it('closes connections over limits.max_connections as they are accepted, whatever their address, and frees slots on close', async () => {
+    const gatewayUnderTest = await start({ max_connections: 3, header_timeout: '30s' });
+    const { port } = gatewayUnderTest;
+    const held = [
+      await client(port, '127.0.0.2'),
+      await client(port, '127.0.0.3'),
+      await client(port, '127.0.0.4'),
+    ];
+    // node closes it without a word: nothing was parsed, and nothing reaches the upstream.
+    const refused = await sendRaw(port, completeRequest);
+    expect([refused.status, refused.text]).toEqual([0, '']);
+    expect(upstream?.seen.started).toBe(0);
+    expect(await gatewayUnderTest.connections()).toBe(3);
+
+    held[0]?.destroy();
+    await eventually(
+      async () => (await sendRaw(port, completeRequest)).status === 200,
+      5_000,
+      'a freed slot',
+    );
+  });
+});

@@ -24,6 +24,7 @@ import { workerShareOf } from './share-limits.ts';
 import { ControlPlane } from '../control-plane.ts';
 import { trafficReadingOf } from '../traffic-reader.ts';
 import { warnOfRestartSettings } from '../restart-settings.ts';
+import { descriptorDemandOf, readOpenFileLimit, warnOfDescriptorLimit } from '../descriptor-budget.ts';
 
 export interface ClusterStartOptions extends StartOptions {
   /** Gateway worker processes, > 1 (config gateway.workers resolved). */
@@ -46,6 +47,7 @@ export async function startBulwarkCluster(
   options: ClusterStartOptions,
 ): Promise<RunningBulwark> {
   const logger = options.logger ?? createLogger({ level: config.logging.level });
+  warnOfDescriptorLimit(logger, descriptorDemandOf(config, options.workers), await readOpenFileLimit());
   const notify = options.notify ?? (() => undefined);
   const unsubscribeLogs = subscribeGatewayLogs(logger);
   const host = new GatewayHost(new Gateway(config, gatewayDeps));
