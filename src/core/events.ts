@@ -50,9 +50,12 @@ export interface RetryEvent {
   readonly pool: string;
   /** What failed: a status code as text, or connect-failure / refused / reset-before-response. */
   readonly cause: string;
-  /** retried, or why not: budget, body-not-replayable, not-idempotent, attempts, deadline. */
+  /**
+   * retried (published when the retry goes out), or why not: budget, body-not-replayable, not-idempotent,
+   * attempts, deadline, or no-endpoint (allowed, but when its backoff ended no endpoint could take it).
+   */
   readonly decision:
-    'retried' | 'budget' | 'body-not-replayable' | 'not-idempotent' | 'attempts' | 'deadline';
+    'retried' | 'budget' | 'body-not-replayable' | 'not-idempotent' | 'attempts' | 'deadline' | 'no-endpoint';
 }
 
 export interface HealthEvent {

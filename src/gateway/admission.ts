@@ -10,6 +10,7 @@ import {
 } from './overload/concurrency-gate.ts';
 import type { RateDecision, RateLimitStore } from './overload/rate-limit-store.ts';
 import type { UpstreamThrottle } from './overload/upstream-throttle.ts';
+import { isRequestTimedOut } from './client-errors.ts';
 import { publishLocalAnswer } from './request-events.ts';
 import { isClientGone, sendError } from './responses.ts';
 import type { Priority } from './spec.ts';
@@ -58,6 +59,9 @@ export function admit(
   let queued: QueuedEntry | undefined;
   // Registered before anything can wait, so a client leaving at any point frees its place.
   res.once('close', () => {
+    // A body too slow while its request waited: the client got node's 408, which must still be counted.
+    if (queued && isRequestTimedOut(req))
+      publishLocalAnswer(req, request.requestId, route.index, 408, 'GW_REQUEST_TIMEOUT');
     queued?.cancel();
     ticket?.release();
   });

@@ -1,6 +1,7 @@
-import { STATUS_CODES, type ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { ErrorCode } from '../core/errors.ts';
+import { BulwarkError, type ErrorCode } from '../core/errors.ts';
+import { requestIdOf } from './request-context.ts';
 import { publishRefusal, type Refusal } from './request-guard.ts';
 import { requestIds } from './request-id.ts';
 
@@ -74,10 +75,23 @@ export function answerClientError(
   const mayAnswer = inFlight === undefined || (isBusy ? !inFlight.headersSent : inFlight.shouldKeepAlive);
   const answer = answerFor(error, isBusy, maxHeaderBytes);
   if (answer && mayAnswer && socket.writable) {
-    const requestId = requestIds.next();
+    const requestId = isBusy ? requestIdOf(inFlight.req) : requestIds.next();
     socket.write(rawErrorResponse(answer.status, answer.code, answer.message, requestId));
-    // A timeout is a connection that never made a request; a refused request counts like a 404.
+    // A refused request counts like a 404. A timeout before the headers ended was no request yet; one in the
+    // body is counted by whoever holds the request, with its route, when the request stream fails (below).
     if (answer.status !== 408) publishRefusal(answer, requestId);
   }
+  // Marks the request for whoever holds it (node emits its 'error' only to listeners, so none is needed).
+  if (isBusy && answer?.status === 408 && !inFlight.req.complete)
+    inFlight.req.destroy(new BulwarkError(answer.code, answer.message));
   socket.destroy();
+}
+
+/**
+ * node's request_timeout ended this request while its body was arriving: its stream failed with
+ * GW_REQUEST_TIMEOUT, and the client got a 408 unless its answer had begun. Not a client that left (499).
+ */
+export function isRequestTimedOut(req: IncomingMessage): boolean {
+  const { errored } = req;
+  return errored instanceof BulwarkError && errored.code === 'GW_REQUEST_TIMEOUT';
 }

@@ -4,16 +4,18 @@ import type { Outcome } from '../core/outcome.ts';
 import { Attempt, type AttemptOwner } from './attempt.ts';
 import type { PickHint } from './balance/balancer.ts';
 import type { ExchangeDeps, ExchangeInit, RouteRuntime } from './exchange-deps.ts';
-import { publishAttempt, publishRequest, publishRetry } from './request-events.ts';
+import { publishAttempt, publishRequest } from './request-events.ts';
 import { bodyTooLargeRefusal, isBodyTooLarge } from './body-limit.ts';
 import type { Endpoint } from './endpoint.ts';
-import { decideRetry, type FailureCause } from './layers/retry.ts';
+import type { FailureCause } from './layers/retry.ts';
 import type { GateTicket } from './overload/concurrency-gate.ts';
 import { retryAfterMs } from '../core/retry-after.ts';
 import type { RequestBody } from './request-body.ts';
 import { endEventStream, isClientGone, relayEarlyHints, sendError, startResponse } from './responses.ts';
 import type { EventStreamProgress } from './sse.ts';
 import { HeldResponse } from './held-response.ts';
+import { isRequestTimedOut } from './client-errors.ts';
+import { scheduleRetry, type PendingRetry } from './pending-retry.ts';
 import {
   attemptFailure,
   classifyUpstreamError,
@@ -72,7 +74,8 @@ export class Exchange implements AttemptOwner {
    */
   #cancelTimer: (() => void) | undefined;
   #timerAtMs = Infinity;
-  #cancelRetryTimer: (() => void) | undefined;
+  /** A retry waiting out its backoff. */
+  #pendingRetry: PendingRetry | undefined;
 
   constructor(
     deps: ExchangeDeps,
@@ -101,13 +104,13 @@ export class Exchange implements AttemptOwner {
     if (isClientGone(this.#res)) return this.#finish(499, 'GW_CLIENT_CLOSED');
     this.#watch(this.#startMs + this.#route.shortestTimeoutMs, this.#startMs);
     this.#res.on('close', this.#onClientClose);
-    this.#nextAttemptSafely(this.#startMs);
+    this.#nextAttemptSafely(this.#startMs, undefined);
   }
 
   /** A bug while starting an attempt costs this request a 500, never the process. */
-  #nextAttemptSafely(nowMs: number): void {
+  #nextAttemptSafely(nowMs: number, retry: PendingRetry | undefined): void {
     try {
-      this.#nextAttempt(nowMs);
+      this.#nextAttempt(nowMs, retry);
     } catch {
       // Never rethrow: this also runs from a timer, where a throw would end the process. The request
       // event carries GW_INTERNAL, so the failure is logged and counted.
@@ -116,10 +119,12 @@ export class Exchange implements AttemptOwner {
     }
   }
 
-  #nextAttempt(nowMs: number): void {
-    this.#cancelRetryTimer = undefined;
+  /** `retry`: the retry whose backoff just ended, which counts only if an endpoint takes it. */
+  #nextAttempt(nowMs: number, retry: PendingRetry | undefined): void {
+    this.#pendingRetry = undefined;
     if (this.#isDone) return;
     const selection = this.#deps.selector.select(this.#route.spec.pool, this.#hint, this.#triedEndpoints());
+    retry?.settle(selection !== undefined);
     const held = this.#held;
     if (held) {
       this.#held = undefined;
@@ -194,8 +199,8 @@ export class Exchange implements AttemptOwner {
     this.#deps.recordLatency(attempt.endpoint, outcome, nowMs);
     if (status === 429 || status === 503) this.#honourRetryAfter(attempt, headers);
     if (this.#route.spec.retry.on.includes(status) && this.#tryRetry(attempt, status)) {
-      // Counted now, as a retried attempt is, but only held: whether a retry goes out is known when the
-      // backoff ends, and until then this answer is the one the client may get.
+      // Its outcome counts now, as a retried attempt's does, but the answer is only held: whether a retry goes
+      // out is known when the backoff ends, and until then this answer is the one the client may get.
       this.#count(attempt, outcome);
       this.#held = new HeldResponse(attempt, status, headers, statusMessage);
       return;
@@ -262,7 +267,9 @@ export class Exchange implements AttemptOwner {
 
   onAttemptError(attempt: Attempt, error: Error): void {
     const latencyMs = this.#deps.clock.nowMs() - attempt.startedMs;
-    if (isClientGone(this.#res) && !this.#res.writableFinished) return this.#onClientClose();
+    // A body that failed on the client's side (a request timeout) says nothing of the upstream either.
+    if ((isClientGone(this.#res) && !this.#res.writableFinished) || isRequestTimedOut(this.#req))
+      return this.#onClientClose();
     // The client's chunked body outgrew max_body: its fault, so nothing counts against the endpoint.
     if (isBodyTooLarge(error)) return this.#refuseBody(attempt, error);
     if (this.#isCommitted) return this.#failMidStream(attempt, error, latencyMs);
@@ -278,7 +285,7 @@ export class Exchange implements AttemptOwner {
 
   /** Schedules the next attempt if the retry policy allows; the caller then lets go of `attempt`. */
   #tryRetry(attempt: Attempt, cause: FailureCause): boolean {
-    const decision = decideRetry({
+    const question = {
       spec: this.#route.spec.retry,
       method: this.#req.method ?? 'GET',
       cause,
@@ -291,13 +298,13 @@ export class Exchange implements AttemptOwner {
       nowMs: this.#deps.clock.nowMs(),
       deadlineMs: this.#deadlineMs,
       random: this.#deps.random,
-    });
-    publishRetry(this.#requestId, this.#route.index, attempt, cause, decision);
-    if (!decision.retry) return false;
-    this.#lastFailure = retriedFailure(attempt.poolName, cause);
-    this.#cancelRetryTimer = this.#deps.clock.setTimer(decision.delayMs, () =>
-      this.#nextAttemptSafely(this.#deps.clock.nowMs()),
+    };
+    const subject = { requestId: this.#requestId, route: this.#route.index, attempt, cause };
+    this.#pendingRetry = scheduleRetry(question, subject, this.#deps.clock, (retry) =>
+      this.#nextAttemptSafely(this.#deps.clock.nowMs(), retry),
     );
+    if (!this.#pendingRetry) return false;
+    this.#lastFailure = retriedFailure(attempt.poolName, cause);
     return true;
   }
 
@@ -356,7 +363,9 @@ export class Exchange implements AttemptOwner {
       this.#settle(attempt, undefined);
       attempt.abort(clientClosed);
     }
-    this.#finish(499, 'GW_CLIENT_CLOSED');
+    if (!isRequestTimedOut(this.#req)) return this.#finish(499, 'GW_CLIENT_CLOSED');
+    // The client got node's 408 (answerClientError), or a cut response if one had begun.
+    this.#finish(this.#isCommitted ? (attempt?.status ?? 408) : 408, 'GW_REQUEST_TIMEOUT');
   };
 
   #settle(attempt: Attempt, outcome: Outcome | undefined): void {
@@ -379,7 +388,7 @@ export class Exchange implements AttemptOwner {
     if (this.#isDone) return;
     this.#isDone = true;
     this.#cancelTimer?.();
-    this.#cancelRetryTimer?.();
+    this.#pendingRetry?.cancel();
     publishRequest(this.#req, this.#requestId, this.#route.index, this.#current, {
       status,
       durationMs: nowMs - this.#startMs,

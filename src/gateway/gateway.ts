@@ -13,6 +13,7 @@ import type { HealthProbeFactory } from './health/health-probe.ts';
 import { PoolSet } from './pool-set.ts';
 import type { Pool } from './pool.ts';
 import { bodyTooLargeRefusal, isBodyTooLarge } from './body-limit.ts';
+import { isRequestTimedOut } from './client-errors.ts';
 import { hasBody, noBody, readRequestBody } from './request-body.ts';
 import { clientIpOf, hashKeyValueOf, protoOf, requestIdOf } from './request-context.ts';
 import { normalizeTarget } from './request-target.ts';
@@ -46,7 +47,7 @@ export interface GatewayDeps {
  */
 export class Gateway {
   readonly #pools: PoolSet;
-  readonly #upstreams = new Upstreams();
+  readonly #upstreams: Upstreams;
   readonly #reuse = new SocketReuseTracker();
   readonly #routes: readonly RouteRuntime[];
   readonly #match: ReturnType<typeof compileRoutes>;
@@ -62,6 +63,7 @@ export class Gateway {
   #onIdle: (() => void) | undefined;
 
   constructor(spec: GatewaySpec, deps: GatewayDeps) {
+    this.#upstreams = new Upstreams(deps.clock);
     const balancerDeps = { random: deps.random, nowMs: () => deps.clock.nowMs() };
     this.#pools = PoolSet.fromSpecs(spec.pools, {
       ...deps,
@@ -286,11 +288,13 @@ export class Gateway {
     const maxReplayBytes = route.spec.retry.attempts > 1 ? route.spec.maxReplayBodyBytes : 0;
     const goOn = req.headers.expect === undefined ? undefined : () => res.writeContinue();
     readRequestBody(req, maxReplayBytes, route.spec.maxBodyBytes, goOn)
-      // Past max_body: 413 and close. Otherwise the client went away or broke framing (answered by the
-      // server's clientError handler): nothing to answer.
+      // Past max_body: 413 and close. Otherwise the client went away or broke framing, or its body came too
+      // slowly (answered by the server's clientError handler): only that 408 is left to count.
       .then(
         (body) => new Exchange(this.#exchangeDeps, route, req, res, { ...init, body }).start(),
         (error: unknown) => {
+          if (isRequestTimedOut(req))
+            return publishLocalAnswer(req, requestId, route.index, 408, 'GW_REQUEST_TIMEOUT');
           if (!isBodyTooLarge(error)) return void res.destroy();
           refuse(res, bodyTooLargeRefusal(error), requestId);
           publishLocalAnswer(req, requestId, route.index, 413, 'GW_BODY_TOO_LARGE');

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { ErrorCode } from '../core/errors.ts';
 import { channelNames, type AttemptEvent, type RequestEvent, type RetryEvent } from '../core/events.ts';
 import type { Outcome } from '../core/outcome.ts';
-import type { FailureCause, RetryDecision } from './layers/retry.ts';
+import type { FailureCause } from './layers/retry.ts';
 
 /**
  * The one place request, attempt and retry events are built, for forwarded requests, WebSocket handshakes
@@ -25,17 +25,15 @@ export function publishAttempt(requestId: string, attempt: AttemptSource, outcom
   attemptChannel.publish(event);
 }
 
-/** A retry made, or one denied for a reason; a failure the route does not retry on is no retry event. */
+/** A retry sent, or one denied for a reason; a failure the route does not retry on is no retry event. */
 export function publishRetry(
   requestId: string,
   route: number,
   attempt: AttemptSource,
   cause: FailureCause,
-  retry: RetryDecision,
+  decision: RetryEvent['decision'],
 ): void {
   if (!retryChannel.hasSubscribers) return;
-  const decision = retry.retry ? 'retried' : retry.denial;
-  if (decision === undefined) return;
   const event: RetryEvent = { requestId, route, pool: attempt.poolName, cause: String(cause), decision };
   retryChannel.publish(event);
 }

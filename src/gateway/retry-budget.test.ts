@@ -31,6 +31,41 @@ describe('RetryBudget (Finagle: ratio of recent requests plus a per-second reser
     expect(budget.tryRetry()).toBe(false);
   });
 
+  it('takes back a refunded retry, one that never went out: the budget is as if it was not withdrawn', () => {
+    const clock = new FakeClock();
+    const budget = new RetryBudget(clock, { ratio: 0, minPerSecond: 0.1, ttlMs: 10_000 });
+    const withdrawnMs = clock.nowMs();
+    expect(budget.tryRetry(withdrawnMs)).toBe(true);
+    expect(budget.tryRetry()).toBe(false);
+    clock.advance(200);
+    budget.refund(withdrawnMs);
+    expect(budget.tryRetry()).toBe(true);
+  });
+
+  it('refunds the bucket the retry was withdrawn from, so it is forgotten when that bucket is', () => {
+    const clock = new FakeClock();
+    const budget = new RetryBudget(clock, { ratio: 0, minPerSecond: 0.2, ttlMs: 10_000 });
+    const firstMs = clock.nowMs();
+    budget.tryRetry(firstMs);
+    clock.advance(5_000);
+    budget.tryRetry(clock.nowMs());
+    budget.refund(firstMs);
+    expect(budget.available()).toBe(1);
+    // The first retry's bucket leaves the window; the second's, still in it, keeps its withdrawal.
+    clock.advance(5_500);
+    expect(budget.available()).toBe(1);
+  });
+
+  it('ignores a refund for a retry the window already forgot: never more than the reserve', () => {
+    const clock = new FakeClock();
+    const budget = new RetryBudget(clock, { ratio: 0, minPerSecond: 0.1, ttlMs: 10_000 });
+    const withdrawnMs = clock.nowMs();
+    budget.tryRetry(withdrawnMs);
+    clock.advance(11_000);
+    budget.refund(withdrawnMs);
+    expect(budget.available()).toBe(1);
+  });
+
   it('caps retries during an outage at the ratio: at most 20% extra load', () => {
     const clock = new FakeClock();
     const budget = new RetryBudget(clock, { ratio: 0.2, minPerSecond: 10, ttlMs: 10_000 });

@@ -31,12 +31,27 @@ export class RetryBudget {
     this.#requests[this.#current]! += 1;
   }
 
-  /** Withdraws one retry if the budget allows it. */
-  tryRetry(): boolean {
-    this.#rotate(this.#clock.nowMs());
+  /** Withdraws one retry if the budget allows it; `nowMs` is when, as `refund` must be told. */
+  tryRetry(nowMs = this.#clock.nowMs()): boolean {
+    this.#rotate(nowMs);
     if (this.available() < 1) return false;
     this.#retries[this.#current]! += 1;
     return true;
+  }
+
+  /**
+   * Gives back a retry withdrawn at `withdrawnMs` that never went out (no endpoint took it), to the bucket that
+   * holds it: a budget counts retries made, not retries wanted. One the window already forgot needs nothing.
+   */
+  refund(withdrawnMs: number): void {
+    this.#rotate(this.#clock.nowMs());
+    const bucketsAgo =
+      withdrawnMs >= this.#bucketStartMs
+        ? 0
+        : Math.ceil((this.#bucketStartMs - withdrawnMs) / this.#bucketMs);
+    if (bucketsAgo >= bucketCount) return;
+    const bucket = (this.#current - bucketsAgo + bucketCount) % bucketCount;
+    if (this.#retries[bucket]! >= 1) this.#retries[bucket]! -= 1;
   }
 
   available(): number {

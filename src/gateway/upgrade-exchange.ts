@@ -9,7 +9,8 @@ import type { Endpoint } from './endpoint.ts';
 import type { GateTicket } from './overload/concurrency-gate.ts';
 import type { ExchangeDeps, RouteRuntime } from './exchange.ts';
 import { clientResponseHeaders } from './headers.ts';
-import { decideRetry, type FailureCause } from './layers/retry.ts';
+import type { FailureCause } from './layers/retry.ts';
+import { scheduleRetry, type PendingRetry } from './pending-retry.ts';
 import { attemptFailure, classifyUpstreamError, retriedFailure, statusOutcome } from './upstream-errors.ts';
 import { rejectUpgrade, requestUpgrade, responseHead, switchingProtocolsHead } from './upgrade-tunnel.ts';
 
@@ -55,7 +56,8 @@ export class UpgradeExchange {
   readonly #tried = new Set<Endpoint>();
   #current: UpgradeAttempt | undefined;
   #abortUpstream: (() => void) | undefined;
-  #cancelRetryTimer: (() => void) | undefined;
+  /** A retry waiting out its backoff. */
+  #pendingRetry: PendingRetry | undefined;
   #lastFailure: Failure | undefined;
   /** A refusal the route retries on, kept unread through the backoff: the client's if no retry can go out. */
   #held: IncomingMessage | undefined;
@@ -84,12 +86,15 @@ export class UpgradeExchange {
     // node removed its own listeners from the upgraded socket: an unheard 'error' would end the process.
     this.#client.on('error', () => this.#client.destroy());
     this.#client.once('close', this.#onClientClose);
-    this.#nextAttempt();
+    this.#nextAttempt(undefined);
   }
 
-  #nextAttempt(): void {
+  /** `retry`: the retry whose backoff just ended, which counts only if an endpoint takes it. */
+  #nextAttempt(retry: PendingRetry | undefined): void {
+    this.#pendingRetry = undefined;
     const { route, hint } = this.#init;
     const selection = this.#deps.selector.select(route.spec.pool, hint, this.#tried);
+    retry?.settle(selection !== undefined);
     const held = this.#held;
     this.#held = undefined;
     // As Envoy, a refusal that cannot be retried is relayed, not replaced by a gateway error.
@@ -208,8 +213,8 @@ export class UpgradeExchange {
   }
 
   #tryRetry(attempt: UpgradeAttempt, cause: FailureCause, outcome: Outcome): boolean {
-    const { spec, budget } = this.#init.route;
-    const decision = decideRetry({
+    const { spec, budget, index } = this.#init.route;
+    const question = {
       spec: spec.retry,
       method: 'GET',
       cause,
@@ -220,12 +225,15 @@ export class UpgradeExchange {
       nowMs: this.#deps.clock.nowMs(),
       deadlineMs: this.#startMs + spec.timeouts.totalMs,
       random: this.#deps.random,
-    });
-    if (!decision.retry) return false;
+    };
+    const subject = { requestId: this.#init.requestId, route: index, attempt, cause };
+    this.#pendingRetry = scheduleRetry(question, subject, this.#deps.clock, (retry) =>
+      this.#nextAttempt(retry),
+    );
+    if (!this.#pendingRetry) return false;
     // The caller lets go of the upstream request: at once, or a held refusal when the next attempt starts.
     this.#settle(attempt, outcome);
     this.#lastFailure = retriedFailure(attempt.poolName, cause);
-    this.#cancelRetryTimer = this.#deps.clock.setTimer(decision.delayMs, () => this.#nextAttempt());
     return true;
   }
 
@@ -265,7 +273,7 @@ export class UpgradeExchange {
   #finish(status: number, errorCode: ErrorCode | undefined): void {
     if (this.#isDone) return;
     this.#isDone = true;
-    this.#cancelRetryTimer?.();
+    this.#pendingRetry?.cancel();
     this.#init.ticket?.release();
     publishRequest(this.#req, this.#init.requestId, this.#init.route.index, this.#current, {
       status,

@@ -18,6 +18,13 @@ const connectCodes = new Set([
   'ENETDOWN',
 ]);
 const resetCodes = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'UND_ERR_CLOSED']);
+/**
+ * undici's HTTP/1 parser closes the socket with these SocketErrors when the upstream answers a `100 Continue`
+ * nobody asked for (it refuses every 100) or a `101` to a request that asked no upgrade: the upstream read
+ * the request and answered, so this is a malformed answer, not a reset before any response; as a reset on a
+ * reused socket it was replayed, a POST included.
+ */
+const answeredBadly = new Set(['bad response', 'bad upgrade']);
 
 /** Maps an undici error that arrived before any response header to a retry cause and an Outcome. */
 export function classifyUpstreamError(error: Error, latencyMs: number): ClassifiedFailure {
@@ -32,7 +39,7 @@ export function classifyUpstreamError(error: Error, latencyMs: number): Classifi
     return { cause: undefined, outcome: { kind: 'timeout', phase: 'first_byte', latencyMs } };
   if (code === 'UND_ERR_BODY_TIMEOUT')
     return { cause: undefined, outcome: { kind: 'timeout', phase: 'idle', latencyMs } };
-  if (resetCodes.has(code))
+  if (resetCodes.has(code) && !(code === 'UND_ERR_SOCKET' && answeredBadly.has(error.message)))
     return { cause: 'reset-before-response', outcome: { kind: 'failure', reason: 'reset', latencyMs } };
   return { cause: undefined, outcome: { kind: 'failure', reason: 'protocol', latencyMs } };
 }

@@ -2,6 +2,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { buildConnector, errors, Pool, type Dispatcher } from 'undici';
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
+import type { Clock } from '../core/clock.ts';
 import type { Endpoint } from './endpoint.ts';
 import type { RequestBody } from './request-body.ts';
 
@@ -36,6 +37,12 @@ export function upstreamRequest(
 /** One keep-alive undici Pool per endpoint; the gateway balances across them itself. */
 export class Upstreams {
   readonly #pools = new Map<Endpoint, Pool>();
+  readonly #clock: Clock;
+
+  /** `clock` times connects, as every other gateway timeout. */
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
 
   add(endpoint: Endpoint, options: UpstreamOptions): void {
     // undici's own connect timer is off (0): it runs on its coarse clock, which fired a 100 ms timeout after
@@ -44,6 +51,7 @@ export class Upstreams {
     const connect = withConnectTimeout(
       isHttpsAddress(endpoint) ? withoutServerName(connector) : connector,
       options.connectTimeoutMs,
+      this.#clock,
     );
     const pool = new Pool(endpoint.url.origin, {
       connections: options.maxConnections,
@@ -87,22 +95,26 @@ function withoutServerName(connect: buildConnector.connector): buildConnector.co
 
 /**
  * Fails a connection that is not up (TCP and, for https, TLS) within `timeoutMs` with undici's own
- * ConnectTimeoutError, on a node timer: so `timeouts.connect` means what it says, and the attempt is
- * classified (and retried) as a connect timeout, as before.
+ * ConnectTimeoutError, on `clock`: so `timeouts.connect` means what it says, and the attempt is classified
+ * (and retried) as a connect timeout, as before. Per connection, not per request: keep-alive reuse skips it.
  */
-function withConnectTimeout(connect: buildConnector.connector, timeoutMs: number): buildConnector.connector {
+function withConnectTimeout(
+  connect: buildConnector.connector,
+  timeoutMs: number,
+  clock: Clock,
+): buildConnector.connector {
   if (timeoutMs <= 0) return connect;
   return (options, callback) => {
     let isSettled = false;
-    const timer = setTimeout(() => {
+    const cancelTimer = clock.setTimer(timeoutMs, () => {
       isSettled = true;
       socket?.destroy();
       const where = `${options.hostname}:${options.port}`;
       callback(new errors.ConnectTimeoutError(`connect to ${where} timed out after ${timeoutMs} ms`), null);
-    }, timeoutMs);
+    });
     // undici's connector returns the socket it opens, though its types say void.
     const socket = connect(options, (error, connected) => {
-      clearTimeout(timer);
+      cancelTimer();
       if (isSettled) return void connected?.destroy();
       isSettled = true;
       if (error) callback(error, null);

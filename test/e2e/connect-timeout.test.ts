@@ -3,6 +3,10 @@ import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
+import { channelNames, type AttemptEvent } from '../../src/core/events.ts';
+import { FakeClock } from '../support/fake-clock.ts';
+import { eventually, startTestGateway } from '../support/gateway-harness.ts';
+import { captureChannel } from '../support/pool-fixtures.ts';
 import { startLimitedGateway, type LimitedGateway } from '../support/raw-http.ts';
 import { nodeBinary } from '../support/node-binary.ts';
 import { startTestUpstream } from '../support/test-upstream.ts';
@@ -26,7 +30,7 @@ s.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {
   return { url: `http://127.0.0.1:${port}`, fillers, child };
 }
 
-let gateway: LimitedGateway | undefined;
+let gateway: Pick<LimitedGateway, 'url' | 'stop'> | undefined;
 let blackhole: Awaited<ReturnType<typeof startBlackhole>> | undefined;
 
 afterEach(async () => {
@@ -72,6 +76,42 @@ describe('timeouts.connect', () => {
     expect(res.statusCode).toBe(504);
     // Without the fix the pool's connect has no timeout and only the 120 s total would end this.
     expect(performance.now() - startedMs).toBeLessThan(800);
+  });
+});
+
+describe('timeouts.connect on the injected clock', () => {
+  it('fails a hanging connect when the clock says its time is up, as every other gateway timeout', async () => {
+    blackhole = await startBlackhole();
+    const clock = new FakeClock();
+    gateway = await startTestGateway(
+      {
+        pools: {
+          api: { endpoints: [{ url: blackhole.url }], outlier_detection: { consecutive_failures: 100 } },
+        },
+        routes: [{ pool: 'api', timeouts: { connect: '5s' }, retry: { attempts: 1 } }],
+      },
+      { clock },
+    );
+    const attempts = captureChannel<AttemptEvent>(channelNames.attempt);
+    try {
+      const response = request(gateway.url);
+      // No real 5 s passes here: only the fake clock, a second a step, can end the connect. Were the timer
+      // not on it, the route's 120 s total would end the request first (phase 'total').
+      await eventually(
+        () => {
+          clock.advance(1_000);
+          return attempts.events.length > 0;
+        },
+        5_000,
+        'the attempt to time out',
+      );
+      const res = await response;
+      await res.body.dump();
+      expect(res.statusCode).toBe(504);
+      expect(attempts.events[0]?.outcome).toMatchObject({ kind: 'timeout', phase: 'connect' });
+    } finally {
+      attempts.stop();
+    }
   });
 });
 

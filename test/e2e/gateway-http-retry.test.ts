@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { channelNames, type RetryEvent } from '../../src/core/events.ts';
+import { channelNames, type AttemptEvent } from '../../src/core/events.ts';
+import { GatewayMetrics } from '../../src/observability/metrics.ts';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway-harness.ts';
 import { FakeClock } from '../support/fake-clock.ts';
 import { captureChannel } from '../support/pool-fixtures.ts';
@@ -86,10 +87,11 @@ describe('a retry that finds no endpoint', () => {
       },
       { clock },
     );
-    const retries = captureChannel<RetryEvent>(channelNames.retry);
+    const attempts = captureChannel<AttemptEvent>(channelNames.attempt);
     try {
       const first = request(gateway.url, { headers: { 'x-name': 'first' } });
-      await eventually(() => retries.events.length === 1, 5_000, 'the 503 to be taken for a retry');
+      // The held 503's attempt is counted as it is held, before the backoff.
+      await eventually(() => attempts.events.length === 1, 5_000, 'the 503 to be held for a retry');
       // During the backoff another request takes the endpoint's one place.
       const slow = request(gateway.url, { headers: { 'x-name': 'slow' } });
       await eventually(() => held.length === 1, 5_000, 'the slow request at the upstream');
@@ -102,7 +104,110 @@ describe('a retry that finds no endpoint', () => {
       held[0]!.end('slow done');
       expect(await (await slow).body.text()).toBe('slow done');
     } finally {
-      retries.stop();
+      attempts.stop();
     }
+  });
+});
+
+describe('a retry counts, and spends budget, only when it goes out', () => {
+  let metrics: GatewayMetrics | undefined;
+  afterEach(() => {
+    metrics?.close();
+    metrics = undefined;
+  });
+
+  /** The route's budget holds one retry; `x-answer: cool` is a 503 that cools the only endpoint for 1 s. */
+  async function startOneRetryRoute(clock: FakeClock): Promise<TestGateway> {
+    const answered = new Map<string, number>();
+    const main = await upstream((req, res) => {
+      req.resume();
+      const name = String(req.headers['x-name']);
+      const count = (answered.get(name) ?? 0) + 1;
+      answered.set(name, count);
+      if (count > 1) return void res.end('retried');
+      res.writeHead(503, req.headers['x-answer'] === 'cool' ? { 'retry-after': '1' } : {});
+      res.end('busy');
+    });
+    const spare = await upstream((_req, res) => res.end('spare'));
+    const budget = { ratio: '0%', min_per_second: 0.1, ttl: '10s' };
+    return startTestGateway(
+      {
+        pools: {
+          main: { endpoints: [{ url: main }], failover: 'backup' },
+          backup: { endpoints: [{ url: spare, drain: true }] },
+        },
+        routes: [{ pool: 'main', retry: { attempts: 2, on: [503], budget } }],
+      },
+      { clock },
+    );
+  }
+
+  /** Sends a request and, once its 503 is held for a retry, ends the backoff on the fake clock. */
+  async function sendThroughBackoff(url: string, clock: FakeClock, headers: Record<string, string>) {
+    const attempts = captureChannel<AttemptEvent>(channelNames.attempt);
+    try {
+      const response = request(url, { headers });
+      await eventually(() => attempts.events.length === 1, 5_000, 'the 503 to be held for a retry');
+      clock.advance(100);
+      const res = await response;
+      return { status: res.statusCode, body: await res.body.text() };
+    } finally {
+      attempts.stop();
+    }
+  }
+
+  function retriesCounted(text: string, decision: string): number | undefined {
+    const line = new RegExp(
+      `^bulwark_gateway_retries_total\\{route="0",pool="main",decision="${decision}"\\} (\\d+)$`,
+      'm',
+    );
+    const match = line.exec(text);
+    return match ? Number(match[1]) : undefined;
+  }
+
+  it('counts a retry that no endpoint could take as no-endpoint in /metrics, never as retried', async () => {
+    const clock = new FakeClock();
+    metrics = new GatewayMetrics({ processMetrics: false });
+    gateway = await startOneRetryRoute(clock);
+    // The 503 cools main's only endpoint and the failover pool's one is draining: the retry cannot go out.
+    const answer = await sendThroughBackoff(gateway.url, clock, { 'x-name': 'first', 'x-answer': 'cool' });
+    expect(answer).toEqual({ status: 503, body: 'busy' });
+    const text = await metrics.metricsText();
+    expect(retriesCounted(text, 'no-endpoint')).toBe(1);
+    expect(retriesCounted(text, 'retried')).toBeUndefined();
+  });
+
+  it.each([
+    ['no endpoint could take it', 'cool'],
+    ['its client left during the backoff', 'leave'],
+  ])('a retry that never went out because %s leaves its budget to the next request', async (_why, how) => {
+    const clock = new FakeClock();
+    metrics = new GatewayMetrics({ processMetrics: false });
+    gateway = await startOneRetryRoute(clock);
+    if (how === 'cool') {
+      expect(
+        (await sendThroughBackoff(gateway.url, clock, { 'x-name': 'first', 'x-answer': 'cool' })).status,
+      ).toBe(503);
+      clock.advance(1_000);
+    } else {
+      const requests = captureChannel<{ status: number }>(channelNames.request);
+      const attempts = captureChannel<AttemptEvent>(channelNames.attempt);
+      const leaving = new AbortController();
+      const first = request(gateway.url, { headers: { 'x-name': 'first' }, signal: leaving.signal });
+      await eventually(() => attempts.events.length === 1, 5_000, 'the 503 to be held for a retry');
+      leaving.abort();
+      await first.catch(() => undefined);
+      await eventually(() => requests.events.length === 1, 5_000, 'the gateway to see the client go');
+      requests.stop();
+      attempts.stop();
+    }
+    // The budget held one retry: it is still there for this request's.
+    expect(await sendThroughBackoff(gateway.url, clock, { 'x-name': 'second' })).toEqual({
+      status: 200,
+      body: 'retried',
+    });
+    const text = await metrics.metricsText();
+    expect(retriesCounted(text, 'retried')).toBe(1);
+    expect(retriesCounted(text, 'budget')).toBeUndefined();
   });
 });

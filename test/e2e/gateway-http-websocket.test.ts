@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configSchema, type ConfigInput } from '../../src/config/index.ts';
 import { systemClock, type Clock } from '../../src/core/clock.ts';
-import { channelNames, type AttemptEvent } from '../../src/core/events.ts';
+import { channelNames, type AttemptEvent, type RetryEvent } from '../../src/core/events.ts';
 import { Gateway } from '../../src/gateway/gateway.ts';
 import { startHttpServer, type RunningServer } from '../../src/gateway/server.ts';
 import { proxyWebSockets } from '../../src/gateway/websocket.ts';
@@ -88,6 +88,44 @@ describe('a WebSocket handshake whose retry finds no endpoint', () => {
       expect(calls).toBe(1);
     } finally {
       attempts.stop();
+    }
+  });
+});
+
+describe('a WebSocket handshake retry', () => {
+  it('is counted as a request’s: retried when it goes out, no-endpoint when none can take it', async () => {
+    const clock = new FakeClock();
+    let calls = 0;
+    const main = await upstream((req, res) => {
+      calls += 1;
+      req.resume();
+      // Each handshake's first answer is retried on; the retry that goes out gets a plain refusal.
+      res.writeHead(calls === 2 ? 404 : 503);
+      res.end();
+    });
+    const { port, gateway: started } = await startUpgradingGateway(
+      {
+        pools: { main: { endpoints: [{ url: main }] } },
+        routes: [{ pool: 'main', retry: { attempts: 3, on: [503] } }],
+      },
+      clock,
+    );
+    const attempts = captureChannel<AttemptEvent>(channelNames.attempt);
+    const retries = captureChannel<RetryEvent>(channelNames.retry);
+    try {
+      const sent = sendRaw(port, handshake);
+      await eventually(() => attempts.events.length === 1, 5_000, 'the first 503');
+      clock.advance(1_000);
+      expect((await sent).status).toBe(404);
+      const unsent = sendRaw(port, handshake);
+      await eventually(() => attempts.events.length === 3, 5_000, 'the second 503');
+      started.setEndpointState('main', new URL(main).host, 'draining');
+      clock.advance(1_000);
+      expect((await unsent).status).toBe(503);
+      expect(retries.events.map((event) => event.decision)).toEqual(['retried', 'no-endpoint']);
+    } finally {
+      attempts.stop();
+      retries.stop();
     }
   });
 });

@@ -42,7 +42,7 @@ export function decideRetry(q: RetryQuestion): RetryDecision {
   const delayMs = backoffMs(q.spec, q.attemptsMade, q.random);
   if (q.nowMs + delayMs >= q.deadlineMs) return { retry: false, denial: 'deadline' };
   // The budget is asked last so that a retry denied for another reason does not spend it.
-  if (!q.budget.tryRetry()) return { retry: false, denial: 'budget' };
+  if (!q.budget.tryRetry(q.nowMs)) return { retry: false, denial: 'budget' };
   return { retry: true, delayMs };
 }
 
