@@ -84,4 +84,52 @@ describe('ClusterMetrics', () => {
     expect(sample(text, 'bulwark_gateway_worker_requests_total{worker="0"}')).toBeUndefined();
     primary.close();
   });
+
+  it('counts a live worker that did not answer this scrape with its last scrape, so totals never go backwards', async () => {
+    const first = await workerWith([
+      [200, 2],
+      [200, 2],
+    ]);
+    const second = await workerWith([[200, 2]]);
+    const primary = new GatewayMetrics({ processMetrics: false });
+    const cluster = new ClusterMetrics(primary);
+    await cluster.text([
+      { workerId: 1, slot: 0, metrics: first },
+      { workerId: 2, slot: 1, metrics: second },
+    ]);
+    // Worker 1 is alive but stalled past the scrape timeout: it is missing from this scrape.
+    const text = await cluster.text([{ workerId: 2, slot: 1, metrics: second }]);
+    expect(sample(text, requests2xx)).toBe(3);
+    expect(sample(text, durationCount)).toBe(3);
+    expect(sample(text, 'bulwark_gateway_worker_requests_total{worker="0"}')).toBe(2);
+    const json = await cluster.json([{ workerId: 2, slot: 1, metrics: second }]);
+    const requests = json.find((metric) => metric.name === 'bulwark_gateway_requests_total');
+    expect(requests?.values.reduce((sum, { value }) => sum + value, 0)).toBe(3);
+    primary.close();
+  });
+
+  it('does not count a worker twice when its last scrape arrives after it exited', async () => {
+    const first = await workerWith([[200, 2]]);
+    const firstLater = await workerWith([
+      [200, 2],
+      [200, 2],
+    ]);
+    const second = await workerWith([[200, 2]]);
+    const primary = new GatewayMetrics({ processMetrics: false });
+    const cluster = new ClusterMetrics(primary);
+    await cluster.text([
+      { workerId: 1, slot: 0, metrics: first },
+      { workerId: 2, slot: 1, metrics: second },
+    ]);
+    await cluster.retire(1);
+    // The scrape was asked before worker 1 died and answered; it is merged after the exit was handled.
+    const late = await cluster.text([
+      { workerId: 1, slot: 0, metrics: firstLater },
+      { workerId: 2, slot: 1, metrics: second },
+    ]);
+    expect(sample(late, requests2xx)).toBe(2);
+    const next = await cluster.text([{ workerId: 2, slot: 1, metrics: second }]);
+    expect(sample(next, requests2xx)).toBe(2);
+    primary.close();
+  });
 });

@@ -16,13 +16,17 @@ const requestsTotal = 'bulwark_gateway_requests_total';
 /**
  * One /metrics for the whole cluster: the primary's registry (pool gauges, health transitions, reloads)
  * plus every worker's, summed by prom-client's AggregatorRegistry, then the primary's text series (monitors).
- * Counters of a worker that died keep their last scraped value, so a crash does not make cluster totals go
- * backwards.
+ * A worker counts with its last scraped values when it does not answer a scrape (stalled, busy), and a
+ * worker that died keeps its counters' last values, so cluster totals never go backwards.
  */
 export class ClusterMetrics {
   readonly #primary: Pick<GatewayMetrics, 'registry' | 'textSeries'>;
-  readonly #lastScrape = new Map<number, WorkerMetrics>();
+  /** Every live worker's latest scrape, by worker id. */
+  readonly #lastScrape = new Map<number, WorkerScrape>();
+  /** Workers that exited: a scrape of theirs still on its way must not count a second time. */
+  readonly #exited = new Set<number>();
   #retired: WorkerMetrics = [];
+  #retiring: Promise<void> = Promise.resolve();
 
   constructor(primary: Pick<GatewayMetrics, 'registry' | 'textSeries'>) {
     this.#primary = primary;
@@ -33,30 +37,41 @@ export class ClusterMetrics {
   }
 
   async text(scrapes: readonly WorkerScrape[]): Promise<string> {
-    const sources = [...(await this.#sources(scrapes)), [workerRequestsMetric(scrapes)]];
-    const text = await AggregatorRegistry.aggregate(sources).metrics();
+    const { sources, live } = await this.#sources(scrapes);
+    const text = await AggregatorRegistry.aggregate([...sources, [workerRequestsMetric(live)]]).metrics();
     const textSeries = this.#primary.textSeries();
     return textSeries === '' ? text : `${text}\n${textSeries}`;
   }
 
   /** The same totals as `text`, as prom-client JSON (for readers such as live-traffic minutes). */
   async json(scrapes: readonly WorkerScrape[]): Promise<WorkerMetrics> {
-    return AggregatorRegistry.aggregate(await this.#sources(scrapes)).getMetricsAsJSON();
+    return AggregatorRegistry.aggregate((await this.#sources(scrapes)).sources).getMetricsAsJSON();
   }
 
   /** A worker exited: keep its monotonic series (counters, histograms) in the totals. */
-  async retire(workerId: number): Promise<void> {
-    const last = this.#lastScrape.get(workerId);
-    this.#lastScrape.delete(workerId);
-    if (!last) return;
-    const monotonic = last.filter((metric) => ['counter', 'histogram'].includes(typeOf(metric)));
-    this.#retired = await AggregatorRegistry.aggregate([this.#retired, monotonic]).getMetricsAsJSON();
+  retire(workerId: number): Promise<void> {
+    this.#exited.add(workerId);
+    // One at a time, each from the totals the last left; its live entry goes only once they hold it.
+    const step = this.#retiring.then(async () => {
+      const last = this.#lastScrape.get(workerId)?.metrics;
+      if (!last) return;
+      const monotonic = last.filter((metric) => ['counter', 'histogram'].includes(typeOf(metric)));
+      this.#retired = await AggregatorRegistry.aggregate([this.#retired, monotonic]).getMetricsAsJSON();
+      this.#lastScrape.delete(workerId);
+    });
+    this.#retiring = step.catch(() => undefined);
+    return step;
   }
 
-  async #sources(scrapes: readonly WorkerScrape[]): Promise<WorkerMetrics[]> {
-    for (const scrape of scrapes) this.#lastScrape.set(scrape.workerId, scrape.metrics);
+  /** The registries to sum, and the live workers' scrapes among them (fresh, or the last for a silent one). */
+  async #sources(
+    scrapes: readonly WorkerScrape[],
+  ): Promise<{ sources: WorkerMetrics[]; live: WorkerScrape[] }> {
+    for (const scrape of scrapes)
+      if (!this.#exited.has(scrape.workerId)) this.#lastScrape.set(scrape.workerId, scrape);
     const primary = await this.#primary.registry.getMetricsAsJSON();
-    return [primary, ...scrapes.map((scrape) => scrape.metrics), this.#retired];
+    const live = [...this.#lastScrape.values()];
+    return { sources: [primary, ...live.map((scrape) => scrape.metrics), this.#retired], live };
   }
 }
 

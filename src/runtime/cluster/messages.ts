@@ -48,6 +48,8 @@ export type WorkerMessage =
   /** The worker's message handler is attached: it can take `start` now. */
   | { readonly type: 'hello' }
   | { readonly type: 'ready'; readonly gatewayUrl: string; readonly gatewayTlsUrl: string | undefined }
+  /** It stopped accepting and finishes what it has (asked by the primary or by a SIGTERM of its own). */
+  | { readonly type: 'draining' }
   | { readonly type: 'start-failed'; readonly error: string }
   | { readonly type: 'reloaded'; readonly reloadId: number; readonly error?: string | undefined }
   | { readonly type: 'metrics'; readonly requestId: number; readonly metrics: WorkerMetrics }

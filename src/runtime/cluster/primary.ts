@@ -79,7 +79,7 @@ export async function startBulwarkCluster(
       config: workerShareOf(live, options.workers),
       snapshot: snapshot(),
     });
-    const replies = await supervisor.ask(message, reloadTimeoutMs, only);
+    const replies = await supervisor.ask(message, reloadTimeoutMs, { onlySlot: only });
     return replies.flatMap(({ slot, reply }) => {
       if (reply === undefined) return [`worker ${slot} did not answer`];
       return reply.type === 'reloaded' && reply.error ? [`worker ${slot}: ${reply.error}`] : [];
@@ -94,7 +94,9 @@ export async function startBulwarkCluster(
     },
     onReady(info) {
       notify(`bulwark: worker ${info.slot} pid ${info.pid} ready\n`);
-      logger.info({ event: 'worker-ready', ...info }, 'gateway worker ready');
+      // The log line's own `pid` is the primary's: the worker's goes under a name of its own.
+      const worker = { slot: info.slot, workerPid: info.pid, restarts: info.restarts };
+      logger.info({ event: 'worker-ready', ...worker }, 'gateway worker ready');
       // It started from a config that a reload has replaced since: bring it up to date.
       if ((slotGeneration.get(info.slot) ?? generation) !== generation) {
         slotGeneration.set(info.slot, generation);
@@ -104,14 +106,21 @@ export async function startBulwarkCluster(
         });
       }
     },
-    onCrash(info, exit, restartInMs) {
-      notify(
-        `bulwark: worker ${info.slot} pid ${info.pid} exited (${exit}); replacing in ${restartInMs} ms\n`,
-      );
-      logger.error(
-        { event: 'worker-crashed', ...info, exit, restartInMs },
-        'gateway worker died; replacing it',
-      );
+    onReplace(info, exit, restartInMs) {
+      const worker = { slot: info.slot, workerPid: info.pid, restarts: info.restarts, exit: exit.text };
+      const how = exit.isCleanStop ? 'drained and exited' : `exited (${exit.text})`;
+      notify(`bulwark: worker ${info.slot} pid ${info.pid} ${how}; replacing in ${restartInMs} ms\n`);
+      // A worker stopped on its own SIGTERM (a restart of that one) is expected; any other exit is a crash.
+      if (exit.isCleanStop)
+        logger.info(
+          { event: 'worker-stopped', ...worker, restartInMs },
+          'gateway worker stopped; replacing it',
+        );
+      else
+        logger.error(
+          { event: 'worker-crashed', ...worker, restartInMs },
+          'gateway worker died; replacing it',
+        );
     },
     onExit: (workerId) => void clusterMetrics.retire(workerId),
     rateTake: (requests) => rateLimits.take(requests, performance.now()),
@@ -177,7 +186,8 @@ export async function startBulwarkCluster(
       contentType: clusterMetrics.contentType,
       metricsText: async () => clusterMetrics.text(await scrapeWorkers(supervisor)),
     },
-    isReady: () => isReady,
+    // No worker listening (all crashed, replacements starting) is not ready, whatever the primary does.
+    isReady: () => isReady && supervisor.isServing,
     logger,
     endpointControl,
     adminTokens: () => live.admin.tokens,
@@ -265,10 +275,13 @@ function pushSnapshotsOnChange(push: () => void): () => void {
   };
 }
 
-/** Every serving worker's registry; one that does not answer within the timeout is left out of this scrape. */
+/**
+ * Every running worker's registry, draining ones included (they still finish requests). One that does not
+ * answer within the timeout is not in the list: ClusterMetrics counts it with its last scrape.
+ */
 async function scrapeWorkers(supervisor: WorkerSupervisor): Promise<WorkerScrape[]> {
   const request = (requestId: number): PrimaryMessage => ({ type: 'metrics-request', requestId });
-  const replies = await supervisor.ask(request, metricsTimeoutMs);
+  const replies = await supervisor.ask(request, metricsTimeoutMs, { orDraining: true });
   return replies.flatMap(({ slot, workerId, reply }) =>
     reply?.type === 'metrics' ? [{ slot, workerId, metrics: reply.metrics }] : [],
   );

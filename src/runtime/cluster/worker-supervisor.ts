@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../../observability/index.ts';
 import type { BucketRequest, RateDecision } from '../../gateway/overload/rate-limit-store.ts';
+import { closeLostHandoffs } from './lost-handoffs.ts';
 import { isMessage, type PrimaryMessage, type WorkerMessage } from './messages.ts';
 import { RestartBackoff } from './restart-backoff.ts';
 
@@ -11,7 +12,16 @@ export interface WorkerInfo {
   readonly slot: number;
   readonly pid: number | undefined;
   readonly isReady: boolean;
+  /** It has stopped accepting and finishes what it has, then exits. */
+  readonly isDraining: boolean;
   readonly restarts: number;
+}
+
+export interface WorkerExit {
+  /** `SIGKILL`, `code 1`, … */
+  readonly text: string;
+  /** It drained (asked to, e.g. by its own SIGTERM) and exited with code 0: an expected stop, not a crash. */
+  readonly isCleanStop: boolean;
 }
 
 export interface WorkerReply {
@@ -25,8 +35,8 @@ export interface SupervisorHooks {
   /** The `start` message for a new worker in `slot`, built from the config and health live now. */
   readonly startMessage: (slot: number) => PrimaryMessage;
   readonly onReady: (info: WorkerInfo, reply: Extract<WorkerMessage, { type: 'ready' }>) => void;
-  /** A worker died unasked; it is replaced after `restartInMs`. */
-  readonly onCrash: (info: WorkerInfo, exit: string, restartInMs: number) => void;
+  /** A worker exited while the cluster runs (a crash, or a stop of that worker alone); replaced after `restartInMs`. */
+  readonly onReplace: (info: WorkerInfo, exit: WorkerExit, restartInMs: number) => void;
   readonly onExit: (workerId: number) => void;
   /** Decides a worker's rate-limit request against the buckets the primary holds. */
   readonly rateTake: (requests: readonly BucketRequest[]) => RateDecision;
@@ -39,6 +49,7 @@ interface Slot {
   worker: Worker | undefined;
   startedAtMs: number;
   isReady: boolean;
+  isDraining: boolean;
   restarts: number;
   restartTimer: NodeJS.Timeout | undefined;
   readonly pending: Map<number, (reply: WorkerMessage | undefined) => void>;
@@ -62,6 +73,7 @@ export class WorkerSupervisor {
       worker: undefined,
       startedAtMs: 0,
       isReady: false,
+      isDraining: false,
       restarts: 0,
       restartTimer: undefined,
       pending: new Map(),
@@ -72,6 +84,11 @@ export class WorkerSupervisor {
 
   get workers(): WorkerInfo[] {
     return this.#slots.map((slot) => this.#info(slot));
+  }
+
+  /** At least one worker listens: what the cluster's readiness stands on. */
+  get isServing(): boolean {
+    return this.#slots.some((slot) => slot.isReady && !slot.isDraining);
   }
 
   /** Forks every worker; resolves with the first ready reply once all are ready, rejects if one fails. */
@@ -85,13 +102,21 @@ export class WorkerSupervisor {
     for (const slot of this.#slots) if (slot.isReady) slot.worker?.send(message);
   }
 
-  /** Asks every serving worker (or one slot's); a worker that dies or does not answer in time replies undefined. */
+  /**
+   * Asks every serving worker (or one slot's), and draining ones too if `orDraining` (a draining worker still
+   * counts requests, but applies no reload); one that dies or does not answer in time replies undefined.
+   */
   ask(
     message: (requestId: number) => PrimaryMessage,
     timeoutMs: number,
-    onlySlot?: number,
+    {
+      onlySlot,
+      orDraining = false,
+    }: { readonly onlySlot?: number | undefined; readonly orDraining?: boolean } = {},
   ): Promise<WorkerReply[]> {
-    const asked = this.#slots.filter((slot) => slot.isReady && (onlySlot ?? slot.index) === slot.index);
+    const asked = this.#slots.filter(
+      (slot) => slot.isReady && (orDraining || !slot.isDraining) && (onlySlot ?? slot.index) === slot.index,
+    );
     return Promise.all(asked.map((slot) => this.#askOne(slot, message, timeoutMs)));
   }
 
@@ -117,9 +142,11 @@ export class WorkerSupervisor {
 
   #fork(slot: Slot): Promise<Extract<WorkerMessage, { type: 'ready' }>> {
     const worker = cluster.fork();
+    closeLostHandoffs(worker);
     slot.worker = worker;
     slot.startedAtMs = performance.now();
     slot.isReady = false;
+    slot.isDraining = false;
     return new Promise((resolve, reject) => {
       worker.on('message', (message: unknown) => {
         if (!isMessage<WorkerMessage>(message)) return;
@@ -130,6 +157,9 @@ export class WorkerSupervisor {
             slot.isReady = true;
             this.#hooks.onReady(this.#info(slot), message);
             return resolve(message);
+          case 'draining':
+            slot.isDraining = true;
+            return;
           case 'start-failed':
             return reject(new Error(`gateway worker ${slot.index} failed to start: ${message.error}`));
           case 'metrics':
@@ -151,18 +181,21 @@ export class WorkerSupervisor {
       });
       worker.once('exit', (code, signal) => {
         reject(new Error(`gateway worker ${slot.index} exited (${signal ?? code}) before it was ready`));
-        this.#onExit(slot, worker, signal ?? `code ${code}`);
+        this.#onExit(slot, worker, {
+          text: signal ?? `code ${code}`,
+          isCleanStop: slot.isDraining && code === 0 && signal === null,
+        });
       });
     });
   }
 
-  #onExit(slot: Slot, worker: Worker, exit: string): void {
+  #onExit(slot: Slot, worker: Worker, exit: WorkerExit): void {
     slot.isReady = false;
     for (const finish of slot.pending.values()) finish(undefined);
     this.#hooks.onExit(worker.id);
     if (this.#isStopping || slot.worker !== worker) return;
     const restartInMs = slot.backoff.delayAfterExitMs(performance.now() - slot.startedAtMs);
-    this.#hooks.onCrash(this.#info(slot), exit, restartInMs);
+    this.#hooks.onReplace(this.#info(slot), exit, restartInMs);
     slot.worker = undefined;
     slot.restartTimer = setTimeout(() => {
       slot.restarts++;
@@ -198,6 +231,7 @@ export class WorkerSupervisor {
       slot: slot.index,
       pid: slot.worker?.process.pid,
       isReady: slot.isReady,
+      isDraining: slot.isDraining,
       restarts: slot.restarts,
     };
   }

@@ -1,4 +1,6 @@
+import { Gauge, type Registry } from 'prom-client';
 import type { Config } from '../../config/index.ts';
+import type { PoolStatus } from '../../core/index.ts';
 import type { Gateway } from '../../gateway/gateway.ts';
 import {
   createLogger,
@@ -36,6 +38,7 @@ export function runWorker(channel: WorkerChannel, exit: (code: number) => void):
     logger = createLogger({ level: config.logging.level }).child({ worker: slot });
     subscribeGatewayLogs(logger);
     metrics = new GatewayMetrics({ overloadStatus: () => plane?.gateway.status() ?? [] });
+    registerInFlightGauge(metrics.registry, () => plane?.gateway.status() ?? []);
     // Its pools are never checked here; the factory only opens connections when a check runs.
     plane = new DataPlane(config, {
       activeHealthChecks: false,
@@ -50,6 +53,8 @@ export function runWorker(channel: WorkerChannel, exit: (code: number) => void):
 
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      // First, so the primary stops counting this worker as serving and sends it no reload.
+      channel.send({ type: 'draining' });
       // A swap under way finishes first (it never waits for connections); queued ones see `stopping` and skip.
       await swapping;
       const { cutOff } = plane ? await plane.stop() : { cutOff: 0 };
@@ -75,7 +80,11 @@ export function runWorker(channel: WorkerChannel, exit: (code: number) => void):
         });
         swapping = swap.catch(() => undefined);
         return swap.then(
-          () => channel.send({ type: 'reloaded', reloadId }),
+          () => {
+            // As the primary's: a reload changes the level at once (its children follow the logger's).
+            if (logger) logger.level = message.config.logging.level;
+            channel.send({ type: 'reloaded', reloadId });
+          },
           (error: unknown) => channel.send({ type: 'reloaded', reloadId, error: errorText(error) }),
         );
       }
@@ -110,6 +119,26 @@ export function applySnapshot(gateway: Gateway, snapshot: ControlSnapshot): void
     gateway.setEndpointState(pool, endpoint, state);
     gateway.setEndpointWeight(pool, endpoint, weight);
   }
+}
+
+/**
+ * Requests in flight per endpoint. Only the workers see them; the primary's own gauge of this name reads 0
+ * and its /metrics sums the workers' over it, so a drained endpoint shows what it still has to finish.
+ */
+function registerInFlightGauge(registry: Registry, readPools: () => readonly PoolStatus[]): void {
+  new Gauge({
+    name: 'bulwark_gateway_endpoint_in_flight',
+    help: 'Requests in flight to the endpoint.',
+    labelNames: ['pool', 'endpoint'],
+    registers: [registry],
+    collect() {
+      // Start empty at each scrape, so endpoints removed by a reload disappear instead of going stale.
+      this.reset();
+      for (const pool of readPools())
+        for (const endpoint of pool.endpoints)
+          this.set({ pool: pool.name, endpoint: endpoint.id }, endpoint.inFlight);
+    },
+  });
 }
 
 function errorText(error: unknown): string {

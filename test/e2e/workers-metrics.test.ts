@@ -1,0 +1,127 @@
+import type { ServerResponse } from 'node:http';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBulwarkProcess, type BulwarkProcess } from '../support/bulwark-process.ts';
+import { writeTempConfig } from '../support/config-file.ts';
+import { eventually } from '../support/gateway-harness.ts';
+import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
+
+const adminToken = 'workers-metrics-token-0123456789';
+
+/** Every sample of the exposition, with the TYPE of its family. */
+async function scrape(
+  adminUrl: string,
+): Promise<{ samples: Map<string, number>; types: Map<string, string> }> {
+  const text = await (await fetch(`${adminUrl}/metrics`)).text();
+  const samples = new Map<string, number>();
+  const types = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const type = /^# TYPE (\S+) (\S+)/.exec(line);
+    if (type) types.set(type[1]!, type[2]!);
+    if (line === '' || line.startsWith('#')) continue;
+    const at = line.lastIndexOf(' ');
+    samples.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return { samples, types };
+}
+
+/** Counter and histogram series that went down from `before` to `after` (or vanished). */
+function decreased(
+  before: Awaited<ReturnType<typeof scrape>>,
+  after: Awaited<ReturnType<typeof scrape>>,
+): string[] {
+  const family = (series: string): string => series.split('{')[0]!;
+  const isMonotonic = (series: string): boolean =>
+    ['counter', 'histogram'].includes(
+      before.types.get(family(series)) ??
+        before.types.get(family(series).replace(/_(bucket|count|sum)$/, '')) ??
+        '',
+    );
+  return [...before.samples]
+    .filter(([series, value]) => isMonotonic(series) && !((after.samples.get(series) ?? -1) >= value))
+    .map(([series, value]) => `${series} ${value} -> ${after.samples.get(series)}`);
+}
+
+function workerPids(bulwark: BulwarkProcess): Map<number, number> {
+  const pids = new Map<number, number>();
+  for (const [, slot, pid] of bulwark.stderr().matchAll(/worker (\d+) pid (\d+) ready/g))
+    pids.set(Number(slot), Number(pid));
+  return pids;
+}
+
+/** `count` requests, one per connection, so both workers serve some. */
+async function sendFresh(url: string, path: string, count: number): Promise<number[]> {
+  return Promise.all(
+    Array.from({ length: count }, async () => {
+      const res = await request(`${url}${path}`, { headers: { connection: 'close' } });
+      await res.body.dump();
+      return res.statusCode;
+    }),
+  );
+}
+
+describe('gateway.workers: 2, cluster metrics', () => {
+  const held: ServerResponse[] = [];
+  let upstream: TestUpstream;
+  let bulwark: BulwarkProcess;
+
+  beforeAll(async () => {
+    // /hold waits until the test lets it go; anything else answers at once.
+    upstream = await startTestUpstream((req, res) => {
+      if (req.url === '/hold') held.push(res);
+      else res.writeHead(200).end('ok');
+    });
+    const { file } = await writeTempConfig('bulwark-workers-metrics-', () =>
+      [
+        'gateway: { workers: 2 }',
+        `admin: { tokens: ["${adminToken}"] }`,
+        'listen: { gateway: 127.0.0.1:0, admin: 127.0.0.1:0 }',
+        'logging: { level: silent }',
+        `pools: { api: { endpoints: [{ url: "${upstream.url}" }] } }`,
+        'routes: [{ pool: api }]',
+      ].join('\n'),
+    );
+    bulwark = await startBulwarkProcess(file);
+  }, 20_000);
+
+  afterAll(async () => {
+    if (bulwark && bulwark.child.exitCode === null) bulwark.child.kill('SIGKILL');
+    for (const res of held.splice(0)) res.destroy();
+    await upstream?.close();
+  });
+
+  it('never lowers a counter while a worker does not answer the scrape (SIGSTOP)', async () => {
+    expect((await sendFresh(bulwark.gatewayUrl, '/', 40)).filter((s) => s !== 200)).toEqual([]);
+    const before = await scrape(bulwark.adminUrl);
+    expect(before.samples.get('bulwark_gateway_worker_requests_total{worker="0"}')).toBeGreaterThan(0);
+    const stalled = workerPids(bulwark).get(0)!;
+    process.kill(stalled, 'SIGSTOP');
+    let during: Awaited<ReturnType<typeof scrape>>;
+    try {
+      during = await scrape(bulwark.adminUrl);
+    } finally {
+      process.kill(stalled, 'SIGCONT');
+    }
+    const after = await scrape(bulwark.adminUrl);
+    expect(decreased(before, during)).toEqual([]);
+    expect(decreased(during, after)).toEqual([]);
+  }, 20_000);
+
+  it('reports a drained endpoint’s in-flight requests, summed over the workers, until they finish', async () => {
+    const endpoint = new URL(upstream.url).host;
+    const series = `bulwark_gateway_endpoint_in_flight{pool="api",endpoint="${endpoint}"}`;
+    const inFlight = async (): Promise<number | undefined> =>
+      (await scrape(bulwark.adminUrl)).samples.get(series);
+    const answers = sendFresh(bulwark.gatewayUrl, '/hold', 4);
+    await eventually(() => held.length === 4, 5_000, 'four requests held upstream');
+    const drained = await fetch(`${bulwark.adminUrl}/api/v1/pools/api/endpoints/${endpoint}/drain`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    expect(drained.status).toBe(200);
+    expect(await inFlight()).toBe(4);
+    for (const res of held.splice(0)) res.writeHead(200).end('done');
+    expect(await answers).toEqual([200, 200, 200, 200]);
+    await eventually(async () => (await inFlight()) === 0, 5_000, 'in-flight to reach 0');
+  }, 20_000);
+});
