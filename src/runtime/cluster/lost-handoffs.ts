@@ -10,7 +10,7 @@ interface Closable {
  * the primary, until the client gives up, and its descriptor leaks. Closing those copies when the worker
  * exits lets the client see a reset at once. The hand-off is node-internal (a NODE_CLUSTER `newconn`
  * message with a `seq`, answered by an `ack`): should that protocol change, nothing matches and this does
- * nothing.
+ * nothing (ADR 14).
  */
 export function closeLostHandoffs(worker: Worker): void {
   const child = worker.process;
