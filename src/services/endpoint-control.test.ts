@@ -38,13 +38,13 @@ function setup(
   let gateway = gatewayFor(endpoints);
   const overrides = new EndpointOverrides({ now: () => new Date('2026-01-02T03:04:05Z') });
   const control: EndpointControl = { gateway: () => gateway, overrides };
-  const endpoint = (id: string) => listPools(control)[0]?.endpoints.find((e) => e.id === id);
+  const endpoint = async (id: string) => (await listPools(control))[0]?.endpoints.find((e) => e.id === id);
   const replaceGateway = (next: Gateway): void => void (gateway = next);
   return { control, overrides, endpoint, replaceGateway };
 }
 
 describe('endpoint verbs', () => {
-  it('drain, maintenance and ready change the live gateway and record the override', () => {
+  it('drain, maintenance and ready change the live gateway and record the override', async () => {
     const { control, endpoint } = setup();
     const drained = drainEndpoint(control, 'api', '10.0.0.1:8000');
     expect(drained).toMatchObject({ state: 'draining', isServing: false });
@@ -52,7 +52,7 @@ describe('endpoint verbs', () => {
     expect(putEndpointInMaintenance(control, 'api', '10.0.0.1:8000').state).toBe('maintenance');
     const ready = markEndpointReady(control, 'api', '10.0.0.1:8000');
     expect(ready).toMatchObject({ state: 'ready', isServing: true, override: null });
-    expect(endpoint('10.0.0.2:8000')?.override).toBeNull();
+    expect((await endpoint('10.0.0.2:8000'))?.override).toBeNull();
   });
 
   it('sets a weight; the configured weight again clears that part of the override', () => {
@@ -93,7 +93,7 @@ describe('endpoint verbs', () => {
 });
 
 describe('EndpointOverrides.applyTo (after a reload)', () => {
-  it('re-applies overrides to the new gateway and drops those of endpoints it no longer has', () => {
+  it('re-applies overrides to the new gateway and drops those of endpoints it no longer has', async () => {
     const { control, overrides, endpoint, replaceGateway } = setup([
       { url: 'http://10.0.0.1:8000' },
       { url: 'http://10.0.0.2:8000' },
@@ -109,18 +109,24 @@ describe('EndpointOverrides.applyTo (after a reload)', () => {
       dropped: [{ pool: 'api', endpoint: '10.0.0.3:8000' }],
     });
     replaceGateway(next);
-    expect(endpoint('10.0.0.1:8000')).toMatchObject({ state: 'draining', override: { state: 'draining' } });
-    expect(endpoint('10.0.0.2:8000')?.weight).toEqual({ configured: 1, current: 5, effective: 5 });
+    expect(await endpoint('10.0.0.1:8000')).toMatchObject({
+      state: 'draining',
+      override: { state: 'draining' },
+    });
+    expect((await endpoint('10.0.0.2:8000'))?.weight).toEqual({ configured: 1, current: 5, effective: 5 });
     expect(overrides.size).toBe(2);
   });
 
-  it('drops the parts a new config now agrees with', () => {
+  it('drops the parts a new config now agrees with', async () => {
     const { control, overrides, endpoint, replaceGateway } = setup([{ url: 'http://10.0.0.1:8000' }]);
     drainEndpoint(control, 'api', '10.0.0.1:8000');
     setEndpointWeight(control, 'api', '10.0.0.1:8000', 4);
     const next = gatewayFor([{ url: 'http://10.0.0.1:8000', drain: true }]);
     overrides.applyTo(next);
     replaceGateway(next);
-    expect(endpoint('10.0.0.1:8000')?.override).toEqual({ weight: 4, setAt: '2026-01-02T03:04:05.000Z' });
+    expect((await endpoint('10.0.0.1:8000'))?.override).toEqual({
+      weight: 4,
+      setAt: '2026-01-02T03:04:05.000Z',
+    });
   });
 });

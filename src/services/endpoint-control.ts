@@ -8,17 +8,34 @@ import { ServiceError } from './service-error.ts';
 export interface EndpointControl {
   readonly gateway: () => ControllableGateway;
   readonly overrides: EndpointOverrides;
+  /**
+   * Requests in flight per endpoint (`pool/endpoint`) where another process holds them: the cluster
+   * primary's gateway serves nothing, its workers do. Without it, the gateway's own counts stand.
+   */
+  readonly readInFlight?: (() => Promise<ReadonlyMap<string, number>>) | undefined;
 }
 
 // The config's bounds (schema.ts, endpoint weight), so a runtime weight is one a config file could hold.
 const minWeight = 1;
 const maxWeight = 1_000;
 
-export function listPools(control: EndpointControl): PoolView[] {
+export async function listPools(control: EndpointControl): Promise<PoolView[]> {
+  const inFlight = await control.readInFlight?.();
   return control
     .gateway()
     .status()
-    .map((pool) => poolView(pool, control.overrides));
+    .map((pool) => poolView(pool, control.overrides, inFlight));
+}
+
+/** A verb's answer with the in-flight count of the processes that hold the requests (see readInFlight). */
+export async function withLiveInFlight(
+  control: EndpointControl,
+  poolName: string,
+  view: EndpointView,
+): Promise<EndpointView> {
+  const inFlight = await control.readInFlight?.();
+  if (!inFlight) return view;
+  return { ...view, inFlight: inFlight.get(`${poolName}/${view.id}`) ?? 0 };
 }
 
 /** Finishes the endpoint's in-flight requests and streams; it receives nothing new. */

@@ -5,6 +5,7 @@ export {
   markEndpointReady,
   putEndpointInMaintenance,
   setEndpointWeight,
+  withLiveInFlight,
   type EndpointControl,
 } from './endpoint-control.ts';
 export {

@@ -33,14 +33,20 @@ export interface PoolView {
   readonly endpoints: readonly EndpointView[];
 }
 
-export function poolView(pool: PoolStatus, overrides: EndpointOverrides): PoolView {
+/** `inFlight`: per `pool/endpoint`, when other processes hold the requests (the cluster's workers). */
+export function poolView(
+  pool: PoolStatus,
+  overrides: EndpointOverrides,
+  inFlight?: ReadonlyMap<string, number>,
+): PoolView {
   return {
     name: pool.name,
     mode: pool.mode,
     healthyShare: pool.healthyShare,
-    endpoints: pool.endpoints.map((endpoint) =>
-      endpointView(endpoint, overrides.get(pool.name, endpoint.id)),
-    ),
+    endpoints: pool.endpoints.map((endpoint) => {
+      const view = endpointView(endpoint, overrides.get(pool.name, endpoint.id));
+      return inFlight ? { ...view, inFlight: inFlight.get(`${pool.name}/${endpoint.id}`) ?? 0 } : view;
+    }),
   };
 }
 

@@ -112,6 +112,14 @@ describe('gateway.workers: 2, cluster metrics', () => {
     const series = `bulwark_gateway_endpoint_in_flight{pool="api",endpoint="${endpoint}"}`;
     const inFlight = async (): Promise<number | undefined> =>
       (await scrape(bulwark.adminUrl)).samples.get(series);
+    const listedInFlight = async (): Promise<number | undefined> => {
+      const listed = (await (
+        await fetch(`${bulwark.adminUrl}/api/v1/pools`, {
+          headers: { authorization: `Bearer ${adminToken}` },
+        })
+      ).json()) as { pools: { name: string; endpoints: { id: string; inFlight: number }[] }[] };
+      return listed.pools.find((p) => p.name === 'api')?.endpoints.find((e) => e.id === endpoint)?.inFlight;
+    };
     const answers = sendFresh(bulwark.gatewayUrl, '/hold', 4);
     await eventually(() => held.length === 4, 5_000, 'four requests held upstream');
     const drained = await fetch(`${bulwark.adminUrl}/api/v1/pools/api/endpoints/${endpoint}/drain`, {
@@ -119,9 +127,13 @@ describe('gateway.workers: 2, cluster metrics', () => {
       headers: { authorization: `Bearer ${adminToken}` },
     });
     expect(drained.status).toBe(200);
+    // The verb's answer and GET /api/v1/pools say what the workers hold, as the gauge does.
+    expect(((await drained.json()) as { endpoint: { inFlight: number } }).endpoint.inFlight).toBe(4);
     expect(await inFlight()).toBe(4);
+    expect(await listedInFlight()).toBe(4);
     for (const res of held.splice(0)) res.writeHead(200).end('done');
     expect(await answers).toEqual([200, 200, 200, 200]);
     await eventually(async () => (await inFlight()) === 0, 5_000, 'in-flight to reach 0');
+    expect(await listedInFlight()).toBe(0);
   }, 20_000);
 });

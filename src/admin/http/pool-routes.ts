@@ -9,6 +9,7 @@ import {
   setEndpointWeight,
   type EndpointControl,
   type EndpointView,
+  withLiveInFlight,
 } from '../../services/index.ts';
 import { isAdmitted } from './guarded.ts';
 import { readJsonBody } from './json-body.ts';
@@ -52,7 +53,8 @@ export function poolRoutes(options: PoolRoutesOptions): AdminRoute[] {
     {
       method: 'GET',
       path: '/api/v1/pools',
-      handle: (_request, response) => sendJson(response, 200, { pools: listPools(options.control) }),
+      handle: async (_request, response) =>
+        sendJson(response, 200, { pools: await listPools(options.control) }),
     },
     {
       method: 'POST',
@@ -109,7 +111,7 @@ async function runVerb(
       },
       `endpoint ${action} by the admin API`,
     );
-    sendJson(response, 200, { pool, endpoint: result });
+    sendJson(response, 200, { pool, endpoint: await withLiveInFlight(options.control, pool, result) });
   } catch (error) {
     if (!(error instanceof ServiceError)) throw error;
     if (error.code === 'SVC_NOT_FOUND') return sendError(response, 404, 'ADMIN_NOT_FOUND', error.message);

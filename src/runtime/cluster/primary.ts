@@ -22,7 +22,7 @@ import { WorkerSupervisor } from './worker-supervisor.ts';
 import { LocalRateLimitStore } from '../../gateway/overload/rate-limit-store.ts';
 import { workerShareOf } from './share-limits.ts';
 import { ControlPlane } from '../control-plane.ts';
-import { trafficReadingOf } from '../traffic-reader.ts';
+import { inFlightByEndpoint, trafficReadingOf } from '../traffic-reader.ts';
 import { warnOfRestartSettings } from '../restart-settings.ts';
 import { descriptorDemandOf, readOpenFileLimit, warnOfDescriptorLimit } from '../descriptor-budget.ts';
 
@@ -55,7 +55,12 @@ export async function startBulwarkCluster(
   const metrics = new GatewayMetrics({ poolStatus: () => withoutOverload(host.current.status()) });
   const clusterMetrics = new ClusterMetrics(metrics);
   const endpointOverrides = new EndpointOverrides();
-  const endpointControl = { gateway: () => host.current, overrides: endpointOverrides };
+  const endpointControl = {
+    gateway: () => host.current,
+    overrides: endpointOverrides,
+    // The workers hold the requests; the primary's own gateway serves none.
+    readInFlight: async () => inFlightByEndpoint(await clusterMetrics.json(await scrapeWorkers(supervisor))),
+  };
   // Monitoring, alerting and the status page are control plane: they run here, never in the workers.
   const controlPlane = new ControlPlane(logger, {
     metrics,
