@@ -65,6 +65,8 @@ export class AlertPipeline {
    */
   readonly #toldAtStart = new Map<string, ToldEpisode>();
   #awaitsSources = true;
+  /** While held, groups due to flush wait here (releaseFlushes). */
+  #held: Set<AlertGroup> | undefined;
   #isStopped = false;
 
   constructor(deps: PipelineDeps) {
@@ -182,6 +184,24 @@ export class AlertPipeline {
     };
   }
 
+  /**
+   * Until releaseFlushes, no group flushes: one due waits, its group_wait kept. At a start the maintenance
+   * windows are not known yet, and a flush then would page for an alert a window already mutes.
+   */
+  holdFlushes(): void {
+    this.#held ??= new Set();
+  }
+
+  /** Flushes at once every group that came due while held. */
+  releaseFlushes(): void {
+    const held = this.#held;
+    this.#held = undefined;
+    for (const group of held ?? []) {
+      if (this.#groups.get(group.key) === group && group.nextFlushAtMs === undefined)
+        this.#schedule(group, 0);
+    }
+  }
+
   /** Every firing alert, with what mutes it. */
   firing(): { alert: Alert; suppression: Suppression | undefined; groups: string[] }[] {
     const nowMs = this.#deps.clock.nowMs();
@@ -228,6 +248,10 @@ export class AlertPipeline {
     group.cancelTimer = this.#deps.clock.setTimer(delayMs, () => {
       group.nextFlushAtMs = undefined;
       group.cancelTimer = () => undefined;
+      if (this.#held) {
+        this.#held.add(group);
+        return;
+      }
       group.pending = group.pending
         .then(() => this.#flush(group))
         .catch(this.#deps.onError)

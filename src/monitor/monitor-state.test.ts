@@ -65,6 +65,65 @@ describe('MonitorStatus', () => {
     expect(run(status, ['up'], 2_000)).toEqual(['up']);
   });
 
+  it('stores, while paused, what it said before the pause, and restored from that resumes where it stood', () => {
+    const status = new MonitorStatus(thresholds, { state: 'down', sinceMs: 500 });
+    status.pause(1_000);
+    expect(status.heldWord).toEqual({ state: 'down', sinceMs: 500 });
+    expect(status.stored).toEqual({ state: 'down', sinceMs: 500, pausedSinceMs: 1_000 });
+
+    const restored = new MonitorStatus(thresholds, status.stored);
+    expect([restored.state, restored.sinceMs]).toEqual(['paused', 1_000]);
+    expect(restored.heldWord).toEqual({ state: 'down', sinceMs: 500 });
+    expect(restored.resume(2_000)).toEqual({ from: 'paused', to: 'down', atMs: 2_000 });
+    expect(restored.stored).toEqual({ state: 'down', sinceMs: 2_000 });
+    // Its first checks decide, with the hysteresis of a monitor that is down: two successes to come up.
+    expect(run(restored, ['up', 'up'], 3_000)).toEqual(['down', 'up']);
+  });
+
+  // Checks go on in a window: what they say is kept under `maintenance`, so a restart does not lose it.
+  it('keeps under maintenance what its checks say, stores that, and restored from it says it again', () => {
+    const status = new MonitorStatus(thresholds, { state: 'down', sinceMs: 500 });
+    expect(status.setMaintenance(true, 1_000)).toEqual({ from: 'down', to: 'maintenance', atMs: 1_000 });
+    expect(status.heldWord).toEqual({ state: 'down', sinceMs: 500 });
+    expect(status.stored).toEqual({ state: 'down', sinceMs: 500 });
+    expect(run(status, ['up', 'up'], 2_000)).toEqual(['maintenance', 'maintenance']);
+    expect([status.heldWord, status.stored]).toEqual([
+      { state: 'up', sinceMs: 3_000 },
+      { state: 'up', sinceMs: 3_000 },
+    ]);
+
+    // Stored, maintenance is left to the windows, which set it again; a rebuild in process keeps it.
+    const restored = new MonitorStatus(thresholds, status.stored);
+    expect([restored.state, restored.sinceMs]).toEqual(['up', 3_000]);
+    const rebuilt = new MonitorStatus(thresholds, status.seed);
+    expect([rebuilt.state, rebuilt.sinceMs, rebuilt.heldWord]).toEqual([
+      'maintenance',
+      1_000,
+      { state: 'up', sinceMs: 3_000 },
+    ]);
+    expect(rebuilt.setMaintenance(false, 4_000)).toEqual({ from: 'maintenance', to: 'up', atMs: 4_000 });
+  });
+
+  it('stays paused as a maintenance window starts and ends, and resumed within one is in maintenance', () => {
+    const status = new MonitorStatus(thresholds, { state: 'down', sinceMs: 500 });
+    status.pause(1_000);
+    expect(status.setMaintenance(true, 2_000)).toBeUndefined();
+    expect(status.setMaintenance(false, 3_000)).toBeUndefined();
+    expect([status.state, status.sinceMs, status.heldWord]).toEqual([
+      'paused',
+      1_000,
+      { state: 'down', sinceMs: 500 },
+    ]);
+    expect(status.stored).toEqual({ state: 'down', sinceMs: 500, pausedSinceMs: 1_000 });
+
+    expect(status.setMaintenance(true, 4_000)).toBeUndefined();
+    expect(status.resume(5_000)).toEqual({ from: 'paused', to: 'maintenance', atMs: 5_000 });
+    // Paused again within the window, which then ends: still paused.
+    expect(status.pause(6_000)).toEqual({ from: 'maintenance', to: 'paused', atMs: 6_000 });
+    expect(status.setMaintenance(false, 7_000)).toBeUndefined();
+    expect(status.resume(8_000)).toEqual({ from: 'paused', to: 'down', atMs: 8_000 });
+  });
+
   it('flags flapping when cycles alternate', () => {
     const status = new MonitorStatus({ failureThreshold: 1, successThreshold: 1 }, { nowMs: 0 });
     run(

@@ -13,6 +13,25 @@ export interface MonitorThresholds {
   readonly successThreshold: number;
 }
 
+/** What a monitor says of its target, and since when (epoch ms). */
+export interface MonitorWord {
+  readonly state: MonitorState;
+  readonly sinceMs: number;
+}
+
+/**
+ * A state as stored: `state` and `sinceMs` are what the monitor says (paused, what it said before its pause).
+ * Maintenance is not stored: the status page's windows, which are, put the monitor back in it after a restart.
+ */
+export interface StoredState extends MonitorWord {
+  readonly pausedSinceMs?: number | undefined;
+}
+
+/** What a state machine rebuilt in the same process (new thresholds) starts from. */
+export interface StatusSeed extends StoredState {
+  readonly maintenanceSinceMs?: number | undefined;
+}
+
 export interface StateChange {
   readonly from: MonitorState;
   readonly to: MonitorState;
@@ -22,37 +41,64 @@ export interface StateChange {
 /**
  * A monitor's state from its cycles: hysteresis on failures and recoveries (the HealthTracker the gateway's
  * health checks use), degraded when a passing cycle was slow, and flapping as a separate flag. Pause and
- * maintenance are set by people and override what the cycles say until lifted.
+ * maintenance are set by people and show over what the cycles say until lifted; a pause shows over a window.
  */
 export class MonitorStatus {
   readonly #health: HealthTracker;
   readonly #flapping = new FlapDetector();
+  /** What the cycles say (up, degraded, down or unknown), and since when: the monitor's word. */
   #derived: MonitorState;
-  #override: 'paused' | 'maintenance' | undefined;
+  #derivedSinceMs: number;
+  /** Kept apart: a pause is an operator's act, and no window starting or ending may lift it. */
+  #isPaused: boolean;
+  #isInMaintenance: boolean;
+  /** Since when `state` shows what it shows. */
   #sinceMs: number;
 
-  constructor(
-    thresholds: MonitorThresholds,
-    restored: { readonly state: MonitorState; readonly sinceMs: number } | { readonly nowMs: number },
-  ) {
-    const state = 'state' in restored ? restored.state : 'unknown';
+  constructor(thresholds: MonitorThresholds, restored: StatusSeed | { readonly nowMs: number }) {
+    const seed = 'state' in restored ? restored : { state: 'unknown' as const, sinceMs: restored.nowMs };
+    // Saved as `paused` or `maintenance` by a version that kept nothing under them: nothing is known.
+    const isWordless = seed.state === 'paused' || seed.state === 'maintenance';
+    const word = isWordless ? 'unknown' : seed.state;
     this.#health = new HealthTracker({
       unhealthyThreshold: thresholds.failureThreshold,
       healthyThreshold: thresholds.successThreshold,
-      initial:
-        state === 'down' ? 'unhealthy' : state === 'up' || state === 'degraded' ? 'healthy' : 'unknown',
+      initial: word === 'down' ? 'unhealthy' : word === 'up' || word === 'degraded' ? 'healthy' : 'unknown',
     });
-    this.#override = state === 'paused' || state === 'maintenance' ? state : undefined;
-    this.#derived = this.#override ? 'unknown' : state;
-    this.#sinceMs = 'sinceMs' in restored ? restored.sinceMs : restored.nowMs;
+    this.#derived = word;
+    this.#derivedSinceMs = seed.sinceMs;
+    this.#isPaused = seed.state === 'paused' || seed.pausedSinceMs !== undefined;
+    this.#isInMaintenance = seed.maintenanceSinceMs !== undefined;
+    this.#sinceMs = seed.pausedSinceMs ?? seed.maintenanceSinceMs ?? seed.sinceMs;
   }
 
   get state(): MonitorState {
-    return this.#override ?? this.#derived;
+    if (this.#isPaused) return 'paused';
+    return this.#isInMaintenance ? 'maintenance' : this.#derived;
   }
 
   get sinceMs(): number {
     return this.#sinceMs;
+  }
+
+  /**
+   * While paused or in maintenance, what the monitor says of its target, which its state hides: paused, what
+   * it said before its pause (no check runs); in maintenance, what its checks say (the window mutes them).
+   */
+  get heldWord(): MonitorWord | undefined {
+    if (!this.#isPaused && !this.#isInMaintenance) return undefined;
+    return { state: this.#derived, sinceMs: this.#derivedSinceMs };
+  }
+
+  /** What to store, so a restart loses neither what the monitor says nor its pause. */
+  get stored(): StoredState {
+    const word = this.heldWord ?? { state: this.state, sinceMs: this.#sinceMs };
+    return this.#isPaused ? { ...word, pausedSinceMs: this.#sinceMs } : word;
+  }
+
+  /** What a replacement starts from: the stored state, and the window the status page will not set again. */
+  get seed(): StatusSeed {
+    return this.#isInMaintenance ? { ...this.stored, maintenanceSinceMs: this.#sinceMs } : this.stored;
   }
 
   get isFlapping(): boolean {
@@ -69,33 +115,37 @@ export class MonitorStatus {
 
   /** Feeds one cycle; returns the change of state it caused, if any. */
   record(verdict: CycleVerdict, nowMs: number): StateChange | undefined {
+    const from = this.state;
     const ok = verdict !== 'down';
     this.#health.record(ok);
-    const change = this.#become(this.#derive(verdict), nowMs, 'derived');
+    const derived = this.#derive(verdict);
+    if (derived !== this.#derived) {
+      this.#derived = derived;
+      this.#derivedSinceMs = nowMs;
+    }
+    const change = this.#changed(from, nowMs);
     if (change && isOutageEdge(change)) this.#flapping.outageEdge(nowMs);
     this.#flapping.record(ok, nowMs);
     return change;
   }
 
   pause(nowMs: number): StateChange | undefined {
-    return this.#become('paused', nowMs, 'override');
-  }
-
-  setMaintenance(isOn: boolean, nowMs: number): StateChange | undefined {
-    if (isOn) return this.#become('maintenance', nowMs, 'override');
-    return this.#override === 'maintenance' ? this.#lift(nowMs) : undefined;
+    const from = this.state;
+    this.#isPaused = true;
+    return this.#changed(from, nowMs);
   }
 
   resume(nowMs: number): StateChange | undefined {
-    return this.#override === 'paused' ? this.#lift(nowMs) : undefined;
+    const from = this.state;
+    this.#isPaused = false;
+    return this.#changed(from, nowMs);
   }
 
-  #lift(nowMs: number): StateChange | undefined {
+  /** Paused, a window starting or ending changes nothing shown; resumed within one, it is in maintenance. */
+  setMaintenance(isOn: boolean, nowMs: number): StateChange | undefined {
     const from = this.state;
-    this.#override = undefined;
-    if (from === this.state) return undefined;
-    this.#sinceMs = nowMs;
-    return { from, to: this.state, atMs: nowMs };
+    this.#isInMaintenance = isOn;
+    return this.#changed(from, nowMs);
   }
 
   /** Between the thresholds the standing verdict holds: one failure does not make an up monitor down. */
@@ -111,13 +161,13 @@ export class MonitorStatus {
     }
   }
 
-  #become(next: MonitorState, nowMs: number, kind: 'derived' | 'override'): StateChange | undefined {
-    const from = this.state;
-    if (kind === 'override') this.#override = next as 'paused' | 'maintenance';
-    else this.#derived = next;
-    if (this.state === from) return undefined;
+  /** The change of what `state` shows since `from`, if any. Shown again, the word counts from then too. */
+  #changed(from: MonitorState, nowMs: number): StateChange | undefined {
+    const to = this.state;
+    if (to === from) return undefined;
     this.#sinceMs = nowMs;
-    return { from, to: this.state, atMs: nowMs };
+    if (to === this.#derived) this.#derivedSinceMs = nowMs;
+    return { from, to, atMs: nowMs };
   }
 }
 

@@ -3,7 +3,7 @@ import { FakeClock } from '../../test/support/fake-clock.ts';
 import { parseAssertion } from '../core/assertion.ts';
 import type { Observation } from '../core/observation.ts';
 import type { CheckSpec } from './checks/registry.ts';
-import { Monitoring, type MonitorResult } from './monitoring.ts';
+import { Monitoring, wordOf, type MonitorResult } from './monitoring.ts';
 import type { MonitorSpec } from './spec.ts';
 
 const status200 = (() => {
@@ -40,6 +40,8 @@ function setup(answers: Map<string, Observation>) {
   const clock = new FakeClock(0);
   const results: MonitorResult[] = [];
   const changes: string[] = [];
+  const pausedSlots: string[] = [];
+  const heldWords: string[] = [];
   let runs = 0;
   const monitoring = new Monitoring({
     clock,
@@ -52,6 +54,8 @@ function setup(answers: Map<string, Observation>) {
     maxConcurrent: 10,
     onResult: (result) => results.push(result),
     onStateChange: (monitor, change) => changes.push(`${monitor.id}: ${change.from} → ${change.to}`),
+    onPausedSlot: (monitor) => pausedSlots.push(monitor.id),
+    onHeldWordChange: (monitor, word) => heldWords.push(`${monitor.id}: ${word.state}`),
   });
   const advance = async (ms: number): Promise<void> => {
     for (let t = 0; t < ms; t += 50) {
@@ -59,7 +63,7 @@ function setup(answers: Map<string, Observation>) {
       await new Promise((resolve) => setImmediate(resolve));
     }
   };
-  return { clock, monitoring, results, changes, advance, runs: () => runs };
+  return { clock, monitoring, results, changes, pausedSlots, heldWords, advance, runs: () => runs };
 }
 
 describe('Monitoring', () => {
@@ -116,6 +120,28 @@ describe('Monitoring', () => {
     monitoring.stop();
   });
 
+  it('keeps saying while paused what it said before, at each slot and across a reload that rebuilds its state', async () => {
+    const { monitoring, results, pausedSlots, advance } = setup(new Map());
+    monitoring.set([httpMonitor('api')]);
+    await advance(2_000);
+    const down = monitoring.get('api')!;
+    expect(down.state).toBe('down');
+    monitoring.pause('api');
+    const word = { state: 'down', sinceMs: down.sinceMs };
+    expect(monitoring.get('api')?.heldWord).toEqual(word);
+    const resultsBefore = results.length;
+    await advance(3_000);
+    // No check and no result, but its word again at each of its slots (every 1 s).
+    expect([results.length, pausedSlots]).toEqual([resultsBefore, ['api', 'api', 'api']]);
+
+    // New thresholds build a new state machine: the pause and what it stands on carry over.
+    monitoring.set([httpMonitor('api', { failureThreshold: 3 })]);
+    expect(monitoring.get('api')).toMatchObject({ state: 'paused', heldWord: word });
+    monitoring.resume('api');
+    expect(monitoring.get('api')).toMatchObject({ state: 'down', heldWord: undefined });
+    monitoring.stop();
+  });
+
   it('checks at once when maintenance begins and ends, so its time is split at the boundary', async () => {
     const answers = new Map<string, Observation>([
       ['http://127.0.0.1/api', { responseTimeMs: 12, status: 200 }],
@@ -134,6 +160,57 @@ describe('Monitoring', () => {
     monitoring.setMaintenance('api', false);
     await advance(100);
     expect(results).toHaveLength(before + 2);
+    monitoring.stop();
+  });
+
+  it('reports, in maintenance, what its checks come to say under it, and keeps the window across a reload', async () => {
+    const answers = new Map<string, Observation>([
+      ['http://127.0.0.1/api', { responseTimeMs: 12, status: 200 }],
+    ]);
+    const { monitoring, changes, heldWords, advance } = setup(answers);
+    monitoring.set([httpMonitor('api')]);
+    await advance(2_000);
+    monitoring.setMaintenance('api', true);
+    answers.set('http://127.0.0.1/api', { responseTimeMs: 9, status: 503 });
+    await advance(3_000);
+    const view = monitoring.get('api')!;
+    expect([view.state, view.heldWord?.state, wordOf(view).state]).toEqual([
+      'maintenance',
+      'down',
+      'maintenance',
+    ]);
+    // No change of state to store it by: its own report, once.
+    expect(changes).toEqual(['api: unknown → up', 'api: up → maintenance']);
+    expect(heldWords).toEqual(['api: down']);
+
+    // New thresholds build a new state machine: the window (set once, by the status page) carries over.
+    monitoring.set([httpMonitor('api', { failureThreshold: 3 })]);
+    expect(monitoring.get('api')).toMatchObject({ state: 'maintenance', heldWord: view.heldWord });
+    monitoring.stop();
+  });
+
+  it('stays paused, unchecked, as a maintenance window starts and ends', async () => {
+    const answers = new Map<string, Observation>([
+      ['http://127.0.0.1/api', { responseTimeMs: 12, status: 200 }],
+    ]);
+    const { monitoring, results, changes, advance } = setup(answers);
+    monitoring.set([httpMonitor('api')]);
+    await advance(2_000);
+    monitoring.pause('api');
+    const before = results.length;
+    monitoring.setMaintenance('api', true);
+    await advance(3_000);
+    monitoring.setMaintenance('api', false);
+    await advance(3_000);
+    expect([monitoring.get('api')?.state, results.length]).toEqual(['paused', before]);
+    expect(changes).toEqual(['api: unknown → up', 'api: up → paused']);
+
+    // Resumed while a window is open, it is in maintenance, and checks again.
+    monitoring.setMaintenance('api', true);
+    monitoring.resume('api');
+    await advance(1_000);
+    expect(monitoring.get('api')?.state).toBe('maintenance');
+    expect(results.slice(before).map((r) => r.state)).toEqual(['maintenance']);
     monitoring.stop();
   });
 

@@ -3,7 +3,14 @@ import type { Observation } from '../core/observation.ts';
 import type { CheckContext } from './checks/check.ts';
 import type { CheckSpec } from './checks/registry.ts';
 import { runCycle } from './cycle.ts';
-import { MonitorStatus, type CycleVerdict, type MonitorState, type StateChange } from './monitor-state.ts';
+import {
+  MonitorStatus,
+  type CycleVerdict,
+  type MonitorState,
+  type MonitorWord,
+  type StateChange,
+  type StoredState,
+} from './monitor-state.ts';
 import { Scheduler } from './scheduler.ts';
 import type { HeartbeatSpec, MonitorSpec } from './spec.ts';
 
@@ -30,11 +37,27 @@ export interface MonitorView {
   readonly sinceMs: number;
   readonly isFlapping: boolean;
   readonly lastResult: MonitorResult | undefined;
+  /**
+   * While paused or in maintenance, what it says of its target, which its state hides: paused, what it said
+   * before its pause; in maintenance, what its checks say. It is what is stored, and what alerts hear.
+   */
+  readonly heldWord: MonitorWord | undefined;
 }
 
-export interface StoredState {
-  readonly state: MonitorState;
-  readonly sinceMs: number;
+/** A monitor as the store gives it back after a restart. */
+export interface RestoredMonitor extends StoredState {
+  /** A paused monitor's last result before its pause: the words of what it keeps saying. */
+  readonly lastResult?: MonitorResult | undefined;
+}
+
+/**
+ * What a monitor says of its target, as the status page shows it: its state or, while paused, what it said
+ * before its pause, since stopping the checks is no evidence the target changed. In maintenance, `maintenance`:
+ * the window speaks for its components, whose probes may fail by design meanwhile.
+ */
+export function wordOf(view: MonitorView): MonitorWord {
+  if (view.state === 'paused' && view.heldWord) return view.heldWord;
+  return { state: view.state, sinceMs: view.sinceMs };
 }
 
 export interface MonitoringDeps {
@@ -46,6 +69,13 @@ export interface MonitoringDeps {
   readonly maxConcurrent: number;
   readonly onResult?: ((result: MonitorResult) => void) | undefined;
   readonly onStateChange?: ((monitor: MonitorSpec, change: StateChange) => void) | undefined;
+  /**
+   * A paused monitor at each of its slots: no check runs, and it says again what it said before its pause, as
+   * a running one does with each result, so what is rebuilt from results after a restart (alerts) hears it.
+   */
+  readonly onPausedSlot?: ((monitor: MonitorSpec) => void) | undefined;
+  /** In maintenance, a check changed what the monitor says (its heldWord) and not its state: to be stored. */
+  readonly onHeldWordChange?: ((monitor: MonitorSpec, word: MonitorWord) => void) | undefined;
   /** Each heartbeat call's time (epoch ms), to be kept: after a restart the deadline still runs from it. */
   readonly onHeartbeatCall?: ((monitorId: string, atMs: number) => void) | undefined;
   /** Start time of each check run vs its slot, for the scheduler-lateness metric and benchmark. */
@@ -85,7 +115,7 @@ export class Monitoring {
    */
   set(
     specs: readonly MonitorSpec[],
-    restored: ReadonlyMap<string, StoredState> = new Map(),
+    restored: ReadonlyMap<string, RestoredMonitor> = new Map(),
     lastCallsMs: ReadonlyMap<string, number> = new Map(),
   ): void {
     const nowMs = this.#deps.epochNowMs();
@@ -97,13 +127,11 @@ export class Monitoring {
         entry.spec = spec;
         continue;
       }
-      const seed = entry
-        ? { state: entry.status.state, sinceMs: entry.status.sinceMs }
-        : restored.get(spec.id);
+      const seed = entry ? entry.status.seed : restored.get(spec.id);
       this.#entries.set(spec.id, {
         spec,
         status: new MonitorStatus(thresholdsOf(spec), seed ?? { nowMs }),
-        lastResult: entry?.lastResult,
+        lastResult: entry ? entry.lastResult : restored.get(spec.id)?.lastResult,
         // A call stamped ahead of now (the wall clock was set back) must not postpone the deadline.
         lastBeatMs: entry?.lastBeatMs ?? Math.min(lastCallsMs.get(spec.id) ?? nowMs, nowMs),
       });
@@ -139,7 +167,8 @@ export class Monitoring {
    * In maintenance a monitor keeps checking, but its time counts as neither up nor down (excluded). Each monitor
    * gets a result at once when maintenance begins or ends: time is counted by results, so without a result at
    * the boundary the time up to the next one (for a daily heartbeat, up to a day) would count as the state
-   * before it. A pull monitor runs its check; a heartbeat monitor restates what its last beat says.
+   * before it. A pull monitor runs its check; a heartbeat monitor restates what its last beat says. A paused
+   * monitor stays paused and unchecked as a window starts or ends; resumed while one is open, it is in maintenance.
    */
   setMaintenance(id: string, isOn: boolean): boolean {
     let isChanged = false;
@@ -213,7 +242,8 @@ export class Monitoring {
 
   async #runOne(id: string): Promise<void> {
     const entry = this.#entries.get(id);
-    if (!entry || entry.status.state === 'paused') return;
+    if (!entry) return;
+    if (entry.status.state === 'paused') return void this.#deps.onPausedSlot?.(entry.spec);
     const { spec } = entry;
     if (spec.check.kind === 'heartbeat') return void this.#sweepHeartbeat(entry, spec.check);
     const outcome = await runCycle({ ...spec, check: spec.check }, this.#deps);
@@ -249,7 +279,9 @@ export class Monitoring {
 
   #record(entry: Entry, verdict: CycleVerdict, message: string, observation: Observation): void {
     const nowMs = this.#deps.epochNowMs();
+    const saidBefore = entry.status.heldWord?.state;
     const change = entry.status.record(verdict, nowMs);
+    const held = entry.status.heldWord;
     const result: MonitorResult = {
       monitorId: entry.spec.id,
       probe: 'local',
@@ -264,6 +296,7 @@ export class Monitoring {
     entry.lastResult = result;
     this.#deps.onResult?.(result);
     if (change) this.#deps.onStateChange?.(entry.spec, change);
+    else if (held && held.state !== saidBefore) this.#deps.onHeldWordChange?.(entry.spec, held);
   }
 
   #change(id: string, apply: (status: MonitorStatus, nowMs: number) => StateChange | undefined): boolean {
@@ -283,6 +316,7 @@ export class Monitoring {
       sinceMs: entry.status.sinceMs,
       isFlapping: entry.status.isFlapping,
       lastResult: entry.lastResult,
+      heldWord: entry.status.heldWord,
     };
   }
 }

@@ -107,6 +107,56 @@ export function describeResultsStore(name: string, open: () => Promise<ResultsSt
       });
     });
 
+    describe('lastResult', () => {
+      it('returns the newest result of the monitor before beforeMs, or nothing', async () => {
+        await store.append([
+          result('api', t0, { state: 'down', ok: false }),
+          result('api', t0 + 10, { state: 'down', ok: false, message: 'HTTP 503' }),
+          result('api', t0 + 20),
+          result('db', t0 + 15),
+        ]);
+        expect(await store.lastResult('api', t0 + 20)).toStrictEqual(
+          result('api', t0 + 10, { state: 'down', ok: false, message: 'HTTP 503' }),
+        );
+        expect(await store.lastResult('api', t0)).toBeUndefined();
+        expect(await store.lastResult('web', t0 + 100)).toBeUndefined();
+      });
+    });
+
+    describe('samplesOf', () => {
+      it('reads several monitors at once: what results gives each, reduced to samples', async () => {
+        await store.append([
+          result('api', t0 + 20, { probe: 'eu-west', state: 'down', ok: false, message: 'HTTP 503' }),
+          result('db', t0 + 15, { responseTimeMs: 7 }),
+          result('api', t0 + 20, { probe: 'eu-central', state: 'degraded' }),
+          result('api', t0 + 10),
+          result('web', t0 + 15),
+          result('api', t0 + 30),
+          result('db', t0 + 5),
+        ]);
+        const samples = await store.samplesOf(['api', 'db', 'gone'], t0 + 10, t0 + 30);
+        for (const id of ['api', 'db', 'gone']) {
+          const expected = (await store.results(id, t0 + 10, t0 + 30)).map((r) => ({
+            monitorId: r.monitorId,
+            atMs: r.atMs,
+            state: r.state,
+            ok: r.ok,
+            responseTimeMs: r.responseTimeMs,
+          }));
+          expect(samples.filter((r) => r.monitorId === id)).toStrictEqual(expected);
+        }
+        expect(samples).toHaveLength(4);
+      });
+
+      it('reads thousands of monitors at once', async () => {
+        const ids = Array.from({ length: 2_345 }, (_, i) => `monitor-${i}`);
+        await store.append(ids.map((id) => result(id, t0)));
+        const samples = await store.samplesOf(ids, t0, t0 + 1);
+        expect(new Set(samples.map((r) => r.monitorId))).toEqual(new Set(ids));
+        expect(await store.samplesOf([], t0, t0 + 1)).toEqual([]);
+      });
+    });
+
     describe('pruneResultsBefore', () => {
       it('deletes results older than atMs across monitors and counts them', async () => {
         await store.append([

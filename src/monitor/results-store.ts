@@ -1,3 +1,4 @@
+import type { MonitorState } from './monitor-state.ts';
 import type { MonitorResult } from './monitoring.ts';
 import type { AliveInterval } from './uptime.ts';
 
@@ -13,6 +14,9 @@ export interface StoredResult {
   readonly message?: string | undefined;
 }
 
+/** What uptime and latency need of a stored result; the rest of its row is not read. */
+export type ResultSample = Pick<StoredResult, 'monitorId' | 'atMs' | 'state' | 'ok' | 'responseTimeMs'>;
+
 /** A judged cycle as it is stored: a degraded one counts as ok. */
 export function storedResultOf(result: MonitorResult): StoredResult {
   return {
@@ -27,7 +31,25 @@ export function storedResultOf(result: MonitorResult): StoredResult {
   };
 }
 
-/** A monitor's state machine, saved so a restart resumes counting instead of starting over. */
+/** A stored result read back as a judged cycle; what storing dropped (certificate days) stays unknown. */
+export function monitorResultOf(stored: StoredResult): MonitorResult {
+  return {
+    monitorId: stored.monitorId,
+    probe: stored.probe,
+    atMs: stored.atMs,
+    verdict: !stored.ok ? 'down' : stored.state === 'degraded' ? 'degraded' : 'up',
+    state: stored.state as MonitorState,
+    responseTimeMs: stored.responseTimeMs,
+    status: stored.status,
+    message: stored.message ?? '',
+  };
+}
+
+/**
+ * A monitor's state machine, saved so a restart resumes counting instead of starting over. A paused row holds
+ * the state the monitor had before its pause and its since, and `updatedMs` is when it was paused (the last
+ * change); earlier versions saved state `paused` there, and kept nothing of before.
+ */
 export interface MonitorStateRow {
   readonly monitorId: string;
   readonly state: string;
@@ -62,6 +84,10 @@ export interface ResultsStore {
   loadHeartbeatCalls(): Promise<HeartbeatCallRow[]>;
   /** Results with fromMs <= atMs < toMs, oldest first; `limit` keeps the oldest `limit` of them. */
   results(monitorId: string, fromMs: number, toMs: number, limit?: number): Promise<StoredResult[]>;
+  /** As `results` without a limit, for several monitors in one read and reduced to samples; each oldest first. */
+  samplesOf(monitorIds: readonly string[], fromMs: number, toMs: number): Promise<ResultSample[]>;
+  /** The newest result of the monitor with atMs < beforeMs, if one is kept. */
+  lastResult(monitorId: string, beforeMs: number): Promise<StoredResult | undefined>;
   /** Deletes results with atMs < atMs; returns how many. */
   pruneResultsBefore(atMs: number): Promise<number>;
   /** Runtime intervals: start one at boot, touch it periodically, read them to tell "no data" from "up". */

@@ -46,13 +46,20 @@ const resolveTimeoutMs = 5 * 60_000;
 // for GET /api/v1/notifications and so a late duplicate is still recognised; then the tables forget them.
 export const alertRetentionMs = 120 * 3_600_000;
 const pruneEveryMs = 3_600_000;
+/**
+ * At most this long after a start, notifications wait for the status page to say which maintenance windows are
+ * in force. Alertmanager's default group_wait: a first page as late as it would be there anyway; a page that
+ * has not started by then is broken, and must not hold pages longer.
+ */
+export const maintenanceWaitMs = 30_000;
 
 /**
  * Alerting for one control plane: opens its store beside monitoring's, turns monitor states and pool readings
  * into alerts, runs them through the pipeline into the outbox, and delivers from there. A reload builds a new
  * pipeline and dispatcher and swaps them in; the alerts standing in the sources are fired into the new one,
  * and the durable notification log keeps receivers from hearing them twice. Once every source has reported
- * after the start (reportGraceMs), what receivers were told fires and nothing re-fired is resolved.
+ * after the start (reportGraceMs), what receivers were told fires and nothing re-fired is resolved. With a status
+ * page, nothing is sent until it has started (maintenanceKnown), at most maintenanceWaitMs.
  */
 export class AlertingHost {
   readonly store: SqliteAlertStore;
@@ -70,6 +77,8 @@ export class AlertingHost {
   readonly #stopTimers: (() => void)[] = [];
   /** When every source has reported since start: alerts told before it and not re-fired then resolve. */
   #reportedByMs = 0;
+  /** Until the status page has started, its maintenance windows are unknown: no group flushes (see start). */
+  #awaitsMaintenance = false;
 
   private constructor(config: Config, handle: SqliteHandle, options: AlertingHostOptions) {
     this.#handle = handle;
@@ -128,11 +137,18 @@ export class AlertingHost {
     this.#monitorAlerts.update(signal, this.#clock.nowMs());
   }
 
+  /** The status page has started (or failed to): its maintenance windows now mute, so groups may flush. */
+  maintenanceKnown(): void {
+    this.#awaitsMaintenance = false;
+    this.#pipeline.releaseFlushes();
+  }
+
   /** A reload: new routes, receivers and rules take over; standing alerts carry across. */
   async apply(config: Config): Promise<void> {
     const old = { pipeline: this.#pipeline, dispatcher: this.#dispatcher };
     await Promise.all([old.pipeline.stop(), old.dispatcher.stop()]);
     this.#pipeline = this.#buildPipeline(config);
+    if (this.#awaitsMaintenance) this.#pipeline.holdFlushes();
     await this.#pipeline.start();
     for (const { alert } of old.pipeline.firing()) this.#pipeline.fire(alert);
     this.#poolRules.setRules(config.alerting.rules, this.#clock.nowMs());
@@ -184,6 +200,9 @@ export class AlertingHost {
   async #start(config: Config): Promise<void> {
     await this.refresh();
     await this.#pipeline.start();
+    // The status page starts after alerting, while monitors already report: without the hold, an alert under a
+    // window running since before the start would page within its group_wait.
+    if (config.statusPage) this.#holdForMaintenance();
     this.#dispatcher.start();
     const graceMs = reportGraceMs(config);
     this.#reportedByMs = this.#clock.nowMs() + graceMs;
@@ -201,6 +220,21 @@ export class AlertingHost {
           isSuppressed: suppression !== undefined,
         })),
     };
+  }
+
+  #holdForMaintenance(): void {
+    this.#awaitsMaintenance = true;
+    this.#pipeline.holdFlushes();
+    this.#stopTimers.push(
+      this.#clock.setTimer(maintenanceWaitMs, () => {
+        if (!this.#awaitsMaintenance) return;
+        this.#options.logger.warn(
+          { event: 'maintenance-unknown', waitedMs: maintenanceWaitMs },
+          'the status page has not started: alerts are sent without knowing its maintenance windows',
+        );
+        this.maintenanceKnown();
+      }),
+    );
   }
 
   /** Forgets deliveries finished and groups resolved longer than alertRetentionMs ago (run hourly). */

@@ -65,6 +65,11 @@ export class AlertingSupervisor {
     this.#host?.monitorChanged(signal);
   }
 
+  /** The status page has started, or failed to: alerting stops waiting for its maintenance windows. */
+  maintenanceKnown(): void {
+    this.#host?.maintenanceKnown();
+  }
+
   async stop(): Promise<void> {
     await this.#starting?.catch(() => undefined);
     await this.#host?.stop();

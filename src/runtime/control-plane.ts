@@ -51,8 +51,9 @@ export class ControlPlane {
       },
     });
     this.#status = new StatusSupervisor(logger, {
-      monitorState: (id) => this.#monitoring.host?.monitoring.get(id)?.state,
-      monitorHistory: async (id, dayCount) => this.#monitoring.host?.dailyHistory(id, dayCount),
+      monitorState: (id) => this.#monitoring.wordOf(id)?.state,
+      monitorHistories: async (ids, dayCount) =>
+        (await this.#monitoring.host?.dailyHistories(ids, dayCount)) ?? new Map(),
       setMonitorMaintenance: (id, isOn) => this.#monitoring.host?.monitoring.setMaintenance(id, isOn),
       pools: deps.poolStatus,
       poolSamples: async () => poolSamplesOf(deps.poolStatus(), await deps.readTraffic()),
@@ -87,7 +88,13 @@ export class ControlPlane {
   async apply(config: Config): Promise<void> {
     await this.#monitoring.apply(config);
     await this.#alerting.apply(config);
-    await this.#status.apply(config);
+    try {
+      await this.#status.apply(config);
+    } finally {
+      // Alerting holds its first notifications until the page's maintenance windows are known; a page that
+      // failed to start has none to offer, so it stops waiting then too.
+      this.#alerting.maintenanceKnown();
+    }
   }
 
   async stop(): Promise<void> {

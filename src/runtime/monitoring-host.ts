@@ -2,9 +2,9 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { runCheck } from '../monitor/checks/registry.ts';
-import { readDailyHistory, type DailyHistory } from '../monitor/daily-history.ts';
+import { readDailyHistories, type DailyHistory } from '../monitor/daily-history.ts';
 import type { MonitorState } from '../monitor/monitor-state.ts';
-import { Monitoring, type MonitorResult, type MonitorView, type StoredState } from '../monitor/monitoring.ts';
+import { Monitoring, type MonitorResult, type MonitorView } from '../monitor/monitoring.ts';
 import type { MonitorSpec } from '../monitor/spec.ts';
 import { summarizeMonitor, type HistorySummary } from '../monitor/history-summary.ts';
 import { storedResultOf, type StoredResult } from '../monitor/results-store.ts';
@@ -20,6 +20,7 @@ import {
   SqliteTrafficStore,
 } from '../store/index.ts';
 import { HeartbeatTokens } from './heartbeat-tokens.ts';
+import { restoredMonitors } from './monitoring-restore.ts';
 
 export interface MonitoringConfig {
   readonly monitors: readonly MonitorSpec[];
@@ -131,6 +132,8 @@ export class MonitoringHost {
         this.#onStateChange(monitor, change.to, change.atMs);
         this.#announce(monitor.id);
       },
+      onPausedSlot: (monitor) => this.#announce(monitor.id),
+      onHeldWordChange: (monitor, word) => this.#onStateChange(monitor, word.state, word.sinceMs),
       onHeartbeatCall: (monitorId, atMs) =>
         this.#save(this.#store.saveHeartbeatCall({ monitorId, lastCallMs: atMs }), 'a heartbeat call'),
       onLateness: options.onLateness,
@@ -191,11 +194,11 @@ export class MonitoringHost {
     return { results, noData: noDataGapsOf(alive, fromMs, toMs) };
   }
 
-  /** The last `dayCount` UTC days and 24 hours of latency, for the status page's bars and chart. */
-  async dailyHistory(id: string, dayCount: number): Promise<DailyHistory> {
-    return readDailyHistory({ results: this.#store, rollups: this.#rollups }, id, this.#nowMs(), {
+  /** Each monitor's last `dayCount` UTC days and 24 hours of latency, for the status page's bars and chart. */
+  async dailyHistories(ids: readonly string[], dayCount: number): Promise<Map<string, DailyHistory>> {
+    const monitors = ids.map((id) => ({ id, maxHoldMs: maxHoldOfSpec(this.#specs.get(id)) }));
+    return readDailyHistories({ results: this.#store, rollups: this.#rollups }, monitors, this.#nowMs(), {
       dayCount,
-      maxHoldMs: maxHoldOfSpec(this.#specs.get(id)),
       runningSlackMs: aliveTouchMs * 2,
     });
   }
@@ -230,9 +233,7 @@ export class MonitoringHost {
   async #begin(): Promise<void> {
     const nowMs = this.#nowMs();
     this.#runtimeId = await this.#store.startRuntime(nowMs);
-    const restored = new Map<string, StoredState>();
-    for (const row of await this.#store.loadStates())
-      restored.set(row.monitorId, { state: row.state as MonitorState, sinceMs: row.sinceMs });
+    const restored = await restoredMonitors(this.#store);
     const calls = await this.#store.loadHeartbeatCalls();
     this.monitoring.set(
       this.#config.monitors,
@@ -287,10 +288,12 @@ export class MonitoringHost {
       `monitor ${state}`,
     );
     const view = this.monitoring.get(monitor.id);
+    // Paused or in maintenance, the row keeps what the monitor says under it: a restart must not lose it.
+    const word = view?.heldWord;
     const row = {
       monitorId: monitor.id,
-      state,
-      sinceMs: atMs,
+      state: word?.state ?? state,
+      sinceMs: word?.sinceMs ?? atMs,
       updatedMs: atMs,
       consecutiveFailures: 0,
       consecutiveSuccesses: 0,

@@ -1,5 +1,7 @@
 import type { MonitorsApi } from '../admin/http/monitor-routes.ts';
 import type { Config } from '../config/index.ts';
+import type { MonitorWord } from '../monitor/monitor-state.ts';
+import { wordOf } from '../monitor/monitoring.ts';
 import {
   monitorLatenessHistogram,
   registerMonitorGauges,
@@ -39,6 +41,12 @@ export class MonitoringSupervisor {
 
   get host(): MonitoringHost | undefined {
     return this.#host;
+  }
+
+  /** What a monitor says of its target now (paused: what it said before its pause), for the status page. */
+  wordOf(id: string): MonitorWord | undefined {
+    const view = this.#host?.monitoring.get(id);
+    return view && wordOf(view);
   }
 
   async apply(config: Config): Promise<void> {

@@ -41,16 +41,17 @@ export class MaintenanceRunner {
   }
 
   /**
-   * The maintenance muting an alert with these labels now, if any: one in progress that covers a component
+   * The maintenance muting an alert with these labels now, if any: one in force that covers a component
    * the alert is about, or drains an endpoint of its pool.
    */
   mutingOf(labels: Readonly<Record<string, string>>): string | undefined {
     const defs = this.#host.page.components;
     const touched = new Set(leavesTouchedBy(defs, labels).map((d) => d.id));
     const pool = labels['pool'];
+    const nowMs = this.#host.nowMs();
     const muting = this.#host.book
       .maintenances()
-      .filter(isActiveMaintenance)
+      .filter((m) => isInForce(m, nowMs))
       .find(
         (m) =>
           leavesNamed(defs, m.componentIds).some((d) => touched.has(d.id)) ||
@@ -150,4 +151,13 @@ export class MaintenanceRunner {
       );
     }
   }
+}
+
+/**
+ * In progress by the clock, not only by the stored status: the tick moves a window within a second, but after a
+ * start alerting flushes before the first tick, and a window that began while Bulwark was down must mute it.
+ */
+function isInForce(m: Maintenance, nowMs: number): boolean {
+  const due = dueTransition(m, nowMs);
+  return due === undefined ? isActiveMaintenance(m) : due.status === 'in_progress';
 }

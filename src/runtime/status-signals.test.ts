@@ -84,37 +84,3 @@ describe('a component fed by a pool without health checks', () => {
     expect(statusOf(h, 'legacy')).toBe('operational');
   });
 });
-
-describe('a component whose monitor is paused', () => {
-  it('keeps what the monitor said before its pause, instead of turning operational', async () => {
-    harness = await startStatusHost(
-      [
-        'monitors:',
-        '  - { name: API check, url: "http://127.0.0.1:9/api", type: http }',
-        '  - { name: Web check, url: "http://127.0.0.1:9/web", type: http }',
-        'status_page:',
-        '  title: Acme',
-        '  components:',
-        '    - { name: API, from: { monitors: [api-check] } }',
-        '    - { name: Web, from: { monitors: [api-check, web-check] } }',
-      ],
-      startMs,
-    );
-    const h = harness;
-    const setMonitors = (states: Record<string, 'up' | 'down' | 'paused'>) => {
-      for (const [id, state] of Object.entries(states)) h.monitorStates.set(id, state);
-      h.host.monitorChanged();
-    };
-    setMonitors({ 'api-check': 'down', 'web-check': 'up' });
-    expect([statusOf(h, 'api'), statusOf(h, 'web')]).toEqual(['major_outage', 'partial_outage']);
-
-    // Paused while its target still fails: pausing stops the checks, it does not mend anything.
-    setMonitors({ 'api-check': 'paused' });
-    expect([statusOf(h, 'api'), statusOf(h, 'web')]).toEqual(['major_outage', 'partial_outage']);
-    await pageShows(h, 'api', 'major_outage');
-
-    // Resumed and checked: what it says now counts.
-    setMonitors({ 'api-check': 'up' });
-    expect([statusOf(h, 'api'), statusOf(h, 'web')]).toEqual(['operational', 'operational']);
-  });
-});

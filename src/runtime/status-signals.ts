@@ -7,6 +7,10 @@ import type { ComponentStatus } from '../status/model.ts';
 import { PoolTraffic } from './status-pool-traffic.ts';
 
 export interface StatusSignalOptions {
+  /**
+   * What each monitor says of its target: a paused one keeps saying what it said before its pause (stopping the
+   * checks is no evidence the target recovered), as monitoring keeps it, across restarts too.
+   */
   readonly monitorState: (id: string) => MonitorState | undefined;
   readonly pools: () => readonly PoolStatus[];
   /**
@@ -17,13 +21,11 @@ export interface StatusSignalOptions {
 }
 
 /**
- * Where components' statuses come from, as the status host reads them: monitor states, where a paused monitor
- * keeps saying what it said before its pause (stopping the checks is no evidence the target recovered), and
- * pools judged by their endpoints' health and their live traffic.
+ * Where components' statuses come from, as the status host reads them: what the monitors say, and pools judged
+ * by their endpoints' health and their live traffic.
  */
 export class StatusSignals {
   readonly #options: StatusSignalOptions;
-  readonly #lastWord = new Map<string, MonitorState>();
   readonly #traffic: PoolTraffic;
   #probed = new Set<string>();
 
@@ -59,7 +61,7 @@ export class StatusSignals {
   signals(inMaintenance: ReadonlySet<string>, overrides: ReadonlyMap<string, ComponentStatus>): LiveSignals {
     const pools = new Map(this.#options.pools().map((p) => [p.name, p]));
     return {
-      monitorState: (id) => this.#monitorWord(id),
+      monitorState: this.#options.monitorState,
       pool: (name) => {
         const pool = pools.get(name);
         return (
@@ -74,16 +76,6 @@ export class StatusSignals {
       inMaintenance,
       overrides,
     };
-  }
-
-  /** Held in memory: after a restart a monitor paused before it gives no signal until resumed. */
-  #monitorWord(id: string): MonitorState | undefined {
-    const state = this.#options.monitorState(id);
-    if (state !== 'paused') {
-      if (state !== undefined) this.#lastWord.set(id, state);
-      return state;
-    }
-    return this.#lastWord.get(id) ?? state;
   }
 }
 

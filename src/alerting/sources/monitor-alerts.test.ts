@@ -108,6 +108,37 @@ describe('MonitorAlerts', () => {
     expect(r.events).toEqual(['fire monitor-down @100', 'resolve monitor-down @400']);
   });
 
+  // A window mutes (the pipeline's maintenance step); resolving would tell receivers the target recovered.
+  it('leaves what a monitor raised standing through a maintenance window: no resolution until checked up after it', () => {
+    const r = recorder();
+    const alerts = new MonitorAlerts(r.sink, { warning: 14, critical: 7 });
+    const inWindow = { ...base, isInMaintenance: true };
+    alerts.update({ ...base, state: 'down', sinceMs: 100, message: 'got 503' }, 100);
+    alerts.update({ ...inWindow, state: 'down', sinceMs: 100 }, 200);
+    // Its checks find it up during the window: said, but not told as a resolution yet.
+    alerts.update({ ...inWindow, state: 'up', sinceMs: 250 }, 250);
+    expect(r.events).toEqual(['fire monitor-down @100']);
+    // The window ended with the target down again: the same episode, from when it began.
+    alerts.update({ ...base, state: 'down', sinceMs: 300, message: 'got 503' }, 300);
+    expect([...r.firing.values()].map((a) => a.startsAtMs)).toEqual([100]);
+    // Recovered during the next window: the resolution is owed once it ends.
+    alerts.update({ ...inWindow, state: 'up', sinceMs: 350 }, 350);
+    alerts.update({ ...base, state: 'up', sinceMs: 400 }, 400);
+    expect(r.events).toEqual(['fire monitor-down @100', 'resolve monitor-down @400']);
+  });
+
+  // After a restart in a window nothing stands in memory: what the monitor says must raise it again.
+  it('raises in a maintenance window what the monitor says, for the window to mute rather than to resolve', () => {
+    const r = recorder();
+    const alerts = new MonitorAlerts(r.sink, { warning: 14, critical: 7 });
+    const inWindow = { ...base, isInMaintenance: true };
+    alerts.update({ ...inWindow, state: 'down', sinceMs: 100, message: 'got 503' }, 500);
+    alerts.update({ ...inWindow, state: 'up', sinceMs: 600 }, 600);
+    expect(r.events).toEqual(['fire monitor-down @100']);
+    alerts.update({ ...base, state: 'up', sinceMs: 700 }, 700);
+    expect(r.events).toEqual(['fire monitor-down @100', 'resolve monitor-down @700']);
+  });
+
   it('resolves the alerts of monitors removed by a reload', () => {
     const r = recorder();
     const alerts = new MonitorAlerts(r.sink, { warning: 14, critical: 7 });

@@ -7,6 +7,8 @@ export interface MonitorSignal {
   /** up | degraded | down | paused | maintenance | unknown */
   readonly state: string;
   readonly sinceMs: number;
+  /** In a maintenance window: `state` is what its checks say, and the window mutes its alerts. */
+  readonly isInMaintenance?: boolean | undefined;
   readonly isFlapping: boolean;
   readonly certDaysLeft?: number | undefined;
   /** The last failure's words: `expected status == 200, got 503`. */
@@ -31,8 +33,10 @@ export interface AlertSink {
  * wanted alerts are computed from its state and compared with the ones it has. A restart (state restored
  * with its `since`) therefore re-creates the same alerts with the same start, and the notification log
  * recognises them. While a monitor flaps only the flapping alert stands — its down/up churn stays quiet.
- * A pause changes nothing: the monitor stops checking, which says nothing of its target, so what it raised
- * stands (no "resolved" a receiver would take for a recovery) until it is resumed and checked, or removed.
+ * A pause says nothing of the target, so what the monitor said before it, and raised, stands (no "resolved" a
+ * receiver would take for a recovery) until it is resumed and checked, or removed. In a maintenance window its
+ * checks go on: what they want fires, muted by the window as by a silence, and nothing resolves until the
+ * window ends: checks that fail and pass by design during the work must not page, a recovery then is news.
  */
 export class MonitorAlerts {
   readonly #sink: AlertSink;
@@ -45,14 +49,16 @@ export class MonitorAlerts {
   }
 
   update(monitor: MonitorSignal, nowMs: number): void {
-    if (monitor.state === 'paused') return;
+    // A state that says nothing of the target: what the monitor raised stands.
+    if (monitor.state === 'paused' || monitor.state === 'maintenance') return;
     const active = this.#active.get(monitor.id) ?? new Map<string, Alert>();
     const wanted = new Map(this.#wanted(monitor, active, nowMs).map((alert) => [alert.fingerprint, alert]));
+    const kept = monitor.isInMaintenance ? new Map([...active, ...wanted]) : wanted;
     for (const [fingerprint] of active) {
-      if (!wanted.has(fingerprint)) this.#sink.resolve(fingerprint, nowMs);
+      if (!kept.has(fingerprint)) this.#sink.resolve(fingerprint, nowMs);
     }
     for (const alert of wanted.values()) this.#sink.fire(alert);
-    if (wanted.size > 0) this.#active.set(monitor.id, wanted);
+    if (kept.size > 0) this.#active.set(monitor.id, kept);
     else this.#active.delete(monitor.id);
   }
 

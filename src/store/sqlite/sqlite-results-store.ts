@@ -3,6 +3,7 @@ import type { MonitorResultsTable, MonitorStatesTable, Schema } from '../schema.
 import type {
   HeartbeatCallRow,
   MonitorStateRow,
+  ResultSample,
   ResultsStore,
   RuntimeInterval,
   StoredResult,
@@ -11,6 +12,8 @@ import { openSqlite } from './open.ts';
 
 // 500 rows × 8 columns = 4,000 bound parameters per statement: under SQLite's 32,766 and PostgreSQL's 65,535.
 const rowsPerInsert = 500;
+// Bound parameters per read of several monitors, under both databases' limits as above.
+const monitorsPerRead = 1_000;
 
 /** ResultsStore on Kysely. The queries are dialect-neutral; only opening the database is SQLite-specific. */
 export class SqliteResultsStore implements ResultsStore {
@@ -90,6 +93,45 @@ export class SqliteResultsStore implements ResultsStore {
       .orderBy('probe');
     if (limit !== undefined) query = query.limit(limit);
     return (await query.execute()).map(fromResultRow);
+  }
+
+  async samplesOf(monitorIds: readonly string[], fromMs: number, toMs: number): Promise<ResultSample[]> {
+    const samples: ResultSample[] = [];
+    for (const ids of chunks(monitorIds, monitorsPerRead)) {
+      const rows = await this.#db
+        .selectFrom('monitor_results')
+        .select(['monitor_id', 'at_ms', 'state', 'ok', 'response_time_ms'])
+        .where('monitor_id', 'in', ids)
+        .where('at_ms', '>=', fromMs)
+        .where('at_ms', '<', toMs)
+        .orderBy('monitor_id')
+        .orderBy('at_ms')
+        .orderBy('probe')
+        .execute();
+      for (const row of rows) {
+        samples.push({
+          monitorId: row.monitor_id,
+          atMs: row.at_ms,
+          state: row.state,
+          ok: row.ok !== 0,
+          responseTimeMs: row.response_time_ms,
+        });
+      }
+    }
+    return samples;
+  }
+
+  async lastResult(monitorId: string, beforeMs: number): Promise<StoredResult | undefined> {
+    const row = await this.#db
+      .selectFrom('monitor_results')
+      .selectAll()
+      .where('monitor_id', '=', monitorId)
+      .where('at_ms', '<', beforeMs)
+      .orderBy('at_ms', 'desc')
+      .orderBy('probe', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row && fromResultRow(row);
   }
 
   async pruneResultsBefore(atMs: number): Promise<number> {
