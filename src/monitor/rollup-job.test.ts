@@ -72,6 +72,8 @@ async function openWithHistory() {
       return rollups.upsertRollups(rows);
     },
     rollups: (...args) => rollups.rollups(...args),
+    rollupsOf: (...args) => rollups.rollupsOf(...args),
+    rollupTimesOf: (...args) => rollups.rollupTimesOf(...args),
     pruneRollupsBefore: (...args) => rollups.pruneRollupsBefore(...args),
     latestRollupStart: (resolution) => rollups.latestRollupStart(resolution),
   };

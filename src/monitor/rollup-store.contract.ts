@@ -64,6 +64,49 @@ export function describeRollupStore(
       expect(await store.rollups('web', 'minute', t0, t0 + 3 * minuteMs)).toEqual([]);
     });
 
+    it('reads several monitors at once: what rollups gives each, and their times alone', async () => {
+      await store.upsertRollups([
+        rollup('api', 'minute', t0 + 2 * minuteMs, { upMs: 1 }),
+        rollup('db', 'minute', t0 + minuteMs, { downMs: 2 }),
+        rollup('api', 'minute', t0),
+        rollup('api', 'hour', t0),
+        rollup('web', 'minute', t0 + minuteMs),
+        rollup('db', 'minute', t0 + 3 * minuteMs),
+        rollup('api', 'minute', t0 + minuteMs, { otherMs: 3 }),
+      ]);
+      const ids = ['api', 'db', 'gone'];
+      const rows = await store.rollupsOf(ids, 'minute', t0, t0 + 3 * minuteMs);
+      const times = await store.rollupTimesOf(ids, 'minute', t0, t0 + 3 * minuteMs);
+      for (const id of ids) {
+        const expected = await store.rollups(id, 'minute', t0, t0 + 3 * minuteMs);
+        expect(rows.filter((r) => r.monitorId === id)).toEqual(expected);
+        expect(times.filter((r) => r.monitorId === id)).toStrictEqual(
+          expected.map(({ monitorId, resolution, startMs, upMs, degradedMs, downMs, otherMs }) => ({
+            monitorId,
+            resolution,
+            startMs,
+            upMs,
+            degradedMs,
+            downMs,
+            otherMs,
+          })),
+        );
+      }
+      expect(rows).toHaveLength(4);
+      expect(times).toHaveLength(4);
+    });
+
+    it('reads thousands of monitors at once', async () => {
+      const ids = Array.from({ length: 2_345 }, (_, i) => `monitor-${i}`);
+      await store.upsertRollups(ids.map((id) => rollup(id, 'hour', t0)));
+      const read = [
+        await store.rollupsOf(ids, 'hour', t0, t0 + 1),
+        await store.rollupTimesOf(ids, 'hour', t0, t0 + 1),
+      ];
+      for (const rows of read) expect(new Set(rows.map((r) => r.monitorId))).toEqual(new Set(ids));
+      expect(await store.rollupsOf([], 'hour', t0, t0 + 1)).toEqual([]);
+    });
+
     it('replaces a row with the same key instead of adding one', async () => {
       await store.upsertRollups([rollup('api', 'hour', t0)]);
       const replaced = rollup('api', 'hour', t0, {

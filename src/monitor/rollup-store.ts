@@ -5,6 +5,12 @@ export type { RollupResolution } from './rollup.ts';
 /** A rollup as stored: the shape rollup.ts defines, the one place it is written. */
 export type StoredRollup = Rollup;
 
+/** A rollup's times without its latency sketch, which is most of a row's bytes: what uptime bars need. */
+export type RollupTimes = Pick<
+  Rollup,
+  'monitorId' | 'resolution' | 'startMs' | 'upMs' | 'degradedMs' | 'downMs' | 'otherMs'
+>;
+
 /**
  * Rolled-up history: per minute, hour and day. Keyed by (monitorId, resolution, startMs). Monitoring owns
  * the contract (rollup-store.contract.ts); src/store implements it.
@@ -19,6 +25,20 @@ export interface RollupStore {
     fromMs: number,
     toMs: number,
   ): Promise<StoredRollup[]>;
+  /** As `rollups`, for several monitors in one read: each monitor's rows oldest first, monitors in no set order. */
+  rollupsOf(
+    monitorIds: readonly string[],
+    resolution: RollupResolution,
+    fromMs: number,
+    toMs: number,
+  ): Promise<StoredRollup[]>;
+  /** As `rollupsOf`, their times only. */
+  rollupTimesOf(
+    monitorIds: readonly string[],
+    resolution: RollupResolution,
+    fromMs: number,
+    toMs: number,
+  ): Promise<RollupTimes[]>;
   /** Deletes rows of `resolution` with startMs < atMs, across monitors; returns how many. */
   pruneRollupsBefore(resolution: RollupResolution, atMs: number): Promise<number>;
   /** The newest startMs of `resolution` across monitors; undefined when there is none. */

@@ -28,7 +28,7 @@ export function quietStatusDeps(clock: FakeClock, monitorStates: ReadonlyMap<str
   return {
     clock,
     monitorState: (id: string) => monitorStates.get(id),
-    monitorHistory: () => Promise.resolve(undefined),
+    monitorHistories: () => Promise.resolve(new Map()),
     setMonitorMaintenance: () => undefined,
     pools: () => [],
     drain: () => undefined,

@@ -32,7 +32,11 @@ export interface StatusHostOptions {
   readonly logger: Logger;
   readonly clock?: Clock | undefined;
   readonly monitorState: (id: string) => MonitorState | undefined;
-  readonly monitorHistory: (id: string, dayCount: number) => Promise<MonitorHistory | undefined>;
+  /** One read for all the page's monitors: node:sqlite blocks the event loop the gateway shares meanwhile. */
+  readonly monitorHistories: (
+    ids: readonly string[],
+    dayCount: number,
+  ) => Promise<ReadonlyMap<string, MonitorHistory>>;
   readonly setMonitorMaintenance: (id: string, isOn: boolean) => void;
   readonly pools: () => readonly PoolStatus[];
   /** The gateway's counters per pool, so a pool's component sees the failures its users get. */
@@ -357,12 +361,7 @@ export class StatusHost {
 
   async #refreshHistory(): Promise<void> {
     const monitorIds = new Set(this.#page.components.flatMap((c) => c.monitors));
-    const next = new Map<string, MonitorHistory>();
-    for (const id of monitorIds) {
-      const history = await this.#options.monitorHistory(id, dayCount);
-      if (history) next.set(id, history);
-    }
-    this.#history = next;
+    this.#history = new Map(await this.#options.monitorHistories([...monitorIds], dayCount));
   }
 
   /** The page as it is now (the site is rendered from this). */

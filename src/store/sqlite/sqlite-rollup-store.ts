@@ -1,9 +1,11 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { RollupResolution, RollupStore, StoredRollup } from '../../monitor/rollup-store.ts';
+import type { RollupResolution, RollupStore, RollupTimes, StoredRollup } from '../../monitor/rollup-store.ts';
 import type { MonitorRollupsTable, Schema } from '../schema.ts';
 
 // 500 rows × 11 columns = 5,500 bound parameters per statement: under SQLite's 32,766 and PostgreSQL's 65,535.
 const rowsPerInsert = 500;
+// Bound parameters per read of several monitors, under both databases' limits as above.
+const monitorsPerRead = 1_000;
 
 /**
  * RollupStore on Kysely, dialect-neutral like SqliteResultsStore. It borrows the handle openSqlite returned
@@ -58,6 +60,57 @@ export class SqliteRollupStore implements RollupStore {
     return rows.map(fromRow);
   }
 
+  async rollupsOf(
+    monitorIds: readonly string[],
+    resolution: RollupResolution,
+    fromMs: number,
+    toMs: number,
+  ): Promise<StoredRollup[]> {
+    const stored: StoredRollup[] = [];
+    for (const ids of chunks(monitorIds, monitorsPerRead)) {
+      const rows = await this.#rowsOf(ids, resolution, fromMs, toMs).selectAll().execute();
+      for (const row of rows) stored.push(fromRow(row));
+    }
+    return stored;
+  }
+
+  async rollupTimesOf(
+    monitorIds: readonly string[],
+    resolution: RollupResolution,
+    fromMs: number,
+    toMs: number,
+  ): Promise<RollupTimes[]> {
+    const stored: RollupTimes[] = [];
+    for (const ids of chunks(monitorIds, monitorsPerRead)) {
+      const rows = await this.#rowsOf(ids, resolution, fromMs, toMs)
+        .select(['monitor_id', 'start_ms', 'up_ms', 'degraded_ms', 'down_ms', 'other_ms'])
+        .execute();
+      for (const row of rows) {
+        stored.push({
+          monitorId: row.monitor_id,
+          resolution,
+          startMs: row.start_ms,
+          upMs: row.up_ms,
+          degradedMs: row.degraded_ms,
+          downMs: row.down_ms,
+          otherMs: row.other_ms,
+        });
+      }
+    }
+    return stored;
+  }
+
+  #rowsOf(monitorIds: readonly string[], resolution: RollupResolution, fromMs: number, toMs: number) {
+    return this.#db
+      .selectFrom('monitor_rollups')
+      .where('monitor_id', 'in', monitorIds)
+      .where('resolution', '=', resolution)
+      .where('start_ms', '>=', fromMs)
+      .where('start_ms', '<', toMs)
+      .orderBy('monitor_id')
+      .orderBy('start_ms');
+  }
+
   async pruneRollupsBefore(resolution: RollupResolution, atMs: number): Promise<number> {
     const result = await this.#db
       .deleteFrom('monitor_rollups')
@@ -108,4 +161,8 @@ function fromRow(row: Selectable<MonitorRollupsTable>): StoredRollup {
     noDataMs: row.no_data_ms,
     sketch: row.sketch,
   };
+}
+
+function* chunks<T>(items: readonly T[], size: number): Generator<readonly T[]> {
+  for (let start = 0; start < items.length; start += size) yield items.slice(start, start + size);
 }
