@@ -30,7 +30,9 @@ import {
  * First closed loop at saturation (throughput), then open loop at a fixed rate below it (added latency).
  *   node bench/proxy.ts [--duration 10s] [--connections 50] [--rounds 5] [--warmup 2s]
  *                       [--rate 10000 (req/s; 0: saturation only)] [--only nginx,HAProxy]
- *                       [--load wrk|node] [--keep-temp]
+ *                       [--load wrk|node] [--fresh] [--keep-temp]
+ * --fresh: each fixed-rate round starts every target anew, so the table measures processes that have not
+ *          just run saturated or sat frozen; without it the saturation rounds' processes are reused.
  */
 
 const { values } = parseArgs({
@@ -42,6 +44,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '10000' },
     only: { type: 'string' },
     load: { type: 'string', default: defaultLoadGenerator },
+    fresh: { type: 'boolean', default: false },
     'keep-temp': { type: 'boolean', default: false },
   },
 });
@@ -85,8 +88,11 @@ try {
   if (paired) process.stdout.write(`\n${paired}\n`);
   if (ratePerS > 0) {
     const setup = { ratePerS, connections, rounds, durationS, warmupS };
-    const table = fixedRateTable(await measureFixedRateRounds(runs));
-    process.stdout.write(`\n${fixedRateCaption(setup)}\n\n${table}\n`);
+    const measured = values.fresh
+      ? await measureFixedRateFresh(targets, runs)
+      : await measureFixedRateRounds(runs);
+    const processes = values.fresh ? 'Each round started every target anew.' : 'Same processes as above.';
+    process.stdout.write(`\n${fixedRateCaption(setup)} ${processes}\n\n${fixedRateTable(measured)}\n`);
   }
 } finally {
   await children.killAll();
@@ -156,6 +162,35 @@ async function measureFixedRateRounds(runs: readonly LiveRun[]): Promise<FixedRa
   return fixedRate.map((r) => r.row);
 }
 
+/**
+ * As measureFixedRateRounds, but each round runs on a newly started process per target: what the table
+ * then shows cannot come from what the saturated rounds, or the time spent frozen, left in a process.
+ */
+async function measureFixedRateFresh(
+  targets: readonly Target[],
+  runs: readonly LiveRun[],
+): Promise<FixedRateRun[]> {
+  for (const { started } of runs) if (started.process) await children.kill(started.process);
+  const rows = runs.map(({ run }): FixedRateRun => ({ name: run.name, rounds: [], failure: run.failure }));
+  for (let round = 1; round <= rounds; round++) {
+    for (const [i, target] of targets.entries()) {
+      const row = rows[i];
+      if (!row || row.failure) continue;
+      let started: StartedTarget | undefined;
+      try {
+        started = await target.start();
+        await measureAtFixedRate(row, started, round);
+      } catch (error) {
+        row.failure = `failed in fresh round ${round}: ${reason(error)}`;
+        log(`${row.name}: ${row.failure}`);
+      } finally {
+        if (started?.process) await children.kill(started.process);
+      }
+    }
+  }
+  return rows;
+}
+
 async function measureSaturation(run: TargetRun, started: StartedTarget, round: number): Promise<void> {
   const plan = { url: started.url, durationS: warmupS, connections, core: loadCore, generator };
   // Warm-up each round: JIT, pools and sockets settle again after the target sat frozen.
@@ -216,7 +251,7 @@ function describeMachine(): string {
     ? `proxy on core ${proxyCore}; upstream and load generator on core ${loadCore}`
     : 'none';
   return [
-    `- command: \`node bench/proxy.ts --duration ${durationS}s --connections ${connections} --rounds ${rounds} --warmup ${warmupS}s --rate ${ratePerS} --load ${generator}\``,
+    `- command: \`node bench/proxy.ts --duration ${durationS}s --connections ${connections} --rounds ${rounds} --warmup ${warmupS}s --rate ${ratePerS} --load ${generator}${values.fresh ? ' --fresh' : ''}\``,
     `- machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores; pinning: ${pinning}`,
     `- load: ${generator === 'wrk' ? `wrk -t1 -c${connections} -d${durationS}s --latency` : `Node/undici generator (lower ceiling than wrk)`}, GET /, ~30-byte body`,
     `- node ${process.version}; @fastify/http-proxy ${fastifyProxyVersion()}; ${versionOf('nginx', ['-v'])}; ${versionOf('haproxy', ['-v'])}; ${versionOf('wrk', ['--version'])}`,
