@@ -28,7 +28,10 @@ export interface RunningBulwark {
   /** Validates the config file again and swaps to it; a bad file changes nothing. */
   reload(): Promise<ReloadOutcome>;
   configStatus(): ConfigStatus;
-  /** Graceful: not ready, stop accepting, let open requests and streams finish within drain_timeout. */
+  /**
+   * Graceful: not ready at once, still serving for shutdown_delay (each response closing its connection),
+   * then stop accepting and let open requests and streams finish within drain_timeout.
+   */
   stop(): Promise<void>;
 }
 
@@ -51,15 +54,16 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
     healthProbeFor: httpHealthProbe,
     logger,
   });
-  const metrics = new GatewayMetrics({ poolStatus: () => dataPlane.gateway.status() });
+  const metrics = new GatewayMetrics({ poolStatus: () => dataPlane.status() });
   // Outlives every gateway snapshot: a reload re-applies the operator's runtime overrides to the new one.
   const endpointOverrides = new EndpointOverrides();
-  const endpointControl = { gateway: () => dataPlane.gateway, overrides: endpointOverrides };
+  // The data plane, not its current graph: its pool status counts what replaced graphs still have in flight.
+  const endpointControl = { gateway: () => dataPlane, overrides: endpointOverrides };
   const controlPlane = new ControlPlane(logger, {
     metrics,
     // Only the two gateway series, not the whole registry (process metrics, pool gauges, histograms).
     readTraffic: async () => trafficReadingOf(await metricsNamed(metrics.registry, trafficMetricNames)),
-    poolStatus: () => dataPlane.gateway.status(),
+    poolStatus: () => dataPlane.status(),
     endpointControl,
   });
   const reloadFailures = configReloadFailures(metrics.registry);
@@ -150,12 +154,13 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
     reload: () => reloader.reload(),
     configStatus: () => reloader.status,
     async stop() {
-      // Readiness fails first, so an outer balancer stops sending before the listener goes.
+      // Readiness fails first, so an outer balancer stops sending before the listener goes; shutdown_delay is
+      // the time it is given to notice.
       isReady = false;
       stopWatching();
       // A reload under way finishes first (it is short: it never waits for connections); queued ones are skipped.
       await reloader.close();
-      const drained = await dataPlane.stop();
+      const drained = await dataPlane.stop({ shutdownDelayMs: live.gateway.shutdownDelayMs });
       await controlPlane.stop();
       await admin.close();
       metrics.close();

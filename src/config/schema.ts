@@ -43,10 +43,16 @@ const listen = z
 const gateway = z
   .strictObject({
     drain_timeout: duration().prefault('30s'),
+    // HAProxy's `grace`, Traefik's `requestAcceptGraceTimeout`; 0 as theirs, so a bare stop stays quick.
+    shutdown_delay: duration().prefault('0s'),
     workers: z.union([z.int().min(1).max(64), z.literal('auto')]).default(1),
   })
   .prefault({})
-  .transform((g) => ({ drainTimeoutMs: g.drain_timeout, workers: g.workers }));
+  .transform((g) => ({
+    drainTimeoutMs: g.drain_timeout,
+    shutdownDelayMs: g.shutdown_delay,
+    workers: g.workers,
+  }));
 
 const limits = z
   .strictObject({

@@ -95,3 +95,18 @@ export function isRequestTimedOut(req: IncomingMessage): boolean {
   const { errored } = req;
   return errored instanceof BulwarkError && errored.code === 'GW_REQUEST_TIMEOUT';
 }
+
+/**
+ * Why a response closed before its end, and the status to count it under, `begunStatus` being the answer's
+ * if it had begun. Cut by the drain: Bulwark's doing, counted as a stream the upstream broke is (0 when no
+ * answer had begun). A body too slow: node's 408 (answerClientError), or the answer cut. Else the client left.
+ */
+export function closeCause(
+  req: IncomingMessage,
+  isCutOff: boolean,
+  begunStatus: number | undefined,
+): { readonly status: number; readonly code: ErrorCode } {
+  if (isCutOff) return { status: begunStatus ?? 0, code: 'GW_DRAINED' };
+  if (isRequestTimedOut(req)) return { status: begunStatus ?? 408, code: 'GW_REQUEST_TIMEOUT' };
+  return { status: 499, code: 'GW_CLIENT_CLOSED' };
+}

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { Clock } from '../core/clock.ts';
 import type { AttemptDeps } from './attempt.ts';
 import type { RouteGuards } from './admission.ts';
@@ -30,6 +31,8 @@ export interface ExchangeDeps {
   readonly reuse: SocketReuseTracker;
   /** Feeds the latency model (peak-EWMA) after each attempt's response headers or failure. */
   readonly recordLatency: (endpoint: Endpoint, outcome: Outcome, nowMs: number) => void;
+  /** Whether the drain cut this response at drain_timeout: then its close is Bulwark's doing, not the client's. */
+  readonly wasCutOff: (res: ServerResponse) => boolean;
 }
 
 /** A route with what the request path needs precomputed: its retry budget and hash key source. */

@@ -14,7 +14,7 @@ import type { RequestBody } from './request-body.ts';
 import { endEventStream, isClientGone, relayEarlyHints, sendError, startResponse } from './responses.ts';
 import type { EventStreamProgress } from './sse.ts';
 import { HeldResponse } from './held-response.ts';
-import { isRequestTimedOut } from './client-errors.ts';
+import { closeCause, isRequestTimedOut } from './client-errors.ts';
 import { scheduleRetry, type PendingRetry } from './pending-retry.ts';
 import {
   attemptFailure,
@@ -359,13 +359,13 @@ export class Exchange implements AttemptOwner {
     if (this.#isDone) return;
     const attempt = this.#current;
     if (attempt && !attempt.isSettled) {
-      // The client left: not the upstream's fault, so no outcome counts against it.
+      // The client left, or the drain cut it off: not the upstream's fault, so no outcome counts against it.
       this.#settle(attempt, undefined);
       attempt.abort(clientClosed);
     }
-    if (!isRequestTimedOut(this.#req)) return this.#finish(499, 'GW_CLIENT_CLOSED');
-    // The client got node's 408 (answerClientError), or a cut response if one had begun.
-    this.#finish(this.#isCommitted ? (attempt?.status ?? 408) : 408, 'GW_REQUEST_TIMEOUT');
+    const begunStatus = this.#isCommitted ? attempt?.status : undefined;
+    const { status, code } = closeCause(this.#req, this.#deps.wasCutOff(this.#res), begunStatus);
+    this.#finish(status, code);
   };
 
   #settle(attempt: Attempt, outcome: Outcome | undefined): void {

@@ -21,6 +21,7 @@ import { refuse } from './request-guard.ts';
 import { sendError } from './responses.ts';
 import { RetryBudget } from './retry-budget.ts';
 import { compileRoutes } from './routes.ts';
+import { connectTimeoutForPool } from './connect-timeout-for-pool.ts';
 import type { GatewaySpec, RouteSpec } from './spec.ts';
 import { publishLocalAnswer } from './request-events.ts';
 import { SlotSet } from './slot-set.ts';
@@ -59,6 +60,8 @@ export class Gateway {
   readonly #unwatchPools: (() => void)[] = [];
   /** Responses not yet closed, so a drain knows what to wait for and can ask each to close its connection. */
   readonly #openResponses = new SlotSet<ServerResponse>();
+  /** Responses the drain cut at its deadline, so their close is not taken for the client leaving. */
+  readonly #cutOff = new WeakSet<ServerResponse>();
   #isDraining = false;
   #onIdle: (() => void) | undefined;
 
@@ -107,6 +110,7 @@ export class Gateway {
       upstreams: this.#upstreams,
       reuse: this.#reuse,
       recordLatency,
+      wasCutOff: (res) => this.#cutOff.has(res),
     };
     this.#webSockets = new WebSocketProxy(this.#exchangeDeps);
   }
@@ -114,6 +118,11 @@ export class Gateway {
   /** Starts active health checks; a cluster worker passes `activeHealthChecks: false` (its primary runs them). */
   start(options: { readonly activeHealthChecks?: boolean } = {}): void {
     if (options.activeHealthChecks !== false) this.#pools.start();
+  }
+
+  /** For a graph a reload replaced: its requests in flight need no new verdicts, and the new graph checks. */
+  stopHealthChecks(): void {
+    this.#pools.stopHealthChecks();
   }
 
   async stop(): Promise<void> {
@@ -165,7 +174,10 @@ export class Gateway {
     clearTimeout(timer);
     const cutOff = this.#openResponses.size;
     const webSocketsClosed = this.openUpgrades;
-    this.#openResponses.forEach((res) => res.destroy());
+    this.#openResponses.forEach((res) => {
+      this.#cutOff.add(res);
+      res.destroy();
+    });
     this.closeUpgrades();
     return { cutOff, webSocketsClosed };
   }
@@ -295,6 +307,8 @@ export class Gateway {
         (error: unknown) => {
           if (isRequestTimedOut(req))
             return publishLocalAnswer(req, requestId, route.index, 408, 'GW_REQUEST_TIMEOUT');
+          // Cut by the drain while its body arrived: nothing was answered.
+          if (this.#cutOff.has(res)) return publishLocalAnswer(req, requestId, route.index, 0, 'GW_DRAINED');
           if (!isBodyTooLarge(error)) return void res.destroy();
           refuse(res, bodyTooLargeRefusal(error), requestId);
           publishLocalAnswer(req, requestId, route.index, 413, 'GW_BODY_TOO_LARGE');
@@ -354,12 +368,6 @@ export class Gateway {
   }
 }
 
-/**
- * undici sets the connect timeout per connection pool, and one endpoint serves every route that reaches
- * its pool (directly or by failover), so the strictest of those routes' connect timeouts applies.
- */
-const unreachedPoolConnectMs = 2_000;
-
 /** `total` is always on; `first_byte` and `idle` unless 0 (RouteRuntime.shortestTimeoutMs). */
 function shortestTimeoutMs(timeouts: RouteSpec['timeouts']): number {
   const { totalMs, firstByteMs, idleMs } = timeouts;
@@ -368,23 +376,3 @@ function shortestTimeoutMs(timeouts: RouteSpec['timeouts']): number {
 
 /** The balancer hint of a request to a pool that does not hash: shared, as most requests have one. */
 const noHint: PickHint = {};
-
-function connectTimeoutForPool(poolName: string, spec: GatewaySpec): number {
-  const reaching = spec.routes.filter((route) => failoverChain(route, spec).includes(poolName));
-  // A pool no route reaches takes no requests, so its connect timeout is never used; any value does.
-  if (reaching.length === 0) return unreachedPoolConnectMs;
-  // 0 is off: a route that turns it off must not take the timeout away from the pool's other routes.
-  const timed = reaching.map((route) => route.timeouts.connectMs).filter((ms) => ms > 0);
-  return timed.length > 0 ? Math.min(...timed) : 0;
-}
-
-function failoverChain(route: RouteSpec, spec: GatewaySpec): string[] {
-  const chain: string[] = [];
-  for (
-    let name: string | undefined = route.pool;
-    name !== undefined && !chain.includes(name);
-    name = spec.pools[name]?.failover
-  )
-    chain.push(name);
-  return chain;
-}

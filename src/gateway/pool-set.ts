@@ -137,6 +137,11 @@ export class PoolSet {
     for (const pool of this.#pools.values()) pool.start();
   }
 
+  /** Active checks only: passive outlier detection goes on with what requests still report. */
+  stopHealthChecks(): void {
+    for (const pool of this.#pools.values()) pool.stopHealthChecks();
+  }
+
   async stop(): Promise<void> {
     for (const unwatch of this.#unwatch.splice(0)) unwatch();
     await Promise.all([...this.#pools.values()].map((pool) => pool.stop()));

@@ -265,6 +265,10 @@ export class Pool {
     this.#checker?.start();
   }
 
+  stopHealthChecks(): void {
+    this.#checker?.stop();
+  }
+
   async stop(): Promise<void> {
     for (const cancel of this.#coolDownTimers.values()) cancel();
     this.#coolDownTimers.clear();

@@ -92,10 +92,12 @@ function logRequest(
     attempts: event.attempts,
     errorCode: event.errorCode,
   };
-  // A client that hung up is not the service failing; keep it out of the warnings. Overload refusals come
-  // by the thousand per second exactly when the gateway is busiest: one summary line stands for them.
+  // A client that hung up is not the service failing; keep it out of the warnings (a request the drain cut is
+  // Bulwark's doing, so it stays in them). Overload refusals come by the thousand per second exactly when the
+  // gateway is busiest: one summary line stands for them.
   if (event.errorCode !== undefined && overloadCodes.has(event.errorCode))
     log.debug(fields, 'request refused');
+  else if (event.errorCode === 'GW_DRAINED') log.warn(fields, 'request cut off: drain_timeout passed');
   else if (hasFailed && event.errorCode !== 'GW_CLIENT_CLOSED') log.warn(fields, 'request failed');
   else log.info(fields, hasFailed ? 'client closed the request' : 'request');
 }

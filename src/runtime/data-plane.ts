@@ -1,5 +1,6 @@
 import type { Config } from '../config/index.ts';
-import { systemClock } from '../core/clock.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
+import type { EndpointAdminState, PoolStatus } from '../core/events.ts';
 import { describeRefusals, type RefusedConnections } from '../core/listener-guard.ts';
 import { Gateway, type GatewayDeps } from '../gateway/gateway.ts';
 import type { HealthProbeFactory } from '../gateway/health/health-probe.ts';
@@ -21,6 +22,8 @@ export interface DataPlaneOptions {
   readonly logger: Logger;
   /** Where rate-limit buckets live: a cluster worker asks its primary; one process keeps its own. */
   readonly rateLimitStore?: RateLimitStore | undefined;
+  /** The graphs' clock (health check schedules, request timeouts); tests pass a fake. */
+  readonly clock?: Clock | undefined;
 }
 
 /** A swap whose every step that can fail is done: listeners bound, certificates read, the new graph built. */
@@ -41,6 +44,7 @@ export class DataPlane {
   readonly #tlsListener: TlsListener;
   readonly #options: DataPlaneOptions;
   readonly #gatewayDeps: GatewayDeps;
+  readonly #log: Logger;
   /** Old graphs and listeners a reload replaced, finishing in the background (each within its drain_timeout). */
   readonly #retiring = new Set<Promise<void>>();
   /** Old graphs of recent reloads, whose WebSockets a stop closes at once rather than at their deadline. */
@@ -54,7 +58,7 @@ export class DataPlane {
     // One store for every snapshot: a reload must not hand everybody a fresh burst.
     const rateLimitStore = options.rateLimitStore ?? new LocalRateLimitStore();
     this.#gatewayDeps = {
-      clock: systemClock,
+      clock: options.clock ?? systemClock,
       random: Math.random,
       healthProbeFor: options.healthProbeFor,
       rateLimitStore,
@@ -64,6 +68,7 @@ export class DataPlane {
       this.#host.current.handleUpgrade(req, socket, head);
     const { limits } = config;
     const log = options.logger.child({ component: 'gateway' });
+    this.#log = log;
     const reportRefusals = (listener: string) => (refused: RefusedConnections) =>
       log.warn({ event: 'connections-refused', ...refused }, describeRefusals(listener, refused, limits));
     this.#listeners = new Listeners((address) =>
@@ -145,10 +150,43 @@ export class DataPlane {
     (await this.prepare(next)).commit(prepare);
   }
 
-  /** The single-process drain: stop accepting, finish open requests within drain_timeout, cut the rest. */
-  async stop(): Promise<{ readonly cutOff: number; readonly webSocketsClosed: number }> {
+  /**
+   * The pools as the admin API and metrics show them: requests still running on graphs recent reloads
+   * replaced count in their endpoint's `inFlight` (same pool and endpoint id), so an endpoint drained for
+   * maintenance does not read 0 while streams still run on it.
+   */
+  status(): readonly PoolStatus[] {
+    const pools = this.#host.current.status();
+    if (this.#retiringGateways.size === 0) return pools;
+    return withInFlightOf([...this.#retiringGateways], pools);
+  }
+
+  setEndpointState(poolName: string, endpointId: string, state: EndpointAdminState): boolean {
+    return this.#host.current.setEndpointState(poolName, endpointId, state);
+  }
+
+  setEndpointWeight(poolName: string, endpointId: string, weight: number): boolean {
+    return this.#host.current.setEndpointWeight(poolName, endpointId, weight);
+  }
+
+  /**
+   * The single-process drain. For `shutdownDelayMs` the listeners keep accepting and serving, each response
+   * closing its connection, so an outer balancer has seen /readyz fail and clients left their pooled
+   * connections; then they stop accepting, open requests finish within drain_timeout and the rest is cut.
+   */
+  async stop({
+    shutdownDelayMs = this.#live.gateway.shutdownDelayMs,
+  }: { readonly shutdownDelayMs?: number } = {}): Promise<DrainResult> {
     this.#isStopping = true;
     const listeners = [...this.#listeners.takeAll(), ...this.#tlsListener.takeAll()];
+    if (shutdownDelayMs > 0) {
+      this.#log.info(
+        { event: 'shutdown-delay', shutdownDelayMs },
+        `serving ${shutdownDelayMs} ms more (shutdown_delay), each response closing its connection, then draining`,
+      );
+      for (const listener of listeners) listener.stopKeepAlive();
+      await new Promise((resolve) => setTimeout(resolve, shutdownDelayMs));
+    }
     const closed = Promise.all(listeners.map((listener) => listener.close()));
     // A graph replaced by a recent reload may still be finishing requests on the same listeners, and holding
     // WebSockets until its deadline: on a stop they close as the current graph's do.
@@ -160,6 +198,7 @@ export class DataPlane {
     for (const listener of listeners) listener.cutOff();
     await closed;
     await this.#host.current.stop();
+    if (drained.cutOff > 0) this.#logCut('at the stop', drained, this.#live.gateway.drainTimeoutMs);
     return drained;
   }
 
@@ -179,7 +218,11 @@ export class DataPlane {
    */
   #retire(previous: Gateway, listeners: readonly ServedListener[], timeoutMs: number): void {
     this.#retiringGateways.add(previous);
-    const graphDone = previous.drain(timeoutMs, { waitForWebSockets: true }).then(() => {
+    // Its requests need no new verdicts; checking on would double every probe, log line and transition.
+    previous.stopHealthChecks();
+    const graphDone = previous.drain(timeoutMs, { waitForWebSockets: true }).then((drained) => {
+      if (drained.cutOff > 0 || drained.webSocketsClosed > 0)
+        this.#logCut('on the replaced config', drained, timeoutMs);
       // Keep-alive connections whose response began before the swap are idle now.
       for (const listener of listeners) listener.closeIdle();
       return previous.stop();
@@ -195,6 +238,38 @@ export class DataPlane {
       });
     this.#retiring.add(done);
   }
+
+  /** One line per drain its deadline ended; each request cut is logged too, as GW_DRAINED. */
+  #logCut(where: string, { cutOff, webSocketsClosed }: DrainResult, drainTimeoutMs: number): void {
+    const counts = [countOf(cutOff, 'request'), countOf(webSocketsClosed, 'WebSocket')].filter(Boolean);
+    this.#log.warn(
+      { event: 'drain-cut', cutOff, webSocketsClosed, drainTimeoutMs },
+      `drain_timeout (${drainTimeoutMs} ms) passed: cut off ${counts.join(' and ')} still open ${where}`,
+    );
+  }
+}
+
+type DrainResult = Awaited<ReturnType<Gateway['drain']>>;
+
+const countOf = (count: number, noun: string): string =>
+  count === 0 ? '' : `${count} ${noun}${count === 1 ? '' : 's'}`;
+
+/** Endpoint by endpoint, `pools` with what each of `graphs` has in flight on the same pool and endpoint id. */
+function withInFlightOf(graphs: readonly Gateway[], pools: readonly PoolStatus[]): PoolStatus[] {
+  const inFlight = new Map<string, number>();
+  for (const graph of graphs)
+    for (const pool of graph.status())
+      for (const { id, inFlight: count } of pool.endpoints) {
+        const key = `${pool.name}/${id}`;
+        inFlight.set(key, (inFlight.get(key) ?? 0) + count);
+      }
+  return pools.map((pool) => ({
+    ...pool,
+    endpoints: pool.endpoints.map((endpoint) => {
+      const retiring = inFlight.get(`${pool.name}/${endpoint.id}`) ?? 0;
+      return retiring === 0 ? endpoint : { ...endpoint, inFlight: endpoint.inFlight + retiring };
+    }),
+  }));
 }
 
 /** Closes `listeners`, letting their connections finish for up to `timeoutMs`, then cutting the rest. */

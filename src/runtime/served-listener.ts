@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerHttp2Stream } from 'node:http2';
 import type { Server, Socket } from 'node:net';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -30,7 +31,7 @@ export class ServedListener<T extends StartedListener = StartedListener> {
     const state = { isClosing: false };
     const started = await start((req, res) => {
       // A closing listener still serves what its open connections send, then lets each connection go.
-      if (state.isClosing) res.shouldKeepAlive = false;
+      if (state.isClosing) closeAfterResponse(req, res);
       handle(req, res);
     });
     // The event loop does not turn between `listening` and here, so no connection escapes the tracking.
@@ -54,6 +55,15 @@ export class ServedListener<T extends StartedListener = StartedListener> {
     return this.#started;
   }
 
+  /**
+   * Keeps accepting and serving, but each response ends its connection, so clients leave their pooled
+   * connections before the listener closes (a stop's shutdown_delay). Idle connections are left alone:
+   * closing one races a request the client may be writing on it.
+   */
+  stopKeepAlive(): void {
+    this.#state.isClosing = true;
+  }
+
   /** Stops accepting and closes idle keep-alive connections; resolves when every connection is gone. */
   close(): Promise<void> {
     this.#state.isClosing = true;
@@ -72,6 +82,16 @@ export class ServedListener<T extends StartedListener = StartedListener> {
   cutOff(): void {
     for (const socket of this.#sockets) socket.destroy();
   }
+}
+
+/**
+ * HTTP/1.1: `Connection: close` on this response. HTTP/2 (the TLS listener): GOAWAY, after which the session
+ * finishes its streams, this one included, and takes no new one.
+ */
+function closeAfterResponse(req: IncomingMessage, res: ServerResponse): void {
+  const { stream } = req as { stream?: ServerHttp2Stream };
+  if (stream) stream.session?.close();
+  else res.shouldKeepAlive = false;
 }
 
 /** For a listener nobody should still be using (a failed start or reload): stop accepting, end everything. */

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { nodeBinary } from './node-binary.ts';
 
@@ -19,10 +20,22 @@ export interface BulwarkProcess {
 }
 
 /** `bulwark start -c FILE` as a real process; resolves once it printed where it listens. */
-export async function startBulwarkProcess(configFile: string): Promise<BulwarkProcess> {
+export function startBulwarkProcess(configFile: string): Promise<BulwarkProcess> {
+  return spawnBulwarkProcess(configFile).started;
+}
+
+/** The same, with the process at hand before it has started (to signal it while it starts). */
+export function spawnBulwarkProcess(configFile: string): {
+  readonly child: ChildProcess;
+  readonly started: Promise<BulwarkProcess>;
+} {
   const child = spawn(nodeBinary, [mainScript, 'start', '-c', configFile], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  return { child, started: whenListening(child) };
+}
+
+async function whenListening(child: ChildProcess & { stderr: Readable }): Promise<BulwarkProcess> {
   let stderr = '';
   const exit = once(child, 'exit').then(([code]) => code as number | null);
   type Urls = Pick<BulwarkProcess, 'gatewayUrl' | 'adminUrl' | 'gatewayTlsUrl' | 'statusUrl'>;

@@ -1,5 +1,6 @@
 import { loadConfigFile } from '../../config/index.ts';
-import { exitCodes, stringOption, type Command } from './command.ts';
+import type { RunningBulwark } from '../../app.ts';
+import { exitCodes, stringOption, type CliIo, type Command } from './command.ts';
 import { configOption, defaultConfigFile } from './validate-command.ts';
 
 export const startCommand: Command = {
@@ -9,6 +10,11 @@ export const startCommand: Command = {
   options: [configOption],
   async run(values, io) {
     const file = stringOption(values, 'config') ?? defaultConfigFile;
+    const hangups = listenForHangups(io);
+    // Listening for SIGTERM/SIGINT before anything starts: the start line below tells a supervisor (or a
+    // test) it may signal, and the process could be preempted between printing it and adding a handler, so
+    // a signal then met the default action and killed it undrained. One during start-up stops it once started.
+    const stopSignal = io.waitForStop();
     const config = await loadConfigFile(file, { env: io.env });
     // Loaded on demand: the app graph is most of the CLI's start-up time, and validate/help do not need it.
     const { startBulwark } = await import('../../app.ts');
@@ -26,14 +32,42 @@ export const startCommand: Command = {
     io.err(
       `bulwark: gateway ${running.gatewayUrl}, admin ${running.adminUrl}${tls}${status} (config ${file}); Ctrl-C stops\n`,
     );
-    const stopHangup = io.onHangup?.(() => {
-      io.err('bulwark: SIGHUP, reloading the config\n');
-      void running.reload();
-    });
-    const signal = await io.waitForStop();
-    stopHangup?.();
+    hangups.started(running);
+    const signal = await stopSignal;
+    hangups.stopping();
     io.err(`bulwark: ${signal}, draining and stopping\n`);
     await running.stop();
     return exitCodes.ok;
   },
 };
+
+/**
+ * SIGHUP reloads, and its default action ends the process: so a listener is there from before the config is
+ * read until the process exits, never removed. One asked for during start-up may follow a change the start
+ * did not read (the file watcher is not running yet either): it runs once started. During the stop it is
+ * skipped, as queued reloads are.
+ */
+function listenForHangups(io: CliIo): { started(running: RunningBulwark): void; stopping(): void } {
+  let running: RunningBulwark | undefined;
+  let isStopping = false;
+  let isAskedWhileStarting = false;
+  const reload = (target: RunningBulwark): void => {
+    io.err('bulwark: SIGHUP, reloading the config\n');
+    void target.reload();
+  };
+  io.onHangup?.(() => {
+    if (isStopping) return io.err('bulwark: SIGHUP during the stop; reload skipped\n');
+    if (running) return reload(running);
+    if (!isAskedWhileStarting) io.err('bulwark: SIGHUP during start-up; reloading once started\n');
+    isAskedWhileStarting = true;
+  });
+  return {
+    started(target) {
+      running = target;
+      if (isAskedWhileStarting) reload(target);
+    },
+    stopping() {
+      isStopping = true;
+    },
+  };
+}

@@ -249,8 +249,9 @@ export async function startBulwarkCluster(
       // A reload under way finishes first (workers answer at once, as none waits for connections); queued
       // ones are skipped, so no worker is told to swap while it drains.
       await reloader.close();
-      // Each worker runs the single-process drain; past drain_timeout (+ a margin to exit) it is killed.
-      await supervisor.drain(live.gateway.drainTimeoutMs + 5_000);
+      // Each worker runs the single-process drain; past shutdown_delay + drain_timeout (+ a margin to exit)
+      // it is killed.
+      await supervisor.drain(live.gateway.shutdownDelayMs + live.gateway.drainTimeoutMs + 5_000);
       await Promise.all([host.current.stop(), admin.close(), controlPlane.stop()]);
       stopListening();
       logger.info({ event: 'stopped' }, 'bulwark stopped');

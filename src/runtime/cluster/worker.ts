@@ -38,7 +38,8 @@ export function runWorker(channel: WorkerChannel, exit: (code: number) => void):
     logger = createLogger({ level: config.logging.level }).child({ worker: slot });
     subscribeGatewayLogs(logger);
     metrics = new GatewayMetrics({ overloadStatus: () => plane?.gateway.status() ?? [] });
-    registerInFlightGauge(metrics.registry, () => plane?.gateway.status() ?? []);
+    // The plane's status: requests a reload's replaced config still finishes count too.
+    registerInFlightGauge(metrics.registry, () => plane?.status() ?? []);
     // Its pools are never checked here; the factory only opens connections when a check runs.
     plane = new DataPlane(config, {
       activeHealthChecks: false,
@@ -57,6 +58,7 @@ export function runWorker(channel: WorkerChannel, exit: (code: number) => void):
       channel.send({ type: 'draining' });
       // A swap under way finishes first (it never waits for connections); queued ones see `stopping` and skip.
       await swapping;
+      // The plane's own config says how long to keep serving (shutdown_delay) and to drain.
       const { cutOff } = plane ? await plane.stop() : { cutOff: 0 };
       metrics?.close();
       channel.send({ type: 'stopped', cutOff }, () => exit(0));
