@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FlapDetector } from './flapping.ts';
+import { FlapDetector, type PastResult } from './flapping.ts';
 
 describe('FlapDetector (Nagios percent state change over 21 results)', () => {
   it('stays calm for a steady or a single-change history', () => {
@@ -74,5 +74,49 @@ describe('FlapDetector (Nagios percent state change over 21 results)', () => {
     for (let nowMs = lastEdgeMs + 1_000; nowMs < lastEdgeMs + 120_000; nowMs += 1_000)
       expect(detector.record(true, nowMs)).toBe(true);
     expect(detector.record(true, lastEdgeMs + 120_000)).toBe(false);
+  });
+});
+
+describe('FlapDetector.replayed (after a restart, from stored results)', () => {
+  /** 20 s down, 20 s up, and so on, a result per second as stored: passed or not, when, the state after it. */
+  const churn = (phases: number): PastResult[] =>
+    Array.from({ length: phases * 20 }, (_, i) => {
+      const ok = Math.floor(i / 20) % 2 === 1;
+      return { ok, atMs: i * 1_000, state: ok ? 'up' : 'down' };
+    });
+
+  it('stands where the live detector stood: its percent, its outages and its flag', () => {
+    const live = new FlapDetector();
+    let previous: string | undefined;
+    for (const result of churn(7)) {
+      if (previous !== undefined && previous !== result.state) live.outageEdge(result.atMs);
+      live.record(result.ok, result.atMs);
+      previous = result.state;
+    }
+    const replayed = FlapDetector.replayed(churn(7), live.isFlapping);
+    expect([replayed.percentStateChange, replayed.isFlapping]).toEqual([live.percentStateChange, true]);
+    // Its last outage edge came back too: flapping ends 2 minutes after it, not at the first steady result.
+    const lastEdgeMs = 120_000;
+    const steadyMs = 120_000 + lastEdgeMs;
+    expect([live.record(true, steadyMs - 1_000), replayed.record(true, steadyMs - 1_000)]).toEqual([
+      true,
+      true,
+    ]);
+    expect([live.record(true, steadyMs), replayed.record(true, steadyMs)]).toEqual([false, false]);
+  });
+
+  it('keeps the stored flag where the percent alone cannot tell, and falls back on the replay without one', () => {
+    // Alternating results: 100%, flapping; then steady ones until the percent is between 25% and 50%.
+    const results: PastResult[] = Array.from({ length: 31 }, (_, i) => {
+      const ok = i >= 21 || i % 2 === 0;
+      return { ok, atMs: i * 600_000, state: ok ? 'up' : 'down' };
+    });
+    const percent = FlapDetector.replayed(results.slice(-21), undefined).percentStateChange;
+    expect(percent).toBeGreaterThanOrEqual(25);
+    expect(percent).toBeLessThan(50);
+    // The last 21 results alone never reach 50%: only the stored flag says it is still flapping.
+    expect(FlapDetector.replayed(results.slice(-21), true).isFlapping).toBe(true);
+    expect(FlapDetector.replayed(results.slice(-21), false).isFlapping).toBe(false);
+    expect(FlapDetector.replayed(results, undefined).isFlapping).toBe(true);
   });
 });

@@ -1,3 +1,10 @@
+/** A stored result as the detector replays it: passed or not, when, and the monitor's state after it. */
+export interface PastResult {
+  readonly ok: boolean;
+  readonly atMs: number;
+  readonly state: string;
+}
+
 /**
  * Two ways to see a monitor flap, because one window cannot see both speeds:
  * - Nagios/Sensu's percent state change over the last 21 results, where changes count more the more recent
@@ -10,6 +17,24 @@
  * pause in the churn does not end it, and the verdict itself does not flap.
  */
 export class FlapDetector {
+  /**
+   * The detector as it stood after `results` (oldest first), which a restart lost: the percent and the outages
+   * are replayed from them, and the flag is the stored one. The flag is not replayed: it stays on until the
+   * percent falls below lowPercent, which may be longer ago than any bounded read reaches. Without a stored
+   * flag (a row saved by an older version), the replay's verdict.
+   */
+  static replayed(results: readonly PastResult[], isFlapping: boolean | undefined): FlapDetector {
+    const detector = new FlapDetector();
+    let previous: string | undefined;
+    for (const result of results) {
+      if (previous !== undefined && isOutageEdge(previous, result.state)) detector.outageEdge(result.atMs);
+      detector.record(result.ok, result.atMs);
+      previous = result.state;
+    }
+    if (isFlapping !== undefined) detector.#isFlapping = isFlapping;
+    return detector;
+  }
+
   readonly #history: boolean[] = [];
   readonly #highPercent: number;
   readonly #lowPercent: number;
@@ -60,6 +85,12 @@ export class FlapDetector {
   }
 }
 
+/** Into or out of an outage: down from up or degraded, or back. */
+export function isOutageEdge(from: string, to: string): boolean {
+  const isServing = (state: string) => state === 'up' || state === 'degraded';
+  return (from === 'down' && isServing(to)) || (to === 'down' && isServing(from));
+}
+
 const windowSize = 21;
 const defaultThresholds = { highPercent: 50, lowPercent: 25 };
 // Three outages in ten minutes is flapping at any check interval of 30 s or less (an outage then takes at
@@ -67,3 +98,9 @@ const defaultThresholds = { highPercent: 50, lowPercent: 25 };
 const churnEdges = 6;
 const churnWindowMs = 10 * 60_000;
 const settleMs = 2 * 60_000;
+
+/**
+ * The results `replayed` needs to stand where the detector stood: the last `resultCount` (its percent), and
+ * those of the last `windowMs` with the one before them (its outages; older ones it has forgotten or settled).
+ */
+export const flapMemory = { resultCount: windowSize, windowMs: churnWindowMs } as const;

@@ -1,5 +1,5 @@
 import { HealthTracker } from '../core/health-tracker.ts';
-import { FlapDetector } from './flapping.ts';
+import { FlapDetector, isOutageEdge } from './flapping.ts';
 
 export type MonitorState = 'up' | 'degraded' | 'down' | 'paused' | 'maintenance' | 'unknown';
 
@@ -27,9 +27,11 @@ export interface StoredState extends MonitorWord {
   readonly pausedSinceMs?: number | undefined;
 }
 
-/** What a state machine rebuilt in the same process (new thresholds) starts from. */
+/** What a state machine starts from: rebuilt in the same process (new thresholds), or restored after a restart. */
 export interface StatusSeed extends StoredState {
   readonly maintenanceSinceMs?: number | undefined;
+  /** The flap detector to go on with: the replaced machine's, or one replayed from stored results. */
+  readonly flapDetector?: FlapDetector | undefined;
 }
 
 export interface StateChange {
@@ -45,7 +47,7 @@ export interface StateChange {
  */
 export class MonitorStatus {
   readonly #health: HealthTracker;
-  readonly #flapping = new FlapDetector();
+  readonly #flapping: FlapDetector;
   /** What the cycles say (up, degraded, down or unknown), and since when: the monitor's word. */
   #derived: MonitorState;
   #derivedSinceMs: number;
@@ -65,6 +67,7 @@ export class MonitorStatus {
       healthyThreshold: thresholds.successThreshold,
       initial: word === 'down' ? 'unhealthy' : word === 'up' || word === 'degraded' ? 'healthy' : 'unknown',
     });
+    this.#flapping = ('state' in restored ? restored.flapDetector : undefined) ?? new FlapDetector();
     this.#derived = word;
     this.#derivedSinceMs = seed.sinceMs;
     this.#isPaused = seed.state === 'paused' || seed.pausedSinceMs !== undefined;
@@ -96,9 +99,13 @@ export class MonitorStatus {
     return this.#isPaused ? { ...word, pausedSinceMs: this.#sinceMs } : word;
   }
 
-  /** What a replacement starts from: the stored state, and the window the status page will not set again. */
+  /**
+   * What a replacement starts from: the stored state, the window the status page will not set again, and the
+   * flap detector (new thresholds change nothing of how often the monitor changed).
+   */
   get seed(): StatusSeed {
-    return this.#isInMaintenance ? { ...this.stored, maintenanceSinceMs: this.#sinceMs } : this.stored;
+    const seed = { ...this.stored, flapDetector: this.#flapping };
+    return this.#isInMaintenance ? { ...seed, maintenanceSinceMs: this.#sinceMs } : seed;
   }
 
   get isFlapping(): boolean {
@@ -124,7 +131,7 @@ export class MonitorStatus {
       this.#derivedSinceMs = nowMs;
     }
     const change = this.#changed(from, nowMs);
-    if (change && isOutageEdge(change)) this.#flapping.outageEdge(nowMs);
+    if (change && isOutageEdge(change.from, change.to)) this.#flapping.outageEdge(nowMs);
     this.#flapping.record(ok, nowMs);
     return change;
   }
@@ -169,10 +176,4 @@ export class MonitorStatus {
     if (to === this.#derived) this.#derivedSinceMs = nowMs;
     return { from, to, atMs: nowMs };
   }
-}
-
-/** Into or out of an outage: down from up or degraded, or back. */
-function isOutageEdge(change: StateChange): boolean {
-  const isServing = (state: MonitorState) => state === 'up' || state === 'degraded';
-  return (change.from === 'down' && isServing(change.to)) || (change.to === 'down' && isServing(change.from));
 }

@@ -40,8 +40,9 @@ function setup(answers: Map<string, Observation>) {
   const clock = new FakeClock(0);
   const results: MonitorResult[] = [];
   const changes: string[] = [];
-  const pausedSlots: string[] = [];
+  const quietSlots: string[] = [];
   const heldWords: string[] = [];
+  const flappingChanges: string[] = [];
   let runs = 0;
   const monitoring = new Monitoring({
     clock,
@@ -54,8 +55,9 @@ function setup(answers: Map<string, Observation>) {
     maxConcurrent: 10,
     onResult: (result) => results.push(result),
     onStateChange: (monitor, change) => changes.push(`${monitor.id}: ${change.from} → ${change.to}`),
-    onPausedSlot: (monitor) => pausedSlots.push(monitor.id),
+    onQuietSlot: (monitor) => quietSlots.push(monitor.id),
     onHeldWordChange: (monitor, word) => heldWords.push(`${monitor.id}: ${word.state}`),
+    onFlappingChange: (monitor) => flappingChanges.push(monitor.id),
   });
   const advance = async (ms: number): Promise<void> => {
     for (let t = 0; t < ms; t += 50) {
@@ -63,7 +65,17 @@ function setup(answers: Map<string, Observation>) {
       await new Promise((resolve) => setImmediate(resolve));
     }
   };
-  return { clock, monitoring, results, changes, pausedSlots, heldWords, advance, runs: () => runs };
+  return {
+    clock,
+    monitoring,
+    results,
+    changes,
+    quietSlots,
+    heldWords,
+    flappingChanges,
+    advance,
+    runs: () => runs,
+  };
 }
 
 describe('Monitoring', () => {
@@ -121,7 +133,7 @@ describe('Monitoring', () => {
   });
 
   it('keeps saying while paused what it said before, at each slot and across a reload that rebuilds its state', async () => {
-    const { monitoring, results, pausedSlots, advance } = setup(new Map());
+    const { monitoring, results, quietSlots, advance } = setup(new Map());
     monitoring.set([httpMonitor('api')]);
     await advance(2_000);
     const down = monitoring.get('api')!;
@@ -132,7 +144,7 @@ describe('Monitoring', () => {
     const resultsBefore = results.length;
     await advance(3_000);
     // No check and no result, but its word again at each of its slots (every 1 s).
-    expect([results.length, pausedSlots]).toEqual([resultsBefore, ['api', 'api', 'api']]);
+    expect([results.length, quietSlots]).toEqual([resultsBefore, ['api', 'api', 'api']]);
 
     // New thresholds build a new state machine: the pause and what it stands on carry over.
     monitoring.set([httpMonitor('api', { failureThreshold: 3 })]);
@@ -274,6 +286,35 @@ describe('Monitoring', () => {
     ]);
     expect(monitoring.get('backup')?.lastResult?.message).toBe('disk full');
     expect(monitoring.heartbeat('api', { isDown: false })).toBe(false);
+    monitoring.stop();
+  });
+
+  it('says again at each lateness check what a heartbeat on time last said, storing no result for it', async () => {
+    const { monitoring, results, quietSlots, advance } = setup(new Map());
+    const beat: MonitorSpec = {
+      ...httpMonitor('backup'),
+      check: { kind: 'heartbeat', expectEveryMs: 4_000, graceMs: 0 },
+    };
+    monitoring.set([beat]);
+    monitoring.heartbeat('backup', { isDown: true, message: 'disk full' });
+    // Checked for lateness every second (a quarter of expect_every), on time until 4 s after the call.
+    await advance(3_000);
+    expect([results.length, quietSlots]).toEqual([1, ['backup', 'backup', 'backup']]);
+    expect(monitoring.get('backup')).toMatchObject({ state: 'down', lastResult: { message: 'disk full' } });
+    monitoring.stop();
+  });
+
+  it('reports a result that turns flapping on without a change of state, to be stored', async () => {
+    const answers = new Map<string, Observation>();
+    const { monitoring, changes, flappingChanges, advance } = setup(answers);
+    // Thresholds of 3: alternating results never move the state, only the percent of changes.
+    monitoring.set([httpMonitor('api', { failureThreshold: 3, successThreshold: 3 })]);
+    for (let i = 0; i < 21; i++) {
+      answers.set('http://127.0.0.1/api', { responseTimeMs: 5, status: i % 2 === 0 ? 200 : 503 });
+      await advance(1_000);
+    }
+    expect(monitoring.get('api')).toMatchObject({ state: 'up', isFlapping: true });
+    expect([changes, flappingChanges]).toEqual([['api: unknown → up'], ['api']]);
     monitoring.stop();
   });
 

@@ -3,6 +3,7 @@ import type { Observation } from '../core/observation.ts';
 import type { CheckContext } from './checks/check.ts';
 import type { CheckSpec } from './checks/registry.ts';
 import { runCycle } from './cycle.ts';
+import type { FlapDetector } from './flapping.ts';
 import {
   MonitorStatus,
   type CycleVerdict,
@@ -48,6 +49,8 @@ export interface MonitorView {
 export interface RestoredMonitor extends StoredState {
   /** A paused monitor's last result before its pause: the words of what it keeps saying. */
   readonly lastResult?: MonitorResult | undefined;
+  /** Replayed from its last results, with its stored flag: a flapping monitor comes back flapping. */
+  readonly flapDetector?: FlapDetector | undefined;
 }
 
 /**
@@ -70,12 +73,15 @@ export interface MonitoringDeps {
   readonly onResult?: ((result: MonitorResult) => void) | undefined;
   readonly onStateChange?: ((monitor: MonitorSpec, change: StateChange) => void) | undefined;
   /**
-   * A paused monitor at each of its slots: no check runs, and it says again what it said before its pause, as
-   * a running one does with each result, so what is rebuilt from results after a restart (alerts) hears it.
+   * A slot with no result: a paused monitor (no check runs) or a heartbeat on time (nothing to judge before
+   * its next call or deadline, which may be a day away). It says again what it says, as a running monitor
+   * does with each result, so what is rebuilt from results after a restart (alerts) hears it within its grace.
    */
-  readonly onPausedSlot?: ((monitor: MonitorSpec) => void) | undefined;
+  readonly onQuietSlot?: ((monitor: MonitorSpec) => void) | undefined;
   /** In maintenance, a check changed what the monitor says (its heldWord) and not its state: to be stored. */
   readonly onHeldWordChange?: ((monitor: MonitorSpec, word: MonitorWord) => void) | undefined;
+  /** A result turned flapping on or off without changing the state: to be stored. */
+  readonly onFlappingChange?: ((monitor: MonitorSpec, atMs: number) => void) | undefined;
   /** Each heartbeat call's time (epoch ms), to be kept: after a restart the deadline still runs from it. */
   readonly onHeartbeatCall?: ((monitorId: string, atMs: number) => void) | undefined;
   /** Start time of each check run vs its slot, for the scheduler-lateness metric and benchmark. */
@@ -243,9 +249,12 @@ export class Monitoring {
   async #runOne(id: string): Promise<void> {
     const entry = this.#entries.get(id);
     if (!entry) return;
-    if (entry.status.state === 'paused') return void this.#deps.onPausedSlot?.(entry.spec);
+    if (entry.status.state === 'paused') return void this.#deps.onQuietSlot?.(entry.spec);
     const { spec } = entry;
-    if (spec.check.kind === 'heartbeat') return void this.#sweepHeartbeat(entry, spec.check);
+    if (spec.check.kind === 'heartbeat') {
+      if (!this.#sweepHeartbeat(entry, spec.check)) this.#deps.onQuietSlot?.(spec);
+      return;
+    }
     const outcome = await runCycle({ ...spec, check: spec.check }, this.#deps);
     // Reloaded or removed while the check ran: its result belongs to a monitor that is gone.
     if (this.#entries.get(id) !== entry) return;
@@ -280,6 +289,7 @@ export class Monitoring {
   #record(entry: Entry, verdict: CycleVerdict, message: string, observation: Observation): void {
     const nowMs = this.#deps.epochNowMs();
     const saidBefore = entry.status.heldWord?.state;
+    const wasFlapping = entry.status.isFlapping;
     const change = entry.status.record(verdict, nowMs);
     const held = entry.status.heldWord;
     const result: MonitorResult = {
@@ -297,6 +307,7 @@ export class Monitoring {
     this.#deps.onResult?.(result);
     if (change) this.#deps.onStateChange?.(entry.spec, change);
     else if (held && held.state !== saidBefore) this.#deps.onHeldWordChange?.(entry.spec, held);
+    else if (entry.status.isFlapping !== wasFlapping) this.#deps.onFlappingChange?.(entry.spec, nowMs);
   }
 
   #change(id: string, apply: (status: MonitorStatus, nowMs: number) => StateChange | undefined): boolean {

@@ -48,6 +48,7 @@ export function describeResultsStore(name: string, open: () => Promise<ResultsSt
           ok: false,
           status: 503,
           message: 'HTTP 503',
+          certDaysLeft: 6,
         });
         const bare: StoredResult = {
           monitorId: 'api',
@@ -123,6 +124,31 @@ export function describeResultsStore(name: string, open: () => Promise<ResultsSt
       });
     });
 
+    describe('lastSamples', () => {
+      it('returns the newest `count` results of the monitor before beforeMs as samples, oldest first', async () => {
+        await store.append([
+          result('api', t0 + 30),
+          result('api', t0 + 10, { state: 'down', ok: false, message: 'HTTP 503' }),
+          result('db', t0 + 25),
+          result('api', t0 + 20, { state: 'degraded' }),
+          result('api', t0),
+        ]);
+        const sample = (atMs: number, state: string, ok: boolean) => ({
+          monitorId: 'api',
+          atMs,
+          state,
+          ok,
+          responseTimeMs: 12.5,
+        });
+        expect(await store.lastSamples('api', t0 + 30, 2)).toStrictEqual([
+          sample(t0 + 10, 'down', false),
+          sample(t0 + 20, 'degraded', true),
+        ]);
+        expect(await store.lastSamples('api', t0 + 100, 10)).toHaveLength(4);
+        expect(await store.lastSamples('api', t0, 10)).toEqual([]);
+      });
+    });
+
     describe('samplesOf', () => {
       it('reads several monitors at once: what results gives each, reduced to samples', async () => {
         await store.append([
@@ -178,18 +204,20 @@ export function describeResultsStore(name: string, open: () => Promise<ResultsSt
       });
 
       it('saves, replaces and loads states', async () => {
-        await store.saveStates([stateRow('api'), stateRow('db', { paused: true })]);
+        await store.saveStates([stateRow('api'), stateRow('db', { paused: true, flapping: false })]);
         const replaced = stateRow('api', {
           state: 'down',
           sinceMs: t0 + 5,
           consecutiveFailures: 4,
           consecutiveSuccesses: 0,
+          flapping: true,
         });
         await store.saveStates([replaced, stateRow('web')]);
         const loaded = await store.loadStates();
+        // A row saved without the flapping flag (as before it was kept) reads back without it.
         expect([...loaded].sort((a, b) => a.monitorId.localeCompare(b.monitorId))).toStrictEqual([
           replaced,
-          stateRow('db', { paused: true }),
+          stateRow('db', { paused: true, flapping: false }),
           stateRow('web'),
         ]);
       });

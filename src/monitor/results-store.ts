@@ -12,6 +12,8 @@ export interface StoredResult {
   readonly responseTimeMs: number;
   readonly status?: number | undefined;
   readonly message?: string | undefined;
+  /** https and tls checks: kept so a paused monitor's cert-expiry alert outlives a restart. */
+  readonly certDaysLeft?: number | undefined;
 }
 
 /** What uptime and latency need of a stored result; the rest of its row is not read. */
@@ -28,10 +30,11 @@ export function storedResultOf(result: MonitorResult): StoredResult {
     responseTimeMs: result.responseTimeMs,
     status: result.status,
     message: result.message,
+    certDaysLeft: result.certDaysLeft,
   };
 }
 
-/** A stored result read back as a judged cycle; what storing dropped (certificate days) stays unknown. */
+/** A stored result read back as a judged cycle. */
 export function monitorResultOf(stored: StoredResult): MonitorResult {
   return {
     monitorId: stored.monitorId,
@@ -41,6 +44,7 @@ export function monitorResultOf(stored: StoredResult): MonitorResult {
     state: stored.state as MonitorState,
     responseTimeMs: stored.responseTimeMs,
     status: stored.status,
+    certDaysLeft: stored.certDaysLeft,
     message: stored.message ?? '',
   };
 }
@@ -48,7 +52,8 @@ export function monitorResultOf(stored: StoredResult): MonitorResult {
 /**
  * A monitor's state machine, saved so a restart resumes counting instead of starting over. A paused row holds
  * the state the monitor had before its pause and its since, and `updatedMs` is when it was paused (the last
- * change); earlier versions saved state `paused` there, and kept nothing of before.
+ * change); earlier versions saved state `paused` there, and kept nothing of before. `flapping` is the flap
+ * detector's flag (its history is in the results); undefined in rows saved before it was kept.
  */
 export interface MonitorStateRow {
   readonly monitorId: string;
@@ -58,6 +63,7 @@ export interface MonitorStateRow {
   readonly consecutiveFailures: number;
   readonly consecutiveSuccesses: number;
   readonly paused: boolean;
+  readonly flapping?: boolean | undefined;
 }
 
 /** When a heartbeat monitor was last called (epoch ms): its deadline runs from there, across restarts. */
@@ -88,6 +94,8 @@ export interface ResultsStore {
   samplesOf(monitorIds: readonly string[], fromMs: number, toMs: number): Promise<ResultSample[]>;
   /** The newest result of the monitor with atMs < beforeMs, if one is kept. */
   lastResult(monitorId: string, beforeMs: number): Promise<StoredResult | undefined>;
+  /** The newest `count` results of the monitor with atMs < beforeMs, reduced to samples, oldest first. */
+  lastSamples(monitorId: string, beforeMs: number, count: number): Promise<ResultSample[]>;
   /** Deletes results with atMs < atMs; returns how many. */
   pruneResultsBefore(atMs: number): Promise<number>;
   /** Runtime intervals: start one at boot, touch it periodically, read them to tell "no data" from "up". */

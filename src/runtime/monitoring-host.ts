@@ -132,8 +132,9 @@ export class MonitoringHost {
         this.#onStateChange(monitor, change.to, change.atMs);
         this.#announce(monitor.id);
       },
-      onPausedSlot: (monitor) => this.#announce(monitor.id),
+      onQuietSlot: (monitor) => this.#announce(monitor.id),
       onHeldWordChange: (monitor, word) => this.#onStateChange(monitor, word.state, word.sinceMs),
+      onFlappingChange: (monitor, atMs) => this.#saveState(monitor, atMs),
       onHeartbeatCall: (monitorId, atMs) =>
         this.#save(this.#store.saveHeartbeatCall({ monitorId, lastCallMs: atMs }), 'a heartbeat call'),
       onLateness: options.onLateness,
@@ -233,7 +234,7 @@ export class MonitoringHost {
   async #begin(): Promise<void> {
     const nowMs = this.#nowMs();
     this.#runtimeId = await this.#store.startRuntime(nowMs);
-    const restored = await restoredMonitors(this.#store);
+    const restored = await restoredMonitors(this.#store, nowMs);
     const calls = await this.#store.loadHeartbeatCalls();
     this.monitoring.set(
       this.#config.monitors,
@@ -287,17 +288,24 @@ export class MonitoringHost {
       { event: 'monitor-state', monitor: monitor.id, name: monitor.name, state },
       `monitor ${state}`,
     );
+    this.#saveState(monitor, atMs);
+  }
+
+  /** The monitor's row as it stands now; `atMs` is the change that calls for it (paused: the pause). */
+  #saveState(monitor: MonitorSpec, atMs: number): void {
     const view = this.monitoring.get(monitor.id);
+    if (!view) return;
     // Paused or in maintenance, the row keeps what the monitor says under it: a restart must not lose it.
-    const word = view?.heldWord;
+    const word = view.heldWord ?? { state: view.state, sinceMs: view.sinceMs };
     const row = {
       monitorId: monitor.id,
-      state: word?.state ?? state,
-      sinceMs: word?.sinceMs ?? atMs,
+      state: word.state,
+      sinceMs: word.sinceMs,
       updatedMs: atMs,
       consecutiveFailures: 0,
       consecutiveSuccesses: 0,
-      paused: view?.state === 'paused',
+      paused: view.state === 'paused',
+      flapping: view.isFlapping,
     };
     this.#save(this.#store.saveStates([row]), 'a monitor state');
   }

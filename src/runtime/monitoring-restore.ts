@@ -1,21 +1,44 @@
+import { FlapDetector, flapMemory } from '../monitor/flapping.ts';
 import type { MonitorState } from '../monitor/monitor-state.ts';
 import type { MonitorResult, RestoredMonitor } from '../monitor/monitoring.ts';
-import { monitorResultOf, type MonitorStateRow, type ResultsStore } from '../monitor/results-store.ts';
+import {
+  monitorResultOf,
+  type MonitorStateRow,
+  type ResultSample,
+  type ResultsStore,
+} from '../monitor/results-store.ts';
 
 const statesWithSignal: readonly MonitorState[] = ['up', 'degraded', 'down'];
 
-type Store = Pick<ResultsStore, 'loadStates' | 'lastResult'>;
+type Store = Pick<ResultsStore, 'loadStates' | 'lastResult' | 'lastSamples' | 'samplesOf'>;
 
 /**
  * Each monitor's stored state, for a start on an existing data_dir: what it says, so the status page and its
  * alerts say after a restart what they said before it. A failing monitor comes back with its last result (the
- * words of its failure, which its alerts carry), a paused one with its last before its pause. One that was in
- * maintenance comes back with what its checks said, and the status page's windows put it in maintenance again.
+ * words of its failure, which its alerts carry), a paused one with its last before its pause (with its
+ * certificate's days left). One that was in maintenance comes back with what its checks said, and the status
+ * page's windows put it in maintenance again. Each comes back flapping or not as it was, its detector replayed.
  */
-export async function restoredMonitors(store: Store): Promise<Map<string, RestoredMonitor>> {
+export async function restoredMonitors(store: Store, nowMs: number): Promise<Map<string, RestoredMonitor>> {
   const restored = new Map<string, RestoredMonitor>();
-  for (const row of await store.loadStates()) restored.set(row.monitorId, await restoredOf(store, row));
+  for (const row of await store.loadStates()) {
+    const flapDetector = FlapDetector.replayed(await flapHistory(store, row.monitorId, nowMs), row.flapping);
+    restored.set(row.monitorId, { ...(await restoredOf(store, row)), flapDetector });
+  }
   return restored;
+}
+
+/**
+ * What the flap detector needs replayed (flapMemory): the last results, and every one of the recent window with
+ * the one before it. One read for a monitor checked less often than the window holds results; more otherwise.
+ */
+async function flapHistory(store: Store, monitorId: string, nowMs: number): Promise<ResultSample[]> {
+  const { resultCount, windowMs } = flapMemory;
+  const last = await store.lastSamples(monitorId, nowMs, resultCount + 1);
+  const windowStartMs = nowMs - windowMs;
+  if (last.length <= resultCount || (last[0]?.atMs ?? 0) < windowStartMs) return last;
+  const before = await store.lastSamples(monitorId, windowStartMs, 1);
+  return [...before, ...(await store.samplesOf([monitorId], windowStartMs, nowMs))];
 }
 
 async function restoredOf(store: Store, row: MonitorStateRow): Promise<RestoredMonitor> {

@@ -21,12 +21,14 @@ export interface RestartingOptions {
   readonly onCleanup: (cleanup: () => Promise<void>) => void;
   /** The maintenance window muting these labels now, as the status page would answer. */
   readonly maintenanceOf?: ((labels: Labels) => string | undefined) | undefined;
+  /** More monitors beside `backup`, each a YAML flow mapping. */
+  readonly monitors?: readonly string[] | undefined;
 }
 
 /**
  * Monitoring and alerting on one data_dir and one fake clock, wired as the control plane wires them: monitor
  * changes feed alerting, which starts after monitoring (what monitoring says before then is lost). start()
- * again is a restart of both. One heartbeat monitor, `backup`, expected every hour.
+ * again is a restart of both. One heartbeat monitor, `backup`, expected every hour, and `monitors`.
  */
 export async function restartingControlPlane(options: RestartingOptions) {
   const dir = await mkdtemp(join(tmpdir(), 'bulwark-restart-'));
@@ -35,7 +37,7 @@ export async function restartingControlPlane(options: RestartingOptions) {
       'pools: { api: { endpoints: [{ url: "http://127.0.0.1:9" }] } }',
       'routes: [{ pool: api }]',
       `data_dir: ${join(dir, 'data')}`,
-      'monitors: [{ name: Backup, type: heartbeat, expect_every: 1h }]',
+      `monitors: [${['{ name: Backup, type: heartbeat, expect_every: 1h }', ...(options.monitors ?? [])].join(', ')}]`,
       'alerting:',
       `  notifiers: { hook: { type: webhook, url: "${options.receiverUrl}/hook" } }`,
       '  routes: [{ notify: [hook] }]',

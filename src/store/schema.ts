@@ -36,6 +36,7 @@ export interface MonitorResultsTable {
   response_time_ms: number;
   status: number | null;
   message: string | null;
+  cert_days_left: number | null;
 }
 
 export interface MonitorStatesTable {
@@ -46,6 +47,8 @@ export interface MonitorStatesTable {
   consecutive_failures: number;
   consecutive_successes: number;
   paused: number;
+  /** 0/1; null in rows saved before schema 0008-restart-memory. */
+  flapping: number | null;
 }
 
 export interface HeartbeatCallsTable {

@@ -7,6 +7,7 @@ import { alerting } from './0004-alerting.ts';
 import { status } from './0005-status.ts';
 import { alertLogDetails } from './0006-alert-log-details.ts';
 import { heartbeatCalls } from './0007-heartbeat-calls.ts';
+import { restartMemory } from './0008-restart-memory.ts';
 
 // Applied in name order and recorded by name in kysely_migration; append, never rename or edit a shipped one.
 const migrations: Readonly<Record<string, Migration>> = {
@@ -17,6 +18,7 @@ const migrations: Readonly<Record<string, Migration>> = {
   '0005-status': status,
   '0006-alert-log-details': alertLogDetails,
   '0007-heartbeat-calls': heartbeatCalls,
+  '0008-restart-memory': restartMemory,
 };
 
 const staticProvider: MigrationProvider = { getMigrations: () => Promise.resolve({ ...migrations }) };

@@ -66,6 +66,7 @@ describe('openSqlite', () => {
       '0005-status',
       '0006-alert-log-details',
       '0007-heartbeat-calls',
+      '0008-restart-memory',
     ]);
     expect(rows.at(-1)?.name).toBe(latestSchemaVersion);
     await second.close();

@@ -10,7 +10,7 @@ import type {
 } from '../../monitor/results-store.ts';
 import { openSqlite } from './open.ts';
 
-// 500 rows × 8 columns = 4,000 bound parameters per statement: under SQLite's 32,766 and PostgreSQL's 65,535.
+// 500 rows × 9 columns = 4,500 bound parameters per statement: under SQLite's 32,766 and PostgreSQL's 65,535.
 const rowsPerInsert = 500;
 // Bound parameters per read of several monitors, under both databases' limits as above.
 const monitorsPerRead = 1_000;
@@ -55,6 +55,7 @@ export class SqliteResultsStore implements ResultsStore {
               consecutive_failures: eb.ref('excluded.consecutive_failures'),
               consecutive_successes: eb.ref('excluded.consecutive_successes'),
               paused: eb.ref('excluded.paused'),
+              flapping: eb.ref('excluded.flapping'),
             })),
           )
           .execute();
@@ -108,15 +109,7 @@ export class SqliteResultsStore implements ResultsStore {
         .orderBy('at_ms')
         .orderBy('probe')
         .execute();
-      for (const row of rows) {
-        samples.push({
-          monitorId: row.monitor_id,
-          atMs: row.at_ms,
-          state: row.state,
-          ok: row.ok !== 0,
-          responseTimeMs: row.response_time_ms,
-        });
-      }
+      for (const row of rows) samples.push(sampleOf(row));
     }
     return samples;
   }
@@ -132,6 +125,19 @@ export class SqliteResultsStore implements ResultsStore {
       .limit(1)
       .executeTakeFirst();
     return row && fromResultRow(row);
+  }
+
+  async lastSamples(monitorId: string, beforeMs: number, count: number): Promise<ResultSample[]> {
+    const rows = await this.#db
+      .selectFrom('monitor_results')
+      .select(['monitor_id', 'at_ms', 'state', 'ok', 'response_time_ms'])
+      .where('monitor_id', '=', monitorId)
+      .where('at_ms', '<', beforeMs)
+      .orderBy('at_ms', 'desc')
+      .orderBy('probe', 'desc')
+      .limit(count)
+      .execute();
+    return rows.reverse().map(sampleOf);
   }
 
   async pruneResultsBefore(atMs: number): Promise<number> {
@@ -186,6 +192,7 @@ function toResultRow(result: StoredResult) {
     response_time_ms: result.responseTimeMs,
     status: result.status ?? null,
     message: result.message ?? null,
+    cert_days_left: result.certDaysLeft ?? null,
   };
 }
 
@@ -199,6 +206,22 @@ function fromResultRow(row: Selectable<MonitorResultsTable>): StoredResult {
     responseTimeMs: row.response_time_ms,
     ...(row.status !== null && { status: row.status }),
     ...(row.message !== null && { message: row.message }),
+    ...(row.cert_days_left !== null && { certDaysLeft: row.cert_days_left }),
+  };
+}
+
+type SampleRow = Pick<
+  Selectable<MonitorResultsTable>,
+  'monitor_id' | 'at_ms' | 'state' | 'ok' | 'response_time_ms'
+>;
+
+function sampleOf(row: SampleRow): ResultSample {
+  return {
+    monitorId: row.monitor_id,
+    atMs: row.at_ms,
+    state: row.state,
+    ok: row.ok !== 0,
+    responseTimeMs: row.response_time_ms,
   };
 }
 
@@ -211,6 +234,7 @@ function toStateRow(state: MonitorStateRow): MonitorStatesTable {
     consecutive_failures: state.consecutiveFailures,
     consecutive_successes: state.consecutiveSuccesses,
     paused: state.paused ? 1 : 0,
+    flapping: state.flapping === undefined ? null : state.flapping ? 1 : 0,
   };
 }
 
@@ -223,5 +247,6 @@ function fromStateRow(row: Selectable<MonitorStatesTable>): MonitorStateRow {
     consecutiveFailures: row.consecutive_failures,
     consecutiveSuccesses: row.consecutive_successes,
     paused: row.paused !== 0,
+    ...(row.flapping !== null && { flapping: row.flapping !== 0 }),
   };
 }
