@@ -22,7 +22,8 @@ export type ErrorCode =
   | 'GW_RATE_LIMITED'
   | 'GW_QUEUE_TIMEOUT'
   | 'GW_SHED'
-  | 'GW_THROTTLED';
+  | 'GW_THROTTLED'
+  | 'GW_ENDPOINT_SATURATED';
 
 export class BulwarkError extends Error {
   readonly code: ErrorCode;

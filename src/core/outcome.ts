@@ -17,7 +17,8 @@ export type Outcome =
 /** connect: refused or unreachable before a socket existed; reset: the socket died before a full response. */
 export type FailureReason = 'status' | 'connect' | 'reset' | 'assertion' | 'protocol';
 export type TimeoutPhase = 'connect' | 'first_byte' | 'idle' | 'total';
-export type RejectReason = 'shed' | 'breaker-open' | 'budget' | 'rate-limited' | 'no-endpoint';
+/** saturated: every connection to the endpoint stayed busy, so the request was never sent (a local overflow). */
+export type RejectReason = 'shed' | 'breaker-open' | 'budget' | 'rate-limited' | 'no-endpoint' | 'saturated';
 
 /** An upstream failure that counts against the endpoint's health (a 4xx is the client's fault, not the upstream's). */
 export function isUpstreamFailure(outcome: Outcome): boolean {

@@ -1,6 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { errors, type Dispatcher } from 'undici';
 import type { Clock } from '../core/clock.ts';
+import type { BulwarkError } from '../core/errors.ts';
+import type { ConnectionGate, SlotHolder } from './connection-gate.ts';
 import type { Endpoint } from './endpoint.ts';
 import type { SocketReuseListener } from './upstreams.ts';
 
@@ -52,13 +54,17 @@ export interface AttemptDeps {
  * live until its next half-second sweep and were promoted by every young-generation GC. Once settled
  * (finished, failed or abandoned) an attempt ignores anything undici still says.
  */
-export class Attempt implements Dispatcher.DispatchHandler, SocketReuseListener {
+export class Attempt implements SlotHolder, SocketReuseListener {
   readonly endpoint: Endpoint;
   readonly poolName: string;
   readonly startedMs: number;
   isSocketReused = false;
   /** onRequestStart ran: a connection exists and undici may have begun reading the request body. */
   isStarted = false;
+  /** Waiting for one of the endpoint's connections to come free (see ConnectionGate). */
+  isQueued = false;
+  /** No connection came free in time: refused locally, never sent. */
+  isRefused = false;
   isSettled = false;
   /**
    * Its place at the endpoint was given back and its outcome recorded; as a rule together with isSettled, but
@@ -70,6 +76,8 @@ export class Attempt implements Dispatcher.DispatchHandler, SocketReuseListener 
   readonly #clock: Clock;
   readonly #timeouts: AttemptTimeouts;
   #controller: Dispatcher.DispatchController | undefined;
+  /** The gate this attempt owes its connection (or its place in the queue) back to; undefined once it did. */
+  #gate: ConnectionGate | undefined;
   #abortReason: Error | undefined;
   /** The body streams from the client: the request is sent only when its last byte is (onRequestSent). */
   readonly #isBodyStreamed: boolean;
@@ -155,11 +163,30 @@ export class Attempt implements Dispatcher.DispatchHandler, SocketReuseListener 
   }
 
   onResponseEnd(): void {
+    this.#releaseSlot();
     if (!this.isSettled) this.#owner.onResponseEnd(this);
   }
 
-  onResponseError(_c: Dispatcher.DispatchController, error: Error): void {
+  onResponseError(_c: Dispatcher.DispatchController | null, error: Error): void {
+    this.#releaseSlot();
     if (!this.isSettled) this.#owner.onAttemptError(this, error);
+  }
+
+  holdSlot(gate: ConnectionGate): void {
+    this.#gate = gate;
+  }
+
+  /** The gate gave up waiting for a connection: the owner hears it as an error, as of undici's own. */
+  refuse(error: BulwarkError): void {
+    this.#gate = undefined;
+    this.isRefused = true;
+    if (!this.isSettled) this.#owner.onAttemptError(this, error);
+  }
+
+  #releaseSlot(): void {
+    const gate = this.#gate;
+    this.#gate = undefined;
+    gate?.release(this);
   }
 
   /** From now on the attempt reports to `owner`: a held answer takes it over, then hands it back. */
@@ -183,6 +210,8 @@ export class Attempt implements Dispatcher.DispatchHandler, SocketReuseListener 
   /** Cancels the upstream request; the caller has already settled this attempt. */
   abort(reason: Error): void {
     this.#abortReason = reason;
+    // Never dispatched, or its connection closes now: either way the next waiter may go.
+    this.#releaseSlot();
     if (this.#controller && !this.#controller.aborted) this.#controller.abort(reason);
   }
 

@@ -23,7 +23,14 @@ export class Endpoint {
   ejectedUntilMs = 0;
   /** Out of rotation until then, as its upstream asked with Retry-After on a 429/503; 0 when not cooling. */
   coolingUntilMs = 0;
+  /**
+   * Until then no retry goes to it, as its upstream asked with Retry-After; set even when it stays in rotation
+   * (the last endpoint keeps serving new requests), so a request it refused is not sent straight back.
+   */
+  retryAfterUntilMs = 0;
   inFlight = 0;
+  /** Every connection to it is busy (max_connections_per_endpoint): a new request would wait for one. */
+  isSaturated = false;
   /** Peak-EWMA latency cost in ms (Finagle); 0 means no sample yet. */
   ewmaCostMs = 0;
   ewmaStampMs = 0;

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Clock } from '../core/clock.ts';
+import type { ErrorCode } from '../core/errors.ts';
 import type { AttemptDeps } from './attempt.ts';
 import type { RouteGuards } from './admission.ts';
 import type { Outcome } from '../core/outcome.ts';
@@ -33,6 +34,13 @@ export interface ExchangeDeps {
   readonly recordLatency: (endpoint: Endpoint, outcome: Outcome, nowMs: number) => void;
   /** Whether the drain cut this response at drain_timeout: then its close is Bulwark's doing, not the client's. */
   readonly wasCutOff: (res: ServerResponse) => boolean;
+  /** Exchanges forwarding a stream, by response: the drain's deadline ends each as a stream, not a bare cut. */
+  readonly streams: WeakMap<ServerResponse, DrainableStream>;
+}
+
+/** An exchange forwarding a stream (see cutAtDrainDeadline). */
+export interface DrainableStream {
+  endForDrain(end: { readonly code: ErrorCode; readonly message: string }): void;
 }
 
 /** A route with what the request path needs precomputed: its retry budget and hash key source. */

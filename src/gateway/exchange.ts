@@ -11,8 +11,8 @@ import type { FailureCause } from './layers/retry.ts';
 import type { GateTicket } from './overload/concurrency-gate.ts';
 import { retryAfterMs } from '../core/retry-after.ts';
 import type { RequestBody } from './request-body.ts';
-import { endEventStream, isClientGone, relayEarlyHints, sendError, startResponse } from './responses.ts';
-import type { EventStreamProgress } from './sse.ts';
+import { endStream, isClientGone, relayEarlyHints, sendError, startResponse } from './responses.ts';
+import { cutResponse } from './cut-response.ts';
 import { HeldResponse } from './held-response.ts';
 import { closeCause, isRequestTimedOut } from './client-errors.ts';
 import { scheduleRetry, type PendingRetry } from './pending-retry.ts';
@@ -24,18 +24,15 @@ import {
   noEndpointFailure,
   retriedFailure,
   statusOutcome,
-  totalTimeoutFailure,
+  totalTimeoutVerdict,
   type GatewayFailure,
 } from './upstream-errors.ts';
 import { upstreamRequest } from './upstreams.ts';
+import { clientClosed, clientStalled, retrying, totalTimeout } from './abort-reasons.ts';
 
 export type { EndpointSelector, ExchangeDeps, ExchangeInit, RouteRuntime } from './exchange-deps.ts';
 
 const noneTried: ReadonlySet<Endpoint> = new Set();
-const clientStalled = new Error('client stopped reading for longer than the idle timeout');
-const clientClosed = new Error('client closed the connection');
-const retrying = new Error('response discarded for a retry');
-const totalTimeout = new Error('route total timeout');
 
 /**
  * One client request from routing to the last byte: picks endpoints, retries what is safe to retry,
@@ -62,8 +59,8 @@ export class Exchange implements AttemptOwner {
   #isCommitted = false;
   #isDone = false;
   #isPaused = false;
-  /** How far an event stream's events got, to end a broken one without completing a half-sent event. */
-  #eventStream: EventStreamProgress | undefined;
+  /** A streamed response's progress (an event stream's events), to end a broken one without completing it. */
+  #stream: ReturnType<typeof startResponse>;
   #lastFailure: GatewayFailure | undefined;
   /** A retriable answer kept, paused, through the backoff: the client's if no retry can go out after all. */
   #held: HeldResponse | undefined;
@@ -180,8 +177,8 @@ export class Exchange implements AttemptOwner {
     this.#timerAtMs = Infinity;
     if (this.#isDone) return;
     const nowMs = this.#deps.clock.nowMs();
-    // `total` bounds ordinary responses only; a stream is bounded by the idle timeout between events.
-    const totalDeadlineMs = this.#eventStream ? Infinity : this.#deadlineMs;
+    // `total` bounds ordinary responses only; a stream is bounded by the idle timeout between chunks.
+    const totalDeadlineMs = this.#stream ? Infinity : this.#deadlineMs;
     if (nowMs >= totalDeadlineMs) return this.#onTotalTimeout();
     const attempt = this.#current;
     if (attempt && nowMs >= attempt.deadlineMs) attempt.expire();
@@ -222,8 +219,8 @@ export class Exchange implements AttemptOwner {
   #commit(nowMs: number, status: number, headers: IncomingHttpHeaders, message: string | undefined): void {
     this.#isCommitted = true;
     this.#ticket?.responded(status, nowMs);
-    // With an event stream the timer stops applying `total` (see #onTimer).
-    this.#eventStream = startResponse(this.#req, this.#res, this.#requestId, status, headers, message);
+    this.#stream = startResponse(this.#req, this.#res, this.#requestId, status, headers, message);
+    if (this.#stream) this.#deps.streams.set(this.#res, this);
   }
 
   /** The held answer goes out as if it had just come: what arrived of it meanwhile, then the rest. */
@@ -235,7 +232,7 @@ export class Exchange implements AttemptOwner {
   }
 
   onResponseData(attempt: Attempt, chunk: Buffer): void {
-    this.#eventStream?.observe(chunk);
+    this.#stream?.observe(chunk);
     if (this.#res.write(chunk) || this.#isPaused) return;
     // Backpressure: a slow client pauses the upstream read instead of growing our buffer. The attempt has no
     // idle deadline while paused, so this timer bounds the pause: a stalled reader must not pin a connection.
@@ -246,7 +243,7 @@ export class Exchange implements AttemptOwner {
       if (!this.#isPaused || this.#isDone) return;
       this.#settle(attempt, undefined);
       attempt.abort(clientStalled);
-      this.#res.destroy();
+      cutResponse(this.#res);
       this.#finish(attempt.status, 'GW_CLIENT_STALLED');
     });
     this.#res.once('drain', () => {
@@ -304,7 +301,7 @@ export class Exchange implements AttemptOwner {
       this.#nextAttemptSafely(this.#deps.clock.nowMs(), retry),
     );
     if (!this.#pendingRetry) return false;
-    this.#lastFailure = retriedFailure(attempt.poolName, cause);
+    this.#lastFailure = retriedFailure(attempt.poolName, cause, attempt.isRefused);
     return true;
   }
 
@@ -312,10 +309,16 @@ export class Exchange implements AttemptOwner {
     const outcome = midStreamOutcome(error, latencyMs);
     this.#settle(attempt, outcome);
     const message = `upstream of pool "${attempt.poolName}" failed mid-response: ${describeOutcome(outcome)}`;
-    if (this.#eventStream)
-      endEventStream(this.#res, this.#eventStream, message, this.#requestId, this.#afterIdle.bind(this));
-    else this.#res.destroy();
+    const end = { code: 'GW_UPSTREAM_STREAM_FAILED', message } as const;
+    endStream(this.#res, this.#stream, end, this.#requestId, this.#afterIdle.bind(this));
     this.#finish(attempt.status, 'GW_UPSTREAM_STREAM_FAILED');
+  }
+
+  /** At the drain's deadline a stream ends as on an upstream failure, once its upstream is let go. */
+  endForDrain(end: { readonly code: ErrorCode; readonly message: string }): void {
+    const stream = this.#isDone ? undefined : this.#stream;
+    this.#onClientClose();
+    endStream(this.#res, stream, end, this.#requestId, this.#afterIdle.bind(this));
   }
 
   /** Runs `fn` once the route's idle timeout passes; undefined, and never runs, when `idle` is off (0). */
@@ -334,25 +337,20 @@ export class Exchange implements AttemptOwner {
     // The rest of the body is never read: close once the 413 is out, or break a response already begun.
     this.#res.shouldKeepAlive = false;
     if (!this.#isCommitted) return this.#fail(bodyTooLargeRefusal(error));
-    this.#res.destroy();
+    cutResponse(this.#res);
     this.#finish(attempt.status, error.code);
   }
 
   #onTotalTimeout(): void {
     const attempt = this.#current;
+    const verdict = totalTimeoutVerdict(attempt, this.#route.spec.timeouts.totalMs, this.#deps.clock.nowMs());
     if (attempt && !attempt.isSettled) {
-      this.#settle(attempt, {
-        kind: 'timeout',
-        phase: 'total',
-        latencyMs: this.#deps.clock.nowMs() - attempt.startedMs,
-      });
+      this.#settle(attempt, verdict.outcome);
       attempt.abort(totalTimeout);
     }
-    if (this.#isCommitted) {
-      this.#res.destroy();
-      return this.#finish(attempt?.status ?? 0, 'GW_UPSTREAM_TIMEOUT');
-    }
-    this.#fail(totalTimeoutFailure(this.#route.spec.timeouts.totalMs));
+    if (!this.#isCommitted) return this.#fail(verdict.failure);
+    cutResponse(this.#res);
+    this.#finish(attempt?.status ?? 0, 'GW_UPSTREAM_TIMEOUT');
   }
 
   readonly #onClientClose = (): void => {

@@ -22,6 +22,7 @@ import { sendError } from './responses.ts';
 import { RetryBudget } from './retry-budget.ts';
 import { compileRoutes } from './routes.ts';
 import { connectTimeoutForPool } from './connect-timeout-for-pool.ts';
+import { cutAtDrainDeadline } from './drain-cut.ts';
 import type { GatewaySpec, RouteSpec } from './spec.ts';
 import { publishLocalAnswer } from './request-events.ts';
 import { SlotSet } from './slot-set.ts';
@@ -62,6 +63,8 @@ export class Gateway {
   readonly #openResponses = new SlotSet<ServerResponse>();
   /** Responses the drain cut at its deadline, so their close is not taken for the client leaving. */
   readonly #cutOff = new WeakSet<ServerResponse>();
+  /** Responses forwarding a stream, which the drain's deadline ends through their exchange. */
+  readonly #streams: ExchangeDeps['streams'] = new WeakMap();
   #isDraining = false;
   #onIdle: (() => void) | undefined;
 
@@ -111,6 +114,7 @@ export class Gateway {
       reuse: this.#reuse,
       recordLatency,
       wasCutOff: (res) => this.#cutOff.has(res),
+      streams: this.#streams,
     };
     this.#webSockets = new WebSocketProxy(this.#exchangeDeps);
   }
@@ -174,11 +178,13 @@ export class Gateway {
     clearTimeout(timer);
     const cutOff = this.#openResponses.size;
     const webSocketsClosed = this.openUpgrades;
+    const open: ServerResponse[] = [];
     this.#openResponses.forEach((res) => {
       this.#cutOff.add(res);
-      res.destroy();
+      open.push(res);
     });
     this.closeUpgrades();
+    await cutAtDrainDeadline(open, this.#streams);
     return { cutOff, webSocketsClosed };
   }
 

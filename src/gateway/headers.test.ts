@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientResponseHeaders, isEventStream, upstreamRequestHeaders } from './headers.ts';
+import { clientResponseHeaders, upstreamRequestHeaders } from './headers.ts';
 
 describe('upstreamRequestHeaders', () => {
   const context = { requestId: 'req-1', clientIp: '10.0.0.9', proto: 'http' as const };
@@ -96,16 +96,5 @@ describe('clientResponseHeaders', () => {
       'content-length': '3',
       'x-request-id': 'r',
     });
-  });
-});
-
-describe('isEventStream', () => {
-  it('knows text/event-stream in any case and with parameters, and nothing else', () => {
-    expect(isEventStream({ 'content-type': 'text/event-stream' })).toBe(true);
-    expect(isEventStream({ 'content-type': 'text/event-stream; charset=utf-8' })).toBe(true);
-    expect(isEventStream({ 'content-type': 'Text/Event-Stream' })).toBe(true);
-    expect(isEventStream({ 'content-type': 'text/plain' })).toBe(false);
-    expect(isEventStream({ 'content-type': 'application/json; charset=utf-8' })).toBe(false);
-    expect(isEventStream({})).toBe(false);
   });
 });

@@ -83,18 +83,6 @@ export function clientResponseHeaders(upstream: IncomingHttpHeaders, requestId: 
   return headers;
 }
 
-const eventStreamType = 'text/event-stream';
-
-export function isEventStream(headers: IncomingHttpHeaders): boolean {
-  const type = headers['content-type'];
-  if (typeof type !== 'string' || type.length < eventStreamType.length) return false;
-  // Media types are case-insensitive; the lowercase copy is made only for the rare other spelling.
-  return (
-    type.startsWith(eventStreamType) ||
-    type.slice(0, eventStreamType.length).toLowerCase() === eventStreamType
-  );
-}
-
 /**
  * The upstream's reason phrase when node can write it, else undefined (node then writes the standard one).
  * undici decodes the phrase as UTF-8, so an obs-text byte, which RFC 9112 §4 allows, arrives as U+FFFD or

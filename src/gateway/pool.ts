@@ -131,8 +131,14 @@ export class Pool {
       eligible = eligible.filter((endpoint) => endpoint.inFlight < cap);
     if (eligible.length === 0) return undefined;
     if (tried.size === 0) return this.#balancer.pick(eligible, hint);
-    const untried = eligible.filter((endpoint) => !tried.has(endpoint));
-    return this.#balancer.pick(untried.length > 0 ? untried : eligible, hint);
+    // A retry never goes where a Retry-After is in force: the last endpoint in rotation keeps serving new
+    // requests, but sending it back the request it just refused only multiplies the load it asked to shed.
+    const nowMs = this.#clock.nowMs();
+    // Nor does it wait for a connection: it was refused once already, or it was saturation that refused it.
+    const open = eligible.filter((endpoint) => endpoint.retryAfterUntilMs <= nowMs && !endpoint.isSaturated);
+    const untried = open.filter((endpoint) => !tried.has(endpoint));
+    const choices = untried.length > 0 ? untried : open;
+    return choices.length > 0 ? this.#balancer.pick(choices, hint) : undefined;
   }
 
   /** Free places below `endpoint_max_in_flight` on the endpoints the pool would serve from; Infinity uncapped. */
@@ -147,7 +153,8 @@ export class Pool {
 
   recordOutcome(endpoint: Endpoint, outcome: Outcome): void {
     this.#detector.recordOutcome(endpoint, outcome);
-    if (!this.throttle) return;
+    // A request refused locally (its endpoint's connections all busy) never reached the upstream.
+    if (!this.throttle || outcome.kind === 'rejected') return;
     // SRE requests and accepts, counted together once the attempt's outcome is known: a request still in
     // flight (a long stream) or one its client abandoned says nothing about the upstream, and counted
     // before its answer it made a healthy pool look as if it refused (7 of 10 concurrent slow requests).
@@ -164,10 +171,12 @@ export class Pool {
    * deployment): a 429 may be about one client's quota, and would otherwise refuse every client.
    */
   coolDown(endpoint: Endpoint, durationMs: number): void {
-    const cappedMs = Math.min(durationMs, this.spec.maxCoolDownMs);
-    if (endpoint.poolName !== this.name || cappedMs <= 0) return;
-    if (this.spec.failover === undefined && isLastInRotation(endpoint, this.endpoints)) return;
+    if (endpoint.poolName !== this.name || durationMs <= 0) return;
     const nowMs = this.#clock.nowMs();
+    endpoint.retryAfterUntilMs = Math.max(endpoint.retryAfterUntilMs, nowMs + durationMs);
+    const cappedMs = Math.min(durationMs, this.spec.maxCoolDownMs);
+    if (cappedMs <= 0) return;
+    if (this.spec.failover === undefined && isLastInRotation(endpoint, this.endpoints)) return;
     if (nowMs + cappedMs <= endpoint.coolingUntilMs) return;
     this.#coolUntil(endpoint, nowMs + cappedMs, nowMs);
     this.#changed();
@@ -228,6 +237,7 @@ export class Pool {
       endpoint.slowStart.continueFrom(before.slowStart, nowMs, this.spec.slowStartMs);
       this.#detector.continueFrom(endpoint, previous.#detector, before);
       if (before.coolingUntilMs > nowMs) this.#coolUntil(endpoint, before.coolingUntilMs, nowMs);
+      endpoint.retryAfterUntilMs = before.retryAfterUntilMs;
     }
     this.#changed();
   }

@@ -1,7 +1,9 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorCode } from '../core/errors.ts';
-import { clientResponseHeaders, isEventStream, reasonPhrase } from './headers.ts';
-import { EventStreamProgress } from './sse.ts';
+import { cutResponse } from './cut-response.ts';
+import { clientResponseHeaders, reasonPhrase } from './headers.ts';
+import { EventStreamProgress, unframedStream, type StreamProgress } from './sse.ts';
+import { streamKind } from './stream-kind.ts';
 
 /**
  * Whether the client's side of `res` is gone (it left, or its connection broke). node's HTTP/2 compatibility
@@ -21,10 +23,7 @@ export function sendError(
   message: string,
   requestId: string,
 ): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
+  if (res.headersSent) return cutResponse(res);
   const body = JSON.stringify({ error: { code, message, request_id: requestId } });
   res.writeHead(status, {
     'content-type': 'application/json',
@@ -35,23 +34,31 @@ export function sendError(
   res.end(body);
 }
 
+/** Why a stream was ended, for its error event. */
+export interface StreamEnd {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
 /**
- * Ends an event stream whose upstream failed with an error event (see EventStreamProgress.closingFrame). It
- * must reach the client before the connection goes, so that is destroyed once the event is flushed, or when
- * `afterIdle` gives up on a client that stopped reading.
+ * Ends a response that broke after its headers went out: an event stream with an error event (see
+ * EventStreamProgress.closingFrame), then cut; anything else (no `progress`) is cut at once. The event must
+ * reach the client before the cut, so that comes once the event is flushed, or when `afterIdle` gives up on a
+ * client that stopped reading.
  */
-export function endEventStream(
+export function endStream(
   res: ServerResponse,
-  progress: EventStreamProgress,
-  message: string,
+  progress: StreamProgress | undefined,
+  end: StreamEnd,
   requestId: string,
   afterIdle: (fn: () => void) => (() => void) | undefined,
 ): void {
-  const frame = sseErrorFrame('GW_UPSTREAM_STREAM_FAILED', message, requestId);
-  const cancelFlushTimer = afterIdle(() => res.destroy());
-  res.write(progress.closingFrame(frame), () => {
+  const closing = progress?.closingFrame(sseErrorFrame(end.code, end.message, requestId));
+  if (closing === undefined) return cutResponse(res);
+  const cancelFlushTimer = afterIdle(() => cutResponse(res));
+  res.write(closing, () => {
     cancelFlushTimer?.();
-    res.destroy();
+    cutResponse(res);
   });
 }
 
@@ -61,8 +68,8 @@ export function sseErrorFrame(code: ErrorCode, message: string, requestId: strin
 }
 
 /**
- * Writes the upstream's status and end-to-end headers to the client. For an event stream the headers go out
- * at once (its first event may be long in coming) and its progress tracker is returned.
+ * Writes the upstream's status and end-to-end headers to the client. For a stream (see streamKind) its
+ * progress tracker is returned, and its headers go out at once, as its first chunk may be long in coming.
  */
 export function startResponse(
   req: IncomingMessage,
@@ -71,20 +78,21 @@ export function startResponse(
   status: number,
   headers: IncomingHttpHeaders,
   statusMessage: string | undefined,
-): EventStreamProgress | undefined {
-  const eventStream = isEventStream(headers) ? new EventStreamProgress() : undefined;
+): StreamProgress | undefined {
+  const kind = streamKind(headers);
   const outgoing = clientResponseHeaders(headers, requestId);
   // RFC 9110 §8.6: a 204 has no Content-Length. An upstream's would reach the client as sent (node writes
   // what it is given), and an HTTP/2 client resets the stream over it, an HTTP/1.1 intermediary may read
   // that many bytes of the next response as this one's body.
   if (status === 204) delete outgoing['content-length'];
-  if (eventStream) outgoing['x-accel-buffering'] ??= 'no';
+  if (kind !== undefined) outgoing['x-accel-buffering'] ??= 'no';
   // HTTP/2 has no reason phrase (RFC 9113 §8.3.2); node's compat response warns when given one.
   const reason = req.httpVersionMajor < 2 ? reasonPhrase(statusMessage) : undefined;
   if (reason) res.writeHead(status, reason, outgoing);
   else res.writeHead(status, outgoing);
-  if (eventStream) res.flushHeaders();
-  return eventStream;
+  if (kind === undefined) return undefined;
+  res.flushHeaders();
+  return kind === 'event-stream' ? new EventStreamProgress() : unframedStream;
 }
 
 /**

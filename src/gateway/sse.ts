@@ -9,8 +9,24 @@
 const lf = 0x0a;
 const cr = 0x0d;
 
+/** What the gateway follows of a streamed response, to end a broken one so that it looks broken. */
+export interface StreamProgress {
+  observe(chunk: Buffer): void;
+  /** The bytes that end the stream with `frame`, an error event; undefined when no frame can be added. */
+  closingFrame(frame: string): Buffer | undefined;
+}
+
+/**
+ * A stream the gateway cannot add an error event to (line-delimited JSON, or SSE under a Content-Encoding):
+ * it follows nothing, and a broken one is cut. Stateless, so every such response shares it.
+ */
+export const unframedStream: StreamProgress = {
+  observe: () => undefined,
+  closingFrame: () => undefined,
+};
+
 /** What was forwarded of one event stream: where it stands between events, and the id a client holds. */
-export class EventStreamProgress {
+export class EventStreamProgress implements StreamProgress {
   /** Bytes of the current line so far; 0 at the start of a line. */
   #lineLength = 0;
   /** The current line while it may still be an `id` line (latin1: byte for byte what the upstream sent). */

@@ -31,6 +31,9 @@ export function classifyUpstreamError(error: Error, latencyMs: number): Classifi
   const code = (error as { code?: string }).code ?? '';
   if (code === 'ECONNREFUSED')
     return { cause: 'refused', outcome: { kind: 'failure', reason: 'connect', latencyMs } };
+  // Refused locally before anything was sent: a connect-class failure for retries, none of the endpoint's.
+  if (code === 'GW_ENDPOINT_SATURATED')
+    return { cause: 'connect-failure', outcome: { kind: 'rejected', reason: 'saturated' } };
   if (code === 'UND_ERR_CONNECT_TIMEOUT')
     return { cause: 'connect-failure', outcome: { kind: 'timeout', phase: 'connect', latencyMs } };
   if (connectCodes.has(code))
@@ -92,8 +95,9 @@ export function noEndpointFailure(poolName: string): GatewayFailure {
   return { status: 503, code: 'GW_NO_HEALTHY_ENDPOINT', message };
 }
 
-/** The last attempt failed without an answer: 504 when it timed out, else 502. */
+/** The last attempt failed without an answer: 504 when it timed out, 503 when it was never sent, else 502. */
 export function attemptFailure(poolName: string, outcome: Outcome): GatewayFailure {
+  if (outcome.kind === 'rejected') return saturatedFailure(poolName);
   const isTimeout = outcome.kind === 'timeout';
   return {
     status: isTimeout ? 504 : 502,
@@ -102,8 +106,12 @@ export function attemptFailure(poolName: string, outcome: Outcome): GatewayFailu
   };
 }
 
-/** An attempt that was discarded for a retry, in case no retry can be made after all. */
-export function retriedFailure(poolName: string, cause: FailureCause): GatewayFailure {
+/**
+ * An attempt that was discarded for a retry, in case no retry can be made after all. `wasRefused`: it was never
+ * sent, as every connection to its endpoint stayed busy.
+ */
+export function retriedFailure(poolName: string, cause: FailureCause, wasRefused = false): GatewayFailure {
+  if (wasRefused) return saturatedFailure(poolName);
   const message =
     typeof cause === 'number'
       ? `upstream answered ${cause}`
@@ -111,7 +119,39 @@ export function retriedFailure(poolName: string, cause: FailureCause): GatewayFa
   return { status: 502, code: 'GW_UPSTREAM_FAILED', message };
 }
 
+/** Every connection to the endpoint stayed busy: Bulwark's overflow, which the upstream never saw. */
+export function saturatedFailure(poolName: string): GatewayFailure {
+  const message = `all connections to the endpoint of pool "${poolName}" are busy (max_connections_per_endpoint)`;
+  return { status: 503, code: 'GW_ENDPOINT_SATURATED', message };
+}
+
 export function totalTimeoutFailure(totalMs: number): GatewayFailure {
   const message = `no complete response within the route's total timeout of ${totalMs} ms`;
   return { status: 504, code: 'GW_UPSTREAM_TIMEOUT', message };
+}
+
+/** The attempt the route's total timeout caught, if any, as far as the timeout needs to know it. */
+interface TimedOutAttempt {
+  readonly poolName: string;
+  readonly startedMs: number;
+  /** Still waiting for a connection (ConnectionGate): nothing was sent. */
+  readonly isQueued: boolean;
+}
+
+/**
+ * What the total timeout holds against the attempt it caught, and tells the client. One still waiting for a
+ * connection never reached its endpoint: a local overflow (503), not the endpoint's timeout (504).
+ */
+export function totalTimeoutVerdict(
+  attempt: TimedOutAttempt | undefined,
+  totalMs: number,
+  nowMs: number,
+): { readonly outcome: Outcome; readonly failure: GatewayFailure } {
+  if (attempt?.isQueued === true)
+    return {
+      outcome: { kind: 'rejected', reason: 'saturated' },
+      failure: saturatedFailure(attempt.poolName),
+    };
+  const latencyMs = attempt ? nowMs - attempt.startedMs : 0;
+  return { outcome: { kind: 'timeout', phase: 'total', latencyMs }, failure: totalTimeoutFailure(totalMs) };
 }

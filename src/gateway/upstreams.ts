@@ -3,6 +3,7 @@ import { buildConnector, errors, Pool, type Dispatcher } from 'undici';
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import type { Clock } from '../core/clock.ts';
+import { ConnectionGate } from './connection-gate.ts';
 import type { Endpoint } from './endpoint.ts';
 import type { RequestBody } from './request-body.ts';
 
@@ -34,9 +35,13 @@ export function upstreamRequest(
   };
 }
 
-/** One keep-alive undici Pool per endpoint; the gateway balances across them itself. */
+/**
+ * One keep-alive undici Pool per endpoint, behind a gate that sends it no more requests than it has
+ * connections; the gateway balances across them itself.
+ */
 export class Upstreams {
   readonly #pools = new Map<Endpoint, Pool>();
+  readonly #gates = new Map<Endpoint, ConnectionGate>();
   readonly #clock: Clock;
 
   /** `clock` times connects, as every other gateway timeout. */
@@ -64,12 +69,16 @@ export class Upstreams {
       pipelining: 1,
     });
     this.#pools.set(endpoint, pool);
+    // Waiting for a free connection is part of getting connected: `timeouts.connect` bounds both.
+    const { maxConnections, connectTimeoutMs: maxWaitMs } = options;
+    const gate = new ConnectionGate(pool, { maxConnections, maxWaitMs }, this.#clock, endpoint);
+    this.#gates.set(endpoint, gate);
   }
 
-  get(endpoint: Endpoint): Pool {
-    const pool = this.#pools.get(endpoint);
-    if (!pool) throw new Error(`no upstream pool for ${endpoint.id}`);
-    return pool;
+  get(endpoint: Endpoint): ConnectionGate {
+    const gate = this.#gates.get(endpoint);
+    if (!gate) throw new Error(`no upstream pool for ${endpoint.id}`);
+    return gate;
   }
 
   async close(): Promise<void> {

@@ -107,6 +107,7 @@ const overloadCodes: ReadonlySet<string> = new Set([
   'GW_SHED',
   'GW_QUEUE_TIMEOUT',
   'GW_THROTTLED',
+  'GW_ENDPOINT_SATURATED',
 ]);
 const refusalSummaryMs = 10_000;
 

@@ -16,6 +16,7 @@ const rejectedLabels: Readonly<Record<RejectReason, string>> = {
   budget: 'rejected_budget',
   'rate-limited': 'rejected_rate_limited',
   'no-endpoint': 'rejected_no_endpoint',
+  saturated: 'rejected_saturated',
 };
 
 /** The `outcome` label of bulwark_gateway_upstream_attempts_total. */

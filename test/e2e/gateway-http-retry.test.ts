@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { channelNames, type AttemptEvent } from '../../src/core/events.ts';
+import { channelNames, type AttemptEvent, type RetryEvent } from '../../src/core/events.ts';
 import { GatewayMetrics } from '../../src/observability/metrics.ts';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway-harness.ts';
 import { FakeClock } from '../support/fake-clock.ts';
@@ -107,6 +107,37 @@ describe('a retry that finds no endpoint', () => {
       attempts.stop();
     }
   });
+});
+
+describe('a retry into a Retry-After', () => {
+  it.each(['GET', 'POST'] as const)(
+    '%s: the only endpoint answering 429 Retry-After: 30 sees one request, and the client gets its 429',
+    async (method) => {
+      let calls = 0;
+      const only = await upstream((req, res) => {
+        calls += 1;
+        req.resume();
+        res.writeHead(429, { 'retry-after': '30' });
+        res.end('slow down');
+      });
+      // The last endpoint in rotation keeps serving new requests, so the 429 cools nothing.
+      gateway = await startTestGateway({
+        pools: { llm: { endpoints: [{ url: only }] } },
+        routes: [{ pool: 'llm', retry: { attempts: 3, on: [429], retry_non_idempotent: true } }],
+      });
+      const retries = captureChannel<RetryEvent>(channelNames.retry);
+      try {
+        const res = await request(gateway.url, { method, body: method === 'POST' ? '{}' : null });
+        expect(res.statusCode).toBe(429);
+        expect(res.headers['retry-after']).toBe('30');
+        expect(await res.body.text()).toBe('slow down');
+        expect(calls).toBe(1);
+        expect(retries.events.map((event) => event.decision)).toEqual(['no-endpoint']);
+      } finally {
+        retries.stop();
+      }
+    },
+  );
 });
 
 describe('a retry counts, and spends budget, only when it goes out', () => {

@@ -1,0 +1,43 @@
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { cutResponse } from './cut-response.ts';
+import type { DrainableStream } from './exchange-deps.ts';
+
+/** What an event stream cut by the drain's deadline ends with (its `event: error` frame). */
+const drainedEnd = {
+  code: 'GW_DRAINED',
+  message: 'the gateway is shutting down or reloading and drain_timeout passed: reconnect',
+} as const;
+
+/**
+ * How long the error events may take to reach their clients; a client that takes no more bytes must not
+ * hold a stop, so what is still open then is cut.
+ */
+const flushGraceMs = 1_000;
+
+/**
+ * Cuts each response the drain's deadline leaves open so that its client sees a failure. A stream ends as
+ * when its upstream fails: an event stream with an error event, which must be flushed before the stop closes
+ * the listeners, so this resolves once every stream has closed, or after flushGraceMs.
+ */
+export async function cutAtDrainDeadline(
+  responses: readonly ServerResponse[],
+  streams: WeakMap<ServerResponse, DrainableStream>,
+): Promise<void> {
+  const closing: Promise<unknown>[] = [];
+  for (const res of responses) {
+    const stream = streams.get(res);
+    if (stream === undefined) {
+      cutResponse(res);
+      continue;
+    }
+    closing.push(once(res, 'close'));
+    stream.endForDrain(drainedEnd);
+  }
+  if (closing.length === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, flushGraceMs)));
+  await Promise.race([Promise.all(closing), grace]);
+  clearTimeout(timer);
+  for (const res of responses) cutResponse(res);
+}
