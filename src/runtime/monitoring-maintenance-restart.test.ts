@@ -1,24 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startRecordingReceiver, type RecordingReceiver } from '../../test/support/recording-receiver.ts';
-import { restartingControlPlane } from './restarting-control-plane.test-support.ts';
+import { describe, expect, it } from 'vitest';
+import { restartingControlPlanes } from './restarting-control-plane.test-support.ts';
 
-let receiver: RecordingReceiver;
-const cleanups: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  receiver = await startRecordingReceiver();
-});
-afterAll(() => receiver.close());
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
+const { restartingControlPlane } = restartingControlPlanes();
 
 describe('a monitor down in a maintenance window, across a restart', () => {
   it('keeps its alert firing and muted past the grace period, and resolves it once after the window', async () => {
     let openWindow: string | undefined;
     const plane = await restartingControlPlane({
-      receiverUrl: receiver.url,
-      onCleanup: (cleanup) => cleanups.push(cleanup),
       maintenanceOf: (labels) => (labels['monitor'] === 'backup' ? openWindow : undefined),
     });
     const first = await plane.start();

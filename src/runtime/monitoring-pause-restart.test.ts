@@ -1,28 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startRecordingReceiver, type RecordingReceiver } from '../../test/support/recording-receiver.ts';
+import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../config/index.ts';
 import { createLogger } from '../observability/index.ts';
 import { SqliteResultsStore } from '../store/index.ts';
 import { MonitoringHost } from './monitoring-host.ts';
-import { restartingControlPlane as restarting, startMs } from './restarting-control-plane.test-support.ts';
+import { restartingControlPlanes, startMs } from './restarting-control-plane.test-support.ts';
 
 const logger = createLogger({ level: 'silent' });
-let receiver: RecordingReceiver;
-const cleanups: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  receiver = await startRecordingReceiver();
-});
-afterAll(() => receiver.close());
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-
-const restartingControlPlane = () =>
-  restarting({ receiverUrl: receiver.url, onCleanup: (cleanup) => cleanups.push(cleanup) });
+const { cleanups, restartingControlPlane } = restartingControlPlanes();
 
 describe('a monitor paused while down, across a restart', () => {
   it('keeps its alert firing with its first start past the grace period, and resolves it once when resumed and up', async () => {

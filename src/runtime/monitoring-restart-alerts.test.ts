@@ -1,24 +1,11 @@
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually } from '../../test/support/gateway-harness.ts';
-import { startRecordingReceiver, type RecordingReceiver } from '../../test/support/recording-receiver.ts';
 import { makeSelfSignedCertificate } from '../../test/support/self-signed.ts';
-import { restartingControlPlane as restarting } from './restarting-control-plane.test-support.ts';
+import { restartingControlPlanes } from './restarting-control-plane.test-support.ts';
 
-let receiver: RecordingReceiver;
-const cleanups: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  receiver = await startRecordingReceiver();
-});
-afterAll(() => receiver.close());
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-
-const restartingControlPlane = (monitors: readonly string[] = []) =>
-  restarting({ receiverUrl: receiver.url, onCleanup: (cleanup) => cleanups.push(cleanup), monitors });
+const { cleanups, restartingControlPlane } = restartingControlPlanes();
 
 type Plane = Awaited<ReturnType<typeof restartingControlPlane>>;
 type Started = Awaited<ReturnType<Plane['start']>>;
@@ -52,9 +39,11 @@ describe('a heartbeat monitor its sender reported down, across a restart', () =>
 describe('a paused https monitor whose certificate expires soon, across a restart', () => {
   it('keeps its cert-expiry alert firing past the grace period, and sends nothing new once resumed and checked', async () => {
     const site = await startHttpsSite();
-    const plane = await restartingControlPlane([
-      `{ name: Site, type: http, url: "https://127.0.0.1:${site.port}/", verify_tls: false, interval: 30s }`,
-    ]);
+    const plane = await restartingControlPlane({
+      monitors: [
+        `{ name: Site, type: http, url: "https://127.0.0.1:${site.port}/", verify_tls: false, interval: 30s }`,
+      ],
+    });
     const first = await plane.start();
     await checked(plane, first);
     await plane.advance(20_000);

@@ -2,7 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { FakeClock } from '../../test/support/fake-clock.ts';
+import { startRecordingReceiver, type RecordingReceiver } from '../../test/support/recording-receiver.ts';
 import type { Labels } from '../alerting/alert.ts';
 import { isPrepared, type Notification } from '../alerting/notification.ts';
 import { parseConfigText } from '../config/index.ts';
@@ -23,6 +25,42 @@ export interface RestartingOptions {
   readonly maintenanceOf?: ((labels: Labels) => string | undefined) | undefined;
   /** More monitors beside `backup`, each a YAML flow mapping. */
   readonly monitors?: readonly string[] | undefined;
+}
+
+/** What a test file gets from {@link restartingControlPlanes}. */
+export interface RestartingControlPlanes {
+  /** Run after the test in order (push, or unshift to run first), then emptied. */
+  readonly cleanups: (() => Promise<void>)[];
+  readonly restartingControlPlane: (
+    options?: Omit<RestartingOptions, 'receiverUrl' | 'onCleanup'>,
+  ) => ReturnType<typeof restartingControlPlane>;
+}
+
+/**
+ * Registers a test file's hooks: one webhook receiver for the file, and every plane (and whatever else is in
+ * `cleanups`) cleaned up after its test. Call at the top level of the file.
+ */
+export function restartingControlPlanes(): RestartingControlPlanes {
+  let receiver: RecordingReceiver | undefined;
+  const cleanups: (() => Promise<void>)[] = [];
+  beforeAll(async () => {
+    receiver = await startRecordingReceiver();
+  });
+  afterAll(() => receiver?.close());
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+  });
+  return {
+    cleanups,
+    restartingControlPlane: (options = {}) => {
+      if (!receiver) throw new Error('the receiver starts in beforeAll');
+      return restartingControlPlane({
+        ...options,
+        receiverUrl: receiver.url,
+        onCleanup: (cleanup) => cleanups.push(cleanup),
+      });
+    },
+  };
 }
 
 /**
