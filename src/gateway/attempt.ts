@@ -120,6 +120,11 @@ export class Attempt implements SlotHolder, SocketReuseListener {
     return idleMs > 0 ? this.#lastChunkMs + idleMs : Infinity;
   }
 
+  /** A streamed body is still being written to the upstream, and no response has arrived. */
+  get isSendingBody(): boolean {
+    return this.#isBodyStreamed && this.isStarted && !this.#isRequestSent && this.status === 0;
+  }
+
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.#controller = controller;
     this.isStarted = true;

@@ -1,16 +1,15 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { BulwarkError, ErrorCode } from '../core/errors.ts';
+import type { ErrorCode } from '../core/errors.ts';
 import type { Outcome } from '../core/outcome.ts';
 import { Attempt, type AttemptOwner } from './attempt.ts';
 import type { PickHint } from './balance/balancer.ts';
 import type { ExchangeDeps, ExchangeInit, RouteRuntime } from './exchange-deps.ts';
 import { publishAttempt, publishRequest } from './request-events.ts';
-import { bodyTooLargeRefusal, isBodyTooLarge } from './body-limit.ts';
 import type { Endpoint } from './endpoint.ts';
 import type { FailureCause } from './layers/retry.ts';
 import type { GateTicket } from './overload/concurrency-gate.ts';
 import { retryAfterMs } from '../core/retry-after.ts';
-import type { RequestBody } from './request-body.ts';
+import { discardUnreadBody, uploadFailure, type RequestBody } from './request-body.ts';
 import { endStream, isClientGone, relayEarlyHints, sendError, startResponse } from './responses.ts';
 import { cutResponse } from './cut-response.ts';
 import { HeldResponse } from './held-response.ts';
@@ -258,6 +257,7 @@ export class Exchange implements AttemptOwner {
     const latencyMs = nowMs - attempt.startedMs;
     const status = attempt.status;
     this.#settle(attempt, statusOutcome(status, latencyMs, false));
+    if (this.#body.kind === 'stream') discardUnreadBody(this.#req, this.#deps.clock);
     this.#res.end();
     this.#finish(status, undefined, nowMs);
   }
@@ -267,8 +267,9 @@ export class Exchange implements AttemptOwner {
     // A body that failed on the client's side (a request timeout) says nothing of the upstream either.
     if ((isClientGone(this.#res) && !this.#res.writableFinished) || isRequestTimedOut(this.#req))
       return this.#onClientClose();
-    // The client's chunked body outgrew max_body: its fault, so nothing counts against the endpoint.
-    if (isBodyTooLarge(error)) return this.#refuseBody(attempt, error);
+    // Its body failed (too large, or the upstream stopped reading it): nothing counts against the endpoint.
+    const refusal = uploadFailure(attempt, error);
+    if (refusal) return this.#refuseBody(attempt, refusal);
     if (this.#isCommitted) return this.#failMidStream(attempt, error, latencyMs);
     const { cause, outcome } = classifyUpstreamError(error, latencyMs);
     this.#deps.recordLatency(attempt.endpoint, outcome, this.#deps.clock.nowMs());
@@ -332,13 +333,13 @@ export class Exchange implements AttemptOwner {
     this.#finish(failure.status, failure.code);
   }
 
-  #refuseBody(attempt: Attempt, error: BulwarkError): void {
+  #refuseBody(attempt: Attempt, refusal: GatewayFailure): void {
     this.#settle(attempt, undefined);
-    // The rest of the body is never read: close once the 413 is out, or break a response already begun.
+    // The rest of the body is never read: close once the refusal is out, or break a response already begun.
     this.#res.shouldKeepAlive = false;
-    if (!this.#isCommitted) return this.#fail(bodyTooLargeRefusal(error));
+    if (!this.#isCommitted) return this.#fail(refusal);
     cutResponse(this.#res);
-    this.#finish(attempt.status, error.code);
+    this.#finish(attempt.status, refusal.code);
   }
 
   #onTotalTimeout(): void {

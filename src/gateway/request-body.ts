@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
-import { bodyTooLarge, limitBody } from './body-limit.ts';
+import type { Clock } from '../core/clock.ts';
+import { bodyTooLarge, bodyTooLargeRefusal, isBodyTooLarge, limitBody } from './body-limit.ts';
+import type { Refusal } from './request-guard.ts';
 
 /** A request body as the forwarding loop sees it: absent, held in memory (replayable), or a one-shot stream. */
 export type RequestBody =
@@ -71,4 +73,55 @@ function streamed(readable: Readable, declaredBytes: number, maxBodyBytes: numbe
 async function* resume(held: readonly Buffer[], rest: AsyncIterator<Buffer>): AsyncIterable<Buffer> {
   yield* held;
   for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+}
+
+/**
+ * How long the rest of a body may still arrive after an early answer, as nginx's lingering_timeout (5 s):
+ * a client still uploading at a sane rate finishes; one that stalls or streams without end is let go.
+ */
+export const maxDiscardMs = 5_000;
+
+/** node's own flag (set by IncomingMessage._dump): its HTTP/1 parser then drops body bytes unread. */
+interface DumpableRequest {
+  _dumped?: boolean;
+}
+
+/**
+ * The upstream answered before it read the whole body. The body was piped into undici, so node's own discard
+ * after the response (resOnFinish → _dump) does not run, and undici drops the stream: unread, the socket
+ * stops and the client's next request waits for request_timeout. Discarding the rest keeps the connection
+ * for that request; past `maxDiscardMs` it closes, by when the client has had its complete answer.
+ */
+export function discardUnreadBody(req: IncomingMessage, clock: Clock): void {
+  const socket = req.socket as IncomingMessage['socket'] | null;
+  if (req.complete || req.httpVersionMajor !== 1 || !socket) return;
+  (req as IncomingMessage & DumpableRequest)._dumped = true;
+  // The parser paused the socket when undici stopped taking the body (backpressure).
+  socket.resume();
+  clock.setTimer(maxDiscardMs, () => {
+    if (!req.complete) socket.destroy();
+  });
+}
+
+/** An attempt as far as the failure of its upload goes. */
+interface UploadingAttempt {
+  readonly poolName: string;
+  /** A streamed body is still being written, and no response has arrived. */
+  readonly isSendingBody: boolean;
+}
+
+const cutWriteCodes = new Set(['EPIPE', 'ECONNRESET']);
+
+/**
+ * The request failed in its body, and neither side is the endpoint's fault: the client's chunked body outgrew
+ * max_body, or the upstream closed while it was still being sent. The latter is how an early refusal (413
+ * with Connection: close) arrives when undici's write fails before it parses the answer: undici reports
+ * only the write error and the answer is lost, as is a crash mid-upload, which this cannot tell apart.
+ */
+export function uploadFailure(attempt: UploadingAttempt, error: Error): Refusal | undefined {
+  if (isBodyTooLarge(error)) return bodyTooLargeRefusal(error);
+  const code = (error as { code?: string }).code;
+  if (!attempt.isSendingBody || code === undefined || !cutWriteCodes.has(code)) return undefined;
+  const message = `upstream of pool "${attempt.poolName}" closed the connection while the request body was being sent (it may have refused it)`;
+  return { status: 502, code: 'GW_UPSTREAM_FAILED', message };
 }
