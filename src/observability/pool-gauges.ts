@@ -30,7 +30,7 @@ export function registerPoolGauges(registry: Registry, readPools: PoolStatusRead
     'Weight the balancer uses now: configured or set at run time, scaled by the slow-start ramp.',
     (e) => e.effectiveWeight,
   );
-  endpoint('bulwark_gateway_endpoint_in_flight', 'Requests in flight to the endpoint.', (e) => e.inFlight);
+  registerEndpointInFlightGauge(registry, readPools);
   pool(
     'bulwark_gateway_pool_healthy_share',
     'Share (0..1) of the pool that can take traffic.',
@@ -121,6 +121,20 @@ export function registerOverloadGauges(registry: Registry, readPools: PoolStatus
       }
     },
   });
+}
+
+/**
+ * Requests in flight per endpoint. A cluster's workers register it alone: only they hold requests, and the
+ * primary's /metrics sums theirs over its own (0), so a drained endpoint shows what it still has to finish.
+ */
+export function registerEndpointInFlightGauge(registry: Registry, readPools: PoolStatusReader): void {
+  endpointGauge(
+    registry,
+    readPools,
+    'bulwark_gateway_endpoint_in_flight',
+    'Requests in flight to the endpoint.',
+    (e) => e.inFlight,
+  );
 }
 
 function endpointGauge(

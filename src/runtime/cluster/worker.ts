@@ -1,10 +1,9 @@
-import { Gauge, type Registry } from 'prom-client';
 import type { Config } from '../../config/index.ts';
-import type { PoolStatus } from '../../core/index.ts';
 import type { Gateway } from '../../gateway/gateway.ts';
 import {
   createLogger,
   GatewayMetrics,
+  registerEndpointInFlightGauge,
   subscribeGatewayLogs,
   type Logger,
 } from '../../observability/index.ts';
@@ -39,7 +38,7 @@ export function runWorker(channel: WorkerChannel, exit: (code: number) => void):
     subscribeGatewayLogs(logger);
     metrics = new GatewayMetrics({ overloadStatus: () => plane?.gateway.status() ?? [] });
     // The plane's status: requests a reload's replaced config still finishes count too.
-    registerInFlightGauge(metrics.registry, () => plane?.status() ?? []);
+    registerEndpointInFlightGauge(metrics.registry, () => plane?.status() ?? []);
     // Its pools are never checked here; the factory only opens connections when a check runs.
     plane = new DataPlane(config, {
       activeHealthChecks: false,
@@ -121,26 +120,6 @@ export function applySnapshot(gateway: Gateway, snapshot: ControlSnapshot): void
     gateway.setEndpointState(pool, endpoint, state);
     gateway.setEndpointWeight(pool, endpoint, weight);
   }
-}
-
-/**
- * Requests in flight per endpoint. Only the workers see them; the primary's own gauge of this name reads 0
- * and its /metrics sums the workers' over it, so a drained endpoint shows what it still has to finish.
- */
-function registerInFlightGauge(registry: Registry, readPools: () => readonly PoolStatus[]): void {
-  new Gauge({
-    name: 'bulwark_gateway_endpoint_in_flight',
-    help: 'Requests in flight to the endpoint.',
-    labelNames: ['pool', 'endpoint'],
-    registers: [registry],
-    collect() {
-      // Start empty at each scrape, so endpoints removed by a reload disappear instead of going stale.
-      this.reset();
-      for (const pool of readPools())
-        for (const endpoint of pool.endpoints)
-          this.set({ pool: pool.name, endpoint: endpoint.id }, endpoint.inFlight);
-    },
-  });
 }
 
 function errorText(error: unknown): string {
