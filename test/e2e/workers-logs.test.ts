@@ -1,55 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBulwarkProcess, type BulwarkProcess } from '../support/bulwark-process.ts';
 import { writeTempConfig } from '../support/config-file.ts';
 import { freePort } from '../support/free-port.ts';
 import { eventually } from '../support/gateway-harness.ts';
-import { nodeBinary } from '../support/node-binary.ts';
 import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
-
-const mainScript = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-
-interface LoggingBulwark {
-  readonly child: ChildProcess;
-  readonly gatewayPort: number;
-  readonly adminUrl: string;
-  stderr(): string;
-  /** The raw JSON log lines written so far (primary and workers share stdout). */
-  lines(): string[];
-}
-
-/** `bulwark start` as bulwark-process.ts starts it, but keeping stdout: these tests read the log lines. */
-async function startLoggingBulwark(file: string): Promise<LoggingBulwark> {
-  const child = spawn(nodeBinary, [mainScript, 'start', '-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  await eventually(
-    () => {
-      if (child.exitCode !== null) throw new Error(`bulwark exited before listening: ${stderr}`);
-      return /gateway (\S+), admin (\S+?)[, ]/.test(stderr);
-    },
-    20_000,
-    'bulwark to listen',
-  );
-  const [, gatewayUrl = '', adminUrl = ''] = /gateway (\S+), admin (\S+?)[, ]/.exec(stderr) ?? [];
-  return {
-    child,
-    gatewayPort: Number(new URL(gatewayUrl).port),
-    adminUrl,
-    stderr: () => stderr,
-    lines: () => stdout.split('\n').filter((line) => line.startsWith('{')),
-  };
-}
 
 type LogLine = Record<string, unknown>;
 const parsed = (lines: readonly string[]): LogLine[] => lines.map((line) => JSON.parse(line) as LogLine);
 
-function workerPids(bulwark: LoggingBulwark): Map<number, number> {
+function workerPids(bulwark: BulwarkProcess): Map<number, number> {
   const pids = new Map<number, number>();
   for (const [, slot, pid] of bulwark.stderr().matchAll(/worker (\d+) pid (\d+) ready/g))
     pids.set(Number(slot), Number(pid));
@@ -60,7 +22,7 @@ describe('gateway.workers: 2, log lines', () => {
   let upstream: TestUpstream;
   let file: string;
   let gatewayPort: number;
-  let bulwark: LoggingBulwark;
+  let bulwark: BulwarkProcess;
   let arrived = 0;
   let closedEarly = 0;
 
@@ -83,7 +45,7 @@ describe('gateway.workers: 2, log lines', () => {
     });
     gatewayPort = await freePort();
     ({ file } = await writeTempConfig('bulwark-workers-logs-', () => configText('info')));
-    bulwark = await startLoggingBulwark(file);
+    bulwark = await startBulwarkProcess(file, { keepLogLines: true });
   }, 30_000);
 
   afterAll(async () => {
@@ -95,7 +57,7 @@ describe('gateway.workers: 2, log lines', () => {
   async function clientsGiveUp(count: number): Promise<void> {
     const [arrivedBefore, closedBefore] = [arrived, closedEarly];
     const sockets = Array.from({ length: count }, () => {
-      const socket = connect(bulwark.gatewayPort, '127.0.0.1');
+      const socket = connect(gatewayPort, '127.0.0.1');
       socket.on('error', () => undefined);
       socket.write('GET /held HTTP/1.1\r\nHost: test\r\n\r\n');
       return socket;
@@ -107,7 +69,7 @@ describe('gateway.workers: 2, log lines', () => {
 
   it('names each key once in worker-ready and worker-crashed, and logs a drained worker at info', async () => {
     const events = (): LogLine[] =>
-      parsed(bulwark.lines()).filter((line) => String(line.event).startsWith('worker-'));
+      parsed(bulwark.logLines()).filter((line) => String(line.event).startsWith('worker-'));
     await eventually(() => events().length >= 2, 5_000, 'two worker-ready lines');
     const before = workerPids(bulwark);
     process.kill(before.get(0)!, 'SIGTERM');
@@ -125,7 +87,7 @@ describe('gateway.workers: 2, log lines', () => {
     expect(crashed).toMatchObject({ level: 'error', slot: 1, exit: 'SIGKILL' });
     expect(hasEvent('worker-crashed', before.get(0))).toBe(false);
     // A JSON object with a key twice parses (the last wins), so count them in the raw line.
-    const workerLines = bulwark.lines().filter((line) => line.includes('"event":"worker-'));
+    const workerLines = bulwark.logLines().filter((line) => line.includes('"event":"worker-'));
     expect(workerLines.length).toBeGreaterThanOrEqual(4);
     for (const line of workerLines) expect(line.match(/"pid":/g)).toHaveLength(1);
     await eventually(
@@ -137,7 +99,7 @@ describe('gateway.workers: 2, log lines', () => {
 
   it('applies a reloaded logging.level in the workers: at error, no more info request lines', async () => {
     const requestLines = (): LogLine[] =>
-      parsed(bulwark.lines()).filter((line) => line.msg === 'client closed the request');
+      parsed(bulwark.logLines()).filter((line) => line.msg === 'client closed the request');
     await clientsGiveUp(4);
     await eventually(() => requestLines().length >= 4, 5_000, 'info lines for requests at level info');
     const seenAtInfo = requestLines().length;

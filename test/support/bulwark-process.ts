@@ -16,26 +16,46 @@ export interface BulwarkProcess {
   readonly statusUrl: string | undefined;
   /** Everything the process wrote to stderr so far. */
   stderr(): string;
+  /** The JSON log lines written to stdout so far (primary and workers share it); empty unless `keepLogLines`. */
+  logLines(): string[];
   exited(): Promise<number | null>;
 }
 
+export interface BulwarkProcessOptions {
+  /** Keep stdout's log lines for the test to read; off by default, as a busy test's logs are large. */
+  readonly keepLogLines?: boolean | undefined;
+}
+
 /** `bulwark start -c FILE` as a real process; resolves once it printed where it listens. */
-export function startBulwarkProcess(configFile: string): Promise<BulwarkProcess> {
-  return spawnBulwarkProcess(configFile).started;
+export function startBulwarkProcess(
+  configFile: string,
+  options: BulwarkProcessOptions = {},
+): Promise<BulwarkProcess> {
+  return spawnBulwarkProcess(configFile, options).started;
 }
 
 /** The same, with the process at hand before it has started (to signal it while it starts). */
-export function spawnBulwarkProcess(configFile: string): {
+export function spawnBulwarkProcess(
+  configFile: string,
+  options: BulwarkProcessOptions = {},
+): {
   readonly child: ChildProcess;
   readonly started: Promise<BulwarkProcess>;
 } {
   const child = spawn(nodeBinary, [mainScript, 'start', '-c', configFile], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', options.keepLogLines ? 'pipe' : 'ignore', 'pipe'],
   });
-  return { child, started: whenListening(child) };
+  let stdout = '';
+  child.stdout?.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  const logLines = (): string[] => stdout.split('\n').filter((line) => line.startsWith('{'));
+  // stderr is always piped; the stdio array chosen at run time hides that from the types.
+  return { child, started: whenListening(child as ChildProcess & { stderr: Readable }, logLines) };
 }
 
-async function whenListening(child: ChildProcess & { stderr: Readable }): Promise<BulwarkProcess> {
+async function whenListening(
+  child: ChildProcess & { stderr: Readable },
+  logLines: () => string[],
+): Promise<BulwarkProcess> {
   let stderr = '';
   const exit = once(child, 'exit').then(([code]) => code as number | null);
   type Urls = Pick<BulwarkProcess, 'gatewayUrl' | 'adminUrl' | 'gatewayTlsUrl' | 'statusUrl'>;
@@ -51,5 +71,5 @@ async function whenListening(child: ChildProcess & { stderr: Readable }): Promis
     void exit.then((code) => reject(new Error(`bulwark exited with ${code} before listening: ${stderr}`)));
   });
   const urls = await started;
-  return { child, ...urls, stderr: () => stderr, exited: () => exit };
+  return { child, ...urls, stderr: () => stderr, logLines, exited: () => exit };
 }
