@@ -202,6 +202,11 @@ export class AlertPipeline {
     }
   }
 
+  /** Until resolveUnreported: the alerts receivers were told fire that no source re-fired since the start. */
+  toldUnreported(): Alert[] {
+    return [...this.#toldAtStart.values()].flatMap(({ alert }) => alert ?? []);
+  }
+
   /** Every firing alert, with what mutes it. */
   firing(): { alert: Alert; suppression: Suppression | undefined; groups: string[] }[] {
     const nowMs = this.#deps.clock.nowMs();
@@ -332,8 +337,7 @@ export class AlertPipeline {
    * restart would be sent meanwhile.
    */
   #inhibitors(): Alert[] {
-    const told = [...this.#toldAtStart.values()].flatMap(({ alert }) => alert ?? []);
-    return [...this.#alerts.values(), ...told];
+    return [...this.#alerts.values(), ...this.toldUnreported()];
   }
 
   #suppressionOf(alert: Alert, nowMs: number, inhibitors: readonly Alert[]): Suppression | undefined {

@@ -10,7 +10,7 @@ import {
   type MonitorState,
   type MonitorWord,
   type StateChange,
-  type StoredState,
+  type StatusSeed,
 } from './monitor-state.ts';
 import { Scheduler } from './scheduler.ts';
 import type { HeartbeatSpec, MonitorSpec } from './spec.ts';
@@ -45,8 +45,11 @@ export interface MonitorView {
   readonly heldWord: MonitorWord | undefined;
 }
 
-/** A monitor as the store gives it back after a restart. */
-export interface RestoredMonitor extends StoredState {
+/**
+ * A monitor as the store gives it back after a restart; in maintenance (`maintenanceSinceMs`) under a window
+ * the store holds open.
+ */
+export interface RestoredMonitor extends StatusSeed {
   /** A paused monitor's last result before its pause: the words of what it keeps saying. */
   readonly lastResult?: MonitorResult | undefined;
   /** Replayed from its last results, with its stored flag: a flapping monitor comes back flapping. */

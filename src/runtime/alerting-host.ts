@@ -98,6 +98,7 @@ export class AlertingHost {
         if (firing?.status === 'firing')
           options.onAlert?.({ ...firing, status: 'resolved', endsAtMs: at ?? this.#clock.nowMs() });
       },
+      toldUnreported: () => this.#pipeline.toldUnreported(),
     };
     this.#monitorAlerts = new MonitorAlerts(sink, config.alerting.certExpiryDays);
     this.#poolRules = new PoolRules(sink, config.alerting.rules);

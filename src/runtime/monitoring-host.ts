@@ -17,15 +17,20 @@ import {
   openSqlite,
   SqliteResultsStore,
   SqliteRollupStore,
+  SqliteStatusStore,
   SqliteTrafficStore,
 } from '../store/index.ts';
+import type { ComponentDef } from '../status/model.ts';
 import { HeartbeatTokens } from './heartbeat-tokens.ts';
 import { restoredMonitors } from './monitoring-restore.ts';
+import { monitorsInMaintenance } from './status-maintenance.ts';
 
 export interface MonitoringConfig {
   readonly monitors: readonly MonitorSpec[];
   readonly dataDir: string;
   readonly retention: { readonly rawMs: number; readonly rollupsMs: number };
+  /** Its components say which monitors the maintenance windows open at a start cover. */
+  readonly statusPage?: { readonly components: readonly ComponentDef[] } | undefined;
 }
 
 /** What the admin API shows of one monitor. */
@@ -155,8 +160,12 @@ export class MonitoringHost {
       traffic: new SqliteTrafficStore(db),
     };
     const tokens = await HeartbeatTokens.load(config.dataDir);
+    // Under a window left open, in maintenance from the start: the status page, which starts later, would put
+    // them there a second on, and their results meanwhile would count as up or down.
+    const components = config.statusPage?.components ?? [];
+    const windows = components.length > 0 ? await new SqliteStatusStore(db).maintenances() : [];
     const host = new MonitoringHost(config, stores, tokens, logger, options);
-    await host.#begin();
+    await host.#begin(monitorsInMaintenance(components, windows));
     return host;
   }
 
@@ -231,10 +240,10 @@ export class MonitoringHost {
     await this.#store.close();
   }
 
-  async #begin(): Promise<void> {
+  async #begin(inMaintenance: ReadonlySet<string>): Promise<void> {
     const nowMs = this.#nowMs();
     this.#runtimeId = await this.#store.startRuntime(nowMs);
-    const restored = await restoredMonitors(this.#store, nowMs);
+    const restored = await restoredMonitors(this.#store, nowMs, inMaintenance);
     const calls = await this.#store.loadHeartbeatCalls();
     this.monitoring.set(
       this.#config.monitors,

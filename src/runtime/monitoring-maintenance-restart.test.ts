@@ -39,4 +39,35 @@ describe('a monitor down in a maintenance window, across a restart', () => {
     await plane.advance(5_000);
     expect(await plane.queued()).toEqual(['first/firing', 'resolved/resolved']);
   });
+  it.each([
+    ['within the grace period', 0],
+    ['after the grace period', 1],
+  ])(
+    'resolves at the end of a window ending %s an alert whose monitor recovered in the window before the restart',
+    async (_, gracePeriods) => {
+      let openWindow: string | undefined;
+      const plane = await restartingControlPlane({
+        maintenanceOf: (labels) => (labels['monitor'] === 'backup' ? openWindow : undefined),
+      });
+      const first = await plane.start();
+      first.monitoring.heartbeat('backup', { isDown: true, message: 'disk full' });
+      await plane.advance(20_000);
+      expect(await plane.queued()).toEqual(['first/firing']);
+      openWindow = 'db-upgrade';
+      first.monitoring.setMaintenance('backup', true);
+      first.monitoring.heartbeat('backup', { isDown: false });
+      await plane.advance(5_000);
+      expect(await plane.queued()).toEqual(['first/firing']);
+
+      const second = await plane.start();
+      second.monitoring.setMaintenance('backup', true);
+      // Muted while the window lasts, past the grace period too: its recovery is news when the window ends.
+      await plane.advance(gracePeriods * plane.graceMs + 60_000, 5_000);
+      expect(await plane.queued()).toEqual(['first/firing']);
+      openWindow = undefined;
+      second.monitoring.setMaintenance('backup', false);
+      await plane.advance(5_000);
+      expect(await plane.queued()).toEqual(['first/firing', 'resolved/resolved']);
+    },
+  );
 });

@@ -16,14 +16,23 @@ type Store = Pick<ResultsStore, 'loadStates' | 'lastResult' | 'lastSamples' | 's
  * Each monitor's stored state, for a start on an existing data_dir: what it says, so the status page and its
  * alerts say after a restart what they said before it. A failing monitor comes back with its last result (the
  * words of its failure, which its alerts carry), a paused one with its last before its pause (with its
- * certificate's days left). One that was in maintenance comes back with what its checks said, and the status
- * page's windows put it in maintenance again. Each comes back flapping or not as it was, its detector replayed.
+ * certificate's days left). One that was in maintenance comes back with what its checks said. Those in
+ * `inMaintenance` (under a window the status page left open) come back in maintenance from now, so results stored
+ * before the page has started count no time. Each comes back flapping or not as it was, its detector replayed.
  */
-export async function restoredMonitors(store: Store, nowMs: number): Promise<Map<string, RestoredMonitor>> {
+export async function restoredMonitors(
+  store: Store,
+  nowMs: number,
+  inMaintenance: ReadonlySet<string> = new Set(),
+): Promise<Map<string, RestoredMonitor>> {
   const restored = new Map<string, RestoredMonitor>();
   for (const row of await store.loadStates()) {
     const flapDetector = FlapDetector.replayed(await flapHistory(store, row.monitorId, nowMs), row.flapping);
     restored.set(row.monitorId, { ...(await restoredOf(store, row)), flapDetector });
+  }
+  for (const id of inMaintenance) {
+    const seed = restored.get(id) ?? { state: 'unknown', sinceMs: nowMs };
+    restored.set(id, { ...seed, maintenanceSinceMs: nowMs });
   }
   return restored;
 }

@@ -2,7 +2,7 @@ import { newStatusId as newId } from '../status/ids.ts';
 import type { Logger } from '../observability/index.ts';
 import { maintenanceUpdate, transitionMaintenance } from '../services/maintenances.ts';
 import { leavesNamed, leavesTouchedBy } from '../status/coverage.ts';
-import { isActiveMaintenance, type Maintenance } from '../status/model.ts';
+import { isActiveMaintenance, type ComponentDef, type Maintenance } from '../status/model.ts';
 import { dueTransition } from '../status/schedule/maintenance-transitions.ts';
 import { occurrenceAt, nextOccurrenceStartMs } from '../status/schedule/recurrence.ts';
 import type { StatusHost } from './status-host.ts';
@@ -35,9 +35,7 @@ export class MaintenanceRunner {
    * component in maintenance before the window itself is in progress (the tick moves it within a second).
    */
   componentsInMaintenance(): Set<string> {
-    const defs = this.#host.page.components;
-    const open = this.#host.book.maintenances().filter(isActiveMaintenance);
-    return new Set(open.flatMap((m) => leavesNamed(defs, m.componentIds).map((d) => d.id)));
+    return leavesInMaintenance(this.#host.page.components, this.#host.book.maintenances());
   }
 
   /**
@@ -122,10 +120,7 @@ export class MaintenanceRunner {
 
   #reconcile(): void {
     const open = this.#host.book.maintenances().filter(isActiveMaintenance);
-    const components = this.componentsInMaintenance();
-    const monitors = new Set(
-      this.#host.page.components.filter((c) => components.has(c.id)).flatMap((c) => c.monitors),
-    );
+    const monitors = monitorsInMaintenance(this.#host.page.components, open);
     const drains = new Set(open.flatMap((m) => m.drain));
     for (const id of monitors)
       if (!this.#monitorsInMaintenance.has(id)) this.#effects.setMonitorMaintenance(id, true);
@@ -151,6 +146,24 @@ export class MaintenanceRunner {
       );
     }
   }
+}
+
+/** Leaf components in an open window, by the windows' stored status. */
+function leavesInMaintenance(defs: readonly ComponentDef[], windows: readonly Maintenance[]): Set<string> {
+  const open = windows.filter(isActiveMaintenance);
+  return new Set(open.flatMap((m) => leavesNamed(defs, m.componentIds).map((d) => d.id)));
+}
+
+/**
+ * The monitors of the components in an open window. Monitoring reads them from the store at its start, as the
+ * runner will find them: results before the page has started are then stored in maintenance too.
+ */
+export function monitorsInMaintenance(
+  defs: readonly ComponentDef[],
+  windows: readonly Maintenance[],
+): Set<string> {
+  const components = leavesInMaintenance(defs, windows);
+  return new Set(defs.filter((c) => components.has(c.id)).flatMap((c) => c.monitors));
 }
 
 /**

@@ -139,6 +139,24 @@ describe('MonitorAlerts', () => {
     expect(r.events).toEqual(['fire monitor-down @100', 'resolve monitor-down @700']);
   });
 
+  // After a restart in a window it recovered in: only the notification log still knows what it raised.
+  it('takes back in a maintenance window what receivers were told it raised, and resolves that after the window', () => {
+    const before = recorder();
+    new MonitorAlerts(before.sink, { warning: 14, critical: 7 }).update(
+      { ...base, state: 'down', sinceMs: 100 },
+      100,
+    );
+    const [told] = [...before.firing.values()];
+    const others = { ...told!, fingerprint: 'other', labels: { ...told!.labels, monitor: 'other' } };
+    const r = recorder();
+    const sink = { ...r.sink, toldUnreported: () => [told!, others] };
+    const alerts = new MonitorAlerts(sink, { warning: 14, critical: 7 });
+    alerts.update({ ...base, state: 'up', sinceMs: 600, isInMaintenance: true }, 600);
+    expect(r.events).toEqual(['fire monitor-down @100']);
+    alerts.update({ ...base, state: 'up', sinceMs: 700 }, 700);
+    expect(r.events).toEqual(['fire monitor-down @100', 'resolve monitor-down @700']);
+  });
+
   it('resolves the alerts of monitors removed by a reload', () => {
     const r = recorder();
     const alerts = new MonitorAlerts(r.sink, { warning: 14, critical: 7 });

@@ -26,6 +26,8 @@ export interface CertExpiryDays {
 export interface AlertSink {
   fire(alert: Alert): void;
   resolve(fingerprint: string, endsAtMs?: number): void;
+  /** After a restart, until every source has reported: alerts receivers were told fire, not re-fired yet. */
+  toldUnreported?(): readonly Alert[];
 }
 
 /**
@@ -52,6 +54,7 @@ export class MonitorAlerts {
     // A state that says nothing of the target: what the monitor raised stands.
     if (monitor.state === 'paused' || monitor.state === 'maintenance') return;
     const active = this.#active.get(monitor.id) ?? new Map<string, Alert>();
+    if (monitor.isInMaintenance) this.#adoptTold(monitor.id, active);
     const wanted = new Map(this.#wanted(monitor, active, nowMs).map((alert) => [alert.fingerprint, alert]));
     const kept = monitor.isInMaintenance ? new Map([...active, ...wanted]) : wanted;
     for (const [fingerprint] of active) {
@@ -68,6 +71,19 @@ export class MonitorAlerts {
       if (ids.has(id)) continue;
       for (const fingerprint of alerts.keys()) this.#sink.resolve(fingerprint, nowMs);
       this.#active.delete(id);
+    }
+  }
+
+  /**
+   * After a restart, what the monitor raised before a window it recovered in: no check re-creates it, yet it
+   * stands until the window ends like the rest (else the grace period would resolve it within the window).
+   */
+  #adoptTold(monitorId: string, active: Map<string, Alert>): void {
+    for (const alert of this.#sink.toldUnreported?.() ?? []) {
+      const isOwn = alert.labels['source'] === 'monitor' && alert.labels['monitor'] === monitorId;
+      if (!isOwn || active.has(alert.fingerprint)) continue;
+      active.set(alert.fingerprint, alert);
+      this.#sink.fire(alert);
     }
   }
 
