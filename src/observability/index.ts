@@ -1,6 +1,6 @@
 export { GatewayMetrics, type GatewayMetricsOptions } from './metrics.ts';
 export { requestDurationBucketsSeconds } from './gateway-series.ts';
-export { registerEndpointInFlightGauge, type PoolStatusReader } from './pool-gauges.ts';
+export { registerDataPlaneGauges, type PoolStatusReader } from './pool-gauges.ts';
 export { createLogger, redactedPaths, type Logger, type LoggerOptions, type LogLevel } from './logger.ts';
 export { subscribeGatewayLogs, type GatewayLogOptions } from './gateway-logs.ts';
 export { configReloadFailures } from './config-metrics.ts';

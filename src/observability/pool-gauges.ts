@@ -6,16 +6,11 @@ export type PoolStatusReader = () => readonly PoolStatus[];
 
 /** Gauges that describe the present state, read from the gateway at scrape time instead of tracked by events. */
 export function registerPoolGauges(registry: Registry, readPools: PoolStatusReader): void {
+  // What the primary decides and workers only mirror: a cluster's primary alone reports these.
   const endpoint = (name: string, help: string, valueOf: (e: EndpointStatus) => number): void =>
     endpointGauge(registry, readPools, name, help, valueOf);
-  const pool = (name: string, help: string, valueOf: (p: PoolStatus) => number): void =>
-    poolGauge(registry, readPools, name, help, valueOf);
-
   endpoint('bulwark_gateway_endpoint_healthy', '1 when the active health check passes.', (e) =>
     Number(e.isHealthy),
-  );
-  endpoint('bulwark_gateway_endpoint_ejected', '1 while outlier detection has ejected the endpoint.', (e) =>
-    Number(e.isEjected),
   );
   endpoint('bulwark_gateway_endpoint_draining', '1 while the endpoint takes no new requests.', (e) =>
     Number(e.isDraining),
@@ -25,27 +20,63 @@ export function registerPoolGauges(registry: Registry, readPools: PoolStatusRead
     '1 while the endpoint is in maintenance (checks paused).',
     (e) => Number(e.isInMaintenance),
   );
+  registerDataPlaneGauges(registry, readPools);
+  registerOverloadGauges(registry, readPools);
+}
+
+/**
+ * Gauges that depend on what each process's traffic did (ejections, cool-downs, the slow-start ramps they
+ * start, and the pool modes that follow). A cluster's workers register them too; the primary combines the
+ * worst case: ejected or in panic/failover in any worker, the lowest weight and healthy share.
+ */
+export function registerDataPlaneGauges(registry: Registry, readPools: PoolStatusReader): void {
+  const endpoint = (
+    name: string,
+    help: string,
+    valueOf: (e: EndpointStatus) => number,
+    aggregator: Aggregator,
+  ): void => endpointGauge(registry, readPools, name, help, valueOf, aggregator);
+  const pool = (
+    name: string,
+    help: string,
+    valueOf: (p: PoolStatus) => number,
+    aggregator: Aggregator,
+  ): void => poolGauge(registry, readPools, name, help, valueOf, aggregator);
+
+  endpoint(
+    'bulwark_gateway_endpoint_ejected',
+    '1 while outlier detection has ejected the endpoint.',
+    (e) => Number(e.isEjected),
+    'max',
+  );
   endpoint(
     'bulwark_gateway_endpoint_weight',
     'Weight the balancer uses now: configured or set at run time, scaled by the slow-start ramp.',
     (e) => e.effectiveWeight,
+    'min',
   );
   registerEndpointInFlightGauge(registry, readPools);
   pool(
     'bulwark_gateway_pool_healthy_share',
     'Share (0..1) of the pool that can take traffic.',
     (p) => p.healthyShare,
+    'min',
   );
-  pool('bulwark_gateway_pool_panic', '1 while the pool is in panic mode and uses every endpoint.', (p) =>
-    Number(p.mode === 'panic'),
+  pool(
+    'bulwark_gateway_pool_panic',
+    '1 while the pool is in panic mode and uses every endpoint.',
+    (p) => Number(p.mode === 'panic'),
+    'max',
   );
-  pool('bulwark_gateway_pool_failover', '1 while the pool sends its traffic to its failover pool.', (p) =>
-    Number(p.mode === 'failover'),
+  pool(
+    'bulwark_gateway_pool_failover',
+    '1 while the pool sends its traffic to its failover pool.',
+    (p) => Number(p.mode === 'failover'),
+    'max',
   );
-  registerOverloadGauges(registry, readPools);
 }
 
-type Aggregator = 'sum' | 'average' | 'max';
+type Aggregator = 'sum' | 'average' | 'min' | 'max';
 
 /**
  * Pools with a concurrency gate or client-side throttling only; the others have nothing to report. A
@@ -124,10 +155,10 @@ export function registerOverloadGauges(registry: Registry, readPools: PoolStatus
 }
 
 /**
- * Requests in flight per endpoint. A cluster's workers register it alone: only they hold requests, and the
- * primary's /metrics sums theirs over its own (0), so a drained endpoint shows what it still has to finish.
+ * Requests in flight per endpoint. Only a cluster's workers hold requests: the primary's /metrics sums theirs
+ * over its own (0), so a drained endpoint shows what it still has to finish.
  */
-export function registerEndpointInFlightGauge(registry: Registry, readPools: PoolStatusReader): void {
+function registerEndpointInFlightGauge(registry: Registry, readPools: PoolStatusReader): void {
   endpointGauge(
     registry,
     readPools,
@@ -143,12 +174,14 @@ function endpointGauge(
   name: string,
   help: string,
   valueOf: (e: EndpointStatus) => number,
+  aggregator: Aggregator = 'sum',
 ): void {
   new Gauge({
     name,
     help,
     labelNames: ['pool', 'endpoint'],
     registers: [registry],
+    aggregator,
     collect() {
       // Start empty at each scrape so endpoints removed by a reload disappear instead of going stale.
       this.reset();
@@ -165,12 +198,14 @@ function poolGauge(
   name: string,
   help: string,
   valueOf: (p: PoolStatus) => number,
+  aggregator: Aggregator = 'sum',
 ): void {
   new Gauge({
     name,
     help,
     labelNames: ['pool'],
     registers: [registry],
+    aggregator,
     collect() {
       this.reset();
       for (const p of readPools()) this.set({ pool: p.name }, valueOf(p));

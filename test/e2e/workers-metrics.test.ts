@@ -137,3 +137,51 @@ describe('gateway.workers: 2, cluster metrics', () => {
     expect(await listedInFlight()).toBe(0);
   }, 20_000);
 });
+
+describe('gateway.workers: 2, an endpoint a worker ejected', () => {
+  let good: TestUpstream;
+  let failing: TestUpstream;
+  let bulwark: BulwarkProcess;
+
+  beforeAll(async () => {
+    good = await startTestUpstream((_req, res) => void res.writeHead(200).end('ok'));
+    failing = await startTestUpstream((_req, res) => void res.writeHead(500).end('broken'));
+    const { file } = await writeTempConfig('bulwark-workers-ejected-', () =>
+      [
+        'gateway: { workers: 2 }',
+        'listen: { gateway: 127.0.0.1:0, admin: 127.0.0.1:0 }',
+        'logging: { level: silent }',
+        'pools:',
+        '  api:',
+        `    endpoints: [{ url: "${good.url}" }, { url: "${failing.url}" }]`,
+        '    outlier_detection: { consecutive_failures: 1, base_ejection: 5m }',
+        'routes: [{ pool: api }]',
+      ].join('\n'),
+    );
+    bulwark = await startBulwarkProcess(file);
+  }, 20_000);
+
+  afterAll(async () => {
+    if (bulwark && bulwark.child.exitCode === null) bulwark.child.kill('SIGKILL');
+    await Promise.all([good?.close(), failing?.close()]);
+  });
+
+  it('reads 1 in the primary’s bulwark_gateway_endpoint_ejected', async () => {
+    const series = `{pool="api",endpoint="${new URL(failing.url).host}"}`;
+    await eventually(
+      async () => {
+        await sendFresh(bulwark.gatewayUrl, '/', 4);
+        return (
+          ((await scrape(bulwark.adminUrl)).samples.get(`bulwark_gateway_ejections_total${series}`) ?? 0) > 0
+        );
+      },
+      10_000,
+      'a worker to eject the failing endpoint',
+    );
+    const { samples } = await scrape(bulwark.adminUrl);
+    expect(samples.get(`bulwark_gateway_endpoint_ejected${series}`)).toBe(1);
+    expect(
+      samples.get(`bulwark_gateway_endpoint_ejected{pool="api",endpoint="${new URL(good.url).host}"}`),
+    ).toBe(0);
+  }, 20_000);
+});

@@ -1,8 +1,9 @@
 import { channel } from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
-import { channelNames, type RequestEvent } from '../../core/index.ts';
+import { channelNames, type EndpointStatus, type PoolStatus, type RequestEvent } from '../../core/index.ts';
 import { GatewayMetrics } from '../../observability/index.ts';
 import { ClusterMetrics } from './cluster-metrics.ts';
+import { createWorkerMetrics } from './worker.ts';
 
 const requests = channel(channelNames.request);
 
@@ -23,6 +24,40 @@ async function workerWith(answers: readonly [status: number, durationMs: number]
     };
     requests.publish(event);
   }
+  metrics.close();
+  return metrics.registry.getMetricsAsJSON();
+}
+
+/** Pool `api` with endpoints a:80 and b:80 as one process sees it; `b` as given. */
+function poolWith(b: Partial<EndpointStatus>, pool: Partial<PoolStatus> = {}): PoolStatus {
+  const endpoint = (id: string): EndpointStatus => ({
+    id,
+    url: `http://${id}`,
+    weight: 4,
+    configuredWeight: 4,
+    effectiveWeight: 4,
+    slowStartRemainingMs: 0,
+    isHealthy: true,
+    isEjected: false,
+    coolDownRemainingMs: 0,
+    isDraining: false,
+    isInMaintenance: false,
+    adminState: 'ready',
+    configuredState: 'ready',
+    inFlight: 0,
+    ejections: 0,
+  });
+  return {
+    name: 'api',
+    mode: 'normal',
+    healthyShare: 1,
+    endpoints: [endpoint('a:80'), { ...endpoint('b:80'), ...b }],
+    ...pool,
+  };
+}
+
+async function workerSeeing(pool: PoolStatus) {
+  const metrics = createWorkerMetrics(() => [pool], { processMetrics: false });
   metrics.close();
   return metrics.registry.getMetricsAsJSON();
 }
@@ -130,6 +165,29 @@ describe('ClusterMetrics', () => {
     expect(sample(late, requests2xx)).toBe(2);
     const next = await cluster.text([{ workerId: 2, slot: 1, metrics: second }]);
     expect(sample(next, requests2xx)).toBe(2);
+    primary.close();
+  });
+
+  it('reports what only workers see (ejection, its slow-start ramp, healthy share, panic) as the worst worker has it', async () => {
+    // The primary runs no traffic: to it both endpoints are in rotation.
+    const primary = new GatewayMetrics({ processMetrics: false, poolStatus: () => [poolWith({})] });
+    const ejecting = await workerSeeing(
+      poolWith({ isEjected: true, ejections: 1 }, { healthyShare: 0.5, mode: 'panic' }),
+    );
+    const ramping = await workerSeeing(poolWith({ effectiveWeight: 1, slowStartRemainingMs: 500 }));
+    const text = await new ClusterMetrics(primary).text([
+      { workerId: 1, slot: 0, metrics: ejecting },
+      { workerId: 2, slot: 1, metrics: ramping },
+    ]);
+    const b = '{pool="api",endpoint="b:80"}';
+    expect(sample(text, `bulwark_gateway_endpoint_ejected${b}`)).toBe(1);
+    expect(sample(text, 'bulwark_gateway_endpoint_ejected{pool="api",endpoint="a:80"}')).toBe(0);
+    expect(sample(text, `bulwark_gateway_endpoint_weight${b}`)).toBe(1);
+    expect(sample(text, 'bulwark_gateway_pool_healthy_share{pool="api"}')).toBe(0.5);
+    expect(sample(text, 'bulwark_gateway_pool_panic{pool="api"}')).toBe(1);
+    expect(sample(text, 'bulwark_gateway_pool_failover{pool="api"}')).toBe(0);
+    // Decided by the primary and mirrored by the workers: its value, not a sum over the processes.
+    expect(sample(text, `bulwark_gateway_endpoint_healthy${b}`)).toBe(1);
     primary.close();
   });
 });

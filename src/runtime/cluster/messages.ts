@@ -3,6 +3,7 @@ import type { Config } from '../../config/index.ts';
 import type { EndpointAdminState, PoolStatus } from '../../core/index.ts';
 import { healthVerdictsOf, type HealthVerdict } from '../../gateway/health-verdicts.ts';
 import type { BucketRequest, RateDecision } from '../../gateway/overload/rate-limit-store.ts';
+import type { ListenPin } from './listen-pins.ts';
 
 /**
  * The IPC protocol between the cluster primary (control plane) and its gateway workers (data plane).
@@ -32,6 +33,8 @@ export type PrimaryMessage =
       readonly slot: number;
       readonly config: Config;
       readonly snapshot: ControlSnapshot;
+      /** Ports earlier workers bound for the config's port-0 listeners: a replacement keeps them. */
+      readonly pins: readonly ListenPin[];
     }
   | {
       readonly type: 'reload';
@@ -47,11 +50,21 @@ export type PrimaryMessage =
 export type WorkerMessage =
   /** The worker's message handler is attached: it can take `start` now. */
   | { readonly type: 'hello' }
-  | { readonly type: 'ready'; readonly gatewayUrl: string; readonly gatewayTlsUrl: string | undefined }
+  | {
+      readonly type: 'ready';
+      readonly gatewayUrl: string;
+      readonly gatewayTlsUrl: string | undefined;
+      readonly pins: readonly ListenPin[];
+    }
   /** It stopped accepting and finishes what it has (asked by the primary or by a SIGTERM of its own). */
   | { readonly type: 'draining' }
   | { readonly type: 'start-failed'; readonly error: string }
-  | { readonly type: 'reloaded'; readonly reloadId: number; readonly error?: string | undefined }
+  | {
+      readonly type: 'reloaded';
+      readonly reloadId: number;
+      readonly error?: string | undefined;
+      readonly pins?: readonly ListenPin[] | undefined;
+    }
   | { readonly type: 'metrics'; readonly requestId: number; readonly metrics: WorkerMetrics }
   /** Rate limits are decided by the primary, which holds every bucket: see RemoteRateLimitStore. */
   | { readonly type: 'rate-take'; readonly id: number; readonly requests: readonly BucketRequest[] }

@@ -19,6 +19,7 @@ import { readCertificatePair } from '../tls-listener.ts';
 import { ClusterMetrics, type WorkerScrape } from './cluster-metrics.ts';
 import { controlSnapshotOf, type PrimaryMessage, type WorkerMessage } from './messages.ts';
 import { WorkerSupervisor } from './worker-supervisor.ts';
+import { mergePins, type ListenPin } from './listen-pins.ts';
 import { LocalRateLimitStore } from '../../gateway/overload/rate-limit-store.ts';
 import { workerShareOf } from './share-limits.ts';
 import { ControlPlane } from '../control-plane.ts';
@@ -75,6 +76,8 @@ export async function startBulwarkCluster(
   let generation = 1;
   let isReady = false;
   const slotGeneration = new Map<number, number>();
+  // Ports the workers bound for port-0 gateway listeners: replacements get them, so the address survives.
+  let listenPins: readonly ListenPin[] = [];
   const snapshot = (): ReturnType<typeof controlSnapshotOf> => controlSnapshotOf(host.current.status());
 
   const reloadWorkers = async (only?: number): Promise<string[]> => {
@@ -87,6 +90,7 @@ export async function startBulwarkCluster(
     const replies = await supervisor.ask(message, reloadTimeoutMs, { onlySlot: only });
     return replies.flatMap(({ slot, reply }) => {
       if (reply === undefined) return [`worker ${slot} did not answer`];
+      if (reply.type === 'reloaded' && reply.pins) listenPins = mergePins(listenPins, reply.pins);
       return reply.type === 'reloaded' && reply.error ? [`worker ${slot}: ${reply.error}`] : [];
     });
   };
@@ -95,9 +99,11 @@ export async function startBulwarkCluster(
     logger,
     startMessage(slot) {
       slotGeneration.set(slot, generation);
-      return { type: 'start', slot, config: workerShareOf(live, options.workers), snapshot: snapshot() };
+      const config = workerShareOf(live, options.workers);
+      return { type: 'start', slot, config, snapshot: snapshot(), pins: listenPins };
     },
-    onReady(info) {
+    onReady(info, reply) {
+      listenPins = mergePins(listenPins, reply.pins);
       notify(`bulwark: worker ${info.slot} pid ${info.pid} ready\n`);
       // The log line's own `pid` is the primary's: the worker's goes under a name of its own.
       const worker = { slot: info.slot, workerPid: info.pid, restarts: info.restarts };

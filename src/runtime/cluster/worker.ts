@@ -3,13 +3,15 @@ import type { Gateway } from '../../gateway/gateway.ts';
 import {
   createLogger,
   GatewayMetrics,
-  registerEndpointInFlightGauge,
+  registerDataPlaneGauges,
   subscribeGatewayLogs,
   type Logger,
+  type PoolStatusReader,
 } from '../../observability/index.ts';
 import { DataPlane } from '../data-plane.ts';
 import { httpHealthProbe } from '../http-health-probe.ts';
 import { RemoteRateLimitStore } from './remote-rate-limits.ts';
+import { pinsOf, withPins, type ListenPin } from './listen-pins.ts';
 import { isMessage, type ControlSnapshot, type PrimaryMessage, type WorkerMessage } from './messages.ts';
 
 /** The IPC end a worker talks through: `process` in a real cluster worker. */
@@ -27,28 +29,46 @@ export function runWorker(channel: WorkerChannel, exit: (code: number) => void):
   let metrics: GatewayMetrics | undefined;
   let logger: Logger | undefined;
   let stopping: Promise<void> | undefined;
+  /** The ports this worker's port-0 listeners were bound as; a reload must name them alike to keep them. */
+  let pins: readonly ListenPin[] = [];
   // One swap at a time: a catch-up reload for a late starter may cross a broadcast one.
   let swapping: Promise<unknown> = Promise.resolve();
   const rateLimits = new RemoteRateLimitStore((id, requests) =>
     channel.send({ type: 'rate-take', id, requests }),
   );
 
-  const start = async (slot: number, config: Config, snapshot: ControlSnapshot): Promise<void> => {
-    logger = createLogger({ level: config.logging.level }).child({ worker: slot });
-    subscribeGatewayLogs(logger);
-    metrics = new GatewayMetrics({ overloadStatus: () => plane?.gateway.status() ?? [] });
-    // The plane's status: requests a reload's replaced config still finishes count too.
-    registerEndpointInFlightGauge(metrics.registry, () => plane?.status() ?? []);
+  const open = async (config: Config, snapshot: ControlSnapshot, log: Logger): Promise<DataPlane> => {
     // Its pools are never checked here; the factory only opens connections when a check runs.
-    plane = new DataPlane(config, {
+    const opened = new DataPlane(config, {
       activeHealthChecks: false,
       healthProbeFor: httpHealthProbe,
-      logger,
+      logger: log,
       rateLimitStore: rateLimits,
     });
-    applySnapshot(plane.gateway, snapshot);
-    await plane.start();
-    channel.send({ type: 'ready', gatewayUrl: plane.gatewayUrl, gatewayTlsUrl: plane.gatewayTlsUrl });
+    applySnapshot(opened.gateway, snapshot);
+    await opened.start();
+    return opened;
+  };
+
+  const start = async (message: Extract<PrimaryMessage, { type: 'start' }>): Promise<void> => {
+    const { config, snapshot } = message;
+    const log = createLogger({ level: config.logging.level }).child({ worker: message.slot });
+    logger = log;
+    subscribeGatewayLogs(log);
+    // The plane's status: requests a reload's replaced config still finishes count too.
+    metrics = createWorkerMetrics(() => plane?.status() ?? []);
+    const pinned = withPins(config, message.pins);
+    try {
+      plane = await open(pinned, snapshot, log);
+      pins = message.pins;
+    } catch (error) {
+      // node:cluster keys a shared listener by the address as written: while a worker still holds
+      // `host:0`, its port cannot be bound as `host:port`, but joining `host:0` gets that same port.
+      if (pinned === config || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+      plane = await open(config, snapshot, log);
+    }
+    const { gatewayUrl, gatewayTlsUrl } = plane;
+    channel.send({ type: 'ready', gatewayUrl, gatewayTlsUrl, pins: pinsOf(config, plane) });
   };
 
   const stop = (): Promise<void> => {
@@ -68,7 +88,7 @@ export function runWorker(channel: WorkerChannel, exit: (code: number) => void):
   const handle = async (message: PrimaryMessage): Promise<void> => {
     switch (message.type) {
       case 'start':
-        return start(message.slot, message.config, message.snapshot).catch((error: unknown) =>
+        return start(message).catch((error: unknown) =>
           channel.send({ type: 'start-failed', error: errorText(error) }, () => exit(1)),
         );
       case 'reload': {
@@ -77,14 +97,14 @@ export function runWorker(channel: WorkerChannel, exit: (code: number) => void):
         const live = plane;
         const swap = swapping.then(() => {
           if (stopping) throw new Error('not running');
-          return live.swapTo(message.config, (gateway) => applySnapshot(gateway, snapshot));
+          return live.swapTo(withPins(message.config, pins), (gateway) => applySnapshot(gateway, snapshot));
         });
         swapping = swap.catch(() => undefined);
         return swap.then(
           () => {
             // As the primary's: a reload changes the level at once (its children follow the logger's).
             if (logger) logger.level = message.config.logging.level;
-            channel.send({ type: 'reloaded', reloadId });
+            channel.send({ type: 'reloaded', reloadId, pins: pinsOf(message.config, live) });
           },
           (error: unknown) => channel.send({ type: 'reloaded', reloadId, error: errorText(error) }),
         );
@@ -120,6 +140,19 @@ export function applySnapshot(gateway: Gateway, snapshot: ControlSnapshot): void
     gateway.setEndpointState(pool, endpoint, state);
     gateway.setEndpointWeight(pool, endpoint, weight);
   }
+}
+
+/**
+ * A worker's registry: its traffic's counters, and the gauges its own traffic decides (ejections, overload
+ * gates, in-flight), which the primary's /metrics combines with its own and the other workers'.
+ */
+export function createWorkerMetrics(
+  readPools: PoolStatusReader,
+  { processMetrics = true }: { readonly processMetrics?: boolean } = {},
+): GatewayMetrics {
+  const metrics = new GatewayMetrics({ overloadStatus: readPools, processMetrics });
+  registerDataPlaneGauges(metrics.registry, readPools);
+  return metrics;
 }
 
 function errorText(error: unknown): string {
