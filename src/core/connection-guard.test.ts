@@ -72,10 +72,12 @@ describe('clientKeyOf', () => {
     ['an IPv4 address as it is', '203.0.113.7', '203.0.113.7'],
     ['an IPv6 address by its /64', '2001:db8:1:2:aaaa:bbbb:cccc:dddd', '2001:db8:1:2::/64'],
     ['a compressed one alike', '2001:db8::1', '2001:db8:0:0::/64'],
+    ['one compressed after its /64 alike', '2001:db8:1:2:aaaa::1', '2001:db8:1:2::/64'],
     ['leading zeros and capitals alike', '2001:0DB8:0000:0002::1', '2001:db8:0:2::/64'],
     ['without its zone', 'fe80::1%eth0', 'fe80:0:0:0::/64'],
     ['an IPv4-mapped address as the IPv4 one', '::ffff:192.0.2.1', '192.0.2.1'],
     ['an IPv4-mapped address written in hex too', '::FFFF:c000:0201', '192.0.2.1'],
+    ['an IPv4-mapped address written in full too', '0:0:0:0:0:ffff:c000:201', '192.0.2.1'],
     ['the loopback address', '::1', '0:0:0:0::/64'],
   ])('keys %s', (_what, address, key) => {
     expect(clientKeyOf(address)).toBe(key);

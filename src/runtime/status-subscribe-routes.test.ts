@@ -152,17 +152,3 @@ describe('ClientLimiter', () => {
     expect(limiter.size).toBeLessThanOrEqual(100);
   });
 });
-
-describe('clientKeyOf', () => {
-  it.each([
-    ['192.0.2.7', '192.0.2.7'],
-    ['::ffff:192.0.2.7', '192.0.2.7'],
-    ['2001:db8:1:2:aaaa::1', '2001:db8:1:2::/64'],
-    ['2001:db8:1:2:bbbb:cccc:dddd:eeee', '2001:db8:1:2::/64'],
-    ['2001:0db8::5', '2001:db8:0:0::/64'],
-    ['fe80::1%eth0', 'fe80:0:0:0::/64'],
-    ['::1', '0:0:0:0::/64'],
-  ])('charges %s to %s', (address, key) => {
-    expect(routes.clientKeyOf(address)).toBe(key);
-  });
-});

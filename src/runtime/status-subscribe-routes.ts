@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isIPv4, isIPv6 } from 'node:net';
+import { clientKeyOf } from '../core/connection-guard.ts';
 import { KeyedTokenBuckets, type BucketPolicy } from '../gateway/overload/token-buckets.ts';
 import { ServiceError } from '../services/index.ts';
 import {
@@ -34,7 +34,7 @@ export function subscribeRoutes(host: StatusHost): DynamicHandler {
   const limiter = new ClientLimiter(clientPolicy, maxTrackedClients, host.nowMs());
   // Answers 429 itself and returns false when the client is past its limit.
   const admits: Admits = (request, response) => {
-    const retryAfterMs = limiter.take(clientKeyOf(request.socket.remoteAddress), host.nowMs());
+    const retryAfterMs = limiter.take(clientKeyOf(request.socket.remoteAddress ?? ''), host.nowMs());
     if (retryAfterMs === 0) return true;
     tooMany(host, request, response, retryAfterMs);
     return false;
@@ -261,24 +261,4 @@ export class ClientLimiter {
     if (this.#buckets.size >= this.#maxClients) this.#buckets = new KeyedTokenBuckets(this.#policy, nowMs);
     return this.#buckets.take(client, nowMs).retryAfterMs;
   }
-}
-
-/**
- * Whom a limit is charged to: the IPv4 address, or the /64 of an IPv6 one, since a single host is given a
- * whole /64 and may send from any address in it.
- */
-export function clientKeyOf(address: string | undefined): string {
-  const plain = (address ?? '').replace(/%.*$/, '');
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(plain)?.[1];
-  if (mapped !== undefined) return mapped;
-  if (isIPv4(plain) || !isIPv6(plain)) return plain;
-  const [head = '', tail = ''] = plain.toLowerCase().split('::');
-  const headGroups = head === '' ? [] : head.split(':');
-  const tailGroups = tail === '' ? [] : tail.split(':');
-  const missing = plain.includes('::') ? 8 - headGroups.length - tailGroups.length : 0;
-  const groups = [...headGroups, ...Array<string>(Math.max(0, missing)).fill('0'), ...tailGroups];
-  return `${groups
-    .slice(0, 4)
-    .map((g) => g.replace(/^0+(?=.)/, ''))
-    .join(':')}::/64`;
 }

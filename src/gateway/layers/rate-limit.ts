@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { clientKeyOf } from '../../core/connection-guard.ts';
 import type { BucketRequest, RateDecision } from '../overload/rate-limit-store.ts';
 import type { RateKeyPart, RateLimitSpec } from '../spec.ts';
 
@@ -77,7 +78,8 @@ function keyOf(
 }
 
 function partOf(part: RateKeyPart, headers: IncomingHttpHeaders, clientIp: string): string | undefined {
-  if (part.from === 'ip') return clientIp;
+  // By /64 for IPv6, as the connection caps count: one host holds a whole /64 and could use 2^64 buckets.
+  if (part.from === 'ip') return clientKeyOf(clientIp);
   if (part.from === 'route') return '';
   const value = headers[part.name];
   if (value === undefined || value === '') return undefined;
