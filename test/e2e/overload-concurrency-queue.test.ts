@@ -1,9 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { channelNames, type RequestEvent } from '../../src/core/events.ts';
-import { captureChannel } from '../support/pool-fixtures.ts';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway-harness.ts';
+import { countingUpstream, send } from '../support/overload-fixtures.ts';
 import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
 
 let gateway: TestGateway | undefined;
@@ -14,25 +13,6 @@ afterEach(async () => {
   gateway = undefined;
   await Promise.all(upstreams.splice(0).map((u) => u.close()));
 });
-
-interface Answer {
-  readonly status: number;
-  readonly headers: Record<string, string | string[] | undefined>;
-  readonly code: string | undefined;
-  readonly body: string;
-}
-
-async function send(url: string, headers: Record<string, string> = {}, path = '/'): Promise<Answer> {
-  const res = await request(`${url}${path}`, { headers });
-  const body = await res.body.text();
-  let code: string | undefined;
-  try {
-    code = (JSON.parse(body) as { error?: { code?: string } }).error?.code;
-  } catch {
-    code = undefined;
-  }
-  return { status: res.statusCode, headers: res.headers, code, body };
-}
 
 /** An upstream that holds every request until the test lets it go, and records the order of arrival. */
 async function heldUpstream(): Promise<{
@@ -65,82 +45,7 @@ async function heldUpstream(): Promise<{
   };
 }
 
-async function countingUpstream(
-  answer: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.end('ok'),
-): Promise<{ url: string; served: () => number }> {
-  let served = 0;
-  const upstream = await startTestUpstream((req, res) => {
-    if (req.url !== '/healthz') served++;
-    answer(req, res);
-  });
-  upstreams.push(upstream);
-  return { url: upstream.url, served: () => served };
-}
-
 const overload = (name = 'api') => gateway!.gateway.status().find((p) => p.name === name)?.overload;
-
-describe('rate limits', () => {
-  it('answers 429 with Retry-After and the IETF RateLimit headers, per key, and never forwards the refused', async () => {
-    const upstream = await countingUpstream();
-    gateway = await startTestGateway({
-      pools: { api: { endpoints: [{ url: upstream.url }] } },
-      routes: [
-        {
-          pool: 'api',
-          rate_limits: [
-            { key: 'header:x-api-key', rate: '1/m', burst: 3 },
-            // Slow rates, so the few ms between requests refill nothing the headers would show.
-            { key: 'ip', rate: '100/h', burst: 100 },
-          ],
-        },
-      ],
-    });
-    const alice = { 'x-api-key': 'sk-alice-secret' };
-    const answers = [];
-    const finished = captureChannel<RequestEvent>(channelNames.request);
-    for (let i = 0; i < 4; i++) answers.push(await send(gateway.url, alice));
-    finished.stop();
-    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429]);
-    // The refusal is the pool's too: per-pool dashboards of bulwark_gateway_requests_total count it.
-    expect(finished.events.map((e) => [e.status, e.pool])).toEqual([
-      [200, 'api'],
-      [200, 'api'],
-      [200, 'api'],
-      [429, 'api'],
-    ]);
-    expect(answers[0]!.headers['ratelimit-policy']).toBe('"header:x-api-key";q=3;w=180, "ip";q=100;w=3600');
-    expect(answers.map((a) => a.headers['ratelimit'])).toEqual([
-      '"header:x-api-key";r=2;t=60, "ip";r=99;t=36',
-      '"header:x-api-key";r=1;t=120, "ip";r=98;t=72',
-      '"header:x-api-key";r=0;t=180, "ip";r=97;t=108',
-      // Refused: the ip bucket gave nothing, so it still holds 97.
-      '"header:x-api-key";r=0;t=180, "ip";r=97;t=108',
-    ]);
-    const refused = answers[3]!;
-    expect(refused.code).toBe('GW_RATE_LIMITED');
-    expect(refused.headers['retry-after']).toBe('60');
-    expect(refused.headers['content-type']).toBe('application/json');
-    // The key is hashed before it is used: it appears nowhere in what the client gets back.
-    expect(JSON.stringify(answers)).not.toContain('sk-alice-secret');
-    expect(upstream.served()).toBe(3);
-    // Another key has its own bucket; a request without the header meets only the ip limit.
-    expect((await send(gateway.url, { 'x-api-key': 'sk-bob' })).status).toBe(200);
-    const anonymous = await send(gateway.url);
-    expect(anonymous.status).toBe(200);
-    expect(anonymous.headers['ratelimit']).toMatch(/^"ip";r=\d+;t=\d+$/);
-  });
-
-  it('shares one bucket across the route with key: route', async () => {
-    const upstream = await countingUpstream();
-    gateway = await startTestGateway({
-      pools: { api: { endpoints: [{ url: upstream.url }] } },
-      routes: [{ pool: 'api', rate_limits: [{ key: 'route', rate: '2/m' }] }],
-    });
-    const statuses = [];
-    for (const key of ['a', 'b', 'c']) statuses.push((await send(gateway.url, { 'x-api-key': key })).status);
-    expect(statuses).toEqual([200, 200, 429]);
-  });
-});
 
 describe('concurrency limit and queue', () => {
   it('admits up to the limit, queues up to queue.max, sheds beyond, and times waiters out with 503', async () => {
@@ -268,11 +173,11 @@ describe('concurrency limit and queue', () => {
   });
 
   it('queues requests with bodies too: admission keeps a place for a body still arriving', async () => {
-    const slow = await countingUpstream((req, res) => {
+    const slow = await countingUpstream(upstreams, (req, res) => {
       req.resume();
       req.on('end', () => setTimeout(() => res.end('ok'), 100));
     });
-    const other = await countingUpstream((req, res) => {
+    const other = await countingUpstream(upstreams, (req, res) => {
       req.resume();
       req.on('end', () => setTimeout(() => res.end('ok'), 100));
     });
@@ -354,102 +259,5 @@ describe('concurrency limit and queue', () => {
     expect(gateway.gateway.status()[0]?.endpoints[0]?.isHealthy).toBe(true);
     upstream.releaseAll();
     expect((await held).status).toBe(200);
-  });
-});
-
-describe('upstream back-pressure', () => {
-  it('cools an endpoint down for the Retry-After its upstream sent with a 429, capped by max_cool_down', async () => {
-    const busy = await countingUpstream((_req, res) => {
-      res.writeHead(429, { 'retry-after': '3600' });
-      res.end('slow down');
-    });
-    const calm = await countingUpstream();
-    gateway = await startTestGateway({
-      pools: {
-        api: {
-          balancer: 'round-robin',
-          endpoints: [{ url: busy.url }, { url: calm.url }],
-          max_cool_down: '30s',
-        },
-      },
-      routes: [{ pool: 'api' }],
-    });
-    const statuses = [];
-    for (let i = 0; i < 10; i++) statuses.push((await send(gateway.url)).status);
-    // Round-robin sends one of the first two to the busy endpoint; after its 429 it gets nothing more.
-    expect(busy.served()).toBe(1);
-    expect(statuses.filter((s) => s === 429)).toHaveLength(1);
-    const cooling = gateway.gateway.status()[0]!.endpoints.find((e) => e.url.startsWith(busy.url))!;
-    expect(cooling.coolDownRemainingMs).toBeGreaterThan(25_000);
-    expect(cooling.coolDownRemainingMs).toBeLessThanOrEqual(30_000);
-  });
-
-  it("keeps the last endpoint in rotation: one client's 429 does not refuse every client", async () => {
-    const quota = await countingUpstream((req, res) => {
-      if (req.headers['x-api-key'] !== 'over-quota') return res.end('ok');
-      res.writeHead(429, { 'retry-after': '20' });
-      res.end('your quota is spent');
-    });
-    gateway = await startTestGateway({
-      pools: { api: { endpoints: [{ url: quota.url }] } },
-      routes: [{ pool: 'api' }],
-    });
-    const refused = await send(gateway.url, { 'x-api-key': 'over-quota' });
-    expect(refused.status).toBe(429);
-    expect(refused.headers['retry-after']).toBe('20');
-    expect((await send(gateway.url, { 'x-api-key': 'someone-else' })).status).toBe(200);
-    expect(gateway.gateway.status()[0]!.endpoints[0]!.coolDownRemainingMs).toBe(0);
-  });
-
-  it('throttles a pool whose upstream keeps refusing (SRE formula), but never critical requests', async () => {
-    const drowning = await countingUpstream((_req, res) => {
-      res.writeHead(503);
-      res.end('overloaded');
-    });
-    gateway = await startTestGateway({
-      pools: { api: { endpoints: [{ url: drowning.url }], upstream_throttle: { k: 2 } } },
-      routes: [
-        { match: { path_prefix: '/critical' }, pool: 'api', priority: 'critical', retry: { attempts: 1 } },
-        { pool: 'api', retry: { attempts: 1 } },
-      ],
-    });
-    const answers = [];
-    for (let i = 0; i < 200; i++) answers.push(await send(gateway.url));
-    const throttled = answers.filter((a) => a.code === 'GW_THROTTLED');
-    // With no accepts, P(reject) = n / (n + 1): nearly every request after the first few stays local.
-    expect(throttled.length).toBeGreaterThan(150);
-    expect(throttled[0]!.status).toBe(503);
-    expect(throttled[0]!.headers['retry-after']).toBe('1');
-    expect(drowning.served()).toBe(200 - throttled.length);
-    expect(overload()?.throttleProbability).toBeGreaterThan(0.9);
-    const before = drowning.served();
-    for (let i = 0; i < 20; i++) expect((await send(gateway.url, {}, '/critical')).status).toBe(503);
-    expect(drowning.served() - before).toBe(20);
-  });
-
-  it('never throttles a healthy pool: not slow requests in flight, nor streams their clients leave', async () => {
-    const healthy = await countingUpstream((req, res) => {
-      if (req.url !== '/events') return void setTimeout(() => res.end('ok'), 300);
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write('data: first\n\n');
-    });
-    gateway = await startTestGateway({
-      pools: { api: { endpoints: [{ url: healthy.url }], upstream_throttle: { k: 2 } } },
-      routes: [{ pool: 'api' }],
-    });
-    // Ten slow requests at once on a fresh start: none has been answered when the last is admitted.
-    const slow = await Promise.all(Array.from({ length: 10 }, () => send(gateway!.url)));
-    expect(slow.map((a) => a.status)).toEqual(Array.from({ length: 10 }, () => 200));
-    // Clients that read an event and leave, as SSE clients stop: their upstream said yes.
-    for (let i = 0; i < 5; i++) {
-      const controller = new AbortController();
-      const res = await fetch(`${gateway.url}/events`, { signal: controller.signal });
-      const reader = res.body!.getReader();
-      await reader.read();
-      controller.abort();
-    }
-    const after = await Promise.all(Array.from({ length: 10 }, () => send(gateway!.url)));
-    expect(after.map((a) => a.status)).toEqual(Array.from({ length: 10 }, () => 200));
-    expect(overload()?.throttleProbability ?? 0).toBe(0);
   });
 });
