@@ -1,6 +1,7 @@
 import type { AlertsApi } from '../admin/http/alert-routes.ts';
 import type { MonitorsApi } from '../admin/http/monitor-routes.ts';
 import type { Config } from '../config/index.ts';
+import { systemClock } from '../core/clock.ts';
 import type { PoolStatus } from '../core/index.ts';
 import type { TrafficReading } from '../monitor/traffic.ts';
 import type { GatewayMetrics, Logger } from '../observability/index.ts';
@@ -11,6 +12,11 @@ import { monitorSignalOf } from './monitor-signal.ts';
 import { MonitoringSupervisor } from './monitoring-supervisor.ts';
 import { poolSamplesOf } from './pool-samples.ts';
 import { StatusSupervisor } from './status-supervisor.ts';
+import { sharedReading } from './traffic-reader.ts';
+
+// Alerting's pool rules and the status page each read the gateway's counters every 5 s, in their own phase.
+// A reading kept for half that period serves both whatever the phase, and is at most 2.5 s old to either.
+const sharedTrafficMaxAgeMs = 2_500;
 
 export interface ControlPlaneDeps {
   readonly metrics: GatewayMetrics;
@@ -35,8 +41,11 @@ export class ControlPlane {
   adminUrl = '';
 
   constructor(logger: Logger, deps: ControlPlaneDeps) {
+    // In a cluster a reading scrapes every worker's whole registry and sums them: one per round, not two.
+    const readTraffic = sharedReading(deps.readTraffic, systemClock, sharedTrafficMaxAgeMs);
+    const poolSamples = async () => poolSamplesOf(deps.poolStatus(), await readTraffic());
     this.#alerting = new AlertingSupervisor(logger, deps.metrics.registry, {
-      poolSamples: async () => poolSamplesOf(deps.poolStatus(), await deps.readTraffic()),
+      poolSamples,
       adminUrl: () => this.adminUrl,
       maintenanceOf: (labels) => this.#status.maintenanceOf(labels),
       onAlert: (alert) => this.#status.alertChanged(alert),
@@ -56,7 +65,7 @@ export class ControlPlane {
         (await this.#monitoring.host?.dailyHistories(ids, dayCount)) ?? new Map(),
       setMonitorMaintenance: (id, isOn) => this.#monitoring.host?.monitoring.setMaintenance(id, isOn),
       pools: deps.poolStatus,
-      poolSamples: async () => poolSamplesOf(deps.poolStatus(), await deps.readTraffic()),
+      poolSamples,
       drain: (target, isDrained) => {
         const [pool = '', endpoint = ''] = target.split('/');
         if (isDrained) drainEndpoint(deps.endpointControl, pool, endpoint);

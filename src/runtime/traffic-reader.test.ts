@@ -1,9 +1,10 @@
 import { channel } from 'node:diagnostics_channel';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../test/support/fake-clock.ts';
 import { channelNames, type RequestEvent } from '../core/index.ts';
 import { trafficBetween } from '../monitor/traffic.ts';
 import { GatewayMetrics } from '../observability/index.ts';
-import { metricsNamed, trafficMetricNames, trafficReadingOf } from './traffic-reader.ts';
+import { metricsNamed, sharedReading, trafficMetricNames, trafficReadingOf } from './traffic-reader.ts';
 
 const metricsList: GatewayMetrics[] = [];
 afterEach(() => {
@@ -43,5 +44,43 @@ describe('trafficReadingOf', () => {
       errors: 0,
     });
     expect(rows.find((r) => r.scope === 'route' && r.name === '0')).toMatchObject({ requests: 2 });
+  });
+});
+
+describe('sharedReading', () => {
+  const periodMs = 5_000;
+
+  it.each([0, 1_000, 2_500, 4_000, 4_999])(
+    'gives two pollers %i ms out of phase one reading a round between them, each newer than their last',
+    async (phaseMs) => {
+      const clock = new FakeClock();
+      let reads = 0;
+      const read = sharedReading(() => Promise.resolve(++reads), clock, periodMs / 2);
+      const seen: Record<'first' | 'second', number[]> = { first: [], second: [] };
+      for (let round = 0; round < 6; round++) {
+        seen.first.push(await read());
+        clock.advance(phaseMs);
+        seen.second.push(await read());
+        clock.advance(periodMs - phaseMs);
+      }
+      // Twelve polls. Past half a period out of phase the second poller starts each round's reading, so one more.
+      expect(reads).toBe(phaseMs <= periodMs / 2 ? 6 : 7);
+      for (const readings of Object.values(seen))
+        expect(readings.every((reading, i) => i === 0 || reading > readings[i - 1]!)).toBe(true);
+    },
+  );
+
+  it('hands a failed reading to the poller that joined it, and reads afresh on the next call', async () => {
+    const clock = new FakeClock();
+    let reads = 0;
+    const read = sharedReading(
+      () => (++reads === 1 ? Promise.reject(new Error('a worker did not answer')) : Promise.resolve(reads)),
+      clock,
+      periodMs / 2,
+    );
+    const [first, joined] = [read(), read()];
+    await expect(first).rejects.toThrow('a worker did not answer');
+    await expect(joined).rejects.toThrow('a worker did not answer');
+    expect(await read()).toBe(2);
   });
 });

@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import type { Clock } from '../core/clock.ts';
 import type { TrafficReading } from '../monitor/traffic.ts';
 
 /** prom-client's `getMetricsAsJSON()` shape, as far as this reads it. */
@@ -75,4 +76,22 @@ export const trafficMetricNames = [
 export async function metricsNamed(registry: Registry, names: readonly string[]): Promise<MetricJson[]> {
   const metrics = await Promise.all(names.map(async (name) => registry.getSingleMetric(name)?.get()));
   return metrics.filter((metric) => metric !== undefined);
+}
+
+/**
+ * `read`, shared by several pollers: a call at most `maxAgeMs` after the last reading started gets that
+ * reading (joining it while under way). A failed reading is not kept, so the next call tries again.
+ */
+export function sharedReading<T>(read: () => Promise<T>, clock: Clock, maxAgeMs: number): () => Promise<T> {
+  let last: { readonly startedMs: number; readonly reading: Promise<T> } | undefined;
+  return () => {
+    const nowMs = clock.nowMs();
+    if (last !== undefined && nowMs - last.startedMs <= maxAgeMs) return last.reading;
+    const entry = { startedMs: nowMs, reading: read() };
+    last = entry;
+    void entry.reading.catch(() => {
+      if (last === entry) last = undefined;
+    });
+    return entry.reading;
+  };
 }
