@@ -1,12 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { Worker } from 'node:worker_threads';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { sampleView } from './render/fixture.test-support.ts';
 import { buildSite, type Site } from './site.ts';
-import { SiteBuilder } from './site-builder.ts';
+import { SiteBuilder, type SiteRequest } from './site-builder.ts';
 import type { StatusView } from './view.ts';
 
 const crashingWorker = new URL('./site-worker-crashing.test-support.ts', import.meta.url);
 const builders: SiteBuilder[] = [];
 afterEach(async () => {
+  vi.restoreAllMocks();
   await Promise.all(builders.splice(0).map((b) => b.close()));
 });
 
@@ -119,6 +121,30 @@ describe('SiteBuilder', () => {
     }
     expect(failures).toHaveLength(3);
     expect(lastTries).toEqual([false, false, true]);
+  });
+
+  it('posts a component’s history to the worker only when it changed, and renders the same site', async () => {
+    const postMessage = vi.spyOn(Worker.prototype, 'postMessage');
+    const historiesPosted = () =>
+      postMessage.mock.calls.map(([request]) =>
+        (request as SiteRequest).view.components.flatMap((c) => (c.history ? [c.id] : [])),
+      );
+    const { builder: sites, failures } = builder();
+    const view = sampleView({ components: 12, incidents: 20 });
+    const leaf = view.components.find((c) => c.days.length > 0)!;
+    // Each view anew, as the host builds it: equal histories in new arrays.
+    const sameHistories = later(structuredClone(view), 5);
+    const today = { ...leaf.days.at(-1)!, upMs: leaf.days.at(-1)!.upMs + 60_000 };
+    const oneChanged: StatusView = {
+      ...later(structuredClone(view), 6),
+      components: view.components.map((c) =>
+        c === leaf ? { ...c, days: [...c.days.slice(0, -1), today] } : c,
+      ),
+    };
+    for (const next of [view, sameHistories, oneChanged])
+      expectSameSite((await sites.build(next)).site, buildSite(next));
+    expect(historiesPosted()).toEqual([view.components.map((c) => c.id), [], [leaf.id]]);
+    expect(failures).toEqual([]);
   });
 
   it('rejects a view that cannot be rendered anywhere, and builds the next one', async () => {

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { buildSite, type Resource, type Site } from './site.ts';
+import { wireViewOf, type HistoriesSent, type WireView } from './site-wire.ts';
 import type { StatusView } from './view.ts';
 
 /** A site and the view it was rendered from. */
@@ -10,7 +11,7 @@ export interface BuiltSite {
 
 export interface SiteRequest {
   readonly id: number;
-  readonly view: StatusView;
+  readonly view: WireView;
 }
 
 /** A resource as it crosses threads: a Buffer arrives as a plain Uint8Array. */
@@ -62,6 +63,8 @@ export class SiteBuilder {
   #worker: Worker | undefined;
   /** The site the worker's last build corresponds to: its reply says only what changed since. */
   #site: Site | undefined;
+  /** The components' histories the worker holds: a view posted to it leaves out those unchanged. */
+  #historiesSent: HistoriesSent = new Map();
   #nextId = 1;
   /** Worker builds that failed where the same view then rendered here, since the last that succeeded. */
   #workerFailuresInARow = 0;
@@ -125,6 +128,8 @@ export class SiteBuilder {
   #ask(view: StatusView): Promise<SiteReply> {
     const worker = (this.#worker ??= this.#startWorker());
     const id = this.#nextId++;
+    const { wire, sent } = wireViewOf(view, this.#historiesSent);
+    this.#historiesSent = sent;
     return new Promise((resolve, reject) => {
       this.#reply = {
         id,
@@ -134,12 +139,14 @@ export class SiteBuilder {
           else resolve(reply);
         },
       };
-      worker.postMessage({ id, view } satisfies SiteRequest);
+      worker.postMessage({ id, view: wire } satisfies SiteRequest);
     });
   }
 
   #startWorker(): Worker {
     const worker = new Worker(this.#options.workerUrl ?? defaultWorkerUrl, { name: 'status-site' });
+    // It knows nothing yet: its first view carries every history.
+    this.#historiesSent = new Map();
     // The host's listeners keep the process alive, and it ends the worker when it stops.
     worker.unref();
     // A discarded worker may still report its end; only the current one answers the build waiting.

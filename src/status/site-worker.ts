@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { buildSite, type Resource, type Site } from './site.ts';
 import type { SiteReply, SiteRequest, WireResource } from './site-builder.ts';
+import { viewOfWire, type HistoriesSent } from './site-wire.ts';
 
 /**
  * The status page's renderer on its own thread (see SiteBuilder). It keeps the site it built last, so a file
@@ -9,11 +10,15 @@ import type { SiteReply, SiteRequest, WireResource } from './site-builder.ts';
  */
 
 let previous: Site | undefined;
+/** The components' histories as last sent: a view leaves out those that did not change. */
+let histories: HistoriesSent = new Map();
 
-parentPort?.on('message', ({ id, view }: SiteRequest) => {
+parentPort?.on('message', ({ id, view: posted }: SiteRequest) => {
   let reply: SiteReply;
   const transfer: ArrayBuffer[] = [];
   try {
+    const { view, known } = viewOfWire(posted, histories);
+    histories = known;
     const site = buildSite(view, previous);
     const changed: [string, WireResource][] = [];
     for (const [path, resource] of site.files)
