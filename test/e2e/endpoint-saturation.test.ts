@@ -7,6 +7,7 @@ import { eventually, startTestGateway, type TestGateway } from '../support/gatew
 import { FakeClock } from '../support/fake-clock.ts';
 import { captureChannel } from '../support/pool-fixtures.ts';
 import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
+import { within } from '../support/within.ts';
 
 /**
  * Requests beyond `max_connections_per_endpoint` wait at most the connect timeout for a connection, then are
@@ -101,7 +102,7 @@ describe('max_connections_per_endpoint', () => {
     expect(text).not.toMatch(/outcome="timeout"/);
   });
 
-  it('a request refused by a full endpoint is retried to one with room, and nobody is ejected', async () => {
+  it('round-robin passes over a full endpoint: the request goes straight to one with room, nothing refused', async () => {
     const clock = new FakeClock();
     const busy = await slowUpstream('busy');
     const spare = await slowUpstream('spare');
@@ -112,6 +113,40 @@ describe('max_connections_per_endpoint', () => {
             balancer: 'round-robin',
             endpoints: [{ url: busy.url }, { url: spare.url }],
             max_connections_per_endpoint: 1,
+          },
+        },
+        routes: [{ pool: 'api', timeouts: { connect: '1s', total: '60s' } }],
+      },
+      { clock },
+    );
+    const attempts = attemptsCaptured();
+    const url = gateway.url;
+    const first = answer(request(url));
+    await eventually(() => busy.held.length + spare.held.length === 1, 5_000, 'the first at an upstream');
+    const full = busy.held.length === 1 ? busy : spare;
+    const roomyName = full === busy ? 'spare' : 'busy';
+    // Round robin would send the second and third alternately; the third's turn is the full endpoint's.
+    for (let i = 0; i < 2; i++) {
+      const fast = request(url, { headers: { 'x-fast': '1' } });
+      // No clock advance: before the fix the third waited the connect timeout at the full endpoint's gate.
+      expect(await within(answer(fast), 2_000, 'the answer')).toEqual({ status: 200, body: roomyName });
+    }
+    expect(attempts.map((a) => a.outcome.kind)).toEqual(['success', 'success']);
+    full.answerAll();
+    expect((await first).status).toBe(200);
+  });
+
+  it('when every endpoint is full a request waits at one, and its refusal is retried to one with room', async () => {
+    const clock = new FakeClock();
+    const one = await slowUpstream('one');
+    const two = await slowUpstream('two');
+    gateway = await startTestGateway(
+      {
+        pools: {
+          api: {
+            balancer: 'round-robin',
+            endpoints: [{ url: one.url }, { url: two.url }],
+            max_connections_per_endpoint: 1,
             outlier_detection: { consecutive_failures: 1 },
           },
         },
@@ -121,30 +156,22 @@ describe('max_connections_per_endpoint', () => {
     );
     const attempts = attemptsCaptured();
     const url = gateway.url;
-    // Round robin: the first and third requests go to the same endpoint, which still holds the first.
-    const first = answer(request(url));
-    await eventually(() => busy.held.length + spare.held.length === 1, 5_000, 'the first at an upstream');
-    const full = busy.held.length === 1 ? busy : spare;
-    const roomy = full === busy ? spare : busy;
-    expect(await answer(request(url, { headers: { 'x-fast': '1' } }))).toEqual({
-      status: 200,
-      body: full === busy ? 'spare' : 'busy',
-    });
+    const held = [answer(request(url)), answer(request(url))];
+    await eventually(() => one.held.length === 1 && two.held.length === 1, 5_000, 'one at each upstream');
     const third = answer(request(url, { headers: { 'x-fast': '1' } }));
-    const inFlight = () =>
-      gateway?.gateway
-        .status()[0]
-        ?.endpoints.map((e) => e.inFlight)
-        .sort();
-    await eventually(() => inFlight()?.join() === '0,2', 5_000, 'the third waiting behind the first');
+    const inFlight = () => gateway?.gateway.status()[0]?.endpoints.map((e) => e.inFlight) ?? [];
+    await eventually(() => inFlight().includes(2), 5_000, 'the third waiting at a full endpoint');
+    const [waitedAt, freed] = inFlight()[0] === 2 ? [one, two] : [two, one];
+    freed.answerAll();
+    await eventually(() => attempts.length === 1, 5_000, 'a connection freed');
     clock.advance(1_000);
-    await eventually(() => attempts.length === 2, 5_000, 'the third refused by the full endpoint');
+    await eventually(() => attempts.length === 2, 5_000, 'the third refused by its full endpoint');
+    // The retry's backoff runs on the clock too.
     clock.advance(1_000);
-    expect(await third).toEqual({ status: 200, body: full === busy ? 'spare' : 'busy' });
+    expect(await third).toEqual({ status: 200, body: freed === one ? 'one' : 'two' });
     expect(attempts.map((a) => a.outcome.kind)).toEqual(['success', 'rejected', 'success']);
-    full.answerAll();
-    expect((await first).status).toBe(200);
-    expect(roomy.held).toHaveLength(0);
+    waitedAt.answerAll();
+    expect((await Promise.all(held)).map((a) => a.status)).toEqual([200, 200]);
     const [pool] = gateway.gateway.status();
     expect(pool?.endpoints.map((endpoint) => endpoint.isEjected)).toEqual([false, false]);
   });

@@ -17,8 +17,9 @@ export function makeEndpoints(count: number, weights: readonly number[] = []): E
 const hintFor = (i: number): PickHint => ({ hashKey: `user-${i}` });
 
 function loadState(endpoint: Endpoint): unknown {
-  const { weight, isDraining, isHealthy, ejectedUntilMs, inFlight, ewmaCostMs, ewmaStampMs } = endpoint;
-  return { weight, isDraining, isHealthy, ejectedUntilMs, inFlight, ewmaCostMs, ewmaStampMs };
+  const { weight, isDraining, isHealthy, ejectedUntilMs, inFlight, isSaturated, ewmaCostMs, ewmaStampMs } =
+    endpoint;
+  return { weight, isDraining, isHealthy, ejectedUntilMs, inFlight, isSaturated, ewmaCostMs, ewmaStampMs };
 }
 
 /** What every Balancer promises, whatever its policy; run for each registered factory. */
@@ -66,12 +67,34 @@ export function describeBalancerContract(factory: BalancerFactory): void {
         endpoint.ewmaStampMs = clock.nowMs() - i * 1_000;
       });
       offered[3]!.isHealthy = false;
+      offered[1]!.isSaturated = true;
       const before = offered.map(loadState);
       for (let i = 0; i < 500; i++) {
         balancer.pick(offered, hintFor(i));
         clock.advance(7);
       }
       expect(offered.map(loadState)).toEqual(before);
+    });
+
+    it('passes over an endpoint with every connection busy while another has room', () => {
+      const offered = makeEndpoints(5, [1, 2, 3, 4, 5]);
+      // The heaviest and the least loaded are full: neither weight nor load may outrank having a connection.
+      for (const index of [0, 2, 4]) offered[index]!.isSaturated = true;
+      offered.forEach((endpoint, i) => (endpoint.inFlight = endpoint.isSaturated ? 0 : 10 + i));
+      const picked = new Set<Endpoint | undefined>();
+      for (let i = 0; i < 1_000; i++) {
+        picked.add(balancer.pick(offered, hintFor(i)));
+        picked.add(balancer.pick(offered, {}));
+      }
+      expect(picked).toEqual(new Set([offered[1], offered[3]]));
+    });
+
+    it('still picks, among all offered, when every endpoint is saturated', () => {
+      const offered = makeEndpoints(3);
+      for (const endpoint of offered) endpoint.isSaturated = true;
+      const picked = new Set<Endpoint | undefined>();
+      for (let i = 0; i < 600; i++) picked.add(balancer.pick(offered, hintFor(i)));
+      expect(picked).toEqual(new Set(offered));
     });
 
     it('follows the list when it changes between calls', () => {

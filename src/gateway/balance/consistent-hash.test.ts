@@ -67,4 +67,24 @@ describe('consistent-hash (weighted rendezvous)', () => {
     expect(Math.abs(heavyShare - 0.75)).toBeLessThan(0.03);
     expect(balancer.pick(offered, { hashKey: '' })).toBeDefined();
   });
+
+  it('walks a key on to its next choice while its endpoint is saturated, and back once a connection frees', () => {
+    const offered = makeEndpoints(4);
+    const balancer = create();
+    const before = assign(balancer, offered);
+    const full = offered[1]!;
+    full.isSaturated = true;
+    const during = assign(balancer, offered);
+    // Its next choice is the one it would have without the full endpoint: affinity kept, nothing random.
+    const without = assign(
+      create(),
+      offered.filter((endpoint) => endpoint !== full),
+    );
+    const expected = new Map(
+      keys.map((key) => [key, before.get(key) === full ? without.get(key) : before.get(key)]),
+    );
+    expect(during).toEqual(expected);
+    full.isSaturated = false;
+    expect(assign(balancer, offered)).toEqual(before);
+  });
 });

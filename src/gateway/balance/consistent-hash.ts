@@ -29,7 +29,8 @@ function hashText(text: string): number {
  * logarithmic method). A key's winner depends only on the key and the endpoints offered, not their order,
  * so an endpoint leaving remaps only its own keys, and each endpoint's share is weight / total weight.
  * No ring to build or keep in step with membership; a pick is O(endpoints) and allocates nothing
- * while the offered list stays the same.
+ * while the offered list stays the same. A key's ranking over all endpoints is its "ring": a saturated
+ * endpoint hands the key to the next one down.
  */
 class ConsistentHash implements Balancer {
   readonly #random: () => number;
@@ -52,6 +53,9 @@ class ConsistentHash implements Balancer {
     const nowMs = this.#nowMs();
     let best = ready[0];
     let bestScore = Number.NEGATIVE_INFINITY;
+    // The best-scoring endpoint with a free connection: the key's next choice when its own is saturated.
+    let bestWithRoom: Endpoint | undefined;
+    let bestWithRoomScore = Number.NEGATIVE_INFINITY;
     for (let i = 0; i < ready.length; i++) {
       const endpoint = ready[i]!;
       // A second finalizer over the pair: the per-endpoint values for one key must look independent.
@@ -61,8 +65,14 @@ class ConsistentHash implements Balancer {
         best = endpoint;
         bestScore = score;
       }
+      if (score > bestWithRoomScore && !endpoint.isSaturated) {
+        bestWithRoom = endpoint;
+        bestWithRoomScore = score;
+      }
     }
-    return best;
+    // Bounded loads (Envoy's hash_balance_factor): a key whose endpoint has every connection busy walks on
+    // down its own ranking rather than wait; when all are full it waits at its own endpoint's gate.
+    return bestWithRoom ?? best;
   }
 
   #idHashesOf(ready: readonly Endpoint[]): Uint32Array {

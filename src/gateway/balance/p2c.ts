@@ -21,7 +21,19 @@ export function pickOfTwo(
   const second = ready[secondIndex];
   // Only a random() outside [0, 1) can leave an index out of range.
   if (first === undefined || second === undefined) return first ?? second ?? ready[0];
+  // A saturated endpoint would make the request wait for a connection, however low its load looks.
+  if (first.isSaturated !== second.isSaturated) return first.isSaturated ? second : first;
+  if (first.isSaturated) return withRoomAfter(ready, secondIndex) ?? first;
   return loadOf(second) < loadOf(first) ? second : first;
+}
+
+/** The first endpoint with a free connection after `index`, wrapping round; undefined when all are full. */
+function withRoomAfter(ready: readonly Endpoint[], index: number): Endpoint | undefined {
+  for (let step = 1; step < ready.length; step++) {
+    const endpoint = ready[(index + step) % ready.length]!;
+    if (!endpoint.isSaturated) return endpoint;
+  }
+  return undefined;
 }
 
 /** A P2C balancer over `loadAt` (lower wins), the time read once per pick. */

@@ -38,4 +38,16 @@ describe('round-robin', () => {
       ]),
     );
   });
+
+  it('passes over an endpoint while every connection to it is busy, and gives it its turn once one frees', () => {
+    const [a, b, c] = makeEndpoints(3) as [Endpoint, Endpoint, Endpoint];
+    const balancer = create();
+    b.isSaturated = true;
+    const during = Array.from({ length: 6 }, () => balancer.pick([a, b, c], {}));
+    expect(during.filter((picked) => picked === a)).toHaveLength(3);
+    expect(during.filter((picked) => picked === c)).toHaveLength(3);
+    b.isSaturated = false;
+    const after = Array.from({ length: 3 }, () => balancer.pick([a, b, c], {}));
+    expect(new Set(after)).toEqual(new Set([a, b, c]));
+  });
 });

@@ -16,8 +16,19 @@ class RoundRobin implements Balancer {
   }
 
   pick(ready: readonly Endpoint[]): Endpoint | undefined {
-    if (ready.length === 0) return undefined;
-    const index = this.#cursor % ready.length;
+    const count = ready.length;
+    if (count === 0) return undefined;
+    const start = this.#cursor % count;
+    // HAProxy's roundrobin under maxconn: an endpoint whose connections are all busy is passed over while
+    // another has room, and keeps its turn only when every one is full (then the request waits at its gate).
+    let index = start;
+    for (let step = 0; step < count; step++) {
+      const candidate = (start + step) % count;
+      if (!ready[candidate]!.isSaturated) {
+        index = candidate;
+        break;
+      }
+    }
     // Stored small (≤ length), so the cursor never grows toward imprecise float territory.
     this.#cursor = index + 1;
     return ready[index];

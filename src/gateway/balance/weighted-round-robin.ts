@@ -24,6 +24,12 @@ class SmoothWeightedRoundRobin implements Balancer {
 
   pick(ready: readonly Endpoint[]): Endpoint | undefined {
     if (ready.length < 2) return ready[0];
+    // nginx skips a peer at max_conns: it takes no share of the round while another has room. Only when
+    // every endpoint is full does the plain round go on (and the request waits at its endpoint's gate).
+    return this.#pickAmong(ready, true) ?? this.#pickAmong(ready, false);
+  }
+
+  #pickAmong(ready: readonly Endpoint[], isSkippingSaturated: boolean): Endpoint | undefined {
     const pickNumber = ++this.#picks;
     // Slow start scales weights by time; one clock read serves the whole pick.
     const nowMs = this.#nowMs();
@@ -33,6 +39,7 @@ class SmoothWeightedRoundRobin implements Balancer {
     for (const endpoint of ready) {
       const slot = this.#slotFor(endpoint.id);
       slot.seenAtPick = pickNumber;
+      if (isSkippingSaturated && endpoint.isSaturated) continue;
       const weight = endpoint.effectiveWeight(nowMs);
       slot.currentWeight += weight;
       totalWeight += weight;
