@@ -10,7 +10,7 @@ import {
 } from './overload/concurrency-gate.ts';
 import type { RateDecision, RateLimitStore } from './overload/rate-limit-store.ts';
 import type { UpstreamThrottle } from './overload/upstream-throttle.ts';
-import { isRequestTimedOut } from './client-errors.ts';
+import { closeCause } from './client-errors.ts';
 import { publishLocalAnswer } from './request-events.ts';
 import { isClientGone, sendError } from './responses.ts';
 import type { Priority } from './spec.ts';
@@ -30,6 +30,8 @@ export interface AdmissionDeps {
   readonly clock: Clock;
   readonly random: () => number;
   readonly rateLimitStore: RateLimitStore;
+  /** Whether the drain cut this response at drain_timeout: then its close is Bulwark's doing, not the client's. */
+  readonly wasCutOff: (res: ServerResponse) => boolean;
 }
 
 export interface AdmissionRequest {
@@ -57,11 +59,16 @@ export function admit(
   const { req, res } = request;
   let ticket: GateTicket | undefined;
   let queued: QueuedEntry | undefined;
+  /** Waiting for the shared rate-limit store (a cluster's primary) to decide. */
+  let isDeciding = false;
   // Registered before anything can wait, so a client leaving at any point frees its place.
   res.once('close', () => {
-    // A body too slow while its request waited: the client got node's 408, which must still be counted.
-    if (queued && isRequestTimedOut(req))
-      publishLocalAnswer(req, request.requestId, route.index, 408, 'GW_REQUEST_TIMEOUT');
+    // Ended while it waited for a slot or a rate decision: nobody else will log or count it. The client left
+    // (499), node answered a body too slow (408), or the drain cut it (GW_DRAINED).
+    if (queued || isDeciding) {
+      const { status, code } = closeCause(req, deps.wasCutOff(res), undefined);
+      publishLocalAnswer(req, request.requestId, route.index, status, code);
+    }
     queued?.cancel();
     ticket?.release();
   });
@@ -134,8 +141,12 @@ export function admit(
   };
   const decision = deps.rateLimitStore.take(applied.requests, deps.clock.nowMs());
   if (!(decision instanceof Promise)) return decide(decision);
+  isDeciding = true;
   // The shared store (a cluster's primary) failing must not take the gateway down with it: fail open.
   decision
+    .finally(() => {
+      isDeciding = false;
+    })
     .then(decide, () => afterRateLimits())
     .catch(() => {
       sendError(res, 500, 'GW_INTERNAL', 'internal gateway error', request.requestId);

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
+import type { Clock } from '../core/clock.ts';
 import { cutResponse } from './cut-response.ts';
 import type { DrainableStream } from './exchange-deps.ts';
 
@@ -23,6 +24,7 @@ const flushGraceMs = 1_000;
 export async function cutAtDrainDeadline(
   responses: readonly ServerResponse[],
   streams: WeakMap<ServerResponse, DrainableStream>,
+  clock: Clock,
 ): Promise<void> {
   const closing: Promise<unknown>[] = [];
   for (const res of responses) {
@@ -35,9 +37,9 @@ export async function cutAtDrainDeadline(
     stream.endForDrain(drainedEnd);
   }
   if (closing.length === 0) return;
-  let timer: NodeJS.Timeout | undefined;
-  const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, flushGraceMs)));
+  let cancelGrace: (() => void) | undefined;
+  const grace = new Promise<void>((resolve) => (cancelGrace = clock.setTimer(flushGraceMs, resolve)));
   await Promise.race([Promise.all(closing), grace]);
-  clearTimeout(timer);
+  cancelGrace?.();
   for (const res of responses) cutResponse(res);
 }

@@ -105,6 +105,7 @@ export class Gateway {
       clock: deps.clock,
       random: deps.random,
       rateLimitStore: deps.rateLimitStore ?? new LocalRateLimitStore(),
+      wasCutOff: (res) => this.#cutOff.has(res),
     };
     this.#match = compileRoutes(spec.routes);
     this.#exchangeDeps = {
@@ -124,9 +125,12 @@ export class Gateway {
     if (options.activeHealthChecks !== false) this.#pools.start();
   }
 
-  /** For a graph a reload replaced: its requests in flight need no new verdicts, and the new graph checks. */
-  stopHealthChecks(): void {
-    this.#pools.stopHealthChecks();
+  /**
+   * For a graph a reload replaced, once the new one has continued from it: its requests in flight need no new
+   * verdicts, ejections or cool-downs, which the new graph keeps now (Pool.retire).
+   */
+  retire(): void {
+    this.#pools.retire();
   }
 
   async stop(): Promise<void> {
@@ -171,11 +175,12 @@ export class Gateway {
       this.#openResponses.size === 0
         ? Promise.resolve()
         : new Promise<void>((resolve) => (this.#onIdle = resolve));
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    const { clock } = this.#exchangeDeps;
+    let cancelDeadline: (() => void) | undefined;
+    const deadline = new Promise<void>((resolve) => (cancelDeadline = clock.setTimer(timeoutMs, resolve)));
     const done = waitForWebSockets ? Promise.all([requestsDone, this.#webSockets.allClosed()]) : requestsDone;
     await Promise.race([done, deadline]);
-    clearTimeout(timer);
+    cancelDeadline?.();
     const cutOff = this.#openResponses.size;
     const webSocketsClosed = this.openUpgrades;
     const open: ServerResponse[] = [];
@@ -184,7 +189,7 @@ export class Gateway {
       open.push(res);
     });
     this.closeUpgrades();
-    await cutAtDrainDeadline(open, this.#streams);
+    await cutAtDrainDeadline(open, this.#streams, clock);
     return { cutOff, webSocketsClosed };
   }
 

@@ -137,9 +137,9 @@ export class PoolSet {
     for (const pool of this.#pools.values()) pool.start();
   }
 
-  /** Active checks only: passive outlier detection goes on with what requests still report. */
-  stopHealthChecks(): void {
-    for (const pool of this.#pools.values()) pool.stopHealthChecks();
+  /** A reload replaced these pools: see Pool.retire. */
+  retire(): void {
+    for (const pool of this.#pools.values()) pool.retire();
   }
 
   async stop(): Promise<void> {

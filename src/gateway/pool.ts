@@ -275,15 +275,20 @@ export class Pool {
     this.#checker?.start();
   }
 
-  stopHealthChecks(): void {
-    this.#checker?.stop();
-  }
-
-  async stop(): Promise<void> {
+  /**
+   * A reload replaced this pool: the new one carries verdicts, ejections and cool-downs on (continueFrom), so
+   * this one's checks, ejections and timers stop now. Left running while its last requests finished, they
+   * logged and counted a second return from every ejection, and ejections no serving pool made.
+   */
+  retire(): void {
     for (const cancel of this.#coolDownTimers.values()) cancel();
     this.#coolDownTimers.clear();
     this.#detector.stop();
     this.#checker?.stop();
+  }
+
+  async stop(): Promise<void> {
+    this.retire();
     await this.#healthProbe?.close();
   }
 

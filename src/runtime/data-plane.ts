@@ -218,8 +218,9 @@ export class DataPlane {
    */
   #retire(previous: Gateway, listeners: readonly ServedListener[], timeoutMs: number): void {
     this.#retiringGateways.add(previous);
-    // Its requests need no new verdicts; checking on would double every probe, log line and transition.
-    previous.stopHealthChecks();
+    // Its requests need no new verdicts nor ejections: the new graph has them, and timers left running here
+    // would double every probe, ejection return, log line and transition.
+    previous.retire();
     const graphDone = previous.drain(timeoutMs, { waitForWebSockets: true }).then((drained) => {
       if (drained.cutOff > 0 || drained.webSocketsClosed > 0)
         this.#logCut('on the replaced config', drained, timeoutMs);
