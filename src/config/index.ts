@@ -1,4 +1,5 @@
 export { loadConfigFile, parseConfigText } from './load.ts';
+export { loadAdminAddress } from './admin-address.ts';
 export type { ParseOptions } from './load.ts';
 export { ConfigError, formatIssue } from './config-error.ts';
 export type { ConfigIssue } from './config-error.ts';

@@ -1,4 +1,5 @@
 import { isMap, isScalar, isSeq, type Node, type Scalar } from 'yaml';
+import { closestMatch } from './suggest.ts';
 
 /** Where `${NAME}` references are looked up; the loader passes process.env unless a test injects one. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -62,10 +63,15 @@ function resolveReference(body: string, env: Env): Interpolation {
   if (found !== undefined && (found !== '' || fallback === undefined))
     return { isOk: true, value: found, isFromEnv: true };
   if (fallback !== undefined) return { isOk: true, value: fallback, isFromEnv: true };
-  return {
-    isOk: false,
-    message: `environment variable ${name} is not set (write \${${name}:-default} to give a default)`,
-  };
+  // Only a name is offered, never a value: the variable may hold a secret.
+  const nearName = closestMatch(
+    name,
+    Object.keys(env).filter((key) => env[key] !== undefined),
+  );
+  const hint = nearName
+    ? `did you mean ${nearName}? It is set`
+    : `write \${${name}:-default} to give a default`;
+  return { isOk: false, message: `environment variable ${name} is not set (${hint})` };
 }
 
 /** Interpolates every scalar value (never a key) of a parsed document in place. */

@@ -3,7 +3,7 @@ import type { Document, LineCounter, Node } from 'yaml';
 import type { ConfigIssue } from './config-error.ts';
 import { describeValue, expectedPhrase, hasAuthoredMessage, quote } from './describe-issue.ts';
 import { formatPath, locate, positionOf, type YamlPath } from './locate.ts';
-import { allowedKeys, scalarDescription, schemaAt } from './schema-walk.ts';
+import { allowedKeys, scalarDescription, schemaAt, unitHintOf } from './schema-walk.ts';
 import { closestMatch } from './suggest.ts';
 
 /** Everything needed to turn a zod issue into a located, readable, secret-free ConfigIssue. */
@@ -80,9 +80,27 @@ function valueIssue(issue: z.core.$ZodIssue, context: IssueContext): ConfigIssue
     return issueAt(context, issue.path, `missing required key ${quote(key)}`);
   }
   if (issue.code === 'invalid_key') return issueAt(context, issue.path, keyMessage(issue), true);
+  // A refinement that judged a default (the key is not in the file) says so, and has no value to quote.
+  const aboutDefault = paramOf(issue, 'whenDefault');
+  if (!located.isFound && typeof aboutDefault === 'string') return issueAt(context, issue.path, aboutDefault);
   const source = located.node ? context.sourceByNode.get(located.node) : undefined;
   const found = source === undefined ? foundValue(issue, context) : fromEnvironment(issue, context, source);
-  return issueAt(context, issue.path, valueMessage(issue, context, found, source));
+  return issueAt(context, issue.path, withLines(valueMessage(issue, context, found, source), issue, context));
+}
+
+function paramOf(issue: z.core.$ZodIssue, name: string): unknown {
+  return issue.code === 'custom' ? issue.params?.[name] : undefined;
+}
+
+/** Fills `{name}` in a refinement's message with the line of `params.lineOf[name]`: refinements see no lines. */
+function withLines(message: string, issue: z.core.$ZodIssue, context: IssueContext): string {
+  const lineOf = paramOf(issue, 'lineOf');
+  if (typeof lineOf !== 'object' || lineOf === null) return message;
+  return message.replace(/\{(\w+)\}/g, (text, name: string) => {
+    const path: unknown = (lineOf as Record<string, unknown>)[name];
+    if (!Array.isArray(path)) return text;
+    return String(positionOf(locate(context.document, path as YamlPath).node, context.lineCounter).line);
+  });
 }
 
 function valueMessage(
@@ -126,6 +144,8 @@ function foundValue(issue: z.core.$ZodIssue, context: IssueContext): string {
 
 function suggestion(issue: z.core.$ZodIssue, context: IssueContext): string {
   const value = valueAt(context.input, issue.path);
+  const guesses = unitHintOf(schemaAt(context.schema, issue.path))?.guessesFor(value) ?? [];
+  if (guesses.length > 0) return ` (did you mean ${guesses.join(' or ')}?)`;
   const candidates = candidatesOf(issue);
   if (typeof value !== 'string' || candidates === undefined) return '';
   const match = closestMatch(value, candidates);
@@ -135,7 +155,16 @@ function suggestion(issue: z.core.$ZodIssue, context: IssueContext): string {
 /** The words a value could have meant: an enum's values, a union's tags, or the names a reference may take. */
 function candidatesOf(issue: z.core.$ZodIssue): readonly string[] | undefined {
   if (issue.code === 'invalid_value') return issue.values.map(String);
-  if (issue.code === 'invalid_union') return 'options' in issue ? issue.options?.map(String) : undefined;
+  if (issue.code === 'invalid_union') {
+    if ('options' in issue && issue.options) return issue.options.map(String);
+    // A plain union (a word or a status code): the words of its branches that name a set of values.
+    const words = issue.errors.flatMap((branch) =>
+      branch.flatMap((inner) =>
+        inner.code === 'invalid_value' && inner.path.length === 0 ? inner.values.map(String) : [],
+      ),
+    );
+    return words.length > 0 ? words : undefined;
+  }
   const candidates: unknown = issue.code === 'custom' ? issue.params?.candidates : undefined;
   return Array.isArray(candidates) ? candidates.map(String) : undefined;
 }

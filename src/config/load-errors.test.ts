@@ -114,17 +114,28 @@ const scenarios: Scenario[] = [
   {
     name: 'YAML syntax error',
     text: lines('pools:', '  app: [unclosed', 'routes: []'),
-    issue: { path: '', line: 3, column: 1, message: 'YAML syntax error' },
+    issue: {
+      path: 'pools.app',
+      line: 3,
+      column: 1,
+      message:
+        'invalid YAML: flow sequence in block collection must be sufficiently indented and end with a ], found "routes: []"',
+    },
   },
   {
     name: 'unquoted ${VAR} inside a flow mapping gets a hint',
     text: lines('pools:', '  app:', '    endpoints: [{ url: ${URL} }]', ...route),
-    issue: { path: '', line: 3, column: 25, message: 'quote values that use ${...} inside { } or [ ]' },
+    issue: {
+      path: 'pools.app.endpoints[0]',
+      line: 3,
+      column: 25,
+      message: 'quote values that use ${...} inside { } or [ ]',
+    },
   },
   {
     name: 'duplicate key',
     text: lines(...pool, ...route, 'routes: []'),
-    issue: { path: '', line: 7, column: 1, message: 'YAML syntax error: Map keys must be unique' },
+    issue: { path: 'routes', line: 7, column: 1, message: 'duplicate key "routes", first set at line 5' },
   },
   {
     name: 'empty file',
@@ -262,7 +273,7 @@ const scenarios: Scenario[] = [
       line: 7,
       column: 19,
       message:
-        'expected one of connect-failure | refused | reset-before-response or a number, found "timeout"',
+        'expected one of connect-failure | refused | reset-before-response, or a status code 400–599, found "timeout"',
     },
   },
   {

@@ -147,7 +147,7 @@ describe('one run reports every problem, in file order', () => {
       '7:routes[0].timeouts.total: expected a duration above 0, found "0s"',
       '8:routes[0].rate_limits[1].name: two rate limits of this route are both named "ip"; give one a distinct name',
       '10:monitors[0].port: expected a number >= 1, found 0',
-      '10:monitors[0].timeout: expected a timeout shorter than the interval (timeout defaults to 10s), found "2m"',
+      '10:monitors[0].timeout: expected a timeout shorter than the interval, found "2m"',
       '11:monitors[1].id: monitor id "api" is already used by monitors[0]; give one an explicit id',
     ]);
   });

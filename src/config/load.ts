@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from './config-error.ts';
 import { interpolateDocument, type Env } from './interpolate.ts';
 import { byPosition, issueAt, toConfigIssues, type IssueContext } from './issues.ts';
-import { positionAt } from './locate.ts';
 import { configSchema, type Config } from './schema.ts';
+import { syntaxIssues } from './syntax-issues.ts';
 
 export interface ParseOptions {
   /** Shown in error messages; default `bulwark.yaml`. */
@@ -18,15 +19,17 @@ export async function loadConfigFile(
   path: string,
   options: Omit<ParseOptions, 'file'> = {},
 ): Promise<Config> {
-  let text: string;
+  return parseConfigText(await readConfigText(path), { ...options, file: path });
+}
+
+export async function readConfigText(path: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const issue: ConfigIssue = { file: path, path: '', line: 0, column: 0, message: readFailure(code) };
     throw new ConfigError(code === 'ENOENT' ? 'CFG_NOT_FOUND' : 'CFG_INVALID', [issue], { cause: error });
   }
-  return parseConfigText(text, { ...options, file: path });
 }
 
 function readFailure(code: string | undefined): string {
@@ -38,6 +41,20 @@ function readFailure(code: string | undefined): string {
 
 /** Parses YAML text into a validated Config. Throws ConfigError listing every problem with its line and column. */
 export function parseConfigText(text: string, options: ParseOptions = {}): Config {
+  return parseWith(configSchema, text, options);
+}
+
+export interface PartOptions extends ParseOptions {
+  /** Where the schema reads; an unset variable elsewhere in the file is none of its business. */
+  readonly isRead: (path: readonly PropertyKey[]) => boolean;
+}
+
+/** Parses YAML text and validates it with `schema`: a whole config, or the part of one a command needs. */
+export function parseWith<T>(
+  schema: z.ZodType<T>,
+  text: string,
+  options: ParseOptions & Partial<PartOptions> = {},
+): T {
   const file = options.file ?? 'bulwark.yaml';
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -49,11 +66,13 @@ export function parseConfigText(text: string, options: ParseOptions = {}): Confi
     ]);
   }
   // Interpolating parsed scalars, never raw text, means a variable's value cannot add keys or structure.
-  const { sourceByNode, problems } = interpolateDocument(document.contents, options.env ?? process.env);
+  const interpolated = interpolateDocument(document.contents, options.env ?? process.env);
+  const { sourceByNode } = interpolated;
+  const problems = interpolated.problems.filter((p) => options.isRead?.(p.path) ?? true);
   const input: unknown = document.toJS();
   // reportInput lets zod's default messages be recognised (and replaced) exactly; the input itself is never printed.
-  const result = configSchema.safeParse(input, { reportInput: true });
-  const context: IssueContext = { file, document, lineCounter, sourceByNode, schema: configSchema, input };
+  const result = schema.safeParse(input, { reportInput: true });
+  const context: IssueContext = { file, document, lineCounter, sourceByNode, schema, input };
   // An unset variable left its `${NAME}` text in place so the rest could be checked; what that text itself
   // breaks is the same problem, already reported.
   const isPlaceholder = (path: readonly PropertyKey[]) =>
@@ -64,31 +83,4 @@ export function parseConfigText(text: string, options: ParseOptions = {}): Confi
   ];
   if (issues.length > 0 || !result.success) throw new ConfigError('CFG_INVALID', issues.sort(byPosition));
   return result.data;
-}
-
-function syntaxIssues(
-  document: Document,
-  lineCounter: LineCounter,
-  file: string,
-  text: string,
-): ConfigIssue[] {
-  // After the first real syntax error the parser reports a cascade of follow-on errors; only the first helps.
-  const firstBreak = document.errors.find((error) => error.code !== 'DUPLICATE_KEY');
-  const kept = document.errors.filter((error) => error.code === 'DUPLICATE_KEY' || error === firstBreak);
-  return kept.map((error) => {
-    const { line, column } = positionAt(error.pos[0], lineCounter);
-    const lineText = text.split('\n')[line - 1] ?? '';
-    // `{` and `}` end a plain scalar inside flow collections, so an unquoted ${VAR} there breaks the YAML.
-    const hint =
-      error !== firstBreak || !/[{[].*\$\{/.test(lineText)
-        ? ''
-        : ' (quote values that use ${...} inside { } or [ ])';
-    return {
-      file,
-      path: '',
-      line,
-      column,
-      message: `YAML syntax error: ${error.message.split('\n')[0] ?? error.code}${hint}`,
-    };
-  });
 }

@@ -100,7 +100,7 @@ monitors:
 `);
     expect(issues).toEqual([
       '7:monitors[1].id: monitor id "api" is already used by monitors[0]; give one an explicit id',
-      '7:monitors[1].timeout: expected a timeout shorter than the interval (timeout defaults to 10s), found "5s"',
+      '7:monitors[1].timeout: expected a timeout shorter than the interval, found "5s"',
     ]);
   });
 

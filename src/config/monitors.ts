@@ -60,7 +60,11 @@ const pulled = checks.map((check) =>
           ctx.addIssue({
             code: 'custom',
             path: ['timeout'],
-            message: 'expected a timeout shorter than the interval (timeout defaults to 10s)',
+            message: 'expected a timeout shorter than the interval',
+            params: {
+              whenDefault:
+                'the default timeout (10s) is not shorter than the interval; set a shorter timeout',
+            },
           });
       },
       whenParsed('interval', 'timeout'),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { YamlPath } from './locate.ts';
+import { unitHints, type UnitHint } from './unit-hints.ts';
 
 /**
  * Reads the shape of a zod schema at a YAML path, so error messages derive allowed keys and descriptions
@@ -78,6 +79,15 @@ export function scalarDescription(schema: Schema | undefined): string | undefine
   for (let current: Schema | undefined = schema; current; current = innerOf(current)) {
     const description = z.globalRegistry.get(current)?.description;
     if (description) return description;
+  }
+  return undefined;
+}
+
+/** The unit hint (unit-hints.ts) of a scalar such as a duration, looked up through its wrappers. */
+export function unitHintOf(schema: Schema | undefined): UnitHint | undefined {
+  for (let current: Schema | undefined = schema; current; current = innerOf(current)) {
+    const hint = unitHints.get(current);
+    if (hint) return hint;
   }
   return undefined;
 }

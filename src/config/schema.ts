@@ -3,7 +3,8 @@ import { alerting } from './alerting.ts';
 import { dataDir, monitors, retention } from './monitors.ts';
 import { pool } from './pool-schema.ts';
 import { route } from './route-schema.ts';
-import { always } from './partly-parsed.ts';
+import { checkOverlaps } from './overlaps.ts';
+import { always, PartlyParsed } from './partly-parsed.ts';
 import { checkReferences } from './references.ts';
 import { statusPage, statusPageConfigOf } from './status-page.ts';
 import { duration, size } from './units.ts';
@@ -14,7 +15,9 @@ import { duration, size } from './units.ts';
  * Objects are strict: an unknown key is an error, because a typo must never silently disable a policy.
  */
 
-const hostPort = z
+export const defaultAdminAddress = '127.0.0.1:8082';
+
+export const hostPort = z
   .string()
   .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT such as 127.0.0.1:8080')
   .transform((text, ctx) => {
@@ -33,7 +36,7 @@ const listen = z
   .strictObject({
     gateway: hostPort.prefault('127.0.0.1:8080'),
     gateway_tls: gatewayTls.optional(),
-    admin: hostPort.prefault('127.0.0.1:8082'),
+    admin: hostPort.prefault(defaultAdminAddress),
     // Used only when status_page is configured: the public page, apart from gateway and admin.
     status: hostPort.prefault('127.0.0.1:8081'),
   })
@@ -140,6 +143,7 @@ export const configSchema = z
   })
   // Runs on whatever parsed, so a reference is checked beside the file's other errors.
   .superRefine(checkReferences, always)
+  .superRefine((config, ctx) => checkOverlaps(new PartlyParsed(config, ctx.issues), ctx), always)
   // camelCase like everything else; the status page is shaped here, as the references above read it as written.
   .transform(({ data_dir, status_page, listen, ...rest }) => ({
     ...rest,

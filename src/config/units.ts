@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDurationMs, parsePercent, parseRate, parseSizeBytes } from '../core/units.ts';
+import { durationGuesses, percentGuesses, unitHints } from './unit-hints.ts';
 
 /**
  * zod types for unit-carrying strings; each parses once at load and yields a plain number. Messages leave out
@@ -24,6 +25,10 @@ export interface DurationBounds {
 export const duration = ({ isZeroAllowed = true, maxMs = maxTimerMs }: DurationBounds = {}) => {
   const atMost = Number.isFinite(maxMs) ? `at most ${maxMs / dayMs}d` : '';
   const bounds = isZeroAllowed ? atMost && ` of ${atMost}` : ` above 0${atMost && ` and ${atMost}`}`;
+  const isAccepted = (text: string) => {
+    const ms = parseDurationMs(text);
+    return ms !== undefined && (ms > 0 || isZeroAllowed) && ms <= maxMs;
+  };
   return z
     .string()
     .meta({
@@ -31,6 +36,7 @@ export const duration = ({ isZeroAllowed = true, maxMs = maxTimerMs }: DurationB
       // The lookahead keeps editors from accepting an all-zero duration (0s, 0m0s) where 0 is refused.
       pattern: `^${isZeroAllowed ? '' : '(?=.*[1-9])'}(\\d+(\\.\\d+)?(ms|s|m|h|d))+$`,
     })
+    .register(unitHints, { guessesFor: (value) => durationGuesses(value, isAccepted) })
     .transform((text, ctx) => {
       const ms = parseDurationMs(text);
       if (ms === undefined) {
@@ -79,6 +85,7 @@ export const percent = () =>
   z
     .string()
     .meta({ description: 'A percentage from 0% to 100%', pattern: '^\\d+(\\.\\d+)?%$' })
+    .register(unitHints, { guessesFor: percentGuesses })
     .transform((text, ctx) => {
       const fraction = parsePercent(text);
       if (fraction === undefined) {

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfigFile } from '../../config/index.ts';
+import { ConfigError, loadAdminAddress } from '../../config/index.ts';
 import { BulwarkError } from '../../core/errors.ts';
 import { table } from './check-command.ts';
 import {
@@ -15,15 +15,16 @@ export const adminOption: CommandOption = {
   name: 'admin',
   type: 'string',
   valueName: 'URL',
-  description: 'Admin listener to ask (default: listen.admin of the config)',
+  description: 'Admin listener to ask, http://HOST:PORT or HOST:PORT (default: listen.admin of the config)',
 };
 
-/** `--admin URL`, or the admin listener of the config file (`-c`, default bulwark.yaml). */
+/** `--admin URL` (or HOST:PORT, as listen addresses are written), or listen.admin of the config file. */
 export async function adminUrlOf(values: OptionValues, io: CliIo): Promise<string> {
   const explicit = stringOption(values, 'admin');
-  if (explicit) return explicit.replace(/\/$/, '');
+  if (explicit) return adminUrlFrom(explicit);
   const configFile = stringOption(values, 'config');
-  const config = await loadConfigFile(configFile ?? defaultConfigFile, { env: io.env }).catch(
+  // Only listen.admin is read: a variable the server's environment sets elsewhere in the file is not needed.
+  const address = await loadAdminAddress(configFile ?? defaultConfigFile, { env: io.env }).catch(
     (error: unknown) => {
       if (configFile !== undefined || !(error instanceof ConfigError) || error.code !== 'CFG_NOT_FOUND')
         throw error;
@@ -31,10 +32,26 @@ export async function adminUrlOf(values: OptionValues, io: CliIo): Promise<strin
       throw new BulwarkError('CLI_USAGE', message, { cause: error });
     },
   );
-  const { host, port } = config.listen.admin;
+  const { host, port } = address;
   if (port === 0)
     throw new BulwarkError('CLI_USAGE', 'the config binds the admin listener to port 0; pass --admin URL');
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+function adminUrlFrom(text: string): string {
+  const withScheme = text.includes('://') ? text : `http://${text}`;
+  let url: URL | undefined;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:')
+    throw new BulwarkError(
+      'CLI_USAGE',
+      `--admin expects http://HOST:PORT or HOST:PORT (e.g. 127.0.0.1:8082), got "${text}"`,
+    );
+  return withScheme.replace(/\/+$/, '');
 }
 
 /**

@@ -64,7 +64,7 @@ describe('bulwark incident: usage errors exit 2 before the admin API is asked', 
     expect(result).toMatchObject({ code: 2, out: '' });
     expect(result.err).toMatch(/^bulwark: /);
     expect(result.err).toContain(message);
-    expect(result.err).toContain('bulwark --help');
+    expect(result.err).toContain('Run "bulwark incident --help" for usage.');
   });
 
   it('shows each verb and the repeatable --component in its help', async () => {

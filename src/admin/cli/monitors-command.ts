@@ -1,5 +1,5 @@
 import { formatUptimePercent } from '../../core/units.ts';
-import { adminOption, adminUrlOf } from './admin-client.ts';
+import { adminOption, adminUrlOf, callAdmin, reportRefusal } from './admin-client.ts';
 import { table } from './check-command.ts';
 import { exitCodes, type Command } from './command.ts';
 import { configOption } from './validate-command.ts';
@@ -22,18 +22,9 @@ export const monitorsCommand: Command = {
   usage: 'bulwark monitors [-c FILE | --admin URL]',
   options: [configOption, adminOption],
   async run(values, io) {
-    const adminUrl = await adminUrlOf(values, io);
-    let body: { monitors: MonitorRow[] };
-    try {
-      const res = await fetch(`${adminUrl.replace(/\/$/, '')}/api/v1/monitors`);
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      body = (await res.json()) as { monitors: MonitorRow[] };
-    } catch (error) {
-      io.err(
-        `bulwark: cannot read monitors from ${adminUrl}: ${error instanceof Error ? error.message : String(error)}\n`,
-      );
-      return exitCodes.failure;
-    }
+    const response = await callAdmin(io, `${await adminUrlOf(values, io)}/api/v1/monitors`);
+    if (response.status !== 200) return reportRefusal(io, 'cannot read monitors', response);
+    const body = response.body as { monitors: MonitorRow[] };
     if (body.monitors.length === 0) {
       io.out('no monitors\n');
       return exitCodes.ok;

@@ -1,12 +1,22 @@
 import { firingAlert } from '../../alerting/alert.ts';
 import { notifierOf } from '../../alerting/notifiers/registry.ts';
 import { DeliveryError } from '../../alerting/notifiers/notifier.ts';
-import { loadConfigFile } from '../../config/index.ts';
+import type { Notification } from '../../alerting/notification.ts';
+import { loadConfigFile, type Config } from '../../config/index.ts';
 import { BulwarkError } from '../../core/errors.ts';
 import { exitCodes, stringOption, type Command } from './command.ts';
 import { configOption, defaultConfigFile } from './validate-command.ts';
 
 const sendTimeoutMs = 15_000;
+
+/** The link real notifications carry (alerting-host.ts), so the test shows what the receiver will get. */
+function adminLinksOf(config: Config): Notification['links'] {
+  const { host, port } = config.listen.admin;
+  // Port 0 is only known to the running process: no link rather than a wrong one.
+  if (!config.alerting.externalUrl && port === 0) return {};
+  const base = config.alerting.externalUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return { admin: `${base.replace(/\/$/, '')}/api/v1/alerts` };
+}
 
 /**
  * `bulwark notify test NAME`: sends one test message through a configured notifier, straight from this
@@ -51,7 +61,7 @@ export const notifyCommand: Command = {
           commonAnnotations: alert.annotations,
           alerts: [alert],
           severity: 'info',
-          links: {},
+          links: adminLinksOf(config),
           createdAtMs: nowMs,
         },
         entry,

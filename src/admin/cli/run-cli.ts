@@ -70,10 +70,15 @@ function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   return runCommand(findCommand(first), rest, io);
 }
 
-function runCommand(command: Command, args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(command, args);
-  if (values.help === true) return print(io, renderCommandHelp(command));
-  return command.run(values, io, positionals);
+async function runCommand(command: Command, args: readonly string[], io: CliIo): Promise<number> {
+  try {
+    const { values, positionals } = parseCommandArgs(command, args);
+    if (values.help === true) return await print(io, renderCommandHelp(command));
+    return await command.run(values, io, positionals);
+  } catch (error) {
+    // A usage mistake inside a command is answered by that command's help, not the list of all commands.
+    return reportFailure(error, io, `bulwark ${command.name} --help`);
+  }
 }
 
 function findCommand(name: string): Command {
@@ -115,14 +120,14 @@ function parseCommandArgs(
   }
 }
 
-function reportFailure(error: unknown, io: CliIo): number {
+function reportFailure(error: unknown, io: CliIo, helpCommand = 'bulwark --help'): number {
   if (error instanceof ConfigError) {
     io.err(`${error.message}\n`);
     if (error.code === 'CFG_NOT_FOUND') io.err('Choose a config with -c FILE; examples/ holds samples.\n');
     return exitCodes.usage;
   }
   if (error instanceof BulwarkError && error.code === 'CLI_USAGE') {
-    io.err(`bulwark: ${error.message}\nRun "bulwark --help" for usage.\n`);
+    io.err(`bulwark: ${error.message}\nRun "${helpCommand}" for usage.\n`);
     return exitCodes.usage;
   }
   io.err(`bulwark: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -15,7 +15,7 @@ describe('bulwark status: usage errors exit 2', () => {
     [['status', 'export', '--admin', 'http://127.0.0.1:9'], 'status export: --out DIR is required'],
     [['status', 'export', '--json', '--admin', 'http://127.0.0.1:9'], 'status export: --json does not apply'],
     [['status', '--out', 'd', '--admin', 'http://127.0.0.1:9'], 'status: --out does not apply here'],
-    [['status', '--admin', 'not a url'], '--admin expects a URL such as http://127.0.0.1:8082'],
+    [['status', '--admin', 'not a url'], '--admin expects http://HOST:PORT or HOST:PORT'],
   ])('%j', async (argv, message) => {
     const result = await runCliCaptured(...argv);
     expect(result).toMatchObject({ code: 2, out: '' });
