@@ -95,10 +95,17 @@ export class ControlPlane {
 
   /** Start or reload. Monitoring first: a store that cannot open refuses the config before anything swaps. */
   async apply(config: Config): Promise<void> {
-    await this.#monitoring.apply(config);
-    await this.#alerting.apply(config);
+    // Before that, a moved listen.status is bound: an address in use refuses the config as early.
+    const statusListener = await this.#status.prepare(config);
     try {
-      await this.#status.apply(config);
+      await this.#monitoring.apply(config);
+      await this.#alerting.apply(config);
+    } catch (error) {
+      await statusListener?.server.close();
+      throw error;
+    }
+    try {
+      await this.#status.apply(config, statusListener);
     } finally {
       // Alerting holds its first notifications until the page's maintenance windows are known; a page that
       // failed to start has none to offer, so it stops waiting then too.

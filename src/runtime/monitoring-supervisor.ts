@@ -20,6 +20,8 @@ export class MonitoringSupervisor {
   readonly #options: HostOptions;
   #host: MonitoringHost | undefined;
   #starting: Promise<void> | undefined;
+  /** The config monitoring last took, for the names the traffic API knows. */
+  #config: Config | undefined;
 
   /** Registers the monitor gauges and the schedule-lateness histogram in `metrics`, read from the host. */
   constructor(
@@ -50,12 +52,14 @@ export class MonitoringSupervisor {
   }
 
   async apply(config: Config): Promise<void> {
-    if (this.#host) return this.#host.apply(config);
-    if (config.monitors.length === 0) return;
-    this.#starting ??= MonitoringHost.start(config, this.#logger, this.#options).then((host) => {
-      this.#host = host;
-    });
-    await this.#starting;
+    if (this.#host) this.#host.apply(config);
+    else if (config.monitors.length > 0) {
+      this.#starting ??= MonitoringHost.start(config, this.#logger, this.#options).then((host) => {
+        this.#host = host;
+      });
+      await this.#starting;
+    }
+    this.#config = config;
   }
 
   async stop(): Promise<void> {
@@ -74,5 +78,10 @@ export class MonitoringSupervisor {
     heartbeat: (id, report) => this.#host?.monitoring.heartbeat(id, report) ?? false,
     traffic: async (scope, name, fromMs, toMs) =>
       (await this.#host?.traffic(scope, name, fromMs, toMs)) ?? [],
+    trafficNames: (scope) => {
+      const config = this.#config;
+      if (!config) return [];
+      return scope === 'pool' ? Object.keys(config.pools) : config.routes.map((_, index) => String(index));
+    },
   };
 }

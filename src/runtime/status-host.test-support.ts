@@ -49,11 +49,11 @@ export function harnessConfig(dir: string, yaml: readonly string[]): Config {
   );
 }
 
-/** `gateway` stands in for the gateway's pools and counters (none by default). */
+/** `gateway` stands in for the gateway's pools and counters and the monitors' history (none by default). */
 export async function startStatusHost(
   yaml: readonly string[],
   startMs: number,
-  gateway: Partial<Pick<StatusHostOptions, 'pools' | 'poolSamples'>> = {},
+  gateway: Partial<Pick<StatusHostOptions, 'pools' | 'poolSamples' | 'monitorHistories'>> = {},
 ): Promise<StatusHostHarness> {
   const dir = await mkdtemp(join(tmpdir(), 'bulwark-status-host-'));
   const config = harnessConfig(dir, yaml);

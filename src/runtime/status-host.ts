@@ -17,9 +17,11 @@ import { newStatusId, newSubscriberToken, pageIdOf } from '../status/ids.ts';
 import type { Site } from '../status/site.ts';
 import type { StatusView } from '../status/view.ts';
 import { StatusBook } from '../status/status-book.ts';
-import { startStatusServer, type DynamicHandler, type RunningStatusServer } from '../status/status-server.ts';
+import type { DynamicHandler, RunningStatusServer } from '../status/status-server.ts';
 import { openSqlite, SqliteStatusStore, type SqliteHandle } from '../store/index.ts';
 import { repeatEvery } from './repeat.ts';
+import { StatusHistory } from './status-history.ts';
+import { isSameAddress, listenStatus, type PreparedStatusListener } from './status-listener.ts';
 import { StatusSignals } from './status-signals.ts';
 import { recordStatuses, statusChangesOf, type StatusChange } from './status-changes.ts';
 import { MaintenanceRunner } from './status-maintenance.ts';
@@ -74,7 +76,7 @@ export class StatusHost {
   #live: LiveComponent[] = [];
   readonly #publisher: StatusPublisher;
   #server: RunningStatusServer | undefined;
-  #history = new Map<string, MonitorHistory>();
+  readonly #history: StatusHistory;
   #poolSignature = '';
   #serial: Promise<unknown> = Promise.resolve();
   readonly #stops: (() => void)[] = [];
@@ -94,6 +96,14 @@ export class StatusHost {
     this.#options = options;
     this.#clock = options.clock ?? wallClock;
     this.#signals = new StatusSignals(config, options);
+    this.#history = new StatusHistory({
+      clock: this.#clock,
+      monitorIds: () => [...new Set(this.#page.components.flatMap((c) => c.monitors))],
+      read: (ids) => options.monitorHistories(ids, dayCount),
+      onRead: () => this.#publisher.schedule(),
+      onError: (error) =>
+        options.logger.error({ event: 'status-task-failed', err: error }, 'a status page task failed'),
+    });
     this.#deps = {
       book,
       nowMs: () => this.nowMs(),
@@ -178,21 +188,33 @@ export class StatusHost {
     return this.#deps;
   }
 
-  async apply(config: Config): Promise<void> {
+  /**
+   * Binds a moved listen.status before a reload changes anything, so an address in use fails the reload with
+   * the old listener and config still serving. undefined when the address stays.
+   */
+  async prepareListener(config: Config): Promise<PreparedStatusListener | undefined> {
+    if (!config.statusPage || isSameAddress(config.listen.status, this.#config.listen.status))
+      return undefined;
+    return { server: await this.#listen(config) };
+  }
+
+  /** A reload: `prepared` is prepareListener's for this config (bound here when not given). */
+  async apply(config: Config, prepared?: PreparedStatusListener): Promise<void> {
     const page = config.statusPage;
     if (!page) return;
-    const { status } = config.listen;
-    const moved =
-      status.host !== this.#config.listen.status.host || status.port !== this.#config.listen.status.port;
+    const listener = prepared ?? (await this.prepareListener(config));
     this.#config = config;
     this.#page = page;
     this.#signals.apply(config);
-    if (moved) {
-      await this.#server?.close();
-      this.#server = await this.#listen();
+    if (listener) {
+      const old = this.#server;
+      this.#server = listener.server;
+      await old?.close();
     }
     await this.#maintenance.apply();
-    await this.#refreshHistory();
+    await this.#history.refresh();
+    // A reload may add monitors to the page: they report their first results in the seconds after it.
+    this.#history.warmUp();
     this.recompute();
   }
 
@@ -247,6 +269,7 @@ export class StatusHost {
 
   async stop(): Promise<void> {
     for (const stop of this.#stops) stop();
+    this.#history.stop();
     await this.#serial;
     await this.#publisher.close();
     await this.#server?.close();
@@ -254,11 +277,12 @@ export class StatusHost {
   }
 
   async #start(): Promise<void> {
-    await this.#refreshHistory();
+    await this.#history.refresh();
     await this.#maintenance.apply();
     this.recompute();
     await this.#publisher.publish();
-    this.#server = await this.#listen();
+    this.#server = await this.#listen(this.#config);
+    this.#history.warmUp();
     // Again now that the listener's URL is known: links on a page without status_page.url point at it.
     await this.#publisher.publish();
     this.#every(tickEveryMs, async () => {
@@ -271,28 +295,15 @@ export class StatusHost {
         if (await this.#signals.readTraffic(this.nowMs())) this.recompute();
       });
     this.#every(historyEveryMs, async () => {
-      await this.#refreshHistory();
+      await this.#history.refresh();
       this.#publisher.schedule();
       await this.serially(() => this.#subscribers.expire());
     });
   }
 
-  async #listen(): Promise<RunningStatusServer> {
-    const server = await startStatusServer({
-      ...this.#config.listen.status,
-      site: () => this.site(),
-      dynamic: this.#options.dynamic?.(this),
-      onError: (error) =>
-        this.#options.logger.error(
-          { event: 'status-request-failed', err: error },
-          'a status page request failed',
-        ),
-      // Refusals are the caps doing their job: a warning, like the admin listener's, not a failure.
-      onRefused: (refused, summary) =>
-        this.#options.logger.warn({ event: 'connections-refused', ...refused }, summary),
-    });
-    this.#options.logger.info({ url: server.url }, 'status page listening');
-    return server;
+  #listen(config: Config): Promise<RunningStatusServer> {
+    const options = { site: () => this.site(), dynamic: this.#options.dynamic?.(this) };
+    return listenStatus(config.listen.status, options, this.#options.logger);
   }
 
   async #changed(event: StatusEvent): Promise<void> {
@@ -359,11 +370,6 @@ export class StatusHost {
     this.recompute();
   }
 
-  async #refreshHistory(): Promise<void> {
-    const monitorIds = new Set(this.#page.components.flatMap((c) => c.monitors));
-    this.#history = new Map(await this.#options.monitorHistories([...monitorIds], dayCount));
-  }
-
   /** The page as it is now (the site is rendered from this). */
   view(): StatusView {
     return buildStatusView({
@@ -379,7 +385,7 @@ export class StatusHost {
       incidents: this.book.incidents(),
       maintenances: this.book.maintenances(),
       changedAtMs: this.book.changedAtMs(),
-      history: (id) => this.#history.get(id),
+      history: (id) => this.#history.of(id),
       dayCount,
       nowMs: this.nowMs(),
     });

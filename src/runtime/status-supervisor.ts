@@ -28,6 +28,7 @@ import { summaryDocument } from '../status/api/statuspage-v2.ts';
 import type { Incident } from '../status/model.ts';
 import type { StatusView } from '../status/view.ts';
 import { StatusHost, type StatusHostOptions } from './status-host.ts';
+import type { PreparedStatusListener } from './status-listener.ts';
 import { subscribeRoutes } from './status-subscribe-routes.ts';
 
 /**
@@ -47,8 +48,14 @@ export class StatusSupervisor {
     return this.#host;
   }
 
-  async apply(config: Config): Promise<void> {
-    if (this.#host) return this.#host.apply(config);
+  /** Binds a moved listen.status before a reload changes anything else (StatusHost.prepareListener). */
+  async prepare(config: Config): Promise<PreparedStatusListener | undefined> {
+    return this.#host?.prepareListener(config);
+  }
+
+  /** Start or reload; `prepared` is prepare's answer for this config. */
+  async apply(config: Config, prepared?: PreparedStatusListener): Promise<void> {
+    if (this.#host) return this.#host.apply(config, prepared);
     if (!config.statusPage) return;
     this.#starting ??= StatusHost.start(config, this.#options).then(
       (host) => {

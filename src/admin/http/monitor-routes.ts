@@ -70,6 +70,8 @@ export interface MonitorsApi {
       readonly p99Ms: number | null;
     }[]
   >;
+  /** The pools, or the routes' positions (`0`, `1`, …), of the live config: the names traffic is kept under. */
+  trafficNames(scope: 'pool' | 'route'): readonly string[];
 }
 
 export interface MonitorRoutesOptions {
@@ -178,7 +180,7 @@ async function sendHistory(
       at: iso(r.atMs),
       state: r.state,
       ok: r.ok,
-      response_time_ms: r.responseTimeMs,
+      response_time_ms: roundMs(r.responseTimeMs),
       status: r.status ?? null,
       message: r.message ?? null,
     })),
@@ -202,17 +204,27 @@ async function sendTraffic(
   const fromMs = timeParam(query.get('from'), nowMs - 3_600_000);
   if (typeof toMs === 'string') return sendJson(response, 400, badInput('to', toMs));
   if (typeof fromMs === 'string') return sendJson(response, 400, badInput('from', fromMs));
-  const rows = await monitors.traffic(scope, params.name ?? '', fromMs, toMs);
+  const name = params.name ?? '';
+  const rows = await monitors.traffic(scope, name, fromMs, toMs);
+  const names = monitors.trafficNames(scope);
+  // A pool or route a reload removed keeps its recorded minutes until retention; a name never known has none.
+  if (rows.length === 0 && !names.includes(name)) {
+    const known =
+      scope === 'pool'
+        ? `the pools are ${names.join(', ') || 'none'}`
+        : `a route is named by its position in the config: ${names.length === 1 ? '0' : `0 to ${names.length - 1}`}`;
+    return sendError(response, 404, 'ADMIN_NOT_FOUND', `no ${scope} "${name}"; ${known}`);
+  }
   sendJson(response, 200, {
     scope,
-    name: params.name,
+    name,
     minutes: rows.map((row) => ({
       start: iso(row.startMs),
       requests: row.requests,
       errors: row.errors,
-      p50_ms: row.p50Ms,
-      p95_ms: row.p95Ms,
-      p99_ms: row.p99Ms,
+      p50_ms: roundMs(row.p50Ms),
+      p95_ms: roundMs(row.p95Ms),
+      p99_ms: roundMs(row.p99Ms),
     })),
   });
 }
@@ -238,13 +250,17 @@ function toJson(report: MonitorReportView, baseUrl: string | undefined) {
     last_result: last && {
       at: iso(last.atMs),
       verdict: last.verdict,
-      response_time_ms: last.responseTimeMs,
+      response_time_ms: roundMs(last.responseTimeMs),
       status: last.status ?? null,
       cert_days_left: last.certDaysLeft ?? null,
       message: last.message,
     },
     uptime: report.uptime,
-    latency_ms: report.latencyMs,
+    latency_ms: {
+      p50: roundMs(report.latencyMs.p50),
+      p95: roundMs(report.latencyMs.p95),
+      p99: roundMs(report.latencyMs.p99),
+    },
     ...(report.pushPath === undefined
       ? {}
       : { push_url: baseUrl === undefined ? '(shown with an admin token)' : `${baseUrl}${report.pushPath}` }),
@@ -256,3 +272,10 @@ function badInput(field: string, message: string) {
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** To 0.01 ms: timers and interpolated percentiles carry float noise (809.9999999999999) and no more precision. */
+function roundMs(ms: number): number;
+function roundMs(ms: number | null): number | null;
+function roundMs(ms: number | null): number | null {
+  return ms === null ? null : Math.round(ms * 100) / 100;
+}

@@ -58,6 +58,18 @@ describe('renderComponentPage', () => {
     expect(chart.match(/<polyline points="([\d.]+,[\d.]+ ?){24}"\/>/)).not.toBeNull();
   });
 
+  it('says when a monitored component without response times will get its first point', () => {
+    const fresh = { ...view, components: view.components.map((c) => ({ ...c, latency: [] })) };
+    const monitored = fresh.components.find((c) => !c.isGroup && c.monitors.length > 0);
+    const unmonitored = fresh.components.find((c) => !c.isGroup && c.monitors.length === 0);
+    expect(renderComponentPage(fresh, monitored?.id ?? '')).toContain(
+      '<p>No response-time data yet: each complete hour of successful checks adds a point, a minute or so after the hour ends.</p>',
+    );
+    expect(renderComponentPage(fresh, unmonitored?.id ?? '')).toContain(
+      '<p>No response-time data: no monitor checks this component.</p>',
+    );
+  });
+
   it("lists a group's children instead of days", () => {
     const group = view.components.find((component) => component.isGroup);
     const page = renderComponentPage(view, group?.id ?? '') ?? '';

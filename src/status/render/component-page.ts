@@ -84,7 +84,7 @@ function componentBody(component: ComponentView, view: StatusView): string {
     renderSection(
       'latency',
       'Response time, last 24 hours',
-      chart === '' ? '<p>No response-time data.</p>' : chart,
+      chart === '' ? `<p>${noLatencyText(component)}</p>` : chart,
     ) +
     renderSection(
       'days',
@@ -92,6 +92,16 @@ function componentBody(component: ComponentView, view: StatusView): string {
       component.days.length === 0 ? '<p>No data.</p>' : renderDayTable(component, view),
     )
   );
+}
+
+/**
+ * The chart is drawn from hourly rollups (reading minute sketches every refresh costs the gateway's event loop
+ * more): a new monitor's first point comes after its first complete hour, which the page says.
+ */
+function noLatencyText(component: ComponentView): string {
+  return component.monitors.length === 0
+    ? 'No response-time data: no monitor checks this component.'
+    : 'No response-time data yet: each complete hour of successful checks adds a point, a minute or so after the hour ends.';
 }
 
 function groupBody(group: ComponentView, view: StatusView): string {
