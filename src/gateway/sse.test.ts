@@ -35,6 +35,28 @@ describe('EventStreamProgress: ending a broken event stream with an error event'
     },
   );
 
+  it.each([
+    ['mid-line', ['id: 98\ndata: {"tok":"a"}\n\nid: 99\ndata: {"tok":']],
+    ['after a whole data line', ['data: {"tok":"a"}\n\nevent: delta\ndata: {"tok":"b"}\n']],
+    ['after a CR', ['data: {"tok":"a"}\r\n\r\ndata: {"tok":"b"}\r']],
+  ])(
+    'cut %s: the error event carries only its own JSON; the half event goes under its own type',
+    (_n, chunks) => {
+      const { events } = parseEventStream(cutAfter(...chunks));
+      const error = events.find((event) => event.type === 'error');
+      expect(JSON.parse(error?.data ?? '')).toMatchObject({ error: { code: 'GW_UPSTREAM_STREAM_FAILED' } });
+      expect(events.map((event) => event.type)).toEqual(['message', 'bulwark-discarded', 'error']);
+    },
+  );
+
+  it('gives every event after the cut the last whole event’s id, even when the cut ends a half id line', () => {
+    const { events } = parseEventStream(cutAfter('id: 41\ndata: a\n\n', 'data: b\nid: 42'));
+    expect(events.slice(1).map((event) => [event.type, event.lastEventId])).toEqual([
+      ['bulwark-discarded', '41'],
+      ['error', '41'],
+    ]);
+  });
+
   it('gives the error event its own data when the cut event had none yet', () => {
     const { events } = parseEventStream(cutAfter('data: a\n\nevent: delta\nid: 7\nre'));
     expect(events.at(-1)).toMatchObject({ type: 'error', data: frame.split('data: ')[1]!.trim() });

@@ -6,6 +6,9 @@
  * Last-Event-ID would skip it.
  */
 
+/** The type a half-sent event is dispatched under when its stream is cut, so no ordinary handler takes it. */
+export const discardedEventType = 'bulwark-discarded';
+
 const lf = 0x0a;
 const cr = 0x0d;
 
@@ -71,19 +74,20 @@ export class EventStreamProgress implements StreamProgress {
   }
 
   /**
-   * The bytes that end the stream with `frame`, a whole `error` event. Cut inside an event, the frame is
-   * joined to that event rather than completing it as sent: its type becomes `error`, so no handler of
-   * ordinary events sees the half-sent data, and an `id` field puts back the last id of a whole event. The
-   * joined event's data then begins with the half-sent data lines, before the frame's own.
+   * The bytes that end the stream with `frame`, a whole `error` event. Cut inside an event, that event is
+   * first dispatched under a type of its own: a client's data buffer only empties at a dispatch, so the frame
+   * joined to it carried the half-sent data into the error event's, which no longer parsed as JSON. An
+   * EventSource hands the discarded event only to listeners of its type, never to `onmessage`.
    */
   closingFrame(frame: string): Buffer {
     const body = Buffer.from(frame);
     if (this.isAtEventBoundary) return body;
     // Ending the half line; a line start needs nothing, and a blank line there would dispatch the event.
     const endOfLine = this.#lineLength > 0 ? '\n' : '';
-    const id = this.#idBuffer === this.#dispatchedId ? '' : `id: ${this.#dispatchedId}\n`;
-    // The id goes back byte for byte as the upstream sent it.
-    return Buffer.concat([Buffer.from(endOfLine + id, 'latin1'), body]);
+    // Always: ending the half line may itself complete an `id` field. This puts back the last id of a whole
+    // event, byte for byte as the upstream sent it, before the dispatch, so no event carries the cut one's id.
+    const discard = `${endOfLine}id: ${this.#dispatchedId}\nevent: ${discardedEventType}\n\n`;
+    return Buffer.concat([Buffer.from(discard, 'latin1'), body]);
   }
 
   #endLine(): void {
