@@ -85,6 +85,7 @@ describe('parseConfigText', () => {
         baseEjectionMs: 30_000,
         maxEjectionMs: 300_000,
         intervalMs: 10_000,
+        unejectOnHealthCheck: true,
       },
     });
     expect(config.pools.app?.endpoints[0]).toEqual({ url: 'http://127.0.0.1:3000', weight: 1, drain: false });

@@ -64,6 +64,7 @@ const outlierDetection = z
     max_ejection: duration().prefault('300s'),
     max_ejected_percent: percent().prefault('50%'),
     interval: duration({ isZeroAllowed: false }).prefault('10s'),
+    uneject_on_health_check: z.boolean().default(true),
   })
   .transform((c) => ({
     consecutiveFailures: c.consecutive_failures,
@@ -71,6 +72,7 @@ const outlierDetection = z
     maxEjectionMs: Math.max(c.max_ejection, c.base_ejection),
     maxEjectedFraction: c.max_ejected_percent,
     intervalMs: c.interval,
+    unejectOnHealthCheck: c.uneject_on_health_check,
   }));
 
 const adaptiveConcurrency = z
@@ -145,6 +147,13 @@ export const pool = z
     endpoint_max_in_flight: z.int().min(1).optional(),
     upstream_throttle: upstreamThrottle.optional(),
     max_cool_down: duration().prefault('60s'),
+    overload_statuses: z
+      .array(z.union([z.literal(429), z.literal(503)]))
+      .default([429, 503])
+      .meta({
+        description:
+          'Answers that mean the whole upstream is overloaded: they feed upstream_throttle and their Retry-After cools the endpoint',
+      }),
   })
   .superRefine(
     (p, ctx) => {
@@ -189,4 +198,5 @@ export const pool = z
     endpointMaxInFlight: p.endpoint_max_in_flight,
     upstreamThrottle: p.upstream_throttle,
     maxCoolDownMs: p.max_cool_down,
+    overloadStatuses: p.overload_statuses,
   }));

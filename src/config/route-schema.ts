@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import { whenParsed } from './partly-parsed.ts';
+import { requestHeaders, requestHeadersSpec, upstreamHost } from './request-headers.ts';
 import { duration, percent, rate, size } from './units.ts';
 
 /** `routes[]`: matching, timeouts, retries, priority and rate limits (a part of schema.ts). */
 
-const retryCondition = z.union([
-  z.enum(['connect-failure', 'refused', 'reset-before-response']),
-  z.int().min(400).max(599),
-]);
+const retryCondition = z
+  .union([z.enum(['connect-failure', 'refused', 'reset-before-response']), z.int().min(400).max(599)])
+  .meta({
+    description: 'One of connect-failure | refused | reset-before-response, or a status code 400–599',
+  });
 
 const retry = z
   .strictObject({
@@ -114,6 +116,8 @@ export const route = z
       .transform((name) => name.toLowerCase())
       .optional(),
     rate_limits: z.array(rateLimit).default([]),
+    upstream_host: upstreamHost.default('preserve'),
+    request_headers: requestHeaders.optional(),
   })
   .superRefine((r, ctx) => {
     const names = r.rate_limits.map((l) => l.name);
@@ -136,4 +140,5 @@ export const route = z
     priority: r.priority,
     priorityHeader: r.priority_header,
     rateLimits: r.rate_limits,
+    requestHeaders: requestHeadersSpec(r.upstream_host, r.request_headers),
   }));

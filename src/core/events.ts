@@ -15,6 +15,8 @@ export const channelNames = {
   health: 'bulwark:gateway:health',
   /** Outlier detection ejected or returned an endpoint. */
   ejection: 'bulwark:gateway:ejection',
+  /** An endpoint left rotation on its upstream's Retry-After, or came back. */
+  coolDown: 'bulwark:gateway:cool-down',
   /** A pool entered or left panic mode, or started or stopped failing over. */
   poolMode: 'bulwark:gateway:pool-mode',
   /** An endpoint's admin state or weight was changed at run time (admin API, or overrides re-applied on reload). */
@@ -35,6 +37,10 @@ export interface RequestEvent {
   readonly attempts: number;
   /** Set when the gateway itself produced the response or broke the stream. */
   readonly errorCode?: string | undefined;
+  /** The rate limit that refused it (its configured name); only on GW_RATE_LIMITED. */
+  readonly limit?: string | undefined;
+  /** A short hash of that limit's key, never the key: tells one client's refusals from another's. */
+  readonly keyFingerprint?: string | undefined;
 }
 
 export interface AttemptEvent {
@@ -74,6 +80,19 @@ export interface EjectionEvent {
   /** How long this ejection lasts; 0 when the endpoint returns or stays. */
   readonly durationMs: number;
   readonly reason: string;
+}
+
+export interface CoolDownEvent {
+  readonly pool: string;
+  readonly endpoint: string;
+  /** true when it leaves rotation (or its cool-down is extended), false when it comes back. */
+  readonly isCooling: boolean;
+  /** The answer that asked for it (429 or 503); 0 when it comes back. */
+  readonly status: number;
+  /** What the upstream's Retry-After asked for; 0 when it comes back. */
+  readonly retryAfterMs: number;
+  /** How long it stays out: Retry-After capped by max_cool_down; 0 when it comes back. */
+  readonly durationMs: number;
 }
 
 export interface PoolModeEvent {

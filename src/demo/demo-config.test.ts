@@ -14,6 +14,8 @@ describe('demo config', () => {
     expect(pool?.endpoints.map((e) => e.url)).toEqual(urls);
     expect(pool?.healthCheck?.intervalMs).toBe(1000);
     expect(pool?.outlierDetection.consecutiveFailures).toBe(3);
+    // Step 4 (error_rate): /healthz keeps passing, so a passing check must not return the ejected upstream.
+    expect(pool?.outlierDetection.unejectOnHealthCheck).toBe(false);
     expect(config.routes[0]?.match.pathPrefix).toBe('/v1/');
     expect(config.routes[0]?.retry.on).toEqual([
       'connect-failure',

@@ -49,11 +49,13 @@ export function demoConfigInput(upstreamUrls: readonly string[], ports: DemoPort
           unhealthy_threshold: 2,
           healthy_threshold: 2,
         },
+        // A simulated GPU failure (error_rate) leaves /healthz passing: a passing check must not undo the ejection.
         outlier_detection: {
           consecutive_failures: 3,
           base_ejection: '10s',
           max_ejection: '60s',
           interval: '1s',
+          uneject_on_health_check: false,
         },
       },
     },

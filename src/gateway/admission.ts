@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../core/clock.ts';
 import type { ErrorCode } from '../core/errors.ts';
-import type { RouteRateLimits } from './layers/rate-limit.ts';
+import type { RateRefusal, RouteRateLimits } from './layers/rate-limit.ts';
 import {
   GateTicket,
   type ConcurrencyGate,
@@ -130,14 +130,9 @@ export function admit(
     }
     if (decision.isAllowed) return afterRateLimits();
     const retryAfterS = Math.max(1, Math.ceil(decision.retryAfterMs / 1_000));
-    refuse(
-      request,
-      route,
-      429,
-      'GW_RATE_LIMITED',
-      'rate limit exceeded; see the RateLimit header',
-      retryAfterS,
-    );
+    const message = 'rate limit exceeded; see the RateLimit header';
+    const refusal = limits.refusal(applied, decision);
+    refuse(request, route, 429, 'GW_RATE_LIMITED', message, retryAfterS, refusal);
   };
   const decision = deps.rateLimitStore.take(applied.requests, deps.clock.nowMs());
   if (!(decision instanceof Promise)) return decide(decision);
@@ -180,9 +175,10 @@ function refuse(
   code: ErrorCode,
   message: string,
   retryAfterS: number,
+  rateRefusal?: RateRefusal,
 ): void {
   if (isClientGone(request.res)) return;
   if (!request.res.headersSent) request.res.setHeader('retry-after', String(retryAfterS));
   sendError(request.res, status, code, message, request.requestId);
-  publishLocalAnswer(request.req, request.requestId, route.index, status, code, route.pool);
+  publishLocalAnswer(request.req, request.requestId, route.index, status, code, route.pool, rateRefusal);
 }

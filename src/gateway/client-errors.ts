@@ -70,6 +70,9 @@ export function answerClientError(
   maxHeaderBytes: number,
 ): void {
   const isBusy = inFlight !== undefined && !inFlight.writableFinished;
+  // The client half-closed before its body was complete: it left, and node reports the cut body as a parse
+  // error besides. Whoever holds the request counts it (499); an answer here would make it a second request.
+  if (isBusy && !inFlight.req.complete && isTruncatedByClient(error)) return void socket.destroy();
   // A finished keep-alive response belonged to an earlier request; one that closes the connection (a
   // refusal) was already the last word on it.
   const mayAnswer = inFlight === undefined || (isBusy ? !inFlight.headersSent : inFlight.shouldKeepAlive);
@@ -85,6 +88,11 @@ export function answerClientError(
   if (isBusy && answer?.status === 408 && !inFlight.req.complete)
     inFlight.req.destroy(new BulwarkError(answer.code, answer.message));
   socket.destroy();
+}
+
+/** llhttp's error for a connection that ended where the message could not (here: inside a body). */
+function isTruncatedByClient(error: Error): boolean {
+  return (error as { code?: string }).code === 'HPE_INVALID_EOF_STATE';
 }
 
 /**

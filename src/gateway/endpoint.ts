@@ -21,7 +21,7 @@ export class Endpoint {
   isHealthy = true;
   /** Passive ejection by outlier detection; 0 when not ejected. */
   ejectedUntilMs = 0;
-  /** Out of rotation until then, as its upstream asked with Retry-After on a 429/503; 0 when not cooling. */
+  /** Out of rotation until then, as its upstream asked with Retry-After on an `overload_statuses` answer; 0 when not. */
   coolingUntilMs = 0;
   /**
    * Until then no retry goes to it, as its upstream asked with Retry-After; set even when it stays in rotation

@@ -20,8 +20,8 @@ export interface EndpointSelector {
     tried: ReadonlySet<Endpoint>,
   ): { readonly endpoint: Endpoint; readonly pool: { readonly name: string } } | undefined;
   recordOutcome(endpoint: Endpoint, outcome: Outcome): void;
-  /** The upstream asked, with Retry-After on a 429/503, to be left alone for `durationMs`. */
-  coolDown(endpoint: Endpoint, durationMs: number): void;
+  /** The upstream asked, with Retry-After on a 429/503 (`status`), to be left alone for `retryAfterMs`. */
+  coolDown(endpoint: Endpoint, status: number, retryAfterMs: number): void;
 }
 
 export interface ExchangeDeps {

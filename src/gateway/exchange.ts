@@ -193,7 +193,7 @@ export class Exchange implements AttemptOwner {
   ): void {
     const outcome = statusOutcome(status, nowMs - attempt.startedMs, true);
     this.#deps.recordLatency(attempt.endpoint, outcome, nowMs);
-    if (status === 429 || status === 503) this.#honourRetryAfter(attempt, headers);
+    if (status === 429 || status === 503) this.#honourRetryAfter(attempt, status, headers);
     if (this.#route.spec.retry.on.includes(status) && this.#tryRetry(attempt, status)) {
       // Its outcome counts now, as a retried attempt's does, but the answer is only held: whether a retry goes
       // out is known when the backoff ends, and until then this answer is the one the client may get.
@@ -208,17 +208,17 @@ export class Exchange implements AttemptOwner {
     if (status === 103) relayEarlyHints(this.#req, this.#res, headers);
   }
 
-  /** Pitfall 10: a fast 429/503 would attract more traffic; its Retry-After takes the endpoint out instead. */
-  #honourRetryAfter(attempt: Attempt, headers: IncomingHttpHeaders): void {
+  /** Pitfall 10: a fast 429/503 would attract more traffic; its Retry-After holds retries off (PoolSet.coolDown). */
+  #honourRetryAfter(attempt: Attempt, status: number, headers: IncomingHttpHeaders): void {
     const durationMs = retryAfterMs(headers['retry-after'], Date.now());
-    if (durationMs !== undefined) this.#deps.selector.coolDown(attempt.endpoint, durationMs);
+    if (durationMs !== undefined) this.#deps.selector.coolDown(attempt.endpoint, status, durationMs);
   }
 
   /** This answer is the client's: nothing is retried from here on. */
   #commit(nowMs: number, status: number, headers: IncomingHttpHeaders, message: string | undefined): void {
     this.#isCommitted = true;
-    this.#ticket?.responded(status, nowMs);
     this.#stream = startResponse(this.#req, this.#res, this.#requestId, status, headers, message);
+    this.#ticket?.responded(status, nowMs, this.#stream !== undefined);
     if (this.#stream) this.#deps.streams.set(this.#res, this);
   }
 

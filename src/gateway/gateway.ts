@@ -255,13 +255,14 @@ export class Gateway {
   /**
    * On reload, just before the swap: endpoints that joined a pool which already existed ramp up (slow
    * start); ramps, ejections and cool-downs under way in `previous` continue, so a reload puts no endpoint
-   * back into rotation early. A pool new as a whole does not ramp: all would be new.
+   * back into rotation early. A pool new as a whole does not ramp: all would be new. Gates hand over too.
    */
   continueFrom(previous: Gateway): void {
     for (const pool of this.#pools.pools) {
       const before = previous.#pools.get(pool.name);
       if (before) pool.continueFrom(before);
     }
+    for (const [name, { gate }] of this.#gates) previous.#gates.get(name)?.gate.handOverTo(gate);
   }
 
   #forEndpoints(
@@ -302,7 +303,11 @@ export class Gateway {
     clientIp: string,
     ticket: GateTicket | undefined,
   ): void {
-    const headers = upstreamRequestHeaders(req.headers, { requestId, clientIp, proto: protoOf(req) });
+    const headers = upstreamRequestHeaders(
+      req.headers,
+      { requestId, clientIp, proto: protoOf(req) },
+      route.spec.requestHeaders,
+    );
     const hint = route.hashKey ? { hashKey: hashKeyValueOf(route.hashKey, req, clientIp) } : noHint;
     const init: ExchangeInit = { requestId, body: noBody, headers, hint, ticket };
     // Most requests carry no body: start at once rather than a promise hop later.
@@ -347,7 +352,11 @@ export class Gateway {
     if (this.#isDraining)
       return rejectUpgrade(socket, 503, 'GW_NO_HEALTHY_ENDPOINT', 'the gateway is draining', requestId);
     const clientIp = clientIpOf(req);
-    const headers = upstreamRequestHeaders(req.headers, { requestId, clientIp, proto: protoOf(req) });
+    const headers = upstreamRequestHeaders(
+      req.headers,
+      { requestId, clientIp, proto: protoOf(req) },
+      route.spec.requestHeaders,
+    );
     const hint = { hashKey: route.hashKey && hashKeyValueOf(route.hashKey, req, clientIp) };
     const init = { route, requestId, headers, hint, ticket: undefined };
     if (!route.guards) return this.#webSockets.proxy(req, socket, head, init);

@@ -63,6 +63,37 @@ describe('upstreamRequestHeaders', () => {
   });
 });
 
+describe('upstreamRequestHeaders with a route rewrite', () => {
+  const context = { requestId: 'req-1', clientIp: '10.0.0.9', proto: 'https' as const };
+  const incoming = { host: 'gw.example', authorization: 'Bearer client', cookie: 'sid=1', accept: '*/*' };
+
+  it('sets headers over the client value, removes listed ones (gateway-added too) and fixes the Host', () => {
+    const out = upstreamRequestHeaders(incoming, context, {
+      host: { from: 'literal', value: 'api.openai.com' },
+      remove: ['cookie', 'x-forwarded-for'],
+      set: [['authorization', 'Bearer provider-key']],
+    });
+    expect(out).toEqual({
+      host: 'api.openai.com',
+      authorization: 'Bearer provider-key',
+      accept: '*/*',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'gw.example',
+      'x-request-id': 'req-1',
+    });
+  });
+
+  it("sends no Host for `endpoint`, so the client writes the endpoint's own", () => {
+    const out = upstreamRequestHeaders(incoming, context, {
+      host: { from: 'endpoint' },
+      remove: [],
+      set: [],
+    });
+    expect(out.host).toBeUndefined();
+    expect(out['x-forwarded-host']).toBe('gw.example');
+  });
+});
+
 describe('clientResponseHeaders', () => {
   it('drops hop-by-hop response headers and sets the request id', () => {
     const out = clientResponseHeaders(

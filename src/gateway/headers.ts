@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { RequestHeadersSpec } from './spec.ts';
 
 /** RFC 9110 §7.6.1: meaningful for one connection only, never forwarded. `Expect` is answered by our own server. */
 const hopByHop = new Set([
@@ -45,10 +46,14 @@ export interface ForwardContext {
 const appendList = (existing: string | string[] | undefined, value: string): string =>
   existing === undefined ? value : `${Array.isArray(existing) ? existing.join(', ') : existing}, ${value}`;
 
-/** The request headers an upstream receives: end-to-end headers, forwarding chain appended, request id set. */
+/**
+ * The request headers an upstream receives: end-to-end headers, forwarding chain appended, request id set,
+ * then the route's own changes (`rewrite`, undefined for a route that has none).
+ */
 export function upstreamRequestHeaders(
   incoming: IncomingHttpHeaders,
   context: ForwardContext,
+  rewrite?: RequestHeadersSpec,
 ): Record<string, string | string[]> {
   const named = namedByConnection(incoming.connection);
   const headers: Record<string, string | string[]> = {};
@@ -67,7 +72,17 @@ export function upstreamRequestHeaders(
     headers['x-forwarded-host'] = appendList(incoming['x-forwarded-host'], host);
   }
   headers['x-request-id'] = context.requestId;
+  if (rewrite !== undefined) applyRewrite(headers, rewrite);
   return headers;
+}
+
+function applyRewrite(headers: Record<string, string | string[]>, rewrite: RequestHeadersSpec): void {
+  const { host } = rewrite;
+  // With no Host, undici (and node, for an upgrade) write the endpoint's own `host[:port]`, per attempt.
+  if (host.from === 'endpoint') delete headers.host;
+  else if (host.from === 'literal') headers.host = host.value;
+  for (const name of rewrite.remove) delete headers[name];
+  for (const [name, value] of rewrite.set) headers[name] = value;
 }
 
 /** The response headers a client receives: end-to-end upstream headers plus the request id. */

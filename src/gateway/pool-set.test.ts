@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { channelNames, type Outcome, type PoolModeEvent } from '../core/index.ts';
+import { channelNames, type CoolDownEvent, type Outcome, type PoolModeEvent } from '../core/index.ts';
 import { FakeClock } from '../../test/support/fake-clock.ts';
 import {
   advanceSettled,
@@ -178,5 +178,66 @@ describe('PoolSet', () => {
     expect(clock.pendingTimers).toBe(4);
     await pools.stop();
     expect(clock.pendingTimers).toBe(0);
+  });
+});
+
+describe('PoolSet cool-downs (Retry-After)', () => {
+  let coolDowns: ReturnType<typeof captureChannel<CoolDownEvent>>;
+  beforeEach(() => {
+    coolDowns = captureChannel<CoolDownEvent>(channelNames.coolDown);
+  });
+  afterEach(() => coolDowns.stop());
+
+  it('a status outside overload_statuses keeps the endpoint in rotation, but keeps retries off it', () => {
+    const { pools, endpointsOf } = setup({ api: poolSpec(2, { overloadStatuses: [503] }) });
+    const [quota, other] = endpointsOf('api') as [Endpoint, Endpoint];
+    pools.coolDown(quota, 429, 20_000);
+    expect(quota.isCoolingDown).toBe(false);
+    expect(pools.get('api')?.readyEndpoints).toContain(quota);
+    // A retry of a request `other` refused does not go to the endpoint whose Retry-After is in force.
+    expect(pools.select('api', {}, new Set([other]))?.endpoint).toBe(other);
+    expect(coolDowns.events).toEqual([]);
+    pools.coolDown(quota, 503, 20_000);
+    expect(quota.isCoolingDown).toBe(true);
+  });
+
+  it('announces a cool-down (status, Retry-After, duration capped by max_cool_down) and its end', () => {
+    const { clock, pools, endpointsOf } = setup({ api: poolSpec(2) });
+    const [busy] = endpointsOf('api') as [Endpoint];
+    pools.coolDown(busy, 503, 120_000);
+    const id = busy.id;
+    expect(coolDowns.events).toEqual([
+      { pool: 'api', endpoint: id, isCooling: true, status: 503, retryAfterMs: 120_000, durationMs: 60_000 },
+    ]);
+    clock.advance(60_000);
+    expect(busy.isCoolingDown).toBe(false);
+    expect(coolDowns.events.at(-1)).toEqual({
+      pool: 'api',
+      endpoint: id,
+      isCooling: false,
+      status: 0,
+      retryAfterMs: 0,
+      durationMs: 0,
+    });
+    expect(coolDowns.events).toHaveLength(2);
+  });
+
+  it('announces the end of a cool-down a reload carried over once, from the new pools', () => {
+    const before = setup({ api: poolSpec(2) });
+    before.pools.coolDown(before.endpointsOf('api')[0]!, 429, 10_000);
+    const after = PoolSet.fromSpecs(
+      { api: poolSpec(2) },
+      {
+        clock: before.clock,
+        random: () => 0.5,
+        healthProbeFor: scriptedProbe().healthProbeFor,
+        balancerFor: () => recordingBalancer(),
+      },
+    );
+    after.get('api')?.continueFrom(before.pools.get('api')!);
+    before.pools.retire();
+    before.clock.advance(10_000);
+    expect(coolDowns.events.map((e) => e.isCooling)).toEqual([true, false]);
+    expect(after.get('api')?.endpoints[0]?.isCoolingDown).toBe(false);
   });
 });

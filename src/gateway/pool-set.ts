@@ -2,6 +2,7 @@ import { channel } from 'node:diagnostics_channel';
 import {
   channelNames,
   type Clock,
+  type CoolDownEvent,
   type Outcome,
   type PoolMode,
   type PoolModeEvent,
@@ -37,6 +38,7 @@ export interface PoolSetDeps {
 }
 
 const poolModeChannel = channel(channelNames.poolMode);
+const coolDownChannel = channel(channelNames.coolDown);
 
 /**
  * Every pool of one snapshot, and failover between them (Envoy priorities + panic): walk the route
@@ -48,6 +50,8 @@ export class PoolSet {
   readonly #pools: ReadonlyMap<string, Pool>;
   readonly #resolutions = new Map<string, Resolution>();
   readonly #unwatch: (() => void)[] = [];
+  /** Endpoints known to be cooling down, so their return is logged as their leaving was. */
+  readonly #cooling = new Set<Endpoint>();
 
   constructor(pools: Iterable<Pool>) {
     this.#pools = new Map([...pools].map((pool) => [pool.name, pool]));
@@ -55,7 +59,13 @@ export class PoolSet {
       if (pool.spec.failover !== undefined && !this.#pools.has(pool.spec.failover))
         throw new Error(`pool ${pool.name}: failover pool ${pool.spec.failover} does not exist`);
     }
-    for (const pool of this.#pools.values()) this.#unwatch.push(pool.watch(() => this.#resolveAll()));
+    for (const pool of this.#pools.values()) {
+      const onChange = (): void => {
+        this.#noticeCoolDowns(pool);
+        this.#resolveAll();
+      };
+      this.#unwatch.push(pool.watch(onChange));
+    }
     this.#resolveAll();
   }
 
@@ -102,9 +112,44 @@ export class PoolSet {
     return resolution && { pool: resolution.serving, mode: resolution.mode };
   }
 
-  /** An upstream asked (429/503 + Retry-After) not to be sent anything for `durationMs`. */
-  coolDown(endpoint: Endpoint, durationMs: number): void {
-    this.#pools.get(endpoint.poolName)?.coolDown(endpoint, durationMs);
+  /**
+   * An upstream answered `status` (429/503) with Retry-After. No retry goes back to it for that long; only a
+   * status in the pool's `overload_statuses` (the upstream as a whole overloaded) takes it out of rotation.
+   */
+  coolDown(endpoint: Endpoint, status: number, retryAfterMs: number): void {
+    const pool = this.#pools.get(endpoint.poolName);
+    if (!pool) return;
+    const coolingUntilMs = endpoint.coolingUntilMs;
+    pool.coolDown(endpoint, retryAfterMs, pool.spec.overloadStatuses.includes(status));
+    if (endpoint.coolingUntilMs <= coolingUntilMs) return;
+    this.#cooling.add(endpoint);
+    const durationMs = Math.min(retryAfterMs, pool.spec.maxCoolDownMs);
+    this.#publishCoolDown({
+      pool: pool.name,
+      endpoint: endpoint.id,
+      isCooling: true,
+      status,
+      retryAfterMs,
+      durationMs,
+    });
+  }
+
+  /**
+   * Notices cool-downs that ended (the pool's timer), and ones a reload carried over from the previous
+   * config (continueFrom), whose start that config logged.
+   */
+  #noticeCoolDowns(pool: Pool): void {
+    for (const endpoint of pool.endpoints) {
+      if (endpoint.isCoolingDown) this.#cooling.add(endpoint);
+      else if (this.#cooling.delete(endpoint)) {
+        const event = { pool: pool.name, endpoint: endpoint.id, isCooling: false, status: 0 };
+        this.#publishCoolDown({ ...event, retryAfterMs: 0, durationMs: 0 });
+      }
+    }
+  }
+
+  #publishCoolDown(event: CoolDownEvent): void {
+    if (coolDownChannel.hasSubscribers) coolDownChannel.publish(event);
   }
 
   /** The first pool down `from`'s failover chain with a ready endpoint this request has not tried. */

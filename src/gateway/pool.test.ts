@@ -119,6 +119,23 @@ describe('Pool', () => {
     await pool.stop();
   });
 
+  it('keeps an ejected endpoint out for its whole ejection despite passing checks with uneject_on_health_check off', async () => {
+    const spec = poolSpec(4);
+    const { clock, pool, at, eject } = setup({
+      ...spec,
+      outlierDetection: { ...spec.outlierDetection, unejectOnHealthCheck: false },
+    });
+    eject(at(0));
+    pool.start();
+    // Checks pass every second for the 30 s ejection; only its end returns the endpoint.
+    await advanceSettled(clock, 29_900, 100);
+    expect(at(0).isEjected).toBe(true);
+    expect(pool.readyEndpoints).not.toContain(at(0));
+    await advanceSettled(clock, 200, 100);
+    expect(at(0).isEjected).toBe(false);
+    await pool.stop();
+  });
+
   it('notifies watchers on every eligibility change', () => {
     const { pool, at, eject } = setup();
     let calls = 0;

@@ -65,7 +65,9 @@ export class Pool {
     this.#balancer = deps.balancer;
     this.#clock = deps.clock;
     this.endpoints = spec.endpoints.map((endpointSpec) => new Endpoint(name, endpointSpec));
-    this.throttle = spec.upstreamThrottle && new UpstreamThrottle(spec.upstreamThrottle, deps.clock.nowMs());
+    this.throttle =
+      spec.upstreamThrottle &&
+      new UpstreamThrottle(spec.upstreamThrottle, deps.clock.nowMs(), spec.overloadStatuses);
     // Endpoints ready at start do not ramp: when all are new, slow start only slows everyone (Envoy, HAProxy).
     this.#wasReady = new Set(this.endpoints.filter((endpoint) => endpoint.isReady));
     const onChange = (): void => this.#changed();
@@ -76,13 +78,16 @@ export class Pool {
     });
     if (spec.healthCheck) {
       this.#healthProbe = deps.healthProbeFor(spec.healthCheck);
+      // Off when the check cannot see what traffic sees (an LLM's /healthz passes while its GPU answers 500):
+      // returned at each passing check, an ejected endpoint failed again about once a second, never staying out.
+      const isUnejectedByCheck = spec.outlierDetection.unejectOnHealthCheck;
       this.#checker = new ActiveChecker(name, this.endpoints, spec.healthCheck, {
         clock: deps.clock,
         random: deps.random,
         probe: pausedInMaintenance(this.#healthProbe.probe),
         // A paused check "passes" with the standing verdict; that must not return an ejected endpoint.
         onPass: (endpoint) => {
-          if (!endpoint.isInMaintenance) this.#detector.uneject(endpoint);
+          if (isUnejectedByCheck && !endpoint.isInMaintenance) this.#detector.uneject(endpoint);
         },
         onChange,
       });
@@ -153,15 +158,10 @@ export class Pool {
 
   recordOutcome(endpoint: Endpoint, outcome: Outcome): void {
     this.#detector.recordOutcome(endpoint, outcome);
-    // A request refused locally (its endpoint's connections all busy) never reached the upstream.
-    if (!this.throttle || outcome.kind === 'rejected') return;
     // SRE requests and accepts, counted together once the attempt's outcome is known: a request still in
     // flight (a long stream) or one its client abandoned says nothing about the upstream, and counted
     // before its answer it made a healthy pool look as if it refused (7 of 10 concurrent slow requests).
-    // Accepts are answers other than 429/503; failures and timeouts are requests the upstream did not take.
-    const nowMs = this.#clock.nowMs();
-    this.throttle.recordRequest(nowMs);
-    if (outcome.kind !== 'timeout' && isAccepted(outcome)) this.throttle.recordAccept(nowMs);
+    this.throttle?.recordOutcome(outcome, this.#clock.nowMs());
   }
 
   /**
@@ -169,11 +169,13 @@ export class Pool {
    * `max_cool_down`) and comes back by itself; a later, longer request extends the cool-down. The last
    * endpoint in rotation stays, unless a failover pool takes the traffic (LiteLLM does not cool a single
    * deployment): a 429 may be about one client's quota, and would otherwise refuse every client.
+   * `isOverload` false (a status not in `overload_statuses`): only this request's retries keep away.
    */
-  coolDown(endpoint: Endpoint, durationMs: number): void {
+  coolDown(endpoint: Endpoint, durationMs: number, isOverload = true): void {
     if (endpoint.poolName !== this.name || durationMs <= 0) return;
     const nowMs = this.#clock.nowMs();
     endpoint.retryAfterUntilMs = Math.max(endpoint.retryAfterUntilMs, nowMs + durationMs);
+    if (!isOverload) return;
     const cappedMs = Math.min(durationMs, this.spec.maxCoolDownMs);
     if (cappedMs <= 0) return;
     if (this.spec.failover === undefined && isLastInRotation(endpoint, this.endpoints)) return;
@@ -329,15 +331,4 @@ export class Pool {
     this.#membership = { version: this.#version, ready, nonDraining, panic };
     return this.#membership;
   }
-}
-
-/** 429 and 503 are the upstream saying "too much"; anything else it answered was accepted work. */
-function isAccepted(outcome: Outcome): boolean {
-  if (outcome.kind === 'success') return outcome.status !== 429;
-  return (
-    outcome.kind === 'failure' &&
-    outcome.reason === 'status' &&
-    outcome.status !== 503 &&
-    outcome.status !== 429
-  );
 }

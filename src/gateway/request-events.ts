@@ -71,6 +71,8 @@ export function publishLocalAnswer(
   errorCode: ErrorCode,
   /** The route's pool, when the answer is about it (an overload refusal): per-pool dashboards count it. */
   pool = '',
+  /** The rate limit that refused it, with its key's fingerprint. */
+  refusal?: { readonly limit: string; readonly keyFingerprint: string },
 ): void {
   if (!requestChannel.hasSubscribers) return;
   const event: RequestEvent = {
@@ -84,6 +86,8 @@ export function publishLocalAnswer(
     durationMs: 0,
     attempts: 0,
     errorCode,
+    limit: refusal?.limit,
+    keyFingerprint: refusal?.keyFingerprint,
   };
   requestChannel.publish(event);
 }

@@ -30,6 +30,8 @@ export interface OutlierDetectionSpec {
   readonly maxEjectedFraction: number;
   /** How often a healthy endpoint's ejection multiplier decays by one (Envoy `interval`). */
   readonly intervalMs: number;
+  /** A passing active health check returns an ejected endpoint (Envoy successful_active_health_check_uneject_host). */
+  readonly unejectOnHealthCheck: boolean;
 }
 
 /** A request's class under pressure: sheddable goes first, critical last (SRE criticality). */
@@ -88,6 +90,11 @@ export interface PoolSpec {
   readonly upstreamThrottle?: UpstreamThrottleSpec | undefined;
   /** An upstream's 429/503 `Retry-After` takes its endpoint out of rotation for that long, at most this. */
   readonly maxCoolDownMs: number;
+  /**
+   * The answers (429, 503) that mean the upstream as a whole is overloaded: only they count as refusals for
+   * `upstreamThrottle` and cool an endpoint down. Others (a per-key quota 429) are accepted work.
+   */
+  readonly overloadStatuses: readonly number[];
 }
 
 export type RetryCondition = 'connect-failure' | 'refused' | 'reset-before-response' | number;
@@ -116,6 +123,21 @@ export interface RateLimitSpec {
   readonly burst: number;
 }
 
+/**
+ * A route's changes to the request an upstream receives, applied after hop-by-hop removal and X-Forwarded-*.
+ * `host`: the client's Host (`client`), the endpoint URL's authority (`endpoint`: no Host is passed on, so
+ * undici and node write the endpoint's own), or a fixed name. TLS (SNI, certificate) always follows the
+ * endpoint URL, whatever Host is sent.
+ */
+export interface RequestHeadersSpec {
+  readonly host:
+    { readonly from: 'client' | 'endpoint' } | { readonly from: 'literal'; readonly value: string };
+  /** Lower-cased names, dropped whether the client sent them or the gateway added them (X-Forwarded-*). */
+  readonly remove: readonly string[];
+  /** Lower-cased name and value; replaces whatever the client sent, so a client cannot override it. */
+  readonly set: readonly (readonly [name: string, value: string])[];
+}
+
 export interface RouteSpec {
   readonly match: {
     readonly pathPrefix: string;
@@ -138,6 +160,8 @@ export interface RouteSpec {
   /** A trusted request header whose value (critical | default | sheddable) replaces `priority`. */
   readonly priorityHeader?: string | undefined;
   readonly rateLimits: readonly RateLimitSpec[];
+  /** Undefined when the route keeps the client's Host and changes no header: such requests pay nothing. */
+  readonly requestHeaders?: RequestHeadersSpec | undefined;
 }
 
 export interface GatewaySpec {

@@ -2,6 +2,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Logger } from 'pino';
 import {
   channelNames,
+  type CoolDownEvent,
   type EjectionEvent,
   type HealthEvent,
   type PoolModeEvent,
@@ -27,6 +28,7 @@ export function subscribeGatewayLogs(logger: Logger, options: GatewayLogOptions 
   const handlers: [string, (message: unknown) => void][] = [
     [channelNames.health, (m) => logHealth(log, m as HealthEvent)],
     [channelNames.ejection, (m) => logEjection(log, m as EjectionEvent)],
+    [channelNames.coolDown, (m) => logCoolDown(log, m as CoolDownEvent)],
     [channelNames.poolMode, (m) => logPoolMode(log, m as PoolModeEvent)],
     [channelNames.request, (m) => logRequest(log, m as RequestEvent, isAccessLogged, refusals)],
   ];
@@ -49,6 +51,16 @@ function logEjection(log: Logger, event: EjectionEvent): void {
   else if (event.isRefused)
     log.warn(fields, 'endpoint keeps taking traffic though outlier detection would eject it');
   else log.info(fields, 'endpoint returned from ejection');
+}
+
+function logCoolDown(log: Logger, event: CoolDownEvent): void {
+  const fields = { event: 'cool-down', pool: event.pool, endpoint: event.endpoint };
+  if (!event.isCooling) return log.info(fields, 'endpoint returned from cool-down');
+  const { status, retryAfterMs, durationMs: coolDownMs } = event;
+  log.info(
+    { ...fields, status, retryAfterMs, coolDownMs },
+    "endpoint cooling down on its upstream's Retry-After",
+  );
 }
 
 function logPoolMode(log: Logger, event: PoolModeEvent): void {
@@ -75,7 +87,7 @@ function logRequest(
   const hasFailed = event.errorCode !== undefined || event.status >= 500;
   if (!hasFailed && !isAccessLogged) return;
   if (event.errorCode !== undefined && overloadCodes.has(event.errorCode)) {
-    refusals.count(event.errorCode);
+    refusals.count(event.errorCode, event);
     if (!log.isLevelEnabled('debug')) return;
   }
   const fields = {
@@ -91,6 +103,9 @@ function logRequest(
     durationMs: event.durationMs,
     attempts: event.attempts,
     errorCode: event.errorCode,
+    // Which rate limit refused, and whose key (a hash prefix, never the key): absent for other answers.
+    limit: event.limit,
+    keyFingerprint: event.keyFingerprint,
   };
   // A client that hung up is not the service failing; keep it out of the warnings (a request the drain cut is
   // Bulwark's doing, so it stays in them). Overload refusals come by the thousand per second exactly when the
@@ -111,14 +126,25 @@ const overloadCodes: ReadonlySet<string> = new Set([
 ]);
 const refusalSummaryMs = 10_000;
 
+/** Where refusals came from: bounded by the config (codes × routes × pools × limit names), never by keys. */
+interface RefusalSource {
+  readonly code: string;
+  readonly route: number;
+  readonly pool: string;
+  readonly limit?: string | undefined;
+  count: number;
+}
+
 /**
- * Overload refusals, counted by code and logged as one warning per 10 s at most, when some happened. Needs no
- * timer: the count is flushed by the first refusal after the period (the metrics have the exact figures).
+ * Overload refusals, counted by code and by source (route, pool, rate limit) and logged as one warning per 10 s
+ * at most, when some happened. Needs no timer: the count is flushed by the first refusal after the period (the
+ * metrics have the exact figures).
  */
 class RefusalSummary {
   readonly #log: Logger;
   readonly #nowMs: () => number;
   readonly #counts = new Map<string, number>();
+  readonly #sources = new Map<string, RefusalSource>();
   #since: number | undefined;
 
   constructor(log: Logger, nowMs: () => number) {
@@ -126,9 +152,16 @@ class RefusalSummary {
     this.#nowMs = nowMs;
   }
 
-  count(code: string): void {
+  count(code: string, event: RequestEvent): void {
     const nowMs = this.#nowMs();
     this.#counts.set(code, (this.#counts.get(code) ?? 0) + 1);
+    const id = `${code}\u0000${event.route}\u0000${event.pool}\u0000${event.limit ?? ''}`;
+    const source = this.#sources.get(id);
+    if (source) source.count += 1;
+    else {
+      const { route, pool, limit } = event;
+      this.#sources.set(id, { code, route, pool, ...(limit === undefined ? {} : { limit }), count: 1 });
+    }
     if (this.#since === undefined) {
       // The first refusal after a quiet spell is news at once.
       this.#since = nowMs;
@@ -139,9 +172,11 @@ class RefusalSummary {
 
   #flush(nowMs: number): void {
     const refused = Object.fromEntries(this.#counts);
+    const sources = [...this.#sources.values()];
     const periodMs = Math.round(nowMs - (this.#since ?? nowMs));
-    this.#log.warn({ event: 'overload', refused, periodMs }, 'requests refused under overload');
+    this.#log.warn({ event: 'overload', refused, sources, periodMs }, 'requests refused under overload');
     this.#counts.clear();
+    this.#sources.clear();
     this.#since = nowMs;
   }
 }

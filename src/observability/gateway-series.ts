@@ -27,10 +27,12 @@ export interface GatewaySeries {
   readonly attempts: Tree3<string, string, string>;
   /** route index → pool → decision */
   readonly retries: Tree3<number, string, string>;
-  /** error code */
-  readonly gatewayErrors: CellMap<string, CounterCell>;
+  /** error code → route index → pool ('' when none served) */
+  readonly gatewayErrors: Tree3<string, number, string>;
   /** pool → endpoint */
   readonly ejections: Tree2<string, string>;
+  /** pool → endpoint */
+  readonly coolDowns: Tree2<string, string>;
   /** pool → endpoint → isHealthy */
   readonly healthTransitions: Tree3<string, string, boolean>;
   /** pool → mode entered */
@@ -58,14 +60,25 @@ export function createGatewaySeries(registry: Registry): GatewaySeries {
       ]),
       (route: number, pool, decision) => ({ route: routeLabel(route), pool, decision }),
     ),
-    gatewayErrors: tree1(
-      counter('bulwark_gateway_errors_total', 'Responses the gateway produced itself, by error code.', [
-        'code',
-      ]),
-      (code) => ({ code }),
+    // Route and pool say which limit refused; both are bounded by the config, as the code is by the source.
+    gatewayErrors: tree3(
+      counter(
+        'bulwark_gateway_errors_total',
+        'Responses the gateway produced itself, by error code, route and pool.',
+        ['code', 'route', 'pool'],
+      ),
+      (code, route: number, pool) => ({ code, route: routeLabel(route), pool }),
     ),
     ejections: tree2(
       counter('bulwark_gateway_ejections_total', 'Outlier-detection ejections.', ['pool', 'endpoint']),
+      (pool, endpoint) => ({ pool, endpoint }),
+    ),
+    coolDowns: tree2(
+      counter(
+        'bulwark_gateway_cool_downs_total',
+        "Endpoints taken out of rotation (or kept out longer) on their upstream's Retry-After.",
+        ['pool', 'endpoint'],
+      ),
       (pool, endpoint) => ({ pool, endpoint }),
     ),
     healthTransitions: tree3(
@@ -115,10 +128,6 @@ function requestSeries(registry: Registry): CellMap<number, CellMap<string, Requ
 }
 
 type Labels = Readonly<Record<string, string>>;
-
-function tree1<A>(counter: HotCounter, labels: (a: A) => Labels): CellMap<A, CounterCell> {
-  return new CellMap((a) => counter.cell(labels(a)));
-}
 
 function tree2<A, B>(counter: HotCounter, labels: (a: A, b: B) => Labels): Tree2<A, B> {
   return new CellMap((a) => new CellMap((b) => counter.cell(labels(a, b))));

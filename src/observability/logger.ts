@@ -39,6 +39,8 @@ export const redactedPaths: readonly string[] = [
   ...secretKeys.map((key) => `*.*.${key}`),
   ...secretHeaders.map((h) => `headers${h.startsWith('[') ? h : `.${h}`}`),
   ...secretHeaders.map((h) => `*.headers${h.startsWith('[') ? h : `.${h}`}`),
+  // A route's `request_headers.set` holds provider API keys under any header name: the whole map goes.
+  ...['request_headers.set', 'requestHeaders.set'].flatMap((path) => [path, `*.${path}`, `*.*.${path}`]),
 ];
 
 /** JSON lines with ISO times and level names, so operators and log shippers read them without a pino decoder. */

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   channelNames,
   type AttemptEvent,
+  type CoolDownEvent,
   type EjectionEvent,
   type HealthEvent,
   type PoolModeEvent,
@@ -19,6 +20,7 @@ const publish = {
   health: (e: HealthEvent) => channel(channelNames.health).publish(e),
   ejection: (e: EjectionEvent) => channel(channelNames.ejection).publish(e),
   poolMode: (e: PoolModeEvent) => channel(channelNames.poolMode).publish(e),
+  coolDown: (e: CoolDownEvent) => channel(channelNames.coolDown).publish(e),
 };
 
 const ENDPOINT = '10.0.0.1:80';
@@ -90,8 +92,34 @@ describe('GatewayMetrics', () => {
     expect(text).toContain(`# TYPE ${duration} histogram`);
 
     const errors = 'bulwark_gateway_errors_total';
-    expect(sampleValue(text, errors, { code: 'GW_UPSTREAM_FAILED' })).toBe(1);
-    expect(sampleValue(text, errors, { code: 'GW_ROUTE_NOT_FOUND' })).toBe(1);
+    expect(sampleValue(text, errors, { code: 'GW_UPSTREAM_FAILED', route: '0', pool: 'api' })).toBe(1);
+    expect(sampleValue(text, errors, { code: 'GW_ROUTE_NOT_FOUND', route: 'none', pool: '' })).toBe(1);
+  });
+
+  it('counts refusals by code, route and pool, so the on-call sees which limit refused', async () => {
+    const metrics = gatewayMetrics({ processMetrics: false });
+    const refused = { endpoint: '', attempts: 0, durationMs: 0 };
+    publish.request(request({ ...refused, route: 2, pool: 'llm', status: 503, errorCode: 'GW_THROTTLED' }));
+    publish.request(request({ ...refused, route: 2, pool: 'llm', status: 503, errorCode: 'GW_THROTTLED' }));
+    publish.request(request({ ...refused, route: 3, pool: 'llm', status: 503, errorCode: 'GW_SHED' }));
+    publish.request(
+      request({ ...refused, route: 0, pool: 'api', status: 429, errorCode: 'GW_RATE_LIMITED' }),
+    );
+    const text = await metrics.metricsText();
+
+    const errors = 'bulwark_gateway_errors_total';
+    expect(sampleValue(text, errors, { code: 'GW_THROTTLED', route: '2', pool: 'llm' })).toBe(2);
+    expect(sampleValue(text, errors, { code: 'GW_SHED', route: '3', pool: 'llm' })).toBe(1);
+    expect(sampleValue(text, errors, { code: 'GW_RATE_LIMITED', route: '0', pool: 'api' })).toBe(1);
+  });
+
+  it("counts cool-downs on an upstream's Retry-After, not their ends", async () => {
+    const metrics = gatewayMetrics({ processMetrics: false });
+    const at = { pool: 'api', endpoint: ENDPOINT };
+    publish.coolDown({ ...at, isCooling: true, status: 503, retryAfterMs: 5_000, durationMs: 5_000 });
+    publish.coolDown({ ...at, isCooling: false, status: 0, retryAfterMs: 0, durationMs: 0 });
+    const text = await metrics.metricsText();
+    expect(sampleValue(text, 'bulwark_gateway_cool_downs_total', at)).toBe(1);
   });
 
   it('labels upstream attempts by outcome', async () => {

@@ -3,6 +3,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import {
   channelNames,
   type AttemptEvent,
+  type CoolDownEvent,
   type EjectionEvent,
   type HealthEvent,
   type PoolModeEvent,
@@ -52,6 +53,7 @@ export class GatewayMetrics {
     this.#listen(channelNames.health, this.#onHealth);
     this.#listen(channelNames.ejection, this.#onEjection);
     this.#listen(channelNames.poolMode, this.#onPoolMode);
+    this.#listen(channelNames.coolDown, this.#onCoolDown);
   }
 
   /** The Content-Type that goes with metricsText(). */
@@ -95,7 +97,8 @@ export class GatewayMetrics {
     const series = this.#series.requests.get(event.route).get(event.pool);
     series.byEndpoint.get(event.endpoint).get(statusClassLabel(event.status)).inc();
     series.durationSeconds.observe(event.durationMs / 1000);
-    if (event.errorCode !== undefined) this.#series.gatewayErrors.get(event.errorCode).inc();
+    if (event.errorCode !== undefined)
+      this.#series.gatewayErrors.get(event.errorCode).get(event.route).get(event.pool).inc();
   };
 
   readonly #onAttempt = (message: unknown): void => {
@@ -117,6 +120,12 @@ export class GatewayMetrics {
     const event = message as EjectionEvent;
     // Returns to service show in the endpoint_ejected gauge; this counter counts ejections only.
     if (event.isEjected) this.#series.ejections.get(event.pool).get(event.endpoint).inc();
+  };
+
+  readonly #onCoolDown = (message: unknown): void => {
+    const event = message as CoolDownEvent;
+    // Returns show in the endpoint_cooling_down gauge; this counter counts departures and extensions.
+    if (event.isCooling) this.#series.coolDowns.get(event.pool).get(event.endpoint).inc();
   };
 
   readonly #onPoolMode = (message: unknown): void => {

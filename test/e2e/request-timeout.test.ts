@@ -46,9 +46,10 @@ async function trickleBody(port: number): Promise<{ status: number; errorCode: s
   return reply.finally(() => clearInterval(trickle));
 }
 
-function sample(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+/** The sum of the samples whose line starts with `prefix` (a name and its first labels); undefined if none. */
+function sample(text: string, prefix: string): number | undefined {
+  const lines = text.split('\n').filter((l) => l.startsWith(prefix));
+  return lines.length === 0 ? undefined : lines.reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
 }
 
 describe('a request body slower than request_timeout', () => {
@@ -76,7 +77,7 @@ describe('a request body slower than request_timeout', () => {
       const answer = await trickleBody(gateway.port);
       expect([answer.status, answer.errorCode]).toEqual([408, 'GW_REQUEST_TIMEOUT']);
 
-      const timeouts = 'bulwark_gateway_errors_total{code="GW_REQUEST_TIMEOUT"}';
+      const timeouts = 'bulwark_gateway_errors_total{code="GW_REQUEST_TIMEOUT",';
       // The gateway hears the close at about the time the client does.
       await eventually(
         async () => sample(await scraped.metricsText(), timeouts) !== undefined,
@@ -86,7 +87,7 @@ describe('a request body slower than request_timeout', () => {
       const text = await scraped.metricsText();
       // Once, as a 408 of route 0: not as a client that left (499), nor not at all.
       expect(sample(text, timeouts)).toBe(1);
-      expect(sample(text, 'bulwark_gateway_errors_total{code="GW_CLIENT_CLOSED"}')).toBeUndefined();
+      expect(sample(text, 'bulwark_gateway_errors_total{code="GW_CLIENT_CLOSED",')).toBeUndefined();
       const requests = text.split('\n').filter((l) => l.startsWith('bulwark_gateway_requests_total{'));
       expect(requests).toHaveLength(1);
       expect(requests[0]).toMatch(/^bulwark_gateway_requests_total\{route="0",.*status_class="4xx"\} 1$/);
@@ -126,7 +127,7 @@ describe('a request body slower than request_timeout while its request waits in 
 
     const answer = await trickleBody(gateway.port);
     expect([answer.status, answer.errorCode]).toEqual([408, 'GW_REQUEST_TIMEOUT']);
-    const timeouts = 'bulwark_gateway_errors_total{code="GW_REQUEST_TIMEOUT"}';
+    const timeouts = 'bulwark_gateway_errors_total{code="GW_REQUEST_TIMEOUT",';
     await eventually(async () => sample(await scraped.metricsText(), timeouts) === 1, 2_000, 'a 408');
     expect(await scraped.metricsText()).toMatch(
       /^bulwark_gateway_requests_total\{route="0",pool="",endpoint="",status_class="4xx"\} 1$/m,
@@ -153,10 +154,10 @@ describe('a request body slower than request_timeout after the upstream began it
     });
     // The answer had begun: no 408 can follow it, so the connection is cut.
     expect((await trickleBody(gateway.port)).status).toBe(200);
-    const timeouts = 'bulwark_gateway_errors_total{code="GW_REQUEST_TIMEOUT"}';
+    const timeouts = 'bulwark_gateway_errors_total{code="GW_REQUEST_TIMEOUT",';
     await eventually(async () => sample(await scraped.metricsText(), timeouts) === 1, 2_000, 'the timeout');
     const text = await scraped.metricsText();
-    expect(sample(text, 'bulwark_gateway_errors_total{code="GW_CLIENT_CLOSED"}')).toBeUndefined();
+    expect(sample(text, 'bulwark_gateway_errors_total{code="GW_CLIENT_CLOSED",')).toBeUndefined();
     expect(text).toMatch(/^bulwark_gateway_requests_total\{route="0",.*status_class="2xx"\} 1$/m);
   });
 });

@@ -71,7 +71,7 @@ describe('gateway.workers: 2 — rate limits and monitoring', () => {
     expect(perWorker.length).toBe(2);
     expect(perWorker.every((n) => n > 0)).toBe(true);
     // Refusals are counted by code across workers; each worker enforces half of the pool's limit of 64.
-    expect(samples(metrics, 'bulwark_gateway_errors_total{code="GW_RATE_LIMITED"}')).toEqual([refused]);
+    expect(samples(metrics, 'bulwark_gateway_errors_total{code="GW_RATE_LIMITED",')).toEqual([refused]);
     expect(samples(metrics, 'bulwark_gateway_pool_concurrency_limit{pool="api"}')).toEqual([64]);
   });
 

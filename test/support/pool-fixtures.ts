@@ -11,6 +11,7 @@ export const outlierSpec: OutlierDetectionSpec = {
   maxEjectionMs: 100_000,
   maxEjectedFraction: 0.5,
   intervalMs: 10_000,
+  unejectOnHealthCheck: true,
 };
 
 export const checkSpec: HealthCheckSpec = {
@@ -38,6 +39,7 @@ export function poolSpec(count: number, overrides: Partial<PoolSpec> = {}, octet
     keepAliveTimeoutMs: 4_000,
     queue: { maxLength: 32, timeoutMs: 1_000 },
     maxCoolDownMs: 60_000,
+    overloadStatuses: [429, 503],
     ...overrides,
   };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { LocalRateLimitStore } from '../overload/rate-limit-store.ts';
 import type { RateLimitSpec } from '../spec.ts';
@@ -31,5 +32,38 @@ describe('RouteRateLimits keyed on ip', () => {
     const keyFrom = (address: string) => limits.bucketsFor({ 'x-tenant': 'a' }, address)?.requests[0]?.key;
     expect(keyFrom('2001:db8:1:2::a')).toBe(keyFrom('2001:db8:1:2:ffff::1'));
     expect(keyFrom('2001:db8:1:2::a')).not.toBe(keyFrom('2001:db8:1:3::a'));
+  });
+});
+
+describe('RouteRateLimits refusals', () => {
+  const perKey: RateLimitSpec = {
+    name: 'per-key',
+    key: [{ from: 'header', name: 'x-api-key' }],
+    ratePerSecond: 1,
+    burst: 1,
+  };
+  const perIp: RateLimitSpec = { ...perClient, name: 'per-ip', burst: 1 };
+  const sha256Prefix = (value: string) => createHash('sha256').update(value).digest('base64url').slice(0, 12);
+
+  function refusalOf(limits: RouteRateLimits, store: LocalRateLimitStore, key: string, clientIp: string) {
+    const applied = limits.bucketsFor({ 'x-api-key': key }, clientIp)!;
+    const decision = store.take(applied.requests, nowMs);
+    if (decision instanceof Promise) throw new Error('the local store decides at once');
+    return decision.isAllowed ? 'allowed' : limits.refusal(applied, decision);
+  }
+
+  it('names the limit that refused and fingerprints its key, never showing the key', () => {
+    const limits = new RouteRateLimits(0, [perKey, perIp]);
+    const store = new LocalRateLimitStore();
+    expect(refusalOf(limits, store, 'sk-alice-secret', '10.0.0.1')).toBe('allowed');
+    // Alice's key is spent; her new address is not.
+    expect(refusalOf(limits, store, 'sk-alice-secret', '10.0.0.2')).toEqual({
+      limit: 'per-key',
+      keyFingerprint: sha256Prefix('sk-alice-secret'),
+    });
+    // Bob's key is fresh; the address Alice used first is spent.
+    const byIp = refusalOf(limits, store, 'sk-bob-secret', '10.0.0.1');
+    expect(byIp).toEqual({ limit: 'per-ip', keyFingerprint: sha256Prefix('10.0.0.1') });
+    expect(JSON.stringify(byIp)).not.toContain('10.0.0.1');
   });
 });

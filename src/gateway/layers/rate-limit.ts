@@ -49,6 +49,21 @@ export class RouteRateLimits {
       .join(', ');
     return { policy: this.#policyHeader, state };
   }
+
+  /** Which limit refused (the first, when several did), and a fingerprint of its key for the logs. */
+  refusal(applied: Applied, decision: RateDecision): RateRefusal | undefined {
+    // A refused decision leaves every bucket that would have allowed with a token (remaining ≥ 1).
+    const at = decision.buckets.findIndex((bucket) => bucket.remaining === 0);
+    const limit = this.#limits[applied.indexes[at] ?? -1];
+    const key = applied.requests[at]?.key;
+    if (!limit || key === undefined) return undefined;
+    return { limit: limit.name, keyFingerprint: fingerprintOf(limit, key) };
+  }
+}
+
+export interface RateRefusal {
+  readonly limit: string;
+  readonly keyFingerprint: string;
 }
 
 export interface Applied {
@@ -84,6 +99,16 @@ function partOf(part: RateKeyPart, headers: IncomingHttpHeaders, clientIp: strin
   const value = headers[part.name];
   if (value === undefined || value === '') return undefined;
   return hashed(Array.isArray(value) ? value.join(',') : value);
+}
+
+/**
+ * 12 characters of a key's base64url SHA-256, never the key (an API key, an address) itself. A key that is one
+ * header is that hash already, so an operator finds a client's fingerprint from its key with
+ * `printf %s "$KEY" | openssl dgst -sha256 -binary | basenc --base64url | cut -c1-12`.
+ */
+function fingerprintOf(limit: RateLimitSpec, key: string): string {
+  const isHashed = limit.key.length === 1 && limit.key[0]!.from === 'header';
+  return (isHashed ? key : hashed(key)).slice(0, 12);
 }
 
 /** 128 bits of SHA-256: collisions are out of reach, and the key itself is not recoverable. */

@@ -304,4 +304,27 @@ describe('room outside the gate (endpoint caps)', () => {
     expect(gate.inFlight).toBe(2);
     expect(gate.queued).toBe(0);
   });
+
+  it("hands its queue and count to a reload's gate: waiters move in order, tickets release into it", () => {
+    const { clock, gate, enter, release, entries, log } = setup(1, { maxLength: 3, timeoutMs: 1_000 });
+    enter('running');
+    enter('w1');
+    enter('w2', 'critical');
+    enter('w3');
+    clock.advance(400);
+    const next = new ConcurrencyGate({ limit: 1 }, { maxLength: 3, timeoutMs: 5_000 }, { clock });
+    gate.handOverTo(next);
+    expect([gate.inFlight, gate.queued, next.inFlight, next.queued]).toEqual([0, 0, 1, 3]);
+    // A client that leaves after the move frees its place in the new queue.
+    entries.get('w3')!.cancel();
+    expect(next.queued).toBe(2);
+    release('running');
+    expect(log).toEqual(['w2 admitted']);
+    expect(next.inFlight).toBe(1);
+    // w1 keeps the deadline it got in the old queue (1 s), not the new queue's 5 s.
+    clock.advance(600);
+    expect(log).toEqual(['w2 admitted', 'w1 timeout']);
+    release('w2');
+    expect([next.inFlight, next.queued]).toEqual([0, 0]);
+  });
 });

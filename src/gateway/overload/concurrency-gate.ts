@@ -1,5 +1,8 @@
 import type { Clock } from '../../core/clock.ts';
 import type { Priority, QueueSpec } from '../spec.ts';
+import { GateTicket, QueuedEntry } from './gate-ticket.ts';
+
+export { GateTicket, QueuedEntry };
 
 /** Where a gate's limit comes from: a fixed number, or a controller that learns from latency samples. */
 export interface ConcurrencyLimit {
@@ -17,40 +20,6 @@ export interface GateWaiter {
 }
 
 const rankOf: Readonly<Record<Priority, number>> = { critical: 0, default: 1, sheddable: 2 };
-
-/** A request's hold on one slot of the gate, from admission until `release`. */
-export class GateTicket {
-  readonly admittedMs: number;
-  readonly #gate: ConcurrencyGate;
-  #isReleased = false;
-  /** Admitted, and not at an endpoint yet (a body still arriving): a place the endpoints' room must keep. */
-  #isPending = true;
-
-  constructor(gate: ConcurrencyGate, admittedMs: number) {
-    this.#gate = gate;
-    this.admittedMs = admittedMs;
-  }
-
-  /** The upstream answered: a latency sample for an adaptive limit, unless it was an overload answer. */
-  responded(status: number, nowMs: number): void {
-    if (this.#isReleased || status >= 500 || status === 429) return;
-    this.#gate.sample(nowMs - this.admittedMs, nowMs);
-  }
-
-  /** The request's first attempt took an endpoint: from now on the endpoint's in-flight count holds it. */
-  dispatched(): void {
-    if (!this.#isPending || this.#isReleased) return;
-    this.#isPending = false;
-    this.#gate.dispatched();
-  }
-
-  /** Idempotent: the response's 'close' and an early refusal may both call it. */
-  readonly release = (): void => {
-    if (this.#isReleased) return;
-    this.#isReleased = true;
-    this.#gate.leave(this.#isPending);
-  };
-}
 
 /**
  * CoDel for request queues, as Facebook's Wangle applies it: a queue that stays busy for an interval is a
@@ -74,6 +43,9 @@ interface Entry {
   readonly waiter: GateWaiter;
   readonly rank: number;
   readonly enqueuedMs: number;
+  readonly deadlineMs: number;
+  /** The gate whose queue holds it: a reload moves it to the new config's gate (handOverTo). */
+  gate: ConcurrencyGate;
   cancelTimer: (() => void) | undefined;
   isDone: boolean;
 }
@@ -110,6 +82,8 @@ export class ConcurrencyGate {
   #wasBusy = false;
   #shed = 0;
   #timedOut = 0;
+  /** The same pool's gate in the config a reload swapped in: it counts and queues for this one now. */
+  #successor: ConcurrencyGate | undefined;
 
   constructor(
     limit: ConcurrencyLimit,
@@ -135,6 +109,11 @@ export class ConcurrencyGate {
     return this.#limit.limit;
   }
 
+  /** Whether the gate now counting this one's requests learns its limit from latency samples. */
+  get isAdaptive(): boolean {
+    return this.#successor ? this.#successor.isAdaptive : this.#limit.addSample !== undefined;
+  }
+
   /** Requests refused because the queue was full or a more important one displaced them. */
   get shed(): number {
     return this.#shed;
@@ -149,6 +128,8 @@ export class ConcurrencyGate {
    * it out if the client leaves); 'shed' when it is refused at once.
    */
   enter(priority: Priority, waiter: GateWaiter): GateTicket | QueuedEntry | 'shed' {
+    // A request that was still passing the rate limits at a reload.
+    if (this.#successor) return this.#successor.enter(priority, waiter);
     // Nobody may overtake the queue: a free slot with waiters belongs to them, not to a newcomer.
     if (this.#queued === 0 && this.#isRoom()) return this.#admit();
     const rank = rankOf[priority];
@@ -161,22 +142,61 @@ export class ConcurrencyGate {
       this.#rollInterval(nowMs);
       this.#busySinceMs = nowMs;
     }
-    const entry: Entry = { waiter, rank, enqueuedMs: nowMs, cancelTimer: undefined, isDone: false };
-    entry.cancelTimer = this.#clock.setTimer(this.#queue.timeoutMs, () => {
-      if (entry.isDone) return;
-      this.#remove(entry);
-      this.#timedOut += 1;
-      waiter.refuse('timeout');
-    });
+    const deadlineMs = nowMs + this.#queue.timeoutMs;
+    const entry: Entry = {
+      waiter,
+      rank,
+      enqueuedMs: nowMs,
+      deadlineMs,
+      gate: this,
+      cancelTimer: undefined,
+      isDone: false,
+    };
+    this.#arm(entry);
     this.#classes[rank]!.push(entry);
     this.#queued += 1;
     return new QueuedEntry(() => {
-      if (!entry.isDone) this.#remove(entry);
+      if (!entry.isDone) entry.gate.#remove(entry);
     });
+  }
+
+  /**
+   * A reload built `next` for the same pool: waiters move to its queue, ahead of any of its own, in their
+   * order and with their deadlines, and the requests running here count against its limit until they end
+   * (their tickets release through this gate into it). Otherwise a waiter would wait for a slot of a gate
+   * nobody new enters, while the new gate, counting nobody, let later requests overtake it.
+   */
+  handOverTo(next: ConcurrencyGate): void {
+    this.#successor = next;
+    next.#inFlight += this.#inFlight;
+    next.#pending += this.#pending;
+    this.#inFlight = 0;
+    this.#pending = 0;
+    const nowMs = this.#clock.nowMs();
+    if (next.#queued === 0 && this.#queued > 0) {
+      next.#rollInterval(nowMs);
+      next.#busySinceMs = nowMs;
+    }
+    for (let rank = 0; rank < this.#classes.length; rank++) {
+      const moved = this.#classes[rank]!.slice(this.#heads[rank]).filter((entry) => !entry.isDone);
+      for (const entry of moved) {
+        entry.cancelTimer?.();
+        entry.gate = next;
+        next.#arm(entry);
+      }
+      next.#classes[rank] = [...moved, ...next.#classes[rank]!.slice(next.#heads[rank])];
+      next.#heads[rank] = 0;
+      next.#queued += moved.length;
+      this.#classes[rank]!.length = 0;
+      this.#heads[rank] = 0;
+    }
+    this.#queued = 0;
+    next.pump();
   }
 
   /** Capacity may have grown without a release (the limit rose, an endpoint came back): admit waiters. */
   pump(): void {
+    if (this.#successor) return;
     while (this.#queued > 0 && this.#isRoom()) {
       const isStanding = this.#isStanding();
       if (isStanding) this.#refuseStale();
@@ -188,6 +208,7 @@ export class ConcurrencyGate {
 
   /** @internal GateTicket.release */
   leave(wasPending: boolean): void {
+    if (this.#successor) return this.#successor.leave(wasPending);
     this.#inFlight -= 1;
     if (wasPending) this.#pending -= 1;
     this.pump();
@@ -195,16 +216,28 @@ export class ConcurrencyGate {
 
   /** @internal GateTicket.dispatched */
   dispatched(): void {
+    if (this.#successor) return this.#successor.dispatched();
     this.#pending -= 1;
   }
 
   /** @internal GateTicket.responded */
   sample(latencyMs: number, nowMs: number): void {
+    if (this.#successor) return this.#successor.sample(latencyMs, nowMs);
     if (!this.#limit.addSample) return;
     // The sampled request still counts as in flight: the load it saw included itself.
     this.#limit.addSample(latencyMs, nowMs, this.#inFlight);
     // The limit may have risen: waiters can go now rather than at the next release.
     this.pump();
+  }
+
+  /** The queue timeout, at the deadline the waiter got where it first queued. */
+  #arm(entry: Entry): void {
+    entry.cancelTimer = this.#clock.setTimer(entry.deadlineMs - this.#clock.nowMs(), () => {
+      if (entry.isDone) return;
+      this.#remove(entry);
+      this.#timedOut += 1;
+      entry.waiter.refuse('timeout');
+    });
   }
 
   /** Only adaptive limits (with a measured min RTT) apply CoDel. */
@@ -340,14 +373,5 @@ export class ConcurrencyGate {
       fifo.splice(0, head);
       this.#heads[rank] = 0;
     }
-  }
-}
-
-/** A queued request's handle: `cancel` when its client leaves before it is admitted. */
-export class QueuedEntry {
-  readonly cancel: () => void;
-
-  constructor(cancel: () => void) {
-    this.cancel = cancel;
   }
 }

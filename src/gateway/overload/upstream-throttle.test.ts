@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Outcome } from '../../core/outcome.ts';
 import { retryAfterMs } from '../../core/retry-after.ts';
 import { UpstreamThrottle } from './upstream-throttle.ts';
 
@@ -39,6 +40,31 @@ describe('UpstreamThrottle (SRE client-side throttling)', () => {
     for (let i = 0; i < 100; i++) throttle.recordAccept(t0 + 60_000);
     expect(throttle.rejectProbability(t0 + 60_000)).toBe(0);
     expect(throttle.rejectProbability(t0 + 125_000)).toBe(0);
+  });
+});
+
+describe('UpstreamThrottle outcomes and overload_statuses', () => {
+  const quota429: Outcome = { kind: 'success', status: 429, latencyMs: 5 };
+  const full503: Outcome = { kind: 'failure', reason: 'status', status: 503, latencyMs: 5 };
+  const ok: Outcome = { kind: 'success', status: 200, latencyMs: 5 };
+  const timedOut: Outcome = { kind: 'timeout', phase: 'first_byte', latencyMs: 5 };
+
+  function after(outcomes: readonly Outcome[], overloadStatuses?: readonly number[]): number {
+    const throttle = new UpstreamThrottle({ k: 2, windowMs: 10_000 }, t0, overloadStatuses);
+    for (const outcome of outcomes) throttle.recordOutcome(outcome, t0);
+    return throttle.rejectProbability(t0);
+  }
+
+  it("counts a 429 outside overload_statuses as accepted work: one tenant's quota throttles nobody", () => {
+    const abuser = Array.from({ length: 100 }, () => quota429);
+    expect(after(abuser, [503])).toBe(0);
+    // The default (429 and 503) keeps today's behaviour: every 429 is a refusal.
+    expect(after(abuser)).toBeCloseTo(100 / 101, 12);
+  });
+
+  it('counts the listed statuses and timeouts as refusals, other answers as accepts', () => {
+    expect(after([full503, full503, timedOut, ok], [503])).toBeCloseTo(2 / 5, 12);
+    expect(after([quota429, quota429, full503], [])).toBe(0);
   });
 });
 

@@ -1,15 +1,19 @@
+import type { Outcome } from '../../core/outcome.ts';
 import type { UpstreamThrottleSpec } from '../spec.ts';
 
 const slotCount = 60;
 
 /**
- * Google SRE client-side adaptive throttling for one pool: when upstreams keep refusing (429/503) or failing
- * to answer, reject locally with P = max(0, (requests − k·accepts) / (requests + 1)) over the last window.
- * Requests count when their outcome is known (answered, failed or timed out), and those rejected here when
- * rejected, so the ratio keeps tracking the upstream; accepts count only real answers. Counters live in 60 slots of window/60 each, so memory is fixed.
+ * Google SRE client-side adaptive throttling for one pool: when upstreams keep refusing (the pool's
+ * `overload_statuses`) or failing to answer, reject locally with P = max(0, (requests − k·accepts) /
+ * (requests + 1)) over the last window. Requests count when their outcome is known (answered, failed or timed
+ * out), and those rejected here when rejected, so the ratio keeps tracking the upstream; accepts count only
+ * real answers. Counters live in 60 slots of window/60 each, so memory is fixed.
  */
 export class UpstreamThrottle {
   readonly #k: number;
+  /** Answers that are the upstream refusing as a whole; any other answer was accepted work. */
+  readonly #overloadStatuses: readonly number[];
   readonly #slotMs: number;
   readonly #requests = new Float64Array(slotCount);
   readonly #accepts = new Float64Array(slotCount);
@@ -18,8 +22,9 @@ export class UpstreamThrottle {
   #requestsTotal = 0;
   #acceptsTotal = 0;
 
-  constructor(spec: UpstreamThrottleSpec, nowMs: number) {
+  constructor(spec: UpstreamThrottleSpec, nowMs: number, overloadStatuses: readonly number[] = [429, 503]) {
     this.#k = spec.k;
+    this.#overloadStatuses = overloadStatuses;
     this.#slotMs = spec.windowMs / slotCount;
     this.#slotStartMs = nowMs;
   }
@@ -34,6 +39,26 @@ export class UpstreamThrottle {
     this.#advance(nowMs);
     this.#accepts[this.#slot]! += 1;
     this.#acceptsTotal += 1;
+  }
+
+  /**
+   * One attempt's outcome, once known. A 429 that is one client's quota (not in `overload_statuses`) is work
+   * the upstream accepted: counted as a refusal, one tenant's quota throttled every other tenant.
+   */
+  recordOutcome(outcome: Outcome, nowMs: number): void {
+    // A request refused locally (its endpoint's connections all busy) never reached the upstream.
+    if (outcome.kind === 'rejected') return;
+    this.recordRequest(nowMs);
+    if (this.#isAccepted(outcome)) this.recordAccept(nowMs);
+  }
+
+  #isAccepted(outcome: Outcome): boolean {
+    if (outcome.kind === 'success') return !this.#overloadStatuses.includes(outcome.status);
+    return (
+      outcome.kind === 'failure' &&
+      outcome.reason === 'status' &&
+      !this.#overloadStatuses.includes(outcome.status ?? 0)
+    );
   }
 
   rejectProbability(nowMs: number): number {

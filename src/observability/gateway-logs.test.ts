@@ -1,0 +1,113 @@
+import { channel } from 'node:diagnostics_channel';
+import { afterEach, describe, expect, it } from 'vitest';
+import { channelNames, type CoolDownEvent, type RequestEvent } from '../core/index.ts';
+import { subscribeGatewayLogs } from './gateway-logs.ts';
+import { createLogger, type LogLevel } from './logger.ts';
+
+function memoryLogger(level: LogLevel = 'info') {
+  const lines: string[] = [];
+  const logger = createLogger({ level, destination: { write: (line: string) => void lines.push(line) } });
+  const records = (): Record<string, unknown>[] => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { logger, lines, records };
+}
+
+const refused: RequestEvent = {
+  requestId: 'req-1',
+  method: 'POST',
+  path: '/v1/chat/completions',
+  route: 2,
+  pool: 'llm',
+  endpoint: '',
+  status: 429,
+  durationMs: 0,
+  attempts: 0,
+  errorCode: 'GW_RATE_LIMITED',
+};
+
+const stops: (() => void)[] = [];
+afterEach(() => {
+  for (const stop of stops.splice(0)) stop();
+});
+
+describe('gateway logs: which limit refused', () => {
+  it('names the route, pool and rate limit behind each overload summary', () => {
+    const { logger, records } = memoryLogger();
+    let nowMs = 0;
+    stops.push(subscribeGatewayLogs(logger, { nowMs: () => nowMs }));
+    const publish = (event: Partial<RequestEvent>, count: number): void => {
+      for (let i = 0; i < count; i++) channel(channelNames.request).publish({ ...refused, ...event });
+    };
+    publish({ limit: 'per-key', keyFingerprint: 'AAAA' }, 1);
+    nowMs = 5_000;
+    publish({ limit: 'per-key', keyFingerprint: 'BBBB' }, 3);
+    publish({ limit: 'per-ip', keyFingerprint: 'CCCC' }, 2);
+    publish({ route: 0, pool: 'api', status: 503, errorCode: 'GW_THROTTLED' }, 4);
+    nowMs = 10_000;
+    publish({ route: 0, pool: 'api', status: 503, errorCode: 'GW_SHED' }, 1);
+    const summaries = records().filter((r) => r.event === 'overload');
+    expect(summaries.map((r) => r.sources)).toEqual([
+      [{ code: 'GW_RATE_LIMITED', route: 2, pool: 'llm', limit: 'per-key', count: 1 }],
+      [
+        { code: 'GW_RATE_LIMITED', route: 2, pool: 'llm', limit: 'per-key', count: 3 },
+        { code: 'GW_RATE_LIMITED', route: 2, pool: 'llm', limit: 'per-ip', count: 2 },
+        { code: 'GW_THROTTLED', route: 0, pool: 'api', count: 4 },
+        { code: 'GW_SHED', route: 0, pool: 'api', count: 1 },
+      ],
+    ]);
+    expect(summaries[1]?.refused).toEqual({ GW_RATE_LIMITED: 5, GW_THROTTLED: 4, GW_SHED: 1 });
+  });
+
+  it('logs each refusal at debug with its route, pool, rate limit and key fingerprint', () => {
+    const { logger, records } = memoryLogger('debug');
+    stops.push(subscribeGatewayLogs(logger));
+    channel(channelNames.request).publish({ ...refused, limit: 'per-key', keyFingerprint: 'q1w2e3r4t5y6' });
+    expect(records().find((r) => r.event === 'request')).toMatchObject({
+      level: 'debug',
+      route: 2,
+      pool: 'llm',
+      errorCode: 'GW_RATE_LIMITED',
+      limit: 'per-key',
+      keyFingerprint: 'q1w2e3r4t5y6',
+    });
+  });
+
+  it("logs a cool-down's start (status, Retry-After, duration) and its end at info", () => {
+    const { logger, records } = memoryLogger();
+    stops.push(subscribeGatewayLogs(logger));
+    const at = { pool: 'llm', endpoint: 'gpu-1:8080' };
+    const start: CoolDownEvent = {
+      ...at,
+      isCooling: true,
+      status: 503,
+      retryAfterMs: 120_000,
+      durationMs: 60_000,
+    };
+    channel(channelNames.coolDown).publish(start);
+    channel(channelNames.coolDown).publish({
+      ...at,
+      isCooling: false,
+      status: 0,
+      retryAfterMs: 0,
+      durationMs: 0,
+    });
+    expect(records().map(({ time: _time, pid: _pid, hostname: _host, ...r }) => r)).toEqual([
+      {
+        level: 'info',
+        component: 'gateway',
+        event: 'cool-down',
+        ...at,
+        status: 503,
+        retryAfterMs: 120_000,
+        coolDownMs: 60_000,
+        msg: "endpoint cooling down on its upstream's Retry-After",
+      },
+      {
+        level: 'info',
+        component: 'gateway',
+        event: 'cool-down',
+        ...at,
+        msg: 'endpoint returned from cool-down',
+      },
+    ]);
+  });
+});
