@@ -79,6 +79,9 @@ describe('max_connections_per_endpoint', () => {
       }),
     );
     await eventually(() => only.held.length === 2, 5_000, 'two requests at the upstream');
+    // The other three wait at the gate from the moment the gateway has them (a bodiless request is dispatched at
+    // once): their connect timers must be armed before the clock moves, or they would wait another second.
+    await eventually(() => gateway?.gateway.openRequests === 5, 5_000, 'five requests at the gateway');
     clock.advance(1_000);
     // Each refusal is retried (a connect-class failure), but the only endpoint has no room: no retry goes out.
     await eventually(() => attempts.length === 3, 5_000, 'three requests refused');
