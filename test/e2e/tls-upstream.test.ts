@@ -1,14 +1,12 @@
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { getCACertificates, setDefaultCACertificates, type TLSSocket } from 'node:tls';
+import type { Server } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBulwark, type RunningBulwark } from '../../src/app.ts';
 import { configSchema } from '../../src/config/index.ts';
 import { createLogger } from '../../src/observability/index.ts';
 import { sendRaw } from '../support/raw-http.ts';
-import { makeSelfSignedCertificate } from '../support/self-signed.ts';
+import { startTrustedHttpsServer } from '../support/self-signed.ts';
 
 let bulwark: RunningBulwark | undefined;
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -29,27 +27,20 @@ interface Seen {
 async function httpsUpstream(
   seen: Seen[],
 ): Promise<{ server: Server; port: number; connections: () => number }> {
-  const cert = await makeSelfSignedCertificate();
-  const trusted = getCACertificates('default');
-  setDefaultCACertificates([...trusted, cert.certPem]);
-  cleanups.push(() => cert.remove());
-  cleanups.push(() => setDefaultCACertificates(trusted));
   let connections = 0;
-  const server = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
+  const upstream = await startTrustedHttpsServer((req, res) => {
     seen.push({ host: req.headers.host, serverName: (req.socket as TLSSocket).servername });
     res.end('ok');
   });
+  cleanups.push(() => upstream.close());
+  const { server, port } = upstream;
   // A WebSocket handshake is answered with 101, then the upgraded connection ends at once.
   server.on('upgrade', (req, socket) => {
     seen.push({ host: req.headers.host, serverName: (req.socket as TLSSocket).servername });
     socket.end('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
   });
   server.on('secureConnection', () => (connections += 1));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  cleanups.push(() => server.closeAllConnections());
-  return { server, port: (server.address() as AddressInfo).port, connections: () => connections };
+  return { server, port, connections: () => connections };
 }
 
 async function gatewayTo(endpointUrl: string): Promise<RunningBulwark> {

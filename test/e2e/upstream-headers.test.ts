@@ -1,15 +1,12 @@
-import { once } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
-import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { getCACertificates, setDefaultCACertificates, type TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBulwark, type RunningBulwark } from '../../src/app.ts';
 import { parseConfigText } from '../../src/config/index.ts';
 import { createLogger } from '../../src/observability/index.ts';
 import { sendRaw } from '../support/raw-http.ts';
-import { makeSelfSignedCertificate } from '../support/self-signed.ts';
+import { startTrustedHttpsServer } from '../support/self-signed.ts';
 import { startTestUpstream } from '../support/test-upstream.ts';
 
 let bulwark: RunningBulwark | undefined;
@@ -43,20 +40,12 @@ async function echoUpstream(seen: Seen[]): Promise<string> {
 
 /** An https upstream with a certificate for localhost, trusted by this process for the test. */
 async function httpsEchoUpstream(seen: Seen[]): Promise<number> {
-  const cert = await makeSelfSignedCertificate();
-  const trusted = getCACertificates('default');
-  setDefaultCACertificates([...trusted, cert.certPem]);
-  cleanups.push(() => cert.remove());
-  cleanups.push(() => setDefaultCACertificates(trusted));
-  const server = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
+  const upstream = await startTrustedHttpsServer((req, res) => {
     seen.push({ headers: req.headers, serverName: (req.socket as TLSSocket).servername });
     res.end('ok');
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  cleanups.push(() => server.closeAllConnections());
-  return (server.address() as AddressInfo).port;
+  cleanups.push(() => upstream.close());
+  return upstream.port;
 }
 
 /** Bulwark with one route to `endpointUrl`; `routeYaml` is the rest of that route's mapping. */
