@@ -61,7 +61,12 @@ describe('concurrency: adaptive in front of streams', () => {
     expect(overloadOf('llm')?.limit).toBe(20);
 
     for (let i = 0; i < 3; i++) void request(`${gateway.url}/fixed/${i}`).then((res) => begun.push(res));
-    await eventually(() => overloadOf('fixed')?.queued === 1, 5_000, 'the third fixed stream queued');
+    // The two admitted streams' headers reach this client a moment after the third is queued: wait for both.
+    await eventually(
+      () => overloadOf('fixed')?.queued === 1 && begun.length === 14,
+      5_000,
+      'two fixed streams begun and the third queued',
+    );
     expect(begun.length).toBe(14);
     expect(overloadOf('fixed')).toMatchObject({ inFlight: 2, queued: 1 });
     for (const res of begun) res.body.resume();
