@@ -139,16 +139,18 @@ export type AdminCall = (io: CliIo, base: string) => Promise<number>;
 /**
  * `run` for `bulwark NOUN VERB …` over one admin collection (`/api/v1/incidents`): the verb is checked and
  * planned first, so every usage problem is reported before the config is read or the network is touched.
+ * `defaultVerb` is what a bare `bulwark NOUN` means (`bulwark alerts` lists them).
  */
 export function runAdminVerb<V extends string>(
   noun: string,
   verbs: readonly V[],
   path: string,
   plan: (verb: V, values: OptionValues, args: readonly string[]) => AdminCall,
+  defaultVerb?: V,
 ): Command['run'] {
   return async (values, io, args) => {
     const [word, ...rest] = args;
-    const verb = verbs.find((v) => v === word);
+    const verb = word === undefined ? defaultVerb : verbs.find((v) => v === word);
     if (verb === undefined) throw new BulwarkError('CLI_USAGE', `${noun}: expected ${verbs.join(', ')}`);
     const call = plan(verb, values, rest);
     return call(io, `${await adminUrlOf(values, io)}${path}`);
@@ -157,7 +159,8 @@ export function runAdminVerb<V extends string>(
 
 /**
  * Lists a collection: the API's JSON with `--json`, "no maintenances" when it is empty, else a table with
- * one row per item. `key` is the collection's field in the answer (`scheduled_maintenances`).
+ * one row per item. `key` is the collection's field in the answer (`scheduled_maintenances`); `items`
+ * replaces it when rows are not the answer's items as they are (an endpoint per row, pools around them).
  */
 export async function listFromAdmin<T>(
   io: CliIo,
@@ -166,6 +169,7 @@ export async function listFromAdmin<T>(
     readonly asJson: boolean;
     readonly noun: string;
     readonly key: string;
+    readonly items?: (body: unknown) => readonly T[];
     readonly headers: readonly string[];
     readonly row: (item: T) => string[];
   },
@@ -176,7 +180,8 @@ export async function listFromAdmin<T>(
     io.out(`${JSON.stringify(response.body, null, 2)}\n`);
     return exitCodes.ok;
   }
-  const items = (response.body as Record<string, T[] | undefined>)[list.key] ?? [];
+  const items =
+    list.items?.(response.body) ?? (response.body as Record<string, T[] | undefined>)[list.key] ?? [];
   io.out(items.length === 0 ? `no ${list.noun}\n` : table(list.headers, items.map(list.row)));
   return exitCodes.ok;
 }

@@ -67,7 +67,7 @@ describe('runCli', () => {
     [['valdate'], 'unknown command "valdate"; did you mean "validate"?'],
     [
       ['frobnicate'],
-      'unknown command "frobnicate"; commands are: start, validate, check, monitors, silence, notify, incident, maintenance, subscriber, status, demo',
+      'unknown command "frobnicate"; commands are: start, validate, check, pools, endpoint, monitors, alerts, silence, notify, incident, maintenance, component, subscriber, status, config, demo',
     ],
     [['validate', '-x'], "validate: Unknown option '-x'"],
     [['validate', '-c'], "validate: Option '-c, --config <value>' argument missing"],

@@ -2,10 +2,15 @@ import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { closestMatch, ConfigError } from '../../config/index.ts';
 import { BulwarkError } from '../../core/errors.ts';
 import { exitCodes, type CliIo, type Command, type OptionValues } from './command.ts';
+import { alertsCommand } from './alerts-command.ts';
 import { checkCommand } from './check-command.ts';
+import { componentCommand } from './component-command.ts';
+import { configCommand } from './config-command.ts';
 import { demoCommand } from './demo-command.ts';
+import { endpointCommand } from './endpoint-command.ts';
 import { monitorsCommand } from './monitors-command.ts';
 import { notifyCommand } from './notify-command.ts';
+import { poolsCommand } from './pools-command.ts';
 import { silenceCommand } from './silence-command.ts';
 import { helpOption, renderCommandHelp, renderHelp } from './help.ts';
 import { incidentCommand } from './incident-command.ts';
@@ -22,13 +27,18 @@ const commands: readonly Command[] = [
   startCommand,
   validateCommand,
   checkCommand,
+  poolsCommand,
+  endpointCommand,
   monitorsCommand,
+  alertsCommand,
   silenceCommand,
   notifyCommand,
   incidentCommand,
   maintenanceCommand,
+  componentCommand,
   subscriberCommand,
   statusCommand,
+  configCommand,
   demoCommand,
 ];
 
