@@ -1,7 +1,14 @@
 import type { EndpointAdminState, EndpointStatus } from '../core/index.ts';
 import type { ControllableGateway } from './controllable-gateway.ts';
 import type { EndpointOverrides } from './endpoint-overrides.ts';
-import { endpointView, poolView, type EndpointView, type PoolView } from './pool-views.ts';
+import {
+  endpointView,
+  poolView,
+  withWorkersView,
+  type EndpointView,
+  type PoolView,
+  type WorkersView,
+} from './pool-views.ts';
 import { ServiceError } from './service-error.ts';
 
 /** What the endpoint verbs work on: the live gateway (a getter, since a reload replaces it) and the overrides. */
@@ -9,10 +16,10 @@ export interface EndpointControl {
   readonly gateway: () => ControllableGateway;
   readonly overrides: EndpointOverrides;
   /**
-   * Requests in flight per endpoint (`pool/endpoint`) where another process holds them: the cluster
-   * primary's gateway serves nothing, its workers do. Without it, the gateway's own counts stand.
+   * What the processes that carry the traffic see (in-flight requests, ejections, cool-downs): the cluster
+   * primary's gateway serves nothing, its workers do. Without it, the gateway's own state stands.
    */
-  readonly readInFlight?: (() => Promise<ReadonlyMap<string, number>>) | undefined;
+  readonly readWorkers?: (() => Promise<WorkersView>) | undefined;
 }
 
 // The config's bounds (schema.ts, endpoint weight), so a runtime weight is one a config file could hold.
@@ -20,22 +27,21 @@ const minWeight = 1;
 const maxWeight = 1_000;
 
 export async function listPools(control: EndpointControl): Promise<PoolView[]> {
-  const inFlight = await control.readInFlight?.();
+  const workers = await control.readWorkers?.();
   return control
     .gateway()
     .status()
-    .map((pool) => poolView(pool, control.overrides, inFlight));
+    .map((pool) => poolView(pool, control.overrides, workers));
 }
 
-/** A verb's answer with the in-flight count of the processes that hold the requests (see readInFlight). */
-export async function withLiveInFlight(
+/** A verb's answer as the processes that carry the traffic see the endpoint (see readWorkers). */
+export async function withWorkersState(
   control: EndpointControl,
   poolName: string,
   view: EndpointView,
 ): Promise<EndpointView> {
-  const inFlight = await control.readInFlight?.();
-  if (!inFlight) return view;
-  return { ...view, inFlight: inFlight.get(`${poolName}/${view.id}`) ?? 0 };
+  const workers = await control.readWorkers?.();
+  return workers ? withWorkersView(poolName, view, workers) : view;
 }
 
 /** Finishes the endpoint's in-flight requests and streams; it receives nothing new. */

@@ -5,7 +5,7 @@ export {
   markEndpointReady,
   putEndpointInMaintenance,
   setEndpointWeight,
-  withLiveInFlight,
+  withWorkersState,
   type EndpointControl,
 } from './endpoint-control.ts';
 export {
@@ -14,7 +14,7 @@ export {
   type EndpointOverride,
   type OverrideChange,
 } from './endpoint-overrides.ts';
-export type { EndpointView, PoolView } from './pool-views.ts';
+export type { EndpointView, PoolView, WorkersEndpointReading, WorkersView } from './pool-views.ts';
 export { ServiceError, type ServiceErrorCode } from './service-error.ts';
 export {
   createSilence,

@@ -24,6 +24,8 @@ export interface EndpointView {
   readonly slowStartRemainingMs: number;
   /** What differs from the config because an operator changed it; survives reloads. null when nothing. */
   readonly override: EndpointOverride | null;
+  /** With gateway.workers only: the live workers, and in how many it is ejected or cooling down. */
+  readonly workers?: { readonly count: number; readonly ejected: number; readonly coolingDown: number };
 }
 
 export interface PoolView {
@@ -33,20 +35,69 @@ export interface PoolView {
   readonly endpoints: readonly EndpointView[];
 }
 
-/** `inFlight`: per `pool/endpoint`, when other processes hold the requests (the cluster's workers). */
-export function poolView(
-  pool: PoolStatus,
-  overrides: EndpointOverrides,
-  inFlight?: ReadonlyMap<string, number>,
-): PoolView {
+/**
+ * What a cluster's workers report of their own traffic: the state that only the processes serving it have
+ * (requests, outlier ejections, cool-downs, and the slow-start ramps and pool modes they cause).
+ */
+export interface WorkersView {
+  /** Workers whose reading this is. */
+  readonly count: number;
+  /** By `pool/endpoint`. */
+  readonly endpoints: ReadonlyMap<string, WorkersEndpointReading>;
+  /** By pool name: the worst worker's (its mode, the lowest healthy share), as the pool gauges of /metrics. */
+  readonly pools: ReadonlyMap<string, { readonly mode: PoolMode; readonly healthyShare: number }>;
+}
+
+export interface WorkersEndpointReading {
+  /** Summed over the workers. */
+  readonly inFlight: number;
+  readonly ejections: number;
+  /** Workers that have it ejected, or out on an upstream's Retry-After. */
+  readonly ejectedIn: number;
+  readonly coolingDownIn: number;
+  /** The lowest of the workers' effective weights; undefined when no live worker reported one. */
+  readonly effectiveWeight: number | undefined;
+}
+
+/** Panic (no pool of the chain can serve) is worse than failover (another pool serves). */
+const modeRank: Readonly<Record<PoolMode, number>> = { normal: 0, failover: 1, panic: 2 };
+
+/** `workers`: when other processes carry the traffic (the cluster's workers), what they report. */
+export function poolView(pool: PoolStatus, overrides: EndpointOverrides, workers?: WorkersView): PoolView {
+  const byWorkers = workers?.pools.get(pool.name);
   return {
     name: pool.name,
-    mode: pool.mode,
-    healthyShare: pool.healthyShare,
+    // A worker applies the primary's verdicts a moment after it: the worse of the two, as the gauges.
+    mode: byWorkers && modeRank[byWorkers.mode] > modeRank[pool.mode] ? byWorkers.mode : pool.mode,
+    healthyShare: Math.min(pool.healthyShare, byWorkers?.healthyShare ?? 1),
     endpoints: pool.endpoints.map((endpoint) => {
       const view = endpointView(endpoint, overrides.get(pool.name, endpoint.id));
-      return inFlight ? { ...view, inFlight: inFlight.get(`${pool.name}/${endpoint.id}`) ?? 0 } : view;
+      return workers ? withWorkersView(pool.name, view, workers) : view;
     }),
+  };
+}
+
+/**
+ * The endpoint as the workers serve it. Ejected while any worker has it ejected (as the ejected gauge);
+ * serving while a worker still sends it new requests, that is unless every worker has it ejected.
+ */
+export function withWorkersView(poolName: string, view: EndpointView, workers: WorkersView): EndpointView {
+  const reading = workers.endpoints.get(`${poolName}/${view.id}`);
+  const ejectedIn = reading?.ejectedIn ?? 0;
+  const isEjected = ejectedIn > 0;
+  const isEjectedEverywhere = workers.count > 0 && ejectedIn >= workers.count;
+  return {
+    ...view,
+    isServing: view.state === 'ready' && view.isHealthy && !isEjectedEverywhere,
+    isEjected,
+    ejections: reading?.ejections ?? 0,
+    inFlight: reading?.inFlight ?? 0,
+    weight: {
+      ...view.weight,
+      effective:
+        reading?.effectiveWeight === undefined ? view.weight.effective : roundWeight(reading.effectiveWeight),
+    },
+    workers: { count: workers.count, ejected: ejectedIn, coolingDown: reading?.coolingDownIn ?? 0 },
   };
 }
 
@@ -63,10 +114,14 @@ export function endpointView(endpoint: EndpointStatus, override: EndpointOverrid
     weight: {
       configured: endpoint.configuredWeight,
       current: endpoint.weight,
-      // Rounded for people and JSON; balancers keep full precision.
-      effective: Math.round(endpoint.effectiveWeight * 1_000) / 1_000,
+      effective: roundWeight(endpoint.effectiveWeight),
     },
     slowStartRemainingMs: Math.round(endpoint.slowStartRemainingMs),
     override: override ?? null,
   };
+}
+
+/** Rounded for people and JSON; balancers keep full precision. */
+function roundWeight(weight: number): number {
+  return Math.round(weight * 1_000) / 1_000;
 }

@@ -9,7 +9,7 @@ import {
   setEndpointWeight,
   type EndpointControl,
   type EndpointView,
-  withLiveInFlight,
+  withWorkersState,
 } from '../../services/index.ts';
 import { isAdmitted } from './guarded.ts';
 import { readJsonBody } from './json-body.ts';
@@ -111,7 +111,7 @@ async function runVerb(
       },
       `endpoint ${action} by the admin API`,
     );
-    sendJson(response, 200, { pool, endpoint: await withLiveInFlight(options.control, pool, result) });
+    sendJson(response, 200, { pool, endpoint: await withWorkersState(options.control, pool, result) });
   } catch (error) {
     if (!(error instanceof ServiceError)) throw error;
     if (error.code === 'SVC_NOT_FOUND') return sendError(response, 404, 'ADMIN_NOT_FOUND', error.message);

@@ -1,11 +1,18 @@
 import { channel } from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
-import { channelNames, type EndpointStatus, type PoolStatus, type RequestEvent } from '../../core/index.ts';
+import {
+  channelNames,
+  type EndpointStatus,
+  type PoolModeEvent,
+  type PoolStatus,
+  type RequestEvent,
+} from '../../core/index.ts';
 import { GatewayMetrics } from '../../observability/index.ts';
 import { ClusterMetrics } from './cluster-metrics.ts';
 import { createWorkerMetrics } from './worker.ts';
 
 const requests = channel(channelNames.request);
+const poolModes = channel(channelNames.poolMode);
 
 /** A worker's registry after it finished requests with these statuses and durations. */
 async function workerWith(answers: readonly [status: number, durationMs: number][]) {
@@ -189,5 +196,27 @@ describe('ClusterMetrics', () => {
     // Decided by the primary and mirrored by the workers: its value, not a sum over the processes.
     expect(sample(text, `bulwark_gateway_endpoint_healthy${b}`)).toBe(1);
     primary.close();
+  });
+
+  it('counts a pool mode change that the primary and every worker saw once, and keeps it when a worker exits', async () => {
+    // One admin drain: the primary's pool fails over, and each worker's as it applies the snapshot.
+    const primary = new GatewayMetrics({ processMetrics: false });
+    const workers = [
+      new GatewayMetrics({ processMetrics: false }),
+      new GatewayMetrics({ processMetrics: false }),
+    ];
+    const event: PoolModeEvent = { pool: 'api', mode: 'failover', healthyShare: 0, failoverTo: 'backup' };
+    poolModes.publish(event);
+    for (const metrics of [primary, ...workers]) metrics.close();
+    const [first, second] = await Promise.all(workers.map((metrics) => metrics.registry.getMetricsAsJSON()));
+    const scrapes = [
+      { workerId: 1, slot: 0, metrics: first! },
+      { workerId: 2, slot: 1, metrics: second! },
+    ];
+    const cluster = new ClusterMetrics(primary);
+    const series = 'bulwark_gateway_pool_mode_changes_total{pool="api",mode="failover"}';
+    expect(sample(await cluster.text(scrapes), series)).toBe(1);
+    await cluster.retire(1);
+    expect(sample(await cluster.text(scrapes.slice(1)), series)).toBe(1);
   });
 });

@@ -14,6 +14,13 @@ export interface WorkerScrape {
 const requestsTotal = 'bulwark_gateway_requests_total';
 
 /**
+ * Counters that every process counts for the same event, so a sum would count it once per process: a pool
+ * mode change the primary's health verdict or an admin drain causes happens in the primary and again in each
+ * worker that applies the snapshot. The cluster reports the most any one process counted.
+ */
+const countedInEveryProcess: ReadonlySet<string> = new Set(['bulwark_gateway_pool_mode_changes_total']);
+
+/**
  * One /metrics for the whole cluster: the primary's registry (pool gauges, health transitions, reloads)
  * plus every worker's, summed by prom-client's AggregatorRegistry, then the primary's text series (monitors).
  * A worker counts with its last scraped values when it does not answer a scrape (stalled, busy), and a
@@ -48,6 +55,15 @@ export class ClusterMetrics {
     return AggregatorRegistry.aggregate((await this.#sources(scrapes)).sources).getMetricsAsJSON();
   }
 
+  /** The totals as `json`, and each live worker's registry on its own (a silent one's last) beside them. */
+  async perWorker(
+    scrapes: readonly WorkerScrape[],
+  ): Promise<{ totals: WorkerMetrics; workers: WorkerMetrics[] }> {
+    const { sources, live } = await this.#sources(scrapes);
+    const totals = await AggregatorRegistry.aggregate(sources).getMetricsAsJSON();
+    return { totals, workers: live.map((scrape) => scrape.metrics) };
+  }
+
   /** A worker exited: keep its monotonic series (counters, histograms) in the totals. */
   retire(workerId: number): Promise<void> {
     this.#exited.add(workerId);
@@ -68,11 +84,19 @@ export class ClusterMetrics {
     scrapes: readonly WorkerScrape[],
   ): Promise<{ sources: WorkerMetrics[]; live: WorkerScrape[] }> {
     for (const scrape of scrapes)
-      if (!this.#exited.has(scrape.workerId)) this.#lastScrape.set(scrape.workerId, scrape);
-    const primary = await this.#primary.registry.getMetricsAsJSON();
+      if (!this.#exited.has(scrape.workerId))
+        this.#lastScrape.set(scrape.workerId, { ...scrape, metrics: withClusterAggregators(scrape.metrics) });
+    const primary = withClusterAggregators(await this.#primary.registry.getMetricsAsJSON());
     const live = [...this.#lastScrape.values()];
     return { sources: [primary, ...live.map((scrape) => scrape.metrics), this.#retired], live };
   }
+}
+
+/** AggregatorRegistry combines each family as its first source says: see countedInEveryProcess. */
+function withClusterAggregators(metrics: WorkerMetrics): WorkerMetrics {
+  return metrics.map((metric) =>
+    countedInEveryProcess.has(metric.name) ? { ...metric, aggregator: 'max' } : metric,
+  );
 }
 
 // prom-client types `type` as a numeric enum, but at run time it is the exposition name ('counter', …).

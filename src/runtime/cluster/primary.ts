@@ -23,7 +23,8 @@ import { mergePins, type ListenPin } from './listen-pins.ts';
 import { LocalRateLimitStore } from '../../gateway/overload/rate-limit-store.ts';
 import { workerShareOf } from './share-limits.ts';
 import { ControlPlane } from '../control-plane.ts';
-import { inFlightByEndpoint, trafficReadingOf } from '../traffic-reader.ts';
+import { trafficReadingOf } from '../traffic-reader.ts';
+import { workersViewOf } from './workers-view.ts';
 import { warnOfRestartSettings } from '../restart-settings.ts';
 import { descriptorDemandOf, readOpenFileLimit, warnOfDescriptorLimit } from '../descriptor-budget.ts';
 
@@ -59,8 +60,11 @@ export async function startBulwarkCluster(
   const endpointControl = {
     gateway: () => host.current,
     overrides: endpointOverrides,
-    // The workers hold the requests; the primary's own gateway serves none.
-    readInFlight: async () => inFlightByEndpoint(await clusterMetrics.json(await scrapeWorkers(supervisor))),
+    // The workers hold the requests, eject and cool down; the primary's own gateway serves none.
+    readWorkers: async () => {
+      const { workers, totals } = await clusterMetrics.perWorker(await scrapeWorkers(supervisor));
+      return workersViewOf(workers, totals);
+    },
   };
   // Monitoring, alerting and the status page are control plane: they run here, never in the workers.
   const controlPlane = new ControlPlane(logger, {

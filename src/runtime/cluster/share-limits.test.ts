@@ -9,7 +9,7 @@ const config = configSchema.parse({
     adaptive: { endpoints: [{ url: 'http://127.0.0.1:2' }], concurrency: 'adaptive' },
     open: { endpoints: [{ url: 'http://127.0.0.1:3' }] },
   },
-  routes: [{ pool: 'fixed' }],
+  routes: [{ pool: 'fixed', retry: { budget: { ratio: '20%', min_per_second: 10 } } }],
 });
 
 describe('workerShareOf', () => {
@@ -20,6 +20,11 @@ describe('workerShareOf', () => {
     expect(shared.pools.adaptive?.concurrency).toEqual(config.pools.adaptive?.concurrency);
     expect(shared.pools.open?.concurrency).toBeUndefined();
     expect(workerShareOf(config, 1)).toBe(config);
+  });
+
+  it('shares out the retry budget’s reserve, so the cluster allows min_per_second, and keeps its ratio', () => {
+    const budget = workerShareOf(config, 4).routes[0]?.retry.budget;
+    expect(budget).toEqual({ ratio: 0.2, minPerSecond: 2.5, ttlMs: 10_000 });
   });
 });
 

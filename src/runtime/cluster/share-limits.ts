@@ -1,10 +1,13 @@
 import type { Config } from '../../config/index.ts';
 
 /**
- * What each of `workers` gateway workers enforces of the pools' fixed concurrency limits: an equal share,
- * rounded up, since the primary hands connections out round-robin. Adaptive limits need no share: each
- * worker measures the latency its own requests see. Rate limits are not shared out at all: the primary
- * holds the buckets (RemoteRateLimitStore), so they stay exact.
+ * What each of `workers` gateway workers enforces of the limits a config gives for the whole gateway: an
+ * equal share of the pools' fixed concurrency limits, rounded up, since the primary hands connections out
+ * round-robin, and of each route's retry budget reserve (min_per_second: each worker holds a budget of its
+ * own, so unshared, 64 workers would allow 64× the retries a quiet route may make). Ratios (the budget's,
+ * upstream_throttle's) and adaptive limits need no share: each worker applies them to its own requests.
+ * Rate limits are not shared out at all: the primary holds the buckets (RemoteRateLimitStore), so they stay
+ * exact. max_connections_per_endpoint stays per worker, as limits.max_connections (operations.md).
  */
 export function workerShareOf(config: Config, workers: number): Config {
   if (workers <= 1) return config;
@@ -23,5 +26,12 @@ export function workerShareOf(config: Config, workers: number): Config {
       },
     ]),
   );
-  return { ...config, pools };
+  const routes = config.routes.map((route) => ({
+    ...route,
+    retry: {
+      ...route.retry,
+      budget: { ...route.retry.budget, minPerSecond: route.retry.budget.minPerSecond / workers },
+    },
+  }));
+  return { ...config, pools, routes };
 }

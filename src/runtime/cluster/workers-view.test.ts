@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import type { EndpointStatus, PoolStatus } from '../../core/index.ts';
+import { EndpointOverrides, type PoolView } from '../../services/index.ts';
+import { poolView } from '../../services/pool-views.ts';
+import { createWorkerMetrics } from './worker.ts';
+import { workersViewOf } from './workers-view.ts';
+
+const endpoint = (id: string, status: Partial<EndpointStatus> = {}): EndpointStatus => ({
+  id,
+  url: `http://${id}`,
+  weight: 4,
+  configuredWeight: 4,
+  effectiveWeight: 4,
+  slowStartRemainingMs: 0,
+  isHealthy: true,
+  isEjected: false,
+  coolDownRemainingMs: 0,
+  isDraining: false,
+  isInMaintenance: false,
+  adminState: 'ready',
+  configuredState: 'ready',
+  inFlight: 0,
+  ejections: 0,
+  ...status,
+});
+
+/** Pool `api` (a:80, b:80) as one process sees it. */
+const poolWith = (b: Partial<EndpointStatus>, pool: Partial<PoolStatus> = {}): PoolStatus => ({
+  name: 'api',
+  mode: 'normal',
+  healthyShare: 1,
+  endpoints: [endpoint('a:80', { inFlight: 1 }), endpoint('b:80', b)],
+  ...pool,
+});
+
+async function registryOf(pool: PoolStatus) {
+  const metrics = createWorkerMetrics(() => [pool], { processMetrics: false });
+  metrics.close();
+  return metrics.registry.getMetricsAsJSON();
+}
+
+/** GET /api/v1/pools' `api` in a cluster whose primary sees `primary` and whose workers see `workers`. */
+async function listed(primary: PoolStatus, workers: readonly PoolStatus[]): Promise<PoolView> {
+  const registries = await Promise.all(workers.map(registryOf));
+  return poolView(primary, new EndpointOverrides(), workersViewOf(registries, []));
+}
+
+describe('workersViewOf, as GET /api/v1/pools shows it', () => {
+  it('shows an endpoint one of two workers ejected as ejected, still serving, in 1 of 2 workers', async () => {
+    const pool = await listed(poolWith({}), [
+      poolWith({ isEjected: true, effectiveWeight: 4 }, { healthyShare: 0.5 }),
+      poolWith({ inFlight: 3, coolDownRemainingMs: 900 }),
+    ]);
+    expect(pool.healthyShare).toBe(0.5);
+    expect(pool.endpoints[1]).toMatchObject({
+      isEjected: true,
+      isServing: true,
+      inFlight: 3,
+      workers: { count: 2, ejected: 1, coolingDown: 1 },
+    });
+    expect(pool.endpoints[0]).toMatchObject({ inFlight: 2, isEjected: false, workers: { ejected: 0 } });
+  });
+
+  it('takes the worst worker’s pool mode and the lowest effective weight', async () => {
+    const pool = await listed(poolWith({}), [
+      poolWith({ effectiveWeight: 0.4, slowStartRemainingMs: 500 }, { mode: 'failover' }),
+      poolWith({}, { mode: 'panic' }),
+    ]);
+    expect(pool.mode).toBe('panic');
+    expect(pool.endpoints[1]?.weight).toEqual({ configured: 4, current: 4, effective: 0.4 });
+  });
+
+  it('keeps the primary’s view when no worker answered', async () => {
+    const pool = await listed(poolWith({}, { mode: 'failover', healthyShare: 0 }), []);
+    expect(pool.mode).toBe('failover');
+    expect(pool.endpoints[1]).toMatchObject({
+      isServing: true,
+      isEjected: false,
+      workers: { count: 0, ejected: 0 },
+    });
+  });
+});
