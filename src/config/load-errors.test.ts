@@ -273,7 +273,7 @@ const scenarios: Scenario[] = [
       line: 7,
       column: 19,
       message:
-        'expected one of connect-failure | refused | reset-before-response, or a status code 400–599, found "timeout"',
+        'expected one of connect-failure | refused | reset-before-response | first-byte-timeout, or a status code 400–599, found "timeout"',
     },
   },
   {

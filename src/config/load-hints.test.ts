@@ -19,8 +19,8 @@ const route = ['routes:', '  - pool: api'];
 describe('config errors suggest what was meant', () => {
   it('says what a retry condition may be, and the keyword a typo meant', () => {
     expect(issuesOf(lines(...pool, ...route, '    retry: { on: [reset-before-reponse, 600] }'))).toEqual([
-      '6:routes[0].retry.on[0]: expected one of connect-failure | refused | reset-before-response, or a status code 400–599, found "reset-before-reponse" (did you mean "reset-before-response"?)',
-      '6:routes[0].retry.on[1]: expected one of connect-failure | refused | reset-before-response, or a status code 400–599, found 600',
+      '6:routes[0].retry.on[0]: expected one of connect-failure | refused | reset-before-response | first-byte-timeout, or a status code 400–599, found "reset-before-reponse" (did you mean "reset-before-response"?)',
+      '6:routes[0].retry.on[1]: expected one of connect-failure | refused | reset-before-response | first-byte-timeout, or a status code 400–599, found 600',
     ]);
   });
 

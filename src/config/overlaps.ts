@@ -3,12 +3,36 @@ import { isMapping, type PartlyParsed } from './partly-parsed.ts';
 
 /**
  * Entries that parse on their own but collide with another: an endpoint listed twice in a pool, a route that
- * an earlier one takes every request from. Both read whatever parsed, beside the file's other errors.
+ * an earlier one takes every request from, two routes of one name. All read whatever parsed, beside the
+ * file's other errors.
  */
 
 export function checkOverlaps(read: PartlyParsed, ctx: z.RefinementCtx<unknown>): void {
   for (const name of read.keys(['pools']) ?? []) checkDuplicateEndpoints(read, name, ctx);
   checkShadowedRoutes(read, ctx);
+  checkDuplicateRouteNames(read, ctx);
+}
+
+// A name is a route's identity in metrics, traffic history and rate-limit buckets: two would share all three.
+function checkDuplicateRouteNames(read: PartlyParsed, ctx: z.RefinementCtx<unknown>): void {
+  const firstByName = new Map<string, number>();
+  for (const i of read.indexes(['routes'])) {
+    const name = read.string(['routes', i, 'name']);
+    if (name === undefined) continue;
+    const first = firstByName.get(name);
+    if (first === undefined) {
+      firstByName.set(name, i);
+      continue;
+    }
+    ctx.addIssue({
+      code: 'custom',
+      path: ['routes', i, 'name'],
+      message:
+        `routes[${first}] (line {first}) is named "${name}" too; route names must be unique, as metrics, ` +
+        'traffic history and rate limits know a route by its name',
+      params: { lineOf: { first: ['routes', first, 'name'] } },
+    });
+  }
 }
 
 // The admin API drains, weighs and ejects an endpoint by its host:port, so two entries with one id act as one.

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { healthCheck } from './health-check-schema.ts';
 import { isValid, whenParsed } from './partly-parsed.ts';
-import { duration, percent } from './units.ts';
+import { duration, percent, size } from './units.ts';
 
 /** `pools.NAME`: endpoints, balancing, health, failover and overload protection (a part of schema.ts). */
 
@@ -39,23 +40,6 @@ const endpoint = z
     drain: z.boolean().default(false),
   })
   .meta({ description: 'One upstream address' });
-
-const healthCheck = z
-  .strictObject({
-    path: z.string().startsWith('/').default('/healthz'),
-    // Checks are spread ±10%: 20d × 1.1 still fits a node timer (24.8 days).
-    interval: duration({ isZeroAllowed: false, maxMs: 20 * 86_400_000 }).prefault('2s'),
-    timeout: duration({ isZeroAllowed: false }).prefault('1s'),
-    unhealthy_threshold: z.int().min(1).default(2),
-    healthy_threshold: z.int().min(1).default(2),
-  })
-  .transform((c) => ({
-    path: c.path,
-    intervalMs: c.interval,
-    timeoutMs: c.timeout,
-    unhealthyThreshold: c.unhealthy_threshold,
-    healthyThreshold: c.healthy_threshold,
-  }));
 
 const outlierDetection = z
   .strictObject({
@@ -135,6 +119,9 @@ export const pool = z
     max_connections_per_endpoint: z.int().min(1).default(128),
     // undici refuses 0, which failed every request to the pool with 502.
     keep_alive_timeout: duration({ isZeroAllowed: false }).prefault('4s'),
+    max_response_header_bytes: size({ isZeroAllowed: false, maxBytes: 1024 * 1024 })
+      .optional()
+      .meta({ description: "An upstream answer's header fields together; 16KiB when unset" }),
     slow_start: duration().optional(),
     concurrency: z
       .union([z.int().min(1), z.literal('adaptive')])
@@ -187,6 +174,7 @@ export const pool = z
     failover: p.failover,
     maxConnectionsPerEndpoint: p.max_connections_per_endpoint,
     keepAliveTimeoutMs: p.keep_alive_timeout,
+    maxResponseHeaderBytes: p.max_response_header_bytes,
     slowStartMs: p.slow_start ?? 0,
     concurrency:
       p.concurrency === undefined

@@ -1,14 +1,19 @@
 import { z } from 'zod';
 import { whenParsed } from './partly-parsed.ts';
+import { routeName } from './route-name.ts';
 import { requestHeaders, requestHeadersSpec, upstreamHost } from './request-headers.ts';
 import { duration, percent, rate, size } from './units.ts';
 
 /** `routes[]`: matching, timeouts, retries, priority and rate limits (a part of schema.ts). */
 
 const retryCondition = z
-  .union([z.enum(['connect-failure', 'refused', 'reset-before-response']), z.int().min(400).max(599)])
+  .union([
+    z.enum(['connect-failure', 'refused', 'reset-before-response', 'first-byte-timeout']),
+    z.int().min(400).max(599),
+  ])
   .meta({
-    description: 'One of connect-failure | refused | reset-before-response, or a status code 400–599',
+    description:
+      'One of connect-failure | refused | reset-before-response | first-byte-timeout, or a status code 400–599',
   });
 
 const retry = z
@@ -91,6 +96,7 @@ const httpMethod = z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPT
 
 export const route = z
   .strictObject({
+    name: routeName.optional(),
     match: z
       .strictObject({
         path_prefix: z.string().startsWith('/').default('/'),
@@ -131,6 +137,7 @@ export const route = z
     });
   }, whenParsed('rate_limits'))
   .transform((r) => ({
+    name: r.name,
     match: r.match,
     pool: r.pool,
     timeouts: r.timeouts,

@@ -27,8 +27,8 @@ export interface RequestEvent {
   readonly requestId: string;
   readonly method: string;
   readonly path: string;
-  /** Index of the route in config, or -1 when none matched. */
-  readonly route: number;
+  /** The route's name, or its position in config (`0`, `1`, …) when it has none; `none` when none matched. */
+  readonly route: string;
   /** The pool that served the last attempt ('' when none). */
   readonly pool: string;
   readonly endpoint: string;
@@ -52,9 +52,9 @@ export interface AttemptEvent {
 
 export interface RetryEvent {
   readonly requestId: string;
-  readonly route: number;
+  readonly route: string;
   readonly pool: string;
-  /** What failed: a status code as text, or connect-failure / refused / reset-before-response. */
+  /** What failed: a status code as text, or connect-failure / refused / reset-before-response / first-byte-timeout. */
   readonly cause: string;
   /**
    * retried (published when the retry goes out), or why not: budget, body-not-replayable, not-idempotent,
@@ -85,13 +85,15 @@ export interface EjectionEvent {
 export interface CoolDownEvent {
   readonly pool: string;
   readonly endpoint: string;
-  /** true when it leaves rotation (or its cool-down is extended), false when it comes back. */
+  /** true when it leaves rotation (or its cool-down is extended), false when it comes back or stays. */
   readonly isCooling: boolean;
+  /** It would have cooled down but stays, the last in rotation (reported once per Retry-After period). */
+  readonly isKeptLast?: boolean | undefined;
   /** The answer that asked for it (429 or 503); 0 when it comes back. */
   readonly status: number;
   /** What the upstream's Retry-After asked for; 0 when it comes back. */
   readonly retryAfterMs: number;
-  /** How long it stays out: Retry-After capped by max_cool_down; 0 when it comes back. */
+  /** How long it stays out (or would have): Retry-After capped by max_cool_down; 0 when it comes back. */
   readonly durationMs: number;
 }
 
@@ -157,6 +159,8 @@ export interface EndpointStatus {
   /** Time left in the slow-start ramp; 0 when not ramping. */
   readonly slowStartRemainingMs: number;
   readonly isHealthy: boolean;
+  /** Why the latest active check failed; undefined when it passed, or none ran. */
+  readonly lastCheckFailure?: string | undefined;
   readonly isEjected: boolean;
   /** Time left out of rotation because the upstream answered 429/503 with Retry-After; 0 when not. */
   readonly coolDownRemainingMs: number;

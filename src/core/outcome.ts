@@ -14,8 +14,11 @@ export type Outcome =
   | { readonly kind: 'timeout'; readonly phase: TimeoutPhase; readonly latencyMs: number }
   | { readonly kind: 'rejected'; readonly reason: RejectReason };
 
-/** connect: refused or unreachable before a socket existed; reset: the socket died before a full response. */
-export type FailureReason = 'status' | 'connect' | 'reset' | 'assertion' | 'protocol';
+/**
+ * connect: refused or unreachable before a socket existed; reset: the socket died before a full response;
+ * headers-too-large: an answer whose header block is over the pool's limit.
+ */
+export type FailureReason = 'status' | 'connect' | 'reset' | 'assertion' | 'protocol' | 'headers-too-large';
 export type TimeoutPhase = 'connect' | 'first_byte' | 'idle' | 'total';
 /** saturated: every connection to the endpoint stayed busy, so the request was never sent (a local overflow). */
 export type RejectReason = 'shed' | 'breaker-open' | 'budget' | 'rate-limited' | 'no-endpoint' | 'saturated';
@@ -29,6 +32,8 @@ export function isUpstreamFailure(outcome: Outcome): boolean {
     case 'timeout':
       return true;
     case 'failure':
+      // Oversized headers belong to one URL's answer (a pile of cookies), not to the endpoint's health.
+      if (outcome.reason === 'headers-too-large') return false;
       return outcome.reason !== 'status' || (outcome.status ?? 0) >= 500;
   }
 }

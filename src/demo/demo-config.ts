@@ -73,6 +73,8 @@ export function demoConfigInput(upstreamUrls: readonly string[], ports: DemoPort
         }),
     routes: [
       {
+        // Named, so its metrics and traffic history read route="chat", and keep it if a route is added above.
+        name: 'chat',
         match: { path_prefix: '/v1/' },
         pool: demoPoolName,
         timeouts: { connect: '1s', first_byte: '15s', idle: '30s', total: '120s' },

@@ -17,7 +17,7 @@ import type { Priority } from './spec.ts';
 
 /** A route's overload policies; a route with none of them skips admission entirely. */
 export interface RouteGuards {
-  readonly index: number;
+  readonly id: string;
   readonly pool: string;
   readonly priority: Priority;
   readonly priorityHeader: string | undefined;
@@ -67,7 +67,7 @@ export function admit(
     // (499), node answered a body too slow (408), or the drain cut it (GW_DRAINED).
     if (queued || isDeciding) {
       const { status, code } = closeCause(req, deps.wasCutOff(res), undefined);
-      publishLocalAnswer(req, request.requestId, route.index, status, code);
+      publishLocalAnswer(req, request.requestId, route.id, status, code);
     }
     queued?.cancel();
     ticket?.release();
@@ -78,7 +78,8 @@ export function admit(
     const priority = priorityOf(route, req);
     if (route.throttle && priority !== 'critical' && isThrottled(deps, route.throttle)) {
       const message = `pool "${route.pool}" is refusing most requests; sending fewer for now`;
-      return refuse(request, route, 503, 'GW_THROTTLED', message, retryAfterOverloadS);
+      const retryAfterS = route.throttle.retryAfterS(deps.clock.nowMs());
+      return refuse(request, route, 503, 'GW_THROTTLED', message, retryAfterS);
     }
     if (!route.gate) return proceed(undefined);
     const waiter: GateWaiter = {
@@ -92,7 +93,7 @@ export function admit(
         } catch {
           admitted.release();
           sendError(res, 500, 'GW_INTERNAL', 'internal gateway error', request.requestId);
-          publishLocalAnswer(req, request.requestId, route.index, 500, 'GW_INTERNAL');
+          publishLocalAnswer(req, request.requestId, route.id, 500, 'GW_INTERNAL');
         }
       },
       refuse(reason) {
@@ -145,7 +146,7 @@ export function admit(
     .then(decide, () => afterRateLimits())
     .catch(() => {
       sendError(res, 500, 'GW_INTERNAL', 'internal gateway error', request.requestId);
-      publishLocalAnswer(req, request.requestId, route.index, 500, 'GW_INTERNAL');
+      publishLocalAnswer(req, request.requestId, route.id, 500, 'GW_INTERNAL');
     });
 }
 
@@ -180,5 +181,5 @@ function refuse(
   if (isClientGone(request.res)) return;
   if (!request.res.headersSent) request.res.setHeader('retry-after', String(retryAfterS));
   sendError(request.res, status, code, message, request.requestId);
-  publishLocalAnswer(request.req, request.requestId, route.index, status, code, route.pool, rateRefusal);
+  publishLocalAnswer(request.req, request.requestId, route.id, status, code, route.pool, rateRefusal);
 }

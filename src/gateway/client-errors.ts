@@ -69,13 +69,19 @@ export function answerClientError(
   inFlight: ServerResponse | undefined,
   maxHeaderBytes: number,
 ): void {
+  // RFC 9112 §9.6: what follows a request that closes the connection is ignored, and that request (or one
+  // pipelined before it) is still answered; node closes the connection after its response.
+  if (isAfterClose(error)) return;
   const isBusy = inFlight !== undefined && !inFlight.writableFinished;
-  // The client half-closed before its body was complete: it left, and node reports the cut body as a parse
-  // error besides. Whoever holds the request counts it (499); an answer here would make it a second request.
-  if (isBusy && !inFlight.req.complete && isTruncatedByClient(error)) return void socket.destroy();
-  // A finished keep-alive response belonged to an earlier request; one that closes the connection (a
-  // refusal) was already the last word on it.
-  const mayAnswer = inFlight === undefined || (isBusy ? !inFlight.headersSent : inFlight.shouldKeepAlive);
+  // The client stopped in the middle of a body: half-closed or closed. Before its answer, it left, and whoever
+  // holds the request counts it (499); after, that answer was complete, and the rest was only being discarded
+  // (the lingering read). Either way an answer here would be a second one to the same request.
+  const isBodyCut = inFlight !== undefined && !inFlight.req.complete;
+  if (isBodyCut && isTruncatedByClient(error)) return void socket.destroy();
+  // A finished keep-alive response belonged to an earlier request, unless the error is in the rest of that
+  // request's body; one that closes the connection (a refusal) was already the last word on it.
+  const mayAnswer =
+    inFlight === undefined || (isBusy ? !inFlight.headersSent : inFlight.shouldKeepAlive && !isBodyCut);
   const answer = answerFor(error, isBusy, maxHeaderBytes);
   if (answer && mayAnswer && socket.writable) {
     const requestId = isBusy ? requestIdOf(inFlight.req) : requestIds.next();
@@ -93,6 +99,11 @@ export function answerClientError(
 /** llhttp's error for a connection that ended where the message could not (here: inside a body). */
 function isTruncatedByClient(error: Error): boolean {
   return (error as { code?: string }).code === 'HPE_INVALID_EOF_STATE';
+}
+
+/** llhttp's error for bytes after a request with `Connection: close` (or an HTTP/1.0 one without keep-alive). */
+function isAfterClose(error: Error): boolean {
+  return (error as { code?: string }).code === 'HPE_CLOSED_CONNECTION';
 }
 
 /**

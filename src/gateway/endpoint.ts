@@ -19,6 +19,8 @@ export class Endpoint {
   adminState: EndpointAdminState;
   /** Active health check verdict; true until a checker says otherwise. */
   isHealthy = true;
+  /** Why the latest active check failed (a failure below the threshold too); undefined once one passes. */
+  lastCheckFailure: string | undefined;
   /** Passive ejection by outlier detection; 0 when not ejected. */
   ejectedUntilMs = 0;
   /** Out of rotation until then, as its upstream asked with Retry-After on an `overload_statuses` answer; 0 when not. */
@@ -97,6 +99,7 @@ export class Endpoint {
       effectiveWeight: this.effectiveWeight(nowMs),
       slowStartRemainingMs: this.slowStart.remainingMs(nowMs),
       isHealthy: this.isHealthy,
+      lastCheckFailure: this.lastCheckFailure,
       isEjected: this.isEjected,
       coolDownRemainingMs: this.isCoolingDown ? Math.max(0, this.coolingUntilMs - nowMs) : 0,
       isDraining: this.isDraining,

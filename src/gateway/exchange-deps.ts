@@ -45,7 +45,8 @@ export interface DrainableStream {
 
 /** A route with what the request path needs precomputed: its retry budget and hash key source. */
 export interface RouteRuntime {
-  readonly index: number;
+  /** Its name, or its position in config: what events name it by (routeIdOf). */
+  readonly id: string;
   readonly spec: RouteSpec;
   readonly budget: RetryBudget;
   readonly hashKey: HashKey | undefined;

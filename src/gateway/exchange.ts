@@ -15,6 +15,7 @@ import { cutResponse } from './cut-response.ts';
 import { HeldResponse } from './held-response.ts';
 import { closeCause, isRequestTimedOut } from './client-errors.ts';
 import { scheduleRetry, type PendingRetry } from './pending-retry.ts';
+import { DeadlineTimer, type DeadlineOwner } from './deadline-timer.ts';
 import {
   attemptFailure,
   classifyUpstreamError,
@@ -37,7 +38,7 @@ const noneTried: ReadonlySet<Endpoint> = new Set();
  * One client request from routing to the last byte: picks endpoints, retries what is safe to retry,
  * commits the first acceptable response to the client, and never makes a broken stream look complete.
  */
-export class Exchange implements AttemptOwner {
+export class Exchange implements AttemptOwner, DeadlineOwner {
   readonly #deps: ExchangeDeps;
   readonly #route: RouteRuntime;
   readonly #req: IncomingMessage;
@@ -63,13 +64,8 @@ export class Exchange implements AttemptOwner {
   #lastFailure: GatewayFailure | undefined;
   /** A retriable answer kept, paused, through the backoff: the client's if no retry can go out after all. */
   #held: HeldResponse | undefined;
-  /**
-   * The one timer behind every timeout of this request: the total, and its attempt's first byte and idle.
-   * It is set for the earliest deadline known and re-checks when it fires; a deadline that moves later (each
-   * body chunk moves idle) costs nothing, so most requests create one timer.
-   */
-  #cancelTimer: (() => void) | undefined;
-  #timerAtMs = Infinity;
+  /** The one timer behind every timeout of this request: the total, and its attempt's first byte and idle. */
+  readonly #timer: DeadlineTimer;
   /** A retry waiting out its backoff. */
   #pendingRetry: PendingRetry | undefined;
 
@@ -91,6 +87,7 @@ export class Exchange implements AttemptOwner {
     this.#ticket = init.ticket;
     this.#startMs = deps.clock.nowMs();
     this.#deadlineMs = init.body.kind === 'stream' ? Infinity : this.#startMs + route.spec.timeouts.totalMs;
+    this.#timer = new DeadlineTimer(deps.clock, this);
   }
 
   start(): void {
@@ -163,17 +160,11 @@ export class Exchange implements AttemptOwner {
     if (attempt === this.#current) this.#watch(attempt.deadlineMs, nowMs);
   }
 
-  /** Makes the timer fire by `atMs`, unless it already does. */
   #watch(atMs: number, nowMs: number): void {
-    if (this.#isDone || atMs >= this.#timerAtMs) return;
-    this.#cancelTimer?.();
-    this.#timerAtMs = atMs;
-    this.#cancelTimer = this.#deps.clock.setTimer(atMs - nowMs, this.#onTimer);
+    if (!this.#isDone) this.#timer.watch(atMs, nowMs);
   }
 
-  readonly #onTimer = (): void => {
-    this.#cancelTimer = undefined;
-    this.#timerAtMs = Infinity;
+  onDeadline(): void {
     if (this.#isDone) return;
     const nowMs = this.#deps.clock.nowMs();
     // `total` bounds ordinary responses only; a stream is bounded by the idle timeout between chunks.
@@ -182,7 +173,7 @@ export class Exchange implements AttemptOwner {
     const attempt = this.#current;
     if (attempt && nowMs >= attempt.deadlineMs) attempt.expire();
     this.#watch(Math.min(totalDeadlineMs, this.#current?.deadlineMs ?? Infinity), nowMs);
-  };
+  }
 
   onResponseStart(
     attempt: Attempt,
@@ -297,7 +288,7 @@ export class Exchange implements AttemptOwner {
       deadlineMs: this.#deadlineMs,
       random: this.#deps.random,
     };
-    const subject = { requestId: this.#requestId, route: this.#route.index, attempt, cause };
+    const subject = { requestId: this.#requestId, route: this.#route.id, attempt, cause };
     this.#pendingRetry = scheduleRetry(question, subject, this.#deps.clock, (retry) =>
       this.#nextAttemptSafely(this.#deps.clock.nowMs(), retry),
     );
@@ -386,9 +377,9 @@ export class Exchange implements AttemptOwner {
   #finish(status: number, errorCode: ErrorCode | undefined, nowMs = this.#deps.clock.nowMs()): void {
     if (this.#isDone) return;
     this.#isDone = true;
-    this.#cancelTimer?.();
+    this.#timer.cancel();
     this.#pendingRetry?.cancel();
-    publishRequest(this.#req, this.#requestId, this.#route.index, this.#current, {
+    publishRequest(this.#req, this.#requestId, this.#route.id, this.#current, {
       status,
       durationMs: nowMs - this.#startMs,
       attempts: this.#attempts,

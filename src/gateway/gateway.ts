@@ -20,7 +20,7 @@ import { normalizeTarget } from './request-target.ts';
 import { refuse } from './request-guard.ts';
 import { sendError } from './responses.ts';
 import { RetryBudget } from './retry-budget.ts';
-import { compileRoutes } from './routes.ts';
+import { compileRoutes, noRouteId, routeIdOf } from './routes.ts';
 import { connectTimeoutForPool } from './connect-timeout-for-pool.ts';
 import { cutAtDrainDeadline } from './drain-cut.ts';
 import type { GatewaySpec, RouteSpec } from './spec.ts';
@@ -80,6 +80,7 @@ export class Gateway {
         this.#upstreams.add(endpoint, {
           maxConnections: poolSpec.maxConnectionsPerEndpoint,
           keepAliveTimeoutMs: poolSpec.keepAliveTimeoutMs,
+          maxResponseHeaderBytes: poolSpec.maxResponseHeaderBytes,
           connectTimeoutMs: connectTimeoutForPool(name, spec),
         });
       }
@@ -88,14 +89,14 @@ export class Gateway {
     const pump = (): void => this.#gates.forEach((gate) => gate.gate.pump());
     if (this.#gates.size > 0) for (const pool of this.#pools.pools) this.#unwatchPools.push(pool.watch(pump));
     this.#routes = spec.routes.map((routeSpec, index) => ({
-      index,
+      id: routeIdOf(routeSpec, index),
       spec: routeSpec,
       budget: new RetryBudget(deps.clock, routeSpec.retry.budget),
       hashKey: spec.pools[routeSpec.pool]?.hashKey,
       shortestTimeoutMs: shortestTimeoutMs(routeSpec.timeouts),
       attemptDeps: { clock: deps.clock, timeouts: routeSpec.timeouts },
       guards: guardsFor(
-        index,
+        routeIdOf(routeSpec, index),
         routeSpec,
         this.#pools.get(routeSpec.pool)?.throttle,
         this.#gates.get(routeSpec.pool)?.gate,
@@ -286,7 +287,7 @@ export class Gateway {
     const route = matched && this.#routes[matched.index];
     if (!route) {
       sendError(res, 404, 'GW_ROUTE_NOT_FOUND', `no route matches ${req.method} ${path}`, requestId);
-      return publishLocalAnswer(req, requestId, -1, 404, 'GW_ROUTE_NOT_FOUND');
+      return publishLocalAnswer(req, requestId, noRouteId, 404, 'GW_ROUTE_NOT_FOUND');
     }
     const clientIp = clientIpOf(req);
     if (!route.guards) return this.#forward(req, res, route, requestId, clientIp, undefined);
@@ -322,18 +323,18 @@ export class Gateway {
         (body) => new Exchange(this.#exchangeDeps, route, req, res, { ...init, body }).start(),
         (error: unknown) => {
           if (isRequestTimedOut(req))
-            return publishLocalAnswer(req, requestId, route.index, 408, 'GW_REQUEST_TIMEOUT');
+            return publishLocalAnswer(req, requestId, route.id, 408, 'GW_REQUEST_TIMEOUT');
           // Cut by the drain while its body arrived: nothing was answered.
-          if (this.#cutOff.has(res)) return publishLocalAnswer(req, requestId, route.index, 0, 'GW_DRAINED');
+          if (this.#cutOff.has(res)) return publishLocalAnswer(req, requestId, route.id, 0, 'GW_DRAINED');
           if (!isBodyTooLarge(error)) return void res.destroy();
           refuse(res, bodyTooLargeRefusal(error), requestId);
-          publishLocalAnswer(req, requestId, route.index, 413, 'GW_BODY_TOO_LARGE');
+          publishLocalAnswer(req, requestId, route.id, 413, 'GW_BODY_TOO_LARGE');
         },
       )
       // A bug must cost one request, never the process (an unhandled rejection would end it).
       .catch(() => {
         sendError(res, 500, 'GW_INTERNAL', 'internal gateway error', requestId);
-        publishLocalAnswer(req, requestId, route.index, 500, 'GW_INTERNAL');
+        publishLocalAnswer(req, requestId, route.id, 500, 'GW_INTERNAL');
       });
   }
 

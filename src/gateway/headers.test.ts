@@ -41,6 +41,28 @@ describe('upstreamRequestHeaders', () => {
     expect(out.host).toBe('api.example');
   });
 
+  it('drops Proxy (httpoxy) and every name with an underscore', () => {
+    const out = upstreamRequestHeaders(
+      { proxy: 'http://evil.example', x_forwarded_for: '6.6.6.6', api_key: 'k', accept: '*/*' },
+      context,
+    );
+    expect(Object.keys(out).sort()).toEqual([
+      'accept',
+      'x-forwarded-for',
+      'x-forwarded-proto',
+      'x-request-id',
+    ]);
+  });
+
+  it("appends to a client's Forwarded only, quoting an IPv6 node and a host with a port", () => {
+    expect(upstreamRequestHeaders({ host: 'a.example' }, context).forwarded).toBeUndefined();
+    const out = upstreamRequestHeaders(
+      { host: 'a.example:8080', forwarded: 'for=6.6.6.6' },
+      { ...context, clientIp: '2001:db8::1', proto: 'https' },
+    );
+    expect(out.forwarded).toBe('for=6.6.6.6, for="[2001:db8::1]";proto=https;host="a.example:8080"');
+  });
+
   it('drops HTTP/2 pseudo-headers and takes the host from :authority', () => {
     const out = upstreamRequestHeaders(
       {

@@ -10,6 +10,8 @@ const hopByHop = new Set([
   'trailer',
   'transfer-encoding',
   'upgrade',
+  // httpoxy (CVE-2016-5385): CGI-style upstreams read `Proxy` as HTTP_PROXY, their own outbound proxy.
+  'proxy',
   'proxy-connection',
   'proxy-authenticate',
   'proxy-authorization',
@@ -60,6 +62,9 @@ export function upstreamRequestHeaders(
   for (const name in incoming) {
     const value = incoming[name];
     if (value === undefined || isHopByHop(name, named)) continue;
+    // CGI, WSGI and PHP read `X_Forwarded_For` as HTTP_X_FORWARDED_FOR, the header we set: dropped, as nginx
+    // does by default (`underscores_in_headers off`), so no client can forge what the gateway vouches for.
+    if (name.includes('_')) continue;
     headers[name] = value;
   }
   headers['x-forwarded-for'] = appendList(incoming['x-forwarded-for'], context.clientIp);
@@ -71,9 +76,20 @@ export function upstreamRequestHeaders(
     headers.host = host;
     headers['x-forwarded-host'] = appendList(incoming['x-forwarded-host'], host);
   }
+  // A client's Forwarded (RFC 7239) gets our element last, as X-Forwarded-* do: frameworks that prefer it
+  // (Spring, Rails) would otherwise read only what the client wrote.
+  const { forwarded } = incoming;
+  if (forwarded !== undefined) headers.forwarded = appendList(forwarded, forwardedElement(context, host));
   headers['x-request-id'] = context.requestId;
   if (rewrite !== undefined) applyRewrite(headers, rewrite);
   return headers;
+}
+
+/** RFC 7239 §4: an IPv6 node and a host with a port are quoted strings (`:` is no token character). */
+function forwardedElement(context: ForwardContext, host: string | undefined): string {
+  const node = context.clientIp.includes(':') ? `"[${context.clientIp}]"` : context.clientIp;
+  const element = `for=${node};proto=${context.proto}`;
+  return host ? `${element};host="${host.replace(/["\\]/g, '\\$&')}"` : element;
 }
 
 function applyRewrite(headers: Record<string, string | string[]>, rewrite: RequestHeadersSpec): void {

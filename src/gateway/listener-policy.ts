@@ -3,9 +3,12 @@ import type { Server, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { guardListener as capConnections, type RefusedConnections } from '../core/listener-guard.ts';
 import { answerClientError, rawErrorResponse } from './client-errors.ts';
+import { isPipelined, startInTurn } from './pipeline-queue.ts';
 import { requestIdOf } from './request-context.ts';
+import { publishLocalAnswer } from './request-events.ts';
 import { requestIds } from './request-id.ts';
 import { publishRefusal, refusalOf, refuse, refuseOnSocket } from './request-guard.ts';
+import { noRouteId } from './routes.ts';
 import type { ServerLimits } from './server.ts';
 
 /**
@@ -52,7 +55,7 @@ export function guardListener(
 ): () => void {
   // The response under way per connection, so a late parse error or timeout never writes into it.
   const inFlight = new WeakMap<object, ServerResponse>();
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+  const admit = (req: IncomingMessage, res: ServerResponse): void => {
     inFlight.set(req.socket, res);
     const refusal = refusalOf(req, limits.maxHeaders);
     if (!refusal) return handle(req, res);
@@ -60,10 +63,21 @@ export function guardListener(
     refuse(res, refusal, requestId);
     publishRefusal(refusal, requestId, req);
   };
+  // A connection's requests run one at a time; the common one-at-a-time client pays one property read.
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void =>
+    isPipelined(res) ? startInTurn(req, res, admit, dropUnstarted) : admit(req, res);
+  // Left unstarted because the connection closed. Behind an answer that closes it (a drain, a refusal) it
+  // would never have run, and the client, told so, retries it (RFC 9112 §9.3.2). Otherwise the client left.
+  const dropUnstarted = (req: IncomingMessage): void => {
+    if (inFlight.get(req.socket)?.shouldKeepAlive === false) return;
+    publishLocalAnswer(req, requestIdOf(req), noRouteId, 499, 'GW_CLIENT_CLOSED');
+  };
   server.on('request', onRequest);
   // `Expect: 100-continue`: node would send 100 at once; the gateway sends it only when it is about to read
   // the body (see readRequestBody), so a request it refuses (404, 413, 429) is refused before the upload.
   server.on('checkContinue', onRequest);
+  // Any other expectation: node would answer a bare 417 and keep the connection; refusalOf refuses it as JSON.
+  server.on('checkExpectation', onRequest);
   // CONNECT asks for a tunnel to anywhere, which only a forward proxy offers; node would drop the socket.
   server.on('connect', (req: IncomingMessage, socket: Duplex) =>
     refuseOnSocket(req, socket, {

@@ -6,7 +6,8 @@ import { publishRetry, type AttemptSource } from './request-events.ts';
 /** What a retry's events name: the request, its route, and the attempt that failed and why. */
 export interface RetrySubject {
   readonly requestId: string;
-  readonly route: number;
+  /** The route's id (routeIdOf): its name, or its position in config. */
+  readonly route: string;
   readonly attempt: AttemptSource;
   readonly cause: FailureCause;
 }

@@ -114,16 +114,21 @@ export class PoolSet {
 
   /**
    * An upstream answered `status` (429/503) with Retry-After. No retry goes back to it for that long; only a
-   * status in the pool's `overload_statuses` (the upstream as a whole overloaded) takes it out of rotation.
+   * status in the pool's `overload_statuses` (the upstream as a whole overloaded) takes it out of rotation,
+   * and the last endpoint in rotation stays: announced too, or an operator could not tell why it kept serving.
    */
   coolDown(endpoint: Endpoint, status: number, retryAfterMs: number): void {
     const pool = this.#pools.get(endpoint.poolName);
     if (!pool) return;
     const coolingUntilMs = endpoint.coolingUntilMs;
-    pool.coolDown(endpoint, retryAfterMs, pool.spec.overloadStatuses.includes(status));
+    const isKeptLast = pool.coolDown(endpoint, retryAfterMs, pool.spec.overloadStatuses.includes(status));
+    const durationMs = Math.min(retryAfterMs, pool.spec.maxCoolDownMs);
+    if (isKeptLast) {
+      const at = { pool: pool.name, endpoint: endpoint.id };
+      return this.#publishCoolDown({ ...at, isCooling: false, isKeptLast, status, retryAfterMs, durationMs });
+    }
     if (endpoint.coolingUntilMs <= coolingUntilMs) return;
     this.#cooling.add(endpoint);
-    const durationMs = Math.min(retryAfterMs, pool.spec.maxCoolDownMs);
     this.#publishCoolDown({
       pool: pool.name,
       endpoint: endpoint.id,

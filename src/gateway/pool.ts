@@ -56,6 +56,8 @@ export class Pool {
   /** Client-side throttling (SRE), when the pool is configured for it. */
   readonly throttle: UpstreamThrottle | undefined;
   readonly #coolDownTimers = new Map<Endpoint, () => void>();
+  /** Until when a last endpoint's refused cool-down was reported: once per Retry-After, not per request. */
+  readonly #keptLastUntilMs = new Map<Endpoint, number>();
   #version = 0;
   #membership: Membership | undefined;
 
@@ -170,18 +172,26 @@ export class Pool {
    * endpoint in rotation stays, unless a failover pool takes the traffic (LiteLLM does not cool a single
    * deployment): a 429 may be about one client's quota, and would otherwise refuse every client.
    * `isOverload` false (a status not in `overload_statuses`): only this request's retries keep away.
+   * True when the last endpoint stayed, the first time within the (capped) Retry-After it sent, so the
+   * refusal can be reported once rather than on every request it keeps serving.
    */
-  coolDown(endpoint: Endpoint, durationMs: number, isOverload = true): void {
-    if (endpoint.poolName !== this.name || durationMs <= 0) return;
+  coolDown(endpoint: Endpoint, durationMs: number, isOverload = true): boolean {
+    if (endpoint.poolName !== this.name || durationMs <= 0) return false;
     const nowMs = this.#clock.nowMs();
     endpoint.retryAfterUntilMs = Math.max(endpoint.retryAfterUntilMs, nowMs + durationMs);
-    if (!isOverload) return;
+    if (!isOverload) return false;
     const cappedMs = Math.min(durationMs, this.spec.maxCoolDownMs);
-    if (cappedMs <= 0) return;
-    if (this.spec.failover === undefined && isLastInRotation(endpoint, this.endpoints)) return;
-    if (nowMs + cappedMs <= endpoint.coolingUntilMs) return;
+    if (cappedMs <= 0) return false;
+    this.throttle?.recordRetryAfter(nowMs + cappedMs);
+    if (this.spec.failover === undefined && isLastInRotation(endpoint, this.endpoints)) {
+      if (nowMs < (this.#keptLastUntilMs.get(endpoint) ?? 0)) return false;
+      this.#keptLastUntilMs.set(endpoint, nowMs + cappedMs);
+      return true;
+    }
+    if (nowMs + cappedMs <= endpoint.coolingUntilMs) return false;
     this.#coolUntil(endpoint, nowMs + cappedMs, nowMs);
     this.#changed();
+    return false;
   }
 
   #coolUntil(endpoint: Endpoint, untilMs: number, nowMs: number): void {

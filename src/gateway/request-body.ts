@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Clock } from '../core/clock.ts';
 import { bodyTooLarge, bodyTooLargeRefusal, isBodyTooLarge, limitBody } from './body-limit.ts';
+import { knowsInterimResponses } from './expectations.ts';
 import type { Refusal } from './request-guard.ts';
 
 /** A request body as the forwarding loop sees it: absent, held in memory (replayable), or a one-shot stream. */
@@ -31,7 +32,7 @@ export const noBody: RequestBody = { kind: 'none' };
 /**
  * Past `maxBodyBytes` (the route's max_body) the read fails with GW_BODY_TOO_LARGE, or the stream does.
  * `onAccepted` runs once the declared length is allowed, before a byte is read: where a client that sent
- * `Expect: 100-continue` is told to go on.
+ * `Expect: 100-continue` is told to go on. Never for an HTTP/1.0 client, which knows no 1xx.
  */
 export async function readRequestBody(
   req: IncomingMessage,
@@ -43,7 +44,7 @@ export async function readRequestBody(
   const declaredBytes = Number(req.headers['content-length'] ?? Number.NaN);
   // Refused before a byte of it is read: the client said how much is coming.
   if (declaredBytes > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
-  onAccepted?.();
+  if (knowsInterimResponses(req)) onAccepted?.();
   if (maxReplayBytes === 0 || declaredBytes > maxReplayBytes)
     return streamed(req, declaredBytes, maxBodyBytes);
   const held: Buffer[] = [];

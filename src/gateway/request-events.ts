@@ -28,7 +28,7 @@ export function publishAttempt(requestId: string, attempt: AttemptSource, outcom
 /** A retry sent, or one denied for a reason; a failure the route does not retry on is no retry event. */
 export function publishRetry(
   requestId: string,
-  route: number,
+  route: string,
   attempt: AttemptSource,
   cause: FailureCause,
   decision: RetryEvent['decision'],
@@ -41,7 +41,7 @@ export function publishRetry(
 export function publishRequest(
   req: IncomingMessage,
   requestId: string,
-  route: number,
+  route: string,
   lastAttempt: AttemptSource | undefined,
   result: { status: number; durationMs: number; attempts: number; errorCode: ErrorCode | undefined },
 ): void {
@@ -62,11 +62,11 @@ export function publishRequest(
   requestChannel.publish(event);
 }
 
-/** An answer the gateway gave without forwarding (404, 413, a refused request): route -1 when unrouted. */
+/** An answer the gateway gave without forwarding (404, 413, a refused request): route `none` when unrouted. */
 export function publishLocalAnswer(
   req: IncomingMessage | undefined,
   requestId: string,
-  route: number,
+  route: string,
   status: number,
   errorCode: ErrorCode,
   /** The route's pool, when the answer is about it (an overload refusal): per-pool dashboards count it. */

@@ -1,9 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ErrorCode } from '../core/errors.ts';
+import { expectationRefusalOf } from './expectations.ts';
 import { isValidHost } from './host-syntax.ts';
 import { requestIdOf } from './request-context.ts';
+import { escapedSlashRefusal } from './request-target.ts';
 import { publishLocalAnswer } from './request-events.ts';
+import { noRouteId } from './routes.ts';
 import { sendError } from './responses.ts';
 import { rejectUpgrade } from './upgrade-tunnel.ts';
 
@@ -37,6 +40,8 @@ export function refusalOf(req: IncomingMessage, maxHeaders: number): Refusal | u
   }
   const hostRefusal = hostRefusalOf(req);
   if (hostRefusal) return hostRefusal;
+  const expectationRefusal = expectationRefusalOf(req);
+  if (expectationRefusal) return expectationRefusal;
   return targetRefusalOf(req.url ?? '/');
 }
 
@@ -114,6 +119,8 @@ function hostRefusalOf(req: IncomingMessage): Refusal | undefined {
 function targetRefusalOf(target: string): Refusal | undefined {
   if (target.includes('#'))
     return { status: 400, code: 'GW_BAD_REQUEST', message: 'a fragment (#) in the request target' };
+  const escapedSlash = escapedSlashRefusal(target);
+  if (escapedSlash) return { status: 400, code: 'GW_BAD_REQUEST', message: escapedSlash };
   const backslashAt = target.indexOf('\\');
   if (backslashAt === -1) return undefined;
   // In the query a backslash is only a character: WHATWG reads it as a slash in the path alone.
@@ -141,7 +148,7 @@ export function refuseOnSocket(req: IncomingMessage, socket: Duplex, refusal: Re
   publishRefusal(refusal, requestId, req);
 }
 
-/** A refused request still shows in metrics and logs, unrouted (route -1) like a 404; `req` when parsed. */
+/** A refused request still shows in metrics and logs, unrouted (route `none`) like a 404; `req` when parsed. */
 export function publishRefusal(refusal: Refusal, requestId: string, req?: IncomingMessage): void {
-  publishLocalAnswer(req, requestId, -1, refusal.status, refusal.code);
+  publishLocalAnswer(req, requestId, noRouteId, refusal.status, refusal.code);
 }

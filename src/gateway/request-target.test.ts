@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { normalizeTarget } from './request-target.ts';
+import { escapedSlashRefusal, normalizeTarget } from './request-target.ts';
 
 function routed(url: string, host = 'gateway.example'): { url: string; host: string | undefined } {
   const req = { url, headers: { host } } as unknown as IncomingMessage;
@@ -50,5 +50,29 @@ describe('normalizeTarget: the target routed and forwarded', () => {
   it('leaves other targets to match no route', () => {
     expect(routed('*')).toEqual({ url: '*', host: 'gateway.example' });
     expect(routed('ftp://x/y').url).toBe('ftp://x/y');
+  });
+});
+
+describe('escapedSlashRefusal: a path a decoding upstream would read with a dot segment', () => {
+  it('refuses %2F or %5C, in either case, beside a dot segment (%2e counted)', () => {
+    for (const target of [
+      '/public/..%2fadmin',
+      '/public/%2e%2e%2Fadmin',
+      '/public/x%2F..',
+      '/a/.%5cb',
+      'http://h.example/public/..%2Fadmin',
+    ])
+      expect(escapedSlashRefusal(target), target).toMatch(/encoded slash/);
+  });
+
+  it('lets an encoded slash inside a name through, and any in the query', () => {
+    for (const target of [
+      '/v1/projects/group%2Frepo',
+      '/a%2F..b/c',
+      '/a/..b%2F',
+      '/x?next=..%2fadmin',
+      '/a/../b',
+    ])
+      expect(escapedSlashRefusal(target), target).toBeUndefined();
   });
 });

@@ -6,7 +6,8 @@ import type { IncomingMessage } from 'node:http';
  * resolves dot segments (WHATWG URL parsers, Go's path.Clean, servlet containers), past every rule of the
  * route it was matched by. nginx resolves dot segments before matching locations, and Envoy's
  * `normalize_path` does so and forwards the result; Bulwark always does both. Encoded slashes (`%2F`) are
- * left as they are, as Envoy leaves them by default.
+ * left as they are, as Envoy leaves them by default; the few that could act as dot segments are refused
+ * before (see escapedSlashRefusal).
  */
 export function normalizeTarget(req: IncomingMessage): void {
   const target = req.url ?? '/';
@@ -18,6 +19,26 @@ export function normalizeTarget(req: IncomingMessage): void {
 }
 
 const slash = 0x2f;
+
+/**
+ * Why a path would leave its prefix at an upstream that decodes `%2F` (or `%5C`) before resolving dot
+ * segments (Go's ServeMux, naive routers), which read `/public/..%2fadmin` as `/admin`; undefined for the
+ * rest. Only a segment in which such an escape borders a dot segment is refused (nginx refuses those too),
+ * so an id holding one (`/v1/projects/group%2Frepo`) still passes unchanged.
+ */
+export function escapedSlashRefusal(target: string): string | undefined {
+  if (!target.includes('%')) return undefined;
+  const queryAt = target.indexOf('?');
+  const path = queryAt === -1 ? target : target.slice(0, queryAt);
+  for (const segment of path.split('/')) {
+    if (!encodedSlash.test(segment)) continue;
+    if (segment.split(encodedSlash).some((part) => dotsOf(part) !== 0))
+      return 'an encoded slash (%2F or %5C) beside a dot segment in the request path';
+  }
+  return undefined;
+}
+
+const encodedSlash = /%2f|%5c/i;
 
 /** RFC 3986 §5.2.4 over the path; the query is kept as it came. */
 function withoutDotSegments(target: string): string {

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorCode } from '../core/errors.ts';
 import { cutResponse } from './cut-response.ts';
+import { knowsInterimResponses } from './expectations.ts';
 import { clientResponseHeaders, reasonPhrase } from './headers.ts';
 import { EventStreamProgress, unframedStream, type StreamProgress } from './sse.ts';
 import { streamKind } from './stream-kind.ts';
@@ -91,8 +92,20 @@ export function startResponse(
   if (reason) res.writeHead(status, reason, outgoing);
   else res.writeHead(status, outgoing);
   if (kind === undefined) return undefined;
-  res.flushHeaders();
+  flushHead(req, res, status);
   return kind === 'event-stream' ? new EventStreamProgress() : unframedStream;
+}
+
+/**
+ * Sends the head before the first chunk. node's flushHeaders writes an HTTP/1 head as UTF-8, so an obs-text
+ * byte an upstream sent (`caf\xe9`, opaque per RFC 9110 §5.5) reached the client as two; an empty write sends
+ * it as latin1, byte for byte, as node does with every other head. A response without a body (HEAD, 204,
+ * 304) ignores writes and ends at once anyway.
+ */
+function flushHead(req: IncomingMessage, res: ServerResponse, status: number): void {
+  if (req.httpVersionMajor >= 2) return void res.flushHeaders();
+  if (req.method === 'HEAD' || status === 204 || status === 304) return;
+  res.write('', 'latin1');
 }
 
 /**
@@ -107,7 +120,7 @@ export function relayEarlyHints(
   headers: IncomingHttpHeaders,
 ): void {
   const { link } = headers;
-  if (link === undefined || (req.httpVersionMajor === 1 && req.httpVersionMinor === 0)) return;
+  if (link === undefined || !knowsInterimResponses(req)) return;
   try {
     res.writeEarlyHints({ link });
   } catch {

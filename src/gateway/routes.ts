@@ -1,10 +1,21 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RouteSpec } from './spec.ts';
 
-/** A route as the request path sees it: its index in config (for metrics) and its spec. */
+/** A route as the request path sees it: its index in config (to find its runtime) and its spec. */
 export interface MatchedRoute {
   readonly index: number;
   readonly spec: RouteSpec;
+}
+
+/** The route id of requests no route matched (the config refuses it as a name). */
+export const noRouteId = 'none';
+
+/**
+ * What metrics, traffic history, logs and rate-limit buckets know a route by: its name, or its position
+ * (`0`, `1`, …) when it has none. Names are never all digits, so the two never meet. Built once per config.
+ */
+export function routeIdOf(route: { readonly name?: string | undefined }, index: number): string {
+  return route.name ?? String(index);
 }
 
 /** First match wins, in config order, as in Envoy and nginx location blocks with explicit order. */

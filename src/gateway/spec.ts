@@ -20,6 +20,20 @@ export interface HealthCheckSpec {
   readonly timeoutMs: number;
   readonly unhealthyThreshold: number;
   readonly healthyThreshold: number;
+  /** The check's Host; the endpoint URL's host:port when undefined. */
+  readonly host?: string | undefined;
+  /** Lower-cased names; values may be secrets, never logged. */
+  readonly headers?: readonly (readonly [string, string])[] | undefined;
+  /** Statuses that pass; below 400 when undefined. */
+  readonly expectedStatuses?: readonly StatusRange[] | undefined;
+  /** Text the first 64 KiB of the body must contain. */
+  readonly expectBody?: string | undefined;
+}
+
+/** Inclusive; a single status is a range of one. */
+export interface StatusRange {
+  readonly fromStatus: number;
+  readonly toStatus: number;
 }
 
 export interface OutlierDetectionSpec {
@@ -80,6 +94,8 @@ export interface PoolSpec {
   readonly maxConnectionsPerEndpoint: number;
   /** Idle keep-alive socket lifetime; kept below the upstream's own Keep-Alive hint by undici. */
   readonly keepAliveTimeoutMs: number;
+  /** An upstream answer's header block; more fails the attempt (undefined: node's 16 KiB). */
+  readonly maxResponseHeaderBytes?: number | undefined;
   /** Envoy slow start: a new or recovered endpoint's weight ramps up over this window; 0 is off. */
   readonly slowStartMs: number;
   /** Requests in flight across the pool; undefined means no pool limit. */
@@ -97,7 +113,9 @@ export interface PoolSpec {
   readonly overloadStatuses: readonly number[];
 }
 
-export type RetryCondition = 'connect-failure' | 'refused' | 'reset-before-response' | number;
+/** `first-byte-timeout`: the attempt's `first_byte` timer fired (Envoy's per-try timeout). */
+export type RetryCondition =
+  'connect-failure' | 'refused' | 'reset-before-response' | 'first-byte-timeout' | number;
 
 export interface RetrySpec {
   /** Total attempts including the first; 1 disables retries. */
@@ -139,6 +157,8 @@ export interface RequestHeadersSpec {
 }
 
 export interface RouteSpec {
+  /** Its identity in metrics, traffic history, logs and rate-limit buckets; without one, its position. */
+  readonly name?: string | undefined;
   readonly match: {
     readonly pathPrefix: string;
     readonly methods?: readonly string[] | undefined;

@@ -213,7 +213,7 @@ export class UpgradeExchange {
   }
 
   #tryRetry(attempt: UpgradeAttempt, cause: FailureCause, outcome: Outcome): boolean {
-    const { spec, budget, index } = this.#init.route;
+    const { spec, budget, id } = this.#init.route;
     const question = {
       spec: spec.retry,
       method: 'GET',
@@ -226,7 +226,7 @@ export class UpgradeExchange {
       deadlineMs: this.#startMs + spec.timeouts.totalMs,
       random: this.#deps.random,
     };
-    const subject = { requestId: this.#init.requestId, route: index, attempt, cause };
+    const subject = { requestId: this.#init.requestId, route: id, attempt, cause };
     this.#pendingRetry = scheduleRetry(question, subject, this.#deps.clock, (retry) =>
       this.#nextAttempt(retry),
     );
@@ -275,7 +275,7 @@ export class UpgradeExchange {
     this.#isDone = true;
     this.#pendingRetry?.cancel();
     this.#init.ticket?.release();
-    publishRequest(this.#req, this.#init.requestId, this.#init.route.index, this.#current, {
+    publishRequest(this.#req, this.#init.requestId, this.#init.route.id, this.#current, {
       status,
       durationMs: this.#deps.clock.nowMs() - this.#startMs,
       attempts: this.#attempts,

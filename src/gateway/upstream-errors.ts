@@ -38,10 +38,15 @@ export function classifyUpstreamError(error: Error, latencyMs: number): Classifi
     return { cause: 'connect-failure', outcome: { kind: 'timeout', phase: 'connect', latencyMs } };
   if (connectCodes.has(code))
     return { cause: 'connect-failure', outcome: { kind: 'failure', reason: 'connect', latencyMs } };
+  // The request reached the upstream, which never answered: retried only as `first-byte-timeout` allows.
   if (code === 'UND_ERR_HEADERS_TIMEOUT')
-    return { cause: undefined, outcome: { kind: 'timeout', phase: 'first_byte', latencyMs } };
+    return { cause: 'first-byte-timeout', outcome: { kind: 'timeout', phase: 'first_byte', latencyMs } };
   if (code === 'UND_ERR_BODY_TIMEOUT')
     return { cause: undefined, outcome: { kind: 'timeout', phase: 'idle', latencyMs } };
+  // The upstream answered, with more header bytes than the pool takes: the same URL would be as large on
+  // every endpoint, so it is neither retried nor held against this one.
+  if (code === 'UND_ERR_HEADERS_OVERFLOW')
+    return { cause: undefined, outcome: { kind: 'failure', reason: 'headers-too-large', latencyMs } };
   if (resetCodes.has(code) && !(code === 'UND_ERR_SOCKET' && answeredBadly.has(error.message)))
     return { cause: 'reset-before-response', outcome: { kind: 'failure', reason: 'reset', latencyMs } };
   return { cause: undefined, outcome: { kind: 'failure', reason: 'protocol', latencyMs } };
@@ -53,6 +58,8 @@ export function describeOutcome(outcome: Outcome): string {
     case 'timeout':
       return `${outcome.phase} timeout`;
     case 'failure':
+      if (outcome.reason === 'headers-too-large')
+        return 'response headers larger than max_response_header_bytes';
       return outcome.reason === 'connect'
         ? 'could not connect'
         : outcome.reason === 'reset'
@@ -112,6 +119,8 @@ export function attemptFailure(poolName: string, outcome: Outcome): GatewayFailu
  */
 export function retriedFailure(poolName: string, cause: FailureCause, wasRefused = false): GatewayFailure {
   if (wasRefused) return saturatedFailure(poolName);
+  if (cause === 'first-byte-timeout')
+    return attemptFailure(poolName, { kind: 'timeout', phase: 'first_byte', latencyMs: 0 });
   const message =
     typeof cause === 'number'
       ? `upstream answered ${cause}`

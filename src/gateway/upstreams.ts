@@ -11,7 +11,11 @@ export interface UpstreamOptions {
   readonly maxConnections: number;
   readonly keepAliveTimeoutMs: number;
   readonly connectTimeoutMs: number;
+  readonly maxResponseHeaderBytes?: number | undefined;
 }
+
+// node's own default (--max-http-header-size), set here so a node flag cannot change what a pool accepts.
+const defaultMaxResponseHeaderBytes = 16 * 1024;
 
 /** undici reads `servername` from dispatch options (lib/core/request.js), though its types leave it out. */
 export type UpstreamRequest = Dispatcher.DispatchOptions & { readonly servername?: string | undefined };
@@ -67,6 +71,8 @@ export class Upstreams {
       connect,
       // One request per connection at a time: pipelining lets one slow response stall the next (pitfall 8).
       pipelining: 1,
+      // Past it undici fails the attempt with UND_ERR_HEADERS_OVERFLOW (upstream-errors.ts).
+      maxHeaderSize: options.maxResponseHeaderBytes ?? defaultMaxResponseHeaderBytes,
     });
     this.#pools.set(endpoint, pool);
     // Waiting for a free connection is part of getting connected: `timeouts.connect` bounds both.

@@ -15,7 +15,7 @@ const refused: RequestEvent = {
   requestId: 'req-1',
   method: 'POST',
   path: '/v1/chat/completions',
-  route: 2,
+  route: '2',
   pool: 'llm',
   endpoint: '',
   status: 429,
@@ -41,17 +41,17 @@ describe('gateway logs: which limit refused', () => {
     nowMs = 5_000;
     publish({ limit: 'per-key', keyFingerprint: 'BBBB' }, 3);
     publish({ limit: 'per-ip', keyFingerprint: 'CCCC' }, 2);
-    publish({ route: 0, pool: 'api', status: 503, errorCode: 'GW_THROTTLED' }, 4);
+    publish({ route: '0', pool: 'api', status: 503, errorCode: 'GW_THROTTLED' }, 4);
     nowMs = 10_000;
-    publish({ route: 0, pool: 'api', status: 503, errorCode: 'GW_SHED' }, 1);
+    publish({ route: '0', pool: 'api', status: 503, errorCode: 'GW_SHED' }, 1);
     const summaries = records().filter((r) => r.event === 'overload');
     expect(summaries.map((r) => r.sources)).toEqual([
-      [{ code: 'GW_RATE_LIMITED', route: 2, pool: 'llm', limit: 'per-key', count: 1 }],
+      [{ code: 'GW_RATE_LIMITED', route: '2', pool: 'llm', limit: 'per-key', count: 1 }],
       [
-        { code: 'GW_RATE_LIMITED', route: 2, pool: 'llm', limit: 'per-key', count: 3 },
-        { code: 'GW_RATE_LIMITED', route: 2, pool: 'llm', limit: 'per-ip', count: 2 },
-        { code: 'GW_THROTTLED', route: 0, pool: 'api', count: 4 },
-        { code: 'GW_SHED', route: 0, pool: 'api', count: 1 },
+        { code: 'GW_RATE_LIMITED', route: '2', pool: 'llm', limit: 'per-key', count: 3 },
+        { code: 'GW_RATE_LIMITED', route: '2', pool: 'llm', limit: 'per-ip', count: 2 },
+        { code: 'GW_THROTTLED', route: '0', pool: 'api', count: 4 },
+        { code: 'GW_SHED', route: '0', pool: 'api', count: 1 },
       ],
     ]);
     expect(summaries[1]?.refused).toEqual({ GW_RATE_LIMITED: 5, GW_THROTTLED: 4, GW_SHED: 1 });
@@ -63,7 +63,7 @@ describe('gateway logs: which limit refused', () => {
     channel(channelNames.request).publish({ ...refused, limit: 'per-key', keyFingerprint: 'q1w2e3r4t5y6' });
     expect(records().find((r) => r.event === 'request')).toMatchObject({
       level: 'debug',
-      route: 2,
+      route: '2',
       pool: 'llm',
       errorCode: 'GW_RATE_LIMITED',
       limit: 'per-key',

@@ -55,8 +55,13 @@ function logEjection(log: Logger, event: EjectionEvent): void {
 
 function logCoolDown(log: Logger, event: CoolDownEvent): void {
   const fields = { event: 'cool-down', pool: event.pool, endpoint: event.endpoint };
-  if (!event.isCooling) return log.info(fields, 'endpoint returned from cool-down');
   const { status, retryAfterMs, durationMs: coolDownMs } = event;
+  if (event.isKeptLast)
+    return log.warn(
+      { ...fields, status, retryAfterMs, coolDownMs, reason: 'last endpoint in rotation' },
+      "endpoint keeps taking traffic though its upstream's Retry-After would cool it down",
+    );
+  if (!event.isCooling) return log.info(fields, 'endpoint returned from cool-down');
   log.info(
     { ...fields, status, retryAfterMs, coolDownMs },
     "endpoint cooling down on its upstream's Retry-After",
@@ -129,7 +134,7 @@ const refusalSummaryMs = 10_000;
 /** Where refusals came from: bounded by the config (codes × routes × pools × limit names), never by keys. */
 interface RefusalSource {
   readonly code: string;
-  readonly route: number;
+  readonly route: string;
   readonly pool: string;
   readonly limit?: string | undefined;
   count: number;

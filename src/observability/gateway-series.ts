@@ -2,7 +2,6 @@ import type { Registry } from 'prom-client';
 import { CellMap } from './cell-map.ts';
 import { HotCounter, type CounterCell } from './hot-counter.ts';
 import { HotHistogram, type HistogramCell } from './hot-histogram.ts';
-import { routeLabel } from './labels.ts';
 
 /** 1 ms .. 60 s: sub-ms responses are not worth a bucket; streams longer than 60 s land in +Inf. */
 export const requestDurationBucketsSeconds: readonly number[] = [
@@ -21,18 +20,18 @@ type Tree3<A, B, C> = CellMap<A, CellMap<B, CellMap<C, CounterCell>>>;
 
 /** Every event-driven series, reached by nested lookups in label order (route → pool → …). */
 export interface GatewaySeries {
-  /** route index → pool */
-  readonly requests: CellMap<number, CellMap<string, RequestSeries>>;
+  /** route id (its name, its position in config, or `none`: events carry it ready to be a label) → pool */
+  readonly requests: CellMap<string, CellMap<string, RequestSeries>>;
   /** pool → endpoint → outcome label */
   readonly attempts: Tree3<string, string, string>;
-  /** route index → pool → decision */
-  readonly retries: Tree3<number, string, string>;
-  /** error code → route index → pool ('' when none served) */
-  readonly gatewayErrors: Tree3<string, number, string>;
+  /** route id → pool → decision */
+  readonly retries: Tree3<string, string, string>;
+  /** error code → route id → pool ('' when none served) */
+  readonly gatewayErrors: Tree3<string, string, string>;
   /** pool → endpoint */
   readonly ejections: Tree2<string, string>;
-  /** pool → endpoint */
-  readonly coolDowns: Tree2<string, string>;
+  /** pool → endpoint → outcome (cooled, kept_last) */
+  readonly coolDowns: Tree3<string, string, string>;
   /** pool → endpoint → isHealthy */
   readonly healthTransitions: Tree3<string, string, boolean>;
   /** pool → mode entered */
@@ -58,7 +57,7 @@ export function createGatewaySeries(registry: Registry): GatewaySeries {
         'pool',
         'decision',
       ]),
-      (route: number, pool, decision) => ({ route: routeLabel(route), pool, decision }),
+      (route, pool, decision) => ({ route, pool, decision }),
     ),
     // Route and pool say which limit refused; both are bounded by the config, as the code is by the source.
     gatewayErrors: tree3(
@@ -67,19 +66,19 @@ export function createGatewaySeries(registry: Registry): GatewaySeries {
         'Responses the gateway produced itself, by error code, route and pool.',
         ['code', 'route', 'pool'],
       ),
-      (code, route: number, pool) => ({ code, route: routeLabel(route), pool }),
+      (code, route, pool) => ({ code, route, pool }),
     ),
     ejections: tree2(
       counter('bulwark_gateway_ejections_total', 'Outlier-detection ejections.', ['pool', 'endpoint']),
       (pool, endpoint) => ({ pool, endpoint }),
     ),
-    coolDowns: tree2(
+    coolDowns: tree3(
       counter(
         'bulwark_gateway_cool_downs_total',
-        "Endpoints taken out of rotation (or kept out longer) on their upstream's Retry-After.",
-        ['pool', 'endpoint'],
+        "Endpoints taken out of rotation (or kept out longer) on their upstream's Retry-After (cooled), or kept in as the last in rotation (kept_last).",
+        ['pool', 'endpoint', 'outcome'],
       ),
-      (pool, endpoint) => ({ pool, endpoint }),
+      (pool, endpoint, outcome) => ({ pool, endpoint, outcome }),
     ),
     healthTransitions: tree3(
       counter('bulwark_gateway_health_transitions_total', 'Active health verdict changes.', [
@@ -103,7 +102,7 @@ export function createGatewaySeries(registry: Registry): GatewaySeries {
   };
 }
 
-function requestSeries(registry: Registry): CellMap<number, CellMap<string, RequestSeries>> {
+function requestSeries(registry: Registry): CellMap<string, CellMap<string, RequestSeries>> {
   const requests = new HotCounter(registry, 'bulwark_gateway_requests_total', 'Client requests finished.', [
     'route',
     'pool',
@@ -116,15 +115,15 @@ function requestSeries(registry: Registry): CellMap<number, CellMap<string, Requ
     'Time from request arrival to response end, retries included.',
     requestDurationBucketsSeconds,
   );
-  return new CellMap((routeIndex) => {
-    const route = routeLabel(routeIndex);
-    return new CellMap((pool) => ({
-      durationSeconds: durations.cell({ route, pool }),
-      byEndpoint: new CellMap(
-        (endpoint) => new CellMap((status_class) => requests.cell({ route, pool, endpoint, status_class })),
-      ),
-    }));
-  });
+  return new CellMap(
+    (route) =>
+      new CellMap((pool) => ({
+        durationSeconds: durations.cell({ route, pool }),
+        byEndpoint: new CellMap(
+          (endpoint) => new CellMap((status_class) => requests.cell({ route, pool, endpoint, status_class })),
+        ),
+      })),
+  );
 }
 
 type Labels = Readonly<Record<string, string>>;

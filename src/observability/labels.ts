@@ -8,6 +8,7 @@ const failureLabels: Readonly<Record<FailureReason, string>> = {
   reset: 'failure_reset',
   assertion: 'failure_assertion',
   protocol: 'failure_protocol',
+  'headers-too-large': 'failure_headers_too_large',
 };
 
 const rejectedLabels: Readonly<Record<RejectReason, string>> = {
@@ -39,9 +40,4 @@ const statusClassLabels = ['other', '1xx', '2xx', '3xx', '4xx', '5xx'] as const;
 export function statusClassLabel(status: number): string {
   const index = status >= 100 && status < 600 ? Math.trunc(status / 100) : 0;
   return statusClassLabels[index] ?? 'other';
-}
-
-/** Routes are numbered by their position in config; -1 means no route matched. */
-export function routeLabel(route: number): string {
-  return route < 0 ? 'none' : String(route);
 }

@@ -16,7 +16,7 @@ const request: RequestEvent = {
   requestId: 'req-1',
   method: 'GET',
   path: '/v1/items?token=abc',
-  route: 0,
+  route: '0',
   pool: 'api',
   endpoint: 'a:80',
   status: 200,
@@ -138,7 +138,7 @@ describe('subscribeGatewayLogs', () => {
     ]);
     expect(records()[1]).toEqual(
       expect.objectContaining({
-        route: 0,
+        route: '0',
         pool: 'api',
         endpoint: 'a:80',
         status: 504,

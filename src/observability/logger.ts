@@ -41,6 +41,8 @@ export const redactedPaths: readonly string[] = [
   ...secretHeaders.map((h) => `*.headers${h.startsWith('[') ? h : `.${h}`}`),
   // A route's `request_headers.set` holds provider API keys under any header name: the whole map goes.
   ...['request_headers.set', 'requestHeaders.set'].flatMap((path) => [path, `*.${path}`, `*.*.${path}`]),
+  // So are a pool health check's headers (a probe token), down to `pools.NAME.health_check.headers`.
+  ...['health_check.headers', 'healthCheck.headers'].flatMap((path) => [path, `*.${path}`, `*.*.${path}`]),
 ];
 
 /** JSON lines with ISO times and level names, so operators and log shippers read them without a pino decoder. */

@@ -30,7 +30,7 @@ function request(overrides: Partial<RequestEvent>): RequestEvent {
     requestId: 'r1',
     method: 'GET',
     path: '/',
-    route: 0,
+    route: '0',
     pool: 'api',
     endpoint: ENDPOINT,
     status: 200,
@@ -67,7 +67,7 @@ describe('GatewayMetrics', () => {
     publish.request(request({ status: 204, durationMs: 40 }));
     publish.request(request({ status: 503, durationMs: 2_000, errorCode: 'GW_UPSTREAM_FAILED' }));
     publish.request(
-      request({ route: -1, pool: '', endpoint: '', status: 404, errorCode: 'GW_ROUTE_NOT_FOUND' }),
+      request({ route: 'none', pool: '', endpoint: '', status: 404, errorCode: 'GW_ROUTE_NOT_FOUND' }),
     );
     const text = await metrics.metricsText();
 
@@ -99,11 +99,11 @@ describe('GatewayMetrics', () => {
   it('counts refusals by code, route and pool, so the on-call sees which limit refused', async () => {
     const metrics = gatewayMetrics({ processMetrics: false });
     const refused = { endpoint: '', attempts: 0, durationMs: 0 };
-    publish.request(request({ ...refused, route: 2, pool: 'llm', status: 503, errorCode: 'GW_THROTTLED' }));
-    publish.request(request({ ...refused, route: 2, pool: 'llm', status: 503, errorCode: 'GW_THROTTLED' }));
-    publish.request(request({ ...refused, route: 3, pool: 'llm', status: 503, errorCode: 'GW_SHED' }));
+    publish.request(request({ ...refused, route: '2', pool: 'llm', status: 503, errorCode: 'GW_THROTTLED' }));
+    publish.request(request({ ...refused, route: '2', pool: 'llm', status: 503, errorCode: 'GW_THROTTLED' }));
+    publish.request(request({ ...refused, route: '3', pool: 'llm', status: 503, errorCode: 'GW_SHED' }));
     publish.request(
-      request({ ...refused, route: 0, pool: 'api', status: 429, errorCode: 'GW_RATE_LIMITED' }),
+      request({ ...refused, route: '0', pool: 'api', status: 429, errorCode: 'GW_RATE_LIMITED' }),
     );
     const text = await metrics.metricsText();
 
@@ -119,7 +119,7 @@ describe('GatewayMetrics', () => {
     publish.coolDown({ ...at, isCooling: true, status: 503, retryAfterMs: 5_000, durationMs: 5_000 });
     publish.coolDown({ ...at, isCooling: false, status: 0, retryAfterMs: 0, durationMs: 0 });
     const text = await metrics.metricsText();
-    expect(sampleValue(text, 'bulwark_gateway_cool_downs_total', at)).toBe(1);
+    expect(sampleValue(text, 'bulwark_gateway_cool_downs_total', { ...at, outcome: 'cooled' })).toBe(1);
   });
 
   it('labels upstream attempts by outcome', async () => {
@@ -148,7 +148,7 @@ describe('GatewayMetrics', () => {
 
   it('counts retries by decision, so budget denials are visible', async () => {
     const metrics = gatewayMetrics({ processMetrics: false });
-    const retry = { requestId: 'r1', route: 2, pool: 'api', cause: '503' } as const;
+    const retry = { requestId: 'r1', route: '2', pool: 'api', cause: '503' } as const;
     publish.retry({ ...retry, decision: 'retried' });
     publish.retry({ ...retry, decision: 'retried' });
     publish.retry({ ...retry, decision: 'budget' });

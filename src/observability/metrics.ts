@@ -124,8 +124,10 @@ export class GatewayMetrics {
 
   readonly #onCoolDown = (message: unknown): void => {
     const event = message as CoolDownEvent;
-    // Returns show in the endpoint_cooling_down gauge; this counter counts departures and extensions.
-    if (event.isCooling) this.#series.coolDowns.get(event.pool).get(event.endpoint).inc();
+    // Returns show in the endpoint_cooling_down gauge; this counter counts departures and extensions, and
+    // refusals to cool the last endpoint in rotation (as logged: once per Retry-After period).
+    const outcome = event.isCooling ? 'cooled' : event.isKeptLast ? 'kept_last' : undefined;
+    if (outcome) this.#series.coolDowns.get(event.pool).get(event.endpoint).get(outcome).inc();
   };
 
   readonly #onPoolMode = (message: unknown): void => {

@@ -3,11 +3,13 @@ import type { Endpoint } from '../gateway/endpoint.ts';
 import type { HealthProbe } from '../gateway/health/health-probe.ts';
 import type { HealthCheckSpec } from '../gateway/spec.ts';
 import { httpCheck, type HttpCheckSpec } from '../monitor/checks/http.ts';
+import { failureOf, maxCheckBodyBytes } from './http-health-probe-verdict.ts';
 
 /**
- * The gateway's active health check is the monitor HTTP check, with its pass rule (2xx and 3xx; any other
- * status fails at once, as Envoy's `expected_statuses`), sent over one small keep-alive Client per endpoint
- * (Envoy `reuse_connection`): checks pay no handshake each time nor compete with the endpoint's request pool.
+ * The gateway's active health check is the monitor HTTP check, passing 2xx and 3xx unless the pool lists
+ * `expected_statuses`, with `expect_body` searched in the body's first 64 KiB. It goes over one small keep-alive
+ * Client per endpoint (Envoy `reuse_connection`): checks pay no handshake each time nor compete with the
+ * endpoint's request pool.
  */
 export function httpHealthProbe(spec: HealthCheckSpec): HealthProbe {
   const clients = new Map<Endpoint, Client>();
@@ -27,17 +29,23 @@ export function httpHealthProbe(spec: HealthCheckSpec): HealthProbe {
     }
     return client;
   };
+  // Operator headers may replace the user-agent; the Host is health_check.host's alone (refused in headers).
+  const headers: Record<string, string> = {
+    'user-agent': 'bulwark-health-check',
+    ...Object.fromEntries(spec.headers ?? []),
+    ...(spec.host === undefined ? {} : { host: spec.host }),
+  };
+  const needs = { body: spec.expectBody !== undefined };
   return {
     async probe(endpoint, signal) {
       const check: HttpCheckSpec = {
         kind: 'http',
         url: `${endpoint.url.origin}${spec.path}`,
         method: 'GET',
-        headers: { 'user-agent': 'bulwark-health-check' },
+        headers,
         followRedirects: false,
-        maxBodyBytes: 0,
+        maxBodyBytes: needs.body ? maxCheckBodyBytes : 0,
       };
-      const needs = { body: false };
       const dispatcher = clientFor(endpoint);
       const observation = await httpCheck.run(check, {
         signal,
@@ -46,7 +54,7 @@ export function httpHealthProbe(spec: HealthCheckSpec): HealthProbe {
         dispatcher,
       });
       // A rejection carries the reason into the health event ("…; last: expected a status below 400, got 503").
-      const failure = observation.error ?? httpCheck.defaultFailure(observation);
+      const failure = failureOf(spec, observation);
       if (failure !== undefined) throw new Error(failure);
       return true;
     },

@@ -1,5 +1,6 @@
 import type { MonitorsApi } from '../admin/http/monitor-routes.ts';
 import type { Config } from '../config/index.ts';
+import { routeIdOf } from '../gateway/routes.ts';
 import type { MonitorWord } from '../monitor/monitor-state.ts';
 import { wordOf } from '../monitor/monitoring.ts';
 import {
@@ -81,7 +82,7 @@ export class MonitoringSupervisor {
     trafficNames: (scope) => {
       const config = this.#config;
       if (!config) return [];
-      return scope === 'pool' ? Object.keys(config.pools) : config.routes.map((_, index) => String(index));
+      return scope === 'pool' ? Object.keys(config.pools) : config.routes.map(routeIdOf);
     },
   };
 }

@@ -15,7 +15,7 @@ const request = (overrides: Partial<RequestEvent>): RequestEvent => ({
   requestId: 'r',
   method: 'GET',
   path: '/',
-  route: 0,
+  route: '0',
   pool: 'api',
   endpoint: '127.0.0.1:9001',
   status: 200,
@@ -33,7 +33,7 @@ describe('trafficReadingOf', () => {
     const first = trafficReadingOf(await metricsNamed(metrics.registry, trafficMetricNames));
     publish(request({ endpoint: '127.0.0.1:9002', durationMs: 30 }));
     publish(request({ status: 502, errorCode: 'GW_UPSTREAM_FAILED', durationMs: 800 }));
-    publish(request({ route: 1, pool: 'backup', durationMs: 2 }));
+    publish(request({ route: '1', pool: 'backup', durationMs: 2 }));
     const second = trafficReadingOf(await metricsNamed(metrics.registry, trafficMetricNames));
     const rows = trafficBetween(first, second, 0);
     const api = rows.find((r) => r.scope === 'pool' && r.name === 'api')!;

@@ -10,6 +10,8 @@ export interface EndpointView {
   /** Takes new requests right now: ready, healthy and not ejected. */
   readonly isServing: boolean;
   readonly isHealthy: boolean;
+  /** Why the latest active health check failed; null when it passed, or the pool has no health_check. */
+  readonly lastCheckFailure: string | null;
   readonly isEjected: boolean;
   /** Ejections by outlier detection since this config went live. */
   readonly ejections: number;
@@ -108,6 +110,7 @@ export function endpointView(endpoint: EndpointStatus, override: EndpointOverrid
     state: endpoint.adminState,
     isServing: endpoint.adminState === 'ready' && endpoint.isHealthy && !endpoint.isEjected,
     isHealthy: endpoint.isHealthy,
+    lastCheckFailure: endpoint.lastCheckFailure ?? null,
     isEjected: endpoint.isEjected,
     ejections: endpoint.ejections,
     inFlight: endpoint.inFlight,

@@ -148,6 +148,7 @@ describe('admin API: pools and endpoints', () => {
             state: 'ready',
             isServing: true,
             isHealthy: true,
+            lastCheckFailure: null,
             isEjected: false,
             ejections: 0,
             inFlight: 0,

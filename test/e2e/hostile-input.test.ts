@@ -182,8 +182,8 @@ describe('refusals in metrics and logs', () => {
     const guarded = await sendRaw(gateway.port, 'GET /x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n');
     requests.stop();
     expect(requests.events).toMatchObject([
-      { route: -1, status: 400, errorCode: 'GW_BAD_REQUEST', method: '' },
-      { route: -1, status: 400, errorCode: 'GW_BAD_REQUEST', method: 'GET', path: '/x' },
+      { route: 'none', status: 400, errorCode: 'GW_BAD_REQUEST', method: '' },
+      { route: 'none', status: 400, errorCode: 'GW_BAD_REQUEST', method: 'GET', path: '/x' },
     ]);
     expect(requests.events.map((event) => event.requestId)).toEqual(
       [parseError, guarded].map((reply) => /x-request-id: (\S+)/i.exec(reply.text)?.[1]),

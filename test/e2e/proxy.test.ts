@@ -132,7 +132,7 @@ describe('forwarding', () => {
     unsubscribe(channelNames.request, onRequest);
     expect(res.statusCode).toBe(404);
     // Counted in metrics and logs like any request, as route -1.
-    expect(events).toMatchObject([{ route: -1, status: 404, errorCode: 'GW_ROUTE_NOT_FOUND' }]);
+    expect(events).toMatchObject([{ route: 'none', status: 404, errorCode: 'GW_ROUTE_NOT_FOUND' }]);
     const body = (await res.body.json()) as { error: { code: string; request_id: string } };
     expect(body.error.code).toBe('GW_ROUTE_NOT_FOUND');
     expect(body.error.request_id).toBe(res.headers['x-request-id']);

@@ -91,7 +91,7 @@ describe('a request that ends while queued for a concurrency slot', () => {
       level: 'info',
       msg: 'client closed the request',
       path: '/queued',
-      route: 0,
+      route: '0',
       // No endpoint was tried: like any answer before dispatch that is not an overload refusal.
       pool: '',
       status: 499,

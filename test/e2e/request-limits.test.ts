@@ -95,7 +95,7 @@ describe('body limit (route max_body)', () => {
     expect(reply.errorCode).toBe('GW_BODY_TOO_LARGE');
     expect(upstream.seen.started).toBe(before);
     // Counted under its route (the second one) like any answered request.
-    expect(requests.events).toMatchObject([{ route: 1, status: 413, errorCode: 'GW_BODY_TOO_LARGE' }]);
+    expect(requests.events).toMatchObject([{ route: '1', status: 413, errorCode: 'GW_BODY_TOO_LARGE' }]);
   });
 
   it('counts a chunked body while streaming it: 413, the upstream request is aborted, no failure is counted', async () => {

@@ -98,7 +98,7 @@ describe('a request body slower than request_timeout', () => {
           level: 'warn',
           status: 408,
           errorCode: 'GW_REQUEST_TIMEOUT',
-          route: 0,
+          route: '0',
           method: 'POST',
           path: '/upload',
         }),

@@ -213,7 +213,7 @@ describe('TLS listener', () => {
     const twoHosts = 'GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n';
     expect(await rawHttp1OverTls(tls.url, twoHosts)).toBe('HTTP/1.1 400 Bad Request');
     refused.stop();
-    expect(refused.events).toMatchObject([{ route: -1, status: 400, errorCode: 'GW_BAD_REQUEST' }]);
+    expect(refused.events).toMatchObject([{ route: 'none', status: 400, errorCode: 'GW_BAD_REQUEST' }]);
   });
 
   it('swaps the certificate on reload without a restart, and keeps it when the new files are bad', async () => {

@@ -83,7 +83,8 @@ describe('GET /api/v1/traffic/{scope}/{name}', () => {
       body: {
         error: {
           code: 'ADMIN_NOT_FOUND',
-          message: 'no route "7"; a route is named by its position in the config: 0 to 1',
+          message:
+            'no route "7"; the routes are 0, 1 (a route without a name goes by its position in the config)',
         },
       },
     });

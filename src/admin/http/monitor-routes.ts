@@ -54,7 +54,7 @@ export interface MonitorsApi {
   resume(id: string): boolean;
   monitorForToken(token: string): string | undefined;
   heartbeat(id: string, report: { readonly isDown: boolean; readonly message?: string | undefined }): boolean;
-  /** Live traffic minutes of a pool or route (the route's position in the config). */
+  /** Live traffic minutes of a pool or route (the route's name, or its position in the config). */
   traffic(
     scope: 'pool' | 'route',
     name: string,
@@ -70,7 +70,7 @@ export interface MonitorsApi {
       readonly p99Ms: number | null;
     }[]
   >;
-  /** The pools, or the routes' positions (`0`, `1`, …), of the live config: the names traffic is kept under. */
+  /** The live config's pools, or its routes' ids (a name, else `0`, `1`, …): what traffic is kept under. */
   trafficNames(scope: 'pool' | 'route'): readonly string[];
 }
 
@@ -209,10 +209,11 @@ async function sendTraffic(
   const names = monitors.trafficNames(scope);
   // A pool or route a reload removed keeps its recorded minutes until retention; a name never known has none.
   if (rows.length === 0 && !names.includes(name)) {
+    const list = names.join(', ') || 'none';
     const known =
       scope === 'pool'
-        ? `the pools are ${names.join(', ') || 'none'}`
-        : `a route is named by its position in the config: ${names.length === 1 ? '0' : `0 to ${names.length - 1}`}`;
+        ? `the pools are ${list}`
+        : `the routes are ${list} (a route without a name goes by its position in the config)`;
     return sendError(response, 404, 'ADMIN_NOT_FOUND', `no ${scope} "${name}"; ${known}`);
   }
   sendJson(response, 200, {

@@ -141,6 +141,8 @@ export class ActiveChecker {
 
   #record(state: CheckState, ok: boolean, detail: string): void {
     const { endpoint, tracker } = state;
+    // In maintenance the check is paused and "answers" with the standing verdict: the real reason stays.
+    if (!endpoint.isInMaintenance) endpoint.lastCheckFailure = ok ? undefined : detail;
     if (ok) this.#deps.onPass?.(endpoint);
     const transition = tracker.record(ok);
     if (!transition) return;

@@ -18,7 +18,7 @@ function sendFrom(limits: RouteRateLimits, store: LocalRateLimitStore, clientIp:
 
 describe('RouteRateLimits keyed on ip', () => {
   it('charges every address of one IPv6 /64 to one bucket, and another /64 apart', () => {
-    const limits = new RouteRateLimits(0, [perClient]);
+    const limits = new RouteRateLimits('0', [perClient]);
     const store = new LocalRateLimitStore();
     const sameHost = ['2001:db8:1:2::a', '2001:db8:1:2:ffff:1:2:3', '2001:db8:1:2::b'];
     expect(sameHost.map((address) => sendFrom(limits, store, address))).toEqual([true, true, false]);
@@ -28,7 +28,7 @@ describe('RouteRateLimits keyed on ip', () => {
 
   it('keys a combined ip and header limit by the /64 too', () => {
     const spec: RateLimitSpec = { ...perClient, key: [{ from: 'ip' }, { from: 'header', name: 'x-tenant' }] };
-    const limits = new RouteRateLimits(0, [spec]);
+    const limits = new RouteRateLimits('0', [spec]);
     const keyFrom = (address: string) => limits.bucketsFor({ 'x-tenant': 'a' }, address)?.requests[0]?.key;
     expect(keyFrom('2001:db8:1:2::a')).toBe(keyFrom('2001:db8:1:2:ffff::1'));
     expect(keyFrom('2001:db8:1:2::a')).not.toBe(keyFrom('2001:db8:1:3::a'));
@@ -53,7 +53,7 @@ describe('RouteRateLimits refusals', () => {
   }
 
   it('names the limit that refused and fingerprints its key, never showing the key', () => {
-    const limits = new RouteRateLimits(0, [perKey, perIp]);
+    const limits = new RouteRateLimits('0', [perKey, perIp]);
     const store = new LocalRateLimitStore();
     expect(refusalOf(limits, store, 'sk-alice-secret', '10.0.0.1')).toBe('allowed');
     // Alice's key is spent; her new address is not.

@@ -14,9 +14,10 @@ export class RouteRateLimits {
   /** `RateLimit-Policy` never changes for a route: built once. */
   readonly #policyHeader: string;
 
-  constructor(routeIndex: number, limits: readonly RateLimitSpec[]) {
+  /** `routeId` (routeIdOf): by its name, a route keeps its buckets through a reload that moves it. */
+  constructor(routeId: string, limits: readonly RateLimitSpec[]) {
     this.#limits = limits;
-    this.#bucketIds = limits.map((limit) => `route${routeIndex}/${limit.name}`);
+    this.#bucketIds = limits.map((limit) => `${routeId}/${limit.name}`);
     this.#policyHeader = limits.map(policyItem).join(', ');
   }
 

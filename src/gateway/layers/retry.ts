@@ -2,7 +2,8 @@ import type { RetryCondition, RetrySpec } from '../spec.ts';
 import type { RetryBudget } from '../retry-budget.ts';
 
 /** Why an attempt failed before anything reached the client: a transport cause or the upstream's status. */
-export type FailureCause = 'connect-failure' | 'refused' | 'reset-before-response' | number;
+export type FailureCause =
+  'connect-failure' | 'refused' | 'reset-before-response' | 'first-byte-timeout' | number;
 
 /** RFC 9110 §9.2.2: repeating these has the same effect as sending them once. */
 const idempotentMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);

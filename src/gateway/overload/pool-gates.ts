@@ -49,15 +49,15 @@ export function buildGates(
 
 /** A route's overload policies, or undefined when it has none (the request path then skips admission). */
 export function guardsFor(
-  index: number,
+  id: string,
   route: RouteSpec,
   throttle: UpstreamThrottle | undefined,
   gate: ConcurrencyGate | undefined,
 ): RouteGuards | undefined {
-  const rateLimits = route.rateLimits.length > 0 ? new RouteRateLimits(index, route.rateLimits) : undefined;
+  const rateLimits = route.rateLimits.length > 0 ? new RouteRateLimits(id, route.rateLimits) : undefined;
   if (!rateLimits && !throttle && !gate) return undefined;
   return {
-    index,
+    id,
     pool: route.pool,
     priority: route.priority,
     priorityHeader: route.priorityHeader,

@@ -68,6 +68,19 @@ describe('UpstreamThrottle outcomes and overload_statuses', () => {
   });
 });
 
+describe("UpstreamThrottle's own Retry-After", () => {
+  it('is 1 s until a refusal brings one, then the latest in force, rounded up, and 1 s once it passed', () => {
+    const throttle = new UpstreamThrottle({ k: 2, windowMs: 120_000 }, t0);
+    expect(throttle.retryAfterS(t0)).toBe(1);
+    throttle.recordRetryAfter(t0 + 20_000);
+    throttle.recordRetryAfter(t0 + 5_000);
+    expect(throttle.retryAfterS(t0)).toBe(20);
+    expect(throttle.retryAfterS(t0 + 18_500)).toBe(2);
+    expect(throttle.retryAfterS(t0 + 20_000)).toBe(1);
+    expect(throttle.retryAfterS(t0 + 60_000)).toBe(1);
+  });
+});
+
 describe('retryAfterMs', () => {
   const epochMs = Date.parse('2026-11-21T12:00:00Z');
   it.each([

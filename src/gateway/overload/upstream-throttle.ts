@@ -21,6 +21,8 @@ export class UpstreamThrottle {
   #slotStartMs: number;
   #requestsTotal = 0;
   #acceptsTotal = 0;
+  /** The latest moment a counted refusal's Retry-After (capped by the pool) asked clients to stay away until. */
+  #retryAfterUntilMs = 0;
 
   constructor(spec: UpstreamThrottleSpec, nowMs: number, overloadStatuses: readonly number[] = [429, 503]) {
     this.#k = spec.k;
@@ -59,6 +61,19 @@ export class UpstreamThrottle {
       outcome.reason === 'status' &&
       !this.#overloadStatuses.includes(outcome.status ?? 0)
     );
+  }
+
+  /**
+   * A refusal counted here came with Retry-After, as the pool capped it (max_cool_down): the throttle's own
+   * 503s pass the latest one on, so a client backs off as long as the upstream asked rather than 1 s.
+   */
+  recordRetryAfter(untilMs: number): void {
+    this.#retryAfterUntilMs = Math.max(this.#retryAfterUntilMs, untilMs);
+  }
+
+  /** The Retry-After, in whole seconds, of a request refused here now: 1 when no refusal asked for longer. */
+  retryAfterS(nowMs: number): number {
+    return Math.max(1, Math.ceil((this.#retryAfterUntilMs - nowMs) / 1_000));
   }
 
   rejectProbability(nowMs: number): number {

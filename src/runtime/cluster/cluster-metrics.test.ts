@@ -22,7 +22,7 @@ async function workerWith(answers: readonly [status: number, durationMs: number]
       requestId: 'r',
       method: 'GET',
       path: '/',
-      route: 0,
+      route: '0',
       pool: 'api',
       endpoint: '10.0.0.1:80',
       status,
