@@ -53,19 +53,6 @@ export function trafficReadingOf(metrics: readonly MetricJson[]): TrafficReading
   };
 }
 
-/** Requests in flight per `pool/endpoint`, from the endpoint gauge of a registry's JSON (summed over workers). */
-export function inFlightByEndpoint(metrics: readonly MetricJson[]): Map<string, number> {
-  const inFlight = new Map<string, number>();
-  for (const metric of metrics) {
-    if (metric.name !== 'bulwark_gateway_endpoint_in_flight') continue;
-    for (const { value, labels } of metric.values) {
-      const key = `${String(labels.pool ?? '')}/${String(labels.endpoint ?? '')}`;
-      inFlight.set(key, (inFlight.get(key) ?? 0) + value);
-    }
-  }
-  return inFlight;
-}
-
 /** The metrics a traffic reading needs. */
 export const trafficMetricNames = [
   'bulwark_gateway_requests_total',
