@@ -26,6 +26,21 @@ describe('workerShareOf', () => {
     const budget = workerShareOf(config, 4).routes[0]?.retry.budget;
     expect(budget).toEqual({ ratio: 0.2, minPerSecond: 2.5, ttlMs: 10_000 });
   });
+
+  it('leaves each worker a reserve of one whole retry where the whole reserve had one', () => {
+    const reserveOf = (minPerSecond: number, ttl: string, workers: number): number => {
+      const quiet = configSchema.parse({
+        pools: { open: { endpoints: [{ url: 'http://127.0.0.1:3' }] } },
+        routes: [{ pool: 'open', retry: { budget: { min_per_second: minPerSecond, ttl } } }],
+      });
+      const budget = workerShareOf(quiet, workers).routes[0]?.retry.budget;
+      return budget ? (budget.minPerSecond * budget.ttlMs) / 1_000 : NaN;
+    };
+    expect(reserveOf(1, '1s', 2)).toBe(1); // half a retry each would allow none anywhere
+    expect(reserveOf(1, '1s', 4)).toBe(1);
+    expect(reserveOf(0.5, '1s', 2)).toBe(0.5); // the whole had no whole retry either
+    expect(reserveOf(0, '1s', 2)).toBe(0);
+  });
 });
 
 describe('RemoteRateLimitStore', () => {

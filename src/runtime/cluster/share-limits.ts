@@ -30,8 +30,17 @@ export function workerShareOf(config: Config, workers: number): Config {
     ...route,
     retry: {
       ...route.retry,
-      budget: { ...route.retry.budget, minPerSecond: route.retry.budget.minPerSecond / workers },
+      budget: { ...route.retry.budget, minPerSecond: reserveShare(route.retry.budget, workers) },
     },
   }));
   return { ...config, pools, routes };
+}
+
+/**
+ * min_per_second ÷ workers, but never a reserve (min_per_second × ttl) below one retry where the whole had one:
+ * a retry needs a whole token, so `min_per_second: 1, ttl: 1s` split over 2 workers would allow none anywhere.
+ */
+function reserveShare(budget: { minPerSecond: number; ttlMs: number }, workers: number): number {
+  const oneRetryPerSecond = 1_000 / budget.ttlMs;
+  return Math.max(budget.minPerSecond / workers, Math.min(budget.minPerSecond, oneRetryPerSecond));
 }
