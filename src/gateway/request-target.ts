@@ -28,7 +28,10 @@ const slash = 0x2f;
  */
 export function escapedSlashRefusal(target: string): string | undefined {
   if (!target.includes('%')) return undefined;
+  // Only a path with an encoded slash is split: an escape elsewhere (`?q=a%20b`) costs one search, no allocation.
+  const slashAt = target.search(encodedSlash);
   const queryAt = target.indexOf('?');
+  if (slashAt === -1 || (queryAt !== -1 && queryAt < slashAt)) return undefined;
   const path = queryAt === -1 ? target : target.slice(0, queryAt);
   for (const segment of path.split('/')) {
     if (!encodedSlash.test(segment)) continue;

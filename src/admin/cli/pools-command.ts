@@ -4,12 +4,9 @@ import type { CliIo, Command } from './command.ts';
 import { configOption } from './validate-command.ts';
 import { jsonOption, noArguments, refuseOtherOptions } from './verb-options.ts';
 
-/** `lastCheckFailure` is read when the API sends it: why the latest active health check failed. */
-type EndpointAnswer = EndpointView & { readonly lastCheckFailure?: string | null };
-
 interface EndpointRow {
   readonly pool: PoolView;
-  readonly endpoint: EndpointAnswer;
+  readonly endpoint: EndpointView;
 }
 
 /** `bulwark pools`: every endpoint of every pool, one row each, as HAProxy's `show servers state` lists them. */
@@ -55,7 +52,7 @@ function listPools(io: CliIo, url: string, asJson: boolean): Promise<number> {
 }
 
 /** Why an endpoint does or does not take new requests, as far as health goes; its state is its own column. */
-function healthOf(endpoint: EndpointAnswer): string {
+function healthOf(endpoint: EndpointView): string {
   if (endpoint.isEjected) return `ejected (${endpoint.ejections}x)`;
   if (endpoint.isHealthy) return 'healthy';
   return endpoint.lastCheckFailure ? `unhealthy: ${endpoint.lastCheckFailure}` : 'unhealthy';
