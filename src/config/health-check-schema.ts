@@ -1,11 +1,8 @@
 import { z } from 'zod';
+import { headerNameWith, headerValue } from './header-fields.ts';
 import { duration } from './units.ts';
 
 /** `pools.NAME.health_check` (a part of pool-schema.ts). */
-
-// RFC 9110 §5.6.2 token, and §5.5 field-value bytes: the tests undici applies before it sends a header.
-const tokenPattern = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const fieldValuePattern = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /** Why a check may not set this header, or undefined when it may. */
 function refusalOf(name: string): string | undefined {
@@ -17,22 +14,7 @@ function refusalOf(name: string): string | undefined {
   return undefined;
 }
 
-const headerName = z
-  .string()
-  .regex(tokenPattern, "a header name is letters, digits and !#$%&'*+.^_`|~-")
-  .superRefine((name, ctx) => {
-    const refusal = refusalOf(name.toLowerCase());
-    if (refusal) ctx.addIssue({ code: 'custom', message: refusal });
-  });
-
-// Never "expected …": the loader would append the value, and a check's header is often a token.
-const headerValue = z
-  .union([z.string(), z.number().transform(String)], {
-    error: 'a header value is text or a number (the value is not shown: it may be a secret)',
-  })
-  .refine((value) => fieldValuePattern.test(value), {
-    message: 'a header value may not hold control characters (CR, LF, NUL…) nor characters beyond Latin-1',
-  });
+const headerName = headerNameWith(refusalOf);
 
 /** An inclusive range of HTTP statuses; a single code is a range of one. */
 interface StatusRange {

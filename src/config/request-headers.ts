@@ -1,12 +1,8 @@
 import { z } from 'zod';
+import { headerNameWith, headerValue } from './header-fields.ts';
 import { whenParsed } from './partly-parsed.ts';
 
 /** `routes[].upstream_host` and `routes[].request_headers` (a part of route-schema.ts). */
-
-// RFC 9110 §5.6.2 token.
-const tokenPattern = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-// RFC 9110 §5.5 field-value bytes, the same test undici applies before it sends a header.
-const fieldValuePattern = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /** Why a header name cannot be set or removed by a route, or undefined when it can. */
 function refusalOf(name: string): string | undefined {
@@ -20,22 +16,7 @@ function refusalOf(name: string): string | undefined {
   return undefined;
 }
 
-const headerName = z
-  .string()
-  .regex(tokenPattern, "a header name is letters, digits and !#$%&'*+.^_`|~-")
-  .superRefine((name, ctx) => {
-    const refusal = refusalOf(name.toLowerCase());
-    if (refusal) ctx.addIssue({ code: 'custom', message: refusal });
-  });
-
-// The messages never start with "expected": the loader would append the value, and it is often an API key.
-const headerValue = z
-  .union([z.string(), z.number().transform(String)], {
-    error: 'a header value is text or a number (the value is not shown: it may be a secret)',
-  })
-  .refine((value) => fieldValuePattern.test(value), {
-    message: 'a header value may not hold control characters (CR, LF, NUL…) nor characters beyond Latin-1',
-  });
+const headerName = headerNameWith(refusalOf);
 
 export const requestHeaders = z
   .strictObject({
