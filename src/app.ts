@@ -48,7 +48,9 @@ export interface StartOptions {
 export async function startBulwark(config: Config, options: StartOptions = {}): Promise<RunningBulwark> {
   const logger = options.logger ?? createLogger({ level: config.logging.level });
   warnOfDescriptorLimit(logger, descriptorDemandOf(config, 1), await readOpenFileLimit());
-  const unsubscribeLogs = subscribeGatewayLogs(logger);
+  // Read per request by the log subscriber, so a reload turns the access log on or off at once.
+  const accessLog = { isOn: config.logging.accessLog };
+  const unsubscribeLogs = subscribeGatewayLogs(logger, { accessLog });
   const dataPlane = new DataPlane(config, {
     activeHealthChecks: true,
     healthProbeFor: httpHealthProbe,
@@ -92,6 +94,7 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
       });
       live = next;
       logger.level = next.logging.level;
+      accessLog.isOn = next.logging.accessLog;
       logger.info({ event: 'config-reloaded', config: options.configPath }, 'config reloaded');
       warnOfRestartSettings(logger, config, next);
     },

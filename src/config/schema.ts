@@ -123,8 +123,11 @@ const admin = z
 const logging = z
   .strictObject({
     level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    // Off by default: one stdout line per request would drown what an operator acts on, at 20k requests/s.
+    access_log: z.boolean().default(false),
   })
-  .prefault({});
+  .prefault({})
+  .transform((l) => ({ level: l.level, accessLog: l.access_log }));
 
 export const configSchema = z
   .strictObject({

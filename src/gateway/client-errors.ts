@@ -4,6 +4,7 @@ import { BulwarkError, type ErrorCode } from '../core/errors.ts';
 import { requestIdOf } from './request-context.ts';
 import { publishRefusal, type Refusal } from './request-guard.ts';
 import { requestIds } from './request-id.ts';
+import { requestLineOf } from './request-line.ts';
 
 /**
  * The JSON error (see responses.ts) as raw bytes, for sockets that have no usable ServerResponse: a request
@@ -29,7 +30,7 @@ export function rawErrorResponse(
 }
 
 /** What node's `clientError` means for the client; undefined when the peer is gone and nothing can be said. */
-function answerFor(error: Error, isBusy: boolean, maxHeaderBytes: number): Refusal | undefined {
+function answerFor(error: Error, isInBody: boolean, maxHeaderBytes: number): Refusal | undefined {
   const code = (error as { code?: string }).code ?? '';
   if (code === 'HPE_HEADER_OVERFLOW')
     return {
@@ -43,7 +44,7 @@ function answerFor(error: Error, isBusy: boolean, maxHeaderBytes: number): Refus
     return {
       status: 408,
       code: 'GW_REQUEST_TIMEOUT',
-      message: isBusy
+      message: isInBody
         ? 'request body not received within limits.request_timeout'
         : 'request headers not received within limits.header_timeout',
     };
@@ -61,39 +62,67 @@ function answerFor(error: Error, isBusy: boolean, maxHeaderBytes: number): Refus
  * node:http's `clientError`: the parser refused the bytes (ambiguous framing, bad header, overflow) or a
  * header/request timeout fired. Answer with a JSON error unless a response already started on this socket
  * (more bytes would corrupt it), then close: after a framing error nothing later on the connection can be
- * trusted to start where the client meant.
+ * trusted to start where the client meant. `waiting` is the last request pipelined behind `inFlight`, if it
+ * has not started yet; returns what it failed with when the error was in its body: it must never start.
  */
 export function answerClientError(
   error: Error,
   socket: Duplex,
   inFlight: ServerResponse | undefined,
+  waiting: ServerResponse | undefined,
   maxHeaderBytes: number,
-): void {
+): Refusal | undefined {
   // RFC 9112 §9.6: what follows a request that closes the connection is ignored, and that request (or one
   // pipelined before it) is still answered; node closes the connection after its response.
-  if (isAfterClose(error)) return;
+  if (isAfterClose(error)) return undefined;
   const isBusy = inFlight !== undefined && !inFlight.writableFinished;
   // The client stopped in the middle of a body: half-closed or closed. Before its answer, it left, and whoever
   // holds the request counts it (499); after, that answer was complete, and the rest was only being discarded
   // (the lingering read). Either way an answer here would be a second one to the same request.
   const isBodyCut = inFlight !== undefined && !inFlight.req.complete;
   if (isBodyCut && isTruncatedByClient(error)) return void socket.destroy();
+  if (isBusy && !isBodyCut) return failLaterRequest(error, socket, inFlight, waiting, maxHeaderBytes);
   // A finished keep-alive response belonged to an earlier request, unless the error is in the rest of that
   // request's body; one that closes the connection (a refusal) was already the last word on it.
   const mayAnswer =
     inFlight === undefined || (isBusy ? !inFlight.headersSent : inFlight.shouldKeepAlive && !isBodyCut);
-  const answer = answerFor(error, isBusy, maxHeaderBytes);
+  const answer = answerFor(error, isBodyCut, maxHeaderBytes);
   if (answer && mayAnswer && socket.writable) {
     const requestId = isBusy ? requestIdOf(inFlight.req) : requestIds.next();
     socket.write(rawErrorResponse(answer.status, answer.code, answer.message, requestId));
     // A refused request counts like a 404. A timeout before the headers ended was no request yet; one in the
     // body is counted by whoever holds the request, with its route, when the request stream fails (below).
-    if (answer.status !== 408) publishRefusal(answer, requestId);
+    // In a body: that request's own line. Else what the refused bytes show of theirs, never their headers.
+    if (answer.status !== 408)
+      publishRefusal(answer, requestId, isBodyCut ? inFlight.req : requestLineOf(error));
   }
   // Marks the request for whoever holds it (node emits its 'error' only to listeners, so none is needed).
   if (isBusy && answer?.status === 408 && !inFlight.req.complete)
     inFlight.req.destroy(new BulwarkError(answer.code, answer.message));
   socket.destroy();
+  return undefined;
+}
+
+/**
+ * The error is in a request pipelined behind `underWay`, whose answer is not finished: the client reads the
+ * next answer on the connection as underWay's, so nothing is written for the later one (and a waiting request
+ * that failed is returned: it never starts). After a timeout the answer under way still completes, then the
+ * connection closes; after bad bytes nothing more can be parsed, so it closes now.
+ */
+function failLaterRequest(
+  error: Error,
+  socket: Duplex,
+  underWay: ServerResponse,
+  waiting: ServerResponse | undefined,
+  maxHeaderBytes: number,
+): Refusal | undefined {
+  const isInWaitingBody = waiting !== undefined && !waiting.req.complete;
+  const answer = answerFor(error, isInWaitingBody, maxHeaderBytes);
+  if (answer?.status !== 408) socket.destroy();
+  else if (!underWay.headersSent) underWay.shouldKeepAlive = false;
+  // Its headers promised keep-alive: ended before node hands the connection on, so no later request starts.
+  else underWay.prependOnceListener('finish', () => socket.end(() => socket.destroy()));
+  return isInWaitingBody ? answer : undefined;
 }
 
 /** llhttp's error for a connection that ended where the message could not (here: inside a body). */

@@ -11,6 +11,7 @@ import type { Endpoint } from './endpoint.ts';
 import type { HealthVerdict } from './health-verdicts.ts';
 import type { HealthProbeFactory } from './health/health-probe.ts';
 import { PoolSet } from './pool-set.ts';
+import { applyVerdicts, inheritVerdicts, poolStatuses } from './pool-state.ts';
 import type { Pool } from './pool.ts';
 import { bodyTooLargeRefusal, isBodyTooLarge } from './body-limit.ts';
 import { isRequestTimedOut } from './client-errors.ts';
@@ -19,20 +20,19 @@ import { clientIpOf, hashKeyValueOf, protoOf, requestIdOf } from './request-cont
 import { normalizeTarget } from './request-target.ts';
 import { refuse } from './request-guard.ts';
 import { sendError } from './responses.ts';
-import { RetryBudget } from './retry-budget.ts';
-import { compileRoutes, noRouteId, routeIdOf } from './routes.ts';
+import { compileRoutes, noRouteId } from './routes.ts';
 import { connectTimeoutForPool } from './connect-timeout-for-pool.ts';
-import { cutAtDrainDeadline } from './drain-cut.ts';
-import type { GatewaySpec, RouteSpec } from './spec.ts';
+import { OpenResponses } from './open-responses.ts';
+import { buildRouteRuntimes } from './route-runtimes.ts';
+import type { GatewaySpec } from './spec.ts';
 import { publishLocalAnswer } from './request-events.ts';
-import { SlotSet } from './slot-set.ts';
 import { SocketReuseTracker, Upstreams } from './upstreams.ts';
 import { rejectUpgrade } from './upgrade-tunnel.ts';
 import { WebSocketProxy } from './websocket.ts';
 import { admit, type AdmissionDeps } from './admission.ts';
 import type { GateTicket } from './overload/concurrency-gate.ts';
 import { LocalRateLimitStore, type RateLimitStore } from './overload/rate-limit-store.ts';
-import { buildGates, guardsFor, type PoolGate } from './overload/pool-gates.ts';
+import { buildGates, type PoolGate } from './overload/pool-gates.ts';
 
 export interface GatewayDeps {
   readonly clock: Clock;
@@ -59,14 +59,7 @@ export class Gateway {
   /** Concurrency gates of pools with a limit or per-endpoint caps, by pool name. */
   readonly #gates: ReadonlyMap<string, PoolGate>;
   readonly #unwatchPools: (() => void)[] = [];
-  /** Responses not yet closed, so a drain knows what to wait for and can ask each to close its connection. */
-  readonly #openResponses = new SlotSet<ServerResponse>();
-  /** Responses the drain cut at its deadline, so their close is not taken for the client leaving. */
-  readonly #cutOff = new WeakSet<ServerResponse>();
-  /** Responses forwarding a stream, which the drain's deadline ends through their exchange. */
-  readonly #streams: ExchangeDeps['streams'] = new WeakMap();
-  #isDraining = false;
-  #onIdle: (() => void) | undefined;
+  readonly #responses: OpenResponses;
 
   constructor(spec: GatewaySpec, deps: GatewayDeps) {
     this.#upstreams = new Upstreams(deps.clock);
@@ -88,25 +81,13 @@ export class Gateway {
     this.#gates = buildGates(spec, this.#pools, deps);
     const pump = (): void => this.#gates.forEach((gate) => gate.gate.pump());
     if (this.#gates.size > 0) for (const pool of this.#pools.pools) this.#unwatchPools.push(pool.watch(pump));
-    this.#routes = spec.routes.map((routeSpec, index) => ({
-      id: routeIdOf(routeSpec, index),
-      spec: routeSpec,
-      budget: new RetryBudget(deps.clock, routeSpec.retry.budget),
-      hashKey: spec.pools[routeSpec.pool]?.hashKey,
-      shortestTimeoutMs: shortestTimeoutMs(routeSpec.timeouts),
-      attemptDeps: { clock: deps.clock, timeouts: routeSpec.timeouts },
-      guards: guardsFor(
-        routeIdOf(routeSpec, index),
-        routeSpec,
-        this.#pools.get(routeSpec.pool)?.throttle,
-        this.#gates.get(routeSpec.pool)?.gate,
-      ),
-    }));
+    this.#routes = buildRouteRuntimes(spec, this.#pools, this.#gates, deps.clock);
+    this.#responses = new OpenResponses(deps.clock);
     this.#admissionDeps = {
       clock: deps.clock,
       random: deps.random,
       rateLimitStore: deps.rateLimitStore ?? new LocalRateLimitStore(),
-      wasCutOff: (res) => this.#cutOff.has(res),
+      wasCutOff: this.#responses.wasCutOff,
     };
     this.#match = compileRoutes(spec.routes);
     this.#exchangeDeps = {
@@ -115,8 +96,8 @@ export class Gateway {
       upstreams: this.#upstreams,
       reuse: this.#reuse,
       recordLatency,
-      wasCutOff: (res) => this.#cutOff.has(res),
-      streams: this.#streams,
+      wasCutOff: this.#responses.wasCutOff,
+      streams: this.#responses.streams,
     };
     this.#webSockets = new WebSocketProxy(this.#exchangeDeps);
   }
@@ -142,18 +123,8 @@ export class Gateway {
     await this.#upstreams.close();
   }
 
-  #track(res: ServerResponse): void {
-    if (this.#isDraining) res.shouldKeepAlive = false;
-    const slot = this.#openResponses.add(res);
-    // `on`, not `once`: a response closes once, and `once` wraps every listener in another function.
-    res.on('close', () => {
-      this.#openResponses.remove(slot);
-      if (this.#openResponses.size === 0) this.#onIdle?.();
-    });
-  }
-
   get openRequests(): number {
-    return this.#openResponses.size;
+    return this.#responses.size;
   }
 
   /**
@@ -168,79 +139,25 @@ export class Gateway {
     timeoutMs: number,
     { waitForWebSockets = false }: { readonly waitForWebSockets?: boolean } = {},
   ): Promise<{ readonly cutOff: number; readonly webSocketsClosed: number }> {
-    this.#isDraining = true;
-    this.#openResponses.forEach((res) => {
-      if (!res.headersSent) res.shouldKeepAlive = false;
-    });
-    const requestsDone =
-      this.#openResponses.size === 0
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => (this.#onIdle = resolve));
-    const { clock } = this.#exchangeDeps;
-    let cancelDeadline: (() => void) | undefined;
-    const deadline = new Promise<void>((resolve) => (cancelDeadline = clock.setTimer(timeoutMs, resolve)));
-    const done = waitForWebSockets ? Promise.all([requestsDone, this.#webSockets.allClosed()]) : requestsDone;
-    await Promise.race([done, deadline]);
-    cancelDeadline?.();
-    const cutOff = this.#openResponses.size;
+    await this.#responses.settle(timeoutMs, waitForWebSockets ? this.#webSockets.allClosed() : undefined);
     const webSocketsClosed = this.openUpgrades;
-    const open: ServerResponse[] = [];
-    this.#openResponses.forEach((res) => {
-      this.#cutOff.add(res);
-      open.push(res);
-    });
     this.closeUpgrades();
-    await cutAtDrainDeadline(open, this.#streams, clock);
+    const cutOff = await this.#responses.cutOpen();
     return { cutOff, webSocketsClosed };
   }
 
   /** Endpoint health verdicts of a previous snapshot, for endpoints that still exist: a reload must not flap. */
   inheritHealthFrom(previous: Gateway): void {
-    const verdicts = new Map<string, boolean>();
-    for (const pool of previous.status())
-      for (const endpoint of pool.endpoints) verdicts.set(`${pool.name}/${endpoint.id}`, endpoint.isHealthy);
-    for (const pool of this.#pools.pools) {
-      for (const endpoint of pool.endpoints)
-        endpoint.isHealthy = verdicts.get(`${pool.name}/${endpoint.id}`) ?? endpoint.isHealthy;
-      pool.refresh();
-    }
+    inheritVerdicts(this.#pools, previous.status());
   }
 
   /** Verdicts decided elsewhere (a cluster worker's primary runs the checks); unknown endpoints are ignored. */
   applyHealth(verdicts: readonly HealthVerdict[]): void {
-    const byKey = new Map(verdicts.map((v) => [`${v.pool}/${v.endpoint}`, v.isHealthy]));
-    for (const pool of this.#pools.pools) {
-      let isChanged = false;
-      for (const endpoint of pool.endpoints) {
-        const isHealthy = byKey.get(`${pool.name}/${endpoint.id}`);
-        if (isHealthy === undefined || isHealthy === endpoint.isHealthy) continue;
-        endpoint.isHealthy = isHealthy;
-        isChanged = true;
-      }
-      if (isChanged) pool.refresh();
-    }
+    applyVerdicts(this.#pools, verdicts);
   }
 
   status(): readonly PoolStatus[] {
-    const nowMs = this.#exchangeDeps.clock.nowMs();
-    return this.#pools.status().map((pool) => {
-      const gate = this.#gates.get(pool.name);
-      const throttle = this.#pools.get(pool.name)?.throttle;
-      if (!gate && !throttle) return pool;
-      return {
-        ...pool,
-        overload: {
-          limit: gate?.hasPoolLimit ? gate.gate.limit : undefined,
-          inFlight: gate?.gate.inFlight ?? 0,
-          queued: gate?.gate.queued ?? 0,
-          shedTotal: gate?.gate.shed ?? 0,
-          queueTimeoutsTotal: gate?.gate.timedOut ?? 0,
-          minRttMs: gate?.adaptive?.minRttMs,
-          latencySamplesTotal: gate?.adaptive?.samples,
-          throttleProbability: throttle?.rejectProbability(nowMs),
-        },
-      };
-    });
+    return poolStatuses(this.#pools, this.#gates, this.#exchangeDeps.clock.nowMs());
   }
 
   /** Runtime endpoint control (admin API); false when the pool has no endpoint with this id (host:port). */
@@ -279,7 +196,7 @@ export class Gateway {
   }
 
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
-    this.#track(res);
+    this.#responses.track(res);
     const requestId = requestIdOf(req);
     normalizeTarget(req);
     const path = req.url ?? '/';
@@ -325,7 +242,8 @@ export class Gateway {
           if (isRequestTimedOut(req))
             return publishLocalAnswer(req, requestId, route.id, 408, 'GW_REQUEST_TIMEOUT');
           // Cut by the drain while its body arrived: nothing was answered.
-          if (this.#cutOff.has(res)) return publishLocalAnswer(req, requestId, route.id, 0, 'GW_DRAINED');
+          if (this.#responses.wasCutOff(res))
+            return publishLocalAnswer(req, requestId, route.id, 0, 'GW_DRAINED');
           if (!isBodyTooLarge(error)) return void res.destroy();
           refuse(res, bodyTooLargeRefusal(error), requestId);
           publishLocalAnswer(req, requestId, route.id, 413, 'GW_BODY_TOO_LARGE');
@@ -350,7 +268,7 @@ export class Gateway {
       return rejectUpgrade(socket, 404, 'GW_ROUTE_NOT_FOUND', message, requestId);
     }
     // A draining snapshot takes no new long-lived connections; the client reconnects to the new one.
-    if (this.#isDraining)
+    if (this.#responses.isDraining)
       return rejectUpgrade(socket, 503, 'GW_NO_HEALTHY_ENDPOINT', 'the gateway is draining', requestId);
     const clientIp = clientIpOf(req);
     const headers = upstreamRequestHeaders(
@@ -387,12 +305,6 @@ export class Gateway {
   closeUpgrades(): void {
     this.#webSockets.closeAll();
   }
-}
-
-/** `total` is always on; `first_byte` and `idle` unless 0 (RouteRuntime.shortestTimeoutMs). */
-function shortestTimeoutMs(timeouts: RouteSpec['timeouts']): number {
-  const { totalMs, firstByteMs, idleMs } = timeouts;
-  return Math.min(totalMs, firstByteMs > 0 ? firstByteMs : totalMs, idleMs > 0 ? idleMs : totalMs);
 }
 
 /** The balancer hint of a request to a pool that does not hash: shared, as most requests have one. */

@@ -63,6 +63,15 @@ describe('upstreamRequestHeaders', () => {
     expect(out.forwarded).toBe('for=6.6.6.6, for="[2001:db8::1]";proto=https;host="a.example:8080"');
   });
 
+  it('forwards no empty Host nor X-Forwarded-Host: the endpoint authority goes, as with no Host at all', () => {
+    for (const incoming of [{ host: '' }, { ':authority': '' }]) {
+      const out = upstreamRequestHeaders({ ...incoming, forwarded: 'for=192.0.2.1' }, context);
+      expect(out).not.toHaveProperty('host');
+      expect(out).not.toHaveProperty('x-forwarded-host');
+      expect(out.forwarded).toBe('for=192.0.2.1, for=10.0.0.9;proto=http');
+    }
+  });
+
   it('drops HTTP/2 pseudo-headers and takes the host from :authority', () => {
     const out = upstreamRequestHeaders(
       {

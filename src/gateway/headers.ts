@@ -72,10 +72,12 @@ export function upstreamRequestHeaders(
   // HTTP/2 clients name the host in :authority (RFC 9113 §8.3.1); an HTTP/1.1 upstream expects Host.
   const authority = incoming[':authority'];
   const host = incoming.host ?? (typeof authority === 'string' ? authority : undefined);
-  if (host !== undefined) {
+  if (host) {
     headers.host = host;
     headers['x-forwarded-host'] = appendList(incoming['x-forwarded-host'], host);
   }
+  // An empty one names no host (the guard refuses it on HTTP/1): the endpoint's own goes, as without one.
+  else if (host === '') delete headers.host;
   // A client's Forwarded (RFC 7239) gets our element last, as X-Forwarded-* do: frameworks that prefer it
   // (Spring, Rails) would otherwise read only what the client wrote.
   const { forwarded } = incoming;

@@ -3,13 +3,14 @@ import type { Server, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { guardListener as capConnections, type RefusedConnections } from '../core/listener-guard.ts';
 import { answerClientError, rawErrorResponse } from './client-errors.ts';
-import { isPipelined, startInTurn } from './pipeline-queue.ts';
+import { ConnectionTurns, isPipelined, startInTurn } from './pipeline-queue.ts';
 import { requestIdOf } from './request-context.ts';
 import { publishLocalAnswer } from './request-events.ts';
 import { requestIds } from './request-id.ts';
-import { publishRefusal, refusalOf, refuse, refuseOnSocket } from './request-guard.ts';
+import { publishRefusal, refusalOf, refuse, refuseOnSocket, type Refusal } from './request-guard.ts';
 import { noRouteId } from './routes.ts';
 import type { ServerLimits } from './server.ts';
+import { isWebSocketUpgrade } from './websocket.ts';
 
 /**
  * Keep-alive outlives common load balancer idle timeouts (ALB 60 s) so an outer balancer never reuses a
@@ -53,10 +54,12 @@ export function guardListener(
   limits: ServerLimits,
   reportRefusals: ConnectionRefusalReport = () => undefined,
 ): () => void {
-  // The response under way per connection, so a late parse error or timeout never writes into it.
-  const inFlight = new WeakMap<object, ServerResponse>();
+  // So a late parse error, a timeout or a handshake never cuts into an answer under way.
+  const turns = new ConnectionTurns();
+  // Pipelined requests whose body failed while they waited: each never starts, and is logged unanswered.
+  const failedWhileWaiting = new WeakMap<IncomingMessage, Refusal>();
   const admit = (req: IncomingMessage, res: ServerResponse): void => {
-    inFlight.set(req.socket, res);
+    turns.started(req, res);
     const refusal = refusalOf(req, limits.maxHeaders);
     if (!refusal) return handle(req, res);
     const requestId = requestIdOf(req);
@@ -64,12 +67,24 @@ export function guardListener(
     publishRefusal(refusal, requestId, req);
   };
   // A connection's requests run one at a time; the common one-at-a-time client pays one property read.
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void =>
-    isPipelined(res) ? startInTurn(req, res, admit, dropUnstarted) : admit(req, res);
-  // Left unstarted because the connection closed. Behind an answer that closes it (a drain, a refusal) it
-  // would never have run, and the client, told so, retries it (RFC 9112 §9.3.2). Otherwise the client left.
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (!isPipelined(res)) return admit(req, res);
+    turns.queued(req, res);
+    startInTurn(req, res, admitInTurn, dropUnstarted);
+  };
+  const admitInTurn = (req: IncomingMessage, res: ServerResponse): void => {
+    if (!req.socket.writableEnded) return admit(req, res);
+    // The connection closes after the answer before it (see answerClientError): this one never starts.
+    const failure = failedWhileWaiting.get(req);
+    if (failure) publishUnanswered(req, failure);
+  };
+  // Left unstarted because the connection closed: after its own failure, as that. Behind an answer that closes
+  // it (a drain, a refusal) it would never have run, and the client, told so, retries it (RFC 9112 §9.3.2).
+  // Otherwise the client left.
   const dropUnstarted = (req: IncomingMessage): void => {
-    if (inFlight.get(req.socket)?.shouldKeepAlive === false) return;
+    const failure = failedWhileWaiting.get(req);
+    if (failure) return publishUnanswered(req, failure);
+    if (turns.underWay(req.socket)?.shouldKeepAlive === false) return;
     publishLocalAnswer(req, requestIdOf(req), noRouteId, 499, 'GW_CLIENT_CLOSED');
   };
   server.on('request', onRequest);
@@ -86,14 +101,29 @@ export function guardListener(
       message: 'CONNECT: not a forward proxy',
     }),
   );
-  server.on('clientError', (error: Error, socket: Duplex) =>
-    answerClientError(error, socket, inFlight.get(socket), limits.maxHeaderBytes),
-  );
+  // node hands a handshake to 'upgrade' as soon as it parses it, so one pipelined behind an unfinished answer
+  // would get its 101 first and that answer would land in the tunnel. Only the connection's current request
+  // may switch protocols; a later one is an ordinary request, in turn (RFC 9110 §7.8 lets a server ignore
+  // Upgrade). Other Upgrade requests (h2c) stay ordinary too, and all do with no 'upgrade' listener.
+  Object.assign(server, {
+    shouldUpgradeCallback: (req: IncomingMessage): boolean =>
+      server.listenerCount('upgrade') > 0 && isWebSocketUpgrade(req) && !turns.isAnswering(req.socket),
+  });
+  server.on('clientError', (error: Error, socket: Duplex) => {
+    const waiting = turns.waiting(socket);
+    const failure = answerClientError(error, socket, turns.underWay(socket), waiting, limits.maxHeaderBytes);
+    if (waiting && failure) failedWhileWaiting.set(waiting.req, failure);
+  });
   // Per connection as it is accepted, never per request: the request path stays as it was.
   return capConnections<Socket>(server, limits, {
     refusal: () => tooManyConnections(limits.maxConnectionsPerIp),
     report: reportRefusals,
   });
+}
+
+/** A pipelined request that failed before its turn: no answer could be written for it (status 0), no route. */
+function publishUnanswered(req: IncomingMessage, failure: Refusal): void {
+  publishLocalAnswer(req, requestIdOf(req), noRouteId, 0, failure.code);
 }
 
 /** The 503 a client over the per-address cap can read if it looks, before its socket goes. */

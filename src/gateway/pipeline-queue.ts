@@ -30,3 +30,39 @@ export function startInTurn(req: IncomingMessage, res: ServerResponse, start: Ha
   res.once('socket', onTurn);
   req.once('close', onClose);
 }
+
+/**
+ * Per HTTP/1.x connection: the response under way and the last request pipelined behind it, so an error node
+ * reports for the connection is pinned on the right request, and only its current request may upgrade.
+ */
+export class ConnectionTurns {
+  readonly #underWay = new WeakMap<object, ServerResponse>();
+  readonly #lastPipelined = new WeakMap<object, ServerResponse>();
+
+  /** `res` starts: the connection's answer under way until it finishes. */
+  started(req: IncomingMessage, res: ServerResponse): void {
+    this.#underWay.set(req.socket, res);
+  }
+
+  /** `res` waits its turn (see startInTurn). */
+  queued(req: IncomingMessage, res: ServerResponse): void {
+    this.#lastPipelined.set(req.socket, res);
+  }
+
+  /** The last response started on `socket`, finished or not. */
+  underWay(socket: object): ServerResponse | undefined {
+    return this.#underWay.get(socket);
+  }
+
+  /** True while an answer is being written on `socket`: a request parsed now is not its current one. */
+  isAnswering(socket: object): boolean {
+    const res = this.#underWay.get(socket);
+    return res !== undefined && !res.writableFinished;
+  }
+
+  /** The last request pipelined on `socket` if it has not started: no socket yet, and not finished. */
+  waiting(socket: object): ServerResponse | undefined {
+    const res = this.#lastPipelined.get(socket);
+    return res && res.socket === null && !res.writableFinished ? res : undefined;
+  }
+}

@@ -64,7 +64,8 @@ export function publishRequest(
 
 /** An answer the gateway gave without forwarding (404, 413, a refused request): route `none` when unrouted. */
 export function publishLocalAnswer(
-  req: IncomingMessage | undefined,
+  /** The request, or what is known of one node's parser refused (see request-line.ts). */
+  req: Pick<IncomingMessage, 'method' | 'url'> | undefined,
   requestId: string,
   route: string,
   status: number,

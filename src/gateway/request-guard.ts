@@ -91,7 +91,8 @@ function transferCodingRefusal(req: IncomingMessage, value: string): Refusal | u
 /**
  * RFC 9112 §3.2: two Host lines make the target ambiguous (node keeps the first, an upstream may not), and
  * a Host that is no `host[:port]` must be refused too; an HTTP/1.1 request without one gets 400 (node's own
- * answer would be a bare 400, not JSON).
+ * answer would be a bare 400, not JSON). An empty Host names no authority, which an http(s) URI always has
+ * (RFC 9110 §4.2.1: reject it as invalid), so it is refused as a missing one is, as nginx does.
  */
 function hostRefusalOf(req: IncomingMessage): Refusal | undefined {
   const { rawHeaders } = req;
@@ -101,7 +102,9 @@ function hostRefusalOf(req: IncomingMessage): Refusal | undefined {
     // The usual spellings first: toLowerCase on every request's Host line was a measurable cost.
     if (name.length !== 4 || (name !== 'Host' && name !== 'host' && name.toLowerCase() !== 'host')) continue;
     count += 1;
-    if (!isValidHost(rawHeaders[i + 1]!))
+    const value = rawHeaders[i + 1]!;
+    if (value === '') return { status: 400, code: 'GW_BAD_REQUEST', message: 'Host is empty' };
+    if (!isValidHost(value))
       return { status: 400, code: 'GW_BAD_REQUEST', message: 'Host is not a valid host[:port]' };
   }
   if (count > 1) return { status: 400, code: 'GW_BAD_REQUEST', message: 'more than one Host header' };
@@ -148,7 +151,14 @@ export function refuseOnSocket(req: IncomingMessage, socket: Duplex, refusal: Re
   publishRefusal(refusal, requestId, req);
 }
 
-/** A refused request still shows in metrics and logs, unrouted (route `none`) like a 404; `req` when parsed. */
-export function publishRefusal(refusal: Refusal, requestId: string, req?: IncomingMessage): void {
+/**
+ * A refused request still shows in metrics and logs, unrouted (route `none`) like a 404; `req` when parsed, or
+ * the request line read from the bytes node's parser refused.
+ */
+export function publishRefusal(
+  refusal: Refusal,
+  requestId: string,
+  req?: Pick<IncomingMessage, 'method' | 'url'>,
+): void {
   publishLocalAnswer(req, requestId, noRouteId, refusal.status, refusal.code);
 }

@@ -38,3 +38,29 @@ describe('compileRoutes', () => {
     expect(match(method, path, headers)?.index).toBe(expected);
   });
 });
+
+describe('compileRoutes, a Host match', () => {
+  const match = compileRoutes([
+    {
+      ...base,
+      pool: 'admin',
+      match: { pathPrefix: '/', headers: { host: 'Admin.Internal', 'x-env': 'Prod' } },
+    },
+    { ...base, pool: 'web', match: { pathPrefix: '/' } },
+  ]);
+
+  it.each([
+    [{ host: 'admin.internal', 'x-env': 'Prod' }, 0],
+    [{ host: 'ADMIN.INTERNAL', 'x-env': 'Prod' }, 0],
+    [{ ':authority': 'admin.INTERNAL', 'x-env': 'Prod' }, 0],
+    [{ host: 'admin.internal:8080', 'x-env': 'Prod' }, 1],
+    [{ host: 'other.internal', 'x-env': 'Prod' }, 1],
+    [{ 'x-env': 'Prod' }, 1],
+  ])('ignores case in the host name (RFC 9110 §7.2): %j → route %s', (headers, expected) => {
+    expect(match('GET', '/', headers)?.index).toBe(expected);
+  });
+
+  it('compares other header values exactly, case included', () => {
+    expect(match('GET', '/', { host: 'admin.internal', 'x-env': 'prod' })?.index).toBe(1);
+  });
+});

@@ -22,20 +22,41 @@ export function routeIdOf(route: { readonly name?: string | undefined }, index: 
 export function compileRoutes(
   routes: readonly RouteSpec[],
 ): (method: string, path: string, headers: IncomingHttpHeaders) => MatchedRoute | undefined {
-  const compiled = routes.map((spec, index) => ({
-    index,
-    spec,
-    methods: spec.match.methods ? new Set(spec.match.methods) : undefined,
-    headers: spec.match.headers ? Object.entries(spec.match.headers) : [],
-  }));
+  const compiled = routes.map((spec, index) => {
+    const wanted = spec.match.headers ? Object.entries(spec.match.headers) : [];
+    return {
+      index,
+      spec,
+      methods: spec.match.methods ? new Set(spec.match.methods) : undefined,
+      headers: wanted.filter(([name]) => name !== 'host'),
+      // Host names are case-insensitive (RFC 9110 §7.2, RFC 3986 §3.2.2), as Envoy matches domains.
+      host: wanted.find(([name]) => name === 'host')?.[1].toLowerCase(),
+    };
+  });
   return (method, path, headers) => {
+    // Lower-cased once per request, and only when a route that asks for a host is reached.
+    let requestHost: string | undefined;
+    let isHostRead = false;
     for (const route of compiled) {
       if (!path.startsWith(route.spec.match.pathPrefix)) continue;
       if (route.methods && !route.methods.has(method)) continue;
+      if (route.host !== undefined) {
+        if (!isHostRead) {
+          requestHost = hostOf(headers);
+          isHostRead = true;
+        }
+        if (requestHost !== route.host) continue;
+      }
       if (hasHeaders(route.headers, headers)) return route;
     }
     return undefined;
   };
+}
+
+/** HTTP/2 names the host in `:authority` (RFC 9113 §8.3.1), as headers.ts forwards it. */
+function hostOf(headers: IncomingHttpHeaders): string | undefined {
+  const host = headers.host ?? headers[':authority'];
+  return typeof host === 'string' ? host.toLowerCase() : undefined;
 }
 
 // A loop rather than `every` with a closure: this runs for every request, usually over no headers at all.

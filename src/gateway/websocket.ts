@@ -23,15 +23,14 @@ export function isWebSocketUpgrade(req: IncomingMessage): boolean {
 
 /**
  * Sends a listener's WebSocket upgrades to `handleUpgrade`, after the checks guardListener makes of every
- * request (header count, framing, one Host). Without the callback node would hand every Upgrade request
- * (h2c too) to 'upgrade' once a listener exists, and those must stay ordinary requests.
+ * request (header count, framing, one Host). Which requests upgrade at all is guardListener's choice
+ * (its shouldUpgradeCallback): WebSocket handshakes that are their connection's current request.
  */
 export function proxyWebSockets(
   server: Server | Http2SecureServer,
   handleUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void,
   maxHeaders: number,
 ): void {
-  Object.assign(server, { shouldUpgradeCallback: isWebSocketUpgrade });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refusal = refusalOf(req, maxHeaders);
     if (!refusal) return handleUpgrade(req, socket, head);

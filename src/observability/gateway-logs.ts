@@ -9,9 +9,14 @@ import {
   type RequestEvent,
 } from '../core/index.ts';
 
+/** `logging.access_log` as it stands now: a reload flips `isOn` without subscribing anew. */
+export interface AccessLogSwitch {
+  isOn: boolean;
+}
+
 export interface GatewayLogOptions {
   /** Log every request at info. Off by default: at 20k requests/s the log would drown what matters. */
-  readonly accessLog?: boolean | undefined;
+  readonly accessLog?: boolean | AccessLogSwitch | undefined;
   /** For the overload summary's period; tests pass a fake. */
   readonly nowMs?: (() => number) | undefined;
 }
@@ -22,7 +27,8 @@ export interface GatewayLogOptions {
  */
 export function subscribeGatewayLogs(logger: Logger, options: GatewayLogOptions = {}): () => void {
   const log = logger.child({ component: 'gateway' });
-  const isAccessLogged = options.accessLog ?? false;
+  const { accessLog = false } = options;
+  const accessSwitch = typeof accessLog === 'boolean' ? { isOn: accessLog } : accessLog;
   const refusals = new RefusalSummary(log, options.nowMs ?? (() => performance.now()));
 
   const handlers: [string, (message: unknown) => void][] = [
@@ -30,7 +36,7 @@ export function subscribeGatewayLogs(logger: Logger, options: GatewayLogOptions 
     [channelNames.ejection, (m) => logEjection(log, m as EjectionEvent)],
     [channelNames.coolDown, (m) => logCoolDown(log, m as CoolDownEvent)],
     [channelNames.poolMode, (m) => logPoolMode(log, m as PoolModeEvent)],
-    [channelNames.request, (m) => logRequest(log, m as RequestEvent, isAccessLogged, refusals)],
+    [channelNames.request, (m) => logRequest(log, m as RequestEvent, accessSwitch, refusals)],
   ];
   for (const [name, handler] of handlers) subscribe(name, handler);
   return () => {
@@ -86,11 +92,12 @@ function logPoolMode(log: Logger, event: PoolModeEvent): void {
 function logRequest(
   log: Logger,
   event: RequestEvent,
-  isAccessLogged: boolean,
+  accessLog: AccessLogSwitch,
   refusals: RefusalSummary,
 ): void {
   const hasFailed = event.errorCode !== undefined || event.status >= 500;
-  if (!hasFailed && !isAccessLogged) return;
+  // With the access log off, a success costs this one property read.
+  if (!hasFailed && !accessLog.isOn) return;
   if (event.errorCode !== undefined && overloadCodes.has(event.errorCode)) {
     refusals.count(event.errorCode, event);
     if (!log.isLevelEnabled('debug')) return;

@@ -17,6 +17,7 @@ export interface RequestSeries {
 
 type Tree2<A, B> = CellMap<A, CellMap<B, CounterCell>>;
 type Tree3<A, B, C> = CellMap<A, CellMap<B, CellMap<C, CounterCell>>>;
+type Tree4<A, B, C, D> = CellMap<A, CellMap<B, CellMap<C, CellMap<D, CounterCell>>>>;
 
 /** Every event-driven series, reached by nested lookups in label order (route → pool → …). */
 export interface GatewaySeries {
@@ -24,8 +25,8 @@ export interface GatewaySeries {
   readonly requests: CellMap<string, CellMap<string, RequestSeries>>;
   /** pool → endpoint → outcome label */
   readonly attempts: Tree3<string, string, string>;
-  /** route id → pool → decision */
-  readonly retries: Tree3<string, string, string>;
+  /** route id → pool → decision → cause (a status code as text, or connect-failure, refused, …) */
+  readonly retries: Tree4<string, string, string, string>;
   /** error code → route id → pool ('' when none served) */
   readonly gatewayErrors: Tree3<string, string, string>;
   /** pool → endpoint */
@@ -51,13 +52,14 @@ export function createGatewaySeries(registry: Registry): GatewaySeries {
       ]),
       (pool, endpoint, outcome) => ({ pool, endpoint, outcome }),
     ),
-    retries: tree3(
-      counter('bulwark_gateway_retries_total', 'Retries made (retried) or denied (the reason).', [
-        'route',
-        'pool',
-        'decision',
-      ]),
-      (route, pool, decision) => ({ route, pool, decision }),
+    // The causes are bounded by the config: a route's `retry.on` statuses and four transport causes.
+    retries: tree4(
+      counter(
+        'bulwark_gateway_retries_total',
+        'Retries made (retried) or denied (the reason), by the failure that asked for them (cause).',
+        ['route', 'pool', 'decision', 'cause'],
+      ),
+      (route, pool, decision, cause) => ({ route, pool, decision, cause }),
     ),
     // Route and pool say which limit refused; both are bounded by the config, as the code is by the source.
     gatewayErrors: tree3(
@@ -134,4 +136,13 @@ function tree2<A, B>(counter: HotCounter, labels: (a: A, b: B) => Labels): Tree2
 
 function tree3<A, B, C>(counter: HotCounter, labels: (a: A, b: B, c: C) => Labels): Tree3<A, B, C> {
   return new CellMap((a) => new CellMap((b) => new CellMap((c) => counter.cell(labels(a, b, c)))));
+}
+
+function tree4<A, B, C, D>(
+  counter: HotCounter,
+  labels: (a: A, b: B, c: C, d: D) => Labels,
+): Tree4<A, B, C, D> {
+  return new CellMap(
+    (a) => new CellMap((b) => new CellMap((c) => new CellMap((d) => counter.cell(labels(a, b, c, d))))),
+  );
 }

@@ -146,17 +146,22 @@ describe('GatewayMetrics', () => {
     );
   });
 
-  it('counts retries by decision, so budget denials are visible', async () => {
+  it('counts retries by decision, so budget denials are visible, and by cause', async () => {
     const metrics = gatewayMetrics({ processMetrics: false });
     const retry = { requestId: 'r1', route: '2', pool: 'api', cause: '503' } as const;
     publish.retry({ ...retry, decision: 'retried' });
     publish.retry({ ...retry, decision: 'retried' });
     publish.retry({ ...retry, decision: 'budget' });
+    publish.retry({ ...retry, cause: 'first-byte-timeout', decision: 'retried' });
+    publish.retry({ ...retry, cause: 'connect-failure', decision: 'retried' });
     const text = await metrics.metricsText();
 
     const name = 'bulwark_gateway_retries_total';
-    expect(sampleValue(text, name, { route: '2', pool: 'api', decision: 'retried' })).toBe(2);
-    expect(sampleValue(text, name, { route: '2', pool: 'api', decision: 'budget' })).toBe(1);
+    const labels = { route: '2', pool: 'api' };
+    expect(sampleValue(text, name, { ...labels, decision: 'retried', cause: '503' })).toBe(2);
+    expect(sampleValue(text, name, { ...labels, decision: 'budget', cause: '503' })).toBe(1);
+    expect(sampleValue(text, name, { ...labels, decision: 'retried', cause: 'first-byte-timeout' })).toBe(1);
+    expect(sampleValue(text, name, { ...labels, decision: 'retried', cause: 'connect-failure' })).toBe(1);
   });
 
   it('counts ejections, health transitions and pool mode changes', async () => {

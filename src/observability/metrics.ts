@@ -108,7 +108,7 @@ export class GatewayMetrics {
 
   readonly #onRetry = (message: unknown): void => {
     const event = message as RetryEvent;
-    this.#series.retries.get(event.route).get(event.pool).get(event.decision).inc();
+    this.#series.retries.get(event.route).get(event.pool).get(event.decision).get(event.cause).inc();
   };
 
   readonly #onHealth = (message: unknown): void => {

@@ -189,7 +189,7 @@ describe('a retry counts, and spends budget, only when it goes out', () => {
 
   function retriesCounted(text: string, decision: string): number | undefined {
     const line = new RegExp(
-      `^bulwark_gateway_retries_total\\{route="0",pool="main",decision="${decision}"\\} (\\d+)$`,
+      `^bulwark_gateway_retries_total\\{route="0",pool="main",decision="${decision}",cause="503"\\} (\\d+)$`,
       'm',
     );
     const match = line.exec(text);

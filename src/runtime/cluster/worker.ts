@@ -28,6 +28,8 @@ export function runWorker(channel: WorkerChannel, exit: (code: number) => void):
   let plane: DataPlane | undefined;
   let metrics: GatewayMetrics | undefined;
   let logger: Logger | undefined;
+  // logging.access_log, read by the log subscriber per request: a reload flips it in place.
+  const accessLog = { isOn: false };
   let stopping: Promise<void> | undefined;
   /** The ports this worker's port-0 listeners were bound as; a reload must name them alike to keep them. */
   let pins: readonly ListenPin[] = [];
@@ -54,7 +56,8 @@ export function runWorker(channel: WorkerChannel, exit: (code: number) => void):
     const { config, snapshot } = message;
     const log = createLogger({ level: config.logging.level }).child({ worker: message.slot });
     logger = log;
-    subscribeGatewayLogs(log);
+    accessLog.isOn = config.logging.accessLog;
+    subscribeGatewayLogs(log, { accessLog });
     // The plane's status: requests a reload's replaced config still finishes count too.
     metrics = createWorkerMetrics(() => plane?.status() ?? []);
     const pinned = withPins(config, message.pins);
@@ -104,6 +107,7 @@ export function runWorker(channel: WorkerChannel, exit: (code: number) => void):
           () => {
             // As the primary's: a reload changes the level at once (its children follow the logger's).
             if (logger) logger.level = message.config.logging.level;
+            accessLog.isOn = message.config.logging.accessLog;
             channel.send({ type: 'reloaded', reloadId, pins: pinsOf(message.config, live) });
           },
           (error: unknown) => channel.send({ type: 'reloaded', reloadId, error: errorText(error) }),

@@ -1,0 +1,116 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { configSchema } from '../../src/config/index.ts';
+import { systemClock } from '../../src/core/clock.ts';
+import { Gateway } from '../../src/gateway/gateway.ts';
+import { startHttpServer, type RunningServer } from '../../src/gateway/server.ts';
+import { proxyWebSockets } from '../../src/gateway/websocket.ts';
+import { httpHealthProbe } from '../../src/runtime/http-health-probe.ts';
+import { eventually } from '../support/gateway-harness.ts';
+import { openSocket } from '../support/raw-http.ts';
+import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
+
+/**
+ * A WebSocket handshake is only upgraded as its connection's current request: node hands a handshake over the
+ * moment it parses it, so one pipelined behind an unfinished answer would get its 101 first, and that answer
+ * would then be written into the tunnel.
+ */
+
+let listener: RunningServer | undefined;
+let gateway: Gateway | undefined;
+let upstream: TestUpstream | undefined;
+const cleanups: (() => void)[] = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+  gateway?.closeUpgrades();
+  listener?.server.closeAllConnections();
+  await listener?.close();
+  await gateway?.stop();
+  await upstream?.close();
+  listener = undefined;
+  gateway = undefined;
+  upstream = undefined;
+});
+
+/** What the upstream saw: plain requests in arrival order (with their Upgrade header), and handshakes. */
+interface UpstreamLog {
+  readonly plain: string[];
+  readonly handshakes: string[];
+  readonly held: ServerResponse[];
+}
+
+/** An upstream holding plain requests until the test answers them, switching handshakes to a byte echo. */
+async function startUpstream(): Promise<UpstreamLog> {
+  const log: UpstreamLog = { plain: [], handshakes: [], held: [] };
+  upstream = await startTestUpstream((req: IncomingMessage, res: ServerResponse) => {
+    log.plain.push(`${req.method} ${req.url} upgrade=${req.headers.upgrade ?? 'none'}`);
+    cleanups.push(() => res.destroy());
+    req.resume();
+    req.on('end', () => log.held.push(res));
+  });
+  upstream.server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+    log.handshakes.push(`${req.method} ${req.url}`);
+    cleanups.push(() => socket.destroy());
+    socket.on('error', () => socket.destroy());
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+    socket.on('data', (chunk: Buffer) => socket.write(Buffer.concat([Buffer.from('echo:'), chunk])));
+  });
+  return log;
+}
+
+/** The gateway's listener with upgrades wired as the data plane wires them. */
+async function startGateway(upstreamUrl: string): Promise<number> {
+  const config = {
+    pools: { ws: { endpoints: [{ url: upstreamUrl }] } },
+    routes: [{ pool: 'ws', timeouts: { first_byte: '0s' } }],
+  };
+  const parsed = configSchema.parse({ ...config, listen: { gateway: '127.0.0.1:0', admin: '127.0.0.1:0' } });
+  gateway = new Gateway(parsed, { clock: systemClock, random: Math.random, healthProbeFor: httpHealthProbe });
+  gateway.start();
+  listener = await startHttpServer({ host: '127.0.0.1', port: 0 }, gateway.handle);
+  proxyWebSockets(listener.server, gateway.handleUpgrade, parsed.limits.maxHeaders);
+  return Number(new URL(listener.url).port);
+}
+
+const handshake = (path: string): string =>
+  `GET ${path} HTTP/1.1\r\nHost: a.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+  'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
+
+const statusLines = (text: string): string[] =>
+  [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1] ?? '');
+
+describe('a WebSocket handshake pipelined on an HTTP/1.1 connection', () => {
+  it('behind an unfinished answer is answered in turn as an ordinary request; once current, one upgrades', async () => {
+    const seen = await startUpstream();
+    const client = await openSocket(await startGateway(upstream!.url));
+    cleanups.push(() => client.destroy());
+    let received = '';
+    client.setEncoding('latin1');
+    client.on('data', (chunk: string) => (received += chunk));
+    client.on('error', () => undefined);
+
+    client.write(`GET /slow HTTP/1.1\r\nHost: a.example\r\n\r\n${handshake('/ws')}`);
+    await eventually(() => seen.held.length === 1, 5_000, '/slow at the upstream');
+    seen.held.shift()!.end('slow answer');
+    await eventually(() => received.includes('slow answer'), 5_000, "/slow's answer");
+    // The old order: the handshake's 101 first, then /slow's answer inside the tunnel.
+    expect(statusLines(received)[0]).toBe('200');
+
+    await eventually(() => seen.held.length === 1, 5_000, '/ws at the upstream, after /slow was answered');
+    seen.held.shift()!.writeHead(426, { 'content-type': 'text/plain' }).end('plain GET /ws');
+    await eventually(() => received.includes('plain GET /ws'), 5_000, "/ws's answer");
+    expect(statusLines(received)).toEqual(['200', '426']);
+    expect(seen.plain).toEqual(['GET /slow upgrade=none', 'GET /ws upgrade=none']);
+    expect(seen.handshakes).toEqual([]);
+
+    // The same connection, nothing owed on it now: a handshake switches it.
+    client.write(handshake('/ws2'));
+    await eventually(() => statusLines(received).length === 3, 5_000, 'the 101');
+    expect(statusLines(received)).toEqual(['200', '426', '101']);
+    client.write('ping');
+    await eventually(() => received.endsWith('echo:ping'), 5_000, 'bytes through the tunnel');
+    expect(seen.handshakes).toEqual(['GET /ws2']);
+  });
+});
