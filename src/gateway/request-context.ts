@@ -5,9 +5,17 @@ import type { HashKey } from './spec.ts';
 // A client-supplied id is kept only if it is short and plain, so it is safe in logs and headers.
 const acceptableRequestId = /^[\w.:@+=/-]{1,128}$/;
 
+/**
+ * The client's id if it is acceptable, else one made up and kept on the request in its place, so that every
+ * part naming the request (the exchange, a late 408 from the listener, a refusal) names the same id; the
+ * upstream gets it as `x-request-id` either way.
+ */
 export function requestIdOf(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
-  return typeof given === 'string' && acceptableRequestId.test(given) ? given : requestIds.next();
+  if (typeof given === 'string' && acceptableRequestId.test(given)) return given;
+  const made = requestIds.next();
+  req.headers['x-request-id'] = made;
+  return made;
 }
 
 export function clientIpOf(req: IncomingMessage): string {

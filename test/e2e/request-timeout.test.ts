@@ -107,6 +107,35 @@ describe('a request body slower than request_timeout', () => {
   );
 });
 
+describe('the 408 of a request body slower than request_timeout', () => {
+  it('names the request id its log line names, when the client sent none', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: 'info',
+      destination: { write: (line: string) => lines.push(line) },
+    });
+    stops.push(subscribeGatewayLogs(logger));
+    upstream = await startCountingUpstream();
+    gateway = await startLimitedGateway({
+      limits: { header_timeout: '300ms', request_timeout: '600ms' },
+      pools: { api: { endpoints: [{ url: upstream.url }] } },
+      routes: [{ pool: 'api' }],
+    });
+    const socket = await openSocket(gateway.port);
+    clients.push(socket);
+    const reply = readUntilClose(socket);
+    socket.write('POST /upload HTTP/1.1\r\nHost: api.test\r\nContent-Length: 10\r\n\r\nhalf!');
+    const { status, text } = await reply;
+    expect(status).toBe(408);
+    const answered = /^x-request-id: (\S+)\r$/im.exec(text)?.[1];
+    await eventually(() => lines.length > 0, 2_000, 'the log line');
+    const logged = JSON.parse(lines[0]!) as { requestId?: string; status?: number };
+    expect(logged.status).toBe(408);
+    expect(answered).toBeDefined();
+    expect(logged.requestId).toBe(answered);
+  });
+});
+
 describe('a request body slower than request_timeout while its request waits in the queue', () => {
   it('is counted as a 408 GW_REQUEST_TIMEOUT of its route', async () => {
     const scraped = new GatewayMetrics({ processMetrics: false });
