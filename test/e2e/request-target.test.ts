@@ -87,7 +87,6 @@ describe('a request target the upstream would read as another path', () => {
   );
 });
 
-// An empty Host is refused too (RFC 9110 §4.2.1): see empty-host.test.ts.
 const validHosts = ['api.test', 'api.test:8080', '127.0.0.1:80', '[::1]:8443'];
 
 describe('the Host header', () => {
@@ -106,4 +105,18 @@ describe('the Host header', () => {
       }
     },
   );
+
+  // RFC 9110 §4.2.1: an http(s) URI has a host; a request naming none is refused as one without Host is.
+  it.each([
+    ['HTTP/1.1, nothing after the colon', 'GET /public/x HTTP/1.1\r\nHost:\r\n\r\n'],
+    ['HTTP/1.1, only spaces', 'GET /public/x HTTP/1.1\r\nHost:   \r\n\r\n'],
+    ['HTTP/1.0', 'GET /public/x HTTP/1.0\r\nHost:\r\n\r\n'],
+  ])('an empty Host (%s) is refused with 400 and never forwarded', async (_name, request) => {
+    const before = seen.length;
+    const reply = await sendRaw(gateway.port, request);
+    expect(reply.status, reply.text).toBe(400);
+    expect(reply.errorCode).toBe('GW_BAD_REQUEST');
+    expect(reply.text).toContain('Host is empty');
+    expect(seen.length).toBe(before);
+  });
 });
