@@ -1,7 +1,8 @@
+import type { ChildProcess } from 'node:child_process';
 import type { ServerResponse } from 'node:http';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBulwarkProcess, type BulwarkProcess } from '../support/bulwark-process.ts';
+import { spawnBulwarkProcess, startBulwarkProcess, type BulwarkProcess } from '../support/bulwark-process.ts';
 import { writeTempConfig } from '../support/config-file.ts';
 import { eventually } from '../support/gateway-harness.ts';
 import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
@@ -23,6 +24,16 @@ async function scrape(
     samples.set(line.slice(0, at), Number(line.slice(at + 1)));
   }
   return { samples, types };
+}
+
+interface ListedPool {
+  readonly name: string;
+  readonly healthyShare: number;
+  readonly endpoints: readonly { readonly id: string }[];
+}
+
+async function listPools(adminUrl: string): Promise<ListedPool[]> {
+  return ((await (await fetch(`${adminUrl}/api/v1/pools`)).json()) as { pools: ListedPool[] }).pools;
 }
 
 /** Counter and histogram series that went down from `before` to `after` (or vanished). */
@@ -183,5 +194,88 @@ describe('gateway.workers: 2, an endpoint a worker ejected', () => {
     expect(
       samples.get(`bulwark_gateway_endpoint_ejected{pool="api",endpoint="${new URL(good.url).host}"}`),
     ).toBe(0);
+  }, 20_000);
+
+  it('shows an endpoint every worker ejected in GET /api/v1/pools: ejected in 2 of 2 workers, not serving', async () => {
+    const failingId = new URL(failing.url).host;
+    const ejections = `bulwark_gateway_ejections_total{pool="api",endpoint="${failingId}"}`;
+    // Each worker ejects it once from its own traffic; 5 m keeps both ejections in force.
+    await eventually(
+      async () => {
+        await sendFresh(bulwark.gatewayUrl, '/', 4);
+        return (await scrape(bulwark.adminUrl)).samples.get(ejections) === 2;
+      },
+      10_000,
+      'both workers to eject the failing endpoint',
+    );
+    const api = (await listPools(bulwark.adminUrl)).find((pool) => pool.name === 'api');
+    expect(api?.endpoints.find((endpoint) => endpoint.id === failingId)).toMatchObject({
+      isEjected: true,
+      isServing: false,
+      ejections: 2,
+      workers: { count: 2, ejected: 2, coolingDown: 0 },
+    });
+    const other = api?.endpoints.find((endpoint) => endpoint.id === new URL(good.url).host);
+    expect(other).toMatchObject({ isEjected: false, isServing: true, workers: { ejected: 0 } });
+    // As /metrics' bulwark_gateway_pool_healthy_share: the workers' view, one of two endpoints out.
+    expect(api?.healthyShare).toBe(0.5);
+  }, 20_000);
+});
+
+describe('gateway.workers: 2, bulwark_gateway_pool_mode_changes_total', () => {
+  let primary: TestUpstream;
+  let backup: TestUpstream;
+  let backupHits = 0;
+  let bulwark: BulwarkProcess;
+  let child: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    primary = await startTestUpstream((_req, res) => void res.writeHead(200).end('primary'));
+    backup = await startTestUpstream((_req, res) => {
+      backupHits += 1;
+      res.writeHead(200).end('backup');
+    });
+    const { file } = await writeTempConfig('bulwark-workers-mode-changes-', () =>
+      [
+        'gateway: { workers: 2 }',
+        `admin: { tokens: ["${adminToken}"] }`,
+        'listen: { gateway: 127.0.0.1:0, admin: 127.0.0.1:0 }',
+        'logging: { level: silent }',
+        'pools:',
+        `  api: { endpoints: [{ url: "${primary.url}" }], failover: backup }`,
+        `  backup: { endpoints: [{ url: "${backup.url}" }] }`,
+        'routes: [{ pool: api }]',
+      ].join('\n'),
+    );
+    // Held before it has started, so afterAll kills it even when a slow start times the hook out.
+    const spawned = spawnBulwarkProcess(file);
+    child = spawned.child;
+    bulwark = await spawned.started;
+  }, 30_000);
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    await Promise.all([primary?.close(), backup?.close()]);
+  });
+
+  it('counts one failover once, not once in the primary and once per worker', async () => {
+    const endpoint = new URL(primary.url).host;
+    const drained = await fetch(`${bulwark.adminUrl}/api/v1/pools/api/endpoints/${endpoint}/drain`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    expect(drained.status).toBe(200);
+    // Round-robin hands the fresh connections to both workers: all answered by backup, both failed over.
+    await eventually(
+      async () => {
+        const before = backupHits;
+        await sendFresh(bulwark.gatewayUrl, '/', 8);
+        return backupHits - before === 8;
+      },
+      5_000,
+      'every worker to fail over to backup',
+    );
+    const series = 'bulwark_gateway_pool_mode_changes_total{pool="api",mode="failover"}';
+    expect((await scrape(bulwark.adminUrl)).samples.get(series)).toBe(1);
   }, 20_000);
 });
