@@ -1,15 +1,9 @@
 import { channel } from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
-import {
-  channelNames,
-  type EndpointStatus,
-  type PoolModeEvent,
-  type PoolStatus,
-  type RequestEvent,
-} from '../../core/index.ts';
+import { channelNames, type PoolModeEvent, type RequestEvent } from '../../core/index.ts';
 import { GatewayMetrics } from '../../observability/index.ts';
 import { ClusterMetrics } from './cluster-metrics.ts';
-import { createWorkerMetrics } from './worker.ts';
+import { apiPoolWith, workerRegistrySeeing } from './pool-status.test-support.ts';
 
 const requests = channel(channelNames.request);
 const poolModes = channel(channelNames.poolMode);
@@ -31,40 +25,6 @@ async function workerWith(answers: readonly [status: number, durationMs: number]
     };
     requests.publish(event);
   }
-  metrics.close();
-  return metrics.registry.getMetricsAsJSON();
-}
-
-/** Pool `api` with endpoints a:80 and b:80 as one process sees it; `b` as given. */
-function poolWith(b: Partial<EndpointStatus>, pool: Partial<PoolStatus> = {}): PoolStatus {
-  const endpoint = (id: string): EndpointStatus => ({
-    id,
-    url: `http://${id}`,
-    weight: 4,
-    configuredWeight: 4,
-    effectiveWeight: 4,
-    slowStartRemainingMs: 0,
-    isHealthy: true,
-    isEjected: false,
-    coolDownRemainingMs: 0,
-    isDraining: false,
-    isInMaintenance: false,
-    adminState: 'ready',
-    configuredState: 'ready',
-    inFlight: 0,
-    ejections: 0,
-  });
-  return {
-    name: 'api',
-    mode: 'normal',
-    healthyShare: 1,
-    endpoints: [endpoint('a:80'), { ...endpoint('b:80'), ...b }],
-    ...pool,
-  };
-}
-
-async function workerSeeing(pool: PoolStatus) {
-  const metrics = createWorkerMetrics(() => [pool], { processMetrics: false });
   metrics.close();
   return metrics.registry.getMetricsAsJSON();
 }
@@ -177,11 +137,13 @@ describe('ClusterMetrics', () => {
 
   it('reports what only workers see (ejection, its slow-start ramp, healthy share, panic) as the worst worker has it', async () => {
     // The primary runs no traffic: to it both endpoints are in rotation.
-    const primary = new GatewayMetrics({ processMetrics: false, poolStatus: () => [poolWith({})] });
-    const ejecting = await workerSeeing(
-      poolWith({ isEjected: true, ejections: 1 }, { healthyShare: 0.5, mode: 'panic' }),
+    const primary = new GatewayMetrics({ processMetrics: false, poolStatus: () => [apiPoolWith({})] });
+    const ejecting = await workerRegistrySeeing(
+      apiPoolWith({ isEjected: true, ejections: 1 }, { healthyShare: 0.5, mode: 'panic' }),
     );
-    const ramping = await workerSeeing(poolWith({ effectiveWeight: 1, slowStartRemainingMs: 500 }));
+    const ramping = await workerRegistrySeeing(
+      apiPoolWith({ effectiveWeight: 1, slowStartRemainingMs: 500 }),
+    );
     const text = await new ClusterMetrics(primary).text([
       { workerId: 1, slot: 0, metrics: ejecting },
       { workerId: 2, slot: 1, metrics: ramping },

@@ -2,46 +2,16 @@ import { describe, expect, it } from 'vitest';
 import type { EndpointStatus, PoolStatus } from '../../core/index.ts';
 import { EndpointOverrides, type PoolView } from '../../services/index.ts';
 import { poolView } from '../../services/pool-views.ts';
-import { createWorkerMetrics } from './worker.ts';
+import { apiPoolWith, workerRegistrySeeing } from './pool-status.test-support.ts';
 import { workersViewOf } from './workers-view.ts';
 
-const endpoint = (id: string, status: Partial<EndpointStatus> = {}): EndpointStatus => ({
-  id,
-  url: `http://${id}`,
-  weight: 4,
-  configuredWeight: 4,
-  effectiveWeight: 4,
-  slowStartRemainingMs: 0,
-  isHealthy: true,
-  isEjected: false,
-  coolDownRemainingMs: 0,
-  isDraining: false,
-  isInMaintenance: false,
-  adminState: 'ready',
-  configuredState: 'ready',
-  inFlight: 0,
-  ejections: 0,
-  ...status,
-});
-
-/** Pool `api` (a:80, b:80) as one process sees it. */
-const poolWith = (b: Partial<EndpointStatus>, pool: Partial<PoolStatus> = {}): PoolStatus => ({
-  name: 'api',
-  mode: 'normal',
-  healthyShare: 1,
-  endpoints: [endpoint('a:80', { inFlight: 1 }), endpoint('b:80', b)],
-  ...pool,
-});
-
-async function registryOf(pool: PoolStatus) {
-  const metrics = createWorkerMetrics(() => [pool], { processMetrics: false });
-  metrics.close();
-  return metrics.registry.getMetricsAsJSON();
-}
+/** Pool `api` (a:80 with one request in flight, b:80 as given) as one process sees it. */
+const poolWith = (b: Partial<EndpointStatus>, pool: Partial<PoolStatus> = {}): PoolStatus =>
+  apiPoolWith(b, pool, { inFlight: 1 });
 
 /** GET /api/v1/pools' `api` in a cluster whose primary sees `primary` and whose workers see `workers`. */
 async function listed(primary: PoolStatus, workers: readonly PoolStatus[]): Promise<PoolView> {
-  const registries = await Promise.all(workers.map(registryOf));
+  const registries = await Promise.all(workers.map(workerRegistrySeeing));
   return poolView(primary, new EndpointOverrides(), workersViewOf(registries, []));
 }
 
