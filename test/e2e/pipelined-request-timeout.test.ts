@@ -1,15 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { configSchema } from '../../src/config/index.ts';
-import { systemClock } from '../../src/core/clock.ts';
 import { channelNames, type RequestEvent } from '../../src/core/events.ts';
-import { Gateway } from '../../src/gateway/gateway.ts';
-import { startHttpServer, type RunningServer } from '../../src/gateway/server.ts';
-import { httpHealthProbe } from '../../src/runtime/http-health-probe.ts';
 import { eventually } from '../support/gateway-harness.ts';
 import { captureChannel } from '../support/pool-fixtures.ts';
-import { openSocket } from '../support/raw-http.ts';
+import { openSocket, startLimitedGateway, type LimitedGateway } from '../support/raw-http.ts';
 import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
 
 /**
@@ -18,18 +13,14 @@ import { startTestUpstream, type TestUpstream } from '../support/test-upstream.t
  * later one, which never starts; the earlier answer completes, then the connection closes.
  */
 
-let listener: RunningServer | undefined;
-let gateway: Gateway | undefined;
+let gateway: LimitedGateway | undefined;
 let upstream: TestUpstream | undefined;
 const cleanups: (() => void)[] = [];
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) cleanup();
-  listener?.server.closeAllConnections();
-  await listener?.close();
   await gateway?.stop();
   await upstream?.close();
-  listener = undefined;
   gateway = undefined;
   upstream = undefined;
 });
@@ -64,21 +55,18 @@ async function start(respond: (res: ServerResponse) => void, bytes = slowThenSta
       held.push(res);
     });
   });
-  const parsed = configSchema.parse({
-    listen: { gateway: '127.0.0.1:0', admin: '127.0.0.1:0' },
+  gateway = await startLimitedGateway({
     limits: { request_timeout: '1s', header_timeout: '1s' },
     pools: { api: { endpoints: [{ url: upstream.url }] } },
     routes: [{ pool: 'api', timeouts: { first_byte: '0s' } }],
   });
-  gateway = new Gateway(parsed, { clock: systemClock, random: Math.random, healthProbeFor: httpHealthProbe });
-  listener = await startHttpServer({ host: '127.0.0.1', port: 0 }, gateway.handle, parsed.limits);
   let timeouts = 0;
-  listener.server.on('clientError', (error: { code?: string }) => {
+  gateway.server.on('clientError', (error: { code?: string }) => {
     if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') timeouts += 1;
   });
   const capture = captureChannel<RequestEvent>(channelNames.request);
   cleanups.push(capture.stop);
-  const client = await openSocket(Number(new URL(listener.url).port));
+  const client = await openSocket(gateway.port);
   cleanups.push(() => client.destroy());
   let text = '';
   let isClosed = false;

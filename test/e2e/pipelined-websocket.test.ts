@@ -1,14 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { configSchema } from '../../src/config/index.ts';
-import { systemClock } from '../../src/core/clock.ts';
-import { Gateway } from '../../src/gateway/gateway.ts';
-import { startHttpServer, type RunningServer } from '../../src/gateway/server.ts';
-import { proxyWebSockets } from '../../src/gateway/websocket.ts';
-import { httpHealthProbe } from '../../src/runtime/http-health-probe.ts';
 import { eventually } from '../support/gateway-harness.ts';
-import { openSocket } from '../support/raw-http.ts';
+import { openSocket, startLimitedGateway, type LimitedGateway } from '../support/raw-http.ts';
 import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
 
 /**
@@ -17,19 +11,14 @@ import { startTestUpstream, type TestUpstream } from '../support/test-upstream.t
  * would then be written into the tunnel.
  */
 
-let listener: RunningServer | undefined;
-let gateway: Gateway | undefined;
+let gateway: LimitedGateway | undefined;
 let upstream: TestUpstream | undefined;
 const cleanups: (() => void)[] = [];
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) cleanup();
-  gateway?.closeUpgrades();
-  listener?.server.closeAllConnections();
-  await listener?.close();
   await gateway?.stop();
   await upstream?.close();
-  listener = undefined;
   gateway = undefined;
   upstream = undefined;
 });
@@ -60,18 +49,16 @@ async function startUpstream(): Promise<UpstreamLog> {
   return log;
 }
 
-/** The gateway's listener with upgrades wired as the data plane wires them. */
+/** The gateway's listener with upgrades wired as the data plane wires them; its port. */
 async function startGateway(upstreamUrl: string): Promise<number> {
-  const config = {
-    pools: { ws: { endpoints: [{ url: upstreamUrl }] } },
-    routes: [{ pool: 'ws', timeouts: { first_byte: '0s' } }],
-  };
-  const parsed = configSchema.parse({ ...config, listen: { gateway: '127.0.0.1:0', admin: '127.0.0.1:0' } });
-  gateway = new Gateway(parsed, { clock: systemClock, random: Math.random, healthProbeFor: httpHealthProbe });
-  gateway.start();
-  listener = await startHttpServer({ host: '127.0.0.1', port: 0 }, gateway.handle);
-  proxyWebSockets(listener.server, gateway.handleUpgrade, parsed.limits.maxHeaders);
-  return Number(new URL(listener.url).port);
+  gateway = await startLimitedGateway(
+    {
+      pools: { ws: { endpoints: [{ url: upstreamUrl }] } },
+      routes: [{ pool: 'ws', timeouts: { first_byte: '0s' } }],
+    },
+    { webSockets: true },
+  );
+  return gateway.port;
 }
 
 const handshake = (path: string): string =>

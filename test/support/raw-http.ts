@@ -1,9 +1,11 @@
+import type { Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { configSchema, type ConfigInput } from '../../src/config/index.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import { Gateway } from '../../src/gateway/gateway.ts';
 import { httpHealthProbe } from '../../src/runtime/http-health-probe.ts';
 import { startHttpServer, type RunningServer } from '../../src/gateway/server.ts';
+import { proxyWebSockets } from '../../src/gateway/websocket.ts';
 import { startTestUpstream, type TestUpstream } from './test-upstream.ts';
 
 /** Raw-socket helpers for hostile-input tests: bytes no well-behaved client library would send. */
@@ -12,13 +14,21 @@ export interface LimitedGateway {
   readonly url: string;
   readonly port: number;
   readonly gateway: Gateway;
+  /** The listener itself, for a test that watches node's own events on it (clientError). */
+  readonly server: Server;
   /** Connections the listener holds open now. */
   connections(): Promise<number>;
   stop(): Promise<void>;
 }
 
-/** The data plane with the config's `limits` applied to its listener, as app.ts does. */
-export async function startLimitedGateway(config: Omit<ConfigInput, 'listen'>): Promise<LimitedGateway> {
+/**
+ * The data plane with the config's `limits` applied to its listener, as app.ts does; with `webSockets`, its
+ * upgrades wired as the data plane wires them.
+ */
+export async function startLimitedGateway(
+  config: Omit<ConfigInput, 'listen'>,
+  options: { readonly webSockets?: boolean } = {},
+): Promise<LimitedGateway> {
   const parsed = configSchema.parse({ ...config, listen: { gateway: '127.0.0.1:0', admin: '127.0.0.1:0' } });
   const gateway = new Gateway(parsed, {
     clock: systemClock,
@@ -31,15 +41,18 @@ export async function startLimitedGateway(config: Omit<ConfigInput, 'listen'>): 
     gateway.handle,
     parsed.limits,
   );
+  if (options.webSockets) proxyWebSockets(server.server, gateway.handleUpgrade, parsed.limits.maxHeaders);
   return {
     url: server.url,
     port: Number(new URL(server.url).port),
     gateway,
+    server: server.server,
     connections: () =>
       new Promise((resolve, reject) =>
         server.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
       ),
     async stop() {
+      gateway.closeUpgrades();
       server.server.closeAllConnections();
       await server.close();
       await gateway.stop();
