@@ -6,9 +6,9 @@ import {
   runAdminVerb,
   type AdminCall,
 } from './admin-client.ts';
-import { exitCodes, stringOption, type CliIo, type Command, type OptionValues } from './command.ts';
+import { exitCodes, type CliIo, type Command, type OptionValues } from './command.ts';
 import { configOption } from './validate-command.ts';
-import { jsonOption, noArguments, oneId, refuseOtherOptions } from './verb-options.ts';
+import { authorOf, jsonOption, noArguments, oneId, refuseOtherOptions } from './verb-options.ts';
 
 /** One standing alert as GET /api/v1/alerts shows it (the fields this command prints). */
 interface AlertRow {
@@ -58,7 +58,7 @@ function plan(verb: Verb, values: OptionValues, args: readonly string[]): AdminC
       refuseOtherOptions(values, context, ['author']);
       const fingerprint = oneId(context, args);
       return (io, base) => {
-        const by = stringOption(values, 'author') ?? io.env?.USER ?? process.env.USER ?? 'cli';
+        const by = authorOf(values, io);
         return ack(io, `${base}/${encodeURIComponent(fingerprint)}/ack`, fingerprint, by);
       };
     }

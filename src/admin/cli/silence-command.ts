@@ -10,7 +10,7 @@ import {
 } from './admin-client.ts';
 import { exitCodes, stringOption, type CliIo, type Command, type OptionValues } from './command.ts';
 import { configOption } from './validate-command.ts';
-import { jsonOption, noArguments, oneId, refuseOtherOptions } from './verb-options.ts';
+import { authorOf, jsonOption, noArguments, oneId, refuseOtherOptions } from './verb-options.ts';
 
 const verbs = ['add', 'list', 'expire'] as const;
 type Verb = (typeof verbs)[number];
@@ -54,7 +54,7 @@ function plan(verb: Verb, values: OptionValues, args: readonly string[]): AdminC
       if (!duration || !comment)
         throw new BulwarkError('CLI_USAGE', `${context}: --duration and --comment are required`);
       return (io, base) => {
-        const author = stringOption(values, 'author') ?? io.env?.USER ?? process.env.USER ?? 'cli';
+        const author = authorOf(values, io);
         return add(io, base, { matchers: args, duration, comment, createdBy: author });
       };
     }

@@ -1,5 +1,5 @@
 import { BulwarkError } from '../../core/errors.ts';
-import type { CommandOption, OptionValues } from './command.ts';
+import { stringOption, type CliIo, type CommandOption, type OptionValues } from './command.ts';
 
 // What the admin commands (incident, maintenance, status, subscriber, silence) share: per-verb option checks
 // (options are declared per command, not per verb).
@@ -9,6 +9,11 @@ export const jsonOption: CommandOption = {
   type: 'boolean',
   description: "Print the API's JSON instead of a table",
 };
+
+/** Who a write is recorded as (a silence's creator, an alert's acknowledger): --author, else the login name. */
+export function authorOf(values: OptionValues, io: CliIo): string {
+  return stringOption(values, 'author') ?? io.env?.USER ?? process.env.USER ?? 'cli';
+}
 
 /** Options every verb accepts: where the admin API is, and help. */
 const commonOptions = new Set(['config', 'admin', 'help']);
