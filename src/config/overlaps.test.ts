@@ -85,6 +85,16 @@ describe('a route an earlier route fully covers', () => {
     expect(issuesOf(withRoutes(...matches))).toEqual([]);
   });
 
+  it('is refused when an earlier route names the same host in other letter cases', () => {
+    const matches = [
+      '{ headers: { Host: Admin.Internal } }',
+      '{ path_prefix: /a, headers: { host: admin.internal } }',
+    ];
+    expect(issuesOf(withRoutes(...matches))).toEqual([
+      expect.stringMatching(/^7:routes\[1\]: can never match/),
+    ]);
+  });
+
   it('is refused beside an error elsewhere in the same route', () => {
     const text = withRoutes('{ path_prefix: / }', '{ path_prefix: /a }').replace(
       /pool: api\n$/,

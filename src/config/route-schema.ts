@@ -107,8 +107,10 @@ export const route = z
       .transform((m) => ({
         pathPrefix: m.path_prefix,
         methods: m.methods,
+        // Host names are case-insensitive (RFC 9110 §7.2): lower-cased here, so matching and the shadowed-route
+        // check (overlaps.ts) compare them alike; other values stay exact.
         headers:
-          m.headers && Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k.toLowerCase(), v])),
+          m.headers && Object.fromEntries(Object.entries(m.headers).map(([k, v]) => matchHeader(k, v))),
       })),
     pool: z.string(),
     timeouts: timeouts.prefault({}),
@@ -149,3 +151,8 @@ export const route = z
     rateLimits: r.rate_limits,
     requestHeaders: requestHeadersSpec(r.upstream_host, r.request_headers),
   }));
+
+function matchHeader(name: string, value: string): [string, string] {
+  const lowerName = name.toLowerCase();
+  return [lowerName, lowerName === 'host' ? value.toLowerCase() : value];
+}
