@@ -31,8 +31,10 @@ export interface GatewaySeries {
   readonly gatewayErrors: Tree3<string, string, string>;
   /** pool → endpoint */
   readonly ejections: Tree2<string, string>;
-  /** pool → endpoint → outcome (cooled, kept_last) */
-  readonly coolDowns: Tree3<string, string, string>;
+  /** pool → endpoint */
+  readonly coolDowns: Tree2<string, string>;
+  /** pool → endpoint */
+  readonly keptLast: Tree2<string, string>;
   /** pool → endpoint → isHealthy */
   readonly healthTransitions: Tree3<string, string, boolean>;
   /** pool → mode entered */
@@ -74,13 +76,21 @@ export function createGatewaySeries(registry: Registry): GatewaySeries {
       counter('bulwark_gateway_ejections_total', 'Outlier-detection ejections.', ['pool', 'endpoint']),
       (pool, endpoint) => ({ pool, endpoint }),
     ),
-    coolDowns: tree3(
+    coolDowns: tree2(
       counter(
         'bulwark_gateway_cool_downs_total',
-        "Endpoints taken out of rotation (or kept out longer) on their upstream's Retry-After (cooled), or kept in as the last in rotation (kept_last).",
-        ['pool', 'endpoint', 'outcome'],
+        "Endpoints taken out of rotation (or kept out longer) on their upstream's Retry-After.",
+        ['pool', 'endpoint'],
       ),
-      (pool, endpoint, outcome) => ({ pool, endpoint, outcome }),
+      (pool, endpoint) => ({ pool, endpoint }),
+    ),
+    keptLast: tree2(
+      counter(
+        'bulwark_gateway_cool_downs_kept_last_total',
+        "Endpoints kept in rotation, the last one, though their upstream's Retry-After would have cooled them down.",
+        ['pool', 'endpoint'],
+      ),
+      (pool, endpoint) => ({ pool, endpoint }),
     ),
     healthTransitions: tree3(
       counter('bulwark_gateway_health_transitions_total', 'Active health verdict changes.', [

@@ -124,10 +124,11 @@ export class GatewayMetrics {
 
   readonly #onCoolDown = (message: unknown): void => {
     const event = message as CoolDownEvent;
-    // Returns show in the endpoint_cooling_down gauge; this counter counts departures and extensions, and
-    // refusals to cool the last endpoint in rotation (as logged: once per Retry-After period).
-    const outcome = event.isCooling ? 'cooled' : event.isKeptLast ? 'kept_last' : undefined;
-    if (outcome) this.#series.coolDowns.get(event.pool).get(event.endpoint).get(outcome).inc();
+    // Returns show in the endpoint_cooling_down gauge; cool_downs counts departures and extensions only, so an
+    // alert on it means traffic left an endpoint. Refusals to cool the last one (as logged: once per
+    // Retry-After period) have their own counter.
+    if (event.isCooling) this.#series.coolDowns.get(event.pool).get(event.endpoint).inc();
+    else if (event.isKeptLast) this.#series.keptLast.get(event.pool).get(event.endpoint).inc();
   };
 
   readonly #onPoolMode = (message: unknown): void => {

@@ -54,8 +54,8 @@ describe('the last endpoint in rotation, kept in spite of its Retry-After', () =
       }),
     ]);
     const metrics = await (await request(`${bulwark.adminUrl}/metrics`)).body.text();
-    expect(metrics).toContain(
-      `bulwark_gateway_cool_downs_total{pool="solo",endpoint="${id}",outcome="kept_last"} 1`,
-    );
+    expect(metrics).toContain(`bulwark_gateway_cool_downs_kept_last_total{pool="solo",endpoint="${id}"} 1`);
+    // It never left rotation: nothing is counted as a cool-down.
+    expect(metrics).not.toMatch(/^bulwark_gateway_cool_downs_total\{pool="solo"/m);
   });
 });
