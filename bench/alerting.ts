@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseDurationMs, parsePercent } from '../src/core/units.ts';
 import type { AlertingSettings } from './lib/alerting-bulwark.ts';
 import { runFlap } from './lib/alerting-flap.ts';
@@ -22,6 +21,7 @@ import {
 } from './lib/alertmanager-process.ts';
 import { runAlertmanagerStorm } from './lib/alertmanager-storm.ts';
 import { ChildSet, findCommand, isPinningAvailable } from './lib/children.ts';
+import { benchArgs } from './lib/args.ts';
 
 /**
  * Issue 6's alerting targets against a real `bulwark start`: HTTP monitors against a local upstream the bench
@@ -39,7 +39,7 @@ import { ChildSet, findCommand, isPinningAvailable } from './lib/children.ts';
  *                          [--keep-temp]
  */
 
-const { values } = parseArgs({
+const { values } = benchArgs(import.meta.url, {
   options: {
     cycles: { type: 'string', default: '10' },
     flaps: { type: 'string', default: '5' },

@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { parseArgs } from 'node:util';
 import type { StoredResult } from '../src/monitor/results-store.ts';
 import { resolutionMs, type RollupResolution } from '../src/monitor/rollup.ts';
 import { RollupJob, rollupKeepMs, type RollupMonitor } from '../src/monitor/rollup-job.ts';
 import { openSqlite, SqliteResultsStore, SqliteRollupStore } from '../src/store/index.ts';
+import { benchArgs } from './lib/args.ts';
 
 /**
  * What the database holds per monitor. `monitors` monitors checked every `interval` seconds for `hours`
@@ -17,7 +17,7 @@ import { openSqlite, SqliteResultsStore, SqliteRollupStore } from '../src/store/
  *   node --disable-warning=ExperimentalWarning bench/database-size.ts [--monitors 100] [--interval 30] [--hours 26]
  */
 
-const { values } = parseArgs({
+const { values } = benchArgs(import.meta.url, {
   options: {
     monitors: { type: 'string', default: '100' },
     interval: { type: 'string', default: '30' },

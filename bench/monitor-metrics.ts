@@ -1,10 +1,10 @@
-import { parseArgs } from 'node:util';
 import {
   GatewayMetrics,
   monitorLatenessHistogram,
   registerMonitorGauges,
   type MonitorGaugeSource,
 } from '../src/observability/index.ts';
+import { benchArgs } from './lib/args.ts';
 
 /**
  * What one /metrics scrape costs with `monitors` monitors: the registry of a single process (gateway series,
@@ -14,7 +14,7 @@ import {
  *   node bench/monitor-metrics.ts [--monitors 10000] [--scrapes 15]
  */
 
-const { values } = parseArgs({
+const { values } = benchArgs(import.meta.url, {
   options: { monitors: { type: 'string', default: '10000' }, scrapes: { type: 'string', default: '15' } },
 });
 const monitorCount = Number(values.monitors);

@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util';
 import { summarizeMonitor } from '../src/monitor/history-summary.ts';
 import { seedHistory } from './lib/seeded-history.ts';
+import { benchArgs } from './lib/args.ts';
 
 /**
  * How long `GET /api/v1/monitors` holds the event loop. Each monitor's report (summarizeMonitor, as
@@ -12,7 +12,7 @@ import { seedHistory } from './lib/seeded-history.ts';
  *   npm run bench:monitor-reports [-- --monitors 50 --every-s 5,30 --rounds 3]
  */
 
-const { values } = parseArgs({
+const { values } = benchArgs(import.meta.url, {
   options: {
     monitors: { type: 'string', default: '50' },
     'every-s': { type: 'string', default: '5,30' },

@@ -2,11 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../src/core/units.ts';
 import { ChildSet, isPinningAvailable } from './lib/children.ts';
 import { latenessMetric, runScenario, type Scenario, type ScenarioResult } from './lib/monitor-scenario.ts';
 import { failedLines, peerLines, scenarioTable, targetLines } from './lib/monitors-report.ts';
+import { benchArgs } from './lib/args.ts';
 
 /**
  * Synthetic monitors at scale: 10,000 HTTP monitors every 30 s, then 1,000 every 1 s, against a local target.
@@ -16,7 +16,7 @@ import { failedLines, peerLines, scenarioTable, targetLines } from './lib/monito
  *                          [--keep-temp]
  */
 
-const { values } = parseArgs({
+const { values } = benchArgs(import.meta.url, {
   options: {
     'duration-10k': { type: 'string', default: '150s' },
     'duration-1k': { type: 'string', default: '60s' },

@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../src/core/units.ts';
 import { ChildSet, findCommand, isPinningAvailable } from './lib/children.ts';
 import { runOpenLoopChild, type PhasePlan } from './lib/open-loop.ts';
@@ -22,6 +21,7 @@ import {
   type PeerResult,
 } from './lib/overload-report.ts';
 import { SkippedError } from './lib/targets.ts';
+import { benchArgs } from './lib/args.ts';
 
 /**
  * Survive overload: an upstream with a fixed capacity (slots × service) driven open-loop at 0.25×, 1×, 2×
@@ -43,7 +43,7 @@ const unlimitedPoolYaml = `
   max_connections_per_endpoint: 4096
 `;
 
-const { values } = parseArgs({
+const { values } = benchArgs(import.meta.url, {
   options: {
     'phase-duration': { type: 'string', default: '20s' },
     recovery: { type: 'string', default: '10s' },

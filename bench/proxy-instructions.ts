@@ -3,7 +3,6 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import {
   callgrindArgs,
@@ -17,6 +16,7 @@ import {
 import { bulwarkNodeFlags, ChildSet, findCommand, nodeBinary, waitForListening } from './lib/children.ts';
 import { median, referenceNames, thousands } from './lib/report.ts';
 import { startNodeScript } from './lib/targets.ts';
+import { benchArgs } from './lib/args.ts';
 
 /**
  * CPU per proxied request, counted rather than timed: each Node proxy of bench:proxy runs under valgrind's
@@ -39,7 +39,7 @@ import { startNodeScript } from './lib/targets.ts';
  * with `--compare-with`, the N that changed most between the two builds.
  */
 
-const { values } = parseArgs({
+const { values } = benchArgs(import.meta.url, {
   options: {
     only: { type: 'string' },
     warmup: { type: 'string', default: '100000' },

@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../src/core/units.ts';
 import { ChildSet, findCommand, isPinningAvailable } from './lib/children.ts';
 import { defaultLoadGenerator, runLoad, type LoadGenerator, type LoadResult } from './lib/load.ts';
@@ -22,6 +21,7 @@ import {
   type StartedTarget,
   type Target,
 } from './lib/targets.ts';
+import { benchArgs } from './lib/args.ts';
 
 /**
  * Proxy overhead, side by side against one upstream: direct, Bulwark, a bare undici forwarder (the Node
@@ -35,7 +35,7 @@ import {
  *          just run saturated or sat frozen; without it the saturation rounds' processes are reused.
  */
 
-const { values } = parseArgs({
+const { values } = benchArgs(import.meta.url, {
   options: {
     duration: { type: 'string', default: '10s' },
     connections: { type: 'string', default: '50' },

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { readDailyHistories, type DailyHistory, type HistoryMonitor } from '../src/monitor/daily-history.ts';
 import { LatencySketch } from '../src/monitor/latency-sketch.ts';
 import { periodStartOf, resolutionMs, type Rollup } from '../src/monitor/rollup.ts';
 import { seedHistory, type SeededHistory } from './lib/seeded-history.ts';
+import { benchArgs } from './lib/args.ts';
 
 /**
  * How long the status page's minute refresh of its uptime bars blocks the event loop: the daily history of
@@ -19,7 +19,7 @@ import { seedHistory, type SeededHistory } from './lib/seeded-history.ts';
  *   npm run bench:status-history [-- --monitors 50 --minutes 5,30,58 --rounds 3 --days 0 --compare-with DIR]
  */
 
-const { values } = parseArgs({
+const { values } = benchArgs(import.meta.url, {
   options: {
     monitors: { type: 'string', default: '50' },
     minutes: { type: 'string', default: '5,30,58' },

@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import { sampleView } from '../src/status/render/fixture.test-support.ts';
 import { buildSite, type Site } from '../src/status/site.ts';
 import { SiteBuilder } from '../src/status/site-builder.ts';
 import type { StatusView } from '../src/status/view.ts';
+import { benchArgs } from './lib/args.ts';
 
 /**
  * How long a status page rebuild blocks the event loop (in one process, the gateway's too), over the test
@@ -14,7 +14,7 @@ import type { StatusView } from '../src/status/view.ts';
  *   node bench/status-rebuild.ts [--components 50] [--incidents 30,200,1000] [--builds 5]
  */
 
-const { values } = parseArgs({
+const { values } = benchArgs(import.meta.url, {
   options: {
     components: { type: 'string', default: '50' },
     incidents: { type: 'string', default: '30,200,1000' },

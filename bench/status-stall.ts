@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { startBenchBulwark, type StartedBulwark } from './lib/bulwark-start.ts';
 import { ChildSet, freePort, isPinningAvailable } from './lib/children.ts';
 import { runOpenLoopChild } from './lib/open-loop.ts';
 import type { PhaseSummary } from './lib/open-loop-summary.ts';
 import { admin, seedIncidents, statusBenchConfig, waitForIndicator } from './lib/status-setup.ts';
 import { startNodeScript } from './lib/targets.ts';
+import { benchArgs } from './lib/args.ts';
 
 /**
  * What status page edits cost the gateway in one process. Bulwark runs the status page of bench:status (50
@@ -21,7 +21,7 @@ import { startNodeScript } from './lib/targets.ts';
  *                              [-- --compare-with ../other-checkout]  (the same run against another build)
  */
 
-const { values } = parseArgs({
+const { values } = benchArgs(import.meta.url, {
   options: {
     rate: { type: 'string', default: '2000' },
     'phase-s': { type: 'string', default: '20' },

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { startBenchBulwark } from './lib/bulwark-start.ts';
 import { ChildSet, findCommand, freePort, isPinningAvailable, pinned } from './lib/children.ts';
 import { groupCpuMs } from './lib/cpu.ts';
@@ -15,6 +14,7 @@ import {
   statusBenchConfig,
   waitForIndicator,
 } from './lib/status-setup.ts';
+import { benchArgs } from './lib/args.ts';
 
 /**
  * The status page under load, as the issue asks: 50 components and 200 historical incidents while every
@@ -24,7 +24,7 @@ import {
  *   npm run bench:status [-- --runs 3 --duration-s 10 --warmup-s 10 --connections 64]
  */
 
-const { values } = parseArgs({
+const { values } = benchArgs(import.meta.url, {
   options: {
     runs: { type: 'string', default: '3' },
     'duration-s': { type: 'string', default: '10' },

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../src/core/units.ts';
 import {
   bulwarkNodeFlags,
@@ -17,6 +16,7 @@ import { groupCpuMs } from './lib/cpu.ts';
 import { parseWrk, type LoadResult } from './lib/load.ts';
 import { nginxLaunch } from './lib/peers.ts';
 import { median } from './lib/report.ts';
+import { benchArgs } from './lib/args.ts';
 
 /**
  * All cores: Bulwark with 1 and 2 gateway workers against nginx with 1 and 2 worker processes, same
@@ -25,7 +25,7 @@ import { median } from './lib/report.ts';
  *   node bench/workers.ts [--duration 8s] [--warmup 2s] [--rounds 3] [--connections 50]
  */
 
-const { values } = parseArgs({
+const { values } = benchArgs(import.meta.url, {
   options: {
     duration: { type: 'string', default: '8s' },
     warmup: { type: 'string', default: '2s' },
