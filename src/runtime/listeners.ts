@@ -1,7 +1,12 @@
 import type { ListenAddress } from '../gateway/server.ts';
+import { bindError } from './bind-error.ts';
 import { closeNow, type ServedListener } from './served-listener.ts';
 
 const keyOf = (address: ListenAddress): string => `${address.host}:${address.port}`;
+const parseKey = (key: string): ListenAddress => {
+  const at = key.lastIndexOf(':');
+  return { host: key.slice(0, at), port: Number(key.slice(at + 1)) };
+};
 
 /**
  * A listener change prepared for a start or a reload. Everything that can fail (binding, reading
@@ -36,7 +41,7 @@ export class Listeners {
     try {
       for (const address of wanted) {
         const key = keyOf(address);
-        if (!this.#open.has(key) && !opened.has(key)) opened.set(key, await this.#start(address));
+        if (!this.#open.has(key) && !opened.has(key)) opened.set(key, await this.#bind(address));
       }
     } catch (error) {
       await closeNow([...opened.values()]);
@@ -52,6 +57,16 @@ export class Listeners {
       },
       abort: () => closeNow([...opened.values()]),
     };
+  }
+
+  async #bind(address: ListenAddress): Promise<ServedListener> {
+    try {
+      return await this.#start(address);
+    } catch (error) {
+      const samePort = [...this.#open.keys()].find((key) => key.endsWith(`:${address.port}`));
+      const heldBy = samePort === undefined || address.port === 0 ? undefined : parseKey(samePort);
+      throw bindError('listen.gateway', address, error, heldBy);
+    }
   }
 
   /** Hands every listener over to the caller (the stop), which closes them. */

@@ -1,4 +1,5 @@
 import type { Logger } from '../observability/index.ts';
+import { bindError } from './bind-error.ts';
 import {
   startStatusServer,
   type RunningStatusServer,
@@ -19,10 +20,7 @@ export interface PreparedStatusListener {
 export const isSameAddress = (a: StatusAddress, b: StatusAddress): boolean =>
   a.host === b.host && a.port === b.port;
 
-/**
- * Binds the public status listener on `address`. A bind failure names the config key, so a reload's status
- * (`/api/v1/config/status`) says which setting to change rather than a bare `listen EADDRINUSE`.
- */
+/** Binds the public status listener on `address`; a bind failure names `listen.status` (bind-error.ts). */
 export async function listenStatus(
   address: StatusAddress,
   options: Omit<StatusServerOptions, 'host' | 'port' | 'onError' | 'onRefused'>,
@@ -36,20 +34,8 @@ export async function listenStatus(
     // Refusals are the caps doing their job: a warning, like the admin listener's, not a failure.
     onRefused: (refused, summary) => logger.warn({ event: 'connections-refused', ...refused }, summary),
   }).catch((error: unknown) => {
-    throw bindError(address, error);
+    throw bindError('listen.status', address, error);
   });
   logger.info({ url: server.url }, 'status page listening');
   return server;
-}
-
-function bindError(address: StatusAddress, error: unknown): Error {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const where = `listen.status: ${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
-  if (code === 'EADDRINUSE') return new Error(`${where} is in use`, { cause: error });
-  if (code === 'EACCES') return new Error(`${where} needs privileges this process lacks`, { cause: error });
-  if (code === 'EADDRNOTAVAIL')
-    return new Error(`${where} is not an address of this machine`, { cause: error });
-  return new Error(`${where} cannot be bound: ${String((error as Error | undefined)?.message ?? error)}`, {
-    cause: error,
-  });
 }

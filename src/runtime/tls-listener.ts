@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
 import { ConfigError } from '../config/config-error.ts';
+import { bindError } from './bind-error.ts';
 import type { ListenAddress } from '../gateway/server.ts';
 import type { CertificatePair, RunningTlsServer } from '../gateway/tls-server.ts';
 import type { ListenerChange } from './listeners.ts';
@@ -19,6 +20,7 @@ const keyOf = (address: ListenAddress): string => `${address.host}:${address.por
 
 interface RunningTls {
   readonly key: string;
+  readonly address: ListenAddress;
   readonly listener: ServedListener<RunningTlsServer>;
 }
 
@@ -58,9 +60,13 @@ export class TlsListener {
       };
       return { commit, abort: nothingToUndo };
     }
-    const listener = await this.#start(wanted.address, pair);
+    const listener = await this.#start(wanted.address, pair).catch((error: unknown) => {
+      const { port } = wanted.address;
+      const heldBy = port !== 0 && previous?.address.port === port ? previous.address : undefined;
+      throw bindError('listen.gateway_tls.address', wanted.address, error, heldBy);
+    });
     return {
-      commit: () => this.#replace({ key, listener }, retired),
+      commit: () => this.#replace({ key, address: wanted.address, listener }, retired),
       abort: () => closeNow([listener]),
     };
   }
