@@ -259,10 +259,11 @@ describe('bulwark CLI (real process)', () => {
     await once(blocker, 'listening');
     try {
       const file = join(dir, 'busy.yaml');
-      await writeFile(file, startConfig((blocker.address() as AddressInfo).port));
+      const { port } = blocker.address() as AddressInfo;
+      await writeFile(file, startConfig(port));
       const result = await bulwark(['start', '-c', file]);
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain('EADDRINUSE');
+      expect(result.stderr).toContain(`listen.gateway: 127.0.0.1:${port} is in use`);
     } finally {
       blocker.close();
     }
