@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { healthCheck } from './health-check-schema.ts';
 import { isValid, whenParsed } from './partly-parsed.ts';
 import { duration, percent, size } from './units.ts';
+import { upstreamTls } from './upstream-tls-schema.ts';
 
 /** `pools.NAME`: endpoints, balancing, health, failover and overload protection (a part of schema.ts). */
 
@@ -141,7 +142,20 @@ export const pool = z
         description:
           'Answers that mean the whole upstream is overloaded: they feed upstream_throttle and their Retry-After cools the endpoint',
       }),
+    tls: upstreamTls.optional(),
   })
+  .superRefine(
+    (p, ctx) => {
+      // Refused rather than ignored: an operator who set a CA or a client certificate believes traffic is TLS.
+      if (p.tls && !p.endpoints.some((e) => new URL(e.url).protocol === 'https:'))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tls'],
+          message: 'tls applies to https:// endpoints, and every endpoint of this pool is http://',
+        });
+    },
+    whenParsed('tls', 'endpoints'),
+  )
   .superRefine(
     (p, ctx) => {
       if (p.adaptive_concurrency && p.concurrency !== 'adaptive')
@@ -187,4 +201,5 @@ export const pool = z
     upstreamThrottle: p.upstream_throttle,
     maxCoolDownMs: p.max_cool_down,
     overloadStatuses: p.overload_statuses,
+    tls: p.tls,
   }));

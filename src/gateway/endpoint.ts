@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { EndpointAdminState, EndpointStatus } from '../core/index.ts';
 import { SlowStartRamp } from './slow-start.ts';
-import type { EndpointSpec } from './spec.ts';
+import type { EndpointSpec, UpstreamTlsSpec } from './spec.ts';
 
 /**
  * One upstream address and its live state. Membership and load live here; balancers only read them.
@@ -42,22 +42,30 @@ export class Endpoint {
    * the name its certificate must carry and, unless it is an address (see Upstreams), the SNI its connections
    * send. undici otherwise takes it from each request's Host header, the client's: the upstream was asked for
    * the public name, and each request whose Host differed from the last closed the connection ("servername
-   * changed"). Plain http never uses it; set there too, it spares undici deriving one per request.
+   * changed"). Plain http never uses it; set there too, it spares undici deriving one per request. The pool's
+   * `tls.server_name` replaces it for https (nginx's `proxy_ssl_name`), an endpoint given as an address too.
    */
   readonly serverName: string;
+  /** The host the connection goes to: the URL's, without the brackets of an IPv6 literal. */
+  readonly host: string;
+  /** Its pool's TLS to upstreams, for requests, health checks and WebSocket upgrades alike. */
+  readonly tls: UpstreamTlsSpec | undefined;
 
-  constructor(poolName: string, spec: EndpointSpec) {
+  constructor(poolName: string, spec: EndpointSpec, tls?: UpstreamTlsSpec) {
     this.poolName = poolName;
     this.url = new URL(spec.url);
     this.id = this.url.host;
-    this.serverName = this.url.hostname.replace(/^\[(.*)\]$/, '$1');
+    this.host = this.url.hostname.replace(/^\[(.*)\]$/, '$1');
+    this.tls = tls;
+    const configuredName = this.url.protocol === 'https:' ? tls?.serverName : undefined;
+    this.serverName = configuredName ?? this.host;
     this.configuredWeight = spec.weight;
     this.weight = spec.weight;
     this.configuredState = spec.drain ? 'draining' : 'ready';
     this.adminState = this.configuredState;
   }
 
-  /** Given as an IP address: its TLS connections send no server name (RFC 6066 has none for addresses). */
+  /** Named by an IP address (no `server_name`): its TLS connections send no SNI (RFC 6066 has none for addresses). */
   get isAddress(): boolean {
     return isIP(this.serverName) !== 0;
   }

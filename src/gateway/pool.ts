@@ -66,7 +66,7 @@ export class Pool {
     this.spec = spec;
     this.#balancer = deps.balancer;
     this.#clock = deps.clock;
-    this.endpoints = spec.endpoints.map((endpointSpec) => new Endpoint(name, endpointSpec));
+    this.endpoints = spec.endpoints.map((endpointSpec) => new Endpoint(name, endpointSpec, spec.tls));
     this.throttle =
       spec.upstreamThrottle &&
       new UpstreamThrottle(spec.upstreamThrottle, deps.clock.nowMs(), spec.overloadStatuses);

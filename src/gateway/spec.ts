@@ -14,6 +14,21 @@ export interface EndpointSpec {
   readonly drain: boolean;
 }
 
+/**
+ * How the gateway speaks TLS to a pool's https endpoints: requests, health checks and WebSocket upgrades
+ * alike. PEM text read at load, never a path: the data plane does not touch the disk. Key material, never shown.
+ */
+export interface UpstreamTlsSpec {
+  /** PEM CAs that replace the system's (as Envoy's and nginx's do); the system's when undefined. */
+  readonly ca?: string | undefined;
+  /** SNI and certificate name for every endpoint, an address too; each endpoint's own host when undefined. */
+  readonly serverName?: string | undefined;
+  /** false accepts any certificate. */
+  readonly isVerified: boolean;
+  /** Presented when the upstream asks (mutual TLS). */
+  readonly clientCertificate?: { readonly cert: string; readonly key: string } | undefined;
+}
+
 export interface HealthCheckSpec {
   readonly path: string;
   readonly intervalMs: number;
@@ -111,6 +126,8 @@ export interface PoolSpec {
    * `upstreamThrottle` and cool an endpoint down. Others (a per-key quota 429) are accepted work.
    */
   readonly overloadStatuses: readonly number[];
+  /** For the pool's https endpoints; undefined: the system CAs, the endpoint's host, verified, no client cert. */
+  readonly tls?: UpstreamTlsSpec | undefined;
 }
 
 /** `first-byte-timeout`: the attempt's `first_byte` timer fired (Envoy's per-try timeout). */

@@ -9,6 +9,7 @@ import { request as httpsRequest } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { ErrorCode } from '../core/errors.ts';
 import type { Endpoint } from './endpoint.ts';
+import { tlsConnectOptions } from './upstream-tls.ts';
 
 /**
  * Two upgraded connections spliced together, bytes streamed both ways with backpressure (pipe). A clean
@@ -49,18 +50,21 @@ export class Tunnel {
  * Connection and Upgrade are this hop's own and make the handshake.
  */
 export function requestUpgrade(
-  endpoint: Pick<Endpoint, 'url' | 'serverName' | 'isAddress'>,
+  endpoint: Pick<Endpoint, 'url' | 'host' | 'serverName' | 'isAddress' | 'tls'>,
   path: string,
   headers: Record<string, string | string[]>,
   upgrade: string,
 ): ClientRequest {
   const { url, serverName } = endpoint;
-  return (url.protocol === 'https:' ? httpsRequest : httpRequest)({
-    host: serverName,
+  const isHttps = url.protocol === 'https:';
+  return (isHttps ? httpsRequest : httpRequest)({
+    host: endpoint.host,
     port: url.port,
     // The endpoint's own name for TLS (see Endpoint.serverName); node would take the client's Host header.
     // '' sends no SNI, for an address.
     servername: endpoint.isAddress ? '' : serverName,
+    // The pool's CAs, verification and client certificate, as its requests and health checks use.
+    ...(isHttps ? tlsConnectOptions(endpoint.tls) : {}),
     method: 'GET',
     path,
     headers: { ...headers, connection: 'Upgrade', upgrade },

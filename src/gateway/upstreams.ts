@@ -1,11 +1,12 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { buildConnector, errors, Pool, type Dispatcher } from 'undici';
+import { errors, Pool, type buildConnector, type Dispatcher } from 'undici';
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import type { Clock } from '../core/clock.ts';
 import { ConnectionGate } from './connection-gate.ts';
 import type { Endpoint } from './endpoint.ts';
 import type { RequestBody } from './request-body.ts';
+import { endpointConnector } from './upstream-tls.ts';
 
 export interface UpstreamOptions {
   readonly maxConnections: number;
@@ -56,12 +57,7 @@ export class Upstreams {
   add(endpoint: Endpoint, options: UpstreamOptions): void {
     // undici's own connect timer is off (0): it runs on its coarse clock, which fired a 100 ms timeout after
     // about a second and a 1 s one after 1.5 s. The connector below times the connect (and TLS) itself.
-    const connector = buildConnector({ timeout: 0 });
-    const connect = withConnectTimeout(
-      isHttpsAddress(endpoint) ? withoutServerName(connector) : connector,
-      options.connectTimeoutMs,
-      this.#clock,
-    );
+    const connect = withConnectTimeout(endpointConnector(endpoint, 0), options.connectTimeoutMs, this.#clock);
     const pool = new Pool(endpoint.url.origin, {
       connections: options.maxConnections,
       // undici lowers this further to the upstream's Keep-Alive hint minus 2 s, so we close idle sockets
@@ -90,22 +86,6 @@ export class Upstreams {
   async close(): Promise<void> {
     await Promise.all([...this.#pools.values()].map((pool) => pool.close().catch(() => pool.destroy())));
   }
-}
-
-const isHttpsAddress = (endpoint: Endpoint): boolean =>
-  endpoint.url.protocol === 'https:' && endpoint.isAddress;
-
-/**
- * RFC 6066 puts no address in SNI, and node warns when asked to. Requests to an address still carry its
- * `serverName` (one name per endpoint, so undici never reconnects for a new one), which this connector drops:
- * the connection sends no SNI and the certificate is checked against the address.
- */
-function withoutServerName(connect: buildConnector.connector): buildConnector.connector {
-  return (options, callback) => {
-    const { servername, ...others } = options;
-    void servername;
-    return connect(others, callback);
-  };
 }
 
 /**

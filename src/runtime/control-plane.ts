@@ -13,6 +13,7 @@ import { MonitoringSupervisor } from './monitoring-supervisor.ts';
 import { poolSamplesOf } from './pool-samples.ts';
 import { StatusSupervisor } from './status-supervisor.ts';
 import { sharedReading } from './traffic-reader.ts';
+import { warnOfUnverifiedPools } from './upstream-tls-warning.ts';
 
 // Alerting's pool rules and the status page each read the gateway's counters every 5 s, in their own phase.
 // A reading kept for half that period serves both whatever the phase, and is at most 2.5 s old to either.
@@ -37,10 +38,12 @@ export class ControlPlane {
   readonly #monitoring: MonitoringSupervisor;
   readonly #alerting: AlertingSupervisor;
   readonly #status: StatusSupervisor;
+  readonly #logger: Logger;
   /** Known once the admin listener is bound; notifications link to it. */
   adminUrl = '';
 
   constructor(logger: Logger, deps: ControlPlaneDeps) {
+    this.#logger = logger;
     // In a cluster a reading scrapes every worker's whole registry and sums them: one per round, not two.
     const readTraffic = sharedReading(deps.readTraffic, systemClock, sharedTrafficMaxAgeMs);
     const poolSamples = async () => poolSamplesOf(deps.poolStatus(), await readTraffic());
@@ -95,6 +98,7 @@ export class ControlPlane {
 
   /** Start or reload. Monitoring first: a store that cannot open refuses the config before anything swaps. */
   async apply(config: Config): Promise<void> {
+    warnOfUnverifiedPools(this.#logger, config);
     // Before that, a moved listen.status is bound: an address in use refuses the config as early.
     const statusListener = await this.#status.prepare(config);
     try {

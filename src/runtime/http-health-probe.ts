@@ -2,6 +2,7 @@ import { Client } from 'undici';
 import type { Endpoint } from '../gateway/endpoint.ts';
 import type { HealthProbe } from '../gateway/health/health-probe.ts';
 import type { HealthCheckSpec } from '../gateway/spec.ts';
+import { endpointConnector } from '../gateway/upstream-tls.ts';
 import { httpCheck, type HttpCheckSpec } from '../monitor/checks/http.ts';
 import { failureOf, maxCheckBodyBytes } from './http-health-probe-verdict.ts';
 
@@ -21,7 +22,9 @@ export function httpHealthProbe(spec: HealthCheckSpec): HealthProbe {
       // The checker and the check abort on their own clocks; these bound a probe even if neither fires.
       const timeoutMs = spec.timeoutMs;
       client = new Client(endpoint.url.origin, {
-        connectTimeout: timeoutMs,
+        // The pool's TLS (CAs, server name, verification, client certificate), as its requests use: a check
+        // that trusted other CAs would pass an endpoint every request fails, or fail one they all reach.
+        connect: endpointConnector(endpoint, timeoutMs),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
