@@ -15,6 +15,17 @@ export const addressText = (address: BindAddress): string =>
  */
 export function bindError(key: string, address: BindAddress, error: unknown, heldBy?: BindAddress): Error {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  // The code stays readable where it was: a cluster worker retries its pinned port on EADDRINUSE (worker.ts).
+  return Object.assign(describe(key, address, error, code, heldBy), { code });
+}
+
+function describe(
+  key: string,
+  address: BindAddress,
+  error: unknown,
+  code: string | undefined,
+  heldBy: BindAddress | undefined,
+): Error {
   const where = `${key}: ${addressText(address)}`;
   if (code === 'EADDRINUSE' && heldBy !== undefined) {
     const message = `${where} is in use by this gateway's own listener on ${addressText(heldBy)}: a reload cannot move a port to another host; restart to do that`;
