@@ -41,6 +41,39 @@ export interface RequestEvent {
   readonly limit?: string | undefined;
   /** A short hash of that limit's key, never the key: tells one client's refusals from another's. */
   readonly keyFingerprint?: string | undefined;
+  /** The client's request, by reference: built on every request, so only a line being written reads it. */
+  readonly client?: RequestClient | undefined;
+  /** What the exchange measured, likewise read only for a line; absent for answers given without forwarding. */
+  readonly exchange?: MeasuredExchange | undefined;
+}
+
+/**
+ * What the access log reads of a client's request: node's IncomingMessage fits, and so does what a parse error
+ * left of one (request-line.ts). Never other headers: they may hold credentials.
+ */
+export interface RequestClient {
+  readonly httpVersion?: string | undefined;
+  readonly headers?: { readonly 'user-agent'?: string | undefined } | undefined;
+  readonly socket?:
+    | { readonly remoteAddress?: string | undefined; readonly remotePort?: number | undefined }
+    | null
+    | undefined;
+}
+
+/** An exchange (a forwarded request or WebSocket handshake) that can say what it measured, when asked. */
+export interface MeasuredExchange {
+  measures(): RequestMeasures;
+}
+
+export interface RequestMeasures {
+  /** The direct peer as read when the request came: an HTTP/2 stream forgets its socket once closed. */
+  readonly clientAddress?: string | undefined;
+  /** Request body bytes read from the client; undefined when uncounted (a chunked body streamed through). */
+  readonly bytesReceived?: number | undefined;
+  /** Response body bytes relayed from the upstream to the client's connection. */
+  readonly bytesSent?: number | undefined;
+  /** From the last attempt's start (waiting for and opening a connection included) to its response headers. */
+  readonly upstreamFirstByteMs?: number | undefined;
 }
 
 export interface AttemptEvent {

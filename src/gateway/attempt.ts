@@ -72,6 +72,8 @@ export class Attempt implements SlotHolder, SocketReuseListener {
    */
   isCounted = false;
   status = 0;
+  /** When the response headers came (meaningful once `status` is set): the log's upstream first byte. */
+  respondedMs = 0;
   #owner: AttemptOwner;
   readonly #clock: Clock;
   readonly #timeouts: AttemptTimeouts;
@@ -155,7 +157,7 @@ export class Attempt implements SlotHolder, SocketReuseListener {
     // 1xx interim responses (103 Early Hints) are not the response; undici reports the final one next.
     if (status < 200) return this.#owner.onInterimResponse(this, status, headers);
     this.status = status;
-    this.#lastChunkMs = this.#clock.nowMs();
+    this.respondedMs = this.#lastChunkMs = this.#clock.nowMs();
     this.#owner.onAttemptDeadline(this, this.#lastChunkMs);
     this.#owner.onResponseStart(this, this.#lastChunkMs, status, headers, statusMessage);
   }

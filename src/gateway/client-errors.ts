@@ -4,7 +4,7 @@ import { BulwarkError, type ErrorCode } from '../core/errors.ts';
 import { requestIdOf } from './request-context.ts';
 import { publishRefusal, type Refusal } from './request-guard.ts';
 import { requestIds } from './request-id.ts';
-import { requestLineOf } from './request-line.ts';
+import { refusedRequestOf } from './request-line.ts';
 
 /**
  * The JSON error (see responses.ts) as raw bytes, for sockets that have no usable ServerResponse: a request
@@ -94,7 +94,7 @@ export function answerClientError(
     // body is counted by whoever holds the request, with its route, when the request stream fails (below).
     // In a body: that request's own line. Else what the refused bytes show of theirs, never their headers.
     if (answer.status !== 408)
-      publishRefusal(answer, requestId, isBodyCut ? inFlight.req : requestLineOf(error));
+      publishRefusal(answer, requestId, isBodyCut ? inFlight.req : refusedRequestOf(error, socket));
   }
   // Marks the request for whoever holds it (node emits its 'error' only to listeners, so none is needed).
   if (isBusy && answer?.status === 408 && !inFlight.req.complete)

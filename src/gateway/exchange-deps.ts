@@ -64,6 +64,8 @@ export interface RouteRuntime {
 /** What the gateway knows of a request when it hands it to an exchange. */
 export interface ExchangeInit {
   readonly requestId: string;
+  /** The direct peer's address, read once for X-Forwarded-For and kept for the log line. */
+  readonly clientIp: string;
   readonly body: RequestBody;
   readonly headers: Record<string, string | string[]>;
   readonly hint: PickHint;

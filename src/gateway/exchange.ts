@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorCode } from '../core/errors.ts';
+import type { MeasuredExchange, RequestMeasures } from '../core/events.ts';
 import type { Outcome } from '../core/outcome.ts';
 import { Attempt, type AttemptOwner } from './attempt.ts';
 import type { PickHint } from './balance/balancer.ts';
@@ -28,6 +29,7 @@ import {
   type GatewayFailure,
 } from './upstream-errors.ts';
 import { upstreamRequest } from './upstreams.ts';
+import { measuresOf } from './exchange-measures.ts';
 import { clientClosed, clientStalled, retrying, totalTimeout } from './abort-reasons.ts';
 
 export type { EndpointSelector, ExchangeDeps, ExchangeInit, RouteRuntime } from './exchange-deps.ts';
@@ -38,12 +40,13 @@ const noneTried: ReadonlySet<Endpoint> = new Set();
  * One client request from routing to the last byte: picks endpoints, retries what is safe to retry,
  * commits the first acceptable response to the client, and never makes a broken stream look complete.
  */
-export class Exchange implements AttemptOwner, DeadlineOwner {
+export class Exchange implements AttemptOwner, DeadlineOwner, MeasuredExchange {
   readonly #deps: ExchangeDeps;
   readonly #route: RouteRuntime;
   readonly #req: IncomingMessage;
   readonly #res: ServerResponse;
   readonly #requestId: string;
+  readonly #clientIp: string;
   readonly #body: RequestBody;
   readonly #headers: Record<string, string | string[]>;
   readonly #hint: PickHint;
@@ -68,6 +71,8 @@ export class Exchange implements AttemptOwner, DeadlineOwner {
   readonly #timer: DeadlineTimer;
   /** A retry waiting out its backoff. */
   #pendingRetry: PendingRetry | undefined;
+  /** Response body bytes handed to the client: one add per chunk, next to a write that costs far more. */
+  #bytesSent = 0;
 
   constructor(
     deps: ExchangeDeps,
@@ -81,6 +86,7 @@ export class Exchange implements AttemptOwner, DeadlineOwner {
     this.#req = req;
     this.#res = res;
     this.#requestId = init.requestId;
+    this.#clientIp = init.clientIp;
     this.#body = init.body;
     this.#headers = init.headers;
     this.#hint = init.hint;
@@ -184,7 +190,11 @@ export class Exchange implements AttemptOwner, DeadlineOwner {
   ): void {
     const outcome = statusOutcome(status, nowMs - attempt.startedMs, true);
     this.#deps.recordLatency(attempt.endpoint, outcome, nowMs);
-    if (status === 429 || status === 503) this.#honourRetryAfter(attempt, status, headers);
+    // Pitfall 10: a fast 429/503 would attract more traffic; its Retry-After holds retries off (coolDown).
+    if (status === 429 || status === 503) {
+      const coolDownMs = retryAfterMs(headers['retry-after'], Date.now());
+      if (coolDownMs !== undefined) this.#deps.selector.coolDown(attempt.endpoint, status, coolDownMs);
+    }
     if (this.#route.spec.retry.on.includes(status) && this.#tryRetry(attempt, status)) {
       // Its outcome counts now, as a retried attempt's does, but the answer is only held: whether a retry goes
       // out is known when the backoff ends, and until then this answer is the one the client may get.
@@ -197,12 +207,6 @@ export class Exchange implements AttemptOwner, DeadlineOwner {
 
   onInterimResponse(_attempt: Attempt, status: number, headers: IncomingHttpHeaders): void {
     if (status === 103) relayEarlyHints(this.#req, this.#res, headers);
-  }
-
-  /** Pitfall 10: a fast 429/503 would attract more traffic; its Retry-After holds retries off (PoolSet.coolDown). */
-  #honourRetryAfter(attempt: Attempt, status: number, headers: IncomingHttpHeaders): void {
-    const durationMs = retryAfterMs(headers['retry-after'], Date.now());
-    if (durationMs !== undefined) this.#deps.selector.coolDown(attempt.endpoint, status, durationMs);
   }
 
   /** This answer is the client's: nothing is retried from here on. */
@@ -222,6 +226,7 @@ export class Exchange implements AttemptOwner, DeadlineOwner {
   }
 
   onResponseData(attempt: Attempt, chunk: Buffer): void {
+    this.#bytesSent += chunk.length;
     this.#stream?.observe(chunk);
     if (this.#res.write(chunk) || this.#isPaused) return;
     // Backpressure: a slow client pauses the upstream read instead of growing our buffer. The attempt has no
@@ -379,11 +384,16 @@ export class Exchange implements AttemptOwner, DeadlineOwner {
     this.#isDone = true;
     this.#timer.cancel();
     this.#pendingRetry?.cancel();
-    publishRequest(this.#req, this.#requestId, this.#route.id, this.#current, {
+    publishRequest(this.#req, this, this.#requestId, this.#route.id, this.#current, {
       status,
       durationMs: nowMs - this.#startMs,
       attempts: this.#attempts,
       errorCode,
     });
+  }
+
+  /** For the log line only: allocates, so nothing on the request path calls it. */
+  measures(): RequestMeasures {
+    return measuresOf(this.#clientIp, this.#req, this.#body, this.#bytesSent, this.#current);
   }
 }

@@ -227,7 +227,7 @@ export class Gateway {
       route.spec.requestHeaders,
     );
     const hint = route.hashKey ? { hashKey: hashKeyValueOf(route.hashKey, req, clientIp) } : noHint;
-    const init: ExchangeInit = { requestId, body: noBody, headers, hint, ticket };
+    const init: ExchangeInit = { requestId, clientIp, body: noBody, headers, hint, ticket };
     // Most requests carry no body: start at once rather than a promise hop later.
     if (!hasBody(req)) return new Exchange(this.#exchangeDeps, route, req, res, init).start();
     // Without retries there is nothing to replay, so the body streams straight through.

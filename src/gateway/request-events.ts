@@ -1,7 +1,14 @@
 import { channel } from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
 import type { ErrorCode } from '../core/errors.ts';
-import { channelNames, type AttemptEvent, type RequestEvent, type RetryEvent } from '../core/events.ts';
+import {
+  channelNames,
+  type AttemptEvent,
+  type MeasuredExchange,
+  type RequestClient,
+  type RequestEvent,
+  type RetryEvent,
+} from '../core/events.ts';
 import type { Outcome } from '../core/outcome.ts';
 import type { FailureCause } from './layers/retry.ts';
 
@@ -40,6 +47,7 @@ export function publishRetry(
 
 export function publishRequest(
   req: IncomingMessage,
+  exchange: MeasuredExchange,
   requestId: string,
   route: string,
   lastAttempt: AttemptSource | undefined,
@@ -58,14 +66,20 @@ export function publishRequest(
     durationMs: result.durationMs,
     attempts: result.attempts,
     errorCode: result.errorCode,
+    // References, not copies: the access log reads them only when it writes a line.
+    client: req,
+    exchange,
   };
   requestChannel.publish(event);
 }
 
+/** A request as a local answer knows it: an IncomingMessage, or a refused request line with its socket. */
+type LocalRequest = Pick<IncomingMessage, 'method' | 'url'> & RequestClient;
+
 /** An answer the gateway gave without forwarding (404, 413, a refused request): route `none` when unrouted. */
 export function publishLocalAnswer(
   /** The request, or what is known of one node's parser refused (see request-line.ts). */
-  req: Pick<IncomingMessage, 'method' | 'url'> | undefined,
+  req: LocalRequest | undefined,
   requestId: string,
   route: string,
   status: number,
@@ -89,6 +103,7 @@ export function publishLocalAnswer(
     errorCode,
     limit: refusal?.limit,
     keyFingerprint: refusal?.keyFingerprint,
+    client: req,
   };
   requestChannel.publish(event);
 }

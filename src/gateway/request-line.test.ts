@@ -1,5 +1,6 @@
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { requestLineOf } from './request-line.ts';
+import { refusedRequestOf, requestLineOf } from './request-line.ts';
 
 /** node's clientError: the chunk being parsed and where llhttp stopped in it. */
 function parseError(chunk: string, bytesParsed: number): Error {
@@ -10,9 +11,16 @@ function parseError(chunk: string, bytesParsed: number): Error {
 }
 
 describe('requestLineOf', () => {
-  it('reads method and path, query dropped, from a refused request', () => {
+  it('reads method, path (query dropped) and HTTP version (digit.digit only) from a refused request', () => {
     const chunk = 'POST /v1/chat?key=secret HTTP/1.1\r\nHost: a\r\nContent-Length: 1, 2\r\n\r\n';
-    expect(requestLineOf(parseError(chunk, 60))).toEqual({ method: 'POST', url: '/v1/chat' });
+    expect(requestLineOf(parseError(chunk, 60))).toEqual({
+      method: 'POST',
+      url: '/v1/chat',
+      httpVersion: '1.1',
+    });
+    // A version that is not digit.digit is left out, not escaped.
+    const odd = 'GET /a HTTP/1.1\u001b[31m\r\nHost: a\r\n\r\n';
+    expect(requestLineOf(parseError(odd, 20))).toEqual({ method: 'GET', url: '/a' });
   });
 
   it('escapes control and non-ASCII bytes, so no client can forge a log line', () => {
@@ -30,6 +38,7 @@ describe('requestLineOf', () => {
     expect(requestLineOf(parseError(chunk, chunk.indexOf('\rb') + 1))).toEqual({
       method: 'GET',
       url: '/bad',
+      httpVersion: '1.1',
     });
   });
 
@@ -42,5 +51,18 @@ describe('requestLineOf', () => {
   it('gives nothing without the raw bytes', () => {
     expect(requestLineOf(new Error('Parse Error'))).toBeUndefined();
     expect(requestLineOf(parseError('', 0))).toBeUndefined();
+  });
+});
+
+describe('refusedRequestOf', () => {
+  it("carries the client's socket, for its address, with or without a request line", () => {
+    const socket = new PassThrough();
+    expect(refusedRequestOf(parseError('GET /x HTTP/1.0\r\n\r\n', 5), socket)).toEqual({
+      method: 'GET',
+      url: '/x',
+      httpVersion: '1.0',
+      socket,
+    });
+    expect(refusedRequestOf(new Error('Parse Error'), socket)).toEqual({ method: '', url: '', socket });
   });
 });

@@ -1,13 +1,22 @@
+import type { Duplex } from 'node:stream';
+import type { RequestClient } from '../core/events.ts';
+
 /** What a log line shows of a request node's parser refused, before any IncomingMessage existed. */
 export interface RequestLine {
   readonly method: string;
   /** The target's path, query dropped (it may carry tokens), at most `maxPathBytes`, odd bytes escaped. */
   readonly url: string;
+  /** `1.1` from `HTTP/1.1`, as IncomingMessage has it; undefined unless it is digit.digit. */
+  readonly httpVersion?: string | undefined;
 }
+
+/** A refused request as its log line sees it: the request line if the bytes show one, and the client's socket. */
+export interface RefusedRequest extends RequestLine, RequestClient {}
 
 const maxPathBytes = 200;
 /** `METHOD SP target SP HTTP/…`: a header line (`Name: value`) never has this shape, so none is ever logged. */
-const requestLineShape = /^([A-Z][A-Z_-]{0,19}) (.+) HTTP\/[^ ]*\r?$/s;
+const requestLineShape = /^([A-Z][A-Z_-]{0,19}) (.+) HTTP\/([^ ]*?)\r?$/s;
+const versionShape = /^\d\.\d$/;
 /** limits.max_headers at its most, and the request line: the error cannot lie further from it. */
 const maxLinesBack = 2001;
 
@@ -31,12 +40,25 @@ export function requestLineOf(error: Error): RequestLine | undefined {
       const lineEnd = rawPacket.indexOf(0x0a, lineStart);
       const line = rawPacket.toString('latin1', lineStart, lineEnd === -1 ? rawPacket.length : lineEnd);
       const shaped = requestLineShape.exec(line);
-      if (shaped) return { method: shaped[1]!, url: escapedPath(shaped[2]!) };
+      if (shaped) {
+        const version = shaped[3]!;
+        const parsed = { method: shaped[1]!, url: escapedPath(shaped[2]!) };
+        return versionShape.test(version) ? { ...parsed, httpVersion: version } : parsed;
+      }
     }
     if (lineStart === 0) return undefined;
     searchEnd = lineStart - 1;
   }
   return undefined;
+}
+
+/**
+ * The request line, if any, with the socket the bytes came on: its peer address is all the log takes of it
+ * (read while the line is written, before the socket is destroyed). Never a header: there are none here.
+ */
+export function refusedRequestOf(error: Error, socket: Duplex): RefusedRequest {
+  const line = requestLineOf(error) ?? { method: '', url: '' };
+  return { ...line, socket: socket as RequestClient['socket'] };
 }
 
 function escapedPath(target: string): string {

@@ -2,6 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ErrorCode } from '../core/errors.ts';
+import type { MeasuredExchange, RequestMeasures } from '../core/events.ts';
+import { firstByteMsOf } from './exchange-measures.ts';
 import { publishAttempt, publishRequest } from './request-events.ts';
 import type { Outcome } from '../core/outcome.ts';
 import type { PickHint } from './balance/balancer.ts';
@@ -30,6 +32,9 @@ interface UpgradeAttempt {
   readonly endpoint: Endpoint;
   readonly poolName: string;
   readonly startedMs: number;
+  /** The upstream's answer (101, or a refusal) and when it came; 0 until then. */
+  status: number;
+  respondedMs: number;
   isSettled: boolean;
   cancelTimer: (() => void) | undefined;
 }
@@ -45,7 +50,7 @@ interface Failure {
  * allows (a handshake is a bodiless GET), relays a refusal, or hands both sockets to a Tunnel on 101.
  * An open tunnel keeps its endpoint's in-flight count up, so least-request and endpoint drain see it.
  */
-export class UpgradeExchange {
+export class UpgradeExchange implements MeasuredExchange {
   readonly #deps: UpgradeDeps;
   readonly #req: IncomingMessage;
   readonly #client: Duplex;
@@ -117,6 +122,8 @@ export class UpgradeExchange {
       endpoint,
       poolName: pool.name,
       startedMs: this.#deps.clock.nowMs(),
+      status: 0,
+      respondedMs: 0,
       isSettled: false,
       cancelTimer: undefined,
     };
@@ -248,6 +255,8 @@ export class UpgradeExchange {
 
   #outcomeOf(attempt: UpgradeAttempt, status: number): Outcome {
     const nowMs = this.#deps.clock.nowMs();
+    attempt.status = status;
+    attempt.respondedMs = nowMs;
     const outcome = statusOutcome(status, nowMs - attempt.startedMs, true);
     this.#deps.recordLatency(attempt.endpoint, outcome, nowMs);
     return outcome;
@@ -275,11 +284,16 @@ export class UpgradeExchange {
     this.#isDone = true;
     this.#pendingRetry?.cancel();
     this.#init.ticket?.release();
-    publishRequest(this.#req, this.#init.requestId, this.#init.route.id, this.#current, {
+    publishRequest(this.#req, this, this.#init.requestId, this.#init.route.id, this.#current, {
       status,
       durationMs: this.#deps.clock.nowMs() - this.#startMs,
       attempts: this.#attempts,
       errorCode,
     });
+  }
+
+  /** For the log line only. A tunnel's bytes are not the handshake's; its client address is read from req. */
+  measures(): RequestMeasures {
+    return { upstreamFirstByteMs: firstByteMsOf(this.#current) };
   }
 }

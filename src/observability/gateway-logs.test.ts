@@ -111,3 +111,22 @@ describe('gateway logs: which limit refused', () => {
     ]);
   });
 });
+
+describe('gateway logs: the client', () => {
+  it('bounds the user agent to 256 characters and escapes control characters, on one line', () => {
+    const { logger, lines, records } = memoryLogger();
+    stops.push(subscribeGatewayLogs(logger, { accessLog: true }));
+    const forged = 'evil\n{"level":"error"}\u001b[31m';
+    const userAgent = `${forged}${'x'.repeat(300)}`;
+    const client = {
+      httpVersion: '1.1',
+      headers: { 'user-agent': userAgent, authorization: 'Bearer s3cret' },
+    };
+    channel(channelNames.request).publish({ ...refused, status: 200, errorCode: undefined, client });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.trimEnd()).not.toContain('\n');
+    expect(lines[0]).not.toContain('s3cret');
+    const expected = `evil\\x0a{"level":"error"}\\x1b[31m${'x'.repeat(256 - forged.length)}…`;
+    expect(records()[0]).toMatchObject({ userAgent: expected, protocol: 'HTTP/1.1' });
+  });
+});

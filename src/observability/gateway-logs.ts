@@ -6,6 +6,7 @@ import {
   type EjectionEvent,
   type HealthEvent,
   type PoolModeEvent,
+  type RequestClient,
   type RequestEvent,
 } from '../core/index.ts';
 
@@ -102,9 +103,15 @@ function logRequest(
     refusals.count(event.errorCode, event);
     if (!log.isLevelEnabled('debug')) return;
   }
+  // Read only now, for a line being written: the event carries references, not copies.
+  const { client } = event;
+  const measures = event.exchange?.measures();
   const fields = {
     event: 'request',
     requestId: event.requestId,
+    clientAddress: measures?.clientAddress ?? addressOf(client),
+    protocol: protocolOf(client),
+    userAgent: userAgentOf(client),
     method: event.method,
     // The query string may carry tokens; the path is enough to find the route.
     path: pathWithoutQuery(event.path),
@@ -114,6 +121,9 @@ function logRequest(
     status: event.status,
     durationMs: event.durationMs,
     attempts: event.attempts,
+    upstreamFirstByteMs: measures?.upstreamFirstByteMs,
+    bytesReceived: measures?.bytesReceived,
+    bytesSent: measures?.bytesSent,
     errorCode: event.errorCode,
     // Which rate limit refused, and whose key (a hash prefix, never the key): absent for other answers.
     limit: event.limit,
@@ -196,4 +206,31 @@ class RefusalSummary {
 function pathWithoutQuery(path: string): string {
   const queryAt = path.indexOf('?');
   return queryAt === -1 ? path : path.slice(0, queryAt);
+}
+
+/** The direct peer, as X-Forwarded-For gives it to the upstream: an IPv4 client on a dual-stack socket as IPv4. */
+function addressOf(client: RequestClient | undefined): string | undefined {
+  const address = client?.socket?.remoteAddress;
+  return address?.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+/** As Envoy's %PROTOCOL%: `HTTP/1.1`, `HTTP/1.0`, `HTTP/2`. */
+function protocolOf(client: RequestClient | undefined): string | undefined {
+  const version = client?.httpVersion;
+  if (!version) return undefined;
+  return version === '2.0' ? 'HTTP/2' : `HTTP/${version}`;
+}
+
+const maxUserAgentChars = 256;
+
+/**
+ * Bounded, and control characters written `\xNN`: JSON escapes them on the line already, but `jq -r` would hand
+ * a terminal the raw escape sequences.
+ */
+function userAgentOf(client: RequestClient | undefined): string | undefined {
+  const userAgent = client?.headers?.['user-agent'];
+  if (userAgent === undefined) return undefined;
+  const kept = userAgent.length > maxUserAgentChars ? userAgent.slice(0, maxUserAgentChars) : userAgent;
+  const escaped = kept.replace(/\p{Cc}/gu, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return kept.length < userAgent.length ? `${escaped}…` : escaped;
 }
