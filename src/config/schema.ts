@@ -49,12 +49,15 @@ const gateway = z
     // HAProxy's `grace`, Traefik's `requestAcceptGraceTimeout`; 0 as theirs, so a bare stop stays quick.
     shutdown_delay: duration().prefault('0s'),
     workers: z.union([z.int().min(1).max(64), z.literal('auto')]).default(1),
+    // nginx's `underscores_in_headers off` by default: CGI-style upstreams read `X_Forwarded_For` as ours.
+    headers_with_underscores: z.enum(['drop', 'allow', 'reject']).default('drop'),
   })
   .prefault({})
   .transform((g) => ({
     drainTimeoutMs: g.drain_timeout,
     shutdownDelayMs: g.shutdown_delay,
     workers: g.workers,
+    headersWithUnderscores: g.headers_with_underscores,
   }));
 
 const limits = z

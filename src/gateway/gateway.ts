@@ -18,13 +18,13 @@ import { isRequestTimedOut } from './client-errors.ts';
 import { hasBody, noBody, readRequestBody } from './request-body.ts';
 import { clientIpOf, hashKeyValueOf, protoOf, requestIdOf } from './request-context.ts';
 import { normalizeTarget } from './request-target.ts';
-import { refuse } from './request-guard.ts';
+import { refuse, refuseOnSocket, refuseRequest, underscoreRefusal } from './request-guard.ts';
 import { sendError } from './responses.ts';
 import { compileRoutes, noRouteId } from './routes.ts';
 import { connectTimeoutForPool } from './connect-timeout-for-pool.ts';
 import { OpenResponses } from './open-responses.ts';
 import { buildRouteRuntimes } from './route-runtimes.ts';
-import type { GatewaySpec } from './spec.ts';
+import type { GatewaySpec, UnderscoredHeaderAction } from './spec.ts';
 import { publishLocalAnswer } from './request-events.ts';
 import { SocketReuseTracker, Upstreams } from './upstreams.ts';
 import { rejectUpgrade } from './upgrade-tunnel.ts';
@@ -60,6 +60,7 @@ export class Gateway {
   readonly #gates: ReadonlyMap<string, PoolGate>;
   readonly #unwatchPools: (() => void)[] = [];
   readonly #responses: OpenResponses;
+  readonly #underscores: UnderscoredHeaderAction;
 
   constructor(spec: GatewaySpec, deps: GatewayDeps) {
     this.#upstreams = new Upstreams(deps.clock);
@@ -90,6 +91,7 @@ export class Gateway {
       wasCutOff: this.#responses.wasCutOff,
     };
     this.#match = compileRoutes(spec.routes);
+    this.#underscores = spec.gateway?.headersWithUnderscores ?? 'drop';
     this.#exchangeDeps = {
       ...deps,
       selector: this.#pools,
@@ -198,6 +200,9 @@ export class Gateway {
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     this.#responses.track(res);
     const requestId = requestIdOf(req);
+    // Before routing and admission, as a malformed request: a refused one takes no rate-limit token nor slot.
+    const refusal = this.#underscores === 'reject' ? underscoreRefusal(req) : undefined;
+    if (refusal) return refuseRequest(req, res, refusal, requestId);
     normalizeTarget(req);
     const path = req.url ?? '/';
     const matched = this.#match(req.method ?? 'GET', path, req.headers);
@@ -225,6 +230,7 @@ export class Gateway {
       req.headers,
       { requestId, clientIp, proto: protoOf(req) },
       route.spec.requestHeaders,
+      this.#underscores,
     );
     const hint = route.hashKey ? { hashKey: hashKeyValueOf(route.hashKey, req, clientIp) } : noHint;
     const init: ExchangeInit = { requestId, clientIp, body: noBody, headers, hint, ticket };
@@ -259,6 +265,8 @@ export class Gateway {
   /** The listeners' 'upgrade' handler: a WebSocket handshake is routed like a request, then tunnelled. */
   readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const requestId = requestIdOf(req);
+    const refusal = this.#underscores === 'reject' ? underscoreRefusal(req) : undefined;
+    if (refusal) return refuseOnSocket(req, socket, refusal);
     normalizeTarget(req);
     const path = req.url ?? '/';
     const matched = this.#match(req.method ?? 'GET', path, req.headers);
@@ -275,6 +283,7 @@ export class Gateway {
       req.headers,
       { requestId, clientIp, proto: protoOf(req) },
       route.spec.requestHeaders,
+      this.#underscores,
     );
     const hint = { hashKey: route.hashKey && hashKeyValueOf(route.hashKey, req, clientIp) };
     const init = { route, requestId, headers, hint, ticket: undefined };

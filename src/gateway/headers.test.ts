@@ -94,6 +94,50 @@ describe('upstreamRequestHeaders', () => {
   });
 });
 
+describe('upstreamRequestHeaders and gateway.headers_with_underscores', () => {
+  const context = { requestId: 'req-1', clientIp: '10.0.0.9', proto: 'http' as const };
+  const forged = {
+    x_forwarded_for: '6.6.6.6',
+    x_forwarded_proto: 'https',
+    x_forwarded_host: 'evil.example',
+    x_request_id: 'forged',
+    content_length: '5',
+    transfer_encoding: 'chunked',
+    proxy_authorization: 'Basic x',
+    x_user: 'admin',
+  };
+  const noHostRewrite = { host: { from: 'client' as const }, remove: ['x-user'], set: [] };
+
+  it('allow: forwards api_key, drops an underscored spelling of a name the gateway sets, removes or frames by', () => {
+    const out = upstreamRequestHeaders(
+      { api_key: 'k', accept: '*/*', ...forged },
+      context,
+      noHostRewrite,
+      'allow',
+    );
+    expect(Object.keys(out).sort()).toEqual([
+      'accept',
+      'api_key',
+      'x-forwarded-for',
+      'x-forwarded-proto',
+      'x-request-id',
+    ]);
+  });
+
+  it('allow: still drops an underscored name its Connection header names (hop-by-hop)', () => {
+    const incoming = { connection: 'api_key', api_key: 'k', client_id: 'c' };
+    const out = upstreamRequestHeaders(incoming, context, undefined, 'allow');
+    expect(out).not.toHaveProperty('api_key');
+    expect(out).toHaveProperty('client_id', 'c');
+  });
+
+  it('reject: reached only for a request without such a name (refused before), it drops as drop does', () => {
+    expect(upstreamRequestHeaders({ api_key: 'k' }, context, undefined, 'reject')).not.toHaveProperty(
+      'api_key',
+    );
+  });
+});
+
 describe('upstreamRequestHeaders with a route rewrite', () => {
   const context = { requestId: 'req-1', clientIp: '10.0.0.9', proto: 'https' as const };
   const incoming = { host: 'gw.example', authorization: 'Bearer client', cookie: 'sid=1', accept: '*/*' };

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import type { RequestHeadersSpec } from './spec.ts';
+import type { RequestHeadersSpec, UnderscoredHeaderAction } from './spec.ts';
 
 /** RFC 9110 §7.6.1: meaningful for one connection only, never forwarded. `Expect` is answered by our own server. */
 const hopByHop = new Set([
@@ -50,21 +50,24 @@ const appendList = (existing: string | string[] | undefined, value: string): str
 
 /**
  * The request headers an upstream receives: end-to-end headers, forwarding chain appended, request id set,
- * then the route's own changes (`rewrite`, undefined for a route that has none).
+ * then the route's own changes (`rewrite`, undefined for a route that has none). An underscored name is
+ * dropped, or kept under `allow` (see isForgeable); `reject` refused the request before this (underscoreRefusal).
  */
 export function upstreamRequestHeaders(
   incoming: IncomingHttpHeaders,
   context: ForwardContext,
   rewrite?: RequestHeadersSpec,
+  underscores: UnderscoredHeaderAction = 'drop',
 ): Record<string, string | string[]> {
   const named = namedByConnection(incoming.connection);
   const headers: Record<string, string | string[]> = {};
   for (const name in incoming) {
     const value = incoming[name];
-    if (value === undefined || isHopByHop(name, named)) continue;
-    // CGI, WSGI and PHP read `X_Forwarded_For` as HTTP_X_FORWARDED_FOR, the header we set: dropped, as nginx
-    // does by default (`underscores_in_headers off`), so no client can forge what the gateway vouches for.
-    if (name.includes('_')) continue;
+    if (value === undefined) continue;
+    // Dropped by default as nginx does (see isForgeable); one test per header, the policy read only on a hit.
+    if (name.includes('_')) {
+      if (underscores !== 'allow' || isForgeable(name, named, rewrite)) continue;
+    } else if (isHopByHop(name, named)) continue;
     headers[name] = value;
   }
   headers['x-forwarded-for'] = appendList(incoming['x-forwarded-for'], context.clientIp);
@@ -86,6 +89,32 @@ export function upstreamRequestHeaders(
   if (rewrite !== undefined) applyRewrite(headers, rewrite);
   return headers;
 }
+
+/**
+ * CGI, WSGI and PHP read `X_Forwarded_For` as HTTP_X_FORWARDED_FOR, the header Bulwark sets (and some servers
+ * read `Transfer_Encoding` as framing): under `allow`, a name that spells one the gateway sets, removes or
+ * frames by (hop-by-hop, Content-Length, the route's own) once `_` reads `-` is dropped all the same.
+ */
+function isForgeable(
+  name: string,
+  named: ReadonlySet<string> | undefined,
+  rewrite: RequestHeadersSpec | undefined,
+): boolean {
+  const dashed = name.replaceAll('_', '-');
+  if (vouchedFor.has(dashed) || isHopByHop(name, named) || isHopByHop(dashed, named)) return true;
+  if (rewrite === undefined) return false;
+  return rewrite.remove.includes(dashed) || rewrite.set.some(([setName]) => setName === dashed);
+}
+
+/** What the gateway writes itself (forwarding chain, request id) or frames the body by. */
+const vouchedFor = new Set([
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-request-id',
+  'forwarded',
+  'content-length',
+]);
 
 /** RFC 7239 §4: an IPv6 node and a host with a port are quoted strings (`:` is no token character). */
 function forwardedElement(context: ForwardContext, host: string | undefined): string {

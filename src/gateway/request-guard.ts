@@ -141,6 +141,39 @@ export function refuse(res: ServerResponse, refusal: Refusal, requestId: string)
   sendError(res, refusal.status, refusal.code, refusal.message, requestId);
 }
 
+/** `refuse`, and the refusal counted and logged as the guard's others are (publishRefusal). */
+export function refuseRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  refusal: Refusal,
+  requestId: string,
+): void {
+  refuse(res, refusal, requestId);
+  publishRefusal(refusal, requestId, req);
+}
+
+/** Header names are tokens, so safe to echo, but one may be as long as limits.max_header_bytes. */
+const maxNameInMessage = 64;
+
+/**
+ * `gateway.headers_with_underscores: reject` (Envoy's REJECT_REQUEST): refuses a request with a name holding an
+ * underscore, naming the first as the client wrote it, never its value, which may be a credential (`api_key`).
+ */
+export function underscoreRefusal(req: IncomingMessage): Refusal | undefined {
+  const { rawHeaders } = req;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (!name.includes('_')) continue;
+    const shown = name.length > maxNameInMessage ? `${name.slice(0, maxNameInMessage)}...` : name;
+    return {
+      status: 400,
+      code: 'GW_BAD_REQUEST',
+      message: `header name with an underscore: ${shown} (gateway.headers_with_underscores is reject)`,
+    };
+  }
+  return undefined;
+}
+
 /**
  * As `refuse`, on a socket node handed over without a response (an upgrade, CONNECT): the JSON answer is
  * written raw and the socket closed, and the refusal is published like any other.

@@ -201,7 +201,12 @@ export interface RouteSpec {
   readonly requestHeaders?: RequestHeadersSpec | undefined;
 }
 
+/** `gateway.headers_with_underscores`: what a request header whose name holds `_` gets (Envoy's action). */
+export type UnderscoredHeaderAction = 'drop' | 'allow' | 'reject';
+
 export interface GatewaySpec {
   readonly pools: Readonly<Record<string, PoolSpec>>;
   readonly routes: readonly RouteSpec[];
+  /** 'drop' when absent. */
+  readonly gateway?: { readonly headersWithUnderscores?: UnderscoredHeaderAction | undefined } | undefined;
 }
