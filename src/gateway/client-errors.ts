@@ -1,6 +1,7 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { BulwarkError, type ErrorCode } from '../core/errors.ts';
+import type { ConnectionTurns } from './pipeline-queue.ts';
 import { requestIdOf } from './request-context.ts';
 import { publishRefusal, type Refusal } from './request-guard.ts';
 import { requestIds } from './request-id.ts';
@@ -62,26 +63,28 @@ function answerFor(error: Error, isInBody: boolean, maxHeaderBytes: number): Ref
  * node:http's `clientError`: the parser refused the bytes (ambiguous framing, bad header, overflow) or a
  * header/request timeout fired. Answer with a JSON error unless a response already started on this socket
  * (more bytes would corrupt it), then close: after a framing error nothing later on the connection can be
- * trusted to start where the client meant. `waiting` is the last request pipelined behind `inFlight`, if it
- * has not started yet; returns what it failed with when the error was in its body: it must never start.
+ * trusted to start where the client meant. `turns` knows the answer under way and the last request pipelined
+ * behind it, if it has not started yet; returns what that one failed with when the error was in its body: it
+ * must never start.
  */
 export function answerClientError(
   error: Error,
   socket: Duplex,
-  inFlight: ServerResponse | undefined,
-  waiting: ServerResponse | undefined,
+  turns: ConnectionTurns,
   maxHeaderBytes: number,
 ): Refusal | undefined {
   // RFC 9112 §9.6: what follows a request that closes the connection is ignored, and that request (or one
   // pipelined before it) is still answered; node closes the connection after its response.
-  if (isAfterClose(error)) return undefined;
+  if (isAfterClose(error) || turns.isRefusingAfterAnswers(socket)) return undefined;
+  const inFlight = turns.underWay(socket);
+  const waiting = turns.waiting(socket);
   const isBusy = inFlight !== undefined && !inFlight.writableFinished;
   // The client stopped in the middle of a body: half-closed or closed. Before its answer, it left, and whoever
   // holds the request counts it (499); after, that answer was complete, and the rest was only being discarded
   // (the lingering read). Either way an answer here would be a second one to the same request.
   const isBodyCut = inFlight !== undefined && !inFlight.req.complete;
   if (isBodyCut && isTruncatedByClient(error)) return void socket.destroy();
-  if (isBusy && !isBodyCut) return failLaterRequest(error, socket, inFlight, waiting, maxHeaderBytes);
+  if (isBusy && !isBodyCut) return failLaterRequest(error, socket, turns, inFlight, waiting, maxHeaderBytes);
   // A finished keep-alive response belonged to an earlier request, unless the error is in the rest of that
   // request's body; one that closes the connection (a refusal) was already the last word on it.
   const mayAnswer =
@@ -105,24 +108,48 @@ export function answerClientError(
 
 /**
  * The error is in a request pipelined behind `underWay`, whose answer is not finished: the client reads the
- * next answer on the connection as underWay's, so nothing is written for the later one (and a waiting request
- * that failed is returned: it never starts). After a timeout the answer under way still completes, then the
- * connection closes; after bad bytes nothing more can be parsed, so it closes now.
+ * next answer on the connection as underWay's, so nothing is written for the later one now (and a waiting
+ * request that failed is returned: it never starts). After a timeout the answer under way still completes,
+ * then the connection closes. After bad bytes in a later request's head node parses nothing more, but still
+ * writes the answers of the requests before them: those are answered, then the refusal (refuseAfterAnswers).
+ * Bad bytes in a waiting body leave that request unanswerable: the connection closes now.
  */
 function failLaterRequest(
   error: Error,
   socket: Duplex,
+  turns: ConnectionTurns,
   underWay: ServerResponse,
   waiting: ServerResponse | undefined,
   maxHeaderBytes: number,
 ): Refusal | undefined {
   const isInWaitingBody = waiting !== undefined && !waiting.req.complete;
   const answer = answerFor(error, isInWaitingBody, maxHeaderBytes);
-  if (answer?.status !== 408) socket.destroy();
+  if (answer !== undefined && answer.status !== 408 && !isInWaitingBody) {
+    turns.refuseAfterAnswers(socket);
+    // Nothing after the bad bytes can be parsed: stop reading them (writing goes on).
+    socket.pause();
+    refuseAfterAnswers(socket, waiting ?? underWay, answer, error);
+  } else if (answer?.status !== 408) socket.destroy();
   else if (!underWay.headersSent) underWay.shouldKeepAlive = false;
   // Its headers promised keep-alive: ended before node hands the connection on, so no later request starts.
   else underWay.prependOnceListener('finish', () => socket.end(() => socket.destroy()));
   return isInWaitingBody ? answer : undefined;
+}
+
+/**
+ * As nginx, which reads a pipelined request only once the one before is answered: `last`, the last request
+ * parsed, and those before it are answered, then the refusal, and the connection closes. An answer that
+ * closes the connection (a refusal) is the last word on it, as in answerClientError.
+ */
+function refuseAfterAnswers(socket: Duplex, last: ServerResponse, answer: Refusal, error: Error): void {
+  last.prependOnceListener('finish', () => {
+    // node closes the connection after an answer that says so; a client gone needs no answer.
+    if (!last.shouldKeepAlive || !socket.writable) return;
+    const requestId = requestIds.next();
+    socket.write(rawErrorResponse(answer.status, answer.code, answer.message, requestId));
+    publishRefusal(answer, requestId, refusedRequestOf(error, socket));
+    socket.end(() => socket.destroy());
+  });
 }
 
 /** llhttp's error for a connection that ended where the message could not (here: inside a body). */

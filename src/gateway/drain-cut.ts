@@ -28,6 +28,9 @@ export async function cutAtDrainDeadline(
 ): Promise<void> {
   const closing: Promise<unknown>[] = [];
   for (const res of responses) {
+    // The gateway closes this connection, not the client: requests pipelined behind the answer were never
+    // started, and the client sends them again (RFC 9112 §9.3.2), so they are not logged as it leaving (499).
+    res.shouldKeepAlive = false;
     const stream = streams.get(res);
     if (stream === undefined) {
       cutResponse(res);

@@ -7,7 +7,7 @@ import { ConnectionTurns, isPipelined, startInTurn } from './pipeline-queue.ts';
 import { requestIdOf } from './request-context.ts';
 import { publishLocalAnswer } from './request-events.ts';
 import { requestIds } from './request-id.ts';
-import { publishRefusal, refusalOf, refuse, refuseOnSocket, type Refusal } from './request-guard.ts';
+import { refusalOf, refuseOnSocket, refuseRequest, type Refusal } from './request-guard.ts';
 import { noRouteId } from './routes.ts';
 import type { ServerLimits } from './server.ts';
 import { isWebSocketUpgrade } from './websocket.ts';
@@ -62,9 +62,7 @@ export function guardListener(
     turns.started(req, res);
     const refusal = refusalOf(req, limits.maxHeaders);
     if (!refusal) return handle(req, res);
-    const requestId = requestIdOf(req);
-    refuse(res, refusal, requestId);
-    publishRefusal(refusal, requestId, req);
+    refuseRequest(req, res, refusal, requestIdOf(req));
   };
   // A connection's requests run one at a time; the common one-at-a-time client pays one property read.
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -79,8 +77,8 @@ export function guardListener(
     if (failure) publishUnanswered(req, failure);
   };
   // Left unstarted because the connection closed: after its own failure, as that. Behind an answer that closes
-  // it (a drain, a refusal) it would never have run, and the client, told so, retries it (RFC 9112 §9.3.2).
-  // Otherwise the client left.
+  // it (a drain, a refusal, a drain's deadline cutting it) it would never have run, and the client retries it
+  // (RFC 9112 §9.3.2). Otherwise the client left.
   const dropUnstarted = (req: IncomingMessage): void => {
     const failure = failedWhileWaiting.get(req);
     if (failure) return publishUnanswered(req, failure);
@@ -111,7 +109,7 @@ export function guardListener(
   });
   server.on('clientError', (error: Error, socket: Duplex) => {
     const waiting = turns.waiting(socket);
-    const failure = answerClientError(error, socket, turns.underWay(socket), waiting, limits.maxHeaderBytes);
+    const failure = answerClientError(error, socket, turns, limits.maxHeaderBytes);
     if (waiting && failure) failedWhileWaiting.set(waiting.req, failure);
   });
   // Per connection as it is accepted, never per request: the request path stays as it was.

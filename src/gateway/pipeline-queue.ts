@@ -38,6 +38,8 @@ export function startInTurn(req: IncomingMessage, res: ServerResponse, start: Ha
 export class ConnectionTurns {
   readonly #underWay = new WeakMap<object, ServerResponse>();
   readonly #lastPipelined = new WeakMap<object, ServerResponse>();
+  /** Connections with bad bytes after their parsed requests, refused once those are answered. */
+  readonly #refusingAfterAnswers = new WeakSet<object>();
 
   /** `res` starts: the connection's answer under way until it finishes. */
   started(req: IncomingMessage, res: ServerResponse): void {
@@ -58,6 +60,15 @@ export class ConnectionTurns {
   isAnswering(socket: object): boolean {
     const res = this.#underWay.get(socket);
     return res !== undefined && !res.writableFinished;
+  }
+
+  /** node reports the bad bytes again with each later chunk it reads: only the first report counts. */
+  refuseAfterAnswers(socket: object): void {
+    this.#refusingAfterAnswers.add(socket);
+  }
+
+  isRefusingAfterAnswers(socket: object): boolean {
+    return this.#refusingAfterAnswers.has(socket);
   }
 
   /** The last request pipelined on `socket` if it has not started: no socket yet, and not finished. */
