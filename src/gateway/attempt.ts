@@ -72,6 +72,9 @@ export class Attempt implements SlotHolder, SocketReuseListener {
    */
   isCounted = false;
   status = 0;
+  /** The response's head, kept with `status` for the exchange to write when it writes the body's first byte. */
+  headers: IncomingHttpHeaders | undefined;
+  statusMessage: string | undefined;
   /** When the response headers came (meaningful once `status` is set): the log's upstream first byte. */
   respondedMs = 0;
   #owner: AttemptOwner;
@@ -157,6 +160,8 @@ export class Attempt implements SlotHolder, SocketReuseListener {
     // 1xx interim responses (103 Early Hints) are not the response; undici reports the final one next.
     if (status < 200) return this.#owner.onInterimResponse(this, status, headers);
     this.status = status;
+    this.headers = headers;
+    this.statusMessage = statusMessage;
     this.respondedMs = this.#lastChunkMs = this.#clock.nowMs();
     this.#owner.onAttemptDeadline(this, this.#lastChunkMs);
     this.#owner.onResponseStart(this, this.#lastChunkMs, status, headers, statusMessage);

@@ -8,10 +8,9 @@ import type { ExchangeDeps, ExchangeInit, RouteRuntime } from './exchange-deps.t
 import { publishAttempt, publishRequest } from './request-events.ts';
 import type { Endpoint } from './endpoint.ts';
 import type { FailureCause } from './layers/retry.ts';
-import type { GateTicket } from './overload/concurrency-gate.ts';
 import { retryAfterMs } from '../core/retry-after.ts';
-import { discardUnreadBody, uploadFailure, type RequestBody } from './request-body.ts';
-import { endStream, isClientGone, relayEarlyHints, sendError, startResponse } from './responses.ts';
+import { discardUnreadBody, isReplayable, uploadFailure, type RequestBody } from './request-body.ts';
+import { endStream, isClientGone, relayEarlyHints, sendError, sendHead, startResponse } from './responses.ts';
 import { cutResponse } from './cut-response.ts';
 import { HeldResponse } from './held-response.ts';
 import { closeCause, isRequestTimedOut } from './client-errors.ts';
@@ -46,12 +45,10 @@ export class Exchange implements AttemptOwner, DeadlineOwner, MeasuredExchange {
   readonly #req: IncomingMessage;
   readonly #res: ServerResponse;
   readonly #requestId: string;
-  readonly #clientIp: string;
   readonly #body: RequestBody;
-  readonly #headers: Record<string, string | string[]>;
   readonly #hint: PickHint;
-  /** The request's slot in its pool's concurrency gate, when the pool has one. */
-  readonly #ticket: GateTicket | undefined;
+  /** The rest of what the gateway handed over: forwarded headers, the gate ticket, the peer's address. */
+  readonly #init: ExchangeInit;
   readonly #startMs: number;
   /** When `total` runs out; for a body streamed through, unknown (Infinity) until its last byte went out. */
   #deadlineMs: number;
@@ -86,11 +83,9 @@ export class Exchange implements AttemptOwner, DeadlineOwner, MeasuredExchange {
     this.#req = req;
     this.#res = res;
     this.#requestId = init.requestId;
-    this.#clientIp = init.clientIp;
     this.#body = init.body;
-    this.#headers = init.headers;
     this.#hint = init.hint;
-    this.#ticket = init.ticket;
+    this.#init = init;
     this.#startMs = deps.clock.nowMs();
     this.#deadlineMs = init.body.kind === 'stream' ? Infinity : this.#startMs + route.spec.timeouts.totalMs;
     this.#timer = new DeadlineTimer(deps.clock, this);
@@ -137,11 +132,11 @@ export class Exchange implements AttemptOwner, DeadlineOwner, MeasuredExchange {
     this.#attempts += 1;
     this.#tried?.add(endpoint);
     endpoint.inFlight += 1;
-    this.#ticket?.dispatched();
+    this.#init.ticket?.dispatched();
     const isBodyStreamed = this.#body.kind === 'stream';
     const attempt = new Attempt(this, endpoint, pool.name, this.#route.attemptDeps, nowMs, isBodyStreamed);
     this.#current = attempt;
-    const request = upstreamRequest(this.#req, this.#headers, this.#body, endpoint);
+    const request = upstreamRequest(this.#req, this.#init.headers, this.#body, endpoint);
     this.#deps.upstreams.get(endpoint).dispatch(request, attempt);
   }
 
@@ -191,10 +186,9 @@ export class Exchange implements AttemptOwner, DeadlineOwner, MeasuredExchange {
     const outcome = statusOutcome(status, nowMs - attempt.startedMs, true);
     this.#deps.recordLatency(attempt.endpoint, outcome, nowMs);
     // Pitfall 10: a fast 429/503 would attract more traffic; its Retry-After holds retries off (coolDown).
-    if (status === 429 || status === 503) {
-      const coolDownMs = retryAfterMs(headers['retry-after'], Date.now());
-      if (coolDownMs !== undefined) this.#deps.selector.coolDown(attempt.endpoint, status, coolDownMs);
-    }
+    const coolDownMs =
+      status === 429 || status === 503 ? retryAfterMs(headers['retry-after'], Date.now()) : undefined;
+    if (coolDownMs !== undefined) this.#deps.selector.coolDown(attempt.endpoint, status, coolDownMs);
     if (this.#route.spec.retry.on.includes(status) && this.#tryRetry(attempt, status)) {
       // Its outcome counts now, as a retried attempt's does, but the answer is only held: whether a retry goes
       // out is known when the backoff ends, and until then this answer is the one the client may get.
@@ -213,8 +207,13 @@ export class Exchange implements AttemptOwner, DeadlineOwner, MeasuredExchange {
   #commit(nowMs: number, status: number, headers: IncomingHttpHeaders, message: string | undefined): void {
     this.#isCommitted = true;
     this.#stream = startResponse(this.#req, this.#res, this.#requestId, status, headers, message);
-    this.#ticket?.responded(status, nowMs, this.#stream !== undefined);
+    this.#init.ticket?.responded(status, nowMs, this.#stream !== undefined);
     if (this.#stream) this.#deps.streams.set(this.#res, this);
+  }
+
+  /** Any other answer's head goes with its first body byte or its end (startResponse says why). */
+  #sendHead({ status, headers, statusMessage }: Attempt): void {
+    sendHead(this.#req, this.#res, this.#requestId, status, headers ?? {}, statusMessage);
   }
 
   /** The held answer goes out as if it had just come: what arrived of it meanwhile, then the rest. */
@@ -227,6 +226,7 @@ export class Exchange implements AttemptOwner, DeadlineOwner, MeasuredExchange {
 
   onResponseData(attempt: Attempt, chunk: Buffer): void {
     this.#bytesSent += chunk.length;
+    if (!this.#res.headersSent) this.#sendHead(attempt);
     this.#stream?.observe(chunk);
     if (this.#res.write(chunk) || this.#isPaused) return;
     // Backpressure: a slow client pauses the upstream read instead of growing our buffer. The attempt has no
@@ -254,6 +254,7 @@ export class Exchange implements AttemptOwner, DeadlineOwner, MeasuredExchange {
     const status = attempt.status;
     this.#settle(attempt, statusOutcome(status, latencyMs, false));
     if (this.#body.kind === 'stream') discardUnreadBody(this.#req, this.#deps.clock);
+    if (!this.#res.headersSent) this.#sendHead(attempt);
     this.#res.end();
     this.#finish(status, undefined, nowMs);
   }
@@ -284,9 +285,7 @@ export class Exchange implements AttemptOwner, DeadlineOwner, MeasuredExchange {
       method: this.#req.method ?? 'GET',
       cause,
       isSocketReused: attempt.isSocketReused,
-      // A streamed body is replayable while nothing read it: a connect failure happens before undici does.
-      isBodyReplayable:
-        this.#body.kind !== 'stream' || (!attempt.isStarted && !this.#body.readable.readableDidRead),
+      isBodyReplayable: isReplayable(this.#body, attempt),
       attemptsMade: this.#attempts,
       budget: this.#route.budget,
       nowMs: this.#deps.clock.nowMs(),
@@ -305,6 +304,7 @@ export class Exchange implements AttemptOwner, DeadlineOwner, MeasuredExchange {
   #failMidStream(attempt: Attempt, error: Error, latencyMs: number): void {
     const outcome = midStreamOutcome(error, latencyMs);
     this.#settle(attempt, outcome);
+    if (!this.#res.headersSent) return this.#fail(attemptFailure(attempt.poolName, outcome));
     const message = `upstream of pool "${attempt.poolName}" failed mid-response: ${describeOutcome(outcome)}`;
     const end = { code: 'GW_UPSTREAM_STREAM_FAILED', message } as const;
     endStream(this.#res, this.#stream, end, this.#requestId, this.#afterIdle.bind(this));
@@ -333,7 +333,8 @@ export class Exchange implements AttemptOwner, DeadlineOwner, MeasuredExchange {
     this.#settle(attempt, undefined);
     // The rest of the body is never read: close once the refusal is out, or break a response already begun.
     this.#res.shouldKeepAlive = false;
-    if (!this.#isCommitted) return this.#fail(refusal);
+    // Nothing went out yet (an answer's head waits for its first body byte): the refusal can still be sent.
+    if (!this.#res.headersSent) return this.#fail(refusal);
     cutResponse(this.#res);
     this.#finish(attempt.status, refusal.code);
   }
@@ -345,7 +346,7 @@ export class Exchange implements AttemptOwner, DeadlineOwner, MeasuredExchange {
       this.#settle(attempt, verdict.outcome);
       attempt.abort(totalTimeout);
     }
-    if (!this.#isCommitted) return this.#fail(verdict.failure);
+    if (!this.#res.headersSent) return this.#fail(verdict.failure);
     cutResponse(this.#res);
     this.#finish(attempt?.status ?? 0, 'GW_UPSTREAM_TIMEOUT');
   }
@@ -394,6 +395,6 @@ export class Exchange implements AttemptOwner, DeadlineOwner, MeasuredExchange {
 
   /** For the log line only: allocates, so nothing on the request path calls it. */
   measures(): RequestMeasures {
-    return measuresOf(this.#clientIp, this.#req, this.#body, this.#bytesSent, this.#current);
+    return measuresOf(this.#init.clientIp, this.#req, this.#body, this.#bytesSent, this.#current);
   }
 }

@@ -114,6 +114,13 @@ interface UploadingAttempt {
 const cutWriteCodes = new Set(['EPIPE', 'ECONNRESET']);
 
 /**
+ * Whether a retry can send `body` again: a buffered one always, a streamed one while nothing read it (a connect
+ * failure happens before undici does).
+ */
+export const isReplayable = (body: RequestBody, attempt: { readonly isStarted: boolean }): boolean =>
+  body.kind !== 'stream' || (!attempt.isStarted && !body.readable.readableDidRead);
+
+/**
  * The request failed in its body, and neither side is the endpoint's fault: the client's chunked body outgrew
  * max_body, or the upstream closed while it was still being sent. The latter is how an early refusal (413
  * with Connection: close) arrives when undici's write fails before it parses the answer: undici reports

@@ -69,8 +69,10 @@ export function sseErrorFrame(code: ErrorCode, message: string, requestId: strin
 }
 
 /**
- * Writes the upstream's status and end-to-end headers to the client. For a stream (see streamKind) its
- * progress tracker is returned, and its headers go out at once, as its first chunk may be long in coming.
+ * Starts a stream (see streamKind): its status and end-to-end headers go out at once, as its first chunk may
+ * be long in coming, and its progress tracker is returned. Anything else writes nothing: its head goes with
+ * its first body byte (sendHead), so an upstream that fails before that still gets the client a gateway
+ * error, rather than an empty reply or a status that was never its answer.
  */
 export function startResponse(
   req: IncomingMessage,
@@ -81,19 +83,32 @@ export function startResponse(
   statusMessage: string | undefined,
 ): StreamProgress | undefined {
   const kind = streamKind(headers);
+  if (kind === undefined) return undefined;
+  sendHead(req, res, requestId, status, headers, statusMessage, true);
+  flushHead(req, res, status);
+  return kind === 'event-stream' ? new EventStreamProgress() : unframedStream;
+}
+
+/** The upstream's status and end-to-end headers, as the client receives them. */
+export function sendHead(
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  status: number,
+  headers: IncomingHttpHeaders,
+  statusMessage: string | undefined,
+  isStream = false,
+): void {
   const outgoing = clientResponseHeaders(headers, requestId);
   // RFC 9110 §8.6: a 204 has no Content-Length. An upstream's would reach the client as sent (node writes
   // what it is given), and an HTTP/2 client resets the stream over it, an HTTP/1.1 intermediary may read
   // that many bytes of the next response as this one's body.
   if (status === 204) delete outgoing['content-length'];
-  if (kind !== undefined) outgoing['x-accel-buffering'] ??= 'no';
+  if (isStream) outgoing['x-accel-buffering'] ??= 'no';
   // HTTP/2 has no reason phrase (RFC 9113 §8.3.2); node's compat response warns when given one.
   const reason = req.httpVersionMajor < 2 ? reasonPhrase(statusMessage) : undefined;
   if (reason) res.writeHead(status, reason, outgoing);
   else res.writeHead(status, outgoing);
-  if (kind === undefined) return undefined;
-  flushHead(req, res, status);
-  return kind === 'event-stream' ? new EventStreamProgress() : unframedStream;
 }
 
 /**
