@@ -1,6 +1,6 @@
 import { channel } from 'node:diagnostics_channel';
 import { afterEach, describe, expect, it } from 'vitest';
-import { channelNames, type CoolDownEvent, type RequestEvent } from '../core/index.ts';
+import { channelNames, type CoolDownEvent, type EjectionEvent, type RequestEvent } from '../core/index.ts';
 import { subscribeGatewayLogs } from './gateway-logs.ts';
 import { createLogger, type LogLevel } from './logger.ts';
 
@@ -108,6 +108,58 @@ describe('gateway logs: which limit refused', () => {
         ...at,
         msg: 'endpoint returned from cool-down',
       },
+    ]);
+  });
+});
+
+describe('gateway logs: refused ejections', () => {
+  const refusal = (endpoint: string): EjectionEvent => ({
+    pool: 'api',
+    endpoint,
+    isEjected: false,
+    isRefused: true,
+    durationMs: 0,
+    reason:
+      'refused: 3 consecutive upstream failures; 0 already ejected, the last endpoint in rotation is never ejected',
+  });
+  const publish = (event: EjectionEvent): void => channel(channelNames.ejection).publish(event);
+
+  it('warns at once, then at most once per endpoint per 10 s with the refusals folded in', () => {
+    const { logger, records } = memoryLogger();
+    let nowMs = 0;
+    stops.push(subscribeGatewayLogs(logger, { nowMs: () => nowMs }));
+    // The audit's case: 27 failures with consecutive_failures 3, nine refusals in under 3 s.
+    for (let i = 0; i < 9; i++, nowMs += 300) publish(refusal('a:80'));
+    publish(refusal('b:80'));
+    nowMs = 10_000;
+    publish(refusal('a:80'));
+    const warnings = records().filter((r) => r.event === 'ejection');
+    expect(warnings.map((r) => [r.level, r.endpoint, r.refusals, r.periodMs])).toEqual([
+      ['warn', 'a:80', 1, 0],
+      ['warn', 'b:80', 1, 0],
+      ['warn', 'a:80', 9, 10_000],
+    ]);
+    expect(warnings[2]).toMatchObject({
+      msg: 'endpoint keeps taking traffic though outlier detection would eject it',
+      reason: refusal('a:80').reason,
+    });
+  });
+
+  it('warns at once again about an endpoint refused after it was ejected and returned', () => {
+    const { logger, records } = memoryLogger();
+    let nowMs = 0;
+    stops.push(subscribeGatewayLogs(logger, { nowMs: () => nowMs }));
+    publish(refusal('a:80'));
+    nowMs = 1_000;
+    publish({ ...refusal('a:80'), isEjected: true, isRefused: false, durationMs: 1_000, reason: 'failures' });
+    nowMs = 2_000;
+    publish({ ...refusal('a:80'), isRefused: false, reason: 'ejection time elapsed' });
+    nowMs = 3_000;
+    publish(refusal('a:80'));
+    const refused = records().filter((r) => r.refusals !== undefined);
+    expect(refused.map((r) => [r.refusals, r.periodMs])).toEqual([
+      [1, 0],
+      [1, 0],
     ]);
   });
 });

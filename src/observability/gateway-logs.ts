@@ -18,7 +18,7 @@ export interface AccessLogSwitch {
 export interface GatewayLogOptions {
   /** Log every request at info. Off by default: at 20k requests/s the log would drown what matters. */
   readonly accessLog?: boolean | AccessLogSwitch | undefined;
-  /** For the overload summary's period; tests pass a fake. */
+  /** For the periods of the overload summary and the refused-ejection warnings; tests pass a fake. */
   readonly nowMs?: (() => number) | undefined;
 }
 
@@ -30,11 +30,13 @@ export function subscribeGatewayLogs(logger: Logger, options: GatewayLogOptions 
   const log = logger.child({ component: 'gateway' });
   const { accessLog = false } = options;
   const accessSwitch = typeof accessLog === 'boolean' ? { isOn: accessLog } : accessLog;
-  const refusals = new RefusalSummary(log, options.nowMs ?? (() => performance.now()));
+  const nowMs = options.nowMs ?? (() => performance.now());
+  const refusals = new RefusalSummary(log, nowMs);
+  const refusedEjections = new RefusedEjections(log, nowMs);
 
   const handlers: [string, (message: unknown) => void][] = [
     [channelNames.health, (m) => logHealth(log, m as HealthEvent)],
-    [channelNames.ejection, (m) => logEjection(log, m as EjectionEvent)],
+    [channelNames.ejection, (m) => logEjection(log, m as EjectionEvent, refusedEjections)],
     [channelNames.coolDown, (m) => logCoolDown(log, m as CoolDownEvent)],
     [channelNames.poolMode, (m) => logPoolMode(log, m as PoolModeEvent)],
     [channelNames.request, (m) => logRequest(log, m as RequestEvent, accessSwitch, refusals)],
@@ -51,13 +53,65 @@ function logHealth(log: Logger, event: HealthEvent): void {
   else log.warn(fields, 'endpoint failed its health check');
 }
 
-function logEjection(log: Logger, event: EjectionEvent): void {
+function logEjection(log: Logger, event: EjectionEvent, refused: RefusedEjections): void {
+  if (event.isRefused) return refused.count(event);
+  // Ejected or back: whatever comes next is a new episode, news at once.
+  refused.forget(event);
   const fields = { event: 'ejection', pool: event.pool, endpoint: event.endpoint, reason: event.reason };
   if (event.isEjected)
     log.warn({ ...fields, ejectionMs: event.durationMs }, 'endpoint ejected by outlier detection');
-  else if (event.isRefused)
-    log.warn(fields, 'endpoint keeps taking traffic though outlier detection would eject it');
   else log.info(fields, 'endpoint returned from ejection');
+}
+
+const refusedEjectionPeriodMs = 10_000;
+
+interface RefusedSpell {
+  lineAtMs: number;
+  /** Refusals since the last line, not yet written. */
+  pending: number;
+}
+
+/**
+ * A refused ejection comes once per `consecutive_failures` failures: hundreds a second from one failing endpoint
+ * under load. Written the first time at once, then at most one line per endpoint per 10 s, as the overload
+ * summary, carrying the refusals it stands for; flushed by the next refusal, so it needs no timer.
+ */
+class RefusedEjections {
+  readonly #log: Logger;
+  readonly #nowMs: () => number;
+  /** By pool and endpoint: bounded by the endpoints configured since start. */
+  readonly #spells = new Map<string, RefusedSpell>();
+
+  constructor(log: Logger, nowMs: () => number) {
+    this.#log = log;
+    this.#nowMs = nowMs;
+  }
+
+  count(event: EjectionEvent): void {
+    const nowMs = this.#nowMs();
+    const id = keyOf(event);
+    const spell = this.#spells.get(id);
+    if (spell && nowMs - spell.lineAtMs < refusedEjectionPeriodMs) {
+      spell.pending += 1;
+      return;
+    }
+    const refusals = (spell?.pending ?? 0) + 1;
+    const periodMs = spell ? Math.round(nowMs - spell.lineAtMs) : 0;
+    this.#spells.set(id, { lineAtMs: nowMs, pending: 0 });
+    const { pool, endpoint, reason } = event;
+    this.#log.warn(
+      { event: 'ejection', pool, endpoint, reason, refusals, periodMs },
+      'endpoint keeps taking traffic though outlier detection would eject it',
+    );
+  }
+
+  forget(event: EjectionEvent): void {
+    this.#spells.delete(keyOf(event));
+  }
+}
+
+function keyOf(event: EjectionEvent): string {
+  return `${event.pool}\u0000${event.endpoint}`;
 }
 
 function logCoolDown(log: Logger, event: CoolDownEvent): void {
