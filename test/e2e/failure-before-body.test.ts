@@ -45,7 +45,7 @@ async function gatewayTo(url: string, timeouts: Record<string, string>): Promise
   return gateway;
 }
 
-async function logged(): Promise<() => Promise<RequestEvent>> {
+function logged(): () => Promise<RequestEvent> {
   const capture = captureChannel<RequestEvent>(channelNames.request);
   cleanups.push(capture.stop);
   return async () => {
@@ -58,7 +58,7 @@ describe('an upstream that fails after its headers, before any body byte', () =>
   it('gets the client a 504 when the body does not start within idle, logged as 504', async () => {
     const url = await headersThen(() => {});
     const { url: gatewayUrl } = await gatewayTo(url, { idle: '300ms' });
-    const event = await logged();
+    const event = logged();
 
     const res = await request(gatewayUrl);
 
@@ -70,7 +70,7 @@ describe('an upstream that fails after its headers, before any body byte', () =>
   it('gets the client a 502 when the upstream resets instead of sending the body', async () => {
     const url = await headersThen((res) => setImmediate(() => res.socket?.destroy()));
     const { url: gatewayUrl } = await gatewayTo(url, {});
-    const event = await logged();
+    const event = logged();
 
     const res = await request(gatewayUrl);
 
