@@ -7,12 +7,14 @@ export interface EndpointView {
   readonly url: string;
   /** ready, draining or maintenance: what the operator (or the config) set. */
   readonly state: EndpointAdminState;
-  /** Takes new requests right now: ready, healthy and not ejected. */
+  /** Takes new requests right now: ready, healthy, not ejected and not cooling down. */
   readonly isServing: boolean;
   readonly isHealthy: boolean;
   /** Why the latest active health check failed; null when it passed, or the pool has no health_check. */
   readonly lastCheckFailure: string | null;
   readonly isEjected: boolean;
+  /** Out of rotation for the time its upstream's Retry-After asked (capped by max_cool_down). */
+  readonly isCoolingDown: boolean;
   /** Ejections by outlier detection since this config went live. */
   readonly ejections: number;
   readonly inFlight: number;
@@ -80,18 +82,22 @@ export function poolView(pool: PoolStatus, overrides: EndpointOverrides, workers
 }
 
 /**
- * The endpoint as the workers serve it. Ejected while any worker has it ejected (as the ejected gauge);
- * serving while a worker still sends it new requests, that is unless every worker has it ejected.
+ * The endpoint as the workers serve it. Ejected or cooling down while any worker has it so (as the gauges);
+ * serving while a worker still sends it new requests, that is unless every worker has it ejected, or every
+ * one has it cooling down. The gauges do not say which worker is which: one worker ejecting it while the
+ * other cools it down reads as serving.
  */
 export function withWorkersView(poolName: string, view: EndpointView, workers: WorkersView): EndpointView {
   const reading = workers.endpoints.get(`${poolName}/${view.id}`);
   const ejectedIn = reading?.ejectedIn ?? 0;
   const isEjected = ejectedIn > 0;
-  const isEjectedEverywhere = workers.count > 0 && ejectedIn >= workers.count;
+  const coolingDownIn = reading?.coolingDownIn ?? 0;
+  const isOutEverywhere = workers.count > 0 && Math.max(ejectedIn, coolingDownIn) >= workers.count;
   return {
     ...view,
-    isServing: view.state === 'ready' && view.isHealthy && !isEjectedEverywhere,
+    isServing: view.state === 'ready' && view.isHealthy && !isOutEverywhere,
     isEjected,
+    isCoolingDown: coolingDownIn > 0,
     ejections: reading?.ejections ?? 0,
     inFlight: reading?.inFlight ?? 0,
     weight: {
@@ -99,19 +105,21 @@ export function withWorkersView(poolName: string, view: EndpointView, workers: W
       effective:
         reading?.effectiveWeight === undefined ? view.weight.effective : roundWeight(reading.effectiveWeight),
     },
-    workers: { count: workers.count, ejected: ejectedIn, coolingDown: reading?.coolingDownIn ?? 0 },
+    workers: { count: workers.count, ejected: ejectedIn, coolingDown: coolingDownIn },
   };
 }
 
 export function endpointView(endpoint: EndpointStatus, override: EndpointOverride | undefined): EndpointView {
+  const isCoolingDown = endpoint.coolDownRemainingMs > 0;
   return {
     id: endpoint.id,
     url: endpoint.url,
     state: endpoint.adminState,
-    isServing: endpoint.adminState === 'ready' && endpoint.isHealthy && !endpoint.isEjected,
+    isServing: endpoint.adminState === 'ready' && endpoint.isHealthy && !endpoint.isEjected && !isCoolingDown,
     isHealthy: endpoint.isHealthy,
     lastCheckFailure: endpoint.lastCheckFailure ?? null,
     isEjected: endpoint.isEjected,
+    isCoolingDown,
     ejections: endpoint.ejections,
     inFlight: endpoint.inFlight,
     weight: {

@@ -150,6 +150,7 @@ describe('admin API: pools and endpoints', () => {
             isHealthy: true,
             lastCheckFailure: null,
             isEjected: false,
+            isCoolingDown: false,
             ejections: 0,
             inFlight: 0,
             weight: { configured: 1, current: 1, effective: 1 },

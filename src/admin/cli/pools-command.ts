@@ -54,6 +54,8 @@ function listPools(io: CliIo, url: string, asJson: boolean): Promise<number> {
 /** Why an endpoint does or does not take new requests, as far as health goes; its state is its own column. */
 function healthOf(endpoint: EndpointView): string {
   if (endpoint.isEjected) return `ejected (${endpoint.ejections}x)`;
+  // Refused by its upstream with a Retry-After: healthy, but sent nothing until the pause it asked for ends.
+  if (endpoint.isCoolingDown) return 'cooling down (Retry-After)';
   if (endpoint.isHealthy) return 'healthy';
   return endpoint.lastCheckFailure ? `unhealthy: ${endpoint.lastCheckFailure}` : 'unhealthy';
 }

@@ -31,6 +31,19 @@ describe('workersViewOf, as GET /api/v1/pools shows it', () => {
     expect(pool.endpoints[0]).toMatchObject({ inFlight: 2, isEjected: false, workers: { ejected: 0 } });
   });
 
+  it('shows an endpoint every worker cools down on a Retry-After as cooling down and not serving', async () => {
+    const pool = await listed(poolWith({}), [
+      poolWith({ coolDownRemainingMs: 900 }, { healthyShare: 0.5 }),
+      poolWith({ coolDownRemainingMs: 400 }, { healthyShare: 0.5 }),
+    ]);
+    expect(pool.endpoints[1]).toMatchObject({
+      isServing: false,
+      isCoolingDown: true,
+      isEjected: false,
+      workers: { count: 2, ejected: 0, coolingDown: 2 },
+    });
+  });
+
   it('takes the worst worker’s pool mode and the lowest effective weight', async () => {
     const pool = await listed(poolWith({}), [
       poolWith({ effectiveWeight: 0.4, slowStartRemainingMs: 500 }, { mode: 'failover' }),
@@ -48,5 +61,13 @@ describe('workersViewOf, as GET /api/v1/pools shows it', () => {
       isEjected: false,
       workers: { count: 0, ejected: 0 },
     });
+  });
+});
+
+describe('poolView of a single process', () => {
+  it('shows an endpoint cooling down on its upstream’s Retry-After as not serving, though healthy', () => {
+    const pool = poolView(poolWith({ coolDownRemainingMs: 2_500 }), new EndpointOverrides());
+    expect(pool.endpoints[1]).toMatchObject({ isHealthy: true, isCoolingDown: true, isServing: false });
+    expect(pool.endpoints[0]).toMatchObject({ isCoolingDown: false, isServing: true });
   });
 });
