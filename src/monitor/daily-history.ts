@@ -8,7 +8,7 @@ import {
   type RollupSample,
 } from './rollup.ts';
 import type { RollupStore, RollupTimes } from './rollup-store.ts';
-import { uptimeOf, type AliveInterval } from './uptime.ts';
+import { aliveUntilNow, uptimeOf, type AliveInterval } from './uptime.ts';
 
 const dayMs = resolutionMs.day;
 const hourMs = resolutionMs.hour;
@@ -116,9 +116,11 @@ function aliveSince(
   nowMs: number,
   runningSlackMs: number,
 ): AliveInterval[] {
-  return alive
-    .filter((a) => a.lastAliveMs >= fromMs)
-    .map((a) => (a.lastAliveMs >= nowMs - runningSlackMs ? { ...a, lastAliveMs: nowMs } : a));
+  return aliveUntilNow(
+    alive.filter((a) => a.lastAliveMs >= fromMs),
+    nowMs,
+    runningSlackMs,
+  );
 }
 
 /**

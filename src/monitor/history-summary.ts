@@ -1,7 +1,7 @@
 import type { ResultsStore } from './results-store.ts';
 import { resolutionMs, type Rollup, type RollupSample } from './rollup.ts';
 import type { RollupStore } from './rollup-store.ts';
-import { uptimeOf, type AliveInterval } from './uptime.ts';
+import { aliveUntilNow, uptimeOf, type AliveInterval } from './uptime.ts';
 
 export type UptimeWindow = '24h' | '7d' | '30d' | '90d';
 
@@ -151,8 +151,5 @@ async function readRawSince(
     stores.results.samplesOf([monitorId], readFromMs, nowMs + 1),
     stores.results.runtimes(readFromMs, nowMs + 1),
   ]);
-  const current = alive.map((a) =>
-    a.lastAliveMs >= nowMs - options.runningSlackMs ? { ...a, lastAliveMs: nowMs } : a,
-  );
-  return { results, alive: current };
+  return { results, alive: aliveUntilNow(alive, nowMs, options.runningSlackMs) };
 }

@@ -13,6 +13,18 @@ export interface AliveInterval {
   readonly lastAliveMs: number;
 }
 
+/**
+ * `alive` as of `nowMs`: the running process touches its own interval only every so often, so one touched
+ * within `runningSlackMs` of now is the running process's, alive until now rather than until its last touch.
+ */
+export function aliveUntilNow(
+  alive: readonly AliveInterval[],
+  nowMs: number,
+  runningSlackMs: number,
+): AliveInterval[] {
+  return alive.map((a) => (a.lastAliveMs >= nowMs - runningSlackMs ? { ...a, lastAliveMs: nowMs } : a));
+}
+
 export interface Uptime {
   /** Share (0..1) of observed time the monitor was up or degraded; undefined with no observed time. */
   readonly ratio: number | undefined;

@@ -83,6 +83,8 @@ export class MonitoringHost {
   /** State and heartbeat-call saves under way: stop() waits for them before closing the database. */
   readonly #saving = new Set<Promise<void>>();
   #runtimeId = 0;
+  /** When this process's alive interval began: the one runtime row that is this process's. */
+  #runtimeStartedMs = Number.NaN;
   #config: MonitoringConfig;
 
   private constructor(
@@ -201,7 +203,13 @@ export class MonitoringHost {
       this.#store.results(id, fromMs, toMs, 10_000),
       this.#store.runtimes(fromMs, toMs),
     ]);
-    return { results, noData: noDataGapsOf(alive, fromMs, toMs) };
+    // This process records that it is alive only every 15 s: its own interval runs up to now, not to its last
+    // touch. Only its own: a process stopped a moment ago is not alive meanwhile.
+    const nowMs = this.#nowMs();
+    const current = alive.map((a) =>
+      a.startedMs === this.#runtimeStartedMs ? { ...a, lastAliveMs: nowMs } : a,
+    );
+    return { results, noData: noDataGapsOf(current, fromMs, toMs) };
   }
 
   /** Each monitor's last `dayCount` UTC days and 24 hours of latency, for the status page's bars and chart. */
@@ -243,6 +251,7 @@ export class MonitoringHost {
   async #begin(inMaintenance: ReadonlySet<string>): Promise<void> {
     const nowMs = this.#nowMs();
     this.#runtimeId = await this.#store.startRuntime(nowMs);
+    this.#runtimeStartedMs = nowMs;
     const restored = await restoredMonitors(this.#store, nowMs, inMaintenance);
     const calls = await this.#store.loadHeartbeatCalls();
     this.monitoring.set(
