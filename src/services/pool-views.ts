@@ -15,7 +15,7 @@ export interface EndpointView {
   readonly isEjected: boolean;
   /** Out of rotation for the time its upstream's Retry-After asked (capped by max_cool_down). */
   readonly isCoolingDown: boolean;
-  /** Ejections by outlier detection since this config went live. */
+  /** Ejections by outlier detection since start (a reload carries the count over). */
   readonly ejections: number;
   readonly inFlight: number;
   readonly weight: {
