@@ -73,7 +73,8 @@ export function notificationOf(
     groupKey: group.key,
     status: firing.length > 0 ? 'firing' : 'resolved',
     reason: told.decision,
-    groupLabels: group.labels,
+    // A group_by label the alerts lack is empty in the group's key, and absent here, as Alertmanager sends it.
+    groupLabels: Object.fromEntries(Object.entries(group.labels).filter(([, value]) => value !== '')),
     commonLabels: commonOf(alerts.map((a) => a.labels)),
     commonAnnotations: commonOf(alerts.map((a) => a.annotations)),
     alerts,

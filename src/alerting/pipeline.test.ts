@@ -32,6 +32,15 @@ describe('AlertPipeline', () => {
     expect(oncall[0]?.commonLabels).toMatchObject({ alertname: 'monitor-down', component: 'API' });
   });
 
+  it('leaves a group_by label the alerts lack out of groupLabels, as Alertmanager does', async () => {
+    const h = await harness();
+    h.pipeline.fire(firingAlert({ alertname: 'slow', severity: 'warning' }, {}, startMs));
+    await h.advance(10 * secondMs);
+    const [sent] = await h.queued('chat');
+    expect(sent?.groupLabels).toEqual({});
+    expect(sent?.groupKey).toContain('component=""');
+  });
+
   it('routes by the tree: continue lets a critical alert reach both routes, a warning only the catch-all', async () => {
     const h = await harness();
     h.pipeline.fire(firingAlert({ alertname: 'slow', component: 'DB', severity: 'warning' }, {}, startMs));
