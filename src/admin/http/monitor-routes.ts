@@ -264,7 +264,8 @@ function toJson(report: MonitorReportView, baseUrl: string | undefined) {
     },
     ...(report.pushPath === undefined
       ? {}
-      : { push_url: baseUrl === undefined ? '(shown with an admin token)' : `${baseUrl}${report.pushPath}` }),
+      : // null without a token, so a script testing the field never takes a placeholder for a URL.
+        { push_url: baseUrl === undefined ? null : `${baseUrl}${report.pushPath}` }),
   };
 }
 
