@@ -39,6 +39,13 @@ describe('renderMarkdown', () => {
     expect(html).toContain('[r](/history)');
   });
 
+  it('turns an image into a link to it, named by its alt text: nothing loads, no stray "!"', () => {
+    expect(renderMarkdown('See ![the graph](https://grafana.example/g.png).')).toBe(
+      '<p>See <a href="https://grafana.example/g.png" rel="nofollow noopener noreferrer">the graph</a>.</p>\n',
+    );
+    expect(renderMarkdown('![x](javascript:alert(1))')).not.toMatch(/href=/);
+  });
+
   it('renders Markdown formatting', () => {
     expect(renderMarkdown('**bold** and `code`\n\n- one\n- two')).toBe(
       '<p><strong>bold</strong> and <code>code</code></p>\n<ul>\n<li>one</li>\n<li>two</li>\n</ul>\n',

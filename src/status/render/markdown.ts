@@ -10,12 +10,21 @@ const markdown = new MarkdownIt('default', { html: false, linkify: true, typogra
 // rejects a deny-list of schemes.
 markdown.validateLink = (url: string): boolean => allowedLink.test(url.trim());
 
-// The page loads no external resources, and an image in an update would be one.
-markdown.disable('image');
+const rel = 'nofollow noopener noreferrer';
 
 markdown.renderer.rules['link_open'] = (tokens, index, options, _env, self) => {
-  tokens[index]?.attrSet('rel', 'nofollow noopener noreferrer');
+  tokens[index]?.attrSet('rel', rel);
   return self.renderToken(tokens, index, options);
+};
+
+// The page loads no external resources, and an image in an update would be one: it becomes a link to the
+// image named by its alt text (an image whose address is refused stays literal text, as a refused link).
+markdown.renderer.rules['image'] = (tokens, index, _options, env, self) => {
+  const token = tokens[index];
+  if (!token) return '';
+  const href = markdown.utils.escapeHtml(String(token.attrGet('src') ?? ''));
+  const alt = self.renderInlineAsText(token.children ?? [], _options, env) || 'image';
+  return `<a href="${href}" rel="${rel}">${markdown.utils.escapeHtml(alt)}</a>`;
 };
 
 // An update's "# Heading" sits under the page's own h1–h3: shift it below them so the outline stays in order.
