@@ -125,9 +125,10 @@ function failLaterRequest(
   const isInWaitingBody = waiting !== undefined && !waiting.req.complete;
   const answer = answerFor(error, isInWaitingBody, maxHeaderBytes);
   if (answer !== undefined && answer.status !== 408 && !isInWaitingBody) {
+    // Nothing after the bad bytes can be parsed, and node reports them again with each later chunk (ignored
+    // from now on). Reading goes on, not paused: a paused socket would not tell that the client left, and the
+    // request in flight would run on upstream for no one.
     turns.refuseAfterAnswers(socket);
-    // Nothing after the bad bytes can be parsed: stop reading them (writing goes on).
-    socket.pause();
     refuseAfterAnswers(socket, waiting ?? underWay, answer, error);
   } else if (answer?.status !== 408) socket.destroy();
   else if (!underWay.headersSent) underWay.shouldKeepAlive = false;

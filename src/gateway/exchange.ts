@@ -267,7 +267,7 @@ export class Exchange implements AttemptOwner, DeadlineOwner, MeasuredExchange {
     // Its body failed (too large, or the upstream stopped reading it): nothing counts against the endpoint.
     const refusal = uploadFailure(attempt, error);
     if (refusal) return this.#refuseBody(attempt, refusal);
-    if (this.#isCommitted) return this.#failMidStream(attempt, error, latencyMs);
+    if (this.#isCommitted) return this.#failAfterHeaders(attempt, error, latencyMs);
     const { cause, outcome } = classifyUpstreamError(error, latencyMs);
     this.#deps.recordLatency(attempt.endpoint, outcome, this.#deps.clock.nowMs());
     if (cause !== undefined && this.#tryRetry(attempt, cause)) {
@@ -301,7 +301,7 @@ export class Exchange implements AttemptOwner, DeadlineOwner, MeasuredExchange {
     return true;
   }
 
-  #failMidStream(attempt: Attempt, error: Error, latencyMs: number): void {
+  #failAfterHeaders(attempt: Attempt, error: Error, latencyMs: number): void {
     const outcome = midStreamOutcome(error, latencyMs);
     this.#settle(attempt, outcome);
     if (!this.#res.headersSent) return this.#fail(attemptFailure(attempt.poolName, outcome));
@@ -359,7 +359,7 @@ export class Exchange implements AttemptOwner, DeadlineOwner, MeasuredExchange {
       this.#settle(attempt, undefined);
       attempt.abort(clientClosed);
     }
-    const begunStatus = this.#isCommitted ? attempt?.status : undefined;
+    const begunStatus = this.#res.headersSent ? attempt?.status : undefined;
     const { status, code } = closeCause(this.#req, this.#deps.wasCutOff(this.#res), begunStatus);
     this.#finish(status, code);
   };

@@ -6,18 +6,22 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { channelNames, type RequestEvent } from '../../src/core/events.ts';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway-harness.ts';
 import { captureChannel } from '../support/pool-fixtures.ts';
+import { openSocket, readUntilClose, startLimitedGateway, type LimitedGateway } from '../support/raw-http.ts';
+import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
 
 // An upstream that sends its headers and fails before any body byte: the client has been sent nothing yet,
 // so it gets a gateway error it can read, counted as one, never an empty reply logged as the upstream's 200.
 
 const servers: Server[] = [];
 const cleanups: (() => void)[] = [];
-let gateway: TestGateway | undefined;
+let gateway: TestGateway | LimitedGateway | undefined;
+let testUpstream: TestUpstream | undefined;
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) cleanup();
   await gateway?.stop();
-  gateway = undefined;
+  await testUpstream?.close();
+  gateway = testUpstream = undefined;
   for (const server of servers.splice(0)) {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
@@ -82,11 +86,35 @@ describe('an upstream that fails after its headers, before any body byte', () =>
   it('gets the client a 504 when total runs out first, with idle off', async () => {
     const url = await headersThen(() => {});
     const { url: gatewayUrl } = await gatewayTo(url, { idle: '0s', total: '300ms' });
+    const event = logged();
 
     const res = await request(gatewayUrl);
 
     expect(res.statusCode).toBe(504);
     expect(await res.body.json()).toMatchObject({ error: { code: 'GW_UPSTREAM_TIMEOUT' } });
+    expect(await event()).toMatchObject({ status: 504, errorCode: 'GW_UPSTREAM_TIMEOUT' });
+  });
+
+  it('logs the 408 the client got when its body stalls meanwhile, not the upstream status it never saw', async () => {
+    testUpstream = await startTestUpstream((_req, res) => {
+      res.writeHead(200, { 'content-length': '5' });
+      res.flushHeaders();
+      cleanups.push(() => res.destroy());
+    });
+    gateway = await startLimitedGateway({
+      limits: { request_timeout: '1s' },
+      pools: { api: { endpoints: [{ url: testUpstream.url }] } },
+      // One attempt: the body streams through, so the upstream answers while it is still coming.
+      routes: [{ pool: 'api', retry: { attempts: 1 }, timeouts: { idle: '0s', total: '20s' } }],
+    });
+    const event = logged();
+    const socket = await openSocket(gateway.port);
+    cleanups.push(() => socket.destroy());
+    const reply = readUntilClose(socket, 5_000);
+    socket.write('POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n0123456789');
+
+    expect((await reply).text).toMatch(/^HTTP\/1\.1 408 /);
+    expect(await event()).toMatchObject({ status: 408, errorCode: 'GW_REQUEST_TIMEOUT' });
   });
 
   it('still relays the upstream status and headers once the body starts, after the headers came alone', async () => {

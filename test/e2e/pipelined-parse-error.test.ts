@@ -108,4 +108,16 @@ describe('a malformed request pipelined behind one in flight', () => {
     await eventually(() => setup.events.length === 3, 5_000, 'all three logged');
     expect(summary(setup.events)).toEqual(['/slow 200', '/next 200', '/bad 400 GW_BAD_REQUEST']);
   });
+  it('still notices the client leaving while the one in flight is answered: 499, the upstream let go', async () => {
+    const setup = await start();
+    setup.client.write(get('/slow') + badHeader);
+    await eventually(() => setup.held.length === 1, 5_000, '/slow at the upstream');
+    let isUpstreamLetGo = false;
+    setup.held[0]!.on('close', () => (isUpstreamLetGo = true));
+
+    setup.client.end();
+    await eventually(() => setup.events.length === 1, 5_000, 'the request in flight logged');
+    expect(summary(setup.events)).toEqual(['/slow 499 GW_CLIENT_CLOSED']);
+    await eventually(() => isUpstreamLetGo, 5_000, 'the upstream request aborted');
+  });
 });
