@@ -7,6 +7,7 @@ import {
   subscribeGatewayLogs,
   type Logger,
 } from './observability/index.ts';
+import { bindError } from './runtime/bind-error.ts';
 import { ControlPlane } from './runtime/control-plane.ts';
 import { DataPlane } from './runtime/data-plane.ts';
 import { descriptorDemandOf, readOpenFileLimit, warnOfDescriptorLimit } from './runtime/descriptor-budget.ts';
@@ -118,6 +119,8 @@ export async function startBulwark(config: Config, options: StartOptions = {}): 
     monitors: controlPlane.monitors,
     alerts: controlPlane.alerts,
     status: controlPlane.status,
+  }).catch((error: unknown) => {
+    throw bindError('listen.admin', config.listen.admin, error);
   });
   controlPlane.adminUrl = admin.url;
   try {

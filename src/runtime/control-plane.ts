@@ -98,7 +98,6 @@ export class ControlPlane {
 
   /** Start or reload. Monitoring first: a store that cannot open refuses the config before anything swaps. */
   async apply(config: Config): Promise<void> {
-    warnOfUnverifiedPools(this.#logger, config);
     // Before that, a moved listen.status is bound: an address in use refuses the config as early.
     const statusListener = await this.#status.prepare(config);
     try {
@@ -115,6 +114,8 @@ export class ControlPlane {
       // failed to start has none to offer, so it stops waiting then too.
       this.#alerting.maintenanceKnown();
     }
+    // Once the config is taken (a config a reload refused never went live): the last step that can fail.
+    warnOfUnverifiedPools(this.#logger, config);
   }
 
   async stop(): Promise<void> {

@@ -254,7 +254,7 @@ describe('bulwark CLI (real process)', () => {
     expect((await exit).code).toBe(0);
   });
 
-  it('start: a port already in use is a runtime failure (exit 1)', async () => {
+  it('start: a gateway or admin port already in use is a runtime failure (exit 1) naming its key', async () => {
     const blocker = createServer().listen(0, '127.0.0.1');
     await once(blocker, 'listening');
     try {
@@ -264,6 +264,11 @@ describe('bulwark CLI (real process)', () => {
       const result = await bulwark(['start', '-c', file]);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(`listen.gateway: 127.0.0.1:${port} is in use`);
+      const adminBusy = join(dir, 'admin-busy.yaml');
+      await writeFile(adminBusy, startConfig(0).replace('admin: 127.0.0.1:0', `admin: 127.0.0.1:${port}`));
+      const second = await bulwark(['start', '-c', adminBusy]);
+      expect(second.code).toBe(1);
+      expect(second.stderr).toContain(`listen.admin: 127.0.0.1:${port} is in use`);
     } finally {
       blocker.close();
     }

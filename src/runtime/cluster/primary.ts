@@ -1,6 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { RunningBulwark, StartOptions } from '../../app.ts';
 import { startAdminServer } from '../../admin/http/server.ts';
+import { bindError } from '../bind-error.ts';
 import { loadConfigFile, watchConfigFile, type Config } from '../../config/index.ts';
 import { channelNames, type PoolStatus } from '../../core/index.ts';
 import { systemClock } from '../../core/clock.ts';
@@ -217,7 +218,7 @@ export async function startBulwarkCluster(
       controlPlane.stop(),
     ]);
     stopListening();
-    throw error;
+    throw bindError('listen.admin', config.listen.admin, error);
   });
   controlPlane.adminUrl = admin.url;
   const stopWatching =
