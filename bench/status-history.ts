@@ -43,7 +43,8 @@ type ReadAll = (
   stores: SeededHistory['stores'],
   monitors: readonly HistoryMonitor[],
   nowMs: number,
-  options: { readonly dayCount: number; readonly runningSlackMs: number },
+  // Both: an older checkout (--compare-with) reads runningSlackMs, this one runningSinceMs.
+  options: { readonly dayCount: number; readonly runningSlackMs: number; readonly runningSinceMs: number },
 ) => Promise<Map<string, DailyHistory>>;
 /** daily-history.ts before readDailyHistories: one monitor per call, as the status host called it for each. */
 type ReadOne = (
@@ -74,7 +75,7 @@ if (values['compare-with'])
 const hourMs = 3_600_000;
 const checkEveryMs = 1_000;
 const seededHours = 3;
-const options = { dayCount: 90, runningSlackMs: 30_000 };
+const dayCount = 90;
 
 /** Day rollups of the `--days` whole UTC days before `beforeMs`: up all day, latencies spread over 10–210 ms. */
 function pastDayRollups(monitors: readonly HistoryMonitor[], beforeMs: number): Rollup[] {
@@ -108,7 +109,8 @@ async function measureAt(minutesIntoHour: number): Promise<void> {
     nowMs: Math.floor(Date.now() / hourMs) * hourMs + minutesIntoHour * 60_000 + 30_000,
   });
   try {
-    const { stores, monitors, nowMs } = seeded;
+    const { stores, monitors, nowMs, runningSinceMs } = seeded;
+    const options = { dayCount, runningSlackMs: 30_000, runningSinceMs };
     await stores.rollups.upsertRollups(pastDayRollups(monitors, nowMs - seededHours * hourMs));
     for (let round = 1; round <= rounds; round++) {
       const took = new Map<string, string>();

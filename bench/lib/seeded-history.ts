@@ -15,6 +15,8 @@ export interface SeededHistory {
   readonly stores: { readonly results: SqliteResultsStore; readonly rollups: SqliteRollupStore };
   readonly monitors: readonly { readonly id: string; readonly maxHoldMs: number }[];
   readonly nowMs: number;
+  /** When the seeded process's alive interval began: the running one, alive up to now. */
+  readonly runningSinceMs: number;
   close(): Promise<void>;
 }
 
@@ -39,7 +41,8 @@ export async function seedHistory(plan: {
     }));
     const { nowMs, checkEveryMs } = plan;
     const fromMs = nowMs - plan.hours * 3_600_000;
-    await results.touchRuntime(await results.startRuntime(fromMs - checkEveryMs), nowMs);
+    const runningSinceMs = fromMs - checkEveryMs;
+    await results.touchRuntime(await results.startRuntime(runningSinceMs), nowMs);
     const batch: StoredResult[] = [];
     for (let atMs = fromMs; atMs < nowMs; atMs += checkEveryMs) {
       for (const { id } of monitors)
@@ -56,7 +59,7 @@ export async function seedHistory(plan: {
       maxHoursPerRun: 100,
     });
     await job.run(nowMs, monitors);
-    return { stores: { results, rollups }, monitors, nowMs, close };
+    return { stores: { results, rollups }, monitors, nowMs, runningSinceMs, close };
   } catch (error) {
     await close();
     throw error;

@@ -23,7 +23,9 @@ const firstResultMs = todayMs - 3 * day;
 // 14:37:20: the rollup job has rolled minutes up to 14:36, hours up to 14:00; raw results after that.
 const nowMs = todayMs + 14 * hour + 37 * minute + 20 * s;
 const newSinceMs = nowMs - 100 * minute;
-const options = { dayCount: 5, runningSlackMs: 30 * s };
+// Bulwark stopped for six hours two days ago; the running process touched its interval 10 s ago.
+const runningSinceMs = todayMs - 2 * day + 12 * hour;
+const options = { dayCount: 5, runningSinceMs };
 
 // Different intervals and holds, so that monitors read their raw results from different starts; `new` has no
 // day rows yet and `quiet` no rows at all, so they read hours and minutes from other starts than the rest.
@@ -35,10 +37,9 @@ const monitors: readonly (HistoryMonitor & { readonly everyMs?: number; readonly
   { id: 'cron', maxHoldMs: day, everyMs: 6 * hour },
   { id: 'quiet', maxHoldMs: 3 * minute },
 ];
-// Bulwark stopped for six hours two days ago; the running process touched its interval 10 s ago.
 const runtimes = [
   { startedMs: firstResultMs - minute, lastAliveMs: todayMs - 2 * day + 6 * hour },
-  { startedMs: todayMs - 2 * day + 12 * hour, lastAliveMs: nowMs - 10 * s },
+  { startedMs: runningSinceMs, lastAliveMs: nowMs - 10 * s },
 ];
 
 /** Each monitor has its own outages, degraded and maintenance stretches, so a mix-up between them shows. */
@@ -130,7 +131,7 @@ async function readAlone(monitor: HistoryMonitor, atMs: number): Promise<DailyHi
   const readFromMs = rawFromMs - monitor.maxHoldMs;
   const results = await stores.results.results(monitor.id, readFromMs, atMs + 1);
   const alive = (await stores.results.runtimes(readFromMs, atMs + 1)).map((a) =>
-    a.lastAliveMs >= atMs - options.runningSlackMs ? { ...a, lastAliveMs: atMs } : a,
+    a.startedMs === options.runningSinceMs ? { ...a, lastAliveMs: atMs } : a,
   );
   return dailyHistoryOf({ days, hours, minutes, rawFromMs, results, alive }, atMs, {
     ...options,

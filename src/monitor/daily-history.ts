@@ -61,7 +61,7 @@ export async function readDailyHistories(
   stores: DailyHistoryStores,
   monitors: readonly HistoryMonitor[],
   nowMs: number,
-  options: { readonly dayCount: number; readonly runningSlackMs: number },
+  options: { readonly dayCount: number; readonly runningSinceMs: number },
 ): Promise<Map<string, DailyHistory>> {
   const histories = new Map<string, DailyHistory>();
   if (monitors.length === 0) return histories;
@@ -99,7 +99,7 @@ export async function readDailyHistories(
       minutes: minutes.get(id) ?? [],
       results: results(id),
       rawFromMs: rawFromMs(id),
-      alive: aliveSince(alive, readFromMs(monitor), nowMs, options.runningSlackMs),
+      alive: aliveSince(alive, readFromMs(monitor), nowMs, options.runningSinceMs),
     };
     histories.set(id, dailyHistoryOf(pieces, nowMs, { dayCount: options.dayCount, maxHoldMs }));
   }
@@ -107,19 +107,19 @@ export async function readDailyHistories(
 }
 
 /**
- * The intervals of `alive` a read of runtimes from `fromMs` gives; one touched within runningSlackMs of now is
- * the running process's, alive until now.
+ * The intervals of `alive` a read of runtimes from `fromMs` gives, the running process's up to now
+ * (aliveUntilNow).
  */
 function aliveSince(
   alive: readonly AliveInterval[],
   fromMs: number,
   nowMs: number,
-  runningSlackMs: number,
+  runningSinceMs: number,
 ): AliveInterval[] {
   return aliveUntilNow(
     alive.filter((a) => a.lastAliveMs >= fromMs),
     nowMs,
-    runningSlackMs,
+    runningSinceMs,
   );
 }
 

@@ -90,8 +90,8 @@ export interface HistoryOptions {
   readonly rawRetentionMs: number;
   /** As for uptimeOf: how long a result's state holds at most. */
   readonly maxHoldMs: number;
-  /** An alive interval touched this recently is the running process's: it counts up to now. */
-  readonly runningSlackMs: number;
+  /** When the running process's alive interval began: that interval counts up to now. */
+  readonly runningSinceMs: number;
 }
 
 /**
@@ -136,7 +136,7 @@ function percentile(values: readonly number[], q: number): number | null {
 
 /**
  * The raw results from `rawFromMs` (and the one before it still holding, up to maxHoldMs earlier) and when
- * Bulwark was alive; an interval alive within runningSlackMs of now is the running process, alive until now.
+ * Bulwark was alive, the running process's interval up to now (aliveUntilNow).
  * Samples, not whole results: a day of 5-s checks is 17,280 rows, read in one block of the event loop.
  */
 async function readRawSince(
@@ -144,12 +144,12 @@ async function readRawSince(
   monitorId: string,
   rawFromMs: number,
   nowMs: number,
-  options: { readonly maxHoldMs: number; readonly runningSlackMs: number },
+  options: { readonly maxHoldMs: number; readonly runningSinceMs: number },
 ): Promise<{ results: RollupSample[]; alive: AliveInterval[] }> {
   const readFromMs = rawFromMs - options.maxHoldMs;
   const [results, alive] = await Promise.all([
     stores.results.samplesOf([monitorId], readFromMs, nowMs + 1),
     stores.results.runtimes(readFromMs, nowMs + 1),
   ]);
-  return { results, alive: aliveUntilNow(alive, nowMs, options.runningSlackMs) };
+  return { results, alive: aliveUntilNow(alive, nowMs, options.runningSinceMs) };
 }

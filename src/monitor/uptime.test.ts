@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maxHoldOfMonitor, noDataGapsOf, uptimeOf } from './uptime.ts';
+import { aliveUntilNow, maxHoldOfMonitor, noDataGapsOf, uptimeOf } from './uptime.ts';
 
 const minute = 60_000;
 const window = { fromMs: 0, toMs: 60 * minute };
@@ -85,6 +85,17 @@ describe('noDataGapsOf', () => {
       { fromMs: 25 * minute, toMs: 30 * minute },
     ]);
     expect(noDataGapsOf([], 0, minute)).toEqual([{ fromMs: 0, toMs: minute }]);
+  });
+});
+
+describe('aliveUntilNow', () => {
+  it('runs the running process’s interval up to now, not one a process stopped seconds ago left', () => {
+    const stopped = { startedMs: 0, lastAliveMs: 95_000 };
+    const running = { startedMs: 97_000, lastAliveMs: 97_000 };
+    expect(aliveUntilNow([stopped, running], 100_000, running.startedMs)).toEqual([
+      stopped,
+      { startedMs: 97_000, lastAliveMs: 100_000 },
+    ]);
   });
 });
 

@@ -14,15 +14,18 @@ export interface AliveInterval {
 }
 
 /**
- * `alive` as of `nowMs`: the running process touches its own interval only every so often, so one touched
- * within `runningSlackMs` of now is the running process's, alive until now rather than until its last touch.
+ * `alive` as of `nowMs`: the running process touches its own interval only every so often, so that interval
+ * (the one begun at `runningSinceMs`) runs until now rather than until its last touch. Only that one: a
+ * process stopped a moment ago is not alive meanwhile.
  */
 export function aliveUntilNow(
   alive: readonly AliveInterval[],
   nowMs: number,
-  runningSlackMs: number,
+  runningSinceMs: number,
 ): AliveInterval[] {
-  return alive.map((a) => (a.lastAliveMs >= nowMs - runningSlackMs ? { ...a, lastAliveMs: nowMs } : a));
+  return alive.map((a) =>
+    a.startedMs === runningSinceMs ? { ...a, lastAliveMs: Math.max(a.lastAliveMs, nowMs) } : a,
+  );
 }
 
 export interface Uptime {

@@ -8,7 +8,7 @@ import { Monitoring, type MonitorResult, type MonitorView } from '../monitor/mon
 import type { MonitorSpec } from '../monitor/spec.ts';
 import { summarizeMonitor, type HistorySummary } from '../monitor/history-summary.ts';
 import { storedResultOf, type StoredResult } from '../monitor/results-store.ts';
-import { maxHoldOf, maxHoldOfMonitor, noDataGapsOf } from '../monitor/uptime.ts';
+import { aliveUntilNow, maxHoldOf, maxHoldOfMonitor, noDataGapsOf } from '../monitor/uptime.ts';
 import type { Logger } from '../observability/index.ts';
 import { RollupJob } from '../monitor/rollup-job.ts';
 import { TrafficRecorder, type TrafficReading, type TrafficRow } from '../monitor/traffic.ts';
@@ -205,10 +205,7 @@ export class MonitoringHost {
     ]);
     // This process records that it is alive only every 15 s: its own interval runs up to now, not to its last
     // touch. Only its own: a process stopped a moment ago is not alive meanwhile.
-    const nowMs = this.#nowMs();
-    const current = alive.map((a) =>
-      a.startedMs === this.#runtimeStartedMs ? { ...a, lastAliveMs: nowMs } : a,
-    );
+    const current = aliveUntilNow(alive, this.#nowMs(), this.#runtimeStartedMs);
     return { results, noData: noDataGapsOf(current, fromMs, toMs) };
   }
 
@@ -217,7 +214,7 @@ export class MonitoringHost {
     const monitors = ids.map((id) => ({ id, maxHoldMs: maxHoldOfSpec(this.#specs.get(id)) }));
     return readDailyHistories({ results: this.#store, rollups: this.#rollups }, monitors, this.#nowMs(), {
       dayCount,
-      runningSlackMs: aliveTouchMs * 2,
+      runningSinceMs: this.#runtimeStartedMs,
     });
   }
 
@@ -345,7 +342,7 @@ export class MonitoringHost {
         rawRetentionMs: this.#config.retention.rawMs,
         maxHoldMs: maxHoldOfSpec(this.#config.monitors.find((m) => m.id === view.id)),
         // The running process touches its alive interval every 15 s: up to now, it is alive.
-        runningSlackMs: aliveTouchMs * 2,
+        runningSinceMs: this.#runtimeStartedMs,
       },
     );
     return {
