@@ -6,16 +6,15 @@ import type { ConnectionGate, SlotHolder } from './connection-gate.ts';
 import type { Endpoint } from './endpoint.ts';
 import type { SocketReuseListener } from './upstreams.ts';
 
+const noHeaders: IncomingHttpHeaders = Object.freeze({});
+
 /** What an attempt reports to the exchange that owns it. */
 export interface AttemptOwner {
-  /** `nowMs`: when the headers arrived, as the attempt read the clock (the owner need not read it again). */
-  onResponseStart(
-    attempt: Attempt,
-    nowMs: number,
-    status: number,
-    headers: IncomingHttpHeaders,
-    statusMessage: string | undefined,
-  ): void;
+  /**
+   * The final answer's head came; `attempt` holds it (status, headers, statusMessage). `nowMs`: when, as the
+   * attempt read the clock (the owner need not read it again).
+   */
+  onResponseStart(attempt: Attempt, nowMs: number): void;
   /** A 1xx interim response (103 Early Hints) before the final one. */
   onInterimResponse(attempt: Attempt, status: number, headers: IncomingHttpHeaders): void;
   onResponseData(attempt: Attempt, chunk: Buffer): void;
@@ -73,7 +72,7 @@ export class Attempt implements SlotHolder, SocketReuseListener {
   isCounted = false;
   status = 0;
   /** The response's head, kept with `status` for the exchange to write when it writes the body's first byte. */
-  headers: IncomingHttpHeaders | undefined;
+  headers: IncomingHttpHeaders = noHeaders;
   statusMessage: string | undefined;
   /** When the response headers came (meaningful once `status` is set): the log's upstream first byte. */
   respondedMs = 0;
@@ -164,7 +163,7 @@ export class Attempt implements SlotHolder, SocketReuseListener {
     this.statusMessage = statusMessage;
     this.respondedMs = this.#lastChunkMs = this.#clock.nowMs();
     this.#owner.onAttemptDeadline(this, this.#lastChunkMs);
-    this.#owner.onResponseStart(this, this.#lastChunkMs, status, headers, statusMessage);
+    this.#owner.onResponseStart(this, this.#lastChunkMs);
   }
 
   onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {

@@ -176,13 +176,8 @@ export class Exchange implements AttemptOwner, DeadlineOwner, MeasuredExchange {
     this.#watch(Math.min(totalDeadlineMs, this.#current?.deadlineMs ?? Infinity), nowMs);
   }
 
-  onResponseStart(
-    attempt: Attempt,
-    nowMs: number,
-    status: number,
-    headers: IncomingHttpHeaders,
-    statusMessage: string | undefined,
-  ): void {
+  onResponseStart(attempt: Attempt, nowMs: number): void {
+    const { status, headers } = attempt;
     const outcome = statusOutcome(status, nowMs - attempt.startedMs, true);
     this.#deps.recordLatency(attempt.endpoint, outcome, nowMs);
     // Pitfall 10: a fast 429/503 would attract more traffic; its Retry-After holds retries off (coolDown).
@@ -193,10 +188,10 @@ export class Exchange implements AttemptOwner, DeadlineOwner, MeasuredExchange {
       // Its outcome counts now, as a retried attempt's does, but the answer is only held: whether a retry goes
       // out is known when the backoff ends, and until then this answer is the one the client may get.
       this.#count(attempt, outcome);
-      this.#held = new HeldResponse(attempt, status, headers, statusMessage);
+      this.#held = new HeldResponse(attempt);
       return;
     }
-    this.#commit(nowMs, status, headers, statusMessage);
+    this.#commit(nowMs, attempt);
   }
 
   onInterimResponse(_attempt: Attempt, status: number, headers: IncomingHttpHeaders): void {
@@ -204,21 +199,21 @@ export class Exchange implements AttemptOwner, DeadlineOwner, MeasuredExchange {
   }
 
   /** This answer is the client's: nothing is retried from here on. */
-  #commit(nowMs: number, status: number, headers: IncomingHttpHeaders, message: string | undefined): void {
+  #commit(nowMs: number, attempt: Attempt): void {
     this.#isCommitted = true;
-    this.#stream = startResponse(this.#req, this.#res, this.#requestId, status, headers, message);
-    this.#init.ticket?.responded(status, nowMs, this.#stream !== undefined);
+    this.#stream = startResponse(this.#req, this.#res, this.#requestId, attempt);
+    this.#init.ticket?.responded(attempt.status, nowMs, this.#stream !== undefined);
     if (this.#stream) this.#deps.streams.set(this.#res, this);
   }
 
   /** Any other answer's head goes with its first body byte or its end (startResponse says why). */
-  #sendHead({ status, headers, statusMessage }: Attempt): void {
-    sendHead(this.#req, this.#res, this.#requestId, status, headers ?? {}, statusMessage);
+  #sendHead(attempt: Attempt): void {
+    if (!this.#res.headersSent) sendHead(this.#req, this.#res, this.#requestId, attempt);
   }
 
   /** The held answer goes out as if it had just come: what arrived of it meanwhile, then the rest. */
   #forwardHeld(held: HeldResponse, nowMs: number): void {
-    this.#commit(nowMs, held.status, held.headers, held.statusMessage);
+    this.#commit(nowMs, held.attempt);
     held.replayTo(this);
     // A client already slow to take the replayed chunks resumes the attempt on 'drain'.
     if (!held.isEnded && !this.#isPaused) held.attempt.resume();
@@ -226,7 +221,7 @@ export class Exchange implements AttemptOwner, DeadlineOwner, MeasuredExchange {
 
   onResponseData(attempt: Attempt, chunk: Buffer): void {
     this.#bytesSent += chunk.length;
-    if (!this.#res.headersSent) this.#sendHead(attempt);
+    this.#sendHead(attempt);
     this.#stream?.observe(chunk);
     if (this.#res.write(chunk) || this.#isPaused) return;
     // Backpressure: a slow client pauses the upstream read instead of growing our buffer. The attempt has no
@@ -254,7 +249,7 @@ export class Exchange implements AttemptOwner, DeadlineOwner, MeasuredExchange {
     const status = attempt.status;
     this.#settle(attempt, statusOutcome(status, latencyMs, false));
     if (this.#body.kind === 'stream') discardUnreadBody(this.#req, this.#deps.clock);
-    if (!this.#res.headersSent) this.#sendHead(attempt);
+    this.#sendHead(attempt);
     this.#res.end();
     this.#finish(status, undefined, nowMs);
   }

@@ -1,4 +1,3 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import type { Attempt, AttemptOwner } from './attempt.ts';
 
 /**
@@ -8,10 +7,8 @@ import type { Attempt, AttemptOwner } from './attempt.ts';
  * Meanwhile it stands in for the attempt's owner, so the exchange's callbacks need no check for it.
  */
 export class HeldResponse implements AttemptOwner {
+  /** It keeps the answer's head (status, headers, reason phrase). */
   readonly attempt: Attempt;
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly statusMessage: string | undefined;
   /** Body bytes that arrived while held; usually none, as a paused attempt stops undici reading. */
   readonly #chunks: Buffer[] = [];
   /** A response without a body (to HEAD) ends while held. */
@@ -20,16 +17,8 @@ export class HeldResponse implements AttemptOwner {
   isBroken = false;
 
   /** Pauses `attempt`, which has just reported the response start, and takes its callbacks from now on. */
-  constructor(
-    attempt: Attempt,
-    status: number,
-    headers: IncomingHttpHeaders,
-    statusMessage: string | undefined,
-  ) {
+  constructor(attempt: Attempt) {
     this.attempt = attempt;
-    this.status = status;
-    this.headers = headers;
-    this.statusMessage = statusMessage;
     attempt.pause();
     attempt.relayTo(this);
   }

@@ -78,15 +78,20 @@ export function startResponse(
   req: IncomingMessage,
   res: ServerResponse,
   requestId: string,
-  status: number,
-  headers: IncomingHttpHeaders,
-  statusMessage: string | undefined,
+  head: UpstreamHead,
 ): StreamProgress | undefined {
-  const kind = streamKind(headers);
+  const kind = streamKind(head.headers);
   if (kind === undefined) return undefined;
-  sendHead(req, res, requestId, status, headers, statusMessage, true);
-  flushHead(req, res, status);
+  sendHead(req, res, requestId, head, true);
+  flushHead(req, res, head.status);
   return kind === 'event-stream' ? new EventStreamProgress() : unframedStream;
+}
+
+/** An upstream answer's head, as its attempt keeps it. */
+export interface UpstreamHead {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly statusMessage: string | undefined;
 }
 
 /** The upstream's status and end-to-end headers, as the client receives them. */
@@ -94,9 +99,7 @@ export function sendHead(
   req: IncomingMessage,
   res: ServerResponse,
   requestId: string,
-  status: number,
-  headers: IncomingHttpHeaders,
-  statusMessage: string | undefined,
+  { status, headers, statusMessage }: UpstreamHead,
   isStream = false,
 ): void {
   const outgoing = clientResponseHeaders(headers, requestId);
