@@ -1,11 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { channelNames, type RequestEvent } from '../../src/core/events.ts';
 import { FakeClock } from '../support/fake-clock.ts';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway-harness.ts';
 import { captureChannel } from '../support/pool-fixtures.ts';
-import { openSocket } from '../support/raw-http.ts';
+import { openRecordingClient } from '../support/raw-http.ts';
 import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
 
 /**
@@ -52,14 +51,10 @@ describe('requests pipelined behind an answer the drain deadline cuts', () => {
       );
       const capture = captureChannel<RequestEvent>(channelNames.request);
       cleanups.push(capture.stop);
-      const client: Socket = await openSocket(Number(new URL(gateway.url).port));
-      cleanups.push(() => client.destroy());
-      let received = '';
-      client.setEncoding('latin1');
-      client.on('data', (text: string) => (received += text));
-      client.on('error', () => undefined);
-      client.write(get('/stream', 'id-stream') + get('/next', 'id-next') + get('/last', 'id-last'));
-      await eventually(() => received.includes(chunk), 5_000, 'the answer begun');
+      const client = await openRecordingClient(Number(new URL(gateway.url).port));
+      cleanups.push(() => client.socket.destroy());
+      client.socket.write(get('/stream', 'id-stream') + get('/next', 'id-next') + get('/last', 'id-last'));
+      await eventually(() => client.received().includes(chunk), 5_000, 'the answer begun');
 
       const drained = gateway.gateway.drain(1_000);
       clock.advance(1_000);

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { channelNames, type RequestEvent } from '../../src/core/events.ts';
 import { eventually } from '../support/gateway-harness.ts';
 import { captureChannel } from '../support/pool-fixtures.ts';
-import { openSocket, startLimitedGateway, type LimitedGateway } from '../support/raw-http.ts';
+import { openRecordingClient, startLimitedGateway, type LimitedGateway } from '../support/raw-http.ts';
 import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
 
 /**
@@ -48,21 +48,15 @@ async function start(): Promise<Setup> {
   });
   const capture = captureChannel<RequestEvent>(channelNames.request);
   cleanups.push(capture.stop);
-  const client = await openSocket(gateway.port);
-  cleanups.push(() => client.destroy());
-  let text = '';
-  let isClosed = false;
-  client.setEncoding('latin1');
-  client.on('data', (chunk: string) => (text += chunk));
-  client.on('error', () => undefined);
-  client.on('close', () => (isClosed = true));
+  const client = await openRecordingClient(gateway.port);
+  cleanups.push(() => client.socket.destroy());
   return {
     arrivals,
     held,
     events: capture.events,
-    client,
-    received: () => text,
-    isClosed: () => isClosed,
+    client: client.socket,
+    received: client.received,
+    isClosed: client.isClosed,
   };
 }
 

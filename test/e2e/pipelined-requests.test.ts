@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger, subscribeGatewayLogs } from '../../src/observability/index.ts';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway-harness.ts';
-import { openSocket } from '../support/raw-http.ts';
+import { openRecordingClient, type RecordingClient } from '../support/raw-http.ts';
 import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
 
 /**
@@ -68,15 +68,11 @@ async function startHolding(): Promise<HoldingUpstream> {
 }
 
 /** Writes `requests` in one write on one connection; `received()` is what came back so far. */
-async function pipeline(requests: readonly string[]): Promise<{ socket: Socket; received: () => string }> {
-  const socket = await openSocket(Number(new URL(gateway!.url).port));
-  clients.push(socket);
-  let text = '';
-  socket.setEncoding('latin1');
-  socket.on('data', (chunk: string) => (text += chunk));
-  socket.on('error', () => undefined);
-  socket.write(requests.join(''));
-  return { socket, received: () => text };
+async function pipeline(requests: readonly string[]): Promise<RecordingClient> {
+  const client = await openRecordingClient(Number(new URL(gateway!.url).port));
+  clients.push(client.socket);
+  client.socket.write(requests.join(''));
+  return client;
 }
 
 /** Answers whatever the upstream holds, with its request line as the body, until `isDone`. */

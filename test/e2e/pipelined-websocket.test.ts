@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../support/gateway-harness.ts';
-import { openSocket, startLimitedGateway, type LimitedGateway } from '../support/raw-http.ts';
+import { openRecordingClient, startLimitedGateway, type LimitedGateway } from '../support/raw-http.ts';
 import { startTestUpstream, type TestUpstream } from '../support/test-upstream.ts';
 
 /**
@@ -71,33 +71,30 @@ const statusLines = (text: string): string[] =>
 describe('a WebSocket handshake pipelined on an HTTP/1.1 connection', () => {
   it('behind an unfinished answer is answered in turn as an ordinary request; once current, one upgrades', async () => {
     const seen = await startUpstream();
-    const client = await openSocket(await startGateway(upstream!.url));
-    cleanups.push(() => client.destroy());
-    let received = '';
-    client.setEncoding('latin1');
-    client.on('data', (chunk: string) => (received += chunk));
-    client.on('error', () => undefined);
+    const client = await openRecordingClient(await startGateway(upstream!.url));
+    cleanups.push(() => client.socket.destroy());
+    const { received } = client;
 
-    client.write(`GET /slow HTTP/1.1\r\nHost: a.example\r\n\r\n${handshake('/ws')}`);
+    client.socket.write(`GET /slow HTTP/1.1\r\nHost: a.example\r\n\r\n${handshake('/ws')}`);
     await eventually(() => seen.held.length === 1, 5_000, '/slow at the upstream');
     seen.held.shift()!.end('slow answer');
-    await eventually(() => received.includes('slow answer'), 5_000, "/slow's answer");
+    await eventually(() => received().includes('slow answer'), 5_000, "/slow's answer");
     // The old order: the handshake's 101 first, then /slow's answer inside the tunnel.
-    expect(statusLines(received)[0]).toBe('200');
+    expect(statusLines(received())[0]).toBe('200');
 
     await eventually(() => seen.held.length === 1, 5_000, '/ws at the upstream, after /slow was answered');
     seen.held.shift()!.writeHead(426, { 'content-type': 'text/plain' }).end('plain GET /ws');
-    await eventually(() => received.includes('plain GET /ws'), 5_000, "/ws's answer");
-    expect(statusLines(received)).toEqual(['200', '426']);
+    await eventually(() => received().includes('plain GET /ws'), 5_000, "/ws's answer");
+    expect(statusLines(received())).toEqual(['200', '426']);
     expect(seen.plain).toEqual(['GET /slow upgrade=none', 'GET /ws upgrade=none']);
     expect(seen.handshakes).toEqual([]);
 
     // The same connection, nothing owed on it now: a handshake switches it.
-    client.write(handshake('/ws2'));
-    await eventually(() => statusLines(received).length === 3, 5_000, 'the 101');
-    expect(statusLines(received)).toEqual(['200', '426', '101']);
-    client.write('ping');
-    await eventually(() => received.endsWith('echo:ping'), 5_000, 'bytes through the tunnel');
+    client.socket.write(handshake('/ws2'));
+    await eventually(() => statusLines(received()).length === 3, 5_000, 'the 101');
+    expect(statusLines(received())).toEqual(['200', '426', '101']);
+    client.socket.write('ping');
+    await eventually(() => received().endsWith('echo:ping'), 5_000, 'bytes through the tunnel');
     expect(seen.handshakes).toEqual(['GET /ws2']);
   });
 });

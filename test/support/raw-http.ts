@@ -112,6 +112,26 @@ export function openSocket(port: number, localAddress = '127.0.0.1'): Promise<So
   });
 }
 
+/** A client connection that keeps everything the server sends, for tests that read answers while it is open. */
+export interface RecordingClient {
+  readonly socket: Socket;
+  /** Everything received so far, byte for byte (latin1). */
+  readonly received: () => string;
+  readonly isClosed: () => boolean;
+}
+
+export async function openRecordingClient(port: number): Promise<RecordingClient> {
+  const socket = await openSocket(port);
+  let text = '';
+  let isClosed = false;
+  socket.setEncoding('latin1');
+  socket.on('data', (chunk: string) => (text += chunk));
+  // A reset once the server closed with our unread bytes pending is expected.
+  socket.on('error', () => undefined);
+  socket.on('close', () => (isClosed = true));
+  return { socket, received: () => text, isClosed: () => isClosed };
+}
+
 /** Everything the server sends until it closes the connection; fails after `timeoutMs`. */
 export function readUntilClose(socket: Socket, timeoutMs = 5_000): Promise<RawReply> {
   let text = '';
