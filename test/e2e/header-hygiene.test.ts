@@ -1,42 +1,13 @@
-import { once } from 'node:events';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/index.ts';
 import { sendRaw, startLimitedGateway, type LimitedGateway } from '../support/raw-http.ts';
+import { closeRawUpstreams, startRawUpstream, type RawUpstream } from '../support/raw-upstream.ts';
 
 /**
  * What the gateway neutralises between a client and its upstream, byte for byte: a raw upstream records the
  * request head it received and answers with `answer`, so header bytes no node server would write can be sent.
  */
-interface RawUpstream {
-  readonly url: string;
-  /** Each request head received, as latin1 text. */
-  readonly heads: string[];
-}
-
-const servers: Server[] = [];
 let gateway: LimitedGateway | undefined;
-
-async function startRawUpstream(answer: string): Promise<RawUpstream> {
-  const heads: string[] = [];
-  const server = createServer((socket: Socket) => {
-    let received = '';
-    socket.setEncoding('latin1');
-    socket.on('error', () => undefined);
-    socket.on('data', (chunk: string) => {
-      received += chunk;
-      for (let end = received.indexOf('\r\n\r\n'); end !== -1; end = received.indexOf('\r\n\r\n')) {
-        heads.push(received.slice(0, end));
-        received = received.slice(end + 4);
-        socket.write(answer, 'latin1');
-      }
-    });
-  });
-  servers.push(server);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, heads };
-}
 
 async function gatewayTo(
   upstream: RawUpstream,
@@ -59,7 +30,7 @@ const ok = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
 afterEach(async () => {
   await gateway?.stop();
   gateway = undefined;
-  for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve));
+  await closeRawUpstreams();
 });
 
 describe('request headers a proxy must not pass on', () => {

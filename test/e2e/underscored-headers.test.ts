@@ -1,6 +1,4 @@
-import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningBulwark } from '../../src/app.ts';
 import { channelNames, type RequestEvent } from '../../src/core/events.ts';
@@ -8,6 +6,7 @@ import { startFromFile, writeTempConfig } from '../support/config-file.ts';
 import { eventually } from '../support/gateway-harness.ts';
 import { captureChannel } from '../support/pool-fixtures.ts';
 import { sendRaw, startLimitedGateway, type LimitedGateway } from '../support/raw-http.ts';
+import { closeRawUpstreams, startRawUpstream, type RawUpstream } from '../support/raw-upstream.ts';
 
 /**
  * `gateway.headers_with_underscores` (Envoy's headers_with_underscores_action, nginx's underscores_in_headers):
@@ -15,15 +14,6 @@ import { sendRaw, startLimitedGateway, type LimitedGateway } from '../support/ra
  * for, `reject` answers 400 before the upstream sees a byte.
  */
 
-/** An upstream that records each request head it receives, as latin1 text, and answers 200. */
-interface RawUpstream {
-  readonly url: string;
-  readonly heads: string[];
-  /** Connections accepted, so a refusal can be shown to have sent the upstream nothing. */
-  readonly connections: () => number;
-}
-
-const servers: Server[] = [];
 let gateway: LimitedGateway | undefined;
 let bulwark: RunningBulwark | undefined;
 const cleanups: (() => void)[] = [];
@@ -34,35 +24,8 @@ afterEach(async () => {
   gateway = undefined;
   await bulwark?.stop();
   bulwark = undefined;
-  for (const server of servers.splice(0)) {
-    server.close();
-    await once(server, 'close');
-  }
+  await closeRawUpstreams();
 });
-
-async function startRawUpstream(): Promise<RawUpstream> {
-  const heads: string[] = [];
-  let connections = 0;
-  const server = createServer((socket: Socket) => {
-    connections += 1;
-    let received = '';
-    socket.setEncoding('latin1');
-    socket.on('error', () => undefined);
-    socket.on('data', (chunk: string) => {
-      received += chunk;
-      for (let end = received.indexOf('\r\n\r\n'); end !== -1; end = received.indexOf('\r\n\r\n')) {
-        heads.push(received.slice(0, end).toLowerCase());
-        received = received.slice(end + 4);
-        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
-      }
-    });
-  });
-  servers.push(server);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, heads, connections: () => connections };
-}
 
 type Action = 'drop' | 'allow' | 'reject';
 
@@ -101,7 +64,7 @@ describe('gateway.headers_with_underscores: allow', () => {
     const reply = await get(port, `Api_Key: k-123\r\n${forged.map((line) => `${line}\r\n`).join('')}`);
 
     expect(reply.status, reply.text).toBe(200);
-    const head = upstream.heads[0]!;
+    const head = upstream.heads[0]!.toLowerCase();
     expect(head).toContain('\r\napi_key: k-123\r\n');
     expect(head).not.toMatch(/^[a-z]+_[a-z_]*: (?!k-123)/m);
     expect(head).toContain('\r\nx-forwarded-for: 127.0.0.1');
@@ -185,7 +148,10 @@ describe('gateway.headers_with_underscores on reload', () => {
     expect((await bulwark.reload()).ok).toBe(true);
     const refused = await get(port, 'Api_Key: k\r\n');
 
-    expect(upstream.heads.map((head) => head.includes('\r\napi_key: k'))).toEqual([false, true]);
+    expect(upstream.heads.map((head) => head.toLowerCase().includes('\r\napi_key: k'))).toEqual([
+      false,
+      true,
+    ]);
     expect(refused.status, refused.text).toBe(400);
   });
 });
