@@ -31,6 +31,24 @@ async function upstream(options: Parameters<typeof startHttpsUpstream>[0]): Prom
   return started;
 }
 
+/**
+ * An upstream whose certificate, for `name` (`altName`), a private CA signed, and which requires a client
+ * certificate from that CA: `client` is one, for the gateway to present.
+ */
+async function mutualTlsUpstream(name: string, altName: string) {
+  const ca = await privateCa();
+  const leaf = await ca.issue(name, { subjectAltNames: [altName] });
+  const client = await ca.issue('bulwark-gateway', 'client');
+  const target = await upstream({
+    cert: leaf.certPem,
+    key: leaf.keyPem,
+    ca: ca.caPem,
+    requestCert: true,
+    rejectUnauthorized: true,
+  });
+  return { ca, client, target };
+}
+
 /** One pool per entry, each with one endpoint and a route at `/NAME`; JSON is YAML too. */
 async function gatewayWith(pools: Record<string, { url: string; tls?: Record<string, unknown> }>) {
   const config = {
@@ -110,16 +128,7 @@ describe('pools.NAME.tls', () => {
   });
 
   it('cert_file and key_file: an upstream that requires a client certificate refuses without, accepts with', async () => {
-    const ca = await privateCa();
-    const leaf = await ca.issue('localhost', { subjectAltNames: ['IP:127.0.0.1'] });
-    const client = await ca.issue('bulwark-gateway', 'client');
-    const target = await upstream({
-      cert: leaf.certPem,
-      key: leaf.keyPem,
-      ca: ca.caPem,
-      requestCert: true,
-      rejectUnauthorized: true,
-    });
+    const { ca, client, target } = await mutualTlsUpstream('localhost', 'IP:127.0.0.1');
     const url = `https://127.0.0.1:${target.port}`;
     await gatewayWith({
       anonymous: { url, tls: { ca_file: ca.caPath } },
@@ -132,16 +141,7 @@ describe('pools.NAME.tls', () => {
   });
 
   it("takes a WebSocket upgrade through the same options: the pool's CA, server name and client certificate", async () => {
-    const ca = await privateCa();
-    const leaf = await ca.issue('backend.internal', { subjectAltNames: ['DNS:backend.internal'] });
-    const client = await ca.issue('bulwark-gateway', 'client');
-    const target = await upstream({
-      cert: leaf.certPem,
-      key: leaf.keyPem,
-      ca: ca.caPem,
-      requestCert: true,
-      rejectUnauthorized: true,
-    });
+    const { ca, client, target } = await mutualTlsUpstream('backend.internal', 'DNS:backend.internal');
     const url = `https://127.0.0.1:${target.port}`;
     const tls = { server_name: 'backend.internal', cert_file: client.certPath, key_file: client.keyPath };
     await gatewayWith({ ws: { url, tls: { ...tls, ca_file: ca.caPath } }, plain: { url } });
