@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { PoolSample } from '../alerting/sources/pool-rules.ts';
 import type { PoolStatus } from '../core/index.ts';
 import type { ComponentStatus } from '../status/model.ts';
+import { endpointStatus } from './cluster/pool-status.test-support.ts';
 import { startStatusHost, type StatusHostHarness } from './status-host.test-support.ts';
 
 const startMs = Date.UTC(2026, 10, 20, 9);
@@ -36,25 +37,7 @@ function healthyPool(name: string): PoolStatus {
     name,
     mode: 'normal',
     healthyShare: 1,
-    endpoints: [
-      {
-        id: '127.0.0.1:9',
-        url: 'http://127.0.0.1:9',
-        weight: 1,
-        configuredWeight: 1,
-        effectiveWeight: 1,
-        slowStartRemainingMs: 0,
-        isHealthy: true,
-        isEjected: false,
-        coolDownRemainingMs: 0,
-        isDraining: false,
-        isInMaintenance: false,
-        adminState: 'ready',
-        configuredState: 'ready',
-        inFlight: 0,
-        ejections: 0,
-      },
-    ],
+    endpoints: [endpointStatus('127.0.0.1:9', { weight: 1, configuredWeight: 1, effectiveWeight: 1 })],
   };
 }
 
