@@ -149,7 +149,7 @@ export class UpgradeExchange implements MeasuredExchange {
     upstream.on('error', () => upstream.destroy());
     // The client may be gone before its 'close' was heard; that listener then settles the attempt.
     if (attempt.isSettled || this.#isDone || this.#client.destroyed) return void upstream.destroy();
-    this.#settle(attempt, this.#outcomeOf(attempt, 101), true);
+    this.#settle(attempt, this.#onAnswer(attempt, 101), true);
     this.#init.ticket?.responded(101, this.#deps.clock.nowMs());
     this.#client.off('close', this.#onClientClose);
     upstream.setNoDelay(true);
@@ -165,7 +165,7 @@ export class UpgradeExchange implements MeasuredExchange {
   #onRefused(attempt: UpgradeAttempt, res: IncomingMessage): void {
     if (attempt.isSettled || this.#isDone) return void res.destroy();
     const status = res.statusCode ?? 502;
-    const outcome = this.#outcomeOf(attempt, status);
+    const outcome = this.#onAnswer(attempt, status);
     if (this.#init.route.spec.retry.on.includes(status) && this.#tryRetry(attempt, status, outcome)) {
       this.#held = res;
       // Broken while held: the retry goes ahead, and if none can, the client gets the gateway's 502.
@@ -253,7 +253,8 @@ export class UpgradeExchange implements MeasuredExchange {
     this.#finish(499, 'GW_CLIENT_CLOSED');
   };
 
-  #outcomeOf(attempt: UpgradeAttempt, status: number): Outcome {
+  /** The upstream answered `status` (its 101, or a refusal): kept on the attempt, timed, and judged. */
+  #onAnswer(attempt: UpgradeAttempt, status: number): Outcome {
     const nowMs = this.#deps.clock.nowMs();
     attempt.status = status;
     attempt.respondedMs = nowMs;
